@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { artifactPath, chromiumMissingReason, launchChromium, startServe, type ServeProcess } from './fixtures';
+
+const missing = chromiumMissingReason();
+if (missing) console.log(`e2e (serve + Chromium) skipped: ${missing}`);
+
+describe.skipIf(missing !== null)('studio in Chromium through `seedsong serve`', () => {
+  let serve: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    serve = await startServe();
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  it('refuses the page without the token', async () => {
+    const response = await page.goto(serve.origin + '/');
+    expect(response?.status()).toBe(401);
+    expect(await page.textContent('body')).toContain('seedsong serve');
+  });
+
+  it('opens the studio and completes a round trip through the WebSocket API', async () => {
+    consoleErrors.length = 0; // the 401 above is expected
+    const response = await page.goto(serve.url);
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
+    // appInfo travelled page -> WebSocket -> studio -> back: the status line shows the engine and MIDI state.
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toMatch(/Engine: .* MIDI: /);
+    await expect.poll(() => page.getByTestId('backend').textContent()).not.toBe('…');
+    await page.screenshot({ path: artifactPath('serve-studio.png') });
+  });
+
+  it('has the studio controls, reachable by role and name', async () => {
+    for (const name of ['Record', 'Play', 'Loop', 'Metronome', 'Panic', 'Generate', 'Stop']) {
+      await expect.poll(() => page.getByRole('button', { name, exact: true }).count(), { message: name }).toBe(1);
+    }
+    for (const tab of ['Generate', 'Train', 'Models', 'Devices']) {
+      expect(await page.getByRole('tab', { name: tab }).count(), tab).toBe(1);
+    }
+    await page.getByRole('tab', { name: 'Models' }).click();
+    await expect.poll(() => page.getByRole('tabpanel').textContent()).toMatch(/Model library/);
+    await page.getByRole('tab', { name: 'Devices' }).click();
+    await expect.poll(() => page.getByRole('tabpanel').textContent()).toMatch(/MIDI|synth/);
+    await page.getByRole('tab', { name: 'Generate' }).click();
+  });
+
+  it('shows a readable answer to Generate (a take, or why there is none)', async () => {
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await expect
+      .poll(async () => (await page.getByRole('status').textContent()) ?? '', { timeout: 30_000 })
+      .toMatch(/new take|Generate needs|no model|model/i);
+    await page.screenshot({ path: artifactPath('serve-generate.png') });
+  });
+
+  it('logged no page errors', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,50 @@
+import { defineConfig } from 'electron-vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+
+// electron-vite reads Electron's major version from node_modules/electron to pick build targets.
+// Where the Electron binary could not be installed (electron is an optional dependency), take the
+// version from package.json so that the renderer, main and preload still build.
+if (!process.env.ELECTRON_MAJOR_VER) {
+  const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+  const wanted: string = pkg.optionalDependencies?.electron ?? pkg.devDependencies?.electron ?? '38';
+  process.env.ELECTRON_MAJOR_VER = wanted.replace(/^[^\d]*/, '').split('.')[0];
+}
+
+const alias = { '@shared': resolve('shared') };
+
+export default defineConfig({
+  main: {
+    resolve: { alias },
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        input: { index: resolve('electron/main/index.ts') },
+        // Native and optional modules are loaded at run time, never bundled.
+        external: ['electron', '@julusian/midi', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+      },
+    },
+  },
+  preload: {
+    resolve: { alias },
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: {
+        input: { index: resolve('electron/preload/index.ts') },
+        // Sandboxed preloads must be a single CommonJS file.
+        output: { format: 'cjs', entryFileNames: '[name].cjs', inlineDynamicImports: true },
+      },
+    },
+  },
+  renderer: {
+    root: 'renderer',
+    resolve: { alias },
+    plugins: [svelte()],
+    build: {
+      outDir: resolve('out/renderer'),
+      emptyOutDir: true,
+      rollupOptions: { input: { index: resolve('renderer/index.html') } },
+    },
+  },
+});

@@ -1,0 +1,37 @@
+/**
+ * Binds every contract channel to the studio through one helper: it checks that the sender is one
+ * of our pages, then hands the raw payload to the shared dispatch (zod validation, Result envelope).
+ */
+import { ipcMain, BrowserWindow } from 'electron';
+import { channelNames } from '../../shared/ipc/contract';
+import { dispatch } from '../../shared/ipc/dispatch';
+import { fail } from '../../shared/ipc/result';
+import { ipcChannel, IPC_EVENT_CHANNEL } from '../../shared/ipc/wire';
+import type { Studio } from '../studio';
+import { isOurPage } from './window';
+
+const log = {
+  warn: (m: string) => console.warn(`seedsong ipc: ${m}`),
+  error: (m: string, e?: unknown) => console.error(`seedsong ipc: ${m}`, e ?? ''),
+};
+
+export function registerIpc(studio: Studio): () => void {
+  for (const name of channelNames) {
+    ipcMain.handle(ipcChannel(name), async (event, payload: unknown) => {
+      if (!event.senderFrame || !isOurPage(event.sender) || event.senderFrame.parent !== null) {
+        log.warn(`rejected ${name} from a foreign sender (${event.sender.getURL().slice(0, 100)})`);
+        return fail('unauthorized', 'calls are only accepted from the studio window');
+      }
+      return dispatch(studio.handlers, name, payload, { via: 'electron' }, log);
+    });
+  }
+  const unsubscribe = studio.events.subscribe((name, payload) => {
+    for (const win of BrowserWindow.getAllWindows()) {
+      if (!win.isDestroyed() && isOurPage(win.webContents)) win.webContents.send(IPC_EVENT_CHANNEL, { name, payload });
+    }
+  });
+  return () => {
+    unsubscribe();
+    for (const name of channelNames) ipcMain.removeHandler(ipcChannel(name));
+  };
+}

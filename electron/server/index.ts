@@ -1,0 +1,252 @@
+/**
+ * `seedsong serve`: the studio in a browser. Serves the built renderer and carries the same StudioApi
+ * over a WebSocket at /api. Loopback by default, a random token per launch, Host and Origin checked
+ * (DNS rebinding), frame size and call rate limited. Every rejection is logged with its reason and
+ * the server keeps serving.
+ */
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import { dispatch, type DispatchLog } from '../../shared/ipc/dispatch';
+import { CallFrameSchema, MAX_CALLS_PER_SECOND, MAX_FRAME_BYTES, type ServerFrame } from '../../shared/ipc/wire';
+import { fail } from '../../shared/ipc/result';
+import type { Studio } from '../studio';
+import { contentSecurityPolicy } from '../../shared/csp';
+
+export interface ServerLog extends DispatchLog {
+  info(message: string): void;
+}
+
+export interface ServeOptions {
+  studio: Studio;
+  host?: string;
+  port?: number;
+  /** The built renderer (out/renderer). */
+  staticDir: string;
+  /** Fixed token (tests); a random one otherwise. */
+  token?: string;
+  log?: ServerLog;
+}
+
+export interface RunningServer {
+  url: string;
+  host: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const TOKEN_COOKIE = 'seedsong_token';
+
+const consoleLog: ServerLog = {
+  info: (m) => console.log(m),
+  warn: (m) => console.warn(`seedsong serve: ${m}`),
+  error: (m, e) => console.error(`seedsong serve: ${m}`, e ?? ''),
+};
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.wasm': 'application/wasm',
+  '.sf2': 'application/octet-stream',
+  '.sf3': 'application/octet-stream',
+  '.woff2': 'font/woff2',
+};
+
+export function isLoopbackHost(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+function sameToken(given: string | null | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function cookieToken(req: http.IncomingMessage): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === TOKEN_COOKIE) return v.join('=');
+  }
+  return undefined;
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const log = options.log ?? consoleLog;
+  const staticDir = path.resolve(options.staticDir);
+  if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
+    throw new Error(`the studio's pages are not built (${path.join(staticDir, 'index.html')} is missing); run \`npm run build\``);
+  }
+  let port = options.port ?? 0;
+
+  const allowedHosts = (): Set<string> => {
+    const names = isLoopbackHost(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [host.includes(':') ? `[${host}]` : host];
+    return new Set(names.map((n) => `${n}:${port}`));
+  };
+  const allowedOrigins = (): Set<string> => new Set([...allowedHosts()].map((h) => `http://${h}`));
+
+  const checkHost = (req: http.IncomingMessage): string | null =>
+    allowedHosts().has(String(req.headers.host ?? '').toLowerCase()) ? null : `unexpected Host header "${String(req.headers.host ?? '').slice(0, 100)}"`;
+
+  const server = http.createServer((req, res) => {
+    const reject = (status: number, reason: string, body: string) => {
+      log.warn(`rejected ${req.method} ${String(req.url).slice(0, 200)}: ${reason}`);
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(body);
+    };
+    const hostProblem = checkHost(req);
+    if (hostProblem) return reject(421, hostProblem, 'Seedsong: unexpected Host header.\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return reject(405, `method ${req.method}`, 'Seedsong: method not allowed.\n');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return reject(400, 'malformed URL', 'Seedsong: malformed URL.\n');
+    }
+    const queryToken = url.searchParams.get('token');
+    const authorised = sameToken(queryToken, token) || sameToken(cookieToken(req), token);
+    if (!authorised) {
+      return reject(
+        401,
+        queryToken ? 'wrong token' : 'no token',
+        'Seedsong: open the link printed by `seedsong serve` (it carries ?token=...).\n',
+      );
+    }
+    if (url.pathname === '/api') return reject(426, 'plain HTTP request to /api', 'Seedsong: /api is a WebSocket.\n');
+
+    let relative: string;
+    try {
+      relative = decodeURIComponent(url.pathname);
+    } catch {
+      return reject(400, 'malformed path', 'Seedsong: malformed path.\n');
+    }
+    if (relative.endsWith('/')) relative += 'index.html';
+    const file = path.resolve(staticDir, '.' + path.posix.normalize(relative));
+    if (!file.startsWith(staticDir + path.sep)) return reject(404, 'path outside the renderer folder', 'Not found\n');
+    fs.stat(file, (statError, stat) => {
+      if (statError || !stat.isFile()) return reject(404, 'no such file', 'Not found\n');
+      const headers: Record<string, string> = {
+        'content-type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+        'content-length': String(stat.size),
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'cache-control': 'no-store',
+      };
+      if (file.endsWith('.html')) {
+        headers['content-security-policy'] = contentSecurityPolicy();
+        headers['x-frame-options'] = 'DENY';
+        // The cookie lets the page's scripts and styles load without the token in every URL.
+        headers['set-cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+      }
+      res.writeHead(200, headers);
+      if (req.method === 'HEAD') return res.end();
+      fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+
+  server.on('upgrade', (req, socket, head) => {
+    const refuse = (status: number, reason: string) => {
+      log.warn(`rejected WebSocket: ${reason}`);
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    socket.on('error', () => socket.destroy());
+    const hostProblem = checkHost(req);
+    if (hostProblem) return refuse(421, hostProblem);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return refuse(400, 'malformed URL');
+    }
+    if (url.pathname !== '/api') return refuse(404, `no WebSocket at ${url.pathname.slice(0, 100)}`);
+    if (!sameToken(url.searchParams.get('token'), token)) return refuse(401, url.searchParams.get('token') ? 'wrong token' : 'no token');
+    const origin = req.headers.origin;
+    // Browsers always send Origin; a foreign one means another web page is trying to drive the studio.
+    if (origin !== undefined && !allowedOrigins().has(origin.toLowerCase())) return refuse(403, `foreign Origin "${origin.slice(0, 100)}"`);
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  wss.on('connection', (ws: WebSocket) => {
+    const send = (frame: ServerFrame) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+    };
+    const unsubscribe = options.studio.events.subscribe((name, payload) => send({ type: 'event', name, payload }));
+    let windowStart = Date.now();
+    let callsInWindow = 0;
+
+    ws.on('message', async (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        log.warn('rejected frame: binary frames are not part of the protocol');
+        return send({ type: 'error', message: 'binary frames are not accepted' });
+      }
+      let frame: unknown;
+      try {
+        frame = JSON.parse(data.toString());
+      } catch {
+        log.warn('rejected frame: not JSON');
+        return send({ type: 'error', message: 'frame is not JSON' });
+      }
+      const call = CallFrameSchema.safeParse(frame);
+      if (!call.success) {
+        log.warn('rejected frame: not a call frame');
+        return send({ type: 'error', message: 'expected {type:"call", id, channel, payload}' });
+      }
+      const now = Date.now();
+      if (now - windowStart >= 1000) {
+        windowStart = now;
+        callsInWindow = 0;
+      }
+      if (++callsInWindow > MAX_CALLS_PER_SECOND) {
+        if (callsInWindow === MAX_CALLS_PER_SECOND + 1) log.warn('throttled a connection: too many calls per second');
+        return send({ type: 'result', id: call.data.id, result: fail('busy', 'too many calls; slow down') });
+      }
+      const result = await dispatch(options.studio.handlers, call.data.channel, call.data.payload, { via: 'serve' }, log);
+      send({ type: 'result', id: call.data.id, result });
+    });
+    ws.on('error', (e) => log.warn(`WebSocket closed: ${e.message}`));
+    ws.on('close', (code) => {
+      if (code === 1009) log.warn('WebSocket closed: frame larger than the limit');
+      unsubscribe();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as { port: number }).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shownHost}:${port}/?token=${token}`;
+
+  return {
+    url,
+    host,
+    port,
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The studio services, composed once. Electron's main process, `seedsong serve` and the CLI all
+ * build a Studio with createStudio() and talk to it through `handlers` (one per contract channel).
+ * Plain Node: no 'electron' import here or below.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import type { Handlers } from '../../shared/ipc/dispatch';
+import { StudioError } from '../../shared/ipc/result';
+import type { BackendInfo, MidiStatus, ModelSummary, Seed, Sampling, Take, NoteDto } from '../../shared/ipc/schemas';
+import { EventBus } from './events';
+import { RunRegistry } from './runs';
+import { APP_NAME, APP_VERSION } from './version';
+
+/** What the studio needs from the engine process (implemented by electron/engine's client). */
+export interface StudioEngine {
+  status(): BackendInfo;
+  onStatus(listener: (info: BackendInfo) => void): () => void;
+  generate(
+    request: { modelId?: string; seed: Seed; sampling: Sampling },
+    onNote: (variation: number, note: NoteDto) => void,
+    signal: AbortSignal,
+  ): Promise<Take[]>;
+  dispose(): Promise<void>;
+}
+
+/** The model library as the studio sees it. */
+export interface ModelStore {
+  list(): Promise<ModelSummary[]>;
+}
+
+export interface MidiSystem {
+  status(): MidiStatus;
+}
+
+export interface StudioOptions {
+  mode: 'electron' | 'serve';
+  /** Where models, projects and settings live (Electron's userData, or ~/.seedsong for serve/CLI). */
+  userDataDir: string;
+  engine?: StudioEngine;
+  models?: ModelStore;
+  midi?: MidiSystem;
+}
+
+export interface Studio {
+  readonly handlers: Handlers;
+  readonly events: EventBus;
+  readonly userDataDir: string;
+  dispose(): Promise<void>;
+}
+
+/** The folder used outside Electron when none is given: SEEDSONG_HOME, else ~/.seedsong. */
+export function defaultUserDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SEEDSONG_HOME ? path.resolve(env.SEEDSONG_HOME) : path.join(os.homedir(), '.seedsong');
+}
+
+const NO_ENGINE: BackendInfo = {
+  status: 'failed',
+  active: null,
+  candidates: [],
+  message: 'the engine is not available in this build',
+};
+
+export function createStudio(options: StudioOptions): Studio {
+  const events = new EventBus();
+  const runs = new RunRegistry();
+  const { engine } = options;
+  const unsubscribeEngine = engine?.onStatus((info) => events.emit('engine.status', info));
+
+  const midiStatus = (): MidiStatus =>
+    options.midi?.status() ?? {
+      available: false,
+      message: 'MIDI devices are not connected in this build; the built-in synth plays everything.',
+    };
+
+  const handlers: Handlers = {
+    appInfo: () => ({
+      name: APP_NAME,
+      version: APP_VERSION,
+      mode: options.mode,
+      platform: `${process.platform}-${process.arch}`,
+      backend: engine?.status() ?? NO_ENGINE,
+      midi: midiStatus(),
+    }),
+
+    listModels: async () => (options.models ? options.models.list() : []),
+
+    generate: async (request) => {
+      if (!engine) throw new StudioError('unsupported', 'Generate needs the engine, which is not available in this build.');
+      const { runId, signal } = runs.start('take');
+      // The run continues after this call returns: its notes and result arrive as events.
+      void engine
+        .generate(request, (variation, note) => events.emit('take.note', { runId, variation, note }), signal)
+        .then((takes) => {
+          if (signal.aborted) events.emit('run.failed', { runId, error: { code: 'cancelled', message: 'generation cancelled' } });
+          else events.emit('take.done', { runId, takes });
+        })
+        .catch((e: unknown) => {
+          const error =
+            e instanceof StudioError
+              ? { code: e.code, message: e.message }
+              : signal.aborted
+                ? { code: 'cancelled' as const, message: 'generation cancelled' }
+                : { code: 'engine_failed' as const, message: (e as Error)?.message ?? String(e) };
+          events.emit('run.failed', { runId, error });
+        })
+        .finally(() => runs.finish(runId));
+      return { runId };
+    },
+
+    cancelRun: ({ runId }) => ({ cancelled: runs.cancel(runId) }),
+  };
+
+  return {
+    handlers,
+    events,
+    userDataDir: options.userDataDir,
+    async dispose() {
+      runs.cancelAll();
+      unsubscribeEngine?.();
+      await engine?.dispose();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Where the app's own files are: the repository (development, CLI, serve) or the packaged app's
+ * resources. Electron's main passes its resources folder in; everything else finds the repo root.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let cachedRoot: string | undefined;
+
+/** The folder holding Seedsong's package.json, found upwards from this module. */
+export function appRoot(): string {
+  if (cachedRoot) return cachedRoot;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'package.json');
+    if (fs.existsSync(candidate)) {
+      try {
+        if (JSON.parse(fs.readFileSync(candidate, 'utf8')).name === 'seedsong') return (cachedRoot = dir);
+      } catch {
+        /* keep looking */
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('cannot find the Seedsong installation folder (package.json)');
+    dir = parent;
+  }
+}
+
+/** The built renderer served by `seedsong serve` and loaded by Electron. */
+export const rendererDir = () => path.join(appRoot(), 'out', 'renderer');
+/** Bundled resources: default model, SoundFont, icons. */
+export const resourcesDir = () => path.join(appRoot(), 'resources');

@@ -1,0 +1,5 @@
+export * from './result';
+export * from './schemas';
+export * from './contract';
+export * from './api';
+export * from './wire';

@@ -1,0 +1,89 @@
+/**
+ * Entity schemas shared by several channels. Limits here are the studio's real limits, so that a
+ * malformed or hostile payload is rejected at the boundary before any service sees it.
+ */
+import { z } from 'zod';
+
+export const RunIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'run id: 1-64 letters, digits, _ or -');
+export const ModelIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'model id: 1-128 letters, digits, . _ or -');
+
+export const NoteSchema = z.object({
+  pitch: z.number().int().min(0).max(127),
+  start: z.number().min(0).max(1e6),
+  end: z.number().min(0).max(1e6),
+  velocity: z.number().int().min(1).max(127),
+  voice: z.number().int().min(0).max(64),
+}).refine((n) => n.end > n.start, { message: 'a note must end after it starts' });
+export type NoteDto = z.infer<typeof NoteSchema>;
+
+export const BackendNameSchema = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+export type BackendName = z.infer<typeof BackendNameSchema>;
+
+export const BackendInfoSchema = z.object({
+  status: z.enum(['starting', 'ready', 'failed']),
+  /** The backend the engine runs on, null until it has started. */
+  active: BackendNameSchema.nullable(),
+  /** Every backend in order of preference, with the reason it is not used. */
+  candidates: z.array(z.object({ name: BackendNameSchema, available: z.boolean(), reason: z.string().optional() })),
+  message: z.string().optional(),
+});
+export type BackendInfo = z.infer<typeof BackendInfoSchema>;
+
+export const MidiStatusSchema = z.object({
+  available: z.boolean(),
+  /** In a musician's words: what works and what does not. */
+  message: z.string(),
+});
+export type MidiStatus = z.infer<typeof MidiStatusSchema>;
+
+export const AppInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  mode: z.enum(['electron', 'serve']),
+  platform: z.string(),
+  backend: BackendInfoSchema,
+  midi: MidiStatusSchema,
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;
+
+export const EncodingNameSchema = z.enum(['abc-char', 'abc-token', 'melody-event', 'midi-event']);
+
+export const ModelSummarySchema = z.object({
+  id: ModelIdSchema,
+  name: z.string(),
+  encoding: EncodingNameSchema,
+  architecture: z.string(),
+  builtIn: z.boolean(),
+  createdAt: z.string(),
+  parameters: z.number().int().nonnegative().optional(),
+  validationLoss: z.number().optional(),
+});
+export type ModelSummary = z.infer<typeof ModelSummarySchema>;
+
+export const SeedSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }),
+  z.object({ kind: z.literal('abc'), text: z.string().max(200_000) }),
+  z.object({ kind: z.literal('notes'), notes: z.array(NoteSchema).max(20_000) }),
+]);
+export type Seed = z.infer<typeof SeedSchema>;
+
+export const SamplingSchema = z.object({
+  temperature: z.number().min(0.05).max(5).default(1),
+  topK: z.number().int().min(0).max(100_000).default(0),
+  topP: z.number().gt(0).max(1).default(1),
+  /** Maximum number of tokens to sample per variation. */
+  length: z.number().int().min(1).max(8192).default(512),
+  /** Number of variations sampled together. */
+  count: z.number().int().min(1).max(16).default(1),
+  /** Fixed RNG seed: the same seed, model and settings give the same take. */
+  rngSeed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+});
+export type Sampling = z.infer<typeof SamplingSchema>;
+
+export const TakeSchema = z.object({
+  variation: z.number().int().min(0),
+  abc: z.string(),
+  notes: z.array(NoteSchema),
+  warnings: z.array(z.string()),
+});
+export type Take = z.infer<typeof TakeSchema>;

@@ -1,0 +1,24 @@
+/** Frames of the WebSocket protocol used by `seedsong serve` (the same calls as Electron's IPC). */
+import { z } from 'zod';
+
+/** Largest frame the server accepts; larger ones close the connection with code 1009. */
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+/** Calls a connection may make per second before it is throttled (answered with `busy`). */
+export const MAX_CALLS_PER_SECOND = 200;
+
+export const CallFrameSchema = z.object({
+  type: z.literal('call'),
+  id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  channel: z.string().max(128),
+  payload: z.unknown(),
+});
+export type CallFrame = z.infer<typeof CallFrameSchema>;
+
+export type ServerFrame =
+  | { type: 'result'; id: number; result: unknown }
+  | { type: 'event'; name: string; payload: unknown }
+  | { type: 'error'; message: string };
+
+/** The IPC channel names used by Electron for each contract channel and for events. */
+export const ipcChannel = (name: string) => `seedsong:${name}`;
+export const IPC_EVENT_CHANNEL = 'seedsong:event';
