@@ -1,0 +1,99 @@
+/**
+ * Adam and RMSprop written over tfjs ops rather than tf.train.*: their whole state (step count and
+ * per-weight slots) can be snapshotted and restored exactly, and the bias correction is computed
+ * in float64 from the step count. tf.train.adam keeps running float32 products of beta instead,
+ * which a resumed run cannot reproduce bit for bit.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { EngineError } from './errors';
+import type { OptimizerName } from './hyperparameters';
+
+export interface OptimizerSlot {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface OptimizerSnapshot {
+  optimizer: OptimizerName;
+  step: number;
+  slots: OptimizerSlot[];
+}
+
+const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+const RMSPROP = { rho: 0.9, epsilon: 1e-7 };
+
+export class Optimizer {
+  private step = 0;
+  private m: tf.Variable[] = [];
+  private v: tf.Variable[] = [];
+
+  constructor(
+    readonly name: OptimizerName,
+    private readonly vars: tf.Variable[],
+  ) {
+    this.m = name === 'adam' ? vars.map((w) => tf.variable(tf.zerosLike(w), false)) : [];
+    this.v = vars.map((w) => tf.variable(tf.zerosLike(w), false));
+  }
+
+  get iterations(): number {
+    return this.step;
+  }
+
+  /** Applies one update. grads are in the same order as the variables. */
+  apply(grads: tf.Tensor[], learningRate: number): void {
+    this.step++;
+    tf.tidy(() => {
+      if (this.name === 'adam') {
+        const { beta1, beta2, epsilon } = ADAM;
+        const lrT = (learningRate * Math.sqrt(1 - Math.pow(beta2, this.step))) / (1 - Math.pow(beta1, this.step));
+        grads.forEach((g, i) => {
+          const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
+          const v = tf.add(tf.mul(this.v[i], beta2), tf.mul(tf.square(g), 1 - beta2));
+          this.m[i].assign(m);
+          this.v[i].assign(v);
+          this.vars[i].assign(tf.sub(this.vars[i], tf.mul(lrT, tf.div(m, tf.add(tf.sqrt(v), epsilon)))));
+        });
+      } else {
+        const { rho, epsilon } = RMSPROP;
+        grads.forEach((g, i) => {
+          const v = tf.add(tf.mul(this.v[i], rho), tf.mul(tf.square(g), 1 - rho));
+          this.v[i].assign(v);
+          this.vars[i].assign(tf.sub(this.vars[i], tf.mul(learningRate, tf.div(g, tf.add(tf.sqrt(v), epsilon)))));
+        });
+      }
+    });
+  }
+
+  async snapshot(): Promise<OptimizerSnapshot> {
+    const slots: OptimizerSlot[] = [];
+    const add = async (kind: string, list: tf.Variable[]) => {
+      for (let i = 0; i < list.length; i++) slots.push({ name: `${i}/${kind}`, shape: list[i].shape, data: (await list[i].data()) as Float32Array });
+    };
+    await add('m', this.m);
+    await add('v', this.v);
+    return { optimizer: this.name, step: this.step, slots };
+  }
+
+  restore(s: OptimizerSnapshot): void {
+    if (s.optimizer !== this.name) throw new EngineError('bad-model', `the checkpoint was trained with ${s.optimizer}, not ${this.name}`);
+    const expect = (this.m.length + this.v.length);
+    if (s.slots.length !== expect) throw new EngineError('bad-model', `the checkpoint's optimizer state has ${s.slots.length} slots, expected ${expect} for this model`);
+    const byName = new Map(s.slots.map((x) => [x.name, x]));
+    const load = (kind: string, list: tf.Variable[]) =>
+      list.forEach((v, i) => {
+        const slot = byName.get(`${i}/${kind}`);
+        if (!slot || slot.data.length !== v.size) throw new EngineError('bad-model', `the checkpoint's optimizer slot ${i}/${kind} does not match the model`);
+        tf.tidy(() => v.assign(tf.tensor(slot.data, v.shape, 'float32')));
+      });
+    load('m', this.m);
+    load('v', this.v);
+    this.step = s.step;
+  }
+
+  dispose(): void {
+    for (const v of [...this.m, ...this.v]) v.dispose();
+    this.m = [];
+    this.v = [];
+  }
+}
