@@ -16,6 +16,8 @@ export interface OutputBusOptions {
 
 export class OutputBus {
   private current: MidiOutput | null = null;
+  /** "Seedsong out": a virtual port that hears everything the chosen output hears, for a DAW. */
+  private mirrorPort: MidiOutput | null = null;
   private readonly voices = new Set<Voice>();
   private usedChannels = new Set<number>();
   private failingPortReported = false;
@@ -53,23 +55,36 @@ export class OutputBus {
     return v;
   }
 
+  setMirror(port: MidiOutput | null): void {
+    this.mirrorPort = port;
+  }
+
   /** Sends without note tracking (metronome housekeeping, program changes). False if it failed. */
   send(bytes: ArrayLike<number>, atMs?: number): boolean {
     const port = this.current;
     const status = bytes[0];
     if (status !== undefined && status >= 0x80 && status < 0xf0) this.usedChannels.add(status & 0x0f);
-    if (!port) return true;
-    try {
-      port.send(bytes, atMs);
-      return true;
-    } catch (e) {
-      this.sendFailures++;
-      if (!this.failingPortReported) {
-        this.failingPortReported = true;
-        this.options.onError?.(`MIDI output "${port.info.name}" stopped accepting notes (${(e as Error).message ?? e}).`);
+    let ok = true;
+    if (port) {
+      try {
+        port.send(bytes, atMs);
+      } catch (e) {
+        ok = false;
+        this.sendFailures++;
+        if (!this.failingPortReported) {
+          this.failingPortReported = true;
+          this.options.onError?.(`MIDI output "${port.info.name}" stopped accepting notes (${(e as Error).message ?? e}).`);
+        }
       }
-      return false;
     }
+    if (this.mirrorPort) {
+      try {
+        this.mirrorPort.send(bytes, atMs);
+      } catch {
+        // A DAW that went away must not disturb the synth the musician is hearing.
+      }
+    }
+    return ok;
   }
 
   /** Every note that is sounding, across all voices. */
