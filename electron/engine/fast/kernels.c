@@ -311,6 +311,7 @@ typedef struct {
 
 typedef struct {
   int V, Vp, E, L, T, B, hard;
+  int forward_only;      /* 1: loss and accuracy only (validation), no gradients */
   float scale;           /* 1 / tokens in the whole batch (all workers) */
   const int32_t *x, *y;  /* [B][T] */
   float *emb, *demb;     /* [V][E] */
@@ -392,6 +393,7 @@ EXPORT(train_step) void train_step(Net* net) {
       z[target] -= scale;
     }
   net->loss = loss; net->correct = correct;
+  if (net->forward_only) return;
   /* dense backward */
   gemm_tn(uL, Vp, rows, X, uL, net->Z, Vp, net->dWd, Vp, net->at, net->pack);
   for (int r = 0; r < rows; r++) for (int j = 0; j < Vp; j += 4)
@@ -462,25 +464,27 @@ EXPORT(train_step) void train_step(Net* net) {
     }
 }
 
-/* Adam with tfjs's update order: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
- * w -= lr_t * m / (sqrt(v) + eps), lr_t = lr * sqrt(1-b2^t) / (1-b1^t). g is scaled by gscale
- * (gradient clipping by global norm is applied by the caller through gscale). */
-EXPORT(adam) void adam(float* w, const float* g, float* m, float* v, int n, float lr_t, float b1, float b2, float eps, float gscale) {
+/* Adam exactly as tfjs orders it: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+ * w += -lr * (m / d1) / (sqrt(v / d2) + eps) with d1 = 1 - b1^t, d2 = 1 - b2^t. g is multiplied by
+ * gscale first (global-norm clipping is applied by the caller through it). */
+EXPORT(adam) void adam(float* w, const float* g, float* m, float* v, int n, float lr, float b1, float b2, float eps, float gscale, float d1, float d2) {
   f4 vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2), c1 = wasm_f32x4_splat(1 - b1), c2 = wasm_f32x4_splat(1 - b2);
-  f4 vlr = wasm_f32x4_splat(lr_t), veps = wasm_f32x4_splat(eps), gs = wasm_f32x4_splat(gscale);
+  f4 vlr = wasm_f32x4_splat(-lr), veps = wasm_f32x4_splat(eps), gs = wasm_f32x4_splat(gscale);
+  f4 vd1 = wasm_f32x4_splat(d1), vd2 = wasm_f32x4_splat(d2);
   int i = 0;
   for (; i + 4 <= n; i += 4) {
     f4 gv = wasm_f32x4_mul(wasm_v128_load(g + i), gs);
-    f4 mv = wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(m + i)), wasm_f32x4_mul(c1, gv));
-    f4 vv = wasm_f32x4_add(wasm_f32x4_mul(vb2, wasm_v128_load(v + i)), wasm_f32x4_mul(c2, wasm_f32x4_mul(gv, gv)));
+    f4 mv = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), vb1), wasm_f32x4_mul(gv, c1));
+    f4 vv = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), vb2), wasm_f32x4_mul(wasm_f32x4_mul(gv, gv), c2));
     wasm_v128_store(m + i, mv); wasm_v128_store(v + i, vv);
-    wasm_v128_store(w + i, wasm_f32x4_sub(wasm_v128_load(w + i), wasm_f32x4_div(wasm_f32x4_mul(vlr, mv), wasm_f32x4_add(wasm_f32x4_sqrt(vv), veps))));
+    f4 step = wasm_f32x4_div(wasm_f32x4_div(mv, vd1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vv, vd2)), veps));
+    wasm_v128_store(w + i, wasm_f32x4_add(wasm_f32x4_mul(step, vlr), wasm_v128_load(w + i)));
   }
   for (; i < n; i++) {
     float gv = g[i] * gscale;
-    m[i] = b1 * m[i] + (1 - b1) * gv;
-    v[i] = b2 * v[i] + (1 - b2) * gv * gv;
-    w[i] -= lr_t * m[i] / (__builtin_sqrtf(v[i]) + eps);
+    m[i] = m[i] * b1 + gv * (1 - b1);
+    v[i] = v[i] * b2 + gv * gv * (1 - b2);
+    w[i] = (m[i] / d1) / (__builtin_sqrtf(v[i] / d2) + eps) * -lr + w[i];
   }
 }
 

@@ -1,0 +1,133 @@
+/**
+ * Where everything lives in one training shard's wasm memory, and the Net struct train_step reads
+ * (kernels.c: 29 words, then 4 Layer structs of 12 words; all ints, floats or 32-bit pointers).
+ * Computed once on the main thread and sent to workers as plain numbers.
+ */
+export const NET_WORDS = 29 + 4 * 12;
+export const MAX_LAYERS = 4;
+
+export interface TrainShape {
+  vocab: number;
+  embedding: number;
+  units: number[];
+  hard: boolean;
+}
+
+export interface ParamSegment {
+  /** offset in floats from the start of the parameter block */
+  at: number;
+  rows: number;
+  cols: number;
+  /** stored row stride (>= cols: the output layer is padded to a multiple of 8 columns) */
+  ld: number;
+}
+
+export interface ShardLayout {
+  bytes: number;
+  net: number;
+  words: Int32Array;
+  /** byte offsets; grads mirror params at the same relative positions */
+  params: number;
+  grads: number;
+  /** floats in the parameter block (including alignment gaps, which stay zero) */
+  paramFloats: number;
+  segments: ParamSegment[];
+  x: number;
+  y: number;
+  /** largest batch rows and rows x time this shard was laid out for */
+  batch: number;
+  rows: number;
+}
+
+const A16 = (n: number) => Math.ceil(n / 16) * 16;
+
+export function paddedVocab(vocab: number): number {
+  return Math.ceil(vocab / 8) * 8;
+}
+
+/** Parameter block layout: embedding, then [kernel, recurrent, bias] per LSTM, then dense kernel and bias. */
+export function paramSegments(s: TrainShape): { segments: ParamSegment[]; floats: number } {
+  const segs: ParamSegment[] = [];
+  let at = 0;
+  const add = (rows: number, cols: number, ld = cols) => {
+    segs.push({ at, rows, cols, ld });
+    at += A16(rows * ld);
+  };
+  add(s.vocab, s.embedding);
+  let inDim = s.embedding;
+  for (const u of s.units) {
+    add(inDim, 4 * u);
+    add(u, 4 * u);
+    add(1, 4 * u);
+    inDim = u;
+  }
+  const vp = paddedVocab(s.vocab);
+  add(inDim, s.vocab, vp);
+  add(1, s.vocab, vp);
+  return { segments: segs, floats: at };
+}
+
+/** Lays out one shard (batch rows x time steps) starting at byte offset `base` (the heap base). */
+export function layoutShard(s: TrainShape, batch: number, time: number, base: number): ShardLayout {
+  const rows = batch * time;
+  const { segments, floats } = paramSegments(s);
+  let top = Math.ceil(base / 64) * 64;
+  const alloc = (nFloats: number) => {
+    const at = top;
+    top += Math.ceil((nFloats * 4) / 64) * 64;
+    return at;
+  };
+  const net = alloc(NET_WORDS);
+  const params = alloc(floats);
+  const grads = alloc(floats);
+  const vp = paddedVocab(s.vocab);
+  const umax = Math.max(...s.units);
+  const dimMax = Math.max(umax, s.embedding);
+  const g4max = 4 * umax;
+  const x = alloc(rows);
+  const y = alloc(rows);
+  const X0 = alloc(rows * s.embedding);
+  const Z = alloc(rows * vp);
+  const dH = alloc(rows * dimMax);
+  const dX = alloc(rows * s.embedding);
+  const dG = alloc(rows * g4max);
+  const dh = alloc(batch * umax);
+  const dc = alloc(batch * umax);
+  const at = alloc(rows * dimMax);
+  let packFloats = rows * Math.max(g4max, vp);
+  let inDim = s.embedding;
+  let wtFloats = vp * s.units[s.units.length - 1];
+  for (const u of s.units) {
+    packFloats = Math.max(packFloats, inDim * 4 * u, u * 4 * u);
+    wtFloats = Math.max(wtFloats, 4 * u * Math.max(u, inDim));
+    inDim = u;
+  }
+  packFloats = Math.max(packFloats, vp * inDim);
+  const pack = alloc(packFloats);
+  const wt = alloc(wtFloats);
+  const w = new Int32Array(NET_WORDS);
+  const f = new Float32Array(w.buffer);
+  const p = (seg: number) => params + segments[seg].at * 4;
+  const g = (seg: number) => grads + segments[seg].at * 4;
+  w.set([s.vocab, vp, s.embedding, s.units.length, time, batch, s.hard ? 1 : 0, 0], 0);
+  f[8] = 1;
+  w.set([x, y, p(0), g(0)], 9);
+  const last = 1 + 3 * s.units.length;
+  w.set([p(last), p(last + 1), g(last), g(last + 1)], 13);
+  w.set([X0, Z, dH, dX, dG, dh, dc, at, pack, wt], 17);
+  inDim = s.embedding;
+  s.units.forEach((u, l) => {
+    const o = 29 + 12 * l;
+    const seg = 1 + 3 * l;
+    const G = alloc(rows * 4 * u);
+    const C = alloc(rows * u);
+    const TC = alloc(rows * u);
+    const H = alloc(rows * u);
+    w.set([inDim, u, p(seg), p(seg + 1), p(seg + 2), g(seg), g(seg + 1), g(seg + 2), G, C, TC, H], o);
+    inDim = u;
+  });
+  return { bytes: top, net, words: w, params, grads, paramFloats: floats, segments, x, y, batch, rows };
+}
+
+/** Net struct word indices JS writes or reads per step. */
+export const NET = { T: 4, B: 5, forwardOnly: 7, scale: 8, loss: 27, correct: 28 } as const;

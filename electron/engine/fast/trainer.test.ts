@@ -1,0 +1,158 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { createFastTrainer, explainFastTrainer, type Trainer } from './trainer';
+
+tf.setBackend('cpu');
+
+function build(vocab: number, emb: number, units: number[], seed: number, gate: 'sigmoid' | 'hardSigmoid' = 'sigmoid', dropout = 0): tf.LayersModel {
+  const m = tf.sequential();
+  m.add(tf.layers.embedding({ inputDim: vocab, outputDim: emb, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed }) }));
+  units.forEach((u, i) =>
+    m.add(
+      tf.layers.lstm({
+        units: u,
+        returnSequences: true,
+        recurrentActivation: gate,
+        dropout,
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 + i }),
+        recurrentInitializer: tf.initializers.glorotUniform({ seed: seed + 11 + i }),
+        unitForgetBias: true,
+      }),
+    ),
+  );
+  m.add(tf.layers.dense({ units: vocab, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 21 }) }));
+  m.build([null, null]);
+  return m;
+}
+
+function batches(n: number, B: number, T: number, vocab: number, seed: number): { x: Int32Array; y: Int32Array }[] {
+  let s = seed;
+  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s / 2 ** 32);
+  // a learnable stream: mostly "next = prev + 1", some noise
+  return Array.from({ length: n }, () => {
+    const x = new Int32Array(B * T);
+    const y = new Int32Array(B * T);
+    for (let b = 0; b < B; b++) {
+      let t0 = Math.floor(next() * vocab);
+      for (let t = 0; t < T; t++) {
+        x[b * T + t] = t0;
+        t0 = next() < 0.8 ? (t0 + 1) % vocab : Math.floor(next() * vocab);
+        y[b * T + t] = t0;
+      }
+    }
+    return { x, y };
+  });
+}
+
+/** The tfjs reference: the same loss (mean softmax cross-entropy over all steps) and tfjs's Adam. */
+function tfjsCurve(model: tf.LayersModel, data: { x: Int32Array; y: Int32Array }[], B: number, T: number, vocab: number, lr: number, clipNorm = 0): number[] {
+  const opt = tf.train.adam(lr);
+  const curve: number[] = [];
+  for (const { x, y } of data) {
+    const xs = tf.tensor2d(x, [B, T], 'int32');
+    const ys = tf.oneHot(tf.tensor2d(y, [B, T], 'int32'), vocab);
+    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs) as tf.Tensor) as tf.Scalar);
+    curve.push(value.dataSync()[0]);
+    let g = grads;
+    if (clipNorm > 0) {
+      const norm = Math.sqrt(Object.values(grads).reduce((a, t) => a + tf.sum(tf.square(t)).dataSync()[0], 0));
+      const k = norm > clipNorm ? clipNorm / norm : 1;
+      g = Object.fromEntries(Object.entries(grads).map(([n, t]) => [n, tf.mul(t, k)]));
+    }
+    opt.applyGradients(g);
+    tf.dispose([xs, ys, value, grads, g]);
+  }
+  opt.dispose();
+  return curve;
+}
+
+const trainers: Trainer[] = [];
+afterAll(async () => {
+  await Promise.all(trainers.map((t) => t.dispose()));
+});
+
+async function fastCurve(model: tf.LayersModel, data: { x: Int32Array; y: Int32Array }[], B: number, T: number, lr: number, threads: number, clipNorm = 0): Promise<{ curve: number[]; trainer: Trainer }> {
+  const trainer = createFastTrainer(model, { batchSize: B, seqLength: T, learningRate: lr, threads, clipNorm })!;
+  expect(trainer).not.toBeNull();
+  trainers.push(trainer);
+  const curve: number[] = [];
+  for (const { x, y } of data) curve.push((await trainer.step(x, y)).loss);
+  return { curve, trainer };
+}
+
+function weightsOf(model: tf.LayersModel): Float32Array[] {
+  return model.getWeights().map((w) => w.dataSync() as Float32Array);
+}
+
+describe('fast LSTM trainer against tfjs', () => {
+  it('follows the tfjs loss curve and ends with the same weights (2 layers, 2 threads)', async () => {
+    const V = 24, B = 6, T = 7, lr = 0.01;
+    const data = batches(12, B, T, V, 1);
+    const ref = build(V, 16, [16, 24], 5);
+    const fast = build(V, 16, [16, 24], 5);
+    const refCurve = tfjsCurve(ref, data, B, T, V, lr);
+    const { curve, trainer } = await fastCurve(fast, data, B, T, lr, 2);
+    for (let i = 0; i < curve.length; i++) expect(Math.abs(curve[i] - refCurve[i])).toBeLessThan(2e-4);
+    expect(curve[curve.length - 1]).toBeLessThan(curve[0]);
+    trainer.syncToModel();
+    const a = weightsOf(ref);
+    const b = weightsOf(fast);
+    let worst = 0;
+    a.forEach((w, i) => w.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - b[i][j])))));
+    console.log(`loss curve ${curve.map((c) => c.toFixed(4)).join(' ')}; max weight diff after ${data.length} steps ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThan(1e-3);
+    ref.dispose();
+    fast.dispose();
+  });
+
+  it('hardSigmoid gates, one thread, odd batch split, gradient clipping', async () => {
+    const V = 19, B = 5, T = 6, lr = 0.02;
+    const data = batches(8, B, T, V, 2);
+    const ref = build(V, 8, [16], 6, 'hardSigmoid');
+    const fast = build(V, 8, [16], 6, 'hardSigmoid');
+    const refCurve = tfjsCurve(ref, data, B, T, V, lr, 0.5);
+    const one = await fastCurve(fast, data, B, T, lr, 1, 0.5);
+    for (let i = 0; i < refCurve.length; i++) expect(Math.abs(one.curve[i] - refCurve[i])).toBeLessThan(2e-4);
+    const fast3 = build(V, 8, [16], 6, 'hardSigmoid');
+    const three = await fastCurve(fast3, data, B, T, lr, 3, 0.5);
+    for (let i = 0; i < refCurve.length; i++) expect(Math.abs(three.curve[i] - refCurve[i])).toBeLessThan(2e-4);
+    [ref, fast, fast3].forEach((m) => m.dispose());
+  });
+
+  it('evaluate does not change the weights; last-step targets train only the last step', async () => {
+    const V = 12, B = 4, T = 5;
+    const model = build(V, 8, [8], 7);
+    const trainer = createFastTrainer(model, { batchSize: B, seqLength: T, learningRate: 0.01, threads: 2 })!;
+    trainers.push(trainer);
+    const [d] = batches(1, B, T, V, 3);
+    const e1 = await trainer.evaluate(d.x, d.y);
+    const e2 = await trainer.evaluate(d.x, d.y);
+    expect(e2).toEqual(e1);
+    expect(trainer.iterations).toBe(0);
+    const last = Int32Array.from({ length: B }, (_, b) => d.y[b * T + T - 1]);
+    const r = await trainer.evaluate(d.x, last);
+    // same model: the last-step loss equals tfjs's loss on the last step alone
+    const ref = tf.tidy(() => {
+      const logits = (model.apply(tf.tensor2d(d.x, [B, T], 'int32')) as tf.Tensor3D).slice([0, T - 1, 0], [B, 1, V]).reshape([B, V]);
+      return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(last, 'int32'), V), logits).dataSync()[0];
+    });
+    expect(Math.abs(r.loss - ref)).toBeLessThan(1e-5);
+    await trainer.step(d.x, last);
+    expect(trainer.iterations).toBe(1);
+    model.dispose();
+  });
+
+  it('rejects what it cannot train, and bad batches, with clear reasons', async () => {
+    const dropout = build(10, 8, [8], 8, 'sigmoid', 0.2);
+    expect(explainFastTrainer(dropout, { batchSize: 2, seqLength: 3, learningRate: 0.01 }).reason).toMatch(/dropout/);
+    const odd = build(10, 8, [12], 9);
+    expect(explainFastTrainer(odd, { batchSize: 2, seqLength: 3, learningRate: 0.01 }).reason).toMatch(/multiple of 8/);
+    const ok = build(10, 8, [8], 10);
+    const t = createFastTrainer(ok, { batchSize: 2, seqLength: 3, learningRate: 0.01, threads: 1 })!;
+    trainers.push(t);
+    await expect(t.step(new Int32Array(5), new Int32Array(5))).rejects.toThrow(/windows/);
+    await expect(t.step(Int32Array.of(1, 2, 10, 1, 2, 3), new Int32Array(6))).rejects.toThrow(/outside the vocabulary/);
+    await expect(t.step(new Int32Array(9), new Int32Array(9))).rejects.toThrow(/larger than the trainer/);
+    [dropout, odd, ok].forEach((m) => m.dispose());
+  });
+});
