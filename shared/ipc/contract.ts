@@ -4,54 +4,26 @@
  * all generic over these two maps, so a channel with no handler, or a handler of the wrong type,
  * does not compile.
  *
- * To add a channel: add an entry to `channels` (request + response schema and a one-line summary),
- * then implement it in electron/studio (the Handlers type will demand it). Nothing else changes:
- * the bridge, server and client pick it up from this map.
+ * To add a channel: add it to its area's map in channels/ (request + response schema and a one-line
+ * summary; a new area gets a new file, spread in below), then implement it in electron/studio (the
+ * Handlers type will demand it). Nothing else changes: the bridge, server and client pick it up.
  */
-import { z } from 'zod';
-import {
-  AppInfoSchema,
-  BackendInfoSchema,
-  ModelSummarySchema,
-  RunIdSchema,
-  ModelIdSchema,
-  NoteSchema,
-  SamplingSchema,
-  SeedSchema,
-  TakeSchema,
-} from './schemas';
-import { ErrorInfoSchema } from './result';
+import type { z } from 'zod';
+import { appChannels, appEvents } from './channels/app';
+import { generateChannels, generateEvents } from './channels/generate';
+import { modelChannels } from './channels/models';
 
-const Empty = z.object({}).strict();
-
-function channel<Req extends z.ZodType, Res extends z.ZodType>(summary: string, request: Req, response: Res) {
-  return { summary, request, response };
-}
-
+/** Every request channel: one map per area under channels/, merged here. */
 export const channels = {
-  appInfo: channel('Name, version, mode, active compute backend and MIDI status', Empty, AppInfoSchema),
-  listModels: channel('Every model in the library, the built-in default first', Empty, z.array(ModelSummarySchema)),
-  generate: channel(
-    'Start sampling takes from a model; notes stream as take.note events, then take.done',
-    z.object({ modelId: ModelIdSchema.optional(), seed: SeedSchema, sampling: SamplingSchema }).strict(),
-    z.object({ runId: RunIdSchema }),
-  ),
-  cancelRun: channel(
-    'Stop a running generation or training run',
-    z.object({ runId: RunIdSchema }).strict(),
-    z.object({ cancelled: z.boolean() }),
-  ),
+  ...appChannels,
+  ...modelChannels,
+  ...generateChannels,
 } as const;
 
+/** Every event the studio sends; each event of a run carries its runId. */
 export const events = {
-  /** The engine's backend changed state (started, failed, restarted). */
-  'engine.status': BackendInfoSchema,
-  /** One note of a take, sent as soon as it is sampled. */
-  'take.note': z.object({ runId: RunIdSchema, variation: z.number().int().min(0), note: NoteSchema }),
-  /** A generation run finished: every variation decoded. */
-  'take.done': z.object({ runId: RunIdSchema, takes: z.array(TakeSchema) }),
-  /** A run (generation or training) failed or was cancelled. */
-  'run.failed': z.object({ runId: RunIdSchema, error: ErrorInfoSchema }),
+  ...appEvents,
+  ...generateEvents,
 } as const;
 
 export type Channels = typeof channels;
