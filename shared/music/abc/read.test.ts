@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { parseAbc } from './read';
+import { normalizeAbc, splitAbcBook } from './book';
+
+const notesOf = (abc: string, opts = {}) => {
+  const r = parseAbc(abc, opts);
+  expect(r.errors).toEqual([]);
+  return r.tunes[0].sequence.notes.map((n) => [n.pitch, n.start, n.end]);
+};
+const tune = (body: string, head = 'M:4/4\nL:1/8\nK:C') => `X:1\nT:t\n${head}\n${body}\n`;
+
+describe('parseAbc headers', () => {
+  it('reads title, meter, tempo and modal keys', () => {
+    const r = parseAbc('X:3\nT:The Kesh\nT:Second title\nM:6/8\nL:1/8\nQ:3/8=120\nK:ADor\nABc|\n');
+    const t = r.tunes[0];
+    expect(t.title).toBe('The Kesh');
+    expect(t.x).toBe('3');
+    expect(t.sequence.timeSignatures).toEqual([{ time: 0, numerator: 6, denominator: 8 }]);
+    expect(t.sequence.tempos[0].qpm).toBeCloseTo(180);
+    expect(t.sequence.keySignatures[0]).toMatchObject({ tonic: 9, mode: 'dorian', accidentals: 1 });
+    expect(notesOf('X:1\nK:GMix\nF|\n')).toEqual([[65, 0, 0.5]]);
+    expect(notesOf('X:1\nM:C|\nK:D Major\nF|\n')).toEqual([[66, 0, 0.5]]);
+  });
+  it('applies the file header to every tune', () => {
+    const r = parseAbc('L:1/4\n\nX:1\nK:C\nC|\n\nX:2\nL:1/8\nK:C\nC|\n');
+    expect(r.tunes.map((t) => t.sequence.notes[0].end)).toEqual([1, 0.5]);
+  });
+});
+
+describe('parseAbc music', () => {
+  it('expands repeats and first/second endings', () => {
+    expect(notesOf(tune('|:C D|1 E:|2 F|]')).map((n) => n[0])).toEqual([60, 62, 64, 60, 62, 65]);
+  });
+  it('joins ties, also across bar lines', () => {
+    expect(notesOf(tune('C2-|C2 D'))).toEqual([[60, 0, 2], [62, 2, 2.5]]);
+  });
+  it('reads tuplets, broken rhythm and chords', () => {
+    expect(notesOf(tune('(3CDE F>G [CE]2'))).toEqual([[60, 0, 1 / 3], [62, 1 / 3, 2 / 3], [64, 2 / 3, 1], [65, 1, 1.75], [67, 1.75, 2], [60, 2, 3], [64, 2, 3]]);
+  });
+  it('drops grace notes and gives the main note its written time (or keeps them)', () => {
+    expect(notesOf(tune('{g}A2 B'))).toEqual([[69, 0, 1], [71, 1, 1.5]]);
+    const kept = notesOf(tune('{g}A2 B'), { graces: 'keep' });
+    expect(kept.length).toBe(3);
+    expect(kept[0][0]).toBe(79);
+  });
+  it('follows inline fields, accidentals through the bar, comments and continuations', () => {
+    expect(notesOf(tune('^F F [K:Bb] B % comment\\\n B|F')).map((n) => n[0])).toEqual([66, 66, 70, 70, 65]);
+  });
+  it('takes the first voice as the melody, or every voice', () => {
+    const abc = 'X:1\nL:1/4\nK:C\nV:1\nc d|\nV:2\nC, D,|\n';
+    expect(notesOf(abc).map((n) => n[0])).toEqual([72, 74]);
+    const all = parseAbc(abc, { voices: 'all' }).tunes[0];
+    expect(all.voiceCount).toBe(2);
+    expect(new Set(all.sequence.notes.map((n) => n.voice)).size).toBe(2);
+    expect(notesOf(abc, { voices: 1 }).map((n) => n[0])).toEqual([48, 50]);
+  });
+});
+
+describe('parseAbc bad input', () => {
+  it('reports a broken tune with its number and line, and still loads the others', () => {
+    const r = parseAbc('X:1\nK:C\nCDE|\n\nX:2\nT:empty\nK:C\n\nX:3\nK:C\nGAB|\n', { file: 'book.abc' });
+    expect(r.tunes.map((t) => t.x)).toEqual(['1', '3']);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatchObject({ code: 'abc-no-notes', file: 'book.abc', tune: 1, line: 5 });
+    expect(r.errors[0].message).toMatch(/^book\.abc:5, tune 2: /);
+  });
+  it('gives warnings with file line numbers', () => {
+    const r = parseAbc('%intro\n\nX:1\nT:t\nK:C\nCD#E|\n');
+    expect(r.tunes[0].warnings[0].line).toBe(6);
+  });
+  it('refuses binary junk, text without tunes, absurd sizes', () => {
+    expect(parseAbc('\u0000\u0001\u0002MThd\u0000').errors[0].code).toBe('abc-syntax');
+    expect(parseAbc('').errors[0].code).toBe('abc-no-tunes');
+    expect(parseAbc('X:1\nT:only a title\n').errors[0].code).toBe('abc-no-notes');
+    const huge = parseAbc('X:1\nK:C\n' + 'C'.repeat(10_000_000) + '\n');
+    expect(huge.errors[0].code).toBe('abc-too-long');
+    const long = parseAbc('X:1\nL:1/8\nK:C\nC99999999|\n');
+    expect(long.tunes.length + long.errors.length).toBe(1);
+    if (long.errors[0]) expect(long.errors[0].code).toBe('abc-too-long');
+  });
+  it('survives unknown keys and unbalanced repeats', () => {
+    const r = parseAbc('X:1\nK:Xyz\n:|C D|:E F|1 G|\n');
+    expect(r.tunes).toHaveLength(1);
+    expect(r.tunes[0].warnings.length).toBeGreaterThan(0);
+  });
+});
+
+describe('book helpers', () => {
+  it('splits tunes with their line numbers', () => {
+    const b = splitAbcBook('% file header\nM:6/8\n\nX:1\nK:C\nC\nX:2\nK:D\nD\n');
+    expect(b.header).toEqual(['M:6/8']);
+    expect(b.tunes.map((t) => t.line)).toEqual([4, 7]);
+  });
+  it('normalizes a tune to the music and the fields that shape it', () => {
+    const n = normalizeAbc('X:12\nT:A\nT:B\nC:Trad\nZ:id:1\nM:6/8\nK:G\n%%MIDI program 1\nABc|  % a comment\nw: la la\nde\\\nf|!\n');
+    expect(n).toBe('X:1\nT:A\nM:6/8\nK:G\nABc|\ndef|\n');
+  });
+});

@@ -1,0 +1,206 @@
+/**
+ * ABC in: abcjs parses (parseOnly) and expands repeats, endings, ties, tuplets and broken rhythm
+ * (setUpAudio); this module turns its note events into NoteSequences and its warnings into ours.
+ */
+import abcjs from 'abcjs';
+import { MusicError, type MusicWarning } from '../errors';
+import { DEFAULT_QPM, compareNotes, keyAccidentals } from '../sequence';
+import type { KeySignature, Mode, Note, NoteSequence, TimeSignature } from '../types';
+import { inheritedHeader, normalizeAbc, splitAbcBook, type AbcTuneText } from './book';
+
+export interface AbcReadOptions {
+  /** Named in errors and warnings. */
+  file?: string;
+  /**
+   * Which voice(s) become notes: 'first' (default) = the first voice that has notes (the melody in
+   * folk collections), 'all' = every voice (note.voice = voice index), or a voice index.
+   */
+  voices?: 'first' | 'all' | number;
+  /**
+   * Grace notes: 'drop' (default) removes them and gives the time abcjs took from the main note
+   * back to it, so the melody keeps its written rhythm (abc2midi -NGRA does the same); 'keep'
+   * keeps them as short notes before the main note, as abcjs plays them.
+   */
+  graces?: 'drop' | 'keep';
+  /** Tunes longer than this many characters are refused (10 MB single lines). Default 200,000. */
+  maxTuneChars?: number;
+}
+
+export interface AbcTune {
+  /** 0-based index in the file. */
+  index: number;
+  /** X: number as written. */
+  x: string;
+  /** 1-based line of the X: field in the file. */
+  line: number;
+  title?: string;
+  /** Normalized text of this tune (see normalizeAbc). */
+  abc: string;
+  sequence: NoteSequence;
+  /** Number of voices abcjs found (the sequence may hold only one of them). */
+  voiceCount: number;
+  warnings: MusicWarning[];
+}
+
+export interface AbcReadResult {
+  tunes: AbcTune[];
+  /** Tunes that could not be read; the others still load. */
+  errors: MusicError[];
+}
+
+/** Quarter-note times are snapped to this grid: abcjs rounds its whole-note times to 6 decimals. */
+const TIME_GRID = 10080; // 2^5 * 3^2 * 5 * 7: exact for every duplet..septuplet and 1/128 notes
+const MAX_QUARTERS = 100_000;
+const MAX_NOTES = 200_000;
+
+const MODES: Record<string, Mode> = { '': 'major', m: 'minor', Dor: 'dorian', Mix: 'mixolydian', Lyd: 'lydian', Phr: 'phrygian', Loc: 'locrian' };
+const LETTER_PC: Record<string, number> = { C: 0, D: 2, E: 4, F: 5, G: 7, A: 9, B: 11 };
+
+/** Rejects files that are clearly not text (binary junk named .abc) before abcjs sees them. */
+export function looksBinary(text: string): boolean {
+  const sample = text.slice(0, 4096);
+  if (sample.includes('\u0000')) return true;
+  let control = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const c = sample.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 0xfffd) control++;
+  }
+  return sample.length > 0 && control / sample.length > 0.1;
+}
+
+/** Reads every tune of an ABC file. Never throws for bad content: failures land in `errors`. */
+export function parseAbc(text: string, opts: AbcReadOptions = {}): AbcReadResult {
+  const file = opts.file;
+  if (typeof text !== 'string') return { tunes: [], errors: [new MusicError('abc-syntax', 'expected ABC text', { file })] };
+  if (looksBinary(text)) return { tunes: [], errors: [new MusicError('abc-syntax', 'this is not ABC text (binary data)', { file, line: 1 })] };
+  const book = splitAbcBook(text);
+  if (book.tunes.length === 0) return { tunes: [], errors: [new MusicError('abc-no-tunes', 'no tune found (expected an X: line followed by K:)', { file })] };
+  const header = inheritedHeader(book.header);
+  const tunes: AbcTune[] = [];
+  const errors: MusicError[] = [];
+  for (const t of book.tunes) {
+    try {
+      tunes.push(parseAbcTune(t, header, opts));
+    } catch (e) {
+      errors.push(e instanceof MusicError ? e : new MusicError('abc-syntax', `abcjs failed: ${(e as Error)?.message ?? String(e)}`, { file, tune: t.index, line: t.line }));
+    }
+  }
+  return { tunes, errors };
+}
+
+/** Reads one tune of a book. Throws MusicError (with file, tune and line) when it cannot. */
+export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOptions = {}): AbcTune {
+  const where = { file: opts.file, tune: t.index, line: t.line || 1 };
+  const maxChars = opts.maxTuneChars ?? 200_000;
+  if (t.text.length > maxChars) throw new MusicError('abc-too-long', `tune is ${t.text.length} characters long; the limit is ${maxChars}`, where);
+  // File-header fields go right after X: so that the tune's own fields still override them.
+  const nl = t.text.indexOf('\n');
+  const text = header.length ? t.text.slice(0, nl + 1) + header.join('\n') + '\n' + t.text.slice(nl + 1) : t.text;
+  const fileLine = (tuneLine: number) => {
+    const l = tuneLine > 1 + header.length ? tuneLine - header.length : Math.min(tuneLine, 1);
+    return Math.max(1, t.line + l - 1);
+  };
+
+  const parsed = abcjs.parseOnly(text);
+  const tune = parsed[0];
+  if (!tune) throw new MusicError('abc-syntax', 'abcjs found no tune here', where);
+  const warnings: MusicWarning[] = (tune.warnings ?? []).map((w: string) => abcjsWarning(w, fileLine));
+
+  const audio = tune.setUpAudio({ chordsOff: true });
+  const tracks = audio.tracks.map((tr) => tr.filter((e): e is abcjs.AudioTrackNoteItem => e.cmd === 'note'));
+  const withNotes = tracks.map((tr, i) => ({ tr, i })).filter((x) => x.tr.length > 0);
+  if (withNotes.length === 0) throw new MusicError('abc-no-notes', 'the tune has no notes (expected music after K:)', where);
+
+  const which = opts.voices ?? 'first';
+  let chosen: { tr: abcjs.AudioTrackNoteItem[]; i: number }[];
+  if (which === 'all') chosen = withNotes;
+  else if (which === 'first') chosen = [withNotes[0]];
+  else {
+    const v = tracks[which];
+    if (!v || v.length === 0) throw new MusicError('abc-no-notes', `voice ${which} has no notes (the tune has ${tracks.length} voices)`, where);
+    chosen = [{ tr: v, i: which }];
+  }
+
+  const notes: Note[] = [];
+  for (const { tr, i } of chosen) {
+    const voice = which === 'all' ? i : 0;
+    collectNotes(tr, voice, opts.graces ?? 'drop', notes);
+  }
+  notes.sort(compareNotes);
+  if (notes.length > MAX_NOTES) throw new MusicError('abc-too-long', `the tune expands to ${notes.length} notes; the limit is ${MAX_NOTES}`, where);
+  const totalTime = notes.reduce((m, n) => Math.max(m, n.end), 0);
+  if (!(totalTime <= MAX_QUARTERS)) throw new MusicError('abc-too-long', `the tune lasts ${Math.round(totalTime)} quarter notes (absurd durations?); the limit is ${MAX_QUARTERS}`, where);
+
+  const title = tune.metaText?.title?.split('\n')[0]?.trim() || undefined;
+  const sequence: NoteSequence = {
+    notes,
+    tempos: [{ time: 0, qpm: tempoOf(tune) }],
+    timeSignatures: meterOf(tune),
+    keySignatures: keyOf(tune),
+    totalTime,
+  };
+  if (title) sequence.title = title;
+  return { index: t.index, x: t.x, line: t.line || 1, title, abc: normalizeAbc(text), sequence, voiceCount: withNotes.length, warnings };
+}
+
+function snap(wholeNotes: number): number {
+  return Math.round(wholeNotes * 4 * TIME_GRID) / TIME_GRID;
+}
+
+function collectNotes(track: abcjs.AudioTrackNoteItem[], voice: number, graces: 'drop' | 'keep', out: Note[]): void {
+  let graceStart = -1;
+  let graceEnd = -1;
+  for (const e of track) {
+    const isGrace = (e as { style?: string }).style === 'grace';
+    const start = snap(e.start);
+    const end = snap(e.start + e.duration);
+    if (isGrace && graces === 'drop') {
+      if (graceStart < 0 || Math.abs(start - graceEnd) > 1e-6) graceStart = start;
+      graceEnd = end;
+      continue;
+    }
+    let s = start;
+    if (graceStart >= 0) {
+      // The main note (or each note of a chord) that abcjs pushed later to make room for the graces.
+      if (Math.abs(start - graceEnd) < 1e-6) s = graceStart;
+      else graceStart = graceEnd = -1;
+    }
+    if (!(end > s) || !Number.isFinite(end) || e.pitch < 0 || e.pitch > 127) continue;
+    out.push({ pitch: e.pitch, start: s, end, velocity: Math.min(127, Math.max(1, Math.round(e.volume ?? 100))), voice });
+  }
+}
+
+function tempoOf(tune: abcjs.TuneObject): number {
+  const q = tune.metaText?.tempo as { duration?: number[]; bpm?: number } | undefined;
+  if (q?.bpm && q.bpm > 0) {
+    const beat = (q.duration ?? [0.25]).reduce((a, b) => a + b, 0) || 0.25;
+    const qpm = q.bpm * beat * 4;
+    if (Number.isFinite(qpm) && qpm > 0 && qpm < 2000) return qpm;
+  }
+  return DEFAULT_QPM;
+}
+
+function meterOf(tune: abcjs.TuneObject): TimeSignature[] {
+  const m = tune.getMeterFraction?.() as { num?: number; den?: number } | undefined;
+  const num = Number(m?.num);
+  const den = Number(m?.den);
+  if (!Number.isInteger(num) || !Number.isInteger(den) || num <= 0 || den <= 0 || num > 64 || den > 64) return [];
+  return [{ time: 0, numerator: num, denominator: den }];
+}
+
+function keyOf(tune: abcjs.TuneObject): KeySignature[] {
+  const k = tune.getKeySignature?.() as { root?: string; acc?: string; mode?: string } | undefined;
+  if (!k || !k.root || !(k.root in LETTER_PC)) return [];
+  const tonic = (LETTER_PC[k.root] + (k.acc === '#' ? 1 : k.acc === 'b' ? -1 : 0) + 12) % 12;
+  const mode = MODES[k.mode ?? ''] ?? 'major';
+  return [{ time: 0, tonic, mode, accidentals: keyAccidentals(tonic, mode) }];
+}
+
+function abcjsWarning(w: string, fileLine: (tuneLine: number) => number): MusicWarning {
+  const plain = String(w).replace(/<[^>]*>/g, '');
+  const m = /^Music Line:(\d+):(\d+):\s*(.*)$/s.exec(plain);
+  if (!m) return { message: plain.slice(0, 200) };
+  const line = fileLine(Number(m[1]));
+  const message = m[3].replace(/\s+/g, ' ').trim().slice(0, 200);
+  return { message: `column ${m[2]}: ${message}`, line };
+}

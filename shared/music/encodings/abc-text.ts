@@ -1,0 +1,170 @@
+/**
+ * The two encodings of ABC text: abc-char (every character, the MIT lab's char-RNN recipe) and
+ * abc-token (one token per note-with-length, bar line, repeat mark, header field; folk-rnn's idea).
+ * The tokenizer is hand-written because abcjs has no token stream to offer; it only cuts text into
+ * pieces and never interprets them: parseAbc (abcjs) reads the text again on decode.
+ */
+import { MusicError } from '../errors';
+import { parseAbc } from '../abc/read';
+import { normalizeAbc } from '../abc/book';
+import { writeAbc } from '../abc/write';
+import { emptySequence } from '../sequence';
+import { BOS, EOS, type DecodedTune, type Encoding, type EncodingName, type Tune } from './types';
+
+/** The ABC text an ABC encoding sees for a tune: its own normalized text, or one written from its notes. */
+export function abcOf(tune: Tune): string {
+  return tune.abc ?? normalizeAbc(writeAbc(tune.sequence, { title: tune.title }));
+}
+
+const BODY_TOKEN = new RegExp(
+  [
+    String.raw`\[[A-Za-z]:[^\]\n]*\]`, // inline field [K:G]
+    String.raw`"[^"\n]*"`, // chord symbol or annotation
+    String.raw`![^!\n]*!`, // !decoration!
+    String.raw`\+[^+\n\s]*\+`, // +decoration+ (old style)
+    String.raw`::|:*\|[\]|]?:*(?:\[?\d+(?:[,-]\d+)*)?|\[\|:*|\[\d+(?:[,-]\d+)*`, // bar lines, repeats, endings
+    String.raw`(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*\d*(?:\/+\d*)?`, // note with accidental, octave and length
+    String.raw`[zZx]\d*(?:\/+\d*)?`, // rests
+    String.raw`\(\d(?::\d*)*`, // tuplet
+    String.raw`\]\d*(?:\/+\d*)?`, // end of chord with its length
+    String.raw`[<>]{1,3}`, // broken rhythm
+    String.raw`\{\/?`, // grace notes start (acciaccatura)
+    String.raw`[^\s\\]`, // anything else, one character at a time
+  ].join('|'),
+  'g',
+);
+
+/** Cuts normalized ABC into tokens: header fields whole, the body into musical symbols, spaces dropped. */
+export function tokenizeAbc(abc: string): string[] {
+  const tokens: string[] = [];
+  let inBody = false;
+  for (const line of abc.split('\n')) {
+    if (line === '') continue;
+    if (/^[A-Za-z]:/.test(line) && !(inBody && /^[A-Ga-g]:[|:]/.test(line))) {
+      const f = line[0];
+      if (f === 'X' || f === 'T') continue; // numbering and titles are not music
+      const value = line.slice(2).trim();
+      if (!inBody) {
+        tokens.push(`${f}:${value}`);
+        if (f === 'K') inBody = true;
+      } else tokens.push(`[${f}:${value}]`);
+      continue;
+    }
+    if (!inBody) continue;
+    for (const m of line.matchAll(BODY_TOKEN)) tokens.push(m[0]);
+  }
+  return tokens;
+}
+
+/** Joins abc-token tokens back into a tune: header tokens as lines, the body as lines of 4 bars. */
+export function detokenizeAbc(tokens: readonly string[], warnings: string[]): string {
+  const head: string[] = ['X:1'];
+  let body = '';
+  let bars = 0;
+  let sawK = false;
+  for (const t of tokens) {
+    if (!sawK && /^[A-Za-z]:/.test(t)) {
+      head.push(t);
+      if (t.startsWith('K:')) sawK = true;
+      continue;
+    }
+    if (!sawK) {
+      warnings.push('no K: field before the music; assumed K:C');
+      head.push('K:C');
+      sawK = true;
+    }
+    if (/^[A-Za-z]:/.test(t)) body += `[${t}]`;
+    else body += t;
+    if (/\|/.test(t) && ++bars % 4 === 0) body += '\n';
+  }
+  if (!sawK) head.push('K:C');
+  if (!head.some((h) => h.startsWith('L:'))) head.splice(1, 0, 'L:1/8');
+  return head.join('\n') + '\n' + body.replace(/\n+$/, '') + '\n';
+}
+
+function decodeAbcText(text: string, warnings: string[]): DecodedTune {
+  const r = parseAbc(text, { file: 'generated' });
+  for (const e of r.errors) warnings.push(e.message);
+  const t = r.tunes[0];
+  if (!t) return { abc: text, sequence: emptySequence(), warnings };
+  for (const w of t.warnings) warnings.push((w.line ? `line ${w.line}: ` : '') + w.message);
+  return { abc: text, sequence: t.sequence, warnings };
+}
+
+class AbcTextEncoding implements Encoding {
+  readonly bos = 0;
+  readonly eos = 1;
+  private readonly index: Map<string, number>;
+
+  constructor(
+    readonly name: EncodingName,
+    readonly tokens: readonly string[],
+    private readonly split: (abc: string) => string[],
+  ) {
+    this.index = new Map(tokens.map((t, i) => [t, i]));
+  }
+
+  encode(tune: Tune): number[] {
+    const ids = [this.bos];
+    for (const t of this.split(abcOf(tune))) {
+      const id = this.index.get(t);
+      if (id === undefined || id < 2) throw new MusicError('unencodable', `${JSON.stringify(t)} is not in the ${this.name} vocabulary`, { file: tune.source.file, tune: tune.source.index, line: tune.source.line });
+      ids.push(id);
+    }
+    ids.push(this.eos);
+    return ids;
+  }
+
+  decode(ids: ArrayLike<number>): DecodedTune {
+    const warnings: string[] = [];
+    const parts: string[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (id === this.bos && i === 0) continue;
+      if (id === this.eos) {
+        if (i < ids.length - 1) warnings.push(`ignored ${ids.length - 1 - i} tokens after the end of the tune`);
+        break;
+      }
+      const t = Number.isInteger(id) ? this.tokens[id] : undefined;
+      if (t === undefined || id < 2) {
+        warnings.push(`token id ${id} at position ${i} is not in the vocabulary; skipped`);
+        continue;
+      }
+      parts.push(t);
+    }
+    if (this.name === 'abc-char') {
+      let text = parts.join('');
+      // A char model may run on into the next tune: keep the first.
+      const second = text.search(/\n(?=X:)/);
+      if (second >= 0 && text.slice(0, second).includes('K:')) {
+        warnings.push('the text continues with another tune; kept the first');
+        text = text.slice(0, second + 1);
+      }
+      if (!/^X:/m.test(text)) text = 'X:1\n' + text;
+      return decodeAbcText(text, warnings);
+    }
+    return decodeAbcText(detokenizeAbc(parts, warnings), warnings);
+  }
+
+  toSpec() {
+    return { name: this.name, tokens: [...this.tokens] };
+  }
+}
+
+export function abcCharTokens(abc: string): string[] {
+  return Array.from(abc);
+}
+
+export function makeAbcEncoding(name: 'abc-char' | 'abc-token', tokens: readonly string[]): Encoding {
+  return new AbcTextEncoding(name, tokens, name === 'abc-char' ? abcCharTokens : tokenizeAbc);
+}
+
+/** Learns the vocabulary: specials first (<s> = 0, </s> = 1), then the tokens seen, sorted. */
+export function learnAbcEncoding(name: 'abc-char' | 'abc-token', tunes: Iterable<Tune>): Encoding {
+  const seen = new Set<string>();
+  const split = name === 'abc-char' ? abcCharTokens : tokenizeAbc;
+  for (const tune of tunes) for (const t of split(abcOf(tune))) seen.add(t);
+  seen.delete(BOS);
+  seen.delete(EOS);
+  return makeAbcEncoding(name, [BOS, EOS, ...[...seen].sort()]);
+}

@@ -1,0 +1,28 @@
+/**
+ * The music core, importable from Node and from the renderer (no node: imports behind this file;
+ * file reading lives in ./node).
+ */
+export type { Note, NoteSequence, TempoChange, TimeSignature, KeySignature, Mode } from './types';
+export { MusicError, formatLocation, type MusicErrorCode, type MusicErrorLocation, type MusicWarning } from './errors';
+export {
+  quantize,
+  monophonic,
+  transpose,
+  selectVoice,
+  isMonophonic,
+  sortedNotes,
+  compareNotes,
+  emptySequence,
+  keyAccidentals,
+  quartersToSeconds,
+  melodyKey,
+  DEFAULT_QPM,
+  DEFAULT_VELOCITY,
+  type QuantizeOptions,
+} from './sequence';
+export { parseAbc, parseAbcTune, looksBinary, type AbcReadOptions, type AbcReadResult, type AbcTune } from './abc/read';
+export { splitAbcBook, normalizeAbc, type AbcBook, type AbcTuneText } from './abc/book';
+export { writeAbc, keyName, spellPitch, type AbcWriteOptions } from './abc/write';
+export { readMidi, pickMelodyTrack, type MidiReadOptions, type MidiReadResult, type MidiTrackInfo } from './midi/read';
+export { writeMidi, type MidiWriteOptions } from './midi/write';
+export * from './encodings/index';

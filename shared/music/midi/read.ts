@@ -1,0 +1,130 @@
+/**
+ * MIDI in: @tonejs/midi decodes the events (running status, tempo, meter and key meta events);
+ * this module checks the container first (so corrupt files fail with a clear message) and turns
+ * tracks into a NoteSequence in quarter notes.
+ */
+import { Midi } from './tonejs';
+import { MusicError } from '../errors';
+import { DEFAULT_QPM, compareNotes, keyAccidentals } from '../sequence';
+import type { KeySignature, Mode, Note, NoteSequence } from '../types';
+
+export interface MidiTrackInfo {
+  /** Index among the file's tracks (as @tonejs/midi numbers them). */
+  index: number;
+  name: string;
+  channel: number;
+  noteCount: number;
+  /** Channel 10 (index 9): percussion, never a melody. */
+  isDrums: boolean;
+  meanPitch: number;
+}
+
+export interface MidiReadOptions {
+  file?: string;
+  /**
+   * Which track(s) become notes: 'melody' (default: the track chosen by pickMelodyTrack),
+   * 'all' (every non-drum track; note.voice = track index) or a track index.
+   */
+  tracks?: 'melody' | 'all' | number;
+}
+
+export interface MidiReadResult {
+  sequence: NoteSequence;
+  format: 0 | 1;
+  ppq: number;
+  tracks: MidiTrackInfo[];
+  /** The track the default reading takes as the melody (-1 when no track has notes). */
+  melodyTrack: number;
+}
+
+const MAX_QUARTERS = 1_000_000;
+
+function readHeader(bytes: Uint8Array, file?: string): { format: number; ntracks: number; division: number } {
+  const where = { file };
+  if (bytes.length === 0) throw new MusicError('midi-format', 'the file is empty (expected a Standard MIDI File)', where);
+  const tag = String.fromCharCode(...bytes.subarray(0, 4));
+  if (tag !== 'MThd') throw new MusicError('midi-format', `not a Standard MIDI File (expected "MThd", found ${JSON.stringify(tag)})`, where);
+  if (bytes.length < 14) throw new MusicError('midi-format', `only ${bytes.length} bytes: too short for a MIDI header`, where);
+  const len = (bytes[4] << 24) | (bytes[5] << 16) | (bytes[6] << 8) | bytes[7];
+  if (len < 6) throw new MusicError('midi-format', `MIDI header chunk is ${len} bytes long; expected 6`, where);
+  const format = (bytes[8] << 8) | bytes[9];
+  const ntracks = (bytes[10] << 8) | bytes[11];
+  const division = (bytes[12] << 8) | bytes[13];
+  if (format > 2) throw new MusicError('midi-format', `unknown MIDI file format ${format} (expected 0 or 1)`, where);
+  if (format === 2) throw new MusicError('midi-type-2', 'SMF type 2 (independent sequences) is not supported: save it as type 0 or 1', where);
+  if (division & 0x8000) throw new MusicError('midi-format', 'SMPTE time division is not supported (expected ticks per quarter note)', where);
+  if (division === 0) throw new MusicError('midi-format', 'ticks per quarter note is 0', where);
+  return { format, ntracks, division };
+}
+
+/** The default melody: among non-drum tracks with a fair share of the notes, the highest on average. */
+export function pickMelodyTrack(tracks: readonly MidiTrackInfo[]): number {
+  const candidates = tracks.filter((t) => !t.isDrums && t.noteCount > 0);
+  if (candidates.length === 0) return -1;
+  const most = Math.max(...candidates.map((t) => t.noteCount));
+  const fair = candidates.filter((t) => t.noteCount >= most * 0.25);
+  fair.sort((a, b) => b.meanPitch - a.meanPitch || b.noteCount - a.noteCount || a.index - b.index);
+  return fair[0].index;
+}
+
+// tonejs names a key signature by its major key (the sharps/flats count), also for minor keys.
+const KEY_SF: Record<string, number> = { Cb: -7, Gb: -6, Db: -5, Ab: -4, Eb: -3, Bb: -2, F: -1, C: 0, G: 1, D: 2, A: 3, E: 4, B: 5, 'F#': 6, 'C#': 7 };
+const MAJOR_TONIC_BY_SF = [11, 6, 1, 8, 3, 10, 5, 0, 7, 2, 9, 4, 11, 6, 1]; // index sf + 7
+
+export function readMidi(data: ArrayLike<number> | ArrayBuffer, opts: MidiReadOptions = {}): MidiReadResult {
+  const bytes = data instanceof Uint8Array ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : Uint8Array.from(data as ArrayLike<number>);
+  const where = { file: opts.file };
+  const head = readHeader(bytes, opts.file);
+  let midi: Midi;
+  try {
+    midi = new Midi(bytes);
+  } catch (e) {
+    throw new MusicError('midi-format', `corrupt or truncated MIDI file: ${(e as Error)?.message ?? e}`, where);
+  }
+  const ppq = midi.header.ppq || head.division;
+  const q = (ticks: number) => ticks / ppq;
+
+  const tracks: MidiTrackInfo[] = midi.tracks.map((t, index) => {
+    const n = t.notes.length;
+    const mean = n ? t.notes.reduce((s, x) => s + x.midi, 0) / n : 0;
+    return { index, name: t.name ?? '', channel: t.channel, noteCount: n, isDrums: t.channel === 9 || t.instrument?.percussion === true, meanPitch: mean };
+  });
+  const melodyTrack = pickMelodyTrack(tracks);
+  const which = opts.tracks ?? 'melody';
+  let chosen: number[];
+  if (which === 'all') chosen = tracks.filter((t) => !t.isDrums && t.noteCount > 0).map((t) => t.index);
+  else if (which === 'melody') chosen = melodyTrack >= 0 ? [melodyTrack] : [];
+  else {
+    if (!tracks[which] || tracks[which].noteCount === 0) throw new MusicError('midi-no-notes', `track ${which} has no notes (the file has ${tracks.length} tracks)`, where);
+    chosen = [which];
+  }
+
+  const notes: Note[] = [];
+  for (const ti of chosen) {
+    for (const n of midi.tracks[ti].notes) {
+      const start = q(n.ticks);
+      const end = q(n.ticks + n.durationTicks);
+      if (!(end > start) || !Number.isFinite(end) || end > MAX_QUARTERS) continue; // zero-length or runaway notes carry no music
+      notes.push({ pitch: n.midi, start, end, velocity: Math.min(127, Math.max(1, Math.round(n.velocity * 127))), voice: which === 'all' ? ti : 0 });
+    }
+  }
+  notes.sort(compareNotes);
+  const tempos = midi.header.tempos.filter((t) => Number.isFinite(t.bpm) && t.bpm > 0).map((t) => ({ time: q(t.ticks), qpm: t.bpm }));
+  if (!tempos.length || tempos[0].time > 0) tempos.unshift({ time: 0, qpm: DEFAULT_QPM });
+  const timeSignatures = midi.header.timeSignatures
+    .filter((t) => t.timeSignature[0] > 0 && t.timeSignature[1] > 0)
+    .map((t) => ({ time: q(t.ticks), numerator: t.timeSignature[0], denominator: t.timeSignature[1] }));
+  const keySignatures: KeySignature[] = [];
+  for (const k of midi.header.keySignatures) {
+    const sf = KEY_SF[k.key];
+    if (sf === undefined) continue;
+    const mode: Mode = k.scale === 'minor' ? 'minor' : 'major';
+    const tonic = (MAJOR_TONIC_BY_SF[sf + 7] + (mode === 'minor' ? 9 : 0)) % 12;
+    keySignatures.push({ time: q(k.ticks), tonic, mode, accidentals: keyAccidentals(tonic, mode) });
+  }
+  const totalTime = Math.max(notes.reduce((m, n) => Math.max(m, n.end), 0), 0);
+  const name = midi.header.name || (chosen.length === 1 ? midi.tracks[chosen[0]].name : '') || '';
+  const sequence: NoteSequence = { notes, tempos, timeSignatures, keySignatures, totalTime };
+  if (name.trim()) sequence.title = name.trim();
+  return { sequence, format: head.format as 0 | 1, ppq, tracks, melodyTrack };
+}
