@@ -118,7 +118,7 @@ export class Recorder {
     const bars = this.options.stopAfterBars;
     if (bars !== undefined && bars > 0) {
       const endMs = this.downbeatMs + bars * this.barBeats * this.msPerBeat;
-      this.timers.push(this.clock.at(endMs, () => this.finish(endMs)));
+      this.timers.push(this.clock.at(endMs, () => this.finish(endMs, true)));
     }
   }
 
@@ -127,14 +127,17 @@ export class Recorder {
     if (this.stateValue === 'count-in' || this.stateValue === 'recording') this.parser.push(bytes, timeMs);
   }
 
-  /** Ends the take now; returns it (also given to onTake). Calling it again returns the same take. */
-  stop(): Take {
+  /**
+   * Ends the take now (or at `atMs`, e.g. the last note-off of a phrase); returns it (also given
+   * to onTake). Calling it again returns the same take.
+   */
+  stop(atMs = this.clock.now()): Take {
     if (this.take) return this.take;
     if (this.stateValue === 'idle') {
       this.stateValue = 'recording';
-      this.downbeatMs = this.clock.now();
+      this.downbeatMs = atMs;
     }
-    return this.finish(Math.max(this.clock.now(), this.downbeatMs));
+    return this.finish(Math.max(atMs, this.downbeatMs), false);
   }
 
   /** Abandons the take without producing one (Escape during the count-in). */
@@ -201,7 +204,8 @@ export class Recorder {
     }
   }
 
-  private finish(endMs: number): Take {
+  /** `exact`: the take is exactly up to endMs (N bars); otherwise it ends at the bar line after the last note. */
+  private finish(endMs: number, exact: boolean): Take {
     if (this.take) return this.take;
     for (const c of this.timers) c();
     this.timers = [];
@@ -227,12 +231,16 @@ export class Recorder {
       notes.push({ pitch: n.pitch, start, end, velocity: Math.max(1, Math.min(127, n.velocity)), voice: 0 });
     }
     notes.sort((a, b) => a.start - b.start || a.pitch - b.pitch);
+    const lastEnd = notes.reduce((m, n) => Math.max(m, n.end), 0);
+    // A stop button is pressed late; the silence before it is not music. Whole bars keep the
+    // seed's phrase shape for the model (a phrase that ends early in its bar keeps that rest).
+    const barEnd = Math.ceil(lastEnd / this.barBeats - 1e-6) * this.barBeats;
     const performance: NoteSequence = {
       notes,
       tempos: [{ time: 0, qpm: this.qpm }],
       timeSignatures: [{ time: 0, numerator: this.meter.numerator, denominator: this.meter.denominator }],
       keySignatures: [],
-      totalTime: Math.max(totalTime, notes.reduce((m, n) => Math.max(m, n.end), 0)),
+      totalTime: exact ? totalTime : Math.max(lastEnd, Math.min(totalTime, barEnd)),
     };
     const seed = this.options.quantize ? this.options.quantize(performance) : performance;
     this.take = { performance, seed, stats: { ...this.parser.stats, notes: notes.length, beforeDownbeat: this.beforeDownbeat } };
