@@ -120,7 +120,7 @@ export function readMidi(data: ArrayLike<number> | ArrayBuffer, opts: MidiReadOp
     if (sf === undefined) continue;
     const mode: Mode = k.scale === 'minor' ? 'minor' : 'major';
     const tonic = (MAJOR_TONIC_BY_SF[sf + 7] + (mode === 'minor' ? 9 : 0)) % 12;
-    keySignatures.push({ time: q(k.ticks), tonic, mode, accidentals: keyAccidentals(tonic, mode) });
+    keySignatures.push({ time: q(k.ticks), tonic, mode, accidentals: sf });
   }
   const totalTime = Math.max(notes.reduce((m, n) => Math.max(m, n.end), 0), 0);
   const name = midi.header.name || (chosen.length === 1 ? midi.tracks[chosen[0]].name : '') || '';
