@@ -11,8 +11,9 @@ import { existsSync } from 'node:fs';
 import { registerMissingKernels } from './kernels';
 import { EngineError } from './errors';
 
-export type BackendName = 'node-gpu' | 'node' | 'wasm' | 'cpu';
-export const BACKEND_ORDER: readonly BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+/** Names as in the IPC contract: tensorflow-gpu = tfjs-node-gpu, tensorflow = tfjs-node. */
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 export interface BackendCandidate {
   name: BackendName;
@@ -39,9 +40,9 @@ export interface BackendOptions {
   wasmDir?: string;
 }
 
-const NATIVE_PACKAGES: Record<'node-gpu' | 'node', string> = {
-  'node-gpu': '@tensorflow/tfjs-node-gpu',
-  node: '@tensorflow/tfjs-node',
+const NATIVE_PACKAGES: Record<'tensorflow-gpu' | 'tensorflow', string> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
 };
 
 function firstLine(e: unknown): string {
@@ -49,7 +50,7 @@ function firstLine(e: unknown): string {
   return msg.split('\n')[0].slice(0, 300);
 }
 
-async function tryNative(name: 'node-gpu' | 'node'): Promise<string | null> {
+async function tryNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<string | null> {
   const pkg = NATIVE_PACKAGES[name];
   try {
     // A variable specifier keeps bundlers from trying to resolve an optional package at build time.
@@ -61,7 +62,7 @@ async function tryNative(name: 'node-gpu' | 'node'): Promise<string | null> {
   }
   try {
     if (!(await tf.setBackend('tensorflow'))) return `${pkg} loaded but its backend did not initialise`;
-    if (name === 'node-gpu') {
+    if (name === 'tensorflow-gpu') {
       // tfjs-node-gpu falls back to the CPU build of libtensorflow silently when CUDA is missing.
       const gpus = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
       if (gpus === false) return `${pkg} loaded but found no CUDA device`;
@@ -82,7 +83,28 @@ export function defaultWasmDir(): string | undefined {
   }
 }
 
+/**
+ * The emscripten loader inside tfjs-backend-wasm adds process-wide uncaughtException and
+ * unhandledRejection listeners that rethrow, which turns any later stray error into a crash that
+ * prints the whole minified loader. Those listeners are removed again after start-up.
+ */
+async function withoutNewProcessListeners<T>(fn: () => Promise<T>): Promise<T> {
+  const events = ['uncaughtException', 'unhandledRejection'] as const;
+  const before = events.map((e) => new Set(process.listeners(e)));
+  try {
+    return await fn();
+  } finally {
+    events.forEach((e, i) => {
+      for (const l of process.listeners(e)) if (!before[i].has(l)) process.removeListener(e, l as never);
+    });
+  }
+}
+
 async function tryWasm(wasmDir: string | undefined): Promise<string | null> {
+  return withoutNewProcessListeners(() => startWasm(wasmDir));
+}
+
+async function startWasm(wasmDir: string | undefined): Promise<string | null> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     const dir = wasmDir ?? process.env.SEEDSONG_WASM_DIR ?? defaultWasmDir();
@@ -122,7 +144,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendRep
       continue;
     }
     let reason: string | null;
-    if (name === 'node-gpu' || name === 'node') reason = await tryNative(name);
+    if (name === 'tensorflow-gpu' || name === 'tensorflow') reason = await tryNative(name);
     else if (name === 'wasm') reason = await tryWasm(opts.wasmDir);
     else reason = (await tf.setBackend('cpu')) ? null : 'the cpu backend did not initialise';
     if (reason === null) {

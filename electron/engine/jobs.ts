@@ -1,0 +1,331 @@
+/**
+ * The two jobs the engine runs, from request to files on disk: training a model (new or resumed)
+ * and generating takes. Both the engine process and the CLI call these, so a run behaves the same
+ * wherever it was started.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { EngineError } from './errors';
+import { applyOverrides, findPreset, modelSpecFor, validateTrainingConfig, type HyperparameterOverrides, type Preset, type TrainingConfig } from './hyperparameters';
+import { prepareData, type TokenData } from './data';
+import { buildModel, countParameters } from './model';
+import { train, type BatchProgress, type EpochRecord, type StopReason } from './train';
+import { RunControl } from './control';
+import {
+  csvLog,
+  listCheckpoints,
+  loadCheckpoint,
+  loadModel,
+  readMeta,
+  saveCheckpoint,
+  saveModel,
+  updateModelWeights,
+  writeMeta,
+  LOG_FILE,
+  CHECKPOINTS,
+  type CheckpointInfo,
+  type LoadedModel,
+  type ModelMeta,
+} from './library';
+import { writeFileAtomic } from './atomic';
+import { encodeCorpus, loadTunes } from './corpus';
+import { backendReport } from './backend';
+import { createStepModel } from './step';
+import { sample, type SampledTake } from './sample';
+import { encodingFromSpec, seedToTune, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
+import type { Note, NoteSequence } from '../../shared/music/types';
+
+// ---------------------------------------------------------------------------------------------
+// Training
+
+export interface TrainRequest {
+  /** Preset name; ignored when resuming (the model's own hyperparameters are used). */
+  preset?: string;
+  overrides?: HyperparameterOverrides;
+  /** .abc / .mid files or folders. */
+  corpus?: string[];
+  /** Already encoded tunes (tests, or a corpus the studio has prepared) instead of corpus paths. */
+  tokens?: { data: TokenData; encoding: EncodingSpec };
+  /** The model folder to create (or to continue, with resume). */
+  out: string;
+  name?: string;
+  /** Cap on batches in this run (quick runs, tests). */
+  maxSteps?: number;
+  /** Continue from the latest checkpoint in `out` (or the named checkpoint id). */
+  resume?: boolean | string;
+  /** For resume: train up to this many epochs in total. */
+  epochs?: number;
+  validationFraction?: number;
+}
+
+export interface TrainEvents {
+  onStart?(info: { out: string; parameters: number; batchesPerEpoch: number; corpus: ModelMeta['corpus']; preset?: string; resumedFrom?: CheckpointInfo; problems: string[] }): void;
+  onProgress?(p: BatchProgress): void;
+  onEpoch?(r: EpochRecord): void;
+  onCheckpoint?(c: CheckpointInfo): void;
+}
+
+export interface TrainSummary {
+  out: string;
+  stopReason: StopReason;
+  epochs: number;
+  steps: number;
+  history: EpochRecord[];
+  bestValLoss: number | null;
+  lastCheckpoint?: CheckpointInfo;
+}
+
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+
+async function isNonEmptyDir(p: string): Promise<boolean> {
+  try {
+    return (await fs.readdir(p)).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export async function runTraining(req: TrainRequest, events: TrainEvents = {}, control = new RunControl()): Promise<TrainSummary> {
+  const out = path.resolve(req.out);
+  let preset: Preset;
+  let meta: ModelMeta | undefined;
+  let model: tf.LayersModel;
+  let resume: Parameters<typeof train>[2]['resume'];
+  let resumedFrom: CheckpointInfo | undefined;
+  let encoding: Encoding;
+  let data: TokenData;
+  let corpusSummary: ModelMeta['corpus'];
+  let problems: string[] = [];
+
+  if (req.resume) {
+    meta = await readMeta(out);
+    if (!meta.model || !meta.training) throw new EngineError('bad-request', `${out}: this model was imported, not trained here, so it cannot be resumed`);
+    const all = await listCheckpoints(out);
+    const pick = typeof req.resume === 'string' ? all.find((c) => c.id === req.resume) : all[all.length - 1];
+    if (!pick) throw new EngineError('not-found', typeof req.resume === 'string' ? `${out}: no checkpoint "${req.resume}" (have: ${all.map((c) => c.id).join(', ') || 'none'})` : `${out}: no checkpoint to resume from`);
+    const training: TrainingConfig = { ...meta.training, ...(req.epochs ? { epochs: req.epochs } : {}) };
+    preset = { name: meta.preset ?? 'custom', description: '', encoding: meta.encoding.name, model: meta.model, training };
+    encoding = encodingFromSpec(meta.encoding);
+    if (req.tokens) data = req.tokens.data;
+    else {
+      const paths = req.corpus?.length ? req.corpus : meta.corpus?.paths;
+      if (!paths?.length) throw new EngineError('bad-request', 'resuming needs the corpus (none given and none recorded in seedsong.json)');
+      const c = encodeCorpus(await loadTunes(paths), paths, { encoding, validationFraction: req.validationFraction, seed: training.seed });
+      data = c.data;
+      corpusSummary = c.summary;
+      problems = c.problems;
+    }
+    const ck = await loadCheckpoint(pick.dir);
+    model = ck.model;
+    resume = { state: ck.state, optimizer: ck.optimizer };
+    resumedFrom = ck.info;
+  } else {
+    if (!req.preset) throw new EngineError('bad-request', 'no preset given (see the list of presets)');
+    preset = applyOverrides(findPreset(req.preset), req.overrides ?? {});
+    validateTrainingConfig(preset.training, preset.model);
+    if (await isNonEmptyDir(out)) throw new EngineError('exists', `${out} already exists and is not empty; choose a new folder, or resume it`);
+    if (req.tokens) {
+      encoding = encodingFromSpec(req.tokens.encoding);
+      data = req.tokens.data;
+    } else {
+      if (!req.corpus?.length) throw new EngineError('bad-corpus', 'no corpus given: name .abc or .mid files, or folders holding them');
+      const c = encodeCorpus(await loadTunes(req.corpus), req.corpus.map((p) => path.resolve(p)), { encoding: preset.encoding, validationFraction: req.validationFraction, seed: preset.training.seed });
+      encoding = c.encoding;
+      data = c.data;
+      corpusSummary = c.summary;
+      problems = c.problems;
+    }
+    modelSpecFor(preset, encoding.tokens.length); // checks the hyperparameters before any work
+    model = undefined as unknown as tf.LayersModel;
+  }
+  const prepared = prepareData(data, preset.training);
+  if (!model) model = buildModel(modelSpecFor(preset, encoding.tokens.length), preset.training.seed);
+
+  const now = new Date().toISOString();
+  meta = meta
+    ? { ...meta, training: preset.training, corpus: corpusSummary ?? meta.corpus, status: 'training', updatedAt: now, backend: backendReport()?.active ?? meta.backend }
+    : {
+        format: 'seedsong-model',
+        version: 1,
+        name: req.name ?? path.basename(out),
+        createdAt: now,
+        updatedAt: now,
+        source: 'trained',
+        encoding: encoding.toSpec(),
+        preset: preset.name,
+        model: modelSpecFor(preset, encoding.tokens.length),
+        training: preset.training,
+        corpus: corpusSummary,
+        history: [],
+        metrics: { parameters: countParameters(model), bestValLoss: null, bestEpoch: null },
+        backend: backendReport()?.active,
+        status: 'training',
+      };
+  let folderExists = !!req.resume;
+  let lastCheckpoint: CheckpointInfo | undefined;
+  events.onStart?.({ out, parameters: countParameters(model), batchesPerEpoch: prepared.batchesPerEpoch, corpus: meta.corpus, preset: preset.name, resumedFrom, problems });
+
+  const writeMetaAndLog = async (m: ModelMeta) => {
+    await writeMeta(out, m);
+    await writeFileAtomic(path.join(out, LOG_FILE), csvLog(m.history));
+  };
+
+  try {
+    const result = await train(model, prepared, { training: preset.training, maxSteps: req.maxSteps, resume, control }, {
+      onBatch: (p) => events.onProgress?.(p),
+      onEpoch: (r) => events.onEpoch?.(r),
+      onCheckpoint: async (c) => {
+        const m: ModelMeta = {
+          ...meta!,
+          updatedAt: new Date().toISOString(),
+          history: c.state.history,
+          metrics: { ...meta!.metrics, bestValLoss: c.state.bestValLoss, bestEpoch: c.state.bestEpoch, lastLoss: c.state.history.at(-1)?.loss ?? null },
+        };
+        if (!folderExists) {
+          // The model folder appears, complete, at the first checkpoint: a run that fails before
+          // leaves nothing behind.
+          await saveModel(out, c.model, m);
+          folderExists = true;
+        }
+        const id = c.state.batchInEpoch === 0 ? `epoch-${pad(c.state.epoch, 4)}` : `step-${pad(c.state.step, 7)}`;
+        lastCheckpoint = await saveCheckpoint(out, id, c.model, c.state, c.optimizer, c.reasons);
+        if (c.reasons.includes('best')) await saveCheckpoint(out, 'best', c.model, c.state, c.optimizer, c.reasons);
+        // Only the newest mid-epoch checkpoint is kept; epoch checkpoints all stay.
+        for (const old of await listCheckpoints(out)) if (old.id.startsWith('step-') && old.id !== id) await fs.rm(old.dir, { recursive: true, force: true });
+        // The model itself: the best weights when there is validation, else the latest.
+        if (c.reasons.includes('best') || c.state.bestValLoss === null) {
+          await updateModelWeights(out, c.model);
+          m.checkpoint = { id, epoch: c.state.epoch, step: c.state.step };
+        }
+        meta = m;
+        await writeMetaAndLog(m);
+        events.onCheckpoint?.(lastCheckpoint);
+      },
+    });
+    meta = { ...meta, status: result.stopReason === 'cancelled' ? 'cancelled' : 'complete', updatedAt: new Date().toISOString(), history: result.history };
+    if (folderExists) await writeMetaAndLog(meta);
+    return { out, stopReason: result.stopReason, epochs: result.state.epoch, steps: result.state.step, history: result.history, bestValLoss: result.state.bestValLoss, lastCheckpoint };
+  } catch (e) {
+    if (folderExists) await writeMeta(out, { ...meta, status: 'failed', updatedAt: new Date().toISOString() }).catch(() => {});
+    throw e;
+  } finally {
+    model.dispose();
+  }
+}
+
+export { CHECKPOINTS };
+
+// ---------------------------------------------------------------------------------------------
+// Generation
+
+export type GenerateSeed = { kind: 'none' } | { kind: 'abc'; text: string } | { kind: 'notes'; notes: Note[] } | { kind: 'sequence'; sequence: NoteSequence } | { kind: 'tokens'; ids: number[] };
+
+export interface GenerateRequest {
+  /** Model folder. */
+  model: string;
+  seed?: GenerateSeed;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  /** Most tokens per variation. */
+  length?: number;
+  count?: number;
+  rngSeed?: number;
+}
+
+export interface GeneratedTake {
+  variation: number;
+  /** Seed + generated tokens, as the encoding decodes them. */
+  tokens: number[];
+  primeLength: number;
+  abc: string;
+  sequence: NoteSequence;
+  warnings: string[];
+  stop: SampledTake['stop'];
+}
+
+export interface GenerateEvents {
+  onToken?(variation: number, token: number, text: string): void;
+}
+
+interface CachedModel extends LoadedModel {
+  encoding: Encoding;
+  mtimeMs: number;
+}
+let cache: CachedModel | undefined;
+
+/** Keeps the last model loaded, so a second Generate does not reload it. */
+export async function loadModelCached(dir: string): Promise<CachedModel> {
+  const full = path.resolve(dir);
+  const st = await fs.stat(path.join(full, 'model.json')).catch(() => {
+    throw new EngineError('not-found', `${path.join(full, 'model.json')}: no such file (is ${full} a model folder?)`);
+  });
+  if (cache && cache.dir === full && cache.mtimeMs === st.mtimeMs) return cache;
+  const loaded = await loadModel(full);
+  let encoding: Encoding;
+  try {
+    encoding = encodingFromSpec(loaded.meta.encoding);
+  } catch (e) {
+    loaded.model.dispose();
+    throw new EngineError('bad-model', `${full}: its vocabulary cannot be used: ${(e as Error).message}`);
+  }
+  cache?.model.dispose();
+  cache = { ...loaded, dir: full, encoding, mtimeMs: st.mtimeMs };
+  return cache;
+}
+
+export function releaseModelCache(): void {
+  cache?.model.dispose();
+  cache = undefined;
+}
+
+export function primeTokens(encoding: Encoding, seed: GenerateSeed | undefined): number[] {
+  if (!seed || seed.kind === 'none') return [encoding.bos];
+  if (seed.kind === 'tokens') return seed.ids[0] === encoding.bos ? seed.ids : [encoding.bos, ...seed.ids];
+  let tune;
+  try {
+    if (seed.kind === 'abc') tune = seedToTune(seed.text);
+    else {
+      const sequence: NoteSequence = seed.kind === 'sequence' ? seed.sequence : { notes: seed.notes, tempos: [], timeSignatures: [], keySignatures: [], totalTime: Math.max(0, ...seed.notes.map((n) => n.end)) };
+      tune = seedToTune(sequence);
+    }
+  } catch (e) {
+    throw new EngineError('bad-request', `the seed cannot be read: ${(e as Error).message}`);
+  }
+  let ids: number[];
+  try {
+    ids = encoding.encode(tune);
+  } catch (e) {
+    throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(e as Error).message}`);
+  }
+  // encode() closes the tune; the seed must stay open so the model continues it.
+  if (ids[ids.length - 1] === encoding.eos) ids = ids.slice(0, -1);
+  if (ids[0] !== encoding.bos) ids = [encoding.bos, ...ids];
+  return ids;
+}
+
+export async function runGeneration(req: GenerateRequest, events: GenerateEvents = {}, control?: RunControl): Promise<GeneratedTake[]> {
+  const { model, encoding, meta } = await loadModelCached(req.model);
+  const prime = primeTokens(encoding, req.seed);
+  const window = meta.model?.architecture === 'gpt' ? meta.training?.seqLength : undefined;
+  const takes = await sample(createStepModel(model, { window }), {
+    prime,
+    count: req.count ?? 1,
+    temperature: req.temperature ?? 1,
+    topK: req.topK,
+    topP: req.topP,
+    maxTokens: req.length ?? 512,
+    eos: encoding.eos,
+    rngSeed: req.rngSeed ?? 0,
+    control,
+    onToken: events.onToken ? (v, t) => events.onToken!(v, t, encoding.tokens[t] ?? '') : undefined,
+  });
+  return takes.map((t, variation) => {
+    const tokens = [...prime, ...t.tokens, ...(t.stop === 'eos' ? [encoding.eos] : [])];
+    const decoded = encoding.decode(tokens);
+    const warnings = [...decoded.warnings];
+    if (t.stop === 'length') warnings.push(`the take reached the length limit (${req.length ?? 512} tokens) before the model ended the tune`);
+    return { variation, tokens, primeLength: prime.length, abc: decoded.abc, sequence: decoded.sequence, warnings, stop: t.stop };
+  });
+}
