@@ -12,4 +12,5 @@ export interface CommandEntry {
 
 export const commands: CommandEntry[] = [
   { name: 'serve', summary: 'run the studio for a browser: serve [--port N] [--host H]', load: () => import('./serve') },
+  { name: 'devices', summary: 'list MIDI inputs and outputs, or say why there are none', load: () => import('./devices') },
 ];
