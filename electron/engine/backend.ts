@@ -89,13 +89,14 @@ export function defaultWasmDir(): string | undefined {
  * prints the whole minified loader. Those listeners are removed again after start-up.
  */
 async function withoutNewProcessListeners<T>(fn: () => Promise<T>): Promise<T> {
-  const events = ['uncaughtException', 'unhandledRejection'] as const;
-  const before = events.map((e) => new Set(process.listeners(e)));
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const proc = process as unknown as { listeners(e: string): ((...a: unknown[]) => void)[]; removeListener(e: string, l: (...a: unknown[]) => void): void };
+  const before = events.map((e) => new Set(proc.listeners(e)));
   try {
     return await fn();
   } finally {
     events.forEach((e, i) => {
-      for (const l of process.listeners(e)) if (!before[i].has(l)) process.removeListener(e, l as never);
+      for (const l of proc.listeners(e)) if (!before[i].has(l)) proc.removeListener(e, l);
     });
   }
 }

@@ -86,6 +86,8 @@ export interface EncodedCorpus {
   encoding: Encoding;
   summary: CorpusSummary;
   problems: string[];
+  /** The tunes behind data.train and data.validation, in the same order. */
+  tunes: { train: Tune[]; validation: Tune[] };
 }
 
 export function encodeCorpus(loaded: LoadedTunes, paths: string[], opts: { encoding: EncodingName | Encoding; validationFraction?: number; seed?: number }): EncodedCorpus {
@@ -119,6 +121,7 @@ export function encodeCorpus(loaded: LoadedTunes, paths: string[], opts: { encod
     data: { train, validation, vocabSize: encoding.tokens.length },
     encoding,
     problems,
+    tunes: { train: encoded.filter((_, i) => !valSet.has(i)).map((e) => e.tune), validation: encoded.filter((_, i) => valSet.has(i)).map((e) => e.tune) },
     summary: {
       paths,
       tunes: encoded.length,

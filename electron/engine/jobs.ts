@@ -247,6 +247,51 @@ export interface GeneratedTake {
 
 export interface GenerateEvents {
   onToken?(variation: number, token: number, text: string): void;
+  /**
+   * Notes of the continuation as they become certain (the last decoded note may still grow, so it
+   * is held back until more tokens arrive). The finished take's notes are authoritative.
+   */
+  onNote?(variation: number, note: Note): void;
+}
+
+/** Decodes each variation's growing token list now and then and reports the new notes. */
+class NoteStreamer {
+  private readonly tokens: number[][];
+  private readonly sent: number[];
+  private readonly since: number[];
+  private readonly primeEnd: number;
+
+  constructor(
+    private readonly encoding: Encoding,
+    private readonly prime: number[],
+    count: number,
+    private readonly onNote: (variation: number, note: Note) => void,
+    private readonly every = 8,
+  ) {
+    this.tokens = Array.from({ length: count }, () => []);
+    this.sent = new Array(count).fill(0);
+    this.since = new Array(count).fill(0);
+    this.primeEnd = prime.length > 1 ? Math.max(0, ...encoding.decode(prime).sequence.notes.map((n) => n.end)) : 0;
+  }
+
+  push(v: number, token: number): void {
+    this.tokens[v].push(token);
+    const text = this.encoding.tokens[token] ?? '';
+    if (++this.since[v] >= this.every || text.includes('|')) this.flush(v, false);
+  }
+
+  flush(v: number, final: boolean): void {
+    this.since[v] = 0;
+    let notes: Note[];
+    try {
+      notes = this.encoding.decode([...this.prime, ...this.tokens[v]]).sequence.notes.filter((n) => n.start >= this.primeEnd - 1e-9);
+    } catch {
+      return; // a partial tune that cannot be decoded yet
+    }
+    const stable = final ? notes.length : notes.length - 1;
+    for (let i = this.sent[v]; i < stable; i++) this.onNote(v, notes[i]);
+    this.sent[v] = Math.max(this.sent[v], stable);
+  }
 }
 
 interface CachedModel extends LoadedModel {
@@ -309,9 +354,11 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
   const { model, encoding, meta } = await loadModelCached(req.model);
   const prime = primeTokens(encoding, req.seed);
   const window = meta.model?.architecture === 'gpt' ? meta.training?.seqLength : undefined;
+  const count = req.count ?? 1;
+  const streamer = events.onNote ? new NoteStreamer(encoding, prime, count, events.onNote) : undefined;
   const takes = await sample(createStepModel(model, { window }), {
     prime,
-    count: req.count ?? 1,
+    count,
     temperature: req.temperature ?? 1,
     topK: req.topK,
     topP: req.topP,
@@ -319,8 +366,12 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
     eos: encoding.eos,
     rngSeed: req.rngSeed ?? 0,
     control,
-    onToken: events.onToken ? (v, t) => events.onToken!(v, t, encoding.tokens[t] ?? '') : undefined,
+    onToken: (v, t) => {
+      events.onToken?.(v, t, encoding.tokens[t] ?? '');
+      streamer?.push(v, t);
+    },
   });
+  if (streamer) for (let v = 0; v < count; v++) streamer.flush(v, true);
   return takes.map((t, variation) => {
     const tokens = [...prime, ...t.tokens, ...(t.stop === 'eos' ? [encoding.eos] : [])];
     const decoded = encoding.decode(tokens);

@@ -1,0 +1,79 @@
+import { describe, it, expect, afterAll } from 'vitest';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EngineClient, forkEngine } from './client';
+import { listCheckpoints, loadCheckpoint, loadModel } from './library';
+import { initBackend } from './backend';
+import { tempDir, writeTinyCorpus, TINY } from './testing/fixtures';
+import type { EngineStatus } from './client';
+
+const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'process.ts');
+const clients: EngineClient[] = [];
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.dispose()));
+});
+
+describe('engine process', () => {
+  it('trains and generates in a child process, streaming progress, tokens and notes', async () => {
+    const dir = await tempDir();
+    const corpus = await writeTinyCorpus(dir);
+    const client = new EngineClient({ spawn: forkEngine(entry, { stdio: 'pipe' }) });
+    clients.push(client);
+    const backend = await client.start();
+    expect(['wasm', 'cpu']).toContain(backend.active);
+    const progress: number[] = [];
+    const run = await client.train({ preset: 'abc-token-lstm', corpus: [corpus], out: path.join(dir, 'm'), overrides: TINY }, { onProgress: (p) => progress.push(p.step) });
+    const summary = await run.result;
+    expect(summary.stopReason).toBe('completed');
+    expect(summary.epochs).toBe(2);
+    expect(progress.length).toBeGreaterThan(0);
+    const tokens: number[] = [];
+    const notes: number[] = [];
+    const takes = await client.generate({ model: path.join(dir, 'm'), count: 2, length: 40, rngSeed: 3 }, { onToken: (v) => v === 0 && tokens.push(v), onNote: (v) => v === 0 && notes.push(v) });
+    expect(takes).toHaveLength(2);
+    expect(takes[0].abc).toMatch(/^X:/);
+    expect(tokens.length).toBe(takes[0].tokens.length - takes[0].primeLength - (takes[0].stop === 'eos' ? 1 : 0));
+    expect(notes.length).toBe(takes[0].sequence.notes.length);
+  }, 60_000);
+
+  it('a killed engine fails the run, restarts, and leaves a loadable, resumable checkpoint', async () => {
+    const dir = await tempDir();
+    const corpus = await writeTinyCorpus(dir);
+    const out = path.join(dir, 'm');
+    const client = new EngineClient({ spawn: forkEngine(entry, { stdio: 'pipe' }) });
+    clients.push(client);
+    await client.start();
+    const states: EngineStatus['state'][] = [];
+    client.onStatus((s) => states.push(s.state));
+    let killed = false;
+    const run = await client.train(
+      { preset: 'abc-token-lstm', corpus: [corpus], out, overrides: { ...TINY, training: { ...TINY.training, epochs: 1000, checkpointEverySteps: 2 } } },
+      {
+        onCheckpoint: () => {
+          if (!killed) {
+            killed = true;
+            client.kill();
+          }
+        },
+      },
+    );
+    await expect(run.result).rejects.toMatchObject({ code: 'engine-crashed' });
+    await client.start();
+    expect(states).toContain('starting');
+    expect(client.status().state).toBe('ready');
+    expect(client.status().restarts).toBe(1);
+
+    await initBackend();
+    const cks = await listCheckpoints(out);
+    expect(cks.length).toBeGreaterThan(0);
+    const ck = await loadCheckpoint(cks[cks.length - 1].dir);
+    expect(ck.state.step).toBeGreaterThanOrEqual(1);
+    ck.model.dispose();
+    (await loadModel(out)).model.dispose();
+
+    const resumed = await client.train({ out, resume: true, epochs: 1 }, {});
+    const summary = await resumed.result;
+    expect(summary.epochs).toBe(1);
+    expect(summary.steps).toBeGreaterThan(ck.state.step);
+  }, 60_000);
+});

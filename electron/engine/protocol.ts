@@ -1,0 +1,42 @@
+/**
+ * Messages between the studio (parent) and the engine process. Every run-scoped message carries
+ * the runId it belongs to; the parent chooses run ids. Plain JSON: structured clone over IPC keeps
+ * typed arrays, but JSON keeps the contract obvious and the same under utilityProcess.
+ */
+import type { BackendName, BackendReport } from './backend';
+import type { SerializedError } from './errors';
+import type { GenerateRequest, GeneratedTake, TrainRequest, TrainSummary } from './jobs';
+import type { BatchProgress, EpochRecord } from './train';
+import type { CheckpointInfo } from './library';
+import type { EvalRequest, EvalResult } from './evaluate';
+import type { Note } from '../../shared/music/types';
+
+export type EngineRequest =
+  | { type: 'train'; runId: string; request: TrainRequest }
+  | { type: 'generate'; runId: string; request: GenerateRequest }
+  | { type: 'evaluate'; runId: string; request: EvalRequest }
+  | { type: 'pause'; runId: string }
+  | { type: 'resume'; runId: string }
+  | { type: 'cancel'; runId: string }
+  | { type: 'shutdown' };
+
+export type TrainStartInfo = { out: string; parameters: number; batchesPerEpoch: number; preset?: string; problems: string[]; resumedFrom?: CheckpointInfo };
+
+export type EngineEvent =
+  | { type: 'ready'; backend: BackendReport; pid: number }
+  | { type: 'backend-failed'; error: SerializedError }
+  | { type: 'started'; runId: string; info: TrainStartInfo }
+  | { type: 'progress'; runId: string; progress: BatchProgress }
+  | { type: 'epoch'; runId: string; record: EpochRecord }
+  | { type: 'checkpoint'; runId: string; checkpoint: CheckpointInfo }
+  | { type: 'token'; runId: string; variation: number; token: number; text: string }
+  | { type: 'note'; runId: string; variation: number; note: Note }
+  | { type: 'done'; runId: string; result: TrainSummary | GeneratedTake[] | EvalResult }
+  | { type: 'error'; runId: string; error: SerializedError };
+
+export interface EngineProcessOptions {
+  backend?: BackendName;
+}
+
+/** Progress events are sent at most this often (plus the last batch of every epoch). */
+export const PROGRESS_INTERVAL_MS = 100;
