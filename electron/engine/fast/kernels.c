@@ -237,8 +237,16 @@ static void pack_b(const float* B, int k, int n, int ldb, float* pack) {
   }
 }
 
+static void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack, float* C, int ldc, int accumulate);
+
 EXPORT(gemm_nn) void gemm_nn(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, int accumulate, float* pack) {
   pack_b(B, k, n, ldb, pack);
+  gemm_packed(m, n, k, A, lda, pack, C, ldc, accumulate);
+}
+
+/* C (+)= A . B with B already packed by pack_b: the recurrent matrix is packed once per pass
+ * instead of once per time step (at batch 4 the packing would cost as much as the product). */
+static void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack, float* C, int ldc, int accumulate) {
   for (int j = 0; j < n; j += 8) {
     const float* p = pack + j * k;
     int i = 0;
@@ -323,6 +331,7 @@ typedef struct {
   float *dh, *dc;        /* [B][maxu] carried through time */
   float *at, *pack;      /* scratch for transposes and packing */
   float *wt;             /* scratch for a transposed weight [4 maxu][maxdim] */
+  float *upack;          /* the recurrent matrix (or its transpose) packed once per pass [4 maxu][maxu] */
   float loss, correct;   /* outputs: summed over this worker's tokens */
   Layer layers[4];
 } Net;
@@ -346,9 +355,10 @@ EXPORT(train_step) void train_step(Net* net) {
     float* G = ly->G;
     for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4) wasm_v128_store(G + r * g4 + j, wasm_v128_load(ly->b + j));
     gemm_nn(rows, g4, in, X, in, ly->W, g4, G, g4, 1, net->pack);
+    pack_b(ly->U, u, g4, g4, net->upack);
     for (int t = 0; t < T; t++) {
       float* g = G + t * B * g4;
-      if (t > 0) gemm_nn(B, g4, u, ly->H + (t - 1) * B * u, u, ly->U, g4, g, g4, 1, net->pack);
+      if (t > 0) gemm_packed(B, g4, u, ly->H + (t - 1) * B * u, u, net->upack, g, g4, 1);
       for (int b = 0; b < B; b++) {
         float* gr = g + b * g4;
         const float* cp = t > 0 ? ly->C + ((t - 1) * B + b) * u : 0;
@@ -408,6 +418,7 @@ EXPORT(train_step) void train_step(Net* net) {
     float* dG = net->dG;
     zero(net->dh, B * u); zero(net->dc, B * u);
     transpose(ly->U, u, g4, g4, net->wt, u); /* U^T: [4u][u] */
+    pack_b(net->wt, g4, u, u, net->upack);
     for (int t = T - 1; t >= 0; t--) {
       for (int b = 0; b < B; b++) {
         const int r = t * B + b;
@@ -445,7 +456,7 @@ EXPORT(train_step) void train_step(Net* net) {
           wasm_v128_store(dc + j, wasm_f32x4_mul(dcv, f));
         }
       }
-      if (t > 0) gemm_nn(B, u, g4, dG + t * B * g4, g4, net->wt, u, net->dh, u, 0, net->pack);
+      if (t > 0) gemm_packed(B, u, g4, dG + t * B * g4, g4, net->upack, net->dh, u, 0);
     }
     /* weight gradients over all steps at once */
     if (T > 1) gemm_tn(u, g4, (T - 1) * B, ly->H, u, dG + B * g4, g4, ly->dU, g4, net->at, net->pack);
@@ -464,27 +475,43 @@ EXPORT(train_step) void train_step(Net* net) {
     }
 }
 
-/* Adam exactly as tfjs orders it: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
- * w += -lr * (m / d1) / (sqrt(v / d2) + eps) with d1 = 1 - b1^t, d2 = 1 - b2^t. g is multiplied by
- * gscale first (global-norm clipping is applied by the caller through it). */
-EXPORT(adam) void adam(float* w, const float* g, float* m, float* v, int n, float lr, float b1, float b2, float eps, float gscale, float d1, float d2) {
+/* Adam: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; w -= a * m / (sqrt(v * c) + eps).
+ * The engine's optimizer passes a = lr sqrt(1-b2^t) / (1-b1^t), c = 1; tf.train.adam's order is
+ * a = lr / (1-b1^t), c = 1 / (1-b2^t). g is multiplied by gscale first (global-norm clipping). */
+EXPORT(adam) void adam(float* w, const float* g, float* m, float* v, int n, float a, float b1, float b2, float c, float eps, float gscale) {
   f4 vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2), c1 = wasm_f32x4_splat(1 - b1), c2 = wasm_f32x4_splat(1 - b2);
-  f4 vlr = wasm_f32x4_splat(-lr), veps = wasm_f32x4_splat(eps), gs = wasm_f32x4_splat(gscale);
-  f4 vd1 = wasm_f32x4_splat(d1), vd2 = wasm_f32x4_splat(d2);
+  f4 va = wasm_f32x4_splat(a), vc = wasm_f32x4_splat(c), veps = wasm_f32x4_splat(eps), gs = wasm_f32x4_splat(gscale);
   int i = 0;
   for (; i + 4 <= n; i += 4) {
     f4 gv = wasm_f32x4_mul(wasm_v128_load(g + i), gs);
     f4 mv = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), vb1), wasm_f32x4_mul(gv, c1));
     f4 vv = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), vb2), wasm_f32x4_mul(wasm_f32x4_mul(gv, gv), c2));
     wasm_v128_store(m + i, mv); wasm_v128_store(v + i, vv);
-    f4 step = wasm_f32x4_div(wasm_f32x4_div(mv, vd1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vv, vd2)), veps));
-    wasm_v128_store(w + i, wasm_f32x4_add(wasm_f32x4_mul(step, vlr), wasm_v128_load(w + i)));
+    f4 d = wasm_f32x4_div(mv, wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(vv, vc)), veps));
+    wasm_v128_store(w + i, wasm_f32x4_sub(wasm_v128_load(w + i), wasm_f32x4_mul(va, d)));
   }
   for (; i < n; i++) {
     float gv = g[i] * gscale;
     m[i] = m[i] * b1 + gv * (1 - b1);
     v[i] = v[i] * b2 + gv * gv * (1 - b2);
-    w[i] = (m[i] / d1) / (__builtin_sqrtf(v[i] / d2) + eps) * -lr + w[i];
+    w[i] -= a * (m[i] / (__builtin_sqrtf(v[i] * c) + eps));
+  }
+}
+
+/* RMSprop as the engine's optimizer: v = rho v + (1-rho) g^2; w -= lr * g / (sqrt(v) + eps). */
+EXPORT(rmsprop) void rmsprop(float* w, const float* g, float* v, int n, float lr, float rho, float eps, float gscale) {
+  f4 vr = wasm_f32x4_splat(rho), c = wasm_f32x4_splat(1 - rho), vlr = wasm_f32x4_splat(lr), veps = wasm_f32x4_splat(eps), gs = wasm_f32x4_splat(gscale);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    f4 gv = wasm_f32x4_mul(wasm_v128_load(g + i), gs);
+    f4 vv = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), vr), wasm_f32x4_mul(wasm_f32x4_mul(gv, gv), c));
+    wasm_v128_store(v + i, vv);
+    wasm_v128_store(w + i, wasm_f32x4_sub(wasm_v128_load(w + i), wasm_f32x4_mul(vlr, wasm_f32x4_div(gv, wasm_f32x4_add(wasm_f32x4_sqrt(vv), veps)))));
+  }
+  for (; i < n; i++) {
+    float gv = g[i] * gscale;
+    v[i] = v[i] * rho + gv * gv * (1 - rho);
+    w[i] -= lr * (gv / (__builtin_sqrtf(v[i]) + eps));
   }
 }
 

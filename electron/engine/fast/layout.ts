@@ -1,9 +1,9 @@
 /**
  * Where everything lives in one training shard's wasm memory, and the Net struct train_step reads
- * (kernels.c: 29 words, then 4 Layer structs of 12 words; all ints, floats or 32-bit pointers).
+ * (kernels.c: 30 words, then 4 Layer structs of 12 words; all ints, floats or 32-bit pointers).
  * Computed once on the main thread and sent to workers as plain numbers.
  */
-export const NET_WORDS = 29 + 4 * 12;
+export const NET_WORDS = 30 + 4 * 12;
 export const MAX_LAYERS = 4;
 
 export interface TrainShape {
@@ -105,6 +105,7 @@ export function layoutShard(s: TrainShape, batch: number, time: number, base: nu
   packFloats = Math.max(packFloats, vp * inDim);
   const pack = alloc(packFloats);
   const wt = alloc(wtFloats);
+  const upack = alloc(Math.max(...s.units.map((u) => 4 * u * u)));
   const w = new Int32Array(NET_WORDS);
   const f = new Float32Array(w.buffer);
   const p = (seg: number) => params + segments[seg].at * 4;
@@ -114,10 +115,10 @@ export function layoutShard(s: TrainShape, batch: number, time: number, base: nu
   w.set([x, y, p(0), g(0)], 9);
   const last = 1 + 3 * s.units.length;
   w.set([p(last), p(last + 1), g(last), g(last + 1)], 13);
-  w.set([X0, Z, dH, dX, dG, dh, dc, at, pack, wt], 17);
+  w.set([X0, Z, dH, dX, dG, dh, dc, at, pack, wt, upack], 17);
   inDim = s.embedding;
   s.units.forEach((u, l) => {
-    const o = 29 + 12 * l;
+    const o = 30 + 12 * l;
     const seg = 1 + 3 * l;
     const G = alloc(rows * 4 * u);
     const C = alloc(rows * u);
@@ -130,4 +131,4 @@ export function layoutShard(s: TrainShape, batch: number, time: number, base: nu
 }
 
 /** Net struct word indices JS writes or reads per step. */
-export const NET = { T: 4, B: 5, forwardOnly: 7, scale: 8, loss: 27, correct: 28 } as const;
+export const NET = { T: 4, B: 5, forwardOnly: 7, scale: 8, loss: 28, correct: 29 } as const;

@@ -13,12 +13,15 @@ import type * as tf from '@tensorflow/tfjs';
 import { KernelInstance, kernelModule, kernelsUnsupportedReason } from './wasm';
 import { readLstmSpec, readWeights, type LstmModelSpec } from './spec';
 
+/** The engine's StepModel (electron/engine/step.ts) shape, so this registers as a factory there. */
 export interface StepModel {
   readonly vocabSize: number;
+  /** Rows in the current batch (set by reset). */
+  readonly batchSize: number;
   /** Zeroes the state for `batch` independent sequences (variations). */
   reset(batch: number): void;
-  /** Feeds one token per sequence; returns batch x vocab probabilities (a fresh array). */
-  step(tokenIds: Int32Array): Float32Array;
+  /** Feeds one token per sequence; returns batch x vocab probabilities, row-major (a fresh array). */
+  step(tokenIds: ArrayLike<number>): Float32Array;
   dispose(): void;
 }
 
@@ -181,7 +184,11 @@ class FastLstmSampler implements StepModel {
     }
   }
 
-  step(tokenIds: Int32Array): Float32Array {
+  get batchSize(): number {
+    return this.batch;
+  }
+
+  step(tokenIds: ArrayLike<number>): Float32Array {
     const w = this.wasm;
     if (!w) throw new Error('the fast sampler was disposed');
     const B = this.batch;
@@ -189,7 +196,7 @@ class FastLstmSampler implements StepModel {
     const V = this.vocabSize;
     for (let b = 0; b < B; b++) {
       const t = tokenIds[b];
-      if (!(t >= 0 && t < V)) throw new RangeError(`token id ${t} is outside the vocabulary (0..${V - 1})`);
+      if (!(Number.isInteger(t) && t >= 0 && t < V)) throw new RangeError(`token id ${t} is outside the vocabulary (0..${V - 1})`);
     }
     w.i32(this.tokens, B).set(tokenIds);
     const x = w.exports;

@@ -22,10 +22,18 @@ export interface FastTrainerOptions {
   batchSize: number;
   seqLength: number;
   learningRate: number;
+  optimizer?: 'adam' | 'rmsprop';
+  /**
+   * 'seedsong' (default): the engine's optimizer.ts (bias correction in float64 from the step
+   * count, w -= lr_t m / (sqrt(v) + eps)); 'tf.train.adam': tfjs's own order of operations.
+   */
+  adamStyle?: 'seedsong' | 'tf.train.adam';
   beta1?: number;
   beta2?: number;
-  /** tfjs's Adam default is the backend epsilon, 1e-7. */
+  /** tfjs's default is the backend epsilon, 1e-7 (also RMSprop's). */
   epsilon?: number;
+  /** RMSprop decay. */
+  rho?: number;
   /** Clip the global gradient norm to this (0 = off). */
   clipNorm?: number;
   /** Threads including the caller's (default: min(2, CPU count)). */
@@ -37,19 +45,35 @@ export interface StepResult {
   accuracy: number;
 }
 
+/** Optimizer slots per weight, in layer order (embedding; kernel, recurrent, bias per LSTM; dense kernel, bias). */
+export interface FastOptimizerState {
+  step: number;
+  m: Float32Array[] | null;
+  v: Float32Array[];
+}
+
 export interface Trainer {
   /**
-   * One Adam step on a batch. batchX: batch x time token ids, row-major. batchY: the same shape
-   * (loss on every step; -1 skips a step) or one target per row (loss on the last step only).
+   * One optimizer step on a batch (blocks until done). batchX: batch x time token ids, row-major.
+   * batchY: the same shape (loss on every step; -1 skips a step) or one target per row (loss on the
+   * last step only).
    */
-  step(batchX: Int32Array, batchY: Int32Array, time?: number): Promise<StepResult>;
+  step(batchX: Int32Array, batchY: Int32Array, time?: number): StepResult;
   /** Loss and accuracy without updating (validation). */
-  evaluate(batchX: Int32Array, batchY: Int32Array, time?: number): Promise<StepResult>;
+  evaluate(batchX: Int32Array, batchY: Int32Array, time?: number): StepResult;
   learningRate: number;
   readonly iterations: number;
+  /** The tfjs weights this trainer updates, in the order of the slots in FastOptimizerState. */
+  readonly weightNames: string[];
   /** Copies the trained weights into the tfjs model's layers. */
   syncToModel(): void;
-  dispose(): Promise<void>;
+  /** Re-reads the weights from the tfjs model (after a checkpoint was loaded into it). */
+  syncFromModel(): void;
+  getOptimizerState(): FastOptimizerState;
+  setOptimizerState(s: FastOptimizerState): void;
+  /** Bytes of wasm memory this trainer holds (main thread + workers). */
+  readonly memoryBytes: number;
+  dispose(): void;
 }
 
 export function createFastTrainer(model: tf.LayersModel, options: FastTrainerOptions): Trainer | null {
@@ -60,6 +84,7 @@ export function explainFastTrainer(model: tf.LayersModel, options: FastTrainerOp
   const no = (reason: string) => ({ trainer: null, reason });
   const unsupported = kernelsUnsupportedReason();
   if (unsupported) return no(unsupported);
+  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return no('SharedArrayBuffer is not available');
   const read = readLstmSpec(model);
   if (!read.ok) return no(read.reason);
   const spec = read.spec;
@@ -72,22 +97,33 @@ export function explainFastTrainer(model: tf.LayersModel, options: FastTrainerOp
     if (l.gate !== spec.lstm[0].gate) return no('the LSTM layers mix sigmoid and hardSigmoid gates');
   }
   if (spec.embeddingDim % 8 !== 0) return no(`embedding size ${spec.embeddingDim} is not a multiple of 8`);
-  if (readWeights(spec.denseLayer).length !== 2) return no('the Dense layer has no bias');
+  if (spec.denseLayer.weights.length !== 2) return no('the Dense layer has no bias');
   const trainable = new Set(model.trainableWeights.map((w) => w.name));
   const all = [spec.embeddingLayer, ...spec.lstmLayers, spec.denseLayer].flatMap((l) => l.weights);
   if (all.some((w) => !trainable.has(w.name))) return no('some weights are frozen');
+  if (all.length !== model.trainableWeights.length) return no('the model has trainable weights outside the Embedding, LSTM and Dense layers');
   if (!(options.batchSize >= 1 && options.seqLength >= 1)) return no('batch size and sequence length must be at least 1');
   return { trainer: new FastLstmTrainer(spec, options), reason: null };
 }
 
 interface ShardWorker {
   worker: Worker;
+  ctrl: Int32Array;
+  floats: Float32Array;
+  xs: Int32Array;
+  ys: Int32Array;
   grads: Float32Array;
-  pending: { resolve: (v: { loss: number; correct: number }) => void; reject: (e: Error) => void } | null;
+  bytes: number;
+  lastError: string | null;
 }
+
+const sab = (bytes: number) => new SharedArrayBuffer(Math.max(4, bytes));
+/** How long a worker may stay silent (start-up or one shard's step) before the step fails. */
+const WORKER_TIMEOUT_MS = 10 * 60 * 1000;
 
 class FastLstmTrainer implements Trainer {
   learningRate: number;
+  readonly weightNames: string[];
   private _iterations = 0;
   private readonly shape: TrainShape;
   private readonly main: KernelInstance;
@@ -99,13 +135,16 @@ class FastLstmTrainer implements Trainer {
   private readonly v: number;
   private readonly scratch: number;
   private version = 0;
-  private accBeta1: number;
-  private accBeta2: number;
+  private seq = 0;
+  private readonly optimizer: 'adam' | 'rmsprop';
   private readonly beta1: number;
   private readonly beta2: number;
   private readonly epsilon: number;
+  private readonly rho: number;
   private readonly clipNorm: number;
-  private ready: Promise<void>;
+  private readonly tfStyle: boolean;
+  private accBeta1: number;
+  private accBeta2: number;
   private disposed = false;
 
   constructor(
@@ -113,12 +152,16 @@ class FastLstmTrainer implements Trainer {
     private readonly options: FastTrainerOptions,
   ) {
     this.learningRate = options.learningRate;
+    this.optimizer = options.optimizer ?? 'adam';
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-7;
+    this.rho = options.rho ?? 0.9;
     this.clipNorm = options.clipNorm ?? 0;
+    this.tfStyle = options.adamStyle === 'tf.train.adam';
     this.accBeta1 = this.beta1;
     this.accBeta2 = this.beta2;
+    this.weightNames = [spec.embeddingLayer, ...spec.lstmLayers, spec.denseLayer].flatMap((l) => l.weights.map((w) => w.name));
     this.shape = { vocab: spec.vocabSize, embedding: spec.embeddingDim, units: spec.lstm.map((l) => l.units), hard: spec.lstm[0].gate === 'hardSigmoid' };
     const module = kernelModule()!;
     this.main = new KernelInstance(module);
@@ -132,41 +175,44 @@ class FastLstmTrainer implements Trainer {
     this.v = this.main.alloc(l0.paramFloats);
     this.scratch = this.main.alloc(l0.paramFloats);
     this.main.i32(l0.net, l0.words.length).set(l0.words);
-    this.loadWeights();
-    this.weightsShared = new Float32Array(new SharedArrayBuffer(l0.paramFloats * 4));
+    this.syncFromModel();
+    this.weightsShared = new Float32Array(sab(l0.paramFloats * 4));
     this.weightsShared.set(this.params());
-    const inits: Promise<void>[] = [];
     for (let i = 1; i < threads; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true });
-      const grads = new Float32Array(new SharedArrayBuffer(l0.paramFloats * 4));
-      const w: ShardWorker = { worker, grads, pending: null };
-      inits.push(
-        new Promise<void>((resolve, reject) => {
-          w.pending = { resolve: () => resolve(), reject };
-        }),
-      );
-      worker.on('message', (msg: { type: string; loss?: number; correct?: number; message?: string }) => {
-        const p = w.pending;
-        w.pending = null;
-        if (!p) return;
-        if (msg.type === 'error') p.reject(new Error(`training worker: ${msg.message}`));
-        else p.resolve({ loss: msg.loss ?? 0, correct: msg.correct ?? 0 });
-      });
-      worker.on('error', (e) => {
-        const p = w.pending;
-        w.pending = null;
-        p?.reject(e);
-      });
       const layout = this.layouts[i];
-      worker.postMessage({ type: 'init', module, layout: { ...layout, words: Array.from(layout.words) }, weights: this.weightsShared.buffer, grads: grads.buffer });
-      worker.unref();
+      const w: ShardWorker = {
+        worker: new Worker(WORKER_SOURCE, { eval: true }),
+        ctrl: new Int32Array(sab(8 * 4)),
+        floats: new Float32Array(sab(4 * 4)),
+        xs: new Int32Array(sab(layout.rows * 4)),
+        ys: new Int32Array(sab(layout.rows * 4)),
+        grads: new Float32Array(sab(l0.paramFloats * 4)),
+        bytes: layout.bytes,
+        lastError: null,
+      };
+      w.worker.on('message', (m: string) => (w.lastError = m));
+      w.worker.on('error', (e) => (w.lastError = e.message));
+      w.worker.unref();
+      w.worker.postMessage({
+        module,
+        layout: { ...layout, words: Array.from(layout.words) },
+        ctrl: w.ctrl.buffer,
+        floats: w.floats.buffer,
+        weights: this.weightsShared.buffer,
+        grads: w.grads.buffer,
+        xs: w.xs.buffer,
+        ys: w.ys.buffer,
+      });
       this.workers.push(w);
     }
-    this.ready = Promise.all(inits).then(() => undefined);
   }
 
   get iterations(): number {
     return this._iterations;
+  }
+
+  get memoryBytes(): number {
+    return this.main.memory.buffer.byteLength + this.workers.reduce((a, w) => a + w.bytes, 0);
   }
 
   private params(): Float32Array {
@@ -174,28 +220,44 @@ class FastLstmTrainer implements Trainer {
     return this.main.f32(l0.params, l0.paramFloats);
   }
 
-  private loadWeights(): void {
-    const { segments } = paramSegments(this.shape);
-    const p = this.params();
-    const arrays = [readWeights(this.spec.embeddingLayer)[0], ...this.spec.lstmLayers.flatMap((l) => readWeights(l)), ...readWeights(this.spec.denseLayer)];
-    arrays.forEach((a, i) => {
-      const s = segments[i];
-      if (s.ld === s.cols) p.set(a, s.at);
-      else for (let r = 0; r < s.rows; r++) p.set(a.subarray(r * s.cols, (r + 1) * s.cols), s.at + r * s.ld);
+  /** Reads the segments of a parameter-shaped block as unpadded arrays. */
+  private unpack(block: Float32Array): Float32Array[] {
+    return paramSegments(this.shape).segments.map((s) => {
+      const out = new Float32Array(s.rows * s.cols);
+      for (let r = 0; r < s.rows; r++) out.set(block.subarray(s.at + r * s.ld, s.at + r * s.ld + s.cols), r * s.cols);
+      return out;
     });
   }
 
-  syncToModel(): void {
+  private pack(block: Float32Array, arrays: Float32Array[]): void {
     const { segments } = paramSegments(this.shape);
-    const p = this.params();
-    const take = (i: number) => {
+    if (arrays.length !== segments.length) throw new RangeError(`expected ${segments.length} weight arrays, got ${arrays.length}`);
+    arrays.forEach((a, i) => {
       const s = segments[i];
-      const out = new Float32Array(s.rows * s.cols);
-      for (let r = 0; r < s.rows; r++) out.set(p.subarray(s.at + r * s.ld, s.at + r * s.ld + s.cols), r * s.cols);
-      return s.rows === 1 ? tfc.tensor1d(out) : tfc.tensor2d(out, [s.rows, s.cols]);
-    };
+      if (a.length !== s.rows * s.cols) throw new RangeError(`weight ${this.weightNames[i]}: expected ${s.rows * s.cols} values, got ${a.length}`);
+      if (s.ld === s.cols) block.set(a, s.at);
+      else for (let r = 0; r < s.rows; r++) block.set(a.subarray(r * s.cols, (r + 1) * s.cols), s.at + r * s.ld);
+    });
+  }
+
+  syncFromModel(): void {
+    const arrays = [readWeights(this.spec.embeddingLayer)[0], ...this.spec.lstmLayers.flatMap((l) => readWeights(l)), ...readWeights(this.spec.denseLayer)];
+    this.pack(this.params(), arrays);
+    if (this.weightsShared) this.publishWeights();
+  }
+
+  private publishWeights(): void {
+    if (!this.workers.length) return;
+    this.weightsShared.set(this.params());
+    this.version++;
+  }
+
+  syncToModel(): void {
+    const arrays = this.unpack(this.params());
+    const { segments } = paramSegments(this.shape);
+    const tensor = (i: number) => (segments[i].rows === 1 && i > 0 ? tfc.tensor1d(arrays[i]) : tfc.tensor2d(arrays[i], [segments[i].rows, segments[i].cols]));
     const set = (layer: tf.layers.Layer, idx: number[]) => {
-      const ts = idx.map(take);
+      const ts = idx.map(tensor);
       layer.setWeights(ts);
       ts.forEach((t) => t.dispose());
     };
@@ -205,17 +267,35 @@ class FastLstmTrainer implements Trainer {
     set(this.spec.denseLayer, [d, d + 1]);
   }
 
-  step(batchX: Int32Array, batchY: Int32Array, time?: number): Promise<StepResult> {
+  getOptimizerState(): FastOptimizerState {
+    const l0 = this.layouts[0];
+    return {
+      step: this._iterations,
+      m: this.optimizer === 'adam' ? this.unpack(this.main.f32(this.m, l0.paramFloats)) : null,
+      v: this.unpack(this.main.f32(this.v, l0.paramFloats)),
+    };
+  }
+
+  setOptimizerState(s: FastOptimizerState): void {
+    const l0 = this.layouts[0];
+    if ((s.m === null) !== (this.optimizer !== 'adam')) throw new RangeError(`optimizer state is for ${s.m ? 'adam' : 'rmsprop'}, this trainer uses ${this.optimizer}`);
+    if (s.m) this.pack(this.main.f32(this.m, l0.paramFloats), s.m);
+    this.pack(this.main.f32(this.v, l0.paramFloats), s.v);
+    this._iterations = s.step;
+    this.accBeta1 = Math.fround(Math.pow(this.beta1, s.step + 1));
+    this.accBeta2 = Math.fround(Math.pow(this.beta2, s.step + 1));
+  }
+
+  step(batchX: Int32Array, batchY: Int32Array, time?: number): StepResult {
     return this.run(batchX, batchY, time, false);
   }
 
-  evaluate(batchX: Int32Array, batchY: Int32Array, time?: number): Promise<StepResult> {
+  evaluate(batchX: Int32Array, batchY: Int32Array, time?: number): StepResult {
     return this.run(batchX, batchY, time, true);
   }
 
-  private async run(batchX: Int32Array, batchY: Int32Array, time: number | undefined, forwardOnly: boolean): Promise<StepResult> {
+  private run(batchX: Int32Array, batchY: Int32Array, time: number | undefined, forwardOnly: boolean): StepResult {
     if (this.disposed) throw new Error('the fast trainer was disposed');
-    await this.ready;
     const T = time ?? this.options.seqLength;
     if (!(T >= 1) || batchX.length % T !== 0 || batchX.length === 0) throw new RangeError(`batch of ${batchX.length} tokens is not a whole number of ${T}-step windows`);
     const B = batchX.length / T;
@@ -240,20 +320,23 @@ class FastLstmTrainer implements Trainer {
       if (s > this.capacities[i] || s * T > this.layouts[i].rows) throw new RangeError(`batch ${B} x ${T} is larger than the trainer was built for (${this.options.batchSize} x ${this.options.seqLength})`);
     });
     const scale = 1 / count;
-    // workers first, so they run while this thread does shard 0
-    const waits: Promise<{ loss: number; correct: number }>[] = [];
+    // start the workers first so they run while this thread does shard 0
+    this.seq++;
     let row = sizes[0];
     for (let i = 1; i < sizes.length; i++) {
       const w = this.workers[i - 1];
       const b0 = row;
       row += sizes[i];
       if (sizes[i] === 0) continue;
-      waits.push(
-        new Promise((resolve, reject) => {
-          w.pending = { resolve, reject };
-          w.worker.postMessage({ type: 'step', version: this.version, T, B: sizes[i], scale, forwardOnly, x: batchX.slice(b0 * T, row * T), y: y.slice(b0 * T, row * T) });
-        }),
-      );
+      w.xs.set(batchX.subarray(b0 * T, row * T));
+      w.ys.set(y.subarray(b0 * T, row * T));
+      w.ctrl[3] = T;
+      w.ctrl[4] = sizes[i];
+      w.ctrl[5] = forwardOnly ? 1 : 0;
+      w.ctrl[6] = this.version;
+      w.floats[0] = scale;
+      Atomics.store(w.ctrl, 0, this.seq);
+      Atomics.notify(w.ctrl, 0);
     }
     const l0 = this.layouts[0];
     const words = this.main.i32(l0.net, l0.words.length);
@@ -262,50 +345,77 @@ class FastLstmTrainer implements Trainer {
     words[NET.B] = sizes[0];
     words[NET.forwardOnly] = forwardOnly ? 1 : 0;
     floats[NET.scale] = scale;
-    let loss = 0;
-    let correct = 0;
-    if (sizes[0] > 0) {
-      this.main.i32(l0.x, sizes[0] * T).set(batchX.subarray(0, sizes[0] * T));
-      this.main.i32(l0.y, sizes[0] * T).set(y.subarray(0, sizes[0] * T));
-      if (!forwardOnly) this.main.f32(l0.grads, l0.paramFloats).fill(0);
-      this.main.exports.train_step(l0.net);
-      const f = this.main.f32(l0.net, l0.words.length);
-      loss += f[NET.loss];
-      correct += f[NET.correct];
-    } else if (!forwardOnly) this.main.f32(l0.grads, l0.paramFloats).fill(0);
-    const results = await Promise.all(waits);
-    for (const r of results) {
-      loss += r.loss;
-      correct += r.correct;
-    }
-    if (!forwardOnly) {
-      const x = this.main.exports;
-      for (let i = 1; i < sizes.length; i++) {
-        if (sizes[i] === 0) continue;
-        this.main.f32(this.scratch, l0.paramFloats).set(this.workers[i - 1].grads);
+    if (!forwardOnly) this.main.f32(l0.grads, l0.paramFloats).fill(0);
+    this.main.i32(l0.x, sizes[0] * T).set(batchX.subarray(0, sizes[0] * T));
+    this.main.i32(l0.y, sizes[0] * T).set(y.subarray(0, sizes[0] * T));
+    this.main.exports.train_step(l0.net);
+    let loss = floats[NET.loss];
+    let correct = floats[NET.correct];
+    const x = this.main.exports;
+    for (let i = 1; i < sizes.length; i++) {
+      if (sizes[i] === 0) continue;
+      const w = this.workers[i - 1];
+      this.waitForWorker(w, 1, this.seq);
+      loss += w.floats[1];
+      correct += w.floats[2];
+      if (!forwardOnly) {
+        this.main.f32(this.scratch, l0.paramFloats).set(w.grads);
         x.add_to(l0.grads, this.scratch, l0.paramFloats);
       }
+    }
+    if (!Number.isFinite(loss)) throw new RangeError(`the loss became ${loss / count}; try a lower learning rate or gradient clipping`);
+    if (!forwardOnly) {
       let gscale = 1;
       if (this.clipNorm > 0) {
         const norm = Math.sqrt(x.sum_squares(l0.grads, l0.paramFloats));
         if (norm > this.clipNorm) gscale = this.clipNorm / norm;
       }
-      x.adam(l0.params, l0.grads, this.m, this.v, l0.paramFloats, this.learningRate, this.beta1, this.beta2, this.epsilon, gscale, 1 - this.accBeta1, 1 - this.accBeta2);
-      this.accBeta1 = Math.fround(this.accBeta1 * this.beta1);
-      this.accBeta2 = Math.fround(this.accBeta2 * this.beta2);
-      this._iterations++;
-      if (this.workers.length) {
-        this.weightsShared.set(this.params());
-        this.version++;
+      const t = this._iterations + 1;
+      if (this.optimizer === 'rmsprop') x.rmsprop(l0.params, l0.grads, this.v, l0.paramFloats, this.learningRate, this.rho, this.epsilon, gscale);
+      else if (this.tfStyle) {
+        x.adam(l0.params, l0.grads, this.m, this.v, l0.paramFloats, this.learningRate / (1 - this.accBeta1), this.beta1, this.beta2, 1 / (1 - this.accBeta2), this.epsilon, gscale);
+        this.accBeta1 = Math.fround(this.accBeta1 * this.beta1);
+        this.accBeta2 = Math.fround(this.accBeta2 * this.beta2);
+      } else {
+        const lrT = (this.learningRate * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
+        x.adam(l0.params, l0.grads, this.m, this.v, l0.paramFloats, lrT, this.beta1, this.beta2, 1, this.epsilon, gscale);
       }
+      this._iterations = t;
+      this.publishWeights();
     }
     return { loss: loss / count, accuracy: correct / count };
   }
 
-  async dispose(): Promise<void> {
+  private waitForWorker(w: ShardWorker, index: number, value: number): void {
+    const started = Date.now();
+    if (Atomics.load(w.ctrl, 2) === 0) {
+      // first use: wait for the worker to instantiate its kernels
+      while (Atomics.load(w.ctrl, 2) === 0) {
+        if (Date.now() - started > WORKER_TIMEOUT_MS) throw new Error('a training worker did not start');
+        Atomics.wait(w.ctrl, 2, 0, 1000);
+      }
+    }
+    if (Atomics.load(w.ctrl, 2) < 0) throw new Error(`a training worker failed to start: ${w.lastError ?? 'unknown error'}`);
+    for (;;) {
+      const cur = Atomics.load(w.ctrl, index);
+      if (cur === value) break;
+      if (Date.now() - started > WORKER_TIMEOUT_MS) throw new Error('a training worker stopped responding');
+      Atomics.wait(w.ctrl, index, cur, 1000);
+    }
+    if (w.ctrl[7]) {
+      w.ctrl[7] = 0;
+      throw new Error(`a training worker failed: ${w.lastError ?? 'unknown error'}`);
+    }
+  }
+
+  dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    for (const w of this.workers) {
+      Atomics.store(w.ctrl, 0, -1);
+      Atomics.notify(w.ctrl, 0);
+      void w.worker.terminate();
+    }
   }
 }
 
