@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createStudio, type Studio } from '../studio';
 import { registerIpc } from './ipc';
+import { openSystemMidi } from '../midi/index';
 import { createStudioWindow, hardenAllContents, registerAppScheme, serveRendererFiles } from './window';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -21,7 +22,7 @@ let studio: Studio | undefined;
 app.whenReady().then(async () => {
   hardenAllContents();
   serveRendererFiles(rendererDir);
-  studio = createStudio({ mode: 'electron', userDataDir: app.getPath('userData') });
+  studio = await createStudio({ mode: 'electron', userDataDir: app.getPath('userData'), openMidi: () => openSystemMidi() });
   registerIpc(studio);
   createStudioWindow(preloadPath);
   app.on('activate', () => {

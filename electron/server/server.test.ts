@@ -5,7 +5,7 @@ import path from 'node:path';
 import http from 'node:http';
 import { WebSocket } from 'ws';
 import { startServer, type RunningServer } from './index';
-import { createStudio, type Studio } from '../studio';
+import { createStudio, noMidiHardware, type Studio } from '../studio';
 import { createFakeEngine } from '../studio/testing/fake-engine';
 import { MAX_FRAME_BYTES } from '../../shared/ipc/wire';
 
@@ -20,7 +20,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'www', 'index.html'), '<!doctype html><title>Seedsong</title>');
   fs.writeFileSync(path.join(dir, 'www', 'assets', 'app.js'), 'console.log(1)');
   fs.writeFileSync(path.join(dir, 'secret.txt'), 'do not serve');
-  studio = createStudio({ mode: 'serve', userDataDir: dir, engine: createFakeEngine() });
+  studio = await createStudio({ mode: 'serve', userDataDir: dir, engine: createFakeEngine(), openMidi: noMidiHardware });
   server = await startServer({ studio, port: 0, staticDir: path.join(dir, 'www'), log });
 });
 

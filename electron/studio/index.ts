@@ -11,6 +11,9 @@ import type { BackendInfo, MidiStatus, ModelSummary, Seed, Sampling, Take, NoteD
 import { EventBus } from './events';
 import { RunRegistry } from './runs';
 import { APP_NAME, APP_VERSION } from './version';
+import { Settings } from './settings';
+import { DevicesService } from './devices';
+import { realClock, type Clock, type OpenSystemResult } from '../midi/index';
 
 /** What the studio needs from the engine process (implemented by electron/engine's client). */
 export interface StudioEngine {
@@ -29,25 +32,31 @@ export interface ModelStore {
   list(): Promise<ModelSummary[]>;
 }
 
-export interface MidiSystem {
-  status(): MidiStatus;
-}
-
 export interface StudioOptions {
   mode: 'electron' | 'serve';
   /** Where models, projects and settings live (Electron's userData, or ~/.seedsong for serve/CLI). */
   userDataDir: string;
   engine?: StudioEngine;
   models?: ModelStore;
-  midi?: MidiSystem;
+  /** Opens the OS's MIDI system (RtMidi via electron/midi); tests pass a loopback or a refusal. */
+  openMidi: () => Promise<OpenSystemResult>;
+  /** Time for MIDI scheduling and recording; tests pass a FakeClock. */
+  clock?: Clock;
+  /** How often to look for plugged and unplugged MIDI devices. */
+  midiPollMs?: number;
 }
 
 export interface Studio {
   readonly handlers: Handlers;
   readonly events: EventBus;
   readonly userDataDir: string;
+  readonly devices: DevicesService;
+  readonly settings: Settings;
   dispose(): Promise<void>;
 }
+
+/** For tests and tools that want no MIDI hardware: the studio's own ports only. */
+export const noMidiHardware = async (): Promise<OpenSystemResult> => ({ ok: false, reason: 'MIDI hardware is not used here' });
 
 /** The folder used outside Electron when none is given: SEEDSONG_HOME, else ~/.seedsong. */
 export function defaultUserDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -61,17 +70,23 @@ const NO_ENGINE: BackendInfo = {
   message: 'the engine is not available in this build',
 };
 
-export function createStudio(options: StudioOptions): Studio {
+export async function createStudio(options: StudioOptions): Promise<Studio> {
   const events = new EventBus();
   const runs = new RunRegistry();
+  const settings = new Settings(options.userDataDir);
   const { engine } = options;
   const unsubscribeEngine = engine?.onStatus((info) => events.emit('engine.status', info));
+  const devices = new DevicesService({
+    clock: options.clock ?? realClock(),
+    events,
+    runs,
+    settings,
+    openHardware: options.openMidi,
+    pollMs: options.midiPollMs,
+  });
+  await devices.start();
 
-  const midiStatus = (): MidiStatus =>
-    options.midi?.status() ?? {
-      available: false,
-      message: 'MIDI devices are not connected in this build; the built-in synth plays everything.',
-    };
+  const midiStatus = (): MidiStatus => devices.status();
 
   const handlers: Handlers = {
     appInfo: () => ({
@@ -109,16 +124,35 @@ export function createStudio(options: StudioOptions): Studio {
     },
 
     cancelRun: ({ runId }) => ({ cancelled: runs.cancel(runId) }),
+
+    devices: () => devices.state(),
+    chooseDevices: (request) => devices.choose(request),
+    playKeys: ({ bytes }) => {
+      devices.playKeys(bytes);
+      return {};
+    },
+    startRecording: (request) => ({ runId: devices.startRecording(request) }),
+    stopRecording: ({ runId }) => ({ stopped: devices.stopRecording(runId) }),
+    play: (request) => ({ runId: devices.play(request) }),
+    stopPlayback: () => ({ stopped: devices.stopPlayback() }),
+    panic: () => {
+      devices.panic();
+      return {};
+    },
   };
 
   return {
     handlers,
     events,
+    settings,
+    devices,
     userDataDir: options.userDataDir,
     async dispose() {
       runs.cancelAll();
+      devices.dispose();
       unsubscribeEngine?.();
       await engine?.dispose();
+      await settings.flush();
     },
   };
 }

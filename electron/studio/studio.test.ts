@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createStudio } from './index';
+import { createStudio, noMidiHardware } from './index';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'seedsong-studio-'));
 import { createFakeEngine } from './testing/fake-engine';
 import type { EventName } from '../../shared/ipc/contract';
 
-function record(studio: ReturnType<typeof createStudio>) {
+function record(studio: Awaited<ReturnType<typeof createStudio>>) {
   const seen: { name: EventName; payload: any }[] = [];
   studio.events.subscribe((name, payload) => seen.push({ name, payload }));
   return seen;
@@ -21,15 +26,16 @@ const request = { seed: { kind: 'none' as const }, sampling: { temperature: 1, t
 
 describe('studio services', () => {
   it('reports app info with the engine backend and MIDI status', async () => {
-    const studio = createStudio({ mode: 'serve', userDataDir: '/tmp/x', engine: createFakeEngine() });
+    const studio = await createStudio({ mode: 'serve', userDataDir: tmp(), openMidi: noMidiHardware, engine: createFakeEngine()  });
     const info = await studio.handlers.appInfo({}, { via: 'test' });
     expect(info).toMatchObject({ name: 'Seedsong', mode: 'serve', backend: { status: 'ready', active: 'cpu' } });
     expect(info.midi.available).toBe(false);
     expect(info.midi.message).toMatch(/built-in synth/);
+    await studio.dispose();
   });
 
   it('streams a take as note events with the run id, then take.done', async () => {
-    const studio = createStudio({ mode: 'serve', userDataDir: '/tmp/x', engine: createFakeEngine() });
+    const studio = await createStudio({ mode: 'serve', userDataDir: tmp(), openMidi: noMidiHardware, engine: createFakeEngine()  });
     const seen = record(studio);
     const { runId } = await studio.handlers.generate(request, { via: 'test' });
     await until(() => seen.some((e) => e.name === 'take.done'));
@@ -40,7 +46,7 @@ describe('studio services', () => {
   });
 
   it('cancels a run: run.failed with code cancelled, and no take.done', async () => {
-    const studio = createStudio({ mode: 'serve', userDataDir: '/tmp/x', engine: createFakeEngine({ noteDelayMs: 20 }) });
+    const studio = await createStudio({ mode: 'serve', userDataDir: tmp(), openMidi: noMidiHardware, engine: createFakeEngine({ noteDelayMs: 20  }) });
     const seen = record(studio);
     const { runId } = await studio.handlers.generate(request, { via: 'test' });
     expect(await studio.handlers.cancelRun({ runId }, { via: 'test' })).toEqual({ cancelled: true });
@@ -51,7 +57,7 @@ describe('studio services', () => {
   });
 
   it('reports an engine failure as run.failed engine_failed', async () => {
-    const studio = createStudio({ mode: 'serve', userDataDir: '/tmp/x', engine: createFakeEngine({ fail: 'out of memory' }) });
+    const studio = await createStudio({ mode: 'serve', userDataDir: tmp(), openMidi: noMidiHardware, engine: createFakeEngine({ fail: 'out of memory'  }) });
     const seen = record(studio);
     const { runId } = await studio.handlers.generate(request, { via: 'test' });
     await until(() => seen.some((e) => e.name === 'run.failed'));
@@ -59,7 +65,7 @@ describe('studio services', () => {
   });
 
   it('without an engine, generate fails with a clear unsupported error', async () => {
-    const studio = createStudio({ mode: 'serve', userDataDir: '/tmp/x' });
+    const studio = await createStudio({ mode: 'serve', userDataDir: tmp(), openMidi: noMidiHardware  });
     await expect(studio.handlers.generate(request, { via: 'test' })).rejects.toMatchObject({ code: 'unsupported' });
   });
 });

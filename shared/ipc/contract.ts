@@ -12,18 +12,21 @@ import type { z } from 'zod';
 import { appChannels, appEvents } from './channels/app';
 import { generateChannels, generateEvents } from './channels/generate';
 import { modelChannels } from './channels/models';
+import { devicesChannels, devicesEvents } from './channels/devices';
 
 /** Every request channel: one map per area under channels/, merged here. */
 export const channels = {
   ...appChannels,
   ...modelChannels,
   ...generateChannels,
+  ...devicesChannels,
 } as const;
 
 /** Every event the studio sends; each event of a run carries its runId. */
 export const events = {
   ...appEvents,
   ...generateEvents,
+  ...devicesEvents,
 } as const;
 
 export type Channels = typeof channels;

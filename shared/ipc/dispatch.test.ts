@@ -13,12 +13,25 @@ const info = {
   midi: { available: false, message: 'no MIDI' },
 };
 
+const devicesState = { hardware: false, message: '', inputs: [], outputs: [], input: null, output: null, settings: { channel: 0, program: null, latencyMs: 0 }, thru: false };
+const deviceHandlers = {
+  devices: () => devicesState,
+  chooseDevices: () => devicesState,
+  playKeys: () => ({}),
+  startRecording: () => ({ runId: 'record-1' }),
+  stopRecording: () => ({ stopped: true }),
+  play: () => ({ runId: 'play-1' }),
+  stopPlayback: () => ({ stopped: true }),
+  panic: () => ({}),
+};
+
 function handlers(overrides: Partial<Handlers> = {}): Handlers {
   return {
     appInfo: () => info,
     listModels: async () => [],
     generate: async () => ({ runId: 'take-1' }),
     cancelRun: () => ({ cancelled: true }),
+    ...deviceHandlers,
     ...overrides,
   };
 }

@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createStudio, noMidiHardware, type Studio } from './index';
+import { BUILT_IN_SYNTH, ON_SCREEN_KEYBOARD } from './devices';
+import { FakeClock, LoopbackMidiSystem, soundingNotes } from '../midi/index';
+import type { EventName } from '../../shared/ipc/contract';
+
+const ctx = { via: 'test' as const };
+let studios: Studio[] = [];
+afterEach(async () => {
+  for (const s of studios) await s.dispose();
+  studios = [];
+});
+
+async function studioWith(options: { hardware?: LoopbackMidiSystem; clock: FakeClock; dir?: string }) {
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'seedsong-devices-'));
+  const studio = await createStudio({
+    mode: 'serve',
+    userDataDir: dir,
+    clock: options.clock,
+    midiPollMs: 100,
+    openMidi: options.hardware ? async () => ({ ok: true, system: options.hardware! }) : noMidiHardware,
+  });
+  studios.push(studio);
+  const seen: { name: EventName; payload: any }[] = [];
+  studio.events.subscribe((name, payload) => seen.push({ name, payload }));
+  return { studio, seen, dir };
+}
+
+describe('studio devices', () => {
+  it('without MIDI hardware: built-in synth and on-screen keyboard, and a reason in words', async () => {
+    const { studio } = await studioWith({ clock: new FakeClock() });
+    const state = await studio.handlers.devices({}, ctx);
+    expect(state.hardware).toBe(false);
+    expect(state.message).toMatch(/no MIDI devices \(MIDI hardware is not used here\); using the built-in synth/);
+    expect(state.inputs.map((p) => p.name)).toEqual([ON_SCREEN_KEYBOARD]);
+    expect(state.outputs.map((p) => p.name)).toEqual([BUILT_IN_SYNTH]);
+    expect(state).toMatchObject({ input: ON_SCREEN_KEYBOARD, output: BUILT_IN_SYNTH });
+    const info = await studio.handlers.appInfo({}, ctx);
+    expect(info.midi).toEqual({ available: false, message: state.message });
+  });
+
+  it('records a seed from the on-screen keyboard: count-in clicks, then quantized notes', async () => {
+    const clock = new FakeClock(1000);
+    const { studio, seen } = await studioWith({ clock });
+    const { runId } = await studio.handlers.startRecording({ qpm: 120, meter: { numerator: 4, denominator: 4 }, countInBars: 1 }, ctx);
+    // one bar of count-in at 120 qpm = 2 s; the clicks sound on the built-in synth
+    clock.advance(2000 + 20);
+    const clicks = seen.filter((e) => e.name === 'synth.midi' && (e.payload.bytes[0] & 0xf0) === 0x90);
+    expect(clicks.length).toBeGreaterThanOrEqual(4);
+    // play D E F# with a little human jitter, half a beat each (250 ms)
+    const start = clock.now();
+    const play = (offsetMs: number, bytes: number[]) => {
+      clock.advanceTo(start + offsetMs);
+      studio.handlers.playKeys({ bytes }, ctx);
+    };
+    play(3, [0x90, 62, 90]);
+    play(240, [0x80, 62, 0]);
+    play(252, [0x90, 64, 80]);
+    play(497, [0x90, 64, 0]);
+    play(498, [0x90, 66, 100]);
+    play(745, [0x80, 66, 0]);
+    expect(await studio.handlers.stopRecording({ runId }, ctx)).toEqual({ stopped: true });
+    const done = seen.find((e) => e.name === 'record.done')?.payload;
+    expect(done.runId).toBe(runId);
+    expect(done.notes.map((n: any) => [n.pitch, n.start, n.end, n.velocity])).toEqual([
+      [62, 0, 0.5, 90],
+      [64, 0.5, 1, 80],
+      [66, 1, 1.5, 100],
+    ]);
+    expect(seen.some((e) => e.name === 'input.note' && e.payload.pitch === 64)).toBe(true);
+    expect(await studio.handlers.stopRecording({ runId }, ctx)).toEqual({ stopped: false });
+  });
+
+  it('refuses a second recording while one runs', async () => {
+    const { studio } = await studioWith({ clock: new FakeClock() });
+    await studio.handlers.startRecording({ qpm: 100, meter: { numerator: 6, denominator: 8 }, countInBars: 0 }, ctx);
+    await expect(async () => studio.handlers.startRecording({ qpm: 100, meter: { numerator: 6, denominator: 8 }, countInBars: 0 }, ctx)).rejects.toMatchObject({ code: 'busy' });
+  });
+
+  it('plays to a hardware output on time, and stop leaves no note sounding', async () => {
+    const clock = new FakeClock(0);
+    const hardware = new LoopbackMidiSystem(clock);
+    hardware.addOutput('Synth A');
+    const { studio } = await studioWith({ clock, hardware });
+    await studio.handlers.chooseDevices({ output: 'Synth A', settings: { channel: 2 } }, ctx);
+    const notes = [0, 1, 2, 3].map((i) => ({ pitch: 60 + i, start: i, end: i + 1, velocity: 100, voice: 0 }));
+    await studio.handlers.play({ notes, qpm: 120, fromBeat: 0, loop: null }, ctx);
+    clock.advance(1200); // notes at 0 and 500 ms (+ pre-roll) have started
+    const ons = hardware.log.filter((e) => e.port === 'Synth A' && (e.bytes[0] & 0xf0) === 0x90 && e.bytes[2] > 0);
+    expect(ons.map((e) => e.bytes[0])).toEqual(ons.map(() => 0x92));
+    expect(ons.length).toBeGreaterThanOrEqual(2);
+    expect(ons[1].atMs - ons[0].atMs).toBeCloseTo(500, 5);
+    expect(await studio.handlers.stopPlayback({}, ctx)).toEqual({ stopped: true });
+    expect(soundingNotes(hardware.sent('Synth A'), { honourAllNotesOff: false })).toEqual([]);
+  });
+
+  it('panic stops playback and sends All Notes Off / All Sound Off', async () => {
+    const clock = new FakeClock(0);
+    const hardware = new LoopbackMidiSystem(clock);
+    hardware.addOutput('Synth A');
+    const { studio } = await studioWith({ clock, hardware });
+    await studio.handlers.chooseDevices({ output: 'Synth A' }, ctx);
+    await studio.handlers.play({ notes: [{ pitch: 60, start: 0, end: 8, velocity: 100, voice: 0 }], qpm: 120, fromBeat: 0, loop: null }, ctx);
+    clock.advance(300);
+    await studio.handlers.panic({}, ctx);
+    const sent = hardware.sent('Synth A');
+    expect(soundingNotes(sent, { honourAllNotesOff: false })).toEqual([]);
+    expect(sent.some((e) => e.bytes[0] === 0xb0 && e.bytes[1] === 123)).toBe(true);
+    expect(sent.some((e) => e.bytes[0] === 0xb0 && e.bytes[1] === 120)).toBe(true);
+  });
+
+  it('notices a keyboard plugged in while running, and remembers choices across restarts', async () => {
+    const clock = new FakeClock(0);
+    const hardware = new LoopbackMidiSystem(clock);
+    const { studio, seen, dir } = await studioWith({ clock, hardware });
+    hardware.addInput('Keystation 61');
+    clock.advance(150);
+    expect(seen.some((e) => e.name === 'devices.changed' && e.payload.inputs.some((p: any) => p.name === 'Keystation 61'))).toBe(true);
+    await studio.handlers.chooseDevices({ input: 'Keystation 61', thru: false }, ctx);
+    await studio.settings.flush();
+    const again = await studioWith({ clock, hardware, dir });
+    expect(await again.studio.handlers.devices({}, ctx)).toMatchObject({ input: 'Keystation 61', thru: false });
+  });
+
+  it('starts with defaults when settings.json is damaged, keeping the damaged file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seedsong-devices-'));
+    fs.writeFileSync(path.join(dir, 'settings.json'), '{"devices": {"input": ');
+    const { studio } = await studioWith({ clock: new FakeClock(), dir });
+    expect(await studio.handlers.devices({}, ctx)).toMatchObject({ input: ON_SCREEN_KEYBOARD });
+    expect(studio.settings.problem).toMatch(/settings file was damaged/);
+    expect(fs.readdirSync(dir).some((f) => f.startsWith('settings.json.damaged-'))).toBe(true);
+  });
+});

@@ -1,0 +1,297 @@
+/**
+ * The studio's MIDI service: the DeviceManager (electron/midi) over the OS's MIDI system plus two
+ * ports that always exist, "Built-in synth" (its bytes go to the window's SoundFont synth as
+ * synth.midi events) and "On-screen keyboard" (a loopback input fed by the playKeys channel). So
+ * one scheduler, one recorder and one panic serve hardware and software alike, and a machine
+ * with no MIDI at all (no /dev/snd here) still records seeds and plays takes.
+ */
+import type { NoteSequence } from '../../shared/music/types';
+import type { DevicesState } from '../../shared/ipc/channels/devices';
+import { StudioError } from '../../shared/ipc/result';
+import type { NoteDto } from '../../shared/ipc/schemas';
+import {
+  DeviceManager,
+  LoopbackMidiSystem,
+  MidiParser,
+  Recorder,
+  Scheduler,
+  seedQuantizer,
+  type Clock,
+  type MidiInput,
+  type MidiOutput,
+  type MidiPortInfo,
+  type MidiSystem,
+  type OpenSystemResult,
+} from '../midi/index';
+import { Listeners } from '../midi/port';
+import type { EventBus } from './events';
+import type { RunRegistry } from './runs';
+import type { Settings } from './settings';
+
+export const BUILT_IN_SYNTH = 'Built-in synth';
+export const ON_SCREEN_KEYBOARD = 'On-screen keyboard';
+
+/** An output whose messages are delivered to a callback (the window's synth). */
+class CallbackOutput implements MidiOutput {
+  readonly info: MidiPortInfo = { name: BUILT_IN_SYNTH, kind: 'output', virtual: false };
+  private readonly disconnects = new Listeners<[]>();
+  constructor(private readonly deliver: (bytes: number[], atMs: number | undefined) => void) {}
+  send(bytes: ArrayLike<number>, atMs?: number): void {
+    this.deliver(Array.from(bytes), atMs);
+  }
+  onDisconnect(listener: () => void) {
+    return this.disconnects.add(listener);
+  }
+  close(): void {
+    this.disconnects.clear();
+  }
+}
+
+/** The OS's ports (if any) plus the studio's own two. */
+class StudioPorts implements MidiSystem {
+  readonly keyboard: LoopbackMidiSystem;
+  constructor(
+    private readonly hardware: MidiSystem | null,
+    clock: Clock,
+    private readonly toSynth: (bytes: number[], atMs: number | undefined) => void,
+  ) {
+    this.keyboard = new LoopbackMidiSystem(clock);
+    this.keyboard.addInput(ON_SCREEN_KEYBOARD);
+  }
+  get name(): string {
+    return this.hardware?.name ?? 'built-in only';
+  }
+  listInputs(): MidiPortInfo[] {
+    return [...this.keyboard.listInputs(), ...(this.hardware?.listInputs() ?? [])];
+  }
+  listOutputs(): MidiPortInfo[] {
+    return [{ name: BUILT_IN_SYNTH, kind: 'output', virtual: false }, ...(this.hardware?.listOutputs() ?? [])];
+  }
+  openInput(name: string): MidiInput {
+    if (name === ON_SCREEN_KEYBOARD) return this.keyboard.openInput(name);
+    if (!this.hardware) throw new Error(`no MIDI input "${name}"`);
+    return this.hardware.openInput(name);
+  }
+  openOutput(name: string): MidiOutput {
+    if (name === BUILT_IN_SYNTH) return new CallbackOutput(this.toSynth);
+    if (!this.hardware) throw new Error(`no MIDI output "${name}"`);
+    return this.hardware.openOutput(name);
+  }
+  get openVirtualInput() {
+    return this.hardware?.openVirtualInput?.bind(this.hardware);
+  }
+  get openVirtualOutput() {
+    return this.hardware?.openVirtualOutput?.bind(this.hardware);
+  }
+  dispose(): void {
+    this.keyboard.dispose();
+    this.hardware?.dispose();
+  }
+}
+
+export interface DevicesServiceOptions {
+  clock: Clock;
+  events: EventBus;
+  runs: RunRegistry;
+  settings: Settings;
+  /** Opens the OS's MIDI system (RtMidi); tests pass a loopback. */
+  openHardware: () => Promise<OpenSystemResult>;
+  pollMs?: number;
+}
+
+const toDto = (n: { pitch: number; start: number; end: number; velocity: number; voice: number }): NoteDto => ({
+  pitch: n.pitch,
+  start: n.start,
+  end: n.end,
+  velocity: Math.max(1, Math.min(127, Math.round(n.velocity))),
+  voice: n.voice,
+});
+
+export class DevicesService {
+  private manager!: DeviceManager;
+  private ports!: StudioPorts;
+  private hardwareReason: string | null = null;
+  private recording: { runId: string; recorder: Recorder; cancelInput: () => void; qpm: number } | null = null;
+  private playback: { runId: string; scheduler: Scheduler; timer: ReturnType<typeof setInterval> } | null = null;
+  private readonly notePeek: MidiParser;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(private readonly options: DevicesServiceOptions) {
+    this.notePeek = new MidiParser((m) => {
+      if ((m.type === 0x90 || m.type === 0x80) && m.data1 <= 127) {
+        this.options.events.emit('input.note', { pitch: m.data1, velocity: m.type === 0x80 ? 0 : m.data2 });
+      }
+    });
+  }
+
+  async start(): Promise<void> {
+    const { clock, events, settings } = this.options;
+    let hardware: MidiSystem | null = null;
+    try {
+      const opened = await this.options.openHardware();
+      if (opened.ok) hardware = opened.system;
+      else this.hardwareReason = opened.reason;
+    } catch (e) {
+      this.hardwareReason = (e as Error).message;
+    }
+    this.ports = new StudioPorts(hardware, clock, (bytes, atMs) => {
+      if (bytes.length <= 3) events.emit('synth.midi', { bytes, delayMs: Math.max(0, (atMs ?? clock.now()) - clock.now()) });
+    });
+    const saved = settings.get('devices');
+    this.manager = new DeviceManager({
+      clock,
+      openSystem: () => ({ ok: true, system: this.ports }),
+      choices: {
+        input: saved?.input ?? ON_SCREEN_KEYBOARD,
+        output: saved?.output ?? BUILT_IN_SYNTH,
+        outputSettings: saved?.outputSettings ?? {},
+        thru: saved?.thru ?? true,
+      },
+      pollMs: this.options.pollMs,
+      virtualPorts: hardware ? undefined : false,
+    });
+    this.cleanups.push(
+      this.manager.onEvent((e) => {
+        if (e.type === 'notice') events.emit('devices.notice', { message: e.message });
+        if (e.type === 'choices') void settings.set('devices', e.choices);
+        if (e.type === 'ports' || e.type === 'choices' || e.type === 'connected' || e.type === 'lost') events.emit('devices.changed', this.state());
+      }),
+      this.manager.onInput((bytes) => this.notePeek.push(bytes, 0)),
+    );
+    await this.manager.start();
+  }
+
+  /** For the app info line: what works, in words. */
+  status(): { available: boolean; message: string } {
+    if (this.hardwareReason) {
+      return { available: false, message: `no MIDI devices (${this.hardwareReason}); using the built-in synth and the on-screen keyboard` };
+    }
+    const n = this.manager.inputs().length - 1;
+    const m = this.manager.outputs().length - 1;
+    return { available: true, message: `${this.ports.name}: ${n} input${n === 1 ? '' : 's'}, ${m} output${m === 1 ? '' : 's'}` };
+  }
+
+  state(): DevicesState {
+    const choices = this.manager.choices();
+    const builtIn = (name: string) => name === BUILT_IN_SYNTH || name === ON_SCREEN_KEYBOARD;
+    const list = (ports: MidiPortInfo[], chosen: string | null, open: boolean) => {
+      const out = ports.map((p) => ({ name: p.name, builtIn: builtIn(p.name), connected: true }));
+      // A remembered device that is unplugged stays visible (and is reopened when it comes back).
+      if (chosen && !out.some((p) => p.name === chosen)) out.push({ name: chosen, builtIn: false, connected: open });
+      return out;
+    };
+    return {
+      hardware: this.hardwareReason === null,
+      message: this.status().message,
+      inputs: list(this.manager.inputs(), choices.input, this.manager.inputConnected),
+      outputs: list(this.manager.outputs(), choices.output, this.manager.outputConnected),
+      input: choices.input,
+      output: choices.output,
+      settings: this.manager.currentSettings(),
+      thru: choices.thru,
+    };
+  }
+
+  choose(request: { input?: string | null; output?: string | null; settings?: Partial<DevicesState['settings']>; thru?: boolean }): DevicesState {
+    if (request.output !== undefined && request.output !== this.manager.choices().output) {
+      this.stopPlayback();
+      this.manager.selectOutput(request.output);
+    }
+    if (request.input !== undefined && request.input !== this.manager.choices().input) this.manager.selectInput(request.input);
+    if (request.settings) this.manager.setOutputSettings(request.settings);
+    if (request.thru !== undefined) this.manager.setThru(request.thru);
+    return this.state();
+  }
+
+  /** The on-screen keyboard: bytes enter exactly as a MIDI keyboard's would. */
+  playKeys(bytes: number[]): void {
+    this.ports.keyboard.play(ON_SCREEN_KEYBOARD, bytes);
+  }
+
+  startRecording(request: { qpm: number; meter: { numerator: number; denominator: number }; countInBars: number; stopAfterBars?: number }): string {
+    if (this.recording) throw new StudioError('busy', 'already recording; stop the current take first');
+    const { events, runs, clock } = this.options;
+    const { runId } = runs.start('record');
+    let lastState = '';
+    const recorder: Recorder = new Recorder({
+      clock,
+      qpm: request.qpm,
+      meter: request.meter,
+      countInBars: request.countInBars,
+      stopAfterBars: request.stopAfterBars,
+      metronome: { bus: this.manager.bus, during: 'count-in' },
+      quantize: seedQuantizer(),
+      onClick: (beat) => {
+        const state = recorder.state === 'count-in' ? 'count-in' : 'recording';
+        events.emit('record.state', { runId, state, beat });
+        lastState = state;
+      },
+      onTake: (take) => {
+        this.recording?.cancelInput();
+        this.recording = null;
+        runs.finish(runId);
+        events.emit('record.state', { runId, state: 'done', beat: 0 });
+        events.emit('record.done', { runId, notes: take.seed.notes.map(toDto), qpm: request.qpm, dropped: take.stats.beforeDownbeat });
+      },
+    });
+    const cancelInput = this.manager.onInput((bytes, timeMs) => recorder.feed(bytes, timeMs));
+    this.recording = { runId, recorder, cancelInput, qpm: request.qpm };
+    recorder.start();
+    if (!lastState) events.emit('record.state', { runId, state: recorder.state === 'count-in' ? 'count-in' : 'recording', beat: 0 });
+    return runId;
+  }
+
+  stopRecording(runId: string): boolean {
+    if (!this.recording || this.recording.runId !== runId) return false;
+    this.recording.recorder.stop(); // onTake reports the seed
+    return true;
+  }
+
+  play(request: { notes: NoteDto[]; qpm: number; fromBeat: number; loop: { start: number; end: number } | null }): string {
+    this.stopPlayback();
+    const { events, runs, clock } = this.options;
+    const { runId } = runs.start('play');
+    const settings = this.manager.currentSettings();
+    const scheduler = new Scheduler({ clock, bus: this.manager.bus, qpm: request.qpm, channel: settings.channel, program: settings.program ?? undefined, voiceName: 'playback' });
+    const sequence: NoteSequence = {
+      notes: request.notes.map((n) => ({ ...n })),
+      tempos: [{ time: 0, qpm: request.qpm }],
+      timeSignatures: [],
+      keySignatures: [],
+      totalTime: Math.max(0, ...request.notes.map((n) => n.end)),
+    };
+    scheduler.load(sequence);
+    if (request.loop && request.loop.end > request.loop.start) scheduler.setLoop(request.loop);
+    const timer = setInterval(() => events.emit('playback.state', { runId, playing: true, beat: scheduler.position() }), 50);
+    scheduler.onEnd(() => {
+      clearInterval(timer);
+      if (this.playback?.runId === runId) this.playback = null;
+      runs.finish(runId);
+      events.emit('playback.state', { runId, playing: false, beat: scheduler.position() });
+      scheduler.dispose();
+    });
+    this.playback = { runId, scheduler, timer };
+    scheduler.play(request.fromBeat);
+    return runId;
+  }
+
+  stopPlayback(): boolean {
+    if (!this.playback) return false;
+    this.playback.scheduler.stop(); // onEnd cleans up and reports
+    return true;
+  }
+
+  panic(): void {
+    this.stopPlayback();
+    this.manager.panic();
+  }
+
+  dispose(): void {
+    this.recording?.recorder.cancel();
+    this.recording?.cancelInput();
+    this.recording = null;
+    this.stopPlayback();
+    for (const off of this.cleanups.splice(0)) off();
+    this.manager?.dispose();
+  }
+}
