@@ -364,6 +364,7 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
     topP: req.topP,
     maxTokens: req.length ?? 512,
     eos: encoding.eos,
+    forbid: encoding.bos !== encoding.eos ? [encoding.bos] : undefined,
     rngSeed: req.rngSeed ?? 0,
     control,
     onToken: (v, t) => {

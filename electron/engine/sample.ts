@@ -28,6 +28,8 @@ export interface SampleOptions {
    * sampling; called with the variation, the position in the output and the row of probabilities.
    */
   mask?(variation: number, index: number, probs: Float64Array): void;
+  /** Tokens never to sample (e.g. the start-of-tune token in the middle of a tune). */
+  forbid?: number[];
   control?: RunControl;
 }
 
@@ -120,6 +122,7 @@ export async function sample(model: StepModel, opts: SampleOptions): Promise<Sam
           continue;
         }
         for (let j = 0; j < V; j++) row[j] = probs[v * V + j];
+        if (opts.forbid) for (const f of opts.forbid) row[f] = 0;
         opts.mask?.(v, i, row);
         const tok = chooseToken(row, rngs[v], opts);
         feed[v] = tok;

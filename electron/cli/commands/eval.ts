@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { CommandError, UsageError, numberFlag, parseCommandArgs, type CliCommand } from '../command';
+import { initBackend, BACKEND_ORDER, type BackendName } from '../../engine/backend';
+import { runEvaluation } from '../../engine/evaluate';
+import { RunControl } from '../../engine/control';
+import { EngineError } from '../../engine/errors';
+
+const usage = `Usage: seedsong eval --model DIR --corpus PATH... [--max-tunes N] [--backend NAME]
+
+Measures how well a model predicts the tunes in PATH... (files or folders): cross-entropy in nats
+per token and per note, bits per token, perplexity and next-token accuracy, as one JSON object.`;
+
+export const command: CliCommand = {
+  name: 'eval',
+  summary: 'cross-entropy of a model on some tunes, as JSON',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      model: { type: 'string' },
+      corpus: { type: 'string', multiple: true },
+      'max-tunes': { type: 'string' },
+      backend: { type: 'string' },
+    });
+    if (!values.model) throw new UsageError('--model DIR is required');
+    const corpus = [...(values.corpus ?? []), ...positionals].map((p) => path.resolve(io.cwd, p));
+    if (!corpus.length) throw new UsageError('--corpus PATH... is required');
+    if (values.backend !== undefined && !BACKEND_ORDER.includes(values.backend as BackendName)) throw new UsageError(`--backend must be one of ${BACKEND_ORDER.join(', ')}`);
+    const maxTunes = numberFlag('max-tunes', values['max-tunes'], { min: 1, integer: true });
+    try {
+      const report = await initBackend({ force: values.backend as BackendName | undefined });
+      const r = await runEvaluation({ model: path.resolve(io.cwd, values.model), corpus, maxTunes }, RunControl.fromSignal(io.interrupted));
+      io.out(JSON.stringify({ ...r, problems: r.problems.length, firstProblem: r.problems[0], backend: report.active }));
+      return 0;
+    } catch (e) {
+      if (e instanceof EngineError) throw new CommandError(e.message);
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,135 @@
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { CommandError, UsageError, numberFlag, parseCommandArgs, type CliCommand } from '../command';
+import { initBackend, BACKEND_ORDER, type BackendName } from '../../engine/backend';
+import { runGeneration, type GenerateSeed, type GeneratedTake } from '../../engine/jobs';
+import { RunControl } from '../../engine/control';
+import { EngineError } from '../../engine/errors';
+import { writeFileAtomic } from '../../engine/atomic';
+import { readMidi } from '../../../shared/music/midi/read';
+import { writeMidi } from '../../../shared/music/midi/write';
+
+const usage = `Usage: seedsong generate --model DIR --out FILE_OR_DIR [options]
+
+Samples takes from a trained model and writes them as .abc or .mid (by the extension of --out; a
+folder gets take-N.abc and take-N.mid for every take).
+
+  --model DIR        a model folder (model.json + seedsong.json)
+  --seed-abc TEXT    ABC to continue (a header and a bar or two)
+  --seed-file FILE   .abc or .mid file to continue
+  --temperature T    sampling temperature (default 1; 0 = always the most likely token)
+  --top-k K          sample only among the K most likely tokens (0 = off)
+  --top-p P          sample only among the most likely tokens covering P of the probability
+  --length N         most tokens per take (default 512)
+  --count K          number of takes (variations), sampled together (default 1)
+  --rng-seed S       the same seed, model and settings give the same takes
+  --json             one JSON object per take
+  --backend NAME     force ${BACKEND_ORDER.join(' | ')}`;
+
+function renumber(abc: string, x: number): string {
+  return /^X:/m.test(abc) ? abc.replace(/^X:.*$/m, `X:${x}`) : `X:${x}\n${abc}`;
+}
+
+async function outputs(out: string, takes: GeneratedTake[]): Promise<{ take: GeneratedTake; files: string[] }[]> {
+  const ext = path.extname(out).toLowerCase();
+  const written: { take: GeneratedTake; files: string[] }[] = takes.map((take) => ({ take, files: [] }));
+  if (ext === '.abc') {
+    await writeFileAtomic(out, takes.map((t, i) => renumber(t.abc.trimEnd(), i + 1)).join('\n\n') + '\n');
+    written.forEach((w) => w.files.push(out));
+  } else if (ext === '.mid' || ext === '.midi') {
+    for (const [i, w] of written.entries()) {
+      const file = takes.length === 1 ? out : out.replace(/(\.midi?)$/i, `-${i + 1}$1`);
+      await writeFileAtomic(file, writeMidi(w.take.sequence));
+      w.files.push(file);
+    }
+  } else if (ext === '') {
+    await fs.mkdir(out, { recursive: true });
+    for (const [i, w] of written.entries()) {
+      const abc = path.join(out, `take-${i + 1}.abc`);
+      const mid = path.join(out, `take-${i + 1}.mid`);
+      await writeFileAtomic(abc, renumber(w.take.abc.trimEnd(), 1) + '\n');
+      await writeFileAtomic(mid, writeMidi(w.take.sequence));
+      w.files.push(abc, mid);
+    }
+  } else throw new UsageError(`--out must end in .abc or .mid, or be a folder; got "${out}"`);
+  return written;
+}
+
+export const command: CliCommand = {
+  name: 'generate',
+  summary: 'sample takes from a trained model to .abc or .mid',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      model: { type: 'string' },
+      out: { type: 'string' },
+      'seed-abc': { type: 'string' },
+      'seed-file': { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      length: { type: 'string' },
+      count: { type: 'string' },
+      'rng-seed': { type: 'string' },
+      json: { type: 'boolean' },
+      backend: { type: 'string' },
+    });
+    if (positionals.length) throw new UsageError(`generate takes no positional arguments (got "${positionals[0]}")`);
+    if (!values.model) throw new UsageError('--model DIR is required');
+    if (!values.out) throw new UsageError('--out FILE_OR_DIR is required (.abc, .mid, or a folder)');
+    if (values['seed-abc'] !== undefined && values['seed-file'] !== undefined) throw new UsageError('give --seed-abc or --seed-file, not both');
+    if (values.backend !== undefined && !BACKEND_ORDER.includes(values.backend as BackendName)) throw new UsageError(`--backend must be one of ${BACKEND_ORDER.join(', ')}`);
+    const out = path.resolve(io.cwd, values.out);
+    if (!['.abc', '.mid', '.midi', ''].includes(path.extname(out).toLowerCase())) throw new UsageError(`--out must end in .abc or .mid, or be a folder; got "${values.out}"`);
+    const temperature = numberFlag('temperature', values.temperature, { min: 0, max: 10 });
+    const topK = numberFlag('top-k', values['top-k'], { min: 0, integer: true });
+    const topP = numberFlag('top-p', values['top-p'], { min: 0, max: 1 });
+    const length = numberFlag('length', values.length, { min: 1, max: 100_000, integer: true });
+    const count = numberFlag('count', values.count, { min: 1, max: 64, integer: true });
+    const rngSeed = numberFlag('rng-seed', values['rng-seed'], { min: 0, integer: true });
+
+    let seed: GenerateSeed = { kind: 'none' };
+    if (values['seed-abc'] !== undefined) seed = { kind: 'abc', text: values['seed-abc'].replace(/\\n/g, '\n') };
+    if (values['seed-file'] !== undefined) {
+      const file = path.resolve(io.cwd, values['seed-file']);
+      let bytes: Buffer;
+      try {
+        bytes = await fs.readFile(file);
+      } catch {
+        throw new CommandError(`${file}: cannot read the seed file`);
+      }
+      if (/\.midi?$/i.test(file)) {
+        try {
+          seed = { kind: 'sequence', sequence: readMidi(bytes, { file }).sequence };
+        } catch (e) {
+          throw new CommandError(`${file}: ${(e as Error).message}`);
+        }
+      } else seed = { kind: 'abc', text: bytes.toString('utf8') };
+    }
+
+    try {
+      const report = await initBackend({ force: values.backend as BackendName | undefined });
+      const started = performance.now();
+      const takes = await runGeneration(
+        { model: path.resolve(io.cwd, values.model), seed, temperature, topK, topP, length, count, rngSeed },
+        {},
+        RunControl.fromSignal(io.interrupted),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      const written = await outputs(out, takes);
+      for (const { take, files } of written) {
+        const generated = take.tokens.length - take.primeLength;
+        if (values.json) io.out(JSON.stringify({ variation: take.variation, files, tokens: generated, notes: take.sequence.notes.length, stop: take.stop, warnings: take.warnings, backend: report.active }));
+        else {
+          io.out(`take ${take.variation + 1}: ${generated} tokens, ${take.sequence.notes.length} notes (${take.stop === 'eos' ? 'tune ended' : take.stop}) -> ${files.join(', ')}`);
+          for (const w of take.warnings) io.err(`seedsong: take ${take.variation + 1}: ${w}`);
+        }
+      }
+      if (!values.json) io.out(`${takes.length} take(s) in ${seconds.toFixed(1)} s on ${report.active}`);
+      return 0;
+    } catch (e) {
+      if (e instanceof EngineError) throw new CommandError(e.message);
+      throw e;
+    }
+  },
+};

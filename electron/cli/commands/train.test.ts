@@ -1,0 +1,98 @@
+// Tests of the engine's CLI commands: train, generate, eval, doctor (called with a fake io).
+import { describe, it, expect } from 'vitest';
+import path from 'node:path';
+import { promises as fs, existsSync } from 'node:fs';
+import { captureIo } from '../testing/io';
+import { command as train } from './train';
+import { command as generate } from './generate';
+import { command as evaluate } from './eval';
+import { command as doctor } from './doctor';
+import { tempDir, writeTinyCorpus } from '../../engine/testing/fixtures';
+
+const tiny = ['--units', '24', '--embedding', '12', '--seq', '24', '--batch', '4', '--lr', '0.01'];
+
+describe('seedsong train / generate / eval', () => {
+  it('trains a tiny model on an ABC file, then writes takes as .abc, .mid and a folder, and evaluates', async () => {
+    const dir = await tempDir();
+    const corpus = await writeTinyCorpus(dir);
+    const out = path.join(dir, 'model');
+    const io = captureIo({ cwd: dir });
+    expect(await train.run(['--preset', 'abc-token-lstm', '--corpus', corpus, '--out', 'model', '--epochs', '2', ...tiny, '--json'], io)).toBe(0);
+    const events = io.stdout.map((l) => JSON.parse(l) as { event: string; stopReason?: string });
+    expect(events[0].event).toBe('backend');
+    expect(events.map((e) => e.event)).toContain('epoch');
+    expect(events.at(-1)).toMatchObject({ event: 'done', stopReason: 'completed' });
+    for (const f of ['model.json', 'seedsong.json', 'training-log.csv']) expect(existsSync(path.join(out, f)), f).toBe(true);
+    expect((await fs.readFile(path.join(out, 'training-log.csv'), 'utf8')).split('\n')[0]).toBe('epoch,loss,accuracy,val_loss,val_accuracy');
+
+    const g = captureIo({ cwd: dir });
+    expect(await generate.run(['--model', 'model', '--out', 'takes.abc', '--count', '2', '--length', '60', '--rng-seed', '5', '--json'], g)).toBe(0);
+    const abc = await fs.readFile(path.join(dir, 'takes.abc'), 'utf8');
+    expect(abc).toMatch(/^X:1\n/);
+    expect(abc).toMatch(/\nX:2\n/);
+    // The same RNG seed gives the same takes.
+    expect(await generate.run(['--model', 'model', '--out', 'again.abc', '--count', '2', '--length', '60', '--rng-seed', '5'], captureIo({ cwd: dir }))).toBe(0);
+    expect(await fs.readFile(path.join(dir, 'again.abc'), 'utf8')).toBe(abc);
+
+    expect(await generate.run(['--model', 'model', '--out', 'take.mid', '--length', '60', '--seed-abc', 'X:1\\nM:6/8\\nL:1/8\\nK:D\\nDFA dfa|'], captureIo({ cwd: dir }))).toBe(0);
+    const mid = await fs.readFile(path.join(dir, 'take.mid'));
+    expect(mid.subarray(0, 4).toString()).toBe('MThd');
+    expect(await generate.run(['--model', 'model', '--out', 'folder', '--count', '2', '--length', '30'], captureIo({ cwd: dir }))).toBe(0);
+    expect((await fs.readdir(path.join(dir, 'folder'))).sort()).toEqual(['take-1.abc', 'take-1.mid', 'take-2.abc', 'take-2.mid']);
+
+    const e = captureIo({ cwd: dir });
+    expect(await evaluate.run(['--model', 'model', '--corpus', corpus], e)).toBe(0);
+    const r = JSON.parse(e.stdout[0]) as { crossEntropyPerToken: number; tunes: number; crossEntropyPerNote: number };
+    expect(r.tunes).toBe(4);
+    expect(r.crossEntropyPerToken).toBeGreaterThan(0);
+    expect(r.crossEntropyPerNote).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('lists presets', async () => {
+    const io = captureIo();
+    expect(await train.run(['--list-presets'], io)).toBe(0);
+    const text = io.stdout.join('\n');
+    for (const name of ['mit-char-abc', 'keras-stateful', 'melody-rnn', 'midi-event-lm', 'abc-token-lstm', 'abc-token-gpt']) expect(text).toContain(name);
+  });
+
+  it('bad input: clear errors, and no model folder left behind', async () => {
+    const dir = await tempDir();
+    const corpus = await writeTinyCorpus(dir);
+    const run = (args: string[]) => train.run(args, captureIo({ cwd: dir }));
+    await expect(run(['--preset', 'nope', '--corpus', corpus, '--out', 'a'])).rejects.toThrow(/unknown preset "nope"/);
+    await expect(run(['--preset', 'abc-token-lstm', '--corpus', corpus, '--out', 'a', '--units', '0'])).rejects.toThrow(/at least 1 unit/);
+    await expect(run(['--preset', 'abc-token-lstm', '--corpus', corpus, '--out', 'a', ...tiny, '--seq', '5000'])).rejects.toThrow(/longer than every tune/);
+    await expect(run(['--preset', 'abc-token-lstm', '--corpus', corpus, '--out', 'a', ...tiny, '--batch', '100000'])).rejects.toThrow(/larger than the data/);
+    const empty = path.join(dir, 'empty');
+    await fs.mkdir(empty);
+    await expect(run(['--preset', 'abc-token-lstm', '--corpus', empty, '--out', 'a'])).rejects.toThrow(/empty/);
+    const junk = path.join(dir, 'junk.abc');
+    await fs.writeFile(junk, 'this is not music\n');
+    await expect(run(['--preset', 'abc-token-lstm', '--corpus', junk, '--out', 'a'])).rejects.toThrow(/empty|no tune/);
+    await expect(run(['--preset', 'abc-token-lstm', '--corpus', corpus, '--out', 'a', '--steps', 'x'])).rejects.toThrow(/--steps expects a number/);
+    expect(existsSync(path.join(dir, 'a'))).toBe(false);
+  });
+
+  it('a model folder with a missing or corrupt weights file is a clear error', async () => {
+    const dir = await tempDir();
+    const corpus = await writeTinyCorpus(dir);
+    expect(await train.run(['--preset', 'abc-token-lstm', '--corpus', corpus, '--out', 'm', ...tiny, '--steps', '2'], captureIo({ cwd: dir }))).toBe(0);
+    const m = path.join(dir, 'm');
+    const weights = (await fs.readdir(m)).find((f) => f.endsWith('.bin'))!;
+    const gen = () => generate.run(['--model', 'm', '--out', 't.abc', '--length', '5'], captureIo({ cwd: dir }));
+    const bytes = await fs.readFile(path.join(m, weights));
+    await fs.writeFile(path.join(m, weights), bytes.subarray(0, 100));
+    await expect(gen()).rejects.toThrow(/corrupt or truncated/);
+    await fs.rm(path.join(m, weights));
+    await expect(gen()).rejects.toThrow(/weights file is missing/);
+    await expect(generate.run(['--model', 'nowhere', '--out', 't.abc'], captureIo({ cwd: dir }))).rejects.toThrow(/no such file/);
+  }, 30_000);
+
+  it('doctor reports the active backend and why the others are not used', async () => {
+    const io = captureIo();
+    expect(await doctor.run(['--json'], io)).toBe(0);
+    const r = JSON.parse(io.stdout[0]) as { active: string; candidates: { name: string; reason: string }[] };
+    expect(['wasm', 'cpu']).toContain(r.active);
+    expect(r.candidates.find((c) => c.name === 'tensorflow')!.reason).toMatch(/not installed|failed/);
+  });
+});
