@@ -62,6 +62,22 @@ export function splitAbcBook(text: string): AbcBook {
   return { header, tunes };
 }
 
+/**
+ * Free text in a tune header (a note that ran on without its N:, a stray quote) makes abcjs start
+ * the music early and read the following L:/M: as changes. ABC 2.1 allows only fields, comments
+ * and directives before K:, so such lines become comments (the line count stays the same).
+ */
+export function commentOutHeaderText(tuneText: string): string {
+  const lines = tuneText.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const l = lines[i];
+    if (/^K:/.test(l)) break;
+    if (l.trim() === '' || FIELD.test(l) || l.startsWith('%')) continue;
+    lines[i] = '%' + l;
+  }
+  return lines.join('\n');
+}
+
 /** Header fields from the file header that are safe to copy into each tune (not X, not K, not text). */
 export function inheritedHeader(header: string[]): string[] {
   return header.filter((l) => /^(%%|[LMQRIU]:)/.test(l));

@@ -6,7 +6,7 @@ import abcjs from 'abcjs';
 import { MusicError, type MusicWarning } from '../errors';
 import { DEFAULT_QPM, compareNotes, keyAccidentals } from '../sequence';
 import type { KeySignature, Mode, Note, NoteSequence, TimeSignature } from '../types';
-import { inheritedHeader, normalizeAbc, splitAbcBook, type AbcTuneText } from './book';
+import { commentOutHeaderText, inheritedHeader, normalizeAbc, splitAbcBook, type AbcTuneText } from './book';
 
 export interface AbcReadOptions {
   /** Named in errors and warnings. */
@@ -95,7 +95,7 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   if (t.text.length > maxChars) throw new MusicError('abc-too-long', `tune is ${t.text.length} characters long; the limit is ${maxChars}`, where);
   // File-header fields go right after X: so that the tune's own fields still override them.
   const nl = t.text.indexOf('\n');
-  const text = header.length ? t.text.slice(0, nl + 1) + header.join('\n') + '\n' + t.text.slice(nl + 1) : t.text;
+  const text = commentOutHeaderText(header.length ? t.text.slice(0, nl + 1) + header.join('\n') + '\n' + t.text.slice(nl + 1) : t.text);
   const fileLine = (tuneLine: number) => {
     const l = tuneLine > 1 + header.length ? tuneLine - header.length : Math.min(tuneLine, 1);
     return Math.max(1, t.line + l - 1);
@@ -106,6 +106,7 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   if (!tune) throw new MusicError('abc-syntax', 'abcjs found no tune here', where);
   const warnings: MusicWarning[] = (tune.warnings ?? []).map((w: string) => abcjsWarning(w, fileLine));
 
+  prepareForAudio(tune);
   const audio = tune.setUpAudio({ chordsOff: true });
   const tracks = audio.tracks.map((tr) => tr.filter((e): e is abcjs.AudioTrackNoteItem => e.cmd === 'note'));
   const withNotes = tracks.map((tr, i) => ({ tr, i })).filter((x) => x.tr.length > 0);
@@ -203,4 +204,66 @@ function abcjsWarning(w: string, fileLine: (tuneLine: number) => number): MusicW
   const line = fileLine(Number(m[1]));
   const message = m[3].replace(/\s+/g, ' ').trim().slice(0, 200);
   return { message: `column ${m[2]}: ${message}`, line };
+}
+
+/** Decorations that abcjs plays as extra notes; the melody is the written note. */
+const ORNAMENTS = new Set(['trill', 'trillh', 'lowermordent', 'uppermordent', 'mordent', 'pralltriller', 'turn', 'roll', 'irishroll', 'turnx', 'invertedturn', 'invertedturnx', 'arpeggio', 'slide']);
+const SECTION_BARS = new Set(['bar_thin_thin', 'bar_thick_thin', 'bar_thin_thick']);
+
+interface AbcjsElement {
+  el_type?: string;
+  type?: string;
+  decoration?: string[];
+  startEnding?: string;
+}
+
+/**
+ * Adjusts abcjs's parse tree before it is played:
+ * - ornaments (trills, rolls, mordents...) are not expanded into extra notes;
+ * - a section that repeats (ends with :|, or starts a first ending) without its own |: repeats from
+ *   the last double bar (||, [|, |]) since the previous :|, or else from that :| itself. This is how
+ *   abc2midi and players read folk-tune books; abcjs would otherwise fold the section into the
+ *   previous repeat.
+ */
+function prepareForAudio(tune: abcjs.TuneObject): void {
+  type VoiceState = { lastEnd: AbcjsElement | null; sawStart: boolean; sectionBar: AbcjsElement | null; endingAfterEnd: boolean };
+  const states = new Map<string, VoiceState>();
+  const supplyStart = (st: VoiceState) => {
+    if (!st.lastEnd || st.sawStart) return;
+    if (st.sectionBar) st.sectionBar.type = 'bar_left_repeat';
+    else if (!st.endingAfterEnd && st.lastEnd.type === 'bar_right_repeat') st.lastEnd.type = 'bar_dbl_repeat';
+    st.sawStart = true;
+  };
+  for (const line of tune.lines ?? []) {
+    const staves = (line as { staff?: { voices?: AbcjsElement[][] }[] }).staff;
+    if (!staves) continue;
+    staves.forEach((staff, si) => {
+      (staff.voices ?? []).forEach((voice, vi) => {
+        const key = `${si}:${vi}`;
+        let st = states.get(key);
+        if (!st) states.set(key, (st = { lastEnd: null, sawStart: false, sectionBar: null, endingAfterEnd: false }));
+        for (const el of voice) {
+          if (el.decoration) el.decoration = el.decoration.filter((d) => !ORNAMENTS.has(d));
+          if (el.el_type !== 'bar' || !el.type) continue;
+          const isStart = el.type === 'bar_left_repeat' || el.type === 'bar_dbl_repeat';
+          const isEnd = el.type === 'bar_right_repeat' || el.type === 'bar_dbl_repeat';
+          const ending = el.startEnding;
+          if (isEnd) {
+            supplyStart(st);
+            st.lastEnd = el;
+            st.sawStart = el.type === 'bar_dbl_repeat';
+            st.sectionBar = null;
+            st.endingAfterEnd = !!ending;
+            continue;
+          }
+          if (ending) {
+            if (/^\s*1/.test(ending)) supplyStart(st);
+            else st.endingAfterEnd = true;
+          }
+          if (isStart) st.sawStart = true;
+          else if (SECTION_BARS.has(el.type) && !ending) st.sectionBar = el;
+        }
+      });
+    });
+  }
 }

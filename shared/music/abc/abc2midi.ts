@@ -1,0 +1,161 @@
+/**
+ * The reference oracle: Debian's abc2midi. Node-only (child_process, fs), used by the oracle test
+ * and bench/abc-oracle.ts; never imported by index.ts.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readMidi } from '../midi/read';
+import { commentOutHeaderText, inheritedHeader, splitAbcBook } from './book';
+import { parseAbcTune } from './read';
+import { quantize } from '../sequence';
+import type { NoteSequence } from '../types';
+
+export function findAbc2midi(): string | null {
+  try {
+    const p = execFileSync('sh', ['-c', 'command -v abc2midi'], { encoding: 'utf8' }).trim();
+    return p || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Takes out what abc2midi performs but the notation does not hold, so that both readers are asked
+ * for the written notes: R:hornpipe swing (abc2midi plays hornpipes dotted), decorations (trills,
+ * rolls, staccato shortening). Line-level text edits on the oracle's copy only.
+ */
+export function neutralizeForAbc2midi(tuneText: string): string {
+  let inBody = false;
+  return tuneText
+    .split('\n')
+    .map((line) => {
+      if (/^R:/.test(line)) return '%' + line;
+      // A P: part order in the header makes abc2midi play parts again (P:ABA); abcjs plays the tune as written.
+      if (!inBody && /^P:/.test(line)) return '%' + line;
+      if (/^K:/.test(line)) {
+        inBody = true;
+        return line;
+      }
+      if (!inBody || /^[A-Za-z]:/.test(line) || line.startsWith('%')) return line;
+      // Outside "chord symbols": drop !decorations!, +decorations+ and the one-character ones.
+      return line
+        .split(/("[^"]*")/)
+        .map((part, i) => (i % 2 ? part : part.replace(/\[R:[^\]]*\]/g, '').replace(/![^!|]*!/g, '').replace(/\+[a-zA-Z]+\+/g, '').replace(/[~THLMOPSuv.]/g, '')))
+        .join('');
+    })
+    .join('\n');
+}
+
+export class Abc2midi {
+  private dir = mkdtempSync(join(tmpdir(), 'seedsong-abc2midi-'));
+  private n = 0;
+  constructor(private readonly exe = 'abc2midi') {}
+
+  /**
+   * The first voice of each tune as abc2midi plays it (grace notes, chord symbols and fermatas off,
+   * the same reading as parseAbc's defaults), one abc2midi run per batch. null where abc2midi
+   * wrote nothing.
+   */
+  melodies(tuneTexts: string[]): (NoteSequence | null)[] {
+    const id = this.n++;
+    const stem = `b${id}`;
+    const src = join(this.dir, `${stem}.abc`);
+    // Renumber X: so that every tune gets its own output file.
+    const book = tuneTexts.map((t, i) => t.replace(/^X:[^\n]*/, `X:${i + 1}`).replace(/\n*$/, '\n')).join('\n');
+    writeFileSync(src, book);
+    spawnSync(this.exe, [src, '-NGRA', '-NGUI', '-NFER', '-silent'], { cwd: this.dir, stdio: 'ignore', timeout: 120_000 });
+    rmSync(src, { force: true });
+    return tuneTexts.map((_, i) => {
+      const out = join(this.dir, `${stem}${i + 1}.mid`);
+      if (!existsSync(out)) return null;
+      try {
+        const r = readMidi(readFileSync(out), { tracks: 'all' });
+        // One track per voice: the first with notes is voice 1.
+        const first = r.tracks.find((t) => t.noteCount > 0);
+        if (!first) return null;
+        return { ...r.sequence, notes: r.sequence.notes.filter((n) => n.voice === first.index).map((n) => ({ ...n, voice: 0 })) };
+      } catch {
+        return null;
+      } finally {
+        rmSync(out, { force: true });
+      }
+    });
+  }
+
+  melody(tuneText: string): NoteSequence | null {
+    return this.melodies([tuneText])[0];
+  }
+
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export type Disagreement = 'none' | 'note-count' | 'pitch' | 'onset' | 'duration';
+
+/** Compares (pitch, onset, duration) after quantizing both to 12 steps per quarter (16ths and triplets); returns the first kind of difference. */
+export function compareMelodies(ours: NoteSequence, theirs: NoteSequence): { kind: Disagreement; at?: number; detail?: string } {
+  const key = (s: NoteSequence) =>
+    quantize(s, { stepsPerQuarter: 12 })
+      .notes.map((n) => [n.pitch, Math.round(n.start * 12), Math.round((n.end - n.start) * 12)])
+      .sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+  const a = key(ours);
+  const b = key(theirs);
+  const len = Math.min(a.length, b.length);
+  for (let i = 0; i < len; i++) {
+    const [p1, s1, d1] = a[i];
+    const [p2, s2, d2] = b[i];
+    const where = `note ${i + 1}: ours ${p1}@${s1 / 12}+${d1 / 12}, abc2midi ${p2}@${s2 / 12}+${d2 / 12}`;
+    if (s1 !== s2) return { kind: a.length !== b.length ? 'note-count' : 'onset', at: i, detail: where };
+    if (p1 !== p2) return { kind: 'pitch', at: i, detail: where };
+    if (d1 !== d2) return { kind: 'duration', at: i, detail: where };
+  }
+  if (a.length !== b.length) return { kind: 'note-count', at: len, detail: `ours ${a.length} notes, abc2midi ${b.length}` };
+  return { kind: 'none' };
+}
+
+export interface OracleTune {
+  file: string;
+  line: number;
+  x: string;
+  kind: Disagreement | 'ours-failed' | 'abc2midi-failed';
+  detail?: string;
+}
+
+/**
+ * Compares every tune of an ABC file (or the chosen indices) with abc2midi. The tune text given to
+ * abc2midi is the same one abcjs reads (file-header fields copied in).
+ */
+export function compareFileWithAbc2midi(oracle: Abc2midi, file: string, text: string, pick?: (index: number, count: number) => boolean): OracleTune[] {
+  const book = splitAbcBook(text);
+  const header = inheritedHeader(book.header);
+  const out: OracleTune[] = [];
+  const pending: { base: Omit<OracleTune, 'kind'>; ours: NoteSequence; text: string }[] = [];
+  for (const t of book.tunes) {
+    if (pick && !pick(t.index, book.tunes.length)) continue;
+    const base = { file, line: t.line, x: t.x };
+    try {
+      const ours = parseAbcTune(t, header, { file }).sequence;
+      const nl = t.text.indexOf('\n');
+      const full = header.length ? t.text.slice(0, nl + 1) + header.join('\n') + '\n' + t.text.slice(nl + 1) : t.text;
+      pending.push({ base, ours, text: neutralizeForAbc2midi(commentOutHeaderText(full)) });
+    } catch (e) {
+      out.push({ ...base, kind: 'ours-failed', detail: (e as Error).message });
+    }
+  }
+  for (let i = 0; i < pending.length; i += 200) {
+    const chunk = pending.slice(i, i + 200);
+    const theirs = oracle.melodies(chunk.map((p) => p.text));
+    chunk.forEach((p, j) => {
+      const th = theirs[j];
+      if (!th) out.push({ ...p.base, kind: 'abc2midi-failed' });
+      else {
+        const c = compareMelodies(p.ours, th);
+        out.push({ ...p.base, kind: c.kind, detail: c.detail });
+      }
+    });
+  }
+  return out;
+}
