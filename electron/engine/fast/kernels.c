@@ -98,12 +98,14 @@ EXPORT(sigmoid_vec) void sigmoid_vec(float* x, int n) {
  * once, contiguously, for each pair of rows.
  */
 EXPORT(gemv_panels) void gemv_panels(const float* X, int rows, int k, int ldx, const float* P, int np, float* Y, int ldy) {
-  int b = 0;
-  for (; b + 1 < rows; b += 2) {
-    const float* x0 = X + b * ldx;
-    const float* x1 = x0 + ldx;
-    for (int j = 0; j < np; j += 32) {
-      const float* p = P + j * k;
+  /* panel-major: one panel (k x 32 floats, <= 128 KB at k = 1024) is read from memory once and
+   * then served from L2 to every pair of rows, so N variations cost far less than N passes. */
+  const int pairs = rows & ~1;
+  for (int j = 0; j < np; j += 32) {
+    const float* p = P + j * k;
+    for (int b = 0; b < pairs; b += 2) {
+      const float* x0 = X + b * ldx;
+      const float* x1 = x0 + ldx;
       for (int half = 0; half < 32; half += 16) {
         float* y0 = Y + b * ldy + j + half;
         float* y1 = y0 + ldy;
@@ -126,14 +128,12 @@ EXPORT(gemv_panels) void gemv_panels(const float* X, int rows, int k, int ldx, c
         wasm_v128_store(y1, c0); wasm_v128_store(y1 + 4, c1); wasm_v128_store(y1 + 8, c2); wasm_v128_store(y1 + 12, c3);
       }
     }
-  }
-  for (; b < rows; b++) {
-    const float* x0 = X + b * ldx;
-    for (int j = 0; j < np; j += 32) {
-      float* y0 = Y + b * ldy + j;
+    if (pairs < rows) {
+      const float* x0 = X + pairs * ldx;
+      float* y0 = Y + pairs * ldy + j;
       f4 a0 = wasm_v128_load(y0), a1 = wasm_v128_load(y0 + 4), a2 = wasm_v128_load(y0 + 8), a3 = wasm_v128_load(y0 + 12);
       f4 a4 = wasm_v128_load(y0 + 16), a5 = wasm_v128_load(y0 + 20), a6 = wasm_v128_load(y0 + 24), a7 = wasm_v128_load(y0 + 28);
-      const float* q = P + j * k;
+      const float* q = p;
       for (int i = 0; i < k; i++, q += 32) {
         f4 s = wasm_f32x4_splat(x0[i]);
         a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(s, wasm_v128_load(q)));
