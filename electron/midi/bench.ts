@@ -9,6 +9,7 @@
  * processes; the load is pluggable so the studio can measure with a real training run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import type { Note, NoteSequence } from '../../shared/music/types';
 import { CallAndResponse, DEFAULT_PAUSE_MS, type AnswerFn } from './callResponse';
 import { realClock, type Clock } from './clock';
@@ -60,7 +61,7 @@ for (;;) {
   if (now - last >= 1000) { process.stdout.write(count + '\\n'); count = 0; last = now; }
 }`;
 
-function spawnLoad(description: string, spawnOne: () => ChildProcess, procs: number, parseRate?: (lines: string[]) => string): BackgroundLoad {
+function spawnLoad(description: string, spawnOne: () => ChildProcess, procs: number, parseRate?: (lines: string[]) => string, nice = 0): BackgroundLoad {
   let children: ChildProcess[] = [];
   const output: string[][] = [];
   return {
@@ -73,6 +74,8 @@ function spawnLoad(description: string, spawnOne: () => ChildProcess, procs: num
         child.stdout?.setEncoding('utf8');
         child.stdout?.on('data', (d: string) => lines.push(...d.split('\n').filter(Boolean)));
         child.on('error', () => {});
+        // The studio should start its engine below the MIDI process's priority; --load-nice shows the effect.
+        if (nice && child.pid !== undefined) setPriority(child.pid, nice);
         children.push(child);
       }
       // Let the processes get going before measuring.
@@ -92,9 +95,9 @@ function spawnLoad(description: string, spawnOne: () => ChildProcess, procs: num
 }
 
 /** `procs` child processes, each a tight loop of matrix multiplies (one core each). */
-export function matrixLoad(procs = 1): BackgroundLoad {
+export function matrixLoad(procs = 1, nice = 0): BackgroundLoad {
   return spawnLoad(
-    `${procs} x tight-loop 128x128 matrix multiply (child process${procs > 1 ? 'es' : ''})`,
+    `${procs} x tight-loop 128x128 matrix multiply (child process${procs > 1 ? 'es' : ''}${nice ? `, nice ${nice}` : ''})`,
     () => spawn(process.execPath, ['-e', MATRIX_SCRIPT], { stdio: ['ignore', 'pipe', 'ignore'] }),
     procs,
     (lines) => {
@@ -103,12 +106,13 @@ export function matrixLoad(procs = 1): BackgroundLoad {
       const mean = per.reduce((a, b) => a + b, 0) / per.length;
       return `${Math.round((mean * 2 * 128 ** 3) / 1e6)} MFLOP/s per process`;
     },
+    nice,
   );
 }
 
 /** Any command as the load, e.g. a real training run: `seedsong train ...`. */
-export function commandLoad(commandLine: string): BackgroundLoad {
-  return spawnLoad(`command: ${commandLine}`, () => spawn(commandLine, { shell: true, stdio: ['ignore', 'ignore', 'ignore'] }), 1);
+export function commandLoad(commandLine: string, nice = 0): BackgroundLoad {
+  return spawnLoad(`command: ${commandLine}${nice ? ` (nice ${nice})` : ''}`, () => spawn(commandLine, { shell: true, stdio: ['ignore', 'ignore', 'ignore'] }), 1, undefined, nice);
 }
 
 export const noLoad: BackgroundLoad = { description: 'none', start: async () => {}, stop: async () => '' };

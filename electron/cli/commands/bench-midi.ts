@@ -8,7 +8,7 @@ import { commandLoad, matrixLoad, measureCallResponse, measureJitter, noLoad, ty
 
 const TARGET = { jitterP99: 1, jitterMax: 3, callResponse: 50 };
 
-const usage = `Usage: seedsong bench midi [--json] [--seconds N] [--trials N] [--load matrix|none] [--load-procs N] [--load-cmd "COMMAND"]
+const usage = `Usage: seedsong bench midi [--json] [--seconds N] [--trials N] [--load matrix|none] [--load-procs N] [--load-cmd "COMMAND"] [--load-nice N]
 
 Measures, while a CPU-heavy load runs in other processes:
   jitter          note-on send time minus its target, playing a dense take (16ths and chords)
@@ -22,18 +22,19 @@ Options:
   --trials N       call-and-response phrases (default 20)
   --load KIND      matrix (default): tight-loop matrix multiplies in child processes; none
   --load-procs N   how many load processes (default 1; 2 fills both cores of a 2-core machine)
-  --load-cmd CMD   run CMD as the load instead (e.g. a real training run)`;
+  --load-cmd CMD   run CMD as the load instead (e.g. a real training run)
+  --load-nice N    start the load at a lower priority (nice 0-19), as the studio should start its engine`;
 
 export interface BenchMidiDeps {
   measureJitter: typeof measureJitter;
   measureCallResponse: typeof measureCallResponse;
-  makeLoad: (kind: 'matrix' | 'none' | { command: string }, procs: number) => BackgroundLoad;
+  makeLoad: (kind: 'matrix' | 'none' | { command: string }, procs: number, nice: number) => BackgroundLoad;
 }
 
 const defaultDeps: BenchMidiDeps = {
   measureJitter,
   measureCallResponse,
-  makeLoad: (kind, procs) => (kind === 'none' ? noLoad : kind === 'matrix' ? matrixLoad(procs) : commandLoad(kind.command)),
+  makeLoad: (kind, procs, nice) => (kind === 'none' ? noLoad : kind === 'matrix' ? matrixLoad(procs, nice) : commandLoad(kind.command, nice)),
 };
 
 function line(s: Summary): string {
@@ -48,15 +49,16 @@ export function makeBenchMidiCommand(deps: BenchMidiDeps = defaultDeps): CliComm
     async run(argv: string[], io: CliIo): Promise<number> {
       const { values } = parseCommandArgs(
         argv,
-        { json: { type: 'boolean' }, seconds: { type: 'string' }, trials: { type: 'string' }, load: { type: 'string' }, 'load-procs': { type: 'string' }, 'load-cmd': { type: 'string' } },
+        { json: { type: 'boolean' }, seconds: { type: 'string' }, trials: { type: 'string' }, load: { type: 'string' }, 'load-procs': { type: 'string' }, 'load-cmd': { type: 'string' }, 'load-nice': { type: 'string' } },
         false,
       );
       const seconds = numberFlag('seconds', values.seconds, { min: 1, max: 3600 }) ?? 30;
       const trials = numberFlag('trials', values.trials, { min: 1, max: 1000, integer: true }) ?? 20;
       const procs = numberFlag('load-procs', values['load-procs'], { min: 1, max: 64, integer: true }) ?? 1;
+      const nice = numberFlag('load-nice', values['load-nice'], { min: 0, max: 19, integer: true }) ?? 0;
       const kind = values.load ?? 'matrix';
       if (kind !== 'matrix' && kind !== 'none') throw new UsageError(`--load expects "matrix" or "none", got "${kind}"`);
-      const load = deps.makeLoad(values['load-cmd'] ? { command: values['load-cmd'] } : kind, procs);
+      const load = deps.makeLoad(values['load-cmd'] ? { command: values['load-cmd'] } : kind, procs, nice);
       const json = Boolean(values.json);
       if (!json) io.out(`Background load: ${load.description}`);
       await load.start();
