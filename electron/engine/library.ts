@@ -103,8 +103,8 @@ export async function writeModelFiles(dir: string, model: tf.LayersModel, weight
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2, string: 0 };
 
 /** Reads and checks model.json and its weight files; every failure names the file and the fault. */
-export async function readModelFiles(dir: string): Promise<tf.LayersModel> {
-  const jsonPath = path.join(dir, MODEL_FILE);
+export async function readModelFiles(dir: string, fileName = MODEL_FILE): Promise<tf.LayersModel> {
+  const jsonPath = path.join(dir, fileName);
   let json: ModelJson;
   try {
     json = JSON.parse(await fs.readFile(jsonPath, 'utf8')) as ModelJson;
@@ -396,11 +396,11 @@ export class ModelLibrary {
     return out;
   }
 
-  load(id: string): Promise<LoadedModel> {
+  async load(id: string): Promise<LoadedModel> {
     return loadModel(this.dirOf(id));
   }
 
-  save(id: string, model: tf.LayersModel, meta: ModelMeta, opts: { overwrite?: boolean } = {}): Promise<void> {
+  async save(id: string, model: tf.LayersModel, meta: ModelMeta, opts: { overwrite?: boolean } = {}): Promise<void> {
     return saveModel(this.dirOf(id), model, meta, opts);
   }
 
@@ -423,7 +423,15 @@ export class ModelLibrary {
     await fs.rm(aside, { recursive: true, force: true });
   }
 
-  checkpoints(id: string): Promise<CheckpointInfo[]> {
+  async checkpoints(id: string): Promise<CheckpointInfo[]> {
     return listCheckpoints(this.dirOf(id));
+  }
+
+  /** Imports a converted Keras LayersModel (see import.ts) under a new id. */
+  async import(src: string, id: string, opts: { vocab?: string; encoding?: string } = {}): Promise<ModelSummary> {
+    const { importLayersModel } = await import('./import');
+    const dir = this.dirOf(id);
+    const meta = await importLayersModel(src, dir, { ...opts, name: id });
+    return summarize(id, dir, await readMeta(dir).catch(() => meta));
   }
 }
