@@ -12,5 +12,10 @@ export interface CommandEntry {
 
 export const commands: CommandEntry[] = [
   { name: 'serve', summary: 'run the studio for a browser: serve [--port N] [--host H]', load: () => import('./serve') },
+  { name: 'train', summary: 'train a model on ABC or MIDI files (--list-presets for the recipes)', load: () => import('./train') },
+  { name: 'generate', summary: 'sample takes from a model to .abc or .mid', load: () => import('./generate') },
+  { name: 'eval', summary: 'cross-entropy of a model on some tunes, as JSON', load: () => import('./eval') },
   { name: 'devices', summary: 'list MIDI inputs and outputs, or say why there are none', load: () => import('./devices') },
+  { name: 'doctor', summary: 'which compute backend is active, and why the others are not', load: () => import('./doctor') },
+  { name: 'bench', summary: 'measure sampling, training and MIDI timing: bench sample|train|midi [--json]', load: () => import('./bench') },
 ];
