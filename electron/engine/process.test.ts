@@ -6,6 +6,9 @@ import { listCheckpoints, loadCheckpoint, loadModel } from './library';
 import { initBackend } from './backend';
 import { tempDir, writeTinyCorpus, TINY } from './testing/fixtures';
 import type { EngineStatus } from './client';
+import { ModelLibrary } from './library';
+import { createModelStore, createStudioEngine } from './studio-engine';
+import { runTraining } from './jobs';
 
 const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'process.ts');
 const clients: EngineClient[] = [];
@@ -75,5 +78,31 @@ describe('engine process', () => {
     const summary = await resumed.result;
     expect(summary.epochs).toBe(ck.state.epoch + 2);
     expect(summary.steps).toBeGreaterThan(ck.state.step);
+  }, 60_000);
+
+  it('serves the studio: backend status, model list, generate with streamed notes', async () => {
+    const root = await tempDir();
+    const corpus = await writeTinyCorpus(root);
+    await initBackend();
+    await runTraining({ preset: 'abc-token-lstm', corpus: [corpus], out: path.join(root, 'models', 'tiny'), overrides: TINY });
+    const library = new ModelLibrary(path.join(root, 'models'));
+    const client = new EngineClient({ spawn: forkEngine(entry, { stdio: 'pipe' }) });
+    clients.push(client);
+    const engine = createStudioEngine({ client, library });
+    await client.start();
+    expect(engine.status()).toMatchObject({ status: 'ready' });
+    expect(engine.status().candidates.map((c) => c.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+    expect((await createModelStore(library).list()).map((m) => [m.id, m.encoding])).toEqual([['tiny', 'abc-token']]);
+    const streamed = [0, 0];
+    const takes = await engine.generate(
+      { modelId: 'tiny', seed: { kind: 'abc', text: 'X:1\nM:6/8\nL:1/8\nK:D\nDFA dfa|' }, sampling: { temperature: 1, topK: 0, topP: 1, length: 60, count: 2, rngSeed: 9 } },
+      (v) => streamed[v]++,
+      new AbortController().signal,
+    );
+    expect(takes).toHaveLength(2);
+    takes.forEach((t, v) => {
+      expect(t.abc).toContain('K:D');
+      expect(streamed[v]).toBeGreaterThan(0);
+    });
   }, 60_000);
 });
