@@ -26,3 +26,19 @@ export { writeAbc, keyName, spellPitch, type AbcWriteOptions } from './abc/write
 export { readMidi, pickMelodyTrack, type MidiReadOptions, type MidiReadResult, type MidiTrackInfo } from './midi/read';
 export { writeMidi, type MidiWriteOptions } from './midi/write';
 export * from './encodings/index';
+export {
+  CorpusBuilder,
+  readTunes,
+  melodyHash,
+  splitOf,
+  isAbcFile,
+  isMidiFile,
+  type CorpusOptions,
+  type CorpusEntry,
+  type CorpusError,
+  type CorpusFileReport,
+  type CorpusStats,
+  type TokenStats,
+  type Split,
+  type ReadTunesResult,
+} from './corpus/corpus';

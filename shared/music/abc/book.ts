@@ -62,18 +62,30 @@ export function splitAbcBook(text: string): AbcBook {
   return { header, tunes };
 }
 
+/** Field letters of ABC 2.1 (plus '+' continuation); other letters (Y:, E: ...) are extensions. */
+const KNOWN_FIELDS = /^[ABCDFGHIKLMmNOPQRrSsTUVWwXZ+]:/;
+
 /**
- * Free text in a tune header (a note that ran on without its N:, a stray quote) makes abcjs start
- * the music early and read the following L:/M: as changes. ABC 2.1 allows only fields, comments
- * and directives before K:, so such lines become comments (the line count stays the same).
+ * Prepares a tune's text for abcjs without changing its line count:
+ * - free text in the header (a note that ran on without its N:, a stray quote) makes abcjs start
+ *   the music early and read the following L:/M: as changes; ABC 2.1 allows only fields,
+ *   comments and directives before K:, so such lines become comments;
+ * - fields with letters ABC 2.1 does not define (the Nottingham books' Y:ABBCB) are read by abcjs
+ *   as notes; the standard says to ignore them, so they become comments too.
  */
 export function commentOutHeaderText(tuneText: string): string {
   const lines = tuneText.split('\n');
+  let inBody = false;
   for (let i = 1; i < lines.length; i++) {
     const l = lines[i];
-    if (/^K:/.test(l)) break;
-    if (l.trim() === '' || FIELD.test(l) || l.startsWith('%')) continue;
-    lines[i] = '%' + l;
+    if (/^K:/.test(l)) {
+      inBody = true;
+      continue;
+    }
+    if (l.trim() === '' || l.startsWith('%')) continue;
+    const field = FIELD.test(l);
+    if (field && !KNOWN_FIELDS.test(l) && !(inBody && /^[A-Ga-g]:/.test(l))) lines[i] = '%' + l;
+    else if (!inBody && !field) lines[i] = '%' + l;
   }
   return lines.join('\n');
 }

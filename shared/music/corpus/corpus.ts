@@ -7,7 +7,7 @@ import { parseAbc, type AbcReadOptions } from '../abc/read';
 import { MusicError } from '../errors';
 import { readMidi } from '../midi/read';
 import { monophonic, quantize } from '../sequence';
-import { buildEncoding, type Encoding, type EncodingName, type Tune } from '../encodings/index';
+import { BOS, EOS, buildEncoding, encodingFromSpec, type Encoding, type EncodingName, type Tune } from '../encodings/index';
 import { abcOf, tokenizeAbc } from '../encodings/abc-text';
 import { MelodyEventEncoding, MidiEventEncoding } from '../encodings/events';
 import { keyName } from '../abc/write';
@@ -260,7 +260,6 @@ export class CorpusBuilder {
     for (const c of this.counters) c.add(tune);
   }
 
-  /** True when this (file, index) is a kept tune of the given split ('all' = either). */
   finish(): CorpusStats {
     const d = this.durations.slice().sort((a, b) => a - b);
     const stats: CorpusStats = {
@@ -287,23 +286,17 @@ export class CorpusBuilder {
   encodings(): Partial<Record<EncodingName, Encoding>> {
     const out: Partial<Record<EncodingName, Encoding>> = {};
     for (const c of this.counters) {
-      if (c.name === 'abc-char' || c.name === 'abc-token') {
-        // Learned from the token sets collected while counting: hand buildEncoding one synthetic "tune" per token.
-        out[c.name] = buildEncoding(c.name, []);
-        out[c.name] = vocabularyEncoding(c.name, c.vocab);
-      } else out[c.name] = buildEncoding(c.name, []);
+      if (c.name === 'abc-char' || c.name === 'abc-token') out[c.name] = vocabularyEncoding(c.name, c.vocab);
+      else out[c.name] = buildEncoding(c.name, []);
     }
     return out;
   }
 }
 
+/** The same vocabulary buildEncoding would learn from these tunes, from the tokens counted while loading. */
 function vocabularyEncoding(name: 'abc-char' | 'abc-token', vocab: Set<string>): Encoding {
-  const tokens = ['<s>', '</s>', ...[...vocab].filter((t) => t !== '<s>' && t !== '</s>').sort()];
-  // encodingFromSpec validates and builds; imported lazily to keep the module graph simple.
-  return specEncoding({ name, tokens });
+  return encodingFromSpec({ name, tokens: [BOS, EOS, ...[...vocab].filter((t) => t !== BOS && t !== EOS).sort()] });
 }
-
-import { encodingFromSpec as specEncoding } from '../encodings/index';
 
 function sortCounts(r: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(r).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
