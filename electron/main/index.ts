@@ -14,6 +14,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererDir = path.join(here, '../renderer');
 const preloadPath = path.join(here, '../preload/index.cjs');
 
+// Every renderer sandboxed, whatever its webPreferences say (also windows a bug might create).
+app.enableSandbox();
 registerAppScheme();
 if (!app.requestSingleInstanceLock()) app.quit();
 
