@@ -9,6 +9,7 @@
  * processes; the load is pluggable so the studio can measure with a real training run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import type { Note, NoteSequence } from '../../shared/music/types';
 import { CallAndResponse, DEFAULT_PAUSE_MS, type AnswerFn } from './callResponse';
@@ -24,6 +25,16 @@ export interface Summary {
   p99_ms: number;
   max_ms: number;
   mean_ms: number;
+}
+
+/** Linux pressure stall info: % of the last 10 s some task waited for a CPU (undefined elsewhere). */
+export function cpuPressure(): number | undefined {
+  try {
+    const m = /some avg10=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function summarize(samples: readonly number[]): Summary {

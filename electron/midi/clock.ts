@@ -16,6 +16,8 @@ export interface Clock {
    * alone wakes 1-2 ms late (too much jitter for music).
    */
   at(atMs: number, cb: () => void): Cancel;
+  /** Runs `cb` at about `atMs` (no precise wait: housekeeping such as the scheduler's look-ahead tick). */
+  around?(atMs: number, cb: () => void): Cancel;
 }
 
 export interface RealClockOptions {
@@ -52,6 +54,10 @@ export function realClock(options: RealClockOptions = {}): Clock {
   };
   return {
     now,
+    around(atMs, cb) {
+      const t = setTimeout(cb, Math.max(0, atMs - now()));
+      return () => clearTimeout(t);
+    },
     at(atMs, cb) {
       let cancelled = false;
       let timeout: ReturnType<typeof setTimeout> | undefined;

@@ -218,7 +218,8 @@ export class DeviceManager {
     if (changed) this.events.emit({ type: 'ports', inputs: this.inputs(), outputs: this.outputs() });
     if (this.state.input && !this.inputPort) this.tryOpenInput(false);
     if (this.state.output && !this.outputPort) this.tryOpenOutput(false);
-    this.cancelPoll = this.clock.at(this.clock.now() + this.pollMs, () => this.poll());
+    const next = this.clock.now() + this.pollMs;
+    this.cancelPoll = this.clock.around ? this.clock.around(next, () => this.poll()) : this.clock.at(next, () => this.poll());
   }
 
   dispose(): void {

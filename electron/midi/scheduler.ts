@@ -231,7 +231,10 @@ export class Scheduler {
     this.cancelTick = undefined;
     if (!this.playing) return;
     this.pump();
-    if (this.playing) this.cancelTick = this.clock.at(this.clock.now() + this.intervalMs, this.tick);
+    if (!this.playing) return;
+    // The tick only refills the queue; the dispatcher does the precise waiting.
+    const next = this.clock.now() + this.intervalMs;
+    this.cancelTick = this.clock.around ? this.clock.around(next, this.tick) : this.clock.at(next, this.tick);
   };
 
   /** Pulls what is due within the look-ahead, sends what is due now, and re-arms the dispatcher. */

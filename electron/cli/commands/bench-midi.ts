@@ -4,7 +4,7 @@
  */
 import { availableParallelism as availableCores, loadavg } from 'node:os';
 import { numberFlag, parseCommandArgs, UsageError, type CliCommand, type CliIo } from '../command';
-import { commandLoad, matrixLoad, measureCallResponse, measureJitter, noLoad, type BackgroundLoad, type Summary } from '../../midi/bench';
+import { commandLoad, cpuPressure, matrixLoad, measureCallResponse, measureJitter, noLoad, type BackgroundLoad, type Summary } from '../../midi/bench';
 
 const TARGET = { jitterP99: 1, jitterMax: 3, callResponse: 50 };
 
@@ -77,7 +77,8 @@ export function makeBenchMidiCommand(deps: BenchMidiDeps = defaultDeps): CliComm
       const crPass = cr.max_ms <= TARGET.callResponse;
       const loadText = load.description + (achieved ? ` (${achieved})` : '');
       // Other programs compete for the cores too; the 1-minute load average says how much.
-      const machine = `load average ${loadavg()[0].toFixed(2)} on ${availableCores()} cores`;
+      const pressure = cpuPressure();
+      const machine = `load average ${loadavg()[0].toFixed(2)} on ${availableCores()} cores` + (pressure !== undefined ? `, CPU pressure ${pressure}% (tasks waiting for a core)` : '');
       if (json) {
         io.out(JSON.stringify({ bench: 'midi', metric: 'jitter', ...jitter, target_p99_ms: TARGET.jitterP99, target_max_ms: TARGET.jitterMax, pass: jitterPass, load: loadText, machine, seconds }));
         io.out(JSON.stringify({ bench: 'midi', metric: 'call_response', ...cr, target_max_ms: TARGET.callResponse, pass: crPass, load: loadText, machine, model: 'stand-in' }));
