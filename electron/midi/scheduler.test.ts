@@ -182,4 +182,20 @@ describe('Scheduler', () => {
     clock.advance(5000);
     expect(system.log.length).toBe(after);
   });
+
+  it('a channel change while notes sound sends their note-offs to the channel they started on', () => {
+    const { clock, scheduler, system } = rig();
+    scheduler.load(sequence([note(60, 0, 2), note(62, 1, 2)]));
+    scheduler.play();
+    clock.advance(100);
+    scheduler.channel = 3;
+    clock.advance(2000);
+    expect(system.log.slice(0, 4).map((e) => e.bytes.slice(0, 2))).toEqual([
+      [0x90, 60],
+      [0x93, 62],
+      [0x80, 60],
+      [0x83, 62],
+    ]);
+    expect(soundingNotes(system.log, { honourAllNotesOff: false })).toEqual([]);
+  });
 });

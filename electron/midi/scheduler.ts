@@ -80,7 +80,8 @@ export class Scheduler {
   private breakpoints: { tau: number; song: number }[] = [];
   private queue: Queued[] = [];
   private seq = 0;
-  private tokens = new Map<number, number>();
+  /** pitch -> the note that owns the key now, and the channel its note-on went to. */
+  private tokens = new Map<number, { token: number; channel: number }>();
   private cancelTick: Cancel | undefined;
   private cancelDispatch: Cancel | undefined;
 
@@ -317,13 +318,16 @@ export class Scheduler {
       const targetMs = this.sendTime(e.tau);
       if (e.kind === 'on') {
         // One key cannot sound twice on a synth: retrigger instead of stacking.
-        if (this.voice.isSounding(this.channel, e.pitch)) this.voice.noteOff(this.channel, e.pitch, targetMs);
-        this.tokens.set(e.pitch, e.token);
+        const owner = this.tokens.get(e.pitch);
+        if (owner && this.voice.isSounding(owner.channel, e.pitch)) this.voice.noteOff(owner.channel, e.pitch, targetMs);
+        this.tokens.set(e.pitch, { token: e.token, channel: this.channel });
         this.voice.noteOn(this.channel, e.pitch, e.velocity, targetMs);
       } else {
-        if (this.tokens.get(e.pitch) !== e.token) continue; // a later note on this key owns it now
+        const owner = this.tokens.get(e.pitch);
+        if (owner?.token !== e.token) continue; // a later note on this key owns it now
         this.tokens.delete(e.pitch);
-        this.voice.noteOff(this.channel, e.pitch, targetMs);
+        // The note-off goes where the note-on went, even if the channel was changed in between.
+        this.voice.noteOff(owner.channel, e.pitch, targetMs);
       }
       this.sentListeners.emit({ kind: e.kind, pitch: e.pitch, velocity: e.velocity, targetMs, sentMs: this.clock.now(), beat: e.beat });
     }
