@@ -1,0 +1,85 @@
+/**
+ * `seedsong convert <in.abc|in.mid> <out.abc|out.mid> [--tune X] [--track N] [--voice N]`:
+ * one tune from ABC or MIDI to ABC or MIDI, through the music core.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { CommandError, UsageError, numberFlag, parseCommandArgs, type CliCommand, type CliIo } from '../command';
+import { writeFileAtomic } from '../../engine/atomic';
+import { MusicError, parseAbc, readMidi, writeAbc, writeMidi, isAbcFile, isMidiFile, type NoteSequence } from '../../../shared/music/index';
+
+const usage = `Usage: seedsong convert IN OUT [options]
+
+Converts one tune between ABC (.abc) and MIDI (.mid). Repeats and endings are written out.
+
+Options:
+  --tune X     the tune of a multi-tune .abc file, by its X: number (default: the first)
+  --voice N    the voice of an ABC tune, from 1 (default: the first voice; "all" for every voice)
+  --track N    the MIDI track to read, from 0 (default: the melody track; "all" for every track)
+  --help       this text`;
+
+async function readSequence(input: string, display: string, opts: { tune?: string; voice?: string; track?: string }, io: CliIo): Promise<NoteSequence> {
+  let data: Buffer;
+  try {
+    data = await readFile(input);
+  } catch (e) {
+    throw new CommandError(`${display}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (isMidiFile(input)) {
+    if (opts.tune !== undefined) throw new UsageError('--tune applies to .abc input; use --track for MIDI');
+    const track = opts.track === undefined ? 'melody' : opts.track === 'all' ? 'all' : numberFlag('track', opts.track, { min: 0, integer: true })!;
+    const r = readMidi(new Uint8Array(data), { file: display, tracks: track });
+    if (!r.sequence.notes.length) throw new CommandError(`${display}: no notes to convert`);
+    return r.sequence;
+  }
+  if (opts.track !== undefined) throw new UsageError('--track applies to MIDI input; use --voice for ABC');
+  const voices = opts.voice === undefined ? 'first' : opts.voice === 'all' ? 'all' : numberFlag('voice', opts.voice, { min: 1, integer: true })! - 1;
+  const r = parseAbc(data.toString('utf8'), { file: display, voices });
+  const wanted = opts.tune?.trim();
+  const tune = wanted === undefined ? r.tunes[0] : r.tunes.find((t) => t.x === wanted || Number(t.x) === Number(wanted));
+  if (!tune) {
+    if (wanted !== undefined && r.tunes.length) throw new CommandError(`${display}: no readable tune with X:${wanted} (it has X:${r.tunes.map((t) => t.x).slice(0, 20).join(', X:')}${r.tunes.length > 20 ? ' ...' : ''})`);
+    throw new CommandError(r.errors[0]?.message ?? `${display}: no tune to convert`);
+  }
+  for (const w of tune.warnings.slice(0, 5)) io.err(`warning: ${display}${w.line ? `:${w.line}` : ''}: ${w.message}`);
+  return tune.sequence;
+}
+
+export const command: CliCommand = {
+  name: 'convert',
+  summary: 'convert a tune between ABC and MIDI: convert IN.abc|IN.mid OUT.abc|OUT.mid [--tune X]',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      tune: { type: 'string' },
+      voice: { type: 'string' },
+      track: { type: 'string' },
+      help: { type: 'boolean' },
+    });
+    if (values.help) {
+      io.out(usage);
+      return 0;
+    }
+    if (positionals.length !== 2) throw new UsageError('convert needs an input and an output file: seedsong convert IN OUT');
+    const [inArg, outArg] = positionals;
+    for (const f of [inArg, outArg]) if (!isAbcFile(f) && !isMidiFile(f)) throw new UsageError(`${f}: expected a .abc or .mid file name (got "${extname(f) || 'no extension'}")`);
+    const input = resolve(io.cwd, inArg);
+    const output = resolve(io.cwd, outArg);
+    if (input === output) throw new UsageError('input and output are the same file');
+    let seq: NoteSequence;
+    try {
+      seq = await readSequence(input, inArg, values, io);
+    } catch (e) {
+      if (e instanceof MusicError) throw new CommandError(e.message);
+      throw e;
+    }
+    const bytes = isAbcFile(output) ? writeAbc(seq) : writeMidi(seq);
+    try {
+      await writeFileAtomic(output, bytes);
+    } catch (e) {
+      throw new CommandError(`${outArg}: cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    io.out(`${outArg}: ${seq.notes.length} notes${seq.title ? ` (${seq.title})` : ''}`);
+    return 0;
+  },
+};
