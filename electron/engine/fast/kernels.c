@@ -315,6 +315,7 @@ typedef struct {
   float *dW, *dU, *db;   /* gradients, accumulated */
   float *G;              /* [rows][4u] gates after activation */
   float *C, *TC, *H;     /* [rows][u] cell, tanh(cell), output */
+  float *mask;           /* input dropout [B][in]: 0 or 1/(1-rate), the same at every step; null = none */
 } Layer;
 
 typedef struct {
@@ -332,11 +333,23 @@ typedef struct {
   float *at, *pack;      /* scratch for transposes and packing */
   float *wt;             /* scratch for a transposed weight [4 maxu][maxdim] */
   float *upack;          /* the recurrent matrix (or its transpose) packed once per pass [4 maxu][maxu] */
+  float *xm;             /* [rows][maxdim] a layer's input times its dropout mask */
   float loss, correct;   /* outputs: summed over this worker's tokens */
   Layer layers[4];
 } Net;
 
 static void zero(float* p, int n) { for (int i = 0; i < n; i++) p[i] = 0; }
+
+/* dst[t*B+b][:] = src[t*B+b][:] * mask[b][:] (dst may be src) */
+static void apply_mask(float* dst, const float* src, const float* mask, int T, int B, int n) {
+  for (int t = 0; t < T; t++)
+    for (int b = 0; b < B; b++) {
+      const float* m = mask + b * n;
+      const float* x = src + (t * B + b) * n;
+      float* d = dst + (t * B + b) * n;
+      for (int j = 0; j < n; j += 4) wasm_v128_store(d + j, wasm_f32x4_mul(wasm_v128_load(x + j), wasm_v128_load(m + j)));
+    }
+}
 
 EXPORT(train_step) void train_step(Net* net) {
   const int B = net->B, T = net->T, rows = B * T, E = net->E, V = net->V, Vp = net->Vp, L = net->L, hard = net->hard;
@@ -353,6 +366,8 @@ EXPORT(train_step) void train_step(Net* net) {
     Layer* ly = &net->layers[l];
     const int u = ly->u, g4 = 4 * u;
     float* G = ly->G;
+    const float* mask = net->forward_only ? 0 : ly->mask;
+    if (mask) { apply_mask(net->xm, X, mask, T, B, in); X = net->xm; }
     for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4) wasm_v128_store(G + r * g4 + j, wasm_v128_load(ly->b + j));
     gemm_nn(rows, g4, in, X, in, ly->W, g4, G, g4, 1, net->pack);
     pack_b(ly->U, u, g4, g4, net->upack);
@@ -415,6 +430,7 @@ EXPORT(train_step) void train_step(Net* net) {
     Layer* ly = &net->layers[l];
     const int u = ly->u, g4 = 4 * u, lin = ly->in;
     const float* Xin = l > 0 ? net->layers[l - 1].H : net->X0;
+    if (ly->mask) { apply_mask(net->xm, Xin, ly->mask, T, B, lin); Xin = net->xm; }
     float* dG = net->dG;
     zero(net->dh, B * u); zero(net->dc, B * u);
     transpose(ly->U, u, g4, g4, net->wt, u); /* U^T: [4u][u] */
@@ -465,7 +481,9 @@ EXPORT(train_step) void train_step(Net* net) {
       wasm_v128_store(ly->db + j, wasm_f32x4_add(wasm_v128_load(ly->db + j), wasm_v128_load(dG + r * g4 + j)));
     /* input gradient: next dH (layer below) or the embedding rows */
     transpose(ly->W, lin, g4, g4, net->wt, lin);
-    gemm_nn(rows, lin, g4, dG, g4, net->wt, lin, l > 0 ? net->dH : net->dX, lin, 0, net->pack);
+    float* dIn = l > 0 ? net->dH : net->dX;
+    gemm_nn(rows, lin, g4, dG, g4, net->wt, lin, dIn, lin, 0, net->pack);
+    if (ly->mask) apply_mask(dIn, dIn, ly->mask, T, B, lin);
   }
   for (int t = 0; t < T; t++)
     for (int b = 0; b < B; b++) {

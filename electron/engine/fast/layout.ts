@@ -1,9 +1,9 @@
 /**
  * Where everything lives in one training shard's wasm memory, and the Net struct train_step reads
- * (kernels.c: 30 words, then 4 Layer structs of 12 words; all ints, floats or 32-bit pointers).
+ * (kernels.c: 31 words, then 4 Layer structs of 13 words; all ints, floats or 32-bit pointers).
  * Computed once on the main thread and sent to workers as plain numbers.
  */
-export const NET_WORDS = 30 + 4 * 12;
+export const NET_WORDS = 31 + 4 * 13;
 export const MAX_LAYERS = 4;
 
 export interface TrainShape {
@@ -11,6 +11,8 @@ export interface TrainShape {
   embedding: number;
   units: number[];
   hard: boolean;
+  /** input dropout rate per LSTM layer (0 = none) */
+  dropout?: number[];
 }
 
 export interface ParamSegment {
@@ -34,6 +36,10 @@ export interface ShardLayout {
   segments: ParamSegment[];
   x: number;
   y: number;
+  /** byte offset of each LSTM layer's dropout mask ([batch][input] floats), 0 when it has none */
+  masks: number[];
+  /** input size of each LSTM layer */
+  inputs: number[];
   /** largest batch rows and rows x time this shard was laid out for */
   batch: number;
   rows: number;
@@ -106,6 +112,7 @@ export function layoutShard(s: TrainShape, batch: number, time: number, base: nu
   const pack = alloc(packFloats);
   const wt = alloc(wtFloats);
   const upack = alloc(Math.max(...s.units.map((u) => 4 * u * u)));
+  const xm = alloc(rows * dimMax);
   const w = new Int32Array(NET_WORDS);
   const f = new Float32Array(w.buffer);
   const p = (seg: number) => params + segments[seg].at * 4;
@@ -115,20 +122,25 @@ export function layoutShard(s: TrainShape, batch: number, time: number, base: nu
   w.set([x, y, p(0), g(0)], 9);
   const last = 1 + 3 * s.units.length;
   w.set([p(last), p(last + 1), g(last), g(last + 1)], 13);
-  w.set([X0, Z, dH, dX, dG, dh, dc, at, pack, wt, upack], 17);
+  w.set([X0, Z, dH, dX, dG, dh, dc, at, pack, wt, upack, xm], 17);
   inDim = s.embedding;
+  const masks: number[] = [];
+  const inputs: number[] = [];
   s.units.forEach((u, l) => {
-    const o = 30 + 12 * l;
+    const o = 31 + 13 * l;
+    const mask = (s.dropout?.[l] ?? 0) > 0 ? alloc(batch * inDim) : 0;
+    masks.push(mask);
+    inputs.push(inDim);
     const seg = 1 + 3 * l;
     const G = alloc(rows * 4 * u);
     const C = alloc(rows * u);
     const TC = alloc(rows * u);
     const H = alloc(rows * u);
-    w.set([inDim, u, p(seg), p(seg + 1), p(seg + 2), g(seg), g(seg + 1), g(seg + 2), G, C, TC, H], o);
+    w.set([inDim, u, p(seg), p(seg + 1), p(seg + 2), g(seg), g(seg + 1), g(seg + 2), G, C, TC, H, mask], o);
     inDim = u;
   });
-  return { bytes: top, net, words: w, params, grads, paramFloats: floats, segments, x, y, batch, rows };
+  return { bytes: top, net, words: w, params, grads, paramFloats: floats, segments, x, y, masks, inputs, batch, rows };
 }
 
 /** Net struct word indices JS writes or reads per step. */
-export const NET = { T: 4, B: 5, forwardOnly: 7, scale: 8, loss: 28, correct: 29 } as const;
+export const NET = { T: 4, B: 5, forwardOnly: 7, scale: 8, loss: 29, correct: 30 } as const;

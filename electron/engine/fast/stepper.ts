@@ -49,6 +49,7 @@ export function createFastBatchStepper(model: tf.LayersModel, training: Training
     optimizer: training.optimizer,
     clipNorm: training.clipNorm,
     threads: opts.threads,
+    seed: training.seed,
   });
   lastFastTrainerReason = r.reason;
   return r.trainer ? new FastBatchStepper(model, r.trainer, training) : null;
@@ -84,7 +85,7 @@ class FastBatchStepper implements BatchStepper {
     this.trainer.learningRate = learningRate;
     let r;
     try {
-      r = this.trainer.step(x, this.targets(y, batch, seq), seq);
+      r = this.trainer.step(x, this.targets(y, batch, seq), seq, step);
     } catch (e) {
       if (e instanceof RangeError && /loss became/.test(e.message)) throw new EngineError('bad-hyperparameters', `${e.message} (batch ${step + 1})`);
       throw e;

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { createFastTrainer, explainFastTrainer, type Trainer } from './trainer';
+import { createFastTrainer, dropoutMask, explainFastTrainer, type Trainer } from './trainer';
+import { Optimizer } from '../optimizer';
 
 tf.setBackend('cpu');
 
@@ -141,8 +142,12 @@ describe('fast LSTM trainer against tfjs', () => {
   });
 
   it('rejects what it cannot train, and bad batches, with clear reasons', () => {
-    const dropout = build(10, 8, [8], 8, 'sigmoid', 0.2);
-    expect(explainFastTrainer(dropout, { batchSize: 2, seqLength: 3, learningRate: 0.01 }).reason).toMatch(/dropout/);
+    const dropout = tf.sequential();
+    dropout.add(tf.layers.embedding({ inputDim: 10, outputDim: 8 }));
+    dropout.add(tf.layers.lstm({ units: 8, returnSequences: true, recurrentDropout: 0.2 }));
+    dropout.add(tf.layers.dense({ units: 10 }));
+    dropout.build([null, null]);
+    expect(explainFastTrainer(dropout, { batchSize: 2, seqLength: 3, learningRate: 0.01 }).reason).toMatch(/recurrent dropout/);
     const odd = build(10, 8, [12], 9);
     expect(explainFastTrainer(odd, { batchSize: 2, seqLength: 3, learningRate: 0.01 }).reason).toMatch(/multiple of 8/);
     const ok = build(10, 8, [8], 10);
@@ -154,5 +159,63 @@ describe('fast LSTM trainer against tfjs', () => {
     t.dispose();
     expect(() => t.step(new Int32Array(6), new Int32Array(6))).toThrow(/disposed/);
     [dropout, odd, ok].forEach((m) => m.dispose());
+  });
+});
+
+/** A hand-written tfjs LSTM with explicit input-dropout masks, for checking the fast trainer's dropout. */
+function maskedLoss(model: tf.LayersModel, x: Int32Array, y: Int32Array, B: number, T: number, vocab: number, masks: (Float32Array | null)[]): tf.Scalar {
+  const w = model.trainableWeights.map((v) => v.read());
+  let h3 = tf.gather(w[0], tf.tensor2d(x, [B, T], 'int32')) as tf.Tensor3D;
+  const layers = (w.length - 3) / 3;
+  for (let l = 0; l < layers; l++) {
+    const [W, U, b] = w.slice(1 + 3 * l, 4 + 3 * l);
+    const u = U.shape[0]!;
+    const m = masks[l];
+    if (m) h3 = tf.mul(h3, tf.tensor3d(m, [B, 1, h3.shape[2]])) as tf.Tensor3D;
+    let h = tf.zeros([B, u]) as tf.Tensor2D;
+    let c = tf.zeros([B, u]) as tf.Tensor2D;
+    const outs: tf.Tensor2D[] = [];
+    for (let t = 0; t < T; t++) {
+      const xt = tf.squeeze(tf.slice(h3, [0, t, 0], [B, 1, h3.shape[2]]), [1]) as tf.Tensor2D;
+      const z = tf.add(tf.add(tf.matMul(xt, W as tf.Tensor2D), tf.matMul(h, U as tf.Tensor2D)), b);
+      const [zi, zf, zg, zo] = tf.split(z, 4, 1);
+      c = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zg))) as tf.Tensor2D;
+      h = tf.mul(tf.sigmoid(zo), tf.tanh(c)) as tf.Tensor2D;
+      outs.push(h);
+    }
+    h3 = tf.stack(outs, 1) as tf.Tensor3D;
+  }
+  const [Wd, bd] = w.slice(w.length - 2);
+  const logits = tf.add(tf.matMul(tf.reshape(h3, [B * T, h3.shape[2]]), Wd as tf.Tensor2D), bd);
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(y, 'int32'), vocab), logits) as tf.Scalar;
+}
+
+describe('fast LSTM trainer with input dropout', () => {
+  it('matches a tfjs LSTM given the same masks, step after step (engine Adam)', () => {
+    const V = 16, B = 4, T = 5, lr = 0.01, seed = 7;
+    const data = batches(6, B, T, V, 4);
+    const ref = build(V, 8, [16, 8], 11, 'sigmoid', 0.3);
+    const fast = build(V, 8, [16, 8], 11, 'sigmoid', 0.3);
+    const vars = ref.trainableWeights.map((v) => v.read() as tf.Variable);
+    const opt = new Optimizer('adam', vars);
+    const trainer = createFastTrainer(fast, { batchSize: B, seqLength: T, learningRate: lr, threads: 2, seed })!;
+    expect(trainer).not.toBeNull();
+    trainers.push(trainer);
+    data.forEach(({ x, y }, step) => {
+      const masks = [dropoutMask(seed, step, 0, B, 8, 0.3), dropoutMask(seed, step, 1, B, 16, 0.3)];
+      const { value, grads } = tf.variableGrads(() => maskedLoss(ref, x, y, B, T, V, masks), vars);
+      const refLoss = value.dataSync()[0];
+      opt.apply(vars.map((v) => grads[v.name]), lr);
+      tf.dispose([value, grads]);
+      const r = trainer.step(x, y, T, step);
+      expect(Math.abs(r.loss - refLoss)).toBeLessThan(2e-4);
+    });
+    // evaluation runs without dropout, like model.apply(x, { training: false })
+    const e = trainer.evaluate(data[0].x, data[0].y);
+    const refEval = tf.tidy(() => maskedLoss(ref, data[0].x, data[0].y, B, T, V, [null, null]).dataSync()[0]);
+    expect(Math.abs(e.loss - refEval)).toBeLessThan(2e-4);
+    opt.dispose();
+    ref.dispose();
+    fast.dispose();
   });
 });

@@ -7,7 +7,8 @@
  *
  * It reproduces what tfjs computes for the same model: sparse softmax cross-entropy averaged over
  * every target step, Adam in tfjs's order (epsilon 1e-7 by default), optional global-norm clipping.
- * Dropout is not implemented here: models with dropout get null and a reason, and train with tfjs.
+ * LSTM input dropout is supported (masks from our own seeded RNG, so not the same draws as tfjs);
+ * recurrent dropout is not: such models get null and a reason, and train with tfjs.
  */
 import type * as tf from '@tensorflow/tfjs';
 import * as tfc from '@tensorflow/tfjs';
@@ -17,6 +18,7 @@ import { KernelInstance, kernelModule, kernelsUnsupportedReason } from './wasm';
 import { readLstmSpec, readWeights, type LstmModelSpec } from './spec';
 import { layoutShard, NET, paramSegments, MAX_LAYERS, type ShardLayout, type TrainShape } from './layout';
 import { WORKER_SOURCE } from './worker-source';
+import { deriveSeed, Rng } from '../rng';
 
 export interface FastTrainerOptions {
   batchSize: number;
@@ -38,6 +40,8 @@ export interface FastTrainerOptions {
   clipNorm?: number;
   /** Threads including the caller's (default: min(2, CPU count)). */
   threads?: number;
+  /** Seed of the dropout masks; each step's masks derive from (seed, step index). */
+  seed?: number;
 }
 
 export interface StepResult {
@@ -58,7 +62,7 @@ export interface Trainer {
    * batchY: the same shape (loss on every step; -1 skips a step) or one target per row (loss on the
    * last step only).
    */
-  step(batchX: Int32Array, batchY: Int32Array, time?: number): StepResult;
+  step(batchX: Int32Array, batchY: Int32Array, time?: number, stepIndex?: number): StepResult;
   /** Loss and accuracy without updating (validation). */
   evaluate(batchX: Int32Array, batchY: Int32Array, time?: number): StepResult;
   learningRate: number;
@@ -91,7 +95,8 @@ export function explainFastTrainer(model: tf.LayersModel, options: FastTrainerOp
   if (spec.lstm.length > MAX_LAYERS) return no(`${spec.lstm.length} LSTM layers; the fast trainer handles up to ${MAX_LAYERS}`);
   for (const l of spec.lstm) {
     if (l.units % 8 !== 0) return no(`LSTM ${l.name} has ${l.units} units; the fast trainer needs a multiple of 8`);
-    if (l.dropout > 0 || l.recurrentDropout > 0) return no(`LSTM ${l.name} uses dropout, which the fast trainer does not implement`);
+    if (l.recurrentDropout > 0) return no(`LSTM ${l.name} uses recurrent dropout, which the fast trainer does not implement`);
+    if (!(l.dropout >= 0 && l.dropout < 1)) return no(`LSTM ${l.name} has dropout ${l.dropout}`);
     if (l.stateful) return no(`LSTM ${l.name} is stateful`);
     if (!l.useBias) return no(`LSTM ${l.name} has no bias`);
     if (l.gate !== spec.lstm[0].gate) return no('the LSTM layers mix sigmoid and hardSigmoid gates');
@@ -112,6 +117,7 @@ interface ShardWorker {
   floats: Float32Array;
   xs: Int32Array;
   ys: Int32Array;
+  masks: Float32Array;
   grads: Float32Array;
   bytes: number;
   lastError: string | null;
@@ -162,7 +168,7 @@ class FastLstmTrainer implements Trainer {
     this.accBeta1 = this.beta1;
     this.accBeta2 = this.beta2;
     this.weightNames = [spec.embeddingLayer, ...spec.lstmLayers, spec.denseLayer].flatMap((l) => l.weights.map((w) => w.name));
-    this.shape = { vocab: spec.vocabSize, embedding: spec.embeddingDim, units: spec.lstm.map((l) => l.units), hard: spec.lstm[0].gate === 'hardSigmoid' };
+    this.shape = { vocab: spec.vocabSize, embedding: spec.embeddingDim, units: spec.lstm.map((l) => l.units), hard: spec.lstm[0].gate === 'hardSigmoid', dropout: spec.lstm.map((l) => l.dropout) };
     const module = kernelModule()!;
     this.main = new KernelInstance(module);
     const base = this.main.bytesUsed;
@@ -186,6 +192,7 @@ class FastLstmTrainer implements Trainer {
         floats: new Float32Array(sab(4 * 4)),
         xs: new Int32Array(sab(layout.rows * 4)),
         ys: new Int32Array(sab(layout.rows * 4)),
+        masks: new Float32Array(sab(4 * layout.masks.reduce((a, m, l) => a + (m ? layout.batch * layout.inputs[l] : 0), 0))),
         grads: new Float32Array(sab(l0.paramFloats * 4)),
         bytes: layout.bytes,
         lastError: null,
@@ -202,6 +209,7 @@ class FastLstmTrainer implements Trainer {
         grads: w.grads.buffer,
         xs: w.xs.buffer,
         ys: w.ys.buffer,
+        masks: w.masks.buffer,
       });
       this.workers.push(w);
     }
@@ -286,15 +294,20 @@ class FastLstmTrainer implements Trainer {
     this.accBeta2 = Math.fround(Math.pow(this.beta2, s.step + 1));
   }
 
-  step(batchX: Int32Array, batchY: Int32Array, time?: number): StepResult {
-    return this.run(batchX, batchY, time, false);
+  step(batchX: Int32Array, batchY: Int32Array, time?: number, stepIndex?: number): StepResult {
+    return this.run(batchX, batchY, time, false, stepIndex);
   }
 
   evaluate(batchX: Int32Array, batchY: Int32Array, time?: number): StepResult {
     return this.run(batchX, batchY, time, true);
   }
 
-  private run(batchX: Int32Array, batchY: Int32Array, time: number | undefined, forwardOnly: boolean): StepResult {
+  private dropoutMasks(B: number, stepIndex: number): (Float32Array | null)[] {
+    const inputs = this.layouts[0].inputs;
+    return this.spec.lstm.map((l, i) => (l.dropout > 0 ? dropoutMask(this.options.seed ?? 0, stepIndex, i, B, inputs[i], l.dropout) : null));
+  }
+
+  private run(batchX: Int32Array, batchY: Int32Array, time: number | undefined, forwardOnly: boolean, stepIndex?: number): StepResult {
     if (this.disposed) throw new Error('the fast trainer was disposed');
     const T = time ?? this.options.seqLength;
     if (!(T >= 1) || batchX.length % T !== 0 || batchX.length === 0) throw new RangeError(`batch of ${batchX.length} tokens is not a whole number of ${T}-step windows`);
@@ -320,6 +333,7 @@ class FastLstmTrainer implements Trainer {
       if (s > this.capacities[i] || s * T > this.layouts[i].rows) throw new RangeError(`batch ${B} x ${T} is larger than the trainer was built for (${this.options.batchSize} x ${this.options.seqLength})`);
     });
     const scale = 1 / count;
+    const masks = forwardOnly ? null : this.dropoutMasks(B, stepIndex ?? this._iterations);
     // start the workers first so they run while this thread does shard 0
     this.seq++;
     let row = sizes[0];
@@ -330,6 +344,15 @@ class FastLstmTrainer implements Trainer {
       if (sizes[i] === 0) continue;
       w.xs.set(batchX.subarray(b0 * T, row * T));
       w.ys.set(y.subarray(b0 * T, row * T));
+      if (masks) {
+        let at = 0;
+        masks.forEach((m, l) => {
+          if (!m) return;
+          const n = this.layouts[i].inputs[l];
+          w.masks.set(m.subarray(b0 * n, row * n), at);
+          at += this.layouts[i].batch * n;
+        });
+      }
       w.ctrl[3] = T;
       w.ctrl[4] = sizes[i];
       w.ctrl[5] = forwardOnly ? 1 : 0;
@@ -348,6 +371,7 @@ class FastLstmTrainer implements Trainer {
     if (!forwardOnly) this.main.f32(l0.grads, l0.paramFloats).fill(0);
     this.main.i32(l0.x, sizes[0] * T).set(batchX.subarray(0, sizes[0] * T));
     this.main.i32(l0.y, sizes[0] * T).set(y.subarray(0, sizes[0] * T));
+    masks?.forEach((m, l) => m && this.main.f32(l0.masks[l], sizes[0] * l0.inputs[l]).set(m.subarray(0, sizes[0] * l0.inputs[l])));
     this.main.exports.train_step(l0.net);
     let loss = floats[NET.loss];
     let correct = floats[NET.correct];
@@ -417,6 +441,19 @@ class FastLstmTrainer implements Trainer {
       void w.worker.terminate();
     }
   }
+}
+
+/**
+ * One LSTM layer's input dropout mask for a batch: [batch][inputs], each value 0 or 1/(1-rate) as
+ * tf.dropout scales, held for every step of the window as tfjs's LSTM does. Drawn from our seeded
+ * RNG by (seed, step, layer), so a resumed run draws the same masks (but not tfjs's draws).
+ */
+export function dropoutMask(seed: number, step: number, layer: number, batch: number, inputs: number, rate: number): Float32Array {
+  const rng = new Rng(deriveSeed(seed, 'fast-dropout', step, layer));
+  const keep = 1 - rate;
+  const m = new Float32Array(batch * inputs);
+  for (let j = 0; j < m.length; j++) m[j] = rng.next() < keep ? 1 / keep : 0;
+  return m;
 }
 
 /** n split into k near-equal whole parts, larger first. */

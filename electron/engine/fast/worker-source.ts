@@ -8,7 +8,8 @@
  * the result and the engine's BatchStepper interface stays synchronous. ctrl (Int32):
  * [0] step sequence number to run (-1: exit), [1] last finished, [2] 1 ready / -1 failed at start,
  * [3] T, [4] B, [5] forward only, [6] weights version, [7] 1 when a step failed.
- * floats: [0] loss scale, [1] loss sum out, [2] correct count out.
+ * floats: [0] loss scale, [1] loss sum out, [2] correct count out. masks: this shard's dropout
+ * masks, one [capacity][input] section per LSTM layer that has dropout.
  */
 export const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -31,6 +32,7 @@ parentPort.once('message', (msg) => {
   const grads = new Float32Array(msg.grads);
   const xs = new Int32Array(msg.xs);
   const ys = new Int32Array(msg.ys);
+  const masks = new Float32Array(msg.masks);
   Atomics.store(ctrl, 2, 1);
   Atomics.notify(ctrl, 2);
   let seen = 0, version = -1;
@@ -51,10 +53,19 @@ parentPort.once('message', (msg) => {
       words[4] = T; words[5] = B; words[7] = fwd; f[8] = fl[0];
       new Int32Array(mem.buffer, L.x, B * T).set(xs.subarray(0, B * T));
       new Int32Array(mem.buffer, L.y, B * T).set(ys.subarray(0, B * T));
-      if (!fwd) new Float32Array(mem.buffer, L.grads, L.paramFloats).fill(0);
+      if (!fwd) {
+        new Float32Array(mem.buffer, L.grads, L.paramFloats).fill(0);
+        let at = 0;
+        for (let l = 0; l < L.masks.length; l++) {
+          if (!L.masks[l]) continue;
+          const n = B * L.inputs[l];
+          new Float32Array(mem.buffer, L.masks[l], n).set(masks.subarray(at, at + n));
+          at += L.batch * L.inputs[l];
+        }
+      }
       ex.train_step(L.net);
       if (!fwd) grads.set(new Float32Array(mem.buffer, L.grads, L.paramFloats));
-      fl[1] = f[28]; fl[2] = f[29];
+      fl[1] = f[29]; fl[2] = f[30];
     } catch (e) {
       ctrl[7] = 1;
       parentPort.postMessage(String((e && e.message) || e));
