@@ -25,6 +25,30 @@ export interface Summary {
   p99_ms: number;
   max_ms: number;
   mean_ms: number;
+  /**
+   * Linux: how long this thread was ready to run but waited for a core during the measurement
+   * (from /proc schedstat). Large values mean the machine, not the scheduler, made notes late.
+   */
+  cpu_wait_ms?: number;
+}
+
+/** Nanoseconds the main thread has spent runnable but not running (Linux), else undefined. */
+function runDelayNs(): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(/\s+/);
+    return Number(fields[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `fn` and adds the thread's CPU wait to its summary. */
+async function withCpuWait(fn: () => Promise<Summary>): Promise<Summary> {
+  const before = runDelayNs();
+  const summary = await fn();
+  const after = runDelayNs();
+  if (before !== undefined && after !== undefined) summary.cpu_wait_ms = Math.round((after - before) / 1e4) / 100;
+  return summary;
 }
 
 /** Linux pressure stall info: % of the last 10 s some task waited for a CPU (undefined elsewhere). */
@@ -168,7 +192,11 @@ export function benchTake(seconds: number, qpm: number, density: number): NoteSe
   return { notes, tempos: [{ time: 0, qpm }], timeSignatures: [{ time: 0, numerator: 4, denominator: 4 }], keySignatures: [], totalTime: steps / density };
 }
 
-export async function measureJitter(options: JitterOptions): Promise<Summary> {
+export function measureJitter(options: JitterOptions): Promise<Summary> {
+  return withCpuWait(() => jitterRun(options));
+}
+
+async function jitterRun(options: JitterOptions): Promise<Summary> {
   const clock = options.clock ?? realClock();
   const port = new MeasuringPort(clock);
   const bus = new OutputBus();
@@ -218,7 +246,11 @@ export interface CallResponseBenchOptions {
   clock?: Clock;
 }
 
-export async function measureCallResponse(options: CallResponseBenchOptions): Promise<Summary> {
+export function measureCallResponse(options: CallResponseBenchOptions): Promise<Summary> {
+  return withCpuWait(() => callResponseRun(options));
+}
+
+async function callResponseRun(options: CallResponseBenchOptions): Promise<Summary> {
   const clock = options.clock ?? realClock();
   const system = new LoopbackMidiSystem(clock);
   system.addInput('Keys');

@@ -38,7 +38,8 @@ const defaultDeps: BenchMidiDeps = {
 };
 
 function line(s: Summary): string {
-  return `p50 ${s.p50_ms.toFixed(3)} ms   p99 ${s.p99_ms.toFixed(3)} ms   max ${s.max_ms.toFixed(3)} ms   (n=${s.n})`;
+  const wait = s.cpu_wait_ms !== undefined ? `, waited ${s.cpu_wait_ms.toFixed(0)} ms for a core` : '';
+  return `p50 ${s.p50_ms.toFixed(3)} ms   p99 ${s.p99_ms.toFixed(3)} ms   max ${s.max_ms.toFixed(3)} ms   (n=${s.n}${wait})`;
 }
 
 export function makeBenchMidiCommand(deps: BenchMidiDeps = defaultDeps): CliCommand {
