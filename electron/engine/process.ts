@@ -9,6 +9,7 @@ import { RunControl } from './control';
 import { runGeneration, runTraining, releaseModelCache } from './jobs';
 import { runEvaluation } from './evaluate';
 import { PROGRESS_INTERVAL_MS, type EngineEvent, type EngineRequest } from './protocol';
+import { enableFastPath } from './accelerate';
 
 interface Port {
   send(msg: EngineEvent): void;
@@ -108,7 +109,12 @@ export async function serveEngine(port: Port = defaultPort()): Promise<void> {
     }
   });
 
-  ready = initBackend({ force: (process.env.SEEDSONG_BACKEND as BackendName) || undefined }).then(
+  ready = initBackend({ force: (process.env.SEEDSONG_BACKEND as BackendName) || undefined })
+    .then(async (backend) => {
+      await enableFastPath();
+      return backend;
+    })
+    .then(
     (backend) => send({ type: 'ready', backend, pid: process.pid }),
     (e) => {
       send({ type: 'backend-failed', error: serializeError(e) });

@@ -97,9 +97,32 @@ export interface TrainResult {
 export interface BatchStepper {
   trainBatch(x: Int32Array, y: Int32Array, batch: number, seq: number, learningRate: number, step: number): { loss: number; accuracy: number };
   evaluateBatch(x: Int32Array, y: Int32Array, batch: number, seq: number): { loss: number; accuracy: number };
+  /** Optimizer state; a stepper that keeps its own copy of the weights also writes them into the model here. */
   snapshot(): Promise<OptimizerSnapshot>;
   restore(s: OptimizerSnapshot): void;
+  /** Writes the stepper's weights into the model, if it keeps its own copy (called when train() returns). */
+  syncWeights?(): void;
   dispose(): void;
+}
+
+export type BatchStepperFactory = (model: tf.LayersModel, training: TrainingConfig) => BatchStepper | null;
+const stepperFactories: BatchStepperFactory[] = [];
+
+/** Registers a faster BatchStepper; tried before the tfjs one when train() is given no stepper. It may decline (null). */
+export function registerBatchStepperFactory(f: BatchStepperFactory): () => void {
+  stepperFactories.unshift(f);
+  return () => {
+    const i = stepperFactories.indexOf(f);
+    if (i >= 0) stepperFactories.splice(i, 1);
+  };
+}
+
+function defaultStepper(model: tf.LayersModel, training: TrainingConfig): BatchStepper {
+  for (const f of stepperFactories) {
+    const s = f(model, training);
+    if (s) return s;
+  }
+  return new TfjsBatchStepper(model, training);
 }
 
 /** Cross-entropy and accuracy of a batch, on every step or only on the last one. */
@@ -219,7 +242,7 @@ export async function train(model: tf.LayersModel, data: TokenData | PreparedDat
   const prepared = 'batchesPerEpoch' in data ? data : prepareData(data, t);
   const { train: windows, validation, batchesPerEpoch } = prepared;
   const control = options.control ?? new RunControl();
-  const stepper = (options.stepper ?? ((m, cfg) => new TfjsBatchStepper(m, cfg)))(model, t);
+  const stepper = (options.stepper ?? defaultStepper)(model, t);
   const state: TrainerState = options.resume ? structuredClone(options.resume.state) : initialState();
   try {
     if (options.resume) stepper.restore(options.resume.optimizer);
@@ -315,6 +338,8 @@ export async function train(model: tf.LayersModel, data: TokenData | PreparedDat
       lastTime = performance.now();
     }
     if (stopReason === 'steps' || stopReason === 'cancelled') await saveCheckpoint(['final']);
+    if (stepper.syncWeights) stepper.syncWeights();
+    else if (!(stepper instanceof TfjsBatchStepper)) await stepper.snapshot();
     return { stopReason, state, history: state.history };
   } finally {
     stepper.dispose();

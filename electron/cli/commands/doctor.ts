@@ -1,6 +1,7 @@
 import { UsageError, parseCommandArgs, type CliCommand } from '../command';
 import { initBackend, describeBackend, defaultWasmDir, BACKEND_ORDER, type BackendName } from '../../engine/backend';
 import { measureStep } from '../../engine/doctor';
+import { enableFastPath } from '../../engine/accelerate';
 
 const usage = `Usage: seedsong doctor [--json] [--backend NAME]
 
@@ -23,12 +24,14 @@ export const command: CliCommand = {
       else io.err(`seedsong: ${(e as Error).message}`);
       return 1;
     }
+    const fast = await enableFastPath(io.env);
     const step = await measureStep();
-    const info = { ok: true, node: process.version, platform: `${process.platform}-${process.arch}`, wasmDir: defaultWasmDir() ?? null, ...report, lstmStepMs: step };
+    const info = { ok: true, node: process.version, platform: `${process.platform}-${process.arch}`, wasmDir: defaultWasmDir() ?? null, ...report, fastPath: fast, lstmStepMs: step };
     if (values.json) io.out(JSON.stringify(info));
     else {
       io.out(`node ${info.node} on ${info.platform}`);
       for (const line of describeBackend(report)) io.out(line);
+      io.out(`fast path: ${fast.enabled ? 'on' : 'off'} (${fast.reason})`);
       io.out(`speed: one sampling step of a 2x256 LSTM takes ${step.toFixed(2)} ms (batch 1)`);
     }
     return 0;

@@ -3,6 +3,7 @@ import { CommandError, UsageError, numberFlag, parseCommandArgs, type CliCommand
 import { initBackend, BACKEND_ORDER, type BackendName } from '../../engine/backend';
 import { runEvaluation } from '../../engine/evaluate';
 import { RunControl } from '../../engine/control';
+import { enableFastPath } from '../../engine/accelerate';
 import { EngineError } from '../../engine/errors';
 
 const usage = `Usage: seedsong eval --model DIR --corpus PATH... [--max-tunes N] [--backend NAME]
@@ -28,6 +29,7 @@ export const command: CliCommand = {
     const maxTunes = numberFlag('max-tunes', values['max-tunes'], { min: 1, integer: true });
     try {
       const report = await initBackend({ force: values.backend as BackendName | undefined });
+      await enableFastPath(io.env);
       const r = await runEvaluation({ model: path.resolve(io.cwd, values.model), corpus, maxTunes }, RunControl.fromSignal(io.interrupted));
       io.out(JSON.stringify({ ...r, problems: r.problems.length, firstProblem: r.problems[0], backend: report.active }));
       return 0;

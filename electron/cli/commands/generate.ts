@@ -4,6 +4,7 @@ import { CommandError, UsageError, numberFlag, parseCommandArgs, type CliCommand
 import { initBackend, BACKEND_ORDER, type BackendName } from '../../engine/backend';
 import { runGeneration, type GenerateSeed, type GeneratedTake } from '../../engine/jobs';
 import { RunControl } from '../../engine/control';
+import { enableFastPath } from '../../engine/accelerate';
 import { EngineError } from '../../engine/errors';
 import { writeFileAtomic } from '../../engine/atomic';
 import { readMidi } from '../../../shared/music/midi/read';
@@ -109,6 +110,7 @@ export const command: CliCommand = {
 
     try {
       const report = await initBackend({ force: values.backend as BackendName | undefined });
+      await enableFastPath(io.env);
       const started = performance.now();
       const takes = await runGeneration(
         { model: path.resolve(io.cwd, values.model), seed, temperature, topK, topP, length, count, rngSeed },

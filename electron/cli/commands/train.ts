@@ -4,6 +4,7 @@ import { PRESETS, ENCODING_NAMES, type EncodingName, type HyperparameterOverride
 import { initBackend, BACKEND_ORDER, type BackendName } from '../../engine/backend';
 import { runTraining } from '../../engine/jobs';
 import { RunControl } from '../../engine/control';
+import { enableFastPath } from '../../engine/accelerate';
 import { EngineError } from '../../engine/errors';
 import { formatEpoch, formatProgress } from '../../engine/format';
 
@@ -155,6 +156,7 @@ export const command: CliCommand = {
     let lastLine = 0;
     try {
       const report = await initBackend({ force: backend });
+      await enableFastPath(io.env);
       if (json) emit({ event: 'backend', backend: report.active });
       const summary = await runTraining(
         {

@@ -1,0 +1,28 @@
+/**
+ * Puts the hand-written fast path (fast/: wasm SIMD LSTM kernels) in front of tfjs for training
+ * and sampling, where it applies; each factory declines (null) for models or backends it does not
+ * cover, and tfjs runs them as before. Loaded lazily so a broken or missing fast path only costs
+ * speed: the reason is kept for `seedsong doctor`. SEEDSONG_FAST=0 turns it off.
+ */
+import { registerBatchStepperFactory } from './train';
+import { registerStepModelFactory } from './step';
+
+let state: { enabled: boolean; reason: string } | undefined;
+
+export async function enableFastPath(env: NodeJS.ProcessEnv = process.env): Promise<{ enabled: boolean; reason: string }> {
+  if (state) return state;
+  if (env.SEEDSONG_FAST === '0') return (state = { enabled: false, reason: 'turned off by SEEDSONG_FAST=0' });
+  try {
+    const fast = await import('./fast/stepper');
+    registerBatchStepperFactory((model, training) => fast.createFastBatchStepper(model, training));
+    registerStepModelFactory((model) => fast.createFastStepModel(model));
+    state = { enabled: true, reason: 'fast LSTM kernels registered (used for LSTM models on the wasm/cpu backends)' };
+  } catch (e) {
+    state = { enabled: false, reason: `fast path unavailable: ${(e as Error).message.split('\n')[0]}` };
+  }
+  return state;
+}
+
+export function fastPathState(): { enabled: boolean; reason: string } | undefined {
+  return state;
+}
