@@ -88,6 +88,12 @@ describe('openRtMidi', () => {
       [[0x90, 62, 100], 1040],
     ]);
 
+    // Our own virtual port shows up in the other direction under RtMidi's fixed client name.
+    sys.openVirtualOutput!('Seedsong out');
+    state.inputs.push('RtMidi Output Client:Seedsong out 130:0');
+    expect(sys.listInputs().find((p) => p.name === 'RtMidi Output Client:Seedsong out')?.virtual).toBe(true);
+    state.inputs.pop();
+
     const lost: string[] = [];
     input.onDisconnect(() => lost.push('keys'));
     state.inputs = state.inputs.slice(0, 1);

@@ -158,7 +158,9 @@ class RtMidiSystem implements MidiSystem {
         h.disconnects.emit();
       }
     }
-    return names.map((name) => ({ name, kind, virtual: this.virtualNames.has(name) }));
+    // ALSA shows our own virtual ports as "RtMidi Output Client:Seedsong out" (the client name is fixed by the binding).
+    const ours = (name: string) => [...this.virtualNames].some((v) => name === v || name.endsWith(`:${v}`));
+    return names.map((name) => ({ name, kind, virtual: ours(name) }));
   }
 
   listInputs(): MidiPortInfo[] {
