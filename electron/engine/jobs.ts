@@ -33,7 +33,7 @@ import { encodeCorpus, loadTunes } from './corpus';
 import { backendReport } from './backend';
 import { createStepModel } from './step';
 import { sample, type SampledTake } from './sample';
-import { encodingFromSpec, seedToTune, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
+import { encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
 import type { Note, NoteSequence } from '../../shared/music/types';
 
 // ---------------------------------------------------------------------------------------------
@@ -221,10 +221,23 @@ export { CHECKPOINTS };
 
 export type GenerateSeed = { kind: 'none' } | { kind: 'abc'; text: string } | { kind: 'notes'; notes: Note[] } | { kind: 'sequence'; sequence: NoteSequence } | { kind: 'tokens'; ids: number[] };
 
+/** Constraints for ABC models without a seed: the tune's header, as the model learned to read it. */
+export interface HeaderConstraint {
+  /** e.g. "6/8" */
+  meter?: string;
+  /** e.g. "D", "Ador", "D Major": the form the training corpus used (the error lists what is known). */
+  key?: string;
+  /** Unit note length, e.g. "1/8". */
+  unit?: string;
+}
+
 export interface GenerateRequest {
   /** Model folder. */
   model: string;
+  /** Sample from this checkpoint of the model (an id from checkpoints/) instead of its saved weights. */
+  checkpoint?: string;
   seed?: GenerateSeed;
+  header?: HeaderConstraint;
   temperature?: number;
   topK?: number;
   topP?: number;
@@ -297,17 +310,20 @@ class NoteStreamer {
 interface CachedModel extends LoadedModel {
   encoding: Encoding;
   mtimeMs: number;
+  checkpoint?: string;
 }
 let cache: CachedModel | undefined;
 
 /** Keeps the last model loaded, so a second Generate does not reload it. */
-export async function loadModelCached(dir: string): Promise<CachedModel> {
+export async function loadModelCached(dir: string, checkpoint?: string): Promise<CachedModel> {
   const full = path.resolve(dir);
-  const st = await fs.stat(path.join(full, 'model.json')).catch(() => {
-    throw new EngineError('not-found', `${path.join(full, 'model.json')}: no such file (is ${full} a model folder?)`);
+  const weightsDir = checkpoint ? path.join(full, CHECKPOINTS, checkpoint) : full;
+  if (checkpoint && (checkpoint.includes('/') || checkpoint.includes('\\') || checkpoint.startsWith('.'))) throw new EngineError('bad-request', `checkpoint id "${checkpoint}" is not allowed`);
+  const st = await fs.stat(path.join(weightsDir, 'model.json')).catch(() => {
+    throw new EngineError('not-found', checkpoint ? `${full}: no checkpoint "${checkpoint}"` : `${path.join(full, 'model.json')}: no such file (is ${full} a model folder?)`);
   });
-  if (cache && cache.dir === full && cache.mtimeMs === st.mtimeMs) return cache;
-  const loaded = await loadModel(full);
+  if (cache && cache.dir === full && cache.checkpoint === checkpoint && cache.mtimeMs === st.mtimeMs) return cache;
+  const loaded = await loadModel(full, weightsDir);
   let encoding: Encoding;
   try {
     encoding = encodingFromSpec(loaded.meta.encoding);
@@ -316,7 +332,7 @@ export async function loadModelCached(dir: string): Promise<CachedModel> {
     throw new EngineError('bad-model', `${full}: its vocabulary cannot be used: ${(e as Error).message}`);
   }
   cache?.model.dispose();
-  cache = { ...loaded, dir: full, encoding, mtimeMs: st.mtimeMs };
+  cache = { ...loaded, dir: full, encoding, mtimeMs: st.mtimeMs, checkpoint };
   return cache;
 }
 
@@ -325,7 +341,33 @@ export function releaseModelCache(): void {
   cache = undefined;
 }
 
-export function primeTokens(encoding: Encoding, seed: GenerateSeed | undefined): number[] {
+/** Prime tokens that spell a header (M:, L:, K:) in the encoding's own tokens. */
+export function headerTokens(encoding: Encoding, h: HeaderConstraint): number[] {
+  if (encoding.name !== 'abc-char' && encoding.name !== 'abc-token') {
+    throw new EngineError('bad-request', `key and meter constraints need an ABC model; this one uses ${encoding.name} (give a seed instead)`);
+  }
+  const lines = ['X:1'];
+  if (h.meter) lines.push(`M:${h.meter}`);
+  if (h.unit) lines.push(`L:${h.unit}`);
+  if (h.key) lines.push(`K:${h.key}`);
+  const text = lines.join('\n') + '\n';
+  const pieces = encoding.name === 'abc-char' ? Array.from(text) : tokenizeAbc(text);
+  const index = new Map(encoding.tokens.map((t, i) => [t, i]));
+  const ids = [encoding.bos];
+  for (const p of pieces) {
+    const id = index.get(p);
+    if (id === undefined) {
+      const field = p.slice(0, 2);
+      const known = encoding.tokens.filter((t) => t.startsWith(field)).slice(0, 12);
+      throw new EngineError('bad-request', `"${p}" is not in this model's vocabulary${known.length ? `; it knows ${known.join(', ')}` : ''}`);
+    }
+    ids.push(id);
+  }
+  return ids;
+}
+
+export function primeTokens(encoding: Encoding, seed: GenerateSeed | undefined, header?: HeaderConstraint): number[] {
+  if ((!seed || seed.kind === 'none') && header && (header.key || header.meter || header.unit)) return headerTokens(encoding, header);
   if (!seed || seed.kind === 'none') return [encoding.bos];
   if (seed.kind === 'tokens') return seed.ids[0] === encoding.bos ? seed.ids : [encoding.bos, ...seed.ids];
   let tune;
@@ -351,8 +393,8 @@ export function primeTokens(encoding: Encoding, seed: GenerateSeed | undefined):
 }
 
 export async function runGeneration(req: GenerateRequest, events: GenerateEvents = {}, control?: RunControl): Promise<GeneratedTake[]> {
-  const { model, encoding, meta } = await loadModelCached(req.model);
-  const prime = primeTokens(encoding, req.seed);
+  const { model, encoding, meta } = await loadModelCached(req.model, req.checkpoint);
+  const prime = primeTokens(encoding, req.seed, req.header);
   const window = meta.model?.architecture === 'gpt' ? meta.training?.seqLength : undefined;
   const count = req.count ?? 1;
   const streamer = events.onNote ? new NoteStreamer(encoding, prime, count, events.onNote) : undefined;

@@ -215,9 +215,10 @@ function weightsName(): string {
   return `weights-${Date.now().toString(36)}${randomBytes(3).toString('hex')}.bin`;
 }
 
-export async function loadModel(dir: string): Promise<LoadedModel> {
+/** weightsDir: a checkpoint folder of this model, to load its weights instead of the model's own. */
+export async function loadModel(dir: string, weightsDir = dir): Promise<LoadedModel> {
   const meta = await readMeta(dir);
-  const model = await readModelFiles(dir);
+  const model = await readModelFiles(weightsDir);
   const out = model.outputs[0].shape;
   if (out[out.length - 1] !== meta.encoding.tokens.length) {
     model.dispose();

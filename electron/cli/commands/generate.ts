@@ -18,6 +18,10 @@ folder gets take-N.abc and take-N.mid for every take).
   --model DIR        a model folder (model.json + seedsong.json)
   --seed-abc TEXT    ABC to continue (a header and a bar or two)
   --seed-file FILE   .abc or .mid file to continue
+  --key K, --meter M, --unit L
+                     without a seed (ABC models): start the tune with this header, e.g.
+                     --meter 6/8 --key D (as the training corpus wrote it; errors list the options)
+  --checkpoint ID    sample from a checkpoint (checkpoints/ID) instead of the saved weights
   --temperature T    sampling temperature (default 1; 0 = always the most likely token)
   --top-k K          sample only among the K most likely tokens (0 = off)
   --top-p P          sample only among the most likely tokens covering P of the probability
@@ -66,6 +70,10 @@ export const command: CliCommand = {
       out: { type: 'string' },
       'seed-abc': { type: 'string' },
       'seed-file': { type: 'string' },
+      key: { type: 'string' },
+      meter: { type: 'string' },
+      unit: { type: 'string' },
+      checkpoint: { type: 'string' },
       temperature: { type: 'string' },
       'top-k': { type: 'string' },
       'top-p': { type: 'string' },
@@ -113,7 +121,7 @@ export const command: CliCommand = {
       await enableFastPath(io.env);
       const started = performance.now();
       const takes = await runGeneration(
-        { model: path.resolve(io.cwd, values.model), seed, temperature, topK, topP, length, count, rngSeed },
+        { model: path.resolve(io.cwd, values.model), checkpoint: values.checkpoint, seed, header: { key: values.key, meter: values.meter, unit: values.unit }, temperature, topK, topP, length, count, rngSeed },
         {},
         RunControl.fromSignal(io.interrupted),
       );

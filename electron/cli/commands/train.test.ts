@@ -40,6 +40,13 @@ describe('seedsong train / generate / eval', () => {
     expect(await generate.run(['--model', 'model', '--out', 'folder', '--count', '2', '--length', '30'], captureIo({ cwd: dir }))).toBe(0);
     expect((await fs.readdir(path.join(dir, 'folder'))).sort()).toEqual(['take-1.abc', 'take-1.mid', 'take-2.abc', 'take-2.mid']);
 
+    // A header constraint, and sampling from a checkpoint.
+    expect(await generate.run(['--model', 'model', '--out', 'jig.abc', '--length', '40', '--meter', '6/8', '--key', 'D'], captureIo({ cwd: dir }))).toBe(0);
+    expect(await fs.readFile(path.join(dir, 'jig.abc'), 'utf8')).toMatch(/M:6\/8\n(.*\n)*K:D/);
+    await expect(generate.run(['--model', 'model', '--out', 'x.abc', '--key', 'Q'], captureIo({ cwd: dir }))).rejects.toThrow(/"K:Q" is not in this model's vocabulary; it knows K:A, K:D, K:G/);
+    expect(await generate.run(['--model', 'model', '--out', 'ck.abc', '--length', '20', '--checkpoint', 'epoch-0001'], captureIo({ cwd: dir }))).toBe(0);
+    await expect(generate.run(['--model', 'model', '--out', 'x.abc', '--checkpoint', 'nope'], captureIo({ cwd: dir }))).rejects.toThrow(/no checkpoint "nope"/);
+
     const e = captureIo({ cwd: dir });
     expect(await evaluate.run(['--model', 'model', '--corpus', corpus], e)).toBe(0);
     const r = JSON.parse(e.stdout[0]) as { crossEntropyPerToken: number; tunes: number; crossEntropyPerNote: number };
