@@ -1,7 +1,8 @@
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, readdirSync } from 'node:fs';
+import type { Plugin } from 'vite';
 
 // electron-vite reads Electron's major version from node_modules/electron to pick build targets.
 // Where the Electron binary could not be installed (electron is an optional dependency), take the
@@ -14,13 +15,36 @@ if (!process.env.ELECTRON_MAJOR_VER) {
 
 const alias = { '@shared': resolve('shared') };
 
+/**
+ * The bundled SoundFont lives in resources/soundfonts (with its license note) and is served to the
+ * page as soundfonts/<file>: copied into the build, and answered by the dev server.
+ */
+function soundFonts(): Plugin {
+  const dir = resolve('resources/soundfonts');
+  const files = () => readdirSync(dir).filter((f) => /\.(sf2|sf3)$/i.test(f));
+  return {
+    name: 'seedsong-soundfonts',
+    generateBundle() {
+      for (const file of files()) this.emitFile({ type: 'asset', fileName: `soundfonts/${file}`, source: readFileSync(resolve(dir, file)) });
+    },
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const name = req.url?.match(/\/soundfonts\/([\w.-]+\.sf[23])$/i)?.[1];
+        if (!name || !files().includes(name)) return next();
+        res.setHeader('content-type', 'application/octet-stream');
+        createReadStream(resolve(dir, name)).pipe(res);
+      });
+    },
+  };
+}
+
 export default defineConfig({
   main: {
     resolve: { alias },
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        input: { index: resolve('electron/main/index.ts') },
+        input: { index: resolve('electron/main/index.ts'), engine: resolve('electron/engine/process.ts') },
         // Native and optional modules are loaded at run time, never bundled.
         external: ['electron', '@julusian/midi', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
       },
@@ -40,7 +64,7 @@ export default defineConfig({
   renderer: {
     root: 'renderer',
     resolve: { alias },
-    plugins: [svelte()],
+    plugins: [svelte(), soundFonts()],
     build: {
       outDir: resolve('out/renderer'),
       emptyOutDir: true,

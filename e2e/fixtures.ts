@@ -3,7 +3,7 @@
  * folder, and Debian Chromium driven by playwright-core (Playwright's own browser download does not
  * work on these machines).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,8 +21,27 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-export async function startServe(extraArgs: string[] = []): Promise<ServeProcess> {
+/** A few tunes written for these tests (no corpus needed): scales and arpeggios in D and G. */
+export const TINY_CORPUS = [
+  'X:1\nT:Up and down\nM:6/8\nL:1/8\nK:D\n|:DEF GAB|AFD D3:|\n|:ABc dcB|AFD D3:|\n',
+  'X:2\nT:Arpeggio\nM:6/8\nL:1/8\nK:D\n|:DFA dAF|DFA d3:|\n|:fed AFD|EFG A3:|\n',
+  'X:3\nT:Gee\nM:6/8\nL:1/8\nK:G\n|:GAB cde|dBG G3:|\n|:gfe dcB|AGF G3:|\n',
+  'X:4\nT:Steps\nM:6/8\nL:1/8\nK:G\n|:GBd gdB|GBd g3:|\n|:BAG FGA|BAG G3:|\n',
+].join('\n');
+
+/** Trains a very small model with the real `seedsong train` into <userDataDir>/models/NAME. */
+export function trainTinyModel(userDataDir: string, name = 'tiny'): void {
+  const corpus = path.join(userDataDir, 'tiny-corpus.abc');
+  fs.writeFileSync(corpus, TINY_CORPUS);
+  const args = [path.join(repoRoot, 'bin/seedsong.js'), 'train', '--preset', 'abc-token-lstm', '--corpus', corpus, '--out', path.join(userDataDir, 'models', name)];
+  args.push('--units', '32', '--embedding', '16', '--seq', '16', '--batch', '4', '--epochs', '2', '--validation', '0.25', '--seed', '1');
+  const run = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  if (run.status !== 0) throw new Error(`seedsong train failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
+}
+
+export async function startServe(extraArgs: string[] = [], prepare?: (userDataDir: string) => void): Promise<ServeProcess> {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seedsong-e2e-'));
+  prepare?.(userDataDir);
   const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'bin/seedsong.js'), 'serve', '--port', '0', '--user-data', userDataDir, ...extraArgs], {
     cwd: repoRoot,
     env: { ...process.env, SEEDSONG_HOME: userDataDir },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { artifactPath, chromiumMissingReason, launchChromium, startServe, type ServeProcess } from './fixtures';
+import { artifactPath, chromiumMissingReason, launchChromium, startServe, trainTinyModel, type ServeProcess } from './fixtures';
 
 const missing = chromiumMissingReason();
 if (missing) console.log(`e2e (serve + Chromium) skipped: ${missing}`);
@@ -12,7 +12,7 @@ describe.skipIf(missing !== null)('studio in Chromium through `seedsong serve`',
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    serve = await startServe();
+    serve = await startServe([], (dir) => trainTinyModel(dir));
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
@@ -55,11 +55,14 @@ describe.skipIf(missing !== null)('studio in Chromium through `seedsong serve`',
     await page.getByRole('tab', { name: 'Generate' }).click();
   });
 
-  it('shows a readable answer to Generate (a take, or why there is none)', async () => {
+  it('generates takes from a trained model: notes in the roll, ABC in the score panel', async () => {
+    await expect.poll(() => page.getByRole('combobox', { name: 'Model' }).textContent()).toContain('tiny');
+    await page.getByRole('spinbutton', { name: 'Takes' }).fill('2');
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
-    await expect
-      .poll(async () => (await page.getByRole('status').textContent()) ?? '', { timeout: 30_000 })
-      .toMatch(/new take|Generate needs|no model|model/i);
+    await expect.poll(async () => (await page.getByRole('status').textContent()) ?? '', { timeout: 30_000 }).toMatch(/2 new takes/);
+    expect(await page.getByRole('button', { name: /^Take \d+$/ }).count()).toBe(2);
+    expect(Number(await page.getByLabel('Piano roll notes').getAttribute('data-notes'))).toBeGreaterThan(0);
+    expect(await page.getByRole('textbox', { name: 'ABC text' }).inputValue()).toMatch(/^X:1\n/);
     await page.screenshot({ path: artifactPath('serve-generate.png') });
   });
 

@@ -5,14 +5,18 @@
 import { app, BrowserWindow } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createStudio, type Studio } from '../studio';
+import type { Studio } from '../studio';
+import { composeStudio } from '../studio/compose';
+import { utilityEngine } from './engine';
 import { registerIpc } from './ipc';
-import { openSystemMidi } from '../midi/index';
 import { createStudioWindow, hardenAllContents, registerAppScheme, serveRendererFiles } from './window';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererDir = path.join(here, '../renderer');
 const preloadPath = path.join(here, '../preload/index.cjs');
+const engineEntry = path.join(here, 'engine.js');
+// Packaged: resources/models beside app.asar; development: the repository's resources folder.
+const builtInModelsDir = app.isPackaged ? path.join(process.resourcesPath, 'models') : path.join(here, '../../resources/models');
 
 // Every renderer sandboxed, whatever its webPreferences say (also windows a bug might create).
 app.enableSandbox();
@@ -24,7 +28,7 @@ let studio: Studio | undefined;
 app.whenReady().then(async () => {
   hardenAllContents();
   serveRendererFiles(rendererDir);
-  studio = await createStudio({ mode: 'electron', userDataDir: app.getPath('userData'), openMidi: () => openSystemMidi() });
+  studio = await composeStudio({ mode: 'electron', userDataDir: app.getPath('userData'), spawnEngine: utilityEngine(engineEntry), builtInModelsDir });
   registerIpc(studio);
   createStudioWindow(preloadPath);
   app.on('activate', () => {

@@ -1,11 +1,39 @@
 /**
- * Builds the studio with its real parts for serve mode and the CLI (Electron's main has its own
- * composition with utilityProcess, see electron/main). Kept apart from index.ts so tests can build
+ * Builds the studio with its real parts for serve mode and the CLI (Electron's main composes the
+ * same parts with a utilityProcess, see electron/main). Kept apart from index.ts so tests can build
  * a Studio with fakes without starting processes or opening MIDI hardware.
  */
+import path from 'node:path';
+import fs from 'node:fs';
 import { createStudio, type Studio, type StudioOptions } from './index';
 import { openSystemMidi } from '../midi/index';
+import { EngineClient, forkEngine, type SpawnEngine } from '../engine/client';
+import { ModelLibrary } from '../engine/library';
+import { createStudioEngine } from './engine';
+import { appRoot, resourcesDir } from './paths';
 
-export async function composeStudio(options: Pick<StudioOptions, 'mode' | 'userDataDir'>): Promise<Studio> {
-  return createStudio({ ...options, openMidi: () => openSystemMidi() });
+/** The engine process entry: the bundled one when built, else the TypeScript source through tsx. */
+export function engineEntry(): string {
+  const bundled = path.join(appRoot(), 'out', 'engine', 'process.js');
+  return fs.existsSync(bundled) && process.env.SEEDSONG_ENGINE_FROM_SOURCE !== '1' ? bundled : path.join(appRoot(), 'electron', 'engine', 'process.ts');
+}
+
+export interface ComposeOptions extends Pick<StudioOptions, 'mode' | 'userDataDir'> {
+  /** How to start the engine process (Electron passes a utilityProcess spawner). */
+  spawnEngine?: SpawnEngine;
+  /** Folder of built-in models (default: resources/models). */
+  builtInModelsDir?: string;
+}
+
+export async function composeStudio(options: ComposeOptions): Promise<Studio> {
+  const client = new EngineClient({ spawn: options.spawnEngine ?? forkEngine(engineEntry()) });
+  const engine = createStudioEngine({
+    client,
+    library: new ModelLibrary(path.join(options.userDataDir, 'models')),
+    builtInDir: options.builtInModelsDir ?? path.join(resourcesDir(), 'models'),
+  });
+  // Start the engine (and load its backend) in the background, so the first Generate is quick;
+  // failures show up in the engine status, not here.
+  client.start().catch(() => {});
+  return createStudio({ mode: options.mode, userDataDir: options.userDataDir, engine, models: engine, openMidi: () => openSystemMidi() });
 }

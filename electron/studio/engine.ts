@@ -1,0 +1,150 @@
+/**
+ * The studio's side of the engine: the engine process (through EngineClient, which restarts it if
+ * it dies) and the model library, seen through the contract's shapes. Built-in models (the
+ * default model shipped in resources/models) are listed first and cannot be changed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { EngineClient, type EngineStatus } from '../engine/client';
+import { EngineError, type EngineErrorCode } from '../engine/errors';
+import { ModelLibrary, readMeta, summarize, type ModelSummary as LibrarySummary } from '../engine/library';
+import { StudioError, type ErrorCode } from '../../shared/ipc/result';
+import type { BackendInfo, ModelSummary, NoteDto, Take } from '../../shared/ipc/schemas';
+import type { ModelStore, StudioEngine } from './index';
+import type { Note } from '../../shared/music/types';
+
+const BUILT_IN_PREFIX = 'builtin.';
+
+const CODES: Record<EngineErrorCode, ErrorCode> = {
+  'unknown-preset': 'invalid_request',
+  'bad-hyperparameters': 'invalid_request',
+  'bad-corpus': 'bad_input',
+  'bad-model': 'bad_input',
+  'bad-request': 'invalid_request',
+  'not-found': 'not_found',
+  exists: 'busy',
+  backend: 'unsupported',
+  cancelled: 'cancelled',
+  'engine-crashed': 'engine_failed',
+  internal: 'engine_failed',
+};
+
+export function toStudioError(e: unknown): StudioError {
+  if (e instanceof StudioError) return e;
+  if (e instanceof EngineError) return new StudioError(CODES[e.code] ?? 'engine_failed', e.message);
+  return new StudioError('engine_failed', (e as Error)?.message ?? String(e));
+}
+
+export function backendInfo(status: EngineStatus): BackendInfo {
+  const state = status.state === 'stopped' ? 'starting' : status.state;
+  return {
+    status: state,
+    active: state === 'ready' ? (status.backend?.active ?? null) : null,
+    candidates: (status.backend?.candidates ?? []).map((c) => ({ name: c.name, available: c.available, reason: c.reason || undefined })),
+    message: status.message,
+  };
+}
+
+const toDto = (n: Note): NoteDto => ({
+  pitch: n.pitch,
+  start: n.start,
+  end: n.end,
+  velocity: Math.max(1, Math.min(127, Math.round(n.velocity))),
+  voice: n.voice,
+});
+
+function toContractSummary(s: LibrarySummary, builtIn: boolean): ModelSummary {
+  return {
+    id: builtIn ? BUILT_IN_PREFIX + s.id : s.id,
+    name: s.name,
+    encoding: s.encoding as ModelSummary['encoding'],
+    architecture: s.architecture,
+    builtIn,
+    createdAt: s.createdAt,
+    parameters: s.parameters,
+    validationLoss: s.validationLoss,
+  };
+}
+
+export interface StudioEngineOptions {
+  client: EngineClient;
+  /** The user's models (<user data>/models). */
+  library: ModelLibrary;
+  /** Read-only models shipped with the app (resources/models); may not exist. */
+  builtInDir: string;
+}
+
+export function createStudioEngine({ client, library, builtInDir }: StudioEngineOptions): StudioEngine & ModelStore {
+  const listBuiltIn = async (): Promise<LibrarySummary[]> => {
+    let names: string[];
+    try {
+      names = fs.readdirSync(builtInDir).sort();
+    } catch {
+      return [];
+    }
+    const out: LibrarySummary[] = [];
+    for (const id of names) {
+      const dir = path.join(builtInDir, id);
+      try {
+        out.push(summarize(id, dir, await readMeta(dir)));
+      } catch {
+        /* a damaged built-in model is reported when it is used, not listed */
+      }
+    }
+    // The model called "default" comes first: it is the one used when none is chosen.
+    return out.sort((a, b) => Number(b.id === 'default') - Number(a.id === 'default'));
+  };
+
+  const modelDir = async (modelId: string | undefined): Promise<string> => {
+    if (modelId?.startsWith(BUILT_IN_PREFIX)) {
+      const id = modelId.slice(BUILT_IN_PREFIX.length);
+      const dir = path.join(builtInDir, id);
+      if (!/^[A-Za-z0-9._-]+$/.test(id) || !fs.existsSync(dir)) throw new StudioError('not_found', `there is no built-in model "${id}"`);
+      return dir;
+    }
+    if (modelId) {
+      const dir = path.join(library.root, modelId);
+      if (!fs.existsSync(path.join(dir, 'seedsong.json'))) throw new StudioError('not_found', `there is no model "${modelId}" in the library`);
+      return dir;
+    }
+    const first = (await listBuiltIn())[0] ?? (await library.list())[0];
+    if (!first) throw new StudioError('not_found', 'no model yet: train one in the Train panel (or with `seedsong train`), or import one in the Models panel');
+    return first.dir;
+  };
+
+  return {
+    status: () => backendInfo(client.status()),
+    onStatus: (listener) => client.onStatus((s) => listener(backendInfo(s))),
+
+    async list() {
+      const builtIn = (await listBuiltIn()).map((s) => toContractSummary(s, true));
+      const own = (await library.list()).map((s) => toContractSummary(s, false));
+      return [...builtIn, ...own];
+    },
+
+    async generate(request, onNote, signal): Promise<Take[]> {
+      const dir = await modelDir(request.modelId);
+      try {
+        const takes = await client.generate(
+          {
+            model: dir,
+            seed: request.seed,
+            temperature: request.sampling.temperature,
+            topK: request.sampling.topK,
+            topP: request.sampling.topP,
+            length: request.sampling.length,
+            count: request.sampling.count,
+            rngSeed: request.sampling.rngSeed,
+          },
+          { onNote: (variation, note) => onNote(variation, toDto(note)) },
+          signal,
+        );
+        return takes.map((t) => ({ variation: t.variation, abc: t.abc, notes: t.sequence.notes.filter((n) => n.end > n.start).map(toDto), warnings: t.warnings }));
+      } catch (e) {
+        throw toStudioError(e);
+      }
+    },
+
+    dispose: () => client.dispose(),
+  };
+}
