@@ -1,16 +1,40 @@
 /**
- * The studio's top-level state: connection, app info, the model library, the Generate form and
- * the takes of the current seed. Methods are the only writers; components read.
+ * The studio's top-level state: connection, app info, the model library, the Generate form, the
+ * takes of each seed, the tune on the desk (TuneState) and the transport (PlayerState). Methods
+ * are the only writers; components read.
  */
 import type { StudioApi } from '../../../../shared/ipc/api';
-import type { AppInfo, ModelSummary, NoteDto, Take } from '../../../../shared/ipc/schemas';
+import type { AppInfo, ModelSummary, NoteDto, Seed, Take } from '../../../../shared/ipc/schemas';
+import { parseAbc, readMidi, type Note } from '../../../../shared/music/index';
+import type { Tool } from '../roll/gestures/pick';
+import { toNotes } from '../roll/notes';
+import { PlayerState, type OutputFactory } from './player.svelte';
+import { TuneState } from './tune.svelte';
 
 export type Panel = 'generate' | 'train' | 'models' | 'devices';
+export type SeedSource = 'none' | 'abc' | 'selection' | 'file' | 'keyboard';
+export type Theme = 'dark' | 'light';
 
 export interface TakeView extends Take {
   runId: string;
   kept: boolean;
+  /** Which seed the take continues (takes are grouped by it). */
+  seedLabel: string;
+  seedNotes: NoteDto[];
+  /** 1-based number within its seed's history. */
+  number: number;
+  /** Sampling settings that made it, for comparing takes. */
+  settings: string;
+  /** Edits made in the roll or ABC panel since it arrived. */
+  edited?: { notes: NoteDto[]; abc: string };
 }
+
+export interface StudioOptions {
+  createOutput?: OutputFactory;
+  storage?: Pick<Storage, 'getItem' | 'setItem'> | null;
+}
+
+const defaultOutput: OutputFactory = async () => (await import('../synth/builtin')).BuiltInSynth.create();
 
 export class StudioState {
   connected = $state(false);
@@ -19,9 +43,13 @@ export class StudioState {
   panel = $state<Panel>('generate');
   status = $state('Connecting to the studio…');
   error = $state<string | null>(null);
+  theme = $state<Theme>('dark');
 
   modelId = $state<string | undefined>(undefined);
+  seedSource = $state<SeedSource>('abc');
   seedAbc = $state('');
+  /** A seed opened from a file (.abc or .mid). */
+  seedFile = $state.raw<{ name: string; notes: NoteDto[] } | null>(null);
   temperature = $state(1);
   topK = $state(0);
   topP = $state(1);
@@ -34,13 +62,34 @@ export class StudioState {
   liveNotes = $state.raw<NoteDto[]>([]);
   takes = $state.raw<TakeView[]>([]);
   selectedTake = $state<number | null>(null);
+  /** Takes marked for A/B comparison (indices into takes). */
+  compare = $state.raw<number[]>([]);
+
+  /** Piano roll tool and snap grid (steps per quarter). */
+  tool = $state<Tool>('select');
+  grid = $state(4);
+
+  readonly tune = new TuneState();
+  readonly player: PlayerState;
 
   readonly generating = $derived(this.runId !== null);
   readonly backendLabel = $derived(this.info?.backend.active ?? this.info?.backend.status ?? '…');
+  readonly keptTakes = $derived(this.takes.filter((t) => t.kept));
 
   private unsubscribers: (() => void)[] = [];
+  private pendingSeed: { label: string; notes: NoteDto[] } = { label: 'no seed', notes: [] };
+  private pendingSettings = '';
+  private readonly storage: Pick<Storage, 'getItem' | 'setItem'> | null;
 
-  constructor(readonly api: StudioApi) {}
+  constructor(
+    readonly api: StudioApi,
+    options: StudioOptions = {},
+  ) {
+    this.player = new PlayerState(options.createOutput ?? defaultOutput);
+    this.storage = options.storage === undefined ? (typeof localStorage === 'undefined' ? null : localStorage) : options.storage;
+    const theme = this.storage?.getItem('seedsong.theme');
+    if (theme === 'light' || theme === 'dark') this.theme = theme;
+  }
 
   async start(): Promise<void> {
     this.unsubscribers.push(
@@ -50,16 +99,11 @@ export class StudioState {
       this.api.on('take.note', ({ runId, variation, note }) => {
         if (runId === this.runId && variation === 0) this.liveNotes = [...this.liveNotes, note];
       }),
-      this.api.on('take.done', ({ runId, takes }) => {
-        if (runId !== this.runId) return;
-        this.takes = [...takes.map((t) => ({ ...t, runId, kept: false })), ...this.takes];
-        this.selectedTake = 0;
-        this.runId = null;
-        this.status = `${takes.length} new take${takes.length === 1 ? '' : 's'}`;
-      }),
+      this.api.on('take.done', ({ runId, takes }) => this.takesArrived(runId, takes)),
       this.api.on('run.failed', ({ runId, error }) => {
         if (runId !== this.runId) return;
         this.runId = null;
+        this.liveNotes = [];
         if (error.code === 'cancelled') this.status = 'Generation stopped';
         else this.showError(error.message);
       }),
@@ -86,14 +130,80 @@ export class StudioState {
     else void this.refresh();
   }
 
+  setTheme(theme: Theme): void {
+    this.theme = theme;
+    this.storage?.setItem('seedsong.theme', theme);
+  }
+
+  // ---- seeds ----
+
+  /** The seed the Generate button would send, or an explanation of why it cannot. */
+  seed(): { seed: Seed; label: string; notes: NoteDto[] } | { error: string } {
+    switch (this.seedSource) {
+      case 'none':
+        return { seed: { kind: 'none' }, label: 'no seed', notes: [] };
+      case 'abc': {
+        if (!this.seedAbc.trim()) return { seed: { kind: 'none' }, label: 'no seed', notes: [] };
+        const text = this.seedAbc.includes('X:') ? this.seedAbc : `X:1\n${this.seedAbc}`;
+        const parsed = parseAbc(text);
+        const tune = parsed.tunes[0];
+        if (!tune) return { error: `The ABC seed does not read: ${parsed.errors[0]?.message ?? 'no tune found'}` };
+        return { seed: { kind: 'abc', text: this.seedAbc }, label: `ABC: ${firstMusicLine(this.seedAbc)}`, notes: tune.sequence.notes };
+      }
+      case 'selection': {
+        const chosen = this.tune.selectedNotes;
+        if (!chosen.length) return { error: 'Select some notes in the piano roll to use them as the seed.' };
+        const from = chosen[0].start;
+        const notes = toNotes(chosen).map((n) => ({ ...n, start: n.start - from, end: n.end - from }));
+        return { seed: { kind: 'notes', notes }, label: `${notes.length} selected notes`, notes };
+      }
+      case 'file':
+        if (!this.seedFile) return { error: 'Open an .abc or .mid file to use it as the seed.' };
+        return { seed: { kind: 'notes', notes: this.seedFile.notes }, label: this.seedFile.name, notes: this.seedFile.notes };
+      case 'keyboard':
+        return { error: 'Recording a seed from a MIDI keyboard needs a MIDI input (see Devices).' };
+    }
+  }
+
+  /** Reads a dropped or opened file as a seed. Never throws: a bad file becomes a readable error. */
+  async openSeedFile(file: { name: string; arrayBuffer(): Promise<ArrayBuffer>; text(): Promise<string> }): Promise<void> {
+    const name = file.name;
+    try {
+      let notes: Note[];
+      if (/\.(mid|midi)$/i.test(name)) {
+        const result = readMidi(new Uint8Array(await file.arrayBuffer()), { file: name });
+        notes = result.sequence.notes;
+      } else if (/\.abc$/i.test(name) || /\.txt$/i.test(name)) {
+        const result = parseAbc(await file.text(), { file: name });
+        if (!result.tunes[0]) throw new Error(result.errors[0]?.message ?? `${name}: no tune found`);
+        notes = result.tunes[0].sequence.notes;
+      } else throw new Error(`${name} is not a music file: open an .abc or .mid file.`);
+      if (!notes.length) throw new Error(`${name} has no notes.`);
+      this.seedFile = { name, notes: notes.slice(0, 20_000) };
+      this.seedSource = 'file';
+      this.error = null;
+      this.tune.load({ seed: this.seedFile.notes, title: name.replace(/\.[^.]+$/, '') });
+      this.status = `Seed: ${name} (${notes.length} notes)`;
+    } catch (e) {
+      this.showError((e as Error)?.message ?? String(e));
+    }
+  }
+
+  // ---- generating ----
+
   async generate(): Promise<void> {
     if (this.generating) return;
     this.error = null;
+    const chosen = this.seed();
+    if ('error' in chosen) return this.showError(chosen.error);
+    this.player.stop();
     this.liveNotes = [];
-    const seed = this.seedAbc.trim() ? { kind: 'abc' as const, text: this.seedAbc } : { kind: 'none' as const };
+    this.pendingSeed = { label: chosen.label, notes: chosen.notes };
+    this.pendingSettings = `T ${this.temperature.toFixed(2)}${this.topK ? ` · top-k ${this.topK}` : ''}${this.topP < 1 ? ` · top-p ${this.topP}` : ''} · ${this.length} tokens${this.rngSeed !== null ? ` · seed ${this.rngSeed}` : ''}`;
+    if (chosen.notes.length) this.tune.load({ seed: chosen.notes });
     const result = await this.api.generate({
       modelId: this.modelId,
-      seed,
+      seed: chosen.seed,
       sampling: {
         temperature: this.temperature,
         topK: this.topK,
@@ -113,8 +223,80 @@ export class StudioState {
     await this.api.cancelRun({ runId: this.runId });
   }
 
+  private takesArrived(runId: string, takes: Take[]): void {
+    if (runId !== this.runId) return;
+    const seed = this.pendingSeed;
+    const already = this.takes.filter((t) => t.seedLabel === seed.label).length;
+    const views: TakeView[] = takes.map((t, i) => ({ ...t, runId, kept: false, seedLabel: seed.label, seedNotes: seed.notes, number: already + i + 1, settings: this.pendingSettings }));
+    this.takes = [...views, ...this.takes];
+    this.runId = null;
+    this.liveNotes = [];
+    this.compare = [];
+    this.openTake(0);
+    this.status = `${takes.length} new take${takes.length === 1 ? '' : 's'}${takes.some((t) => t.warnings.length) ? ` (${takes.flatMap((t) => t.warnings)[0]})` : ''}`;
+  }
+
+  // ---- takes ----
+
+  /** Puts a take on the desk: its seed in the seed colour, then the take. */
+  openTake(index: number): void {
+    this.saveEdits();
+    const take = this.takes[index];
+    if (!take) return;
+    this.player.stop();
+    this.player.seek(0);
+    this.selectedTake = index;
+    const notes = take.edited?.notes ?? take.notes;
+    const seedEnd = take.seedNotes.reduce((m, n) => Math.max(m, n.end), 0);
+    // A take that already starts with its seed (the engine returned the whole tune) is shown as is.
+    const continues = !take.edited && take.seedNotes.length > 0 && (notes[0]?.start ?? 0) >= seedEnd - 1e-6;
+    if (continues) this.tune.load({ seed: take.seedNotes, take: notes });
+    else this.tune.load({ take: notes, abc: take.edited?.abc ?? take.abc });
+  }
+
+  /** Keeps the desk's edits with the take they were made on. */
+  saveEdits(): void {
+    const i = this.selectedTake;
+    if (i === null || !this.takes[i] || !this.tune.canUndo) return;
+    const notes = toNotes(this.tune.notes);
+    this.takes = this.takes.map((t, k) => (k === i ? { ...t, edited: { notes, abc: this.tune.abcText } } : t));
+  }
+
   keep(index: number): void {
     this.takes = this.takes.map((t, i) => (i === index ? { ...t, kept: !t.kept } : t));
+  }
+
+  discard(index: number): void {
+    if (this.takes[index]?.kept) return;
+    this.takes = this.takes.filter((_, i) => i !== index);
+    this.compare = [];
+    if (this.selectedTake === null) return;
+    if (this.selectedTake === index) {
+      this.selectedTake = null;
+      if (this.takes.length) this.openTake(Math.min(index, this.takes.length - 1));
+      else this.tune.load({});
+    } else if (this.selectedTake > index) this.selectedTake--;
+  }
+
+  toggleCompare(index: number): void {
+    this.compare = this.compare.includes(index) ? this.compare.filter((i) => i !== index) : [...this.compare.slice(-1), index];
+  }
+
+  // ---- transport ----
+
+  playStop(): void {
+    this.player.toggle(toNotes(this.tune.notes), this.tune.qpm);
+  }
+
+  seek(quarters: number): void {
+    const wasPlaying = this.player.playing;
+    this.player.stop();
+    this.player.seek(quarters);
+    if (wasPlaying) void this.player.play(toNotes(this.tune.notes), this.tune.qpm, quarters);
+  }
+
+  panic(): void {
+    this.player.panic();
   }
 
   showError(message: string): void {
@@ -123,6 +305,12 @@ export class StudioState {
   }
 
   dispose(): void {
+    this.player.stop();
     for (const off of this.unsubscribers.splice(0)) off();
   }
+}
+
+function firstMusicLine(abc: string): string {
+  const line = abc.split('\n').find((l) => l.trim() && !/^[A-Za-z]:/.test(l.trim())) ?? abc.split('\n')[0] ?? '';
+  return line.trim().slice(0, 24);
 }

@@ -1,0 +1,226 @@
+/**
+ * The desk: ABC text -> score and piano roll, editing in the roll (select, move, add, delete,
+ * velocity, quantize, transpose, undo/redo, shortcuts), ABC edits back into the roll with errors at
+ * their line, the built-in synth under the page's CSP, and exports checked with the music core.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { parseAbc, readMidi } from '../shared/music/index';
+import { artifactPath, chromiumMissingReason, launchChromium, startServe, type ServeProcess } from './fixtures';
+
+const missing = chromiumMissingReason();
+if (missing) console.log(`e2e (studio desk) skipped: ${missing}`);
+
+const TUNE = ['X:1', 'T:Desk test', 'M:6/8', 'L:1/8', 'Q:3/8=100', 'K:D', 'DEF GAB|c2d e2f|gfe dcB|A3 A3|'].join('\n');
+
+interface RollGeometry {
+  left: number;
+  top: number;
+  time: number;
+  ppq: number;
+  pitchTop: number;
+  rowHeight: number;
+  keys: number;
+  ruler: number;
+  lane: number;
+  height: number;
+}
+
+async function geometry(page: Page): Promise<RollGeometry> {
+  return page.getByTestId('roll').evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const d = (el as HTMLElement).dataset;
+    return { left: r.left, top: r.top, height: r.height, time: +d.time!, ppq: +d.ppq!, pitchTop: +d.pitchTop!, rowHeight: +d.rowHeight!, keys: +d.keys!, ruler: +d.ruler!, lane: +d.lane! };
+  });
+}
+
+/** Page coordinates of (time in quarters, pitch) in the roll, at the middle of the row. */
+function at(g: RollGeometry, time: number, pitch: number): { x: number; y: number } {
+  return { x: g.left + g.keys + (time - g.time) * g.ppq, y: g.top + g.ruler + (g.pitchTop - pitch) * g.rowHeight + g.rowHeight / 2 };
+}
+
+const rollData = (page: Page, key: string) => page.getByTestId('roll').evaluate((el, k) => (el as HTMLElement).dataset[k], key);
+
+describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong serve`', () => {
+  let serve: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    serve = await startServe();
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    page = await context.newPage();
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(serve.url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  it('shows empty states that say what to do', async () => {
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toMatch(/Engine: .* MIDI: /);
+    expect(await page.getByRole('region', { name: 'Piano roll' }).textContent()).toMatch(/No notes yet/);
+    expect(await page.getByRole('region', { name: 'Score' }).textContent()).toMatch(/score of the tune/);
+    await page.screenshot({ path: artifactPath('studio-empty-1280.png') });
+  });
+
+  it('typed ABC fills the score and the roll', async () => {
+    await page.getByLabel('ABC text').fill(TUNE);
+    await expect.poll(() => rollData(page, 'notes'), { timeout: 5000 }).toBe('18');
+    await expect.poll(() => page.locator('.sheet svg .abcjs-note').count()).toBeGreaterThan(10);
+    expect(await page.getByRole('button', { name: 'Undo' }).isEnabled()).toBe(true);
+    await page.getByRole('button', { name: 'Fit' }).click();
+    await page.screenshot({ path: artifactPath('studio-abc-1280.png') });
+  });
+
+  it('an ABC edit that does not read shows its line and keeps the notes', async () => {
+    await page.getByLabel('ABC text').fill(TUNE.replace('c2d e2f|', 'c2d e2f| ¤ |'));
+    await expect.poll(() => page.getByRole('list', { name: 'ABC problems' }).textContent(), { timeout: 5000 }).toMatch(/Line 7/);
+    expect(await rollData(page, 'notes')).toBe('18');
+    expect(await page.getByLabel('ABC text').getAttribute('aria-invalid')).toBe('true');
+    await page.screenshot({ path: artifactPath('studio-abc-error.png') });
+    await page.getByLabel('ABC text').fill(TUNE);
+    await expect.poll(() => page.getByLabel('ABC text').getAttribute('aria-invalid'), { timeout: 5000 }).toBe('false');
+  });
+
+  it('selects, moves, transposes, deletes and adds notes in the roll, with undo and redo', async () => {
+    let g = await geometry(page);
+    // The first note: D4 (62) at 0, an eighth long (0.5 quarters).
+    let p = at(g, 0.2, 62);
+    await page.mouse.click(p.x, p.y);
+    expect(await rollData(page, 'selected')).toBe('1');
+
+    // Drag it one quarter later and up two semitones.
+    await page.mouse.move(p.x, p.y);
+    await page.mouse.down();
+    await page.mouse.move(p.x + g.ppq * 0.5, p.y - g.rowHeight, { steps: 4 });
+    await page.mouse.move(p.x + g.ppq * 1, p.y - g.rowHeight * 2, { steps: 4 });
+    await page.mouse.up();
+    await expect.poll(() => page.getByLabel('ABC text').inputValue()).not.toBe(TUNE);
+    const moved = parseAbc(await page.getByLabel('ABC text').inputValue()).tunes[0].sequence.notes;
+    expect(moved.some((n) => n.pitch === 64 && Math.abs(n.start - 1) < 1e-6)).toBe(true);
+
+    // Arrow up transposes, Delete removes, Ctrl+Z brings each back.
+    await page.getByTestId('roll').focus();
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Delete');
+    expect(await rollData(page, 'notes')).toBe('17');
+    await page.keyboard.press('Control+z');
+    expect(await rollData(page, 'notes')).toBe('18');
+    await page.keyboard.press('Control+z'); // the transpose
+    await page.keyboard.press('Control+z'); // the move
+    const back = parseAbc(await page.getByLabel('ABC text').inputValue()).tunes[0].sequence.notes;
+    expect(back[0]).toMatchObject({ pitch: 62, start: 0 });
+    await page.keyboard.press('Control+Shift+z');
+    const redone = parseAbc(await page.getByLabel('ABC text').inputValue()).tunes[0].sequence.notes;
+    expect(redone.some((n) => n.pitch === 64 && Math.abs(n.start - 1) < 1e-6)).toBe(true);
+
+    // Double-click on empty space adds a note on the grid.
+    g = await geometry(page);
+    p = at(g, 0.1, 70);
+    await page.mouse.dblclick(p.x, p.y);
+    expect(await rollData(page, 'notes')).toBe('19');
+    await page.keyboard.press('Control+z');
+    expect(await rollData(page, 'notes')).toBe('18');
+  });
+
+  it('shapes velocities in the lane, quantizes and transposes the selection', async () => {
+    const g = await geometry(page);
+    const laneY = g.top + g.height - g.lane / 4; // a low velocity
+    await page.mouse.click(g.left + 5, g.top + 5); // focus; nothing selected
+    await page.keyboard.press('Escape');
+    const x0 = at(g, 0, 60).x + 1;
+    await page.mouse.move(x0, laneY);
+    await page.mouse.down();
+    await page.mouse.move(at(g, 2.9, 60).x, laneY, { steps: 6 });
+    await page.mouse.up();
+    expect(await page.getByRole('button', { name: 'Undo' }).getAttribute('title')).toMatch(/Velocity of \d+ notes/);
+
+    await page.keyboard.press('Control+a');
+    expect(await rollData(page, 'selected')).toBe('18');
+    await page.getByRole('button', { name: 'Transpose up an octave' }).click();
+    const up = parseAbc(await page.getByLabel('ABC text').inputValue()).tunes[0].sequence.notes;
+    expect(Math.min(...up.map((n) => n.pitch))).toBeGreaterThanOrEqual(74);
+    await page.getByRole('button', { name: 'Quantize' }).click();
+    expect(await page.getByRole('button', { name: 'Undo' }).getAttribute('title')).toMatch(/Quantize 18 notes/);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.screenshot({ path: artifactPath('studio-edit-1280.png') });
+  });
+
+  it('zooms and scrolls the roll with the wheel', async () => {
+    const g = await geometry(page);
+    const p = at(g, 2, 70);
+    await page.mouse.move(p.x, p.y);
+    await page.keyboard.down('Control');
+    await page.mouse.wheel(0, -300);
+    await page.keyboard.up('Control');
+    await expect.poll(async () => +(await rollData(page, 'ppq'))!).toBeGreaterThan(g.ppq);
+    await page.mouse.wheel(0, 120);
+    await expect.poll(async () => +(await rollData(page, 'pitchTop'))!).toBeLessThan(g.pitchTop);
+    await page.getByRole('button', { name: 'Fit' }).click();
+  });
+
+  it('plays through the built-in synth (AudioWorklet + SoundFont under the CSP)', async () => {
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Play', exact: true }).getAttribute('aria-pressed'), { timeout: 30_000 }).toBe('true');
+    await expect.poll(async () => page.locator('.sheet .sounding').count(), { timeout: 5000 }).toBeGreaterThan(0);
+    await page.screenshot({ path: artifactPath('studio-playing.png') });
+    await page.keyboard.press('Space');
+    await expect.poll(() => page.getByRole('button', { name: 'Play', exact: true }).getAttribute('aria-pressed')).toBe('false');
+    expect(await page.getByRole('status').textContent()).not.toMatch(/synth could not start/);
+  });
+
+  it('exports .mid, .abc and .wav as downloads that the music core reads back', { timeout: 120_000 }, async () => {
+    const grab = async (name: string) => {
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByRole('button', { name }).click()]);
+      const file = artifactPath(download.suggestedFilename());
+      await download.saveAs(file);
+      return { name: download.suggestedFilename(), bytes: fs.readFileSync(file) };
+    };
+    const abc = await grab('Export .abc');
+    expect(abc.name).toMatch(/\.abc$/);
+    expect(parseAbc(abc.bytes.toString('utf8')).tunes[0].sequence.notes).toHaveLength(18);
+    const mid = await grab('Export .mid');
+    const seq = readMidi(new Uint8Array(mid.bytes)).sequence;
+    expect(seq.notes).toHaveLength(18);
+    expect(seq.timeSignatures[0]).toMatchObject({ numerator: 6, denominator: 8 });
+    const wav = await grab('Export .wav');
+    expect(wav.bytes.subarray(0, 4).toString('latin1')).toBe('RIFF');
+    expect(wav.bytes.length).toBeGreaterThan(44_100 * 4); // more than a second of 16-bit stereo
+  });
+
+  it('drops a non-music file with a readable message and keeps the tune', async () => {
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array([0, 1, 2, 3, 255])], 'photo.jpg', { type: 'image/jpeg' }));
+      document.querySelector('.studio')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/photo\.jpg is not a music file/);
+    expect(await rollData(page, 'notes')).toBe('18');
+  });
+
+  it('reads well in the light theme and at 1920x1080', async () => {
+    await page.getByRole('button', { name: /Switch to light theme/ }).click();
+    await page.screenshot({ path: artifactPath('studio-light-1280.png') });
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.getByRole('button', { name: 'Fit' }).click();
+    await page.screenshot({ path: artifactPath('studio-light-1920.png') });
+    await page.getByRole('button', { name: /Switch to dark theme/ }).click();
+    await page.screenshot({ path: artifactPath('studio-dark-1920.png') });
+    // Nothing in the layout overflows the window.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > innerWidth || document.documentElement.scrollHeight > innerHeight);
+    expect(overflow).toBe(false);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('logged no page errors', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,255 @@
+/**
+ * Paints the roll. Thin on purpose: every position comes from viewport.ts, every note list from
+ * NoteIndex (only what is visible is touched). Notes are batched into one path per colour and
+ * velocity band, which keeps a frame of 10,000 visible notes to a handful of fill calls.
+ */
+import type { RollLayout } from './layout';
+import { velocityToLaneY } from './layout';
+import type { NoteIndex, RollNote } from './notes';
+import { gridStep, pitchToY, timeToX, visiblePitches, visibleTime, type Viewport } from './viewport';
+
+export interface RollColors {
+  background: string;
+  blackKeyRow: string;
+  line: string;
+  barLine: string;
+  text: string;
+  muted: string;
+  seed: string;
+  take: string;
+  live: string;
+  selected: string;
+  playhead: string;
+  keyWhite: string;
+  keyBlack: string;
+  panel: string;
+}
+
+export interface RollScene {
+  layout: RollLayout;
+  viewport: Viewport;
+  index: NoteIndex;
+  selection: ReadonlySet<number>;
+  /** Quarters per bar and per beat (from the meter). */
+  barQuarters: number;
+  beatQuarters: number;
+  /** Playhead in quarters, or null when stopped. */
+  playhead: number | null;
+  /** Notes still streaming in (drawn on top, in the live colour). */
+  live?: readonly RollNote[];
+  marquee?: { x0: number; y0: number; x1: number; y1: number } | null;
+  loop?: { start: number; end: number } | null;
+}
+
+const BLACK = new Set([1, 3, 6, 8, 10]);
+const BANDS = 4;
+
+export function drawRoll(ctx: CanvasRenderingContext2D, scene: RollScene, colors: RollColors): number {
+  const { layout: l, viewport: vp } = scene;
+  const { from, to } = visibleTime(vp);
+  const { low, high } = visiblePitches(vp);
+  const noteTop = l.ruler;
+  const noteBottom = l.height - l.lane;
+
+  ctx.fillStyle = colors.background;
+  ctx.fillRect(0, 0, l.width, l.height);
+
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(l.keys, noteTop, l.width - l.keys, noteBottom - noteTop);
+  ctx.clip();
+  ctx.translate(l.keys, noteTop);
+
+  // Rows of black keys, then the beat and bar grid.
+  ctx.fillStyle = colors.blackKeyRow;
+  for (let p = low; p <= high; p++) if (BLACK.has(p % 12)) ctx.fillRect(0, pitchToY(vp, p), vp.width, vp.rowHeight);
+  drawGrid(ctx, scene, colors, from, to, vp.height);
+  if (scene.loop) {
+    ctx.fillStyle = colors.selected + '14';
+    ctx.fillRect(timeToX(vp, scene.loop.start), 0, (scene.loop.end - scene.loop.start) * vp.pxPerQuarter, vp.height);
+  }
+
+  // Notes in batches: (seed|take) x velocity band; selected ones get their own outline pass.
+  const batches: Path2D[] = Array.from({ length: 2 * BANDS }, () => new Path2D());
+  const selected = new Path2D();
+  const h = Math.max(1, vp.rowHeight - 1);
+  let drawn = 0;
+  scene.index.forEachVisible(from, to, low, high, (n) => {
+    const x = timeToX(vp, n.start);
+    const w = Math.max(1, (n.end - n.start) * vp.pxPerQuarter - 1);
+    const y = pitchToY(vp, n.pitch);
+    const band = Math.min(BANDS - 1, Math.floor((n.velocity / 128) * BANDS));
+    batches[(n.seed ? 0 : BANDS) + band].rect(x, y, w, h);
+    if (scene.selection.has(n.id)) selected.rect(x + 0.5, y + 0.5, w - 1, h - 1);
+    drawn++;
+  });
+  for (let i = 0; i < batches.length; i++) {
+    ctx.globalAlpha = 0.45 + (0.55 * ((i % BANDS) + 1)) / BANDS;
+    ctx.fillStyle = i < BANDS ? colors.seed : colors.take;
+    ctx.fill(batches[i]);
+  }
+  ctx.globalAlpha = 1;
+  if (scene.selection.size) {
+    ctx.strokeStyle = colors.selected;
+    ctx.lineWidth = 1.5;
+    ctx.stroke(selected);
+  }
+  if (scene.live?.length) {
+    const live = new Path2D();
+    for (const n of scene.live) {
+      if (n.end <= from || n.start >= to || n.pitch < low || n.pitch > high) continue;
+      live.rect(timeToX(vp, n.start), pitchToY(vp, n.pitch), Math.max(1, (n.end - n.start) * vp.pxPerQuarter - 1), h);
+      drawn++;
+    }
+    ctx.fillStyle = colors.live;
+    ctx.fill(live);
+  }
+  if (scene.marquee) {
+    const m = scene.marquee;
+    ctx.fillStyle = colors.selected + '22';
+    ctx.strokeStyle = colors.selected;
+    ctx.lineWidth = 1;
+    ctx.fillRect(Math.min(m.x0, m.x1), Math.min(m.y0, m.y1), Math.abs(m.x1 - m.x0), Math.abs(m.y1 - m.y0));
+    ctx.strokeRect(Math.min(m.x0, m.x1) + 0.5, Math.min(m.y0, m.y1) + 0.5, Math.abs(m.x1 - m.x0), Math.abs(m.y1 - m.y0));
+  }
+  ctx.restore();
+
+  drawKeys(ctx, scene, colors, low, high);
+  drawRuler(ctx, scene, colors, from, to);
+  if (l.lane > 0) drawLane(ctx, scene, colors, from, to);
+  if (scene.playhead !== null && scene.playhead >= from && scene.playhead <= to) {
+    const x = l.keys + timeToX(vp, scene.playhead);
+    ctx.fillStyle = colors.playhead;
+    ctx.fillRect(Math.round(x) - 1, 0, 2, l.height);
+  }
+  return drawn;
+}
+
+function drawGrid(ctx: CanvasRenderingContext2D, s: RollScene, c: RollColors, from: number, to: number, height: number): void {
+  const vp = s.viewport;
+  const step = gridStep(vp, s.beatQuarters, s.barQuarters);
+  const lines = new Path2D();
+  const bars = new Path2D();
+  const first = Math.floor(from / step) * step;
+  for (let t = first; t <= to; t += step) {
+    const x = Math.round(timeToX(vp, t)) + 0.5;
+    const isBar = Math.abs(t / s.barQuarters - Math.round(t / s.barQuarters)) < 1e-6;
+    const path = isBar ? bars : lines;
+    path.moveTo(x, 0);
+    path.lineTo(x, height);
+  }
+  ctx.lineWidth = 1;
+  ctx.strokeStyle = c.line;
+  ctx.stroke(lines);
+  ctx.strokeStyle = c.barLine;
+  ctx.stroke(bars);
+}
+
+function drawKeys(ctx: CanvasRenderingContext2D, s: RollScene, c: RollColors, low: number, high: number): void {
+  const { layout: l, viewport: vp } = s;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(0, l.ruler, l.keys, vp.height);
+  ctx.clip();
+  ctx.fillStyle = c.keyWhite;
+  ctx.fillRect(0, l.ruler, l.keys, vp.height);
+  ctx.fillStyle = c.keyBlack;
+  for (let p = low; p <= high; p++) if (BLACK.has(p % 12)) ctx.fillRect(0, l.ruler + pitchToY(vp, p), l.keys * 0.6, vp.rowHeight);
+  ctx.fillStyle = c.muted;
+  ctx.font = '10px system-ui, sans-serif';
+  ctx.textBaseline = 'middle';
+  for (let p = low; p <= high; p++) {
+    if (p % 12 !== 0 || vp.rowHeight < 6) continue;
+    ctx.fillText(`C${p / 12 - 1}`, l.keys * 0.62, l.ruler + pitchToY(vp, p) + vp.rowHeight / 2);
+  }
+  ctx.restore();
+  ctx.fillStyle = c.line;
+  ctx.fillRect(l.keys - 1, l.ruler, 1, vp.height);
+}
+
+function drawRuler(ctx: CanvasRenderingContext2D, s: RollScene, c: RollColors, from: number, to: number): void {
+  const { layout: l, viewport: vp } = s;
+  ctx.fillStyle = c.panel;
+  ctx.fillRect(0, 0, l.width, l.ruler);
+  ctx.fillStyle = c.line;
+  ctx.fillRect(0, l.ruler - 1, l.width, 1);
+  const barPx = s.barQuarters * vp.pxPerQuarter;
+  const every = Math.max(1, Math.ceil(36 / barPx));
+  ctx.fillStyle = c.muted;
+  ctx.font = '10px system-ui, sans-serif';
+  ctx.textBaseline = 'middle';
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(l.keys, 0, l.width - l.keys, l.ruler);
+  ctx.clip();
+  const firstBar = Math.floor(from / s.barQuarters);
+  for (let b = firstBar - (firstBar % every); b * s.barQuarters <= to; b += every) {
+    const x = l.keys + timeToX(vp, b * s.barQuarters);
+    ctx.fillRect(Math.round(x), l.ruler - 6, 1, 5);
+    ctx.fillText(String(b + 1), x + 3, l.ruler / 2);
+  }
+  ctx.restore();
+}
+
+function drawLane(ctx: CanvasRenderingContext2D, s: RollScene, c: RollColors, from: number, to: number): void {
+  const { layout: l, viewport: vp } = s;
+  const top = l.height - l.lane;
+  ctx.fillStyle = c.panel;
+  ctx.fillRect(0, top, l.width, l.lane);
+  ctx.fillStyle = c.line;
+  ctx.fillRect(0, top, l.width, 1);
+  ctx.fillStyle = c.muted;
+  ctx.font = '10px system-ui, sans-serif';
+  ctx.textBaseline = 'top';
+  ctx.fillText('vel', 6, top + 4);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(l.keys, top, l.width - l.keys, l.lane);
+  ctx.clip();
+  const seed = new Path2D();
+  const take = new Path2D();
+  const sel = new Path2D();
+  const [first, last] = s.index.range(from, to);
+  const notes = s.index.notes;
+  // One bar per pixel column is enough: at low zoom thousands of onsets share a column.
+  let lastX = -Infinity;
+  for (let i = Math.max(0, first); i < last; i++) {
+    const n = notes[i];
+    if (n.start < from) continue;
+    const x = Math.round(l.keys + timeToX(vp, n.start));
+    const isSel = s.selection.has(n.id);
+    if (x === lastX && !isSel) continue;
+    lastX = x;
+    const y = velocityToLaneY(l, n.velocity);
+    (isSel ? sel : n.seed ? seed : take).rect(x, y, 3, l.height - 2 - y);
+  }
+  ctx.fillStyle = c.seed;
+  ctx.fill(seed);
+  ctx.fillStyle = c.take;
+  ctx.fill(take);
+  ctx.fillStyle = c.selected;
+  ctx.fill(sel);
+  ctx.restore();
+}
+
+/** Reads the roll's colours from the theme's CSS variables. */
+export function themeColors(el: Element): RollColors {
+  const css = getComputedStyle(el);
+  const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+  return {
+    background: v('--roll-bg', '#14161b'),
+    blackKeyRow: v('--roll-black-row', '#1b1e25'),
+    line: v('--roll-line', '#262a33'),
+    barLine: v('--roll-bar', '#3a404d'),
+    text: v('--text', '#e6e8ee'),
+    muted: v('--muted', '#9aa3b2'),
+    seed: v('--seed', '#f2b84b'),
+    take: v('--take', '#6cb6ff'),
+    live: v('--live', '#9be49b'),
+    selected: v('--selected', '#ffffff'),
+    playhead: v('--playhead', '#ff6b6b'),
+    keyWhite: v('--key-white', '#d9dce3'),
+    keyBlack: v('--key-black', '#2a2e37'),
+    panel: v('--panel', '#1e2128'),
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Transport state: playing, the playhead, tempo, loop. Owns the Player and the built-in synth,
+ * which is created on the first Play (browsers allow audio only after a gesture).
+ */
+import type { Note } from '../../../../shared/music/types';
+import { Player, type NoteOutput } from '../synth/player';
+
+export type ResumableOutput = NoteOutput & { resume?(): Promise<void> };
+export type OutputFactory = () => Promise<ResumableOutput>;
+
+export class PlayerState {
+  playing = $state(false);
+  /** Playhead in quarters (kept where playback stopped). */
+  position = $state(0);
+  loop = $state(false);
+  loopRange = $state<{ start: number; end: number } | null>(null);
+  status = $state<'idle' | 'loading' | 'ready' | 'failed'>('idle');
+  error = $state<string | null>(null);
+
+  private player: Player | null = null;
+  private output: ResumableOutput | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private frame = 0;
+
+  constructor(private readonly createOutput: OutputFactory) {}
+
+  async play(notes: readonly Note[], qpm: number, from = this.position): Promise<void> {
+    this.stop();
+    const output = await this.ensureOutput();
+    if (!output || !this.player) return;
+    await output.resume?.();
+    const end = notes.reduce((m, n) => Math.max(m, n.end), 0);
+    if (from >= end) from = 0;
+    const loop = this.loop ? (this.loopRange ?? { start: 0, end: Math.max(end, 0.25) }) : null;
+    this.player.start(notes, { qpm, from, loop });
+    this.playing = true;
+    this.timer = setInterval(() => this.tick(), 25);
+    const raf = typeof requestAnimationFrame === 'function' ? requestAnimationFrame : null;
+    const follow = () => {
+      if (!this.playing || !this.player) return;
+      this.position = this.player.position();
+      if (raf) this.frame = raf(follow);
+    };
+    follow();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (typeof cancelAnimationFrame === 'function') cancelAnimationFrame(this.frame);
+    if (this.player?.playing) {
+      this.position = this.player.position();
+      this.player.stop();
+    }
+    this.playing = false;
+  }
+
+  toggle(notes: readonly Note[], qpm: number): void {
+    if (this.playing) this.stop();
+    else void this.play(notes, qpm);
+  }
+
+  seek(quarters: number): void {
+    this.position = Math.max(0, quarters);
+  }
+
+  panic(): void {
+    this.stop();
+    this.output?.allNotesOff();
+  }
+
+  /** Plays one note right away (auditioning a note you click in the roll). */
+  async audition(pitch: number, velocity = 90, seconds = 0.3): Promise<void> {
+    if (this.playing) return;
+    const output = await this.ensureOutput();
+    if (!output) return;
+    await output.resume?.();
+    const t = output.now();
+    output.noteOn(0, pitch, velocity, t);
+    output.noteOff(0, pitch, t + seconds);
+  }
+
+  private tick(): void {
+    if (!this.player) return;
+    if (!this.player.tick()) {
+      this.position = 0;
+      this.stop();
+    }
+  }
+
+  private async ensureOutput(): Promise<ResumableOutput | null> {
+    if (this.output) return this.output;
+    this.status = 'loading';
+    try {
+      this.output = await this.createOutput();
+      this.player = new Player(this.output);
+      this.status = 'ready';
+      this.error = null;
+      return this.output;
+    } catch (e) {
+      this.status = 'failed';
+      this.error = (e as Error)?.message ?? String(e);
+      return null;
+    }
+  }
+}

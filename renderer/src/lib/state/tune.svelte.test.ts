@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { parseAbc } from '../../../../shared/music/index';
+import { TuneState } from './tune.svelte';
+
+const TUNE = 'X:1\nT:Test jig\nM:6/8\nL:1/8\nQ:1/4=100\nK:D\nDEF GAB|c2d e2f|\n';
+
+describe('TuneState', () => {
+  it('loads ABC: notes, meter, key, tempo and title come from the parser', () => {
+    const t = new TuneState();
+    t.load({ abc: TUNE });
+    expect(t.notes).toHaveLength(10);
+    expect(t.meter).toMatchObject({ numerator: 6, denominator: 8 });
+    expect(t.barQuarters).toBe(3);
+    expect(t.beatQuarters).toBe(1.5);
+    expect(t.title).toBe('Test jig');
+    expect(t.qpm).toBeGreaterThan(0);
+    expect(t.canUndo).toBe(false);
+  });
+
+  it('a roll edit rewrites the ABC, and the ABC reads back to the edited notes', () => {
+    const t = new TuneState();
+    t.load({ abc: TUNE });
+    t.select(new Set([t.notes[0].id]));
+    t.transposeSelection(2);
+    expect(t.canUndo).toBe(true);
+    expect(t.undoLabel).toBe('Transpose 1 note');
+    const back = parseAbc(t.abcText).tunes[0].sequence;
+    expect(back.notes.map((n) => n.pitch)).toEqual(t.notes.map((n) => n.pitch));
+    expect(back.notes[0].pitch).toBe(64); // D4 (62) + 2
+    t.undo();
+    expect(t.notes[0].pitch).toBe(62);
+    expect(parseAbc(t.abcText).tunes[0].sequence.notes[0].pitch).toBe(62);
+    t.redo();
+    expect(t.notes[0].pitch).toBe(64);
+  });
+
+  it('an ABC edit updates the notes as one undoable step', () => {
+    const t = new TuneState();
+    t.load({ abc: TUNE });
+    expect(t.editAbc(TUNE.replace('DEF GAB', 'ddd ddd'))).toBe(true);
+    expect(t.notes.slice(0, 6).every((n) => n.pitch === 74)).toBe(true);
+    expect(t.undoLabel).toBe('Edit ABC');
+    t.undo();
+    expect(t.notes[0].pitch).toBe(62);
+  });
+
+  it('an ABC edit that does not parse keeps the notes and reports the line', () => {
+    const t = new TuneState();
+    t.load({ abc: TUNE });
+    const before = t.notes;
+    expect(t.editAbc('this is not abc')).toBe(false);
+    expect(t.notes).toBe(before);
+    expect(t.abcErrors.length).toBeGreaterThan(0);
+  });
+
+  it('reports a warning at its line for a bad character in the music', () => {
+    const t = new TuneState();
+    t.load({ abc: TUNE });
+    t.editAbc(TUNE.replace('c2d e2f|', 'c2d e2f| ¤¤ |'));
+    const lines = t.abcProblems.map((p) => p.line);
+    expect(lines).toContain(7);
+  });
+
+  it('keeps seed and take apart, and every edit kind is undoable', () => {
+    const t = new TuneState();
+    const n = (pitch: number, start: number) => ({ pitch, start, end: start + 0.5, velocity: 80, voice: 0 });
+    t.load({ seed: [n(60, 0), n(62, 0.5)], take: [n(64, 1), n(65, 1.5), n(67, 2.1)] });
+    expect(t.seedEnd).toBe(1);
+    expect(t.sequence('seed').notes).toHaveLength(2);
+    expect(t.sequence('take').notes).toHaveLength(3);
+    t.selectAll();
+    t.quantizeSelection(2);
+    expect(t.notes.at(-1)?.start).toBe(2);
+    t.setSelectionVelocity(30);
+    t.nudge(1, 0);
+    t.duplicateSelection();
+    expect(t.notes).toHaveLength(10);
+    t.deleteSelection();
+    expect(t.notes).toHaveLength(5);
+    const labels: string[] = [];
+    while (t.canUndo) {
+      labels.push(t.undoLabel!);
+      t.undo();
+    }
+    expect(labels).toEqual(['Delete 5 notes', 'Duplicate 5 notes', 'Move 5 notes', 'Velocity of 5 notes', 'Quantize 5 notes']);
+    expect(t.notes.map((x) => x.start)).toEqual([0, 0.5, 1, 1.5, 2.1]);
+  });
+});

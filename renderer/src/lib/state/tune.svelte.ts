@@ -1,0 +1,239 @@
+/**
+ * The tune on the desk: the notes the roll edits, their ABC text, meter, key and tempo, the
+ * selection and the undo history. The roll and the ABC panel are two views of it: a roll edit
+ * rewrites the ABC through the music core's writer, an ABC edit re-reads the notes through its
+ * parser, and both go through the same history.
+ */
+import { parseAbc, writeAbc, type KeySignature, type NoteSequence, type TimeSignature } from '../../../../shared/music/index';
+import { deleteNotes, duplicateNotes, moveNotes, quantizeNotes, setVelocity, type Selection } from '../roll/edit';
+import { History } from '../roll/history';
+import { NoteIndex, sortNotes, toNotes, toRollNotes, type RollNote } from '../roll/notes';
+
+export interface AbcProblem {
+  /** 1-based line in the ABC text, when known. */
+  line?: number;
+  message: string;
+  /** Errors stop the notes from updating; warnings do not. */
+  severity: 'error' | 'warning';
+}
+
+interface Snapshot {
+  notes: RollNote[];
+  selection: Selection;
+}
+
+export interface TuneSource {
+  seed?: readonly { pitch: number; start: number; end: number; velocity: number; voice: number }[];
+  take?: readonly { pitch: number; start: number; end: number; velocity: number; voice: number }[];
+  abc?: string;
+  title?: string;
+}
+
+const EMPTY: Selection = new Set();
+
+export class TuneState {
+  notes = $state.raw<RollNote[]>([]);
+  selection = $state.raw<Selection>(EMPTY);
+  title = $state('Untitled');
+  qpm = $state(120);
+  meter = $state<TimeSignature>({ time: 0, numerator: 4, denominator: 4 });
+  key = $state<KeySignature | undefined>(undefined);
+  /** Where the seed ends (quarters): notes before it are drawn and exported as the seed. */
+  seedEnd = $state(0);
+  abcText = $state('');
+  abcProblems = $state.raw<AbcProblem[]>([]);
+  private history = new History<Snapshot>({ notes: [], selection: EMPTY });
+  /** Bumped by every load(), so that views can frame a newly opened tune. */
+  loads = $state(0);
+  /** Bumped on every history change, so that canUndo/canRedo are reactive. */
+  private version = $state(0);
+
+  readonly index = $derived(new NoteIndex(this.notes));
+  readonly barQuarters = $derived((this.meter.numerator * 4) / this.meter.denominator);
+  readonly beatQuarters = $derived(this.meter.denominator === 8 && this.meter.numerator % 3 === 0 ? 1.5 : 4 / this.meter.denominator);
+  readonly canUndo = $derived(this.version >= 0 && this.history.canUndo);
+  readonly canRedo = $derived(this.version >= 0 && this.history.canRedo);
+  readonly undoLabel = $derived(this.version >= 0 ? this.history.undoLabel : undefined);
+  readonly redoLabel = $derived(this.version >= 0 ? this.history.redoLabel : undefined);
+  readonly selectedNotes = $derived(this.notes.filter((n) => this.selection.has(n.id)));
+  readonly abcErrors = $derived(this.abcProblems.filter((p) => p.severity === 'error'));
+
+  /** Opens a seed and/or take: replaces the notes, clears the history. */
+  load(source: TuneSource): void {
+    const seed = toRollNotes(source.seed ?? [], true);
+    const take = toRollNotes(source.take ?? [], false);
+    this.seedEnd = seed.reduce((m, n) => Math.max(m, n.end), 0);
+    let abc = source.abc;
+    const parsed = abc ? this.parse(abc) : null;
+    if (parsed) this.applyHeader(parsed);
+    // Only ABC was given (a typed seed, an opened .abc): its notes come from the parser.
+    if (parsed && !seed.length && !take.length) take.push(...toRollNotes(parsed.notes, false));
+    this.notes = sortNotes([...seed, ...take]);
+    this.selection = EMPTY;
+    if (source.title) this.title = source.title;
+    this.history.reset({ notes: this.notes, selection: EMPTY });
+    this.version++;
+    this.loads++;
+    if (!abc && this.notes.length) abc = this.writeAbcText();
+    this.abcText = abc ?? '';
+    if (!abc) this.abcProblems = [];
+  }
+
+  /** A NoteSequence of the tune (or only the seed / only the take). */
+  sequence(which: 'all' | 'seed' | 'take' = 'all'): NoteSequence {
+    const chosen = which === 'all' ? this.notes : this.notes.filter((n) => n.seed === (which === 'seed'));
+    const notes = toNotes(chosen);
+    return {
+      title: this.title,
+      notes,
+      tempos: [{ time: 0, qpm: this.qpm }],
+      timeSignatures: [{ ...this.meter, time: 0 }],
+      keySignatures: this.key ? [{ ...this.key, time: 0 }] : [],
+      totalTime: notes.reduce((m, n) => Math.max(m, n.end), 0),
+    };
+  }
+
+  // ---- edits (every one is undoable) ----
+
+  /** Applies an edit made elsewhere (a roll gesture): records it and rewrites the ABC. */
+  apply(notes: RollNote[], label: string, selection: Selection = this.selection): void {
+    this.notes = notes;
+    this.selection = selection;
+    this.history.push({ notes, selection }, label);
+    this.version++;
+    this.abcText = this.writeAbcText();
+    this.abcProblems = [];
+  }
+
+  /** Meter and tempo from the transport bar: the notes stay, the ABC is rewritten with the new bars. */
+  setMeter(numerator: number, denominator: number): void {
+    this.meter = { time: 0, numerator, denominator };
+    if (this.notes.length) this.abcText = this.writeAbcText();
+  }
+
+  setTempo(qpm: number): void {
+    if (!(qpm >= 20 && qpm <= 400)) return;
+    this.qpm = qpm;
+    if (this.notes.length) this.abcText = this.writeAbcText();
+  }
+
+  select(selection: Selection): void {
+    this.selection = selection;
+  }
+
+  selectAll(): void {
+    this.selection = new Set(this.notes.map((n) => n.id));
+  }
+
+  deleteSelection(): void {
+    if (!this.selection.size) return;
+    this.apply(deleteNotes(this.notes, this.selection), `Delete ${count(this.selection.size)}`, EMPTY);
+  }
+
+  /** Arrow keys: left/right by grid steps, up/down by semitones (octaves with Shift). */
+  nudge(dt: number, dp: number): void {
+    if (!this.selection.size) return;
+    const moved = moveNotes(this.notes, this.selection, dt, dp);
+    this.apply(moved, dp && !dt ? `Transpose ${count(this.selection.size)}` : `Move ${count(this.selection.size)}`);
+  }
+
+  transposeSelection(semitones: number): void {
+    this.nudge(0, semitones);
+  }
+
+  quantizeSelection(stepsPerQuarter: number): void {
+    const ids = this.selection.size ? this.selection : new Set(this.notes.map((n) => n.id));
+    if (!ids.size) return;
+    this.apply(quantizeNotes(this.notes, ids, stepsPerQuarter), `Quantize ${count(ids.size)}`);
+  }
+
+  setSelectionVelocity(velocity: number): void {
+    if (!this.selection.size) return;
+    this.apply(setVelocity(this.notes, this.selection, velocity), `Velocity of ${count(this.selection.size)}`);
+  }
+
+  duplicateSelection(): void {
+    if (!this.selection.size) return;
+    const end = this.selectedNotes.reduce((m, n) => Math.max(m, n.end), 0);
+    const start = this.selectedNotes.reduce((m, n) => Math.min(m, n.start), Infinity);
+    const barEnd = Math.ceil((end - start) / this.barQuarters) * this.barQuarters;
+    const { notes, ids } = duplicateNotes(this.notes, this.selection, start + barEnd);
+    this.apply(notes, `Duplicate ${count(ids.length)}`, new Set(ids));
+  }
+
+  undo(): void {
+    const s = this.history.undo();
+    if (s) this.restore(s);
+  }
+
+  redo(): void {
+    const s = this.history.redo();
+    if (s) this.restore(s);
+  }
+
+  /**
+   * The ABC panel's edit. Parse errors are shown at their line and the notes stay as they were;
+   * a text that reads replaces the notes as one undoable step.
+   */
+  editAbc(text: string): boolean {
+    this.abcText = text;
+    const parsed = this.parse(text, true);
+    if (!parsed) return false;
+    this.applyHeader(parsed);
+    const notes = sortNotes(toRollNotes(parsed.notes, false).map((n) => ({ ...n, seed: n.start < this.seedEnd - 1e-9 })));
+    this.notes = notes;
+    this.selection = EMPTY;
+    this.history.push({ notes, selection: EMPTY }, 'Edit ABC');
+    this.version++;
+    return true;
+  }
+
+  private restore(s: Snapshot): void {
+    this.notes = s.notes;
+    this.selection = s.selection;
+    this.version++;
+    this.abcText = this.writeAbcText();
+    this.abcProblems = [];
+  }
+
+  private writeAbcText(): string {
+    if (!this.notes.length) return '';
+    try {
+      return writeAbc(this.sequence(), { title: this.title });
+    } catch (e) {
+      this.abcProblems = [{ severity: 'error', message: `Could not write ABC: ${(e as Error).message}` }];
+      return this.abcText;
+    }
+  }
+
+  private parse(text: string, strict = false): NoteSequence | null {
+    if (!text.trim()) {
+      this.abcProblems = [];
+      return { ...this.sequence(), notes: [] };
+    }
+    const result = parseAbc(text.includes('X:') ? text : `X:1\n${text}`);
+    const shift = text.includes('X:') ? 0 : 1;
+    const problems: AbcProblem[] = result.errors.map((e) => ({ severity: 'error', line: e.line !== undefined ? e.line - shift : undefined, message: e.detail }));
+    const tune = result.tunes[0];
+    // abcjs reads almost anything and warns about what it skipped; while the musician edits, a
+    // skipped character means the notes would silently differ from the text, so it blocks.
+    const severity = strict ? ('error' as const) : ('warning' as const);
+    if (tune) problems.push(...tune.warnings.map((w) => ({ severity, line: w.line !== undefined ? w.line - shift : undefined, message: w.message })));
+    this.abcProblems = problems;
+    if (!tune || (strict && problems.length)) {
+      if (!tune && !problems.length) this.abcProblems = [{ severity: 'error', message: 'No tune found: start with X:1 and a K: line.' }];
+      return null;
+    }
+    return tune.sequence;
+  }
+
+  /** Title, meter, key and tempo from the ABC header (the writer keeps them on the way back). */
+  private applyHeader(seq: NoteSequence): void {
+    if (seq.title) this.title = seq.title;
+    if (seq.timeSignatures[0]) this.meter = seq.timeSignatures[0];
+    this.key = seq.keySignatures[0];
+    if (seq.tempos[0]) this.qpm = seq.tempos[0].qpm;
+  }
+}
+
+const count = (n: number): string => `${n} note${n === 1 ? '' : 's'}`;

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { Player, type NoteOutput } from './player';
+
+class FakeOutput implements NoteOutput {
+  t = 0;
+  sent: string[] = [];
+  now = () => this.t;
+  noteOn = (_c: number, p: number, _v: number, time: number) => void this.sent.push(`on ${p} @${time.toFixed(2)}`);
+  noteOff = (_c: number, p: number, time: number) => void this.sent.push(`off ${p} @${time.toFixed(2)}`);
+  allNotesOff = () => void this.sent.push('all off');
+}
+
+const notes = [
+  { pitch: 60, start: 0, end: 1, velocity: 90, voice: 0 },
+  { pitch: 62, start: 1, end: 2, velocity: 90, voice: 0 },
+];
+
+describe('look-ahead player', () => {
+  it('sends only what falls in the look-ahead window, at exact times', () => {
+    const out = new FakeOutput();
+    const p = new Player(out, 0.2, 0);
+    p.start(notes, { qpm: 120, from: 0 });
+    expect(out.sent).toEqual(['on 60 @0.00']);
+    out.t = 0.35;
+    p.tick();
+    expect(out.sent).toEqual(['on 60 @0.00', 'off 60 @0.50', 'on 62 @0.50']);
+    expect(p.position()).toBeCloseTo(0.7, 9);
+    out.t = 1.1;
+    expect(p.tick()).toBe(false); // the last note-off has been sent and its time has passed
+    expect(out.sent.at(-1)).toBe('off 62 @1.00');
+  });
+
+  it('starts from a position and stops with all notes off', () => {
+    const out = new FakeOutput();
+    const p = new Player(out, 10, 0);
+    p.start(notes, { qpm: 60, from: 1.5 });
+    expect(out.sent).toEqual(['on 62 @0.00', 'off 62 @0.50']);
+    p.stop();
+    expect(out.sent.at(-1)).toBe('all off');
+    expect(p.playing).toBe(false);
+  });
+
+  it('loops a span, seamlessly', () => {
+    const out = new FakeOutput();
+    const p = new Player(out, 0.1, 0);
+    p.start(notes, { qpm: 120, from: 0, loop: { start: 0, end: 1.5 } });
+    for (let t = 0; t <= 1.7; t += 0.05) {
+      out.t = t;
+      p.tick();
+    }
+    // pass 1: 60 at 0, 62 at 0.5 cut at 0.75 (loop end); pass 2 begins at 0.75, pass 3 at 1.5
+    expect(out.sent).toEqual(['on 60 @0.00', 'off 60 @0.50', 'on 62 @0.50', 'off 62 @0.75', 'on 60 @0.75', 'off 60 @1.25', 'on 62 @1.25', 'off 62 @1.50', 'on 60 @1.50']);
+    out.t = 1.6;
+    expect(p.position()).toBeCloseTo(0.2, 9);
+  });
+});
