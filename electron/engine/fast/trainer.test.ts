@@ -141,6 +141,21 @@ describe('fast LSTM trainer against tfjs', () => {
     model.dispose();
   });
 
+  it('takes smaller batches than it was built for (the last partial batch of an epoch)', () => {
+    const V = 14, T = 4;
+    const model = build(V, 8, [16], 12);
+    const trainer = createFastTrainer(model, { batchSize: 6, seqLength: T, learningRate: 0.01, threads: 2 })!;
+    trainers.push(trainer);
+    for (const B of [1, 3, 6]) {
+      const [d] = batches(1, B, T, V, 20 + B);
+      const ref = tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor2d(d.y, [B, T], 'int32'), V), model.apply(tf.tensor2d(d.x, [B, T], 'int32')) as tf.Tensor).dataSync()[0]);
+      expect(Math.abs(trainer.evaluate(d.x, d.y).loss - ref)).toBeLessThan(1e-5);
+    }
+    const [d] = batches(1, 1, T, V, 30);
+    expect(trainer.step(d.x, d.y).loss).toBeGreaterThan(0);
+    model.dispose();
+  });
+
   it('rejects what it cannot train, and bad batches, with clear reasons', () => {
     const dropout = tf.sequential();
     dropout.add(tf.layers.embedding({ inputDim: 10, outputDim: 8 }));
