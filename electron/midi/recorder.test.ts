@@ -105,7 +105,8 @@ describe('Recorder', () => {
   });
 
   it('stops by itself after N bars, ending held notes at the bar line', () => {
-    const { clock, system, recorder, takes } = rig({ stopAfterBars: 2, countInBars: 1 });
+    const states: string[] = [];
+    const { clock, system, recorder, takes } = rig({ stopAfterBars: 2, countInBars: 1, onState: (s) => states.push(s) });
     recorder.start();
     clock.advanceTo(3020 + 3000);
     system.play('Keys', [0x90, 72, 100]);
@@ -114,6 +115,7 @@ describe('Recorder', () => {
     expect(recorder.state).toBe('done');
     expect(takes[0].seed.notes).toEqual([{ pitch: 72, start: 6, end: 8, velocity: 100, voice: 0 }]);
     expect(takes[0].seed.totalTime).toBe(8);
+    expect(states).toEqual(['count-in', 'recording', 'done']);
     system.play('Keys', [0x90, 74, 100]);
     expect(recorder.stop()).toBe(takes[0]);
   });

@@ -35,6 +35,8 @@ export interface RecorderOptions {
   onTake?: (take: Take) => void;
   /** A click was sent: beat index from the start of the count-in, and whether it is a downbeat. */
   onClick?: (beat: number, downbeat: boolean) => void;
+  /** count-in -> recording -> done, as they happen (recording starts on the downbeat's clock time). */
+  onState?: (state: RecorderState) => void;
 }
 
 export interface TakeStats extends ParserStats {
@@ -112,8 +114,8 @@ export class Recorder {
     const countInBars = Math.max(0, this.options.countInBars ?? 1);
     this.countInStartMs = this.clock.now() + leadMs;
     this.downbeatMs = this.countInStartMs + countInBars * this.barBeats * this.msPerBeat;
-    this.stateValue = countInBars > 0 ? 'count-in' : 'recording';
-    if (countInBars > 0) this.timers.push(this.clock.at(this.downbeatMs, () => this.stateValue === 'count-in' && (this.stateValue = 'recording')));
+    this.setState(countInBars > 0 ? 'count-in' : 'recording');
+    if (countInBars > 0) this.timers.push(this.clock.at(this.downbeatMs, () => this.stateValue === 'count-in' && this.setState('recording')));
     if (this.options.metronome) this.scheduleClick(0);
     const bars = this.options.stopAfterBars;
     if (bars !== undefined && bars > 0) {
@@ -145,10 +147,16 @@ export class Recorder {
     for (const c of this.timers) c();
     this.timers = [];
     this.clickVoice?.dispose();
-    this.stateValue = 'done';
+    this.setState('done');
   }
 
   // --- internals ---
+
+  private setState(state: RecorderState): void {
+    if (state === this.stateValue) return;
+    this.stateValue = state;
+    this.options.onState?.(state);
+  }
 
   private scheduleClick(index: number): void {
     const unitMs = (this.msPerBeat * 4) / this.meter.denominator;
@@ -213,7 +221,7 @@ export class Recorder {
     this.held.clear();
     this.sustained.clear();
     this.clickVoice?.dispose();
-    this.stateValue = 'done';
+    this.stateValue = 'done'; // reported after the take is built, so listeners can read it
 
     const toBeats = (ms: number) => (ms - this.downbeatMs) / this.msPerBeat;
     const totalTime = Math.max(0, toBeats(endMs));
@@ -244,6 +252,7 @@ export class Recorder {
     };
     const seed = this.options.quantize ? this.options.quantize(performance) : performance;
     this.take = { performance, seed, stats: { ...this.parser.stats, notes: notes.length, beforeDownbeat: this.beforeDownbeat } };
+    this.options.onState?.('done');
     this.options.onTake?.(this.take);
     return this.take;
   }
