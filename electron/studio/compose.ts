@@ -10,6 +10,7 @@ import { openSystemMidi } from '../midi/index';
 import { EngineClient, forkEngine, type SpawnEngine } from '../engine/client';
 import { ModelLibrary } from '../engine/library';
 import { createStudioEngine } from './engine';
+import { TrainingService } from './training';
 import { appRoot, resourcesDir } from './paths';
 
 /** The engine process entry: the bundled one when built, else the TypeScript source through tsx. */
@@ -27,13 +28,17 @@ export interface ComposeOptions extends Pick<StudioOptions, 'mode' | 'userDataDi
 
 export async function composeStudio(options: ComposeOptions): Promise<Studio> {
   const client = new EngineClient({ spawn: options.spawnEngine ?? forkEngine(engineEntry()) });
-  const engine = createStudioEngine({
-    client,
-    library: new ModelLibrary(path.join(options.userDataDir, 'models')),
-    builtInDir: options.builtInModelsDir ?? path.join(resourcesDir(), 'models'),
-  });
+  const library = new ModelLibrary(path.join(options.userDataDir, 'models'));
+  const engine = createStudioEngine({ client, library, builtInDir: options.builtInModelsDir ?? path.join(resourcesDir(), 'models') });
   // Start the engine (and load its backend) in the background, so the first Generate is quick;
   // failures show up in the engine status, not here.
   client.start().catch(() => {});
-  return createStudio({ mode: options.mode, userDataDir: options.userDataDir, engine, models: engine, openMidi: () => openSystemMidi() });
+  return createStudio({
+    mode: options.mode,
+    userDataDir: options.userDataDir,
+    engine,
+    models: engine,
+    training: (parts) => new TrainingService({ client, library, ...parts }),
+    openMidi: () => openSystemMidi(),
+  });
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EngineClient, type EngineStatus } from '../engine/client';
 import { EngineError, type EngineErrorCode } from '../engine/errors';
-import { ModelLibrary, readMeta, summarize, type ModelSummary as LibrarySummary } from '../engine/library';
+import { ModelLibrary, csvLog, readMeta, summarize, writeMeta, type ModelSummary as LibrarySummary } from '../engine/library';
 import { StudioError, type ErrorCode } from '../../shared/ipc/result';
 import type { BackendInfo, ModelSummary, NoteDto, Take } from '../../shared/ipc/schemas';
 import type { ModelStore, StudioEngine } from './index';
@@ -66,6 +66,15 @@ function toContractSummary(s: LibrarySummary, builtIn: boolean): ModelSummary {
   };
 }
 
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.promises.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface StudioEngineOptions {
   client: EngineClient;
   /** The user's models (<user data>/models). */
@@ -94,6 +103,13 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
     // The model called "default" comes first: it is the one used when none is chosen.
     return out.sort((a, b) => Number(b.id === 'default') - Number(a.id === 'default'));
   };
+
+  const refuseBuiltIn = (modelId: string, what: string) => {
+    if (modelId.startsWith(BUILT_IN_PREFIX)) {
+      throw new StudioError('unsupported', `built-in models cannot be ${what}; duplicate it to get your own copy`);
+    }
+  };
+  const summaryOf = async (id: string): Promise<ModelSummary> => toContractSummary(summarize(id, library.dirOf(id), await readMeta(library.dirOf(id))), false);
 
   const modelDir = async (modelId: string | undefined): Promise<string> => {
     if (modelId?.startsWith(BUILT_IN_PREFIX)) {
@@ -140,6 +156,53 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
           signal,
         );
         return takes.map((t) => ({ variation: t.variation, abc: t.abc, notes: t.sequence.notes.filter((n) => n.end > n.start).map(toDto), warnings: t.warnings }));
+      } catch (e) {
+        throw toStudioError(e);
+      }
+    },
+
+    async rename(modelId, to) {
+      refuseBuiltIn(modelId, 'renamed');
+      try {
+        await library.rename(modelId, to);
+        return await summaryOf(to);
+      } catch (e) {
+        throw toStudioError(e);
+      }
+    },
+
+    async delete(modelId) {
+      refuseBuiltIn(modelId, 'deleted');
+      try {
+        await library.delete(modelId);
+      } catch (e) {
+        throw toStudioError(e);
+      }
+    },
+
+    async duplicate(modelId, to) {
+      const from = await modelDir(modelId);
+      const target = library.dirOf(to);
+      if (await exists(target)) throw new StudioError('busy', `a model named "${to}" already exists`);
+      // Copy beside the target, then rename: the library never shows a half-copied model.
+      const tmp = path.join(library.root, `.copying-${to}-${Date.now()}`);
+      try {
+        await fs.promises.mkdir(library.root, { recursive: true });
+        await fs.promises.cp(from, tmp, { recursive: true, errorOnExist: true });
+        const meta = await readMeta(tmp);
+        await writeMeta(tmp, { ...meta, name: to, updatedAt: new Date().toISOString() });
+        await fs.promises.rename(tmp, target);
+      } catch (e) {
+        await fs.promises.rm(tmp, { recursive: true, force: true });
+        throw toStudioError(e);
+      }
+      return summaryOf(to);
+    },
+
+    async trainingLog(modelId) {
+      try {
+        const meta = await readMeta(await modelDir(modelId));
+        return { history: meta.history, csv: csvLog(meta.history) };
       } catch (e) {
         throw toStudioError(e);
       }

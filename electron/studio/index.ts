@@ -8,6 +8,9 @@ import path from 'node:path';
 import type { Handlers } from '../../shared/ipc/dispatch';
 import { StudioError } from '../../shared/ipc/result';
 import type { BackendInfo, MidiStatus, ModelSummary, Seed, Sampling, Take, NoteDto } from '../../shared/ipc/schemas';
+import type { EpochRecordDto } from '../../shared/ipc/channels/training';
+import { CorpusStore } from './corpora';
+import type { TrainingService } from './training';
 import { EventBus } from './events';
 import { RunRegistry } from './runs';
 import { APP_NAME, APP_VERSION } from './version';
@@ -30,6 +33,10 @@ export interface StudioEngine {
 /** The model library as the studio sees it. */
 export interface ModelStore {
   list(): Promise<ModelSummary[]>;
+  rename(modelId: string, to: string): Promise<ModelSummary>;
+  delete(modelId: string): Promise<void>;
+  duplicate(modelId: string, to: string): Promise<ModelSummary>;
+  trainingLog(modelId: string): Promise<{ history: EpochRecordDto[]; csv: string }>;
 }
 
 export interface StudioOptions {
@@ -38,6 +45,8 @@ export interface StudioOptions {
   userDataDir: string;
   engine?: StudioEngine;
   models?: ModelStore;
+  /** Builds the training service once the studio's event bus and run registry exist. */
+  training?: (parts: { events: EventBus; runs: RunRegistry; corpora: CorpusStore }) => TrainingService;
   /** Opens the OS's MIDI system (RtMidi via electron/midi); tests pass a loopback or a refusal. */
   openMidi: () => Promise<OpenSystemResult>;
   /** Time for MIDI scheduling and recording; tests pass a FakeClock. */
@@ -52,6 +61,7 @@ export interface Studio {
   readonly userDataDir: string;
   readonly devices: DevicesService;
   readonly settings: Settings;
+  readonly corpora: CorpusStore;
   dispose(): Promise<void>;
 }
 
@@ -85,6 +95,17 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     pollMs: options.midiPollMs,
   });
   await devices.start();
+  const corpora = new CorpusStore(options.userDataDir);
+  const training = options.training?.({ events, runs, corpora });
+
+  const needModels = (): ModelStore => {
+    if (!options.models) throw new StudioError('unsupported', 'the model library is not available in this build');
+    return options.models;
+  };
+  const needTraining = (): TrainingService => {
+    if (!training) throw new StudioError('unsupported', 'training needs the engine, which is not available in this build');
+    return training;
+  };
 
   const midiStatus = (): MidiStatus => devices.status();
 
@@ -99,6 +120,26 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     }),
 
     listModels: async () => (options.models ? options.models.list() : []),
+    renameModel: ({ modelId, to }) => needModels().rename(modelId, to),
+    deleteModel: async ({ modelId }) => {
+      await needModels().delete(modelId);
+      return {};
+    },
+    duplicateModel: ({ modelId, to }) => needModels().duplicate(modelId, to),
+    trainingLog: ({ modelId }) => needModels().trainingLog(modelId),
+
+    listPresets: () => needTraining().presets(),
+    listCorpora: () => corpora.list(),
+    createCorpus: ({ name }) => corpora.create(name),
+    addCorpusFiles: ({ corpusId, files }) => corpora.add(corpusId, files),
+    deleteCorpus: ({ corpusId }) => {
+      corpora.delete(corpusId);
+      return {};
+    },
+    startTraining: (request) => needTraining().start(request),
+    resumeTraining: (request) => needTraining().resume(request),
+    pauseRun: ({ runId }) => ({ paused: needTraining().pause(runId) }),
+    resumeRun: ({ runId }) => ({ resumed: needTraining().resumeRun(runId) }),
 
     generate: async (request) => {
       if (!engine) throw new StudioError('unsupported', 'Generate needs the engine, which is not available in this build.');
@@ -146,6 +187,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     events,
     settings,
     devices,
+    corpora,
     userDataDir: options.userDataDir,
     async dispose() {
       runs.cancelAll();

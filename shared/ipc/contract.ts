@@ -13,6 +13,7 @@ import { appChannels, appEvents } from './channels/app';
 import { generateChannels, generateEvents } from './channels/generate';
 import { modelChannels } from './channels/models';
 import { devicesChannels, devicesEvents } from './channels/devices';
+import { trainingChannels, trainingEvents } from './channels/training';
 
 /** Every request channel: one map per area under channels/, merged here. */
 export const channels = {
@@ -20,6 +21,7 @@ export const channels = {
   ...modelChannels,
   ...generateChannels,
   ...devicesChannels,
+  ...trainingChannels,
 } as const;
 
 /** Every event the studio sends; each event of a run carries its runId. */
@@ -27,6 +29,7 @@ export const events = {
   ...appEvents,
   ...generateEvents,
   ...devicesEvents,
+  ...trainingEvents,
 } as const;
 
 export type Channels = typeof channels;

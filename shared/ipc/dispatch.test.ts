@@ -13,27 +13,17 @@ const info = {
   midi: { available: false, message: 'no MIDI' },
 };
 
-const devicesState = { hardware: false, message: '', inputs: [], outputs: [], input: null, output: null, settings: { channel: 0, program: null, latencyMs: 0 }, thru: false };
-const deviceHandlers = {
-  devices: () => devicesState,
-  chooseDevices: () => devicesState,
-  playKeys: () => ({}),
-  startRecording: () => ({ runId: 'record-1' }),
-  stopRecording: () => ({ stopped: true }),
-  play: () => ({ runId: 'play-1' }),
-  stopPlayback: () => ({ stopped: true }),
-  panic: () => ({}),
-};
-
 function handlers(overrides: Partial<Handlers> = {}): Handlers {
+  // Channels a test does not call answer with a failure, so a wrong route is caught.
+  const unused = Object.fromEntries(channelNames.map((name) => [name, () => { throw new Error(`${name} was not expected`); }]));
   return {
+    ...unused,
     appInfo: () => info,
     listModels: async () => [],
     generate: async () => ({ runId: 'take-1' }),
     cancelRun: () => ({ cancelled: true }),
-    ...deviceHandlers,
     ...overrides,
-  };
+  } as Handlers;
 }
 
 const log = () => ({ warn: vi.fn(), error: vi.fn() });
