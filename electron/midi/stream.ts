@@ -51,9 +51,10 @@ export class NoteStream {
   append(notes: Note | readonly Note[]): void {
     if (this.done) throw new NoteStreamError('notes appended after the stream ended');
     const batch = Array.isArray(notes) ? (notes as readonly Note[]) : [notes as Note];
+    // Check the whole batch first, so a bad note leaves the stream exactly as it was.
+    batch.forEach((n, i) => checkNote(n, this.count + i));
     const added: Note[] = [];
     for (const n of batch) {
-      checkNote(n, this.count);
       this.count++;
       const note = { ...n };
       // Generated notes nearly always arrive in order, so this is usually a push.
