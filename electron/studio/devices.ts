@@ -203,6 +203,24 @@ export class DevicesService {
     return this.state();
   }
 
+  /** Everything plays through this bus (panic and hung-note tracking are per bus). */
+  get bus() {
+    return this.manager.bus;
+  }
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  outputSettings() {
+    return this.manager.currentSettings();
+  }
+
+  /** Bytes from the chosen input (and the on-screen keyboard when it is chosen). */
+  onInput(listener: (bytes: Uint8Array, timeMs: number) => void): () => void {
+    return this.manager.onInput(listener);
+  }
+
   /** The on-screen keyboard: bytes enter exactly as a MIDI keyboard's would. */
   playKeys(bytes: number[]): void {
     this.ports.keyboard.play(ON_SCREEN_KEYBOARD, bytes);

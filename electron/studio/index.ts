@@ -11,6 +11,7 @@ import type { BackendInfo, MidiStatus, ModelSummary, Seed, Sampling, Take, NoteD
 import type { EpochRecordDto } from '../../shared/ipc/channels/training';
 import { CorpusStore } from './corpora';
 import type { TrainingService } from './training';
+import { CallResponseService } from './call-response';
 import { EventBus } from './events';
 import { RunRegistry } from './runs';
 import { APP_NAME, APP_VERSION } from './version';
@@ -97,6 +98,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   await devices.start();
   const corpora = new CorpusStore(options.userDataDir);
   const training = options.training?.({ events, runs, corpora });
+  const callResponse = new CallResponseService(devices, engine, events);
 
   const needModels = (): ModelStore => {
     if (!options.models) throw new StudioError('unsupported', 'the model library is not available in this build');
@@ -177,8 +179,14 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     play: (request) => ({ runId: devices.play(request) }),
     stopPlayback: () => ({ stopped: devices.stopPlayback() }),
     panic: () => {
+      callResponse.stop();
       devices.panic();
       return {};
+    },
+
+    setCallAndResponse: (request) => {
+      if (request.enabled && !engine) throw new StudioError('unsupported', 'call-and-response needs the engine, which is not available in this build');
+      return { enabled: callResponse.set(request) };
     },
   };
 
@@ -191,6 +199,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     userDataDir: options.userDataDir,
     async dispose() {
       runs.cancelAll();
+      callResponse.stop();
       devices.dispose();
       unsubscribeEngine?.();
       await engine?.dispose();

@@ -14,6 +14,7 @@ import { generateChannels, generateEvents } from './channels/generate';
 import { modelChannels } from './channels/models';
 import { devicesChannels, devicesEvents } from './channels/devices';
 import { trainingChannels, trainingEvents } from './channels/training';
+import { liveChannels, liveEvents } from './channels/live';
 
 /** Every request channel: one map per area under channels/, merged here. */
 export const channels = {
@@ -22,6 +23,7 @@ export const channels = {
   ...generateChannels,
   ...devicesChannels,
   ...trainingChannels,
+  ...liveChannels,
 } as const;
 
 /** Every event the studio sends; each event of a run carries its runId. */
@@ -30,6 +32,7 @@ export const events = {
   ...generateEvents,
   ...devicesEvents,
   ...trainingEvents,
+  ...liveEvents,
 } as const;
 
 export type Channels = typeof channels;

@@ -1,0 +1,106 @@
+/**
+ * Call-and-response in the studio: the MIDI core's controller listens to the chosen input; when a
+ * phrase ends it asks the engine for an answer seeded with that phrase and plays the notes as the
+ * sampler produces them. Playing again interrupts the answer (the controller releases its notes)
+ * and cancels the engine run.
+ */
+import type { Note, NoteSequence } from '../../shared/music/types';
+import type { NoteDto, Sampling } from '../../shared/ipc/schemas';
+import { CallAndResponse, seedQuantizer, type AnswerFn } from '../midi/index';
+import type { DevicesService } from './devices';
+import type { EventBus } from './events';
+import type { StudioEngine } from './index';
+
+const dto = (n: Note): NoteDto => ({ pitch: n.pitch, start: n.start, end: n.end, velocity: Math.max(1, Math.min(127, Math.round(n.velocity))), voice: n.voice });
+
+/** Turns a callback stream of notes into an async iterable the controller can consume. */
+function streamAnswer(engine: StudioEngine, seed: NoteSequence, sampling: Sampling, modelId: string | undefined, signal: AbortSignal): AsyncIterable<Note> {
+  const queue: Note[] = [];
+  let wake: (() => void) | null = null;
+  let finished = false;
+  let failure: unknown = null;
+  let offset: number | null = null;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+  engine
+    .generate(
+      { modelId, seed: { kind: 'notes', notes: seed.notes.map(dto) }, sampling },
+      (variation, note) => {
+        if (variation !== 0) return;
+        // The answer starts as soon as the pause ends: shift its notes to begin at beat 0.
+        offset ??= note.start;
+        queue.push({ ...note, start: note.start - offset, end: note.end - offset });
+        notify();
+      },
+      signal,
+    )
+    .catch((e) => (failure = e))
+    .finally(() => {
+      finished = true;
+      notify();
+    });
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        while (queue.length) yield queue.shift()!;
+        if (finished || signal.aborted) break;
+        await new Promise<void>((r) => (wake = r));
+      }
+      if (failure && !signal.aborted) throw failure;
+    },
+  };
+}
+
+export class CallResponseService {
+  private controller: CallAndResponse | null = null;
+  private cancelInput: (() => void) | null = null;
+
+  constructor(
+    private readonly devices: DevicesService,
+    private readonly engine: StudioEngine | undefined,
+    private readonly events: EventBus,
+  ) {}
+
+  get enabled(): boolean {
+    return this.controller !== null;
+  }
+
+  set(options: { enabled: boolean; modelId?: string; qpm: number; pauseMs: number; sampling: Sampling }): boolean {
+    this.stop();
+    if (!options.enabled) return false;
+    const engine = this.engine;
+    if (!engine) return false;
+    const answer: AnswerFn = (seed, signal) => streamAnswer(engine, seed, options.sampling, options.modelId, signal);
+    const settings = this.devices.outputSettings();
+    this.controller = new CallAndResponse({
+      clock: this.devices.clock,
+      bus: this.devices.bus,
+      answer,
+      qpm: options.qpm,
+      pauseMs: options.pauseMs,
+      channel: settings.channel,
+      program: settings.program ?? undefined,
+      quantize: seedQuantizer(),
+      onState: (state) => this.events.emit('call.state', { state }),
+      onSeed: (seed) => this.events.emit('call.seed', { notes: seed.notes.map(dto) }),
+      onAnswerNote: (note) => this.events.emit('call.answer', { note: dto(note) }),
+      onLatency: (ms) => this.events.emit('call.latency', { ms }),
+      onError: (message) => this.events.emit('devices.notice', { message }),
+    });
+    const controller = this.controller;
+    this.cancelInput = this.devices.onInput((bytes, timeMs) => controller.feed(bytes, timeMs));
+    this.events.emit('call.state', { state: 'listening' });
+    return true;
+  }
+
+  stop(): void {
+    if (!this.controller) return;
+    this.cancelInput?.();
+    this.cancelInput = null;
+    this.controller.dispose();
+    this.controller = null;
+    this.events.emit('call.state', { state: 'off' });
+  }
+}
