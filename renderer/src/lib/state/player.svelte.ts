@@ -8,6 +8,12 @@ import { Player, type NoteOutput } from '../synth/player';
 export type ResumableOutput = NoteOutput & { resume?(): Promise<void> };
 export type OutputFactory = () => Promise<ResumableOutput>;
 
+/** Playback by the studio's scheduler, to a hardware output (the window only shows the playhead). */
+export interface RemotePlayback {
+  play(notes: readonly Note[], qpm: number, from: number, loop: { start: number; end: number } | null): Promise<{ runId: string } | { error: string }>;
+  stop(): Promise<void>;
+}
+
 export class PlayerState {
   playing = $state(false);
   /** Playhead in quarters (kept where playback stopped). */
@@ -21,11 +27,15 @@ export class PlayerState {
   private output: ResumableOutput | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private frame = 0;
+  private remoteRun: string | null = null;
+  /** Set when a hardware output is chosen: the studio's scheduler plays instead of the window. */
+  remote: RemotePlayback | null = null;
 
   constructor(private readonly createOutput: OutputFactory) {}
 
   async play(notes: readonly Note[], qpm: number, from = this.position): Promise<void> {
     this.stop();
+    if (this.remote) return this.playRemote(notes, qpm, from);
     const output = await this.ensureOutput();
     if (!output || !this.player) return;
     await output.resume?.();
@@ -44,7 +54,34 @@ export class PlayerState {
     follow();
   }
 
+  private async playRemote(notes: readonly Note[], qpm: number, from: number): Promise<void> {
+    const end = notes.reduce((m, n) => Math.max(m, n.end), 0);
+    if (from >= end) from = 0;
+    const loop = this.loop ? (this.loopRange ?? { start: 0, end: Math.max(end, 0.25) }) : null;
+    const r = await this.remote!.play(notes, qpm, from, loop);
+    if ('error' in r) {
+      this.error = r.error;
+      return;
+    }
+    this.error = null;
+    this.remoteRun = r.runId;
+    this.playing = true;
+    this.position = from;
+  }
+
+  /** The studio's playback.state events (remote playback). */
+  remoteState(runId: string, playing: boolean, beat: number): void {
+    if (runId !== this.remoteRun) return;
+    this.position = playing ? beat : 0;
+    this.playing = playing;
+    if (!playing) this.remoteRun = null;
+  }
+
   stop(): void {
+    if (this.remoteRun) {
+      this.remoteRun = null;
+      void this.remote?.stop();
+    }
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (typeof cancelAnimationFrame === 'function') cancelAnimationFrame(this.frame);
@@ -67,6 +104,13 @@ export class PlayerState {
   panic(): void {
     this.stop();
     this.output?.allNotesOff();
+  }
+
+  /** Called when the output changes: stop whatever plays on the old one. */
+  setRemote(remote: RemotePlayback | null): void {
+    if (remote === this.remote) return;
+    this.stop();
+    this.remote = remote;
   }
 
   /** Plays one note right away (auditioning a note you click in the roll). */

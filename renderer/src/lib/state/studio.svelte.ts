@@ -8,7 +8,8 @@ import type { AppInfo, ModelSummary, NoteDto, Seed, Take } from '../../../../sha
 import { parseAbc, readMidi, type Note } from '../../../../shared/music/index';
 import type { Tool } from '../roll/gestures/pick';
 import { toNotes } from '../roll/notes';
-import { PlayerState, type OutputFactory } from './player.svelte';
+import { DevicesState, type SynthSink } from './devices.svelte';
+import { PlayerState, type OutputFactory, type RemotePlayback } from './player.svelte';
 import { TuneState } from './tune.svelte';
 
 export type Panel = 'generate' | 'train' | 'models' | 'devices';
@@ -31,10 +32,13 @@ export interface TakeView extends Take {
 
 export interface StudioOptions {
   createOutput?: OutputFactory;
+  /** The window's synth for the studio's synth.midi bytes (default: the built-in SoundFont synth). */
+  synth?: () => Promise<SynthSink>;
   storage?: Pick<Storage, 'getItem' | 'setItem'> | null;
 }
 
-const defaultOutput: OutputFactory = async () => (await import('../synth/builtin')).BuiltInSynth.create();
+const defaultOutput: OutputFactory = async () => (await import('../synth/builtin')).builtInSynth();
+const defaultSynth = async (): Promise<SynthSink> => (await import('../synth/builtin')).builtInSynth();
 
 export class StudioState {
   connected = $state(false);
@@ -48,6 +52,8 @@ export class StudioState {
   modelId = $state<string | undefined>(undefined);
   seedSource = $state<SeedSource>('abc');
   seedAbc = $state('');
+  /** A seed recorded from a keyboard (the on-screen one or a MIDI input). */
+  seedKeyboard = $state.raw<NoteDto[] | null>(null);
   /** A seed opened from a file (.abc or .mid). */
   seedFile = $state.raw<{ name: string; notes: NoteDto[] } | null>(null);
   temperature = $state(1);
@@ -71,6 +77,7 @@ export class StudioState {
 
   readonly tune = new TuneState();
   readonly player: PlayerState;
+  readonly devices: DevicesState;
 
   readonly generating = $derived(this.runId !== null);
   readonly backendLabel = $derived(this.info?.backend.active ?? this.info?.backend.status ?? '…');
@@ -86,6 +93,7 @@ export class StudioState {
     options: StudioOptions = {},
   ) {
     this.player = new PlayerState(options.createOutput ?? defaultOutput);
+    this.devices = new DevicesState(api, options.synth ?? defaultSynth, (notes, qpm, dropped) => this.keyboardSeed(notes, qpm, dropped));
     this.storage = options.storage === undefined ? (typeof localStorage === 'undefined' ? null : localStorage) : options.storage;
     const theme = this.storage?.getItem('seedsong.theme');
     if (theme === 'light' || theme === 'dark') this.theme = theme;
@@ -107,8 +115,37 @@ export class StudioState {
         if (error.code === 'cancelled') this.status = 'Generation stopped';
         else this.showError(error.message);
       }),
+      this.api.on('playback.state', ({ runId, playing, beat }) => this.player.remoteState(runId, playing, beat)),
+      this.api.on('devices.changed', (state) => this.player.setRemote(state.output && state.output !== 'Built-in synth' ? this.remotePlayback : null)),
     );
     await this.refresh();
+    await this.devices.start();
+    const output = this.devices.state?.output;
+    this.player.setRemote(output && output !== 'Built-in synth' ? this.remotePlayback : null);
+  }
+
+  private readonly remotePlayback: RemotePlayback = {
+    play: async (notes, qpm, fromBeat, loop) => {
+      const r = await this.api.play({ notes: notes.slice(0, 100_000), qpm, fromBeat, loop });
+      return r.ok ? { runId: r.value.runId } : { error: r.error.message };
+    },
+    stop: async () => {
+      await this.api.stopPlayback({});
+    },
+  };
+
+  /** A seed recorded from a keyboard arrives: it goes on the desk and becomes the Generate seed. */
+  private keyboardSeed(notes: NoteDto[], qpm: number, dropped: number): void {
+    if (!notes.length) {
+      this.status = 'Nothing was recorded: no notes arrived from the input.';
+      return;
+    }
+    this.seedKeyboard = notes;
+    this.seedSource = 'keyboard';
+    this.selectedTake = null;
+    this.tune.load({ seed: notes, title: 'Keyboard seed' });
+    this.tune.setTempo(qpm);
+    this.status = `Recorded a seed of ${notes.length} notes${dropped ? ` (${dropped} too short or overlapping were dropped)` : ''}. Press Generate to continue it.`;
   }
 
   async refresh(): Promise<void> {
@@ -161,7 +198,8 @@ export class StudioState {
         if (!this.seedFile) return { error: 'Open an .abc or .mid file to use it as the seed.' };
         return { seed: { kind: 'notes', notes: this.seedFile.notes }, label: this.seedFile.name, notes: this.seedFile.notes };
       case 'keyboard':
-        return { error: 'Recording a seed from a MIDI keyboard needs a MIDI input (see Devices).' };
+        if (!this.seedKeyboard?.length) return { error: 'Record a seed first: choose an input in Devices (or the on-screen keyboard), press Rec and play.' };
+        return { seed: { kind: 'notes', notes: this.seedKeyboard }, label: `keyboard (${this.seedKeyboard.length} notes)`, notes: this.seedKeyboard };
     }
   }
 
@@ -216,6 +254,18 @@ export class StudioState {
     if (!result.ok) return this.showError(result.error.message);
     this.runId = result.value.runId;
     this.status = 'Generating…';
+  }
+
+  /** Continue: the whole tune on the desk (seed and take, with your edits) becomes the seed. */
+  async continueTune(): Promise<void> {
+    if (!this.tune.notes.length) return this.showError('Nothing to continue yet: generate a take or write some notes first.');
+    const previous = this.seedSource;
+    this.seedSource = 'selection';
+    const saved = this.tune.selection;
+    this.tune.selectAll();
+    await this.generate();
+    this.tune.select(saved);
+    this.seedSource = previous;
   }
 
   async stop(): Promise<void> {
@@ -297,6 +347,7 @@ export class StudioState {
 
   panic(): void {
     this.player.panic();
+    void this.api.panic({});
   }
 
   showError(message: string): void {
@@ -306,6 +357,7 @@ export class StudioState {
 
   dispose(): void {
     this.player.stop();
+    this.devices.dispose();
     for (const off of this.unsubscribers.splice(0)) off();
   }
 }

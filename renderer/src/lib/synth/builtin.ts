@@ -70,6 +70,11 @@ export class BuiltInSynth implements NoteOutput {
     this.synth.stopAll(true);
   }
 
+  /** Raw MIDI bytes (from the studio's scheduler, recorder clicks or MIDI thru), `delayMs` from now. */
+  sendBytes(bytes: readonly number[], delayMs: number): void {
+    this.synth.sendMessage(bytes, 0, { time: this.context.currentTime + Math.max(0, delayMs) / 1000 });
+  }
+
   setProgram(program: number): void {
     this.synth.programChange(0, program);
   }
@@ -78,4 +83,13 @@ export class BuiltInSynth implements NoteOutput {
     this.synth.destroy();
     await this.context.close();
   }
+}
+
+let shared: Promise<BuiltInSynth> | null = null;
+
+/** The one built-in synth of the window (playback, metronome clicks, thru all share it). */
+export function builtInSynth(): Promise<BuiltInSynth> {
+  shared ??= BuiltInSynth.create();
+  shared.catch(() => (shared = null));
+  return shared;
 }

@@ -1,0 +1,105 @@
+/**
+ * MIDI devices as the window sees them: the studio's inputs and outputs (the built-in synth and
+ * the on-screen keyboard are ports like any other), the chosen ones and their settings, recording
+ * a seed with count-in, and the bytes the studio sends to the window's SoundFont synth.
+ */
+import type { StudioApi } from '../../../../shared/ipc/api';
+import type { DevicesState as DevicesDto } from '../../../../shared/ipc/channels/devices';
+import type { NoteDto } from '../../../../shared/ipc/schemas';
+
+export const BUILT_IN_SYNTH = 'Built-in synth';
+
+export interface SynthSink {
+  sendBytes(bytes: readonly number[], delayMs: number): void;
+}
+
+export interface RecordingView {
+  runId: string;
+  state: 'starting' | 'count-in' | 'recording' | 'done';
+  beat: number;
+}
+
+export class DevicesState {
+  state = $state.raw<DevicesDto | null>(null);
+  recording = $state<RecordingView | null>(null);
+  notice = $state<string | null>(null);
+  error = $state<string | null>(null);
+  countInBars = $state(1);
+  /** Keys held on the chosen input, for the on-screen keyboard's display. */
+  held = $state.raw<ReadonlySet<number>>(new Set());
+
+  readonly usesBuiltInSynth = $derived((this.state?.output ?? BUILT_IN_SYNTH) === BUILT_IN_SYNTH);
+  private off: (() => void)[] = [];
+
+  constructor(
+    private readonly api: StudioApi,
+    private readonly synth: () => Promise<SynthSink>,
+    private readonly onSeed: (notes: NoteDto[], qpm: number, dropped: number) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    this.off.push(
+      this.api.on('devices.changed', (s) => (this.state = s)),
+      this.api.on('devices.notice', ({ message }) => (this.notice = message)),
+      this.api.on('synth.midi', ({ bytes, delayMs }) => void this.synth().then((s) => s.sendBytes(bytes, delayMs), () => undefined)),
+      this.api.on('input.note', ({ pitch, velocity }) => {
+        const next = new Set(this.held);
+        if (velocity > 0) next.add(pitch);
+        else next.delete(pitch);
+        this.held = next;
+      }),
+      this.api.on('record.state', ({ runId, state, beat }) => {
+        if (this.recording?.runId === runId) this.recording = { runId, state, beat };
+      }),
+      this.api.on('record.done', ({ runId, notes, qpm, dropped }) => {
+        if (this.recording?.runId !== runId) return;
+        this.recording = null;
+        this.onSeed(notes, qpm, dropped);
+      }),
+    );
+    await this.refresh();
+  }
+
+  async refresh(): Promise<void> {
+    const r = await this.api.devices({});
+    if (r.ok) this.state = r.value;
+    else this.error = r.error.message;
+  }
+
+  async choose(change: Parameters<StudioApi['chooseDevices']>[0]): Promise<void> {
+    const r = await this.api.chooseDevices(change);
+    if (r.ok) {
+      this.state = r.value;
+      this.error = null;
+    } else this.error = r.error.message;
+  }
+
+  async record(qpm: number, meter: { numerator: number; denominator: number }): Promise<void> {
+    if (this.recording) return this.stopRecording();
+    this.error = null;
+    // Count-in clicks sound through the built-in synth: make sure it is running (this is a click).
+    if (this.usesBuiltInSynth) await this.synth().catch(() => undefined);
+    const r = await this.api.startRecording({ qpm, meter: meter as { numerator: number; denominator: 4 }, countInBars: this.countInBars });
+    if (!r.ok) {
+      this.error = r.error.message;
+      return;
+    }
+    this.recording ??= { runId: r.value.runId, state: 'starting', beat: 0 };
+  }
+
+  async stopRecording(): Promise<void> {
+    if (!this.recording) return;
+    const r = await this.api.stopRecording({ runId: this.recording.runId });
+    if (!r.ok) this.error = r.error.message;
+  }
+
+  /** The on-screen keyboard: note-on / note-off into the studio's "On-screen keyboard" input. */
+  async key(pitch: number, down: boolean, velocity = 96): Promise<void> {
+    if (down && this.usesBuiltInSynth) await this.synth().catch(() => undefined);
+    await this.api.playKeys({ bytes: down ? [0x90, pitch, velocity] : [0x80, pitch, 0] });
+  }
+
+  dispose(): void {
+    for (const f of this.off.splice(0)) f();
+  }
+}
