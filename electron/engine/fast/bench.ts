@@ -16,6 +16,7 @@ import { createStepModel } from '../step';
 import { TfjsBatchStepper } from '../train';
 import { explainFastSampler } from './sampler';
 import { explainFastTrainer } from './trainer';
+import { setOrthogonalRecurrentKernels } from './orthogonal';
 
 /** Typical vocabulary sizes per encoding (the real ones depend on the corpus for ABC encodings). */
 export const BENCH_VOCAB: Record<string, number> = { 'melody-event': 130, 'midi-event': 388, 'abc-char': 96, 'abc-token': 200 };
@@ -172,6 +173,16 @@ export async function benchTrain(opts: BenchOptions = {}): Promise<BenchRecord[]
   const seconds = opts.seconds ?? 6;
   for (const p of presetsFor(opts.presets, TRAIN_DEFAULT)) {
     const { model, vocab } = modelFor(p);
+    {
+      // Keras-style orthogonal recurrent kernels for the whole model (tfjs's initializer: minutes)
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const layers = setOrthogonalRecurrentKernels(model, 1);
+      const c = process.cpuUsage(c0);
+      const rec: BenchRecord = { bench: 'init', ...common(p), kernels: 'fast', orthogonal_ms: Math.round(performance.now() - t0), cpu_ms: Math.round((c.user + c.system) / 1000), layers: layers.length };
+      out.push(rec);
+      opts.log?.(JSON.stringify(rec));
+    }
     const B = p.training.batchSize;
     const T = p.training.seqLength;
     const tokens = B * T;
@@ -234,6 +245,7 @@ export async function benchTrain(opts: BenchOptions = {}): Promise<BenchRecord[]
 /** One human-readable line per record, for a terminal. */
 export function formatRecord(r: BenchRecord): string {
   const head = `${r.bench} ${r.preset} (${r.units}) ${r.kernels} on ${r.backend}`;
+  if (r.bench === 'init') return `${head}: orthogonal recurrent kernels for ${r.layers} layer(s) in ${r.orthogonal_ms} ms (${r.cpu_ms} ms CPU)`;
   if (r.bench === 'sample') {
     if (r.median_ms === null) return `${head}: not used: ${r.reason}`;
     const torch = r.torch_median_ms != null ? `, PyTorch ${r.torch_median_ms} ms` : '';

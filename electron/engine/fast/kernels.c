@@ -547,3 +547,53 @@ EXPORT(add_to) void add_to(float* dst, const float* src, int n) {
   for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, wasm_f32x4_add(wasm_v128_load(dst + i), wasm_v128_load(src + i)));
   for (; i < n; i++) dst[i] += src[i];
 }
+
+/* ---------------------------------------------------------------- orthogonal initializer */
+
+static float dot(const float* a, const float* b, int n) {
+  f4 s = wasm_f32x4_splat(0);
+  for (int i = 0; i < n; i += 4) s = wasm_f32x4_add(s, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+  return wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1) + wasm_f32x4_extract_lane(s, 2) + wasm_f32x4_extract_lane(s, 3);
+}
+
+static void axpy(float* y, const float* x, float a, int n) {
+  f4 va = wasm_f32x4_splat(a);
+  for (int i = 0; i < n; i += 4) wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(y + i), wasm_f32x4_mul(va, wasm_v128_load(x + i))));
+}
+
+/*
+ * Orthonormalises the rows of A [rows][cols] in place (rows <= cols, rows % 8 == 0, cols % 8 == 0):
+ * block Gram-Schmidt, 32 rows at a time. Each block is projected off the finished rows with two
+ * GEMMs (against a transposed copy qt [cols][rows]), then orthonormalised within itself by modified
+ * Gram-Schmidt, twice. The result is the Q of A's LQ factorisation with a positive diagonal, which
+ * is what Keras's orthogonal initializer returns for a Gaussian A. For a Gaussian A with cols >=
+ * 4 rows (an LSTM's recurrent kernel, [units][4 units]) A is well conditioned and one projection
+ * pass keeps |Q Q^T - I| near float32 rounding; square A gets a second pass.
+ * Scratch: c [32][rows], pack [cols * rows].
+ */
+EXPORT(orthonormalize_rows) void orthonormalize_rows(float* A, int rows, int cols, float* qt, float* c, float* pack) {
+  const int BS = 32;
+  const int passes = cols >= 4 * rows ? 1 : 2;
+  for (int k0 = 0; k0 < rows; k0 += BS) {
+    int b = rows - k0 < BS ? rows - k0 : BS;
+    float* blk = A + k0 * cols;
+    if (k0 > 0) {
+      for (int pass = 0; pass < passes; pass++) {
+        /* c = blk . Q^T  ([b][k0]); blk -= c . Q */
+        gemm_nn(b, k0, cols, blk, cols, qt, rows, c, k0, 0, pack);
+        for (int i = 0; i < b * k0; i++) c[i] = -c[i];
+        gemm_nn(b, cols, k0, c, k0, A, cols, blk, cols, 1, pack);
+      }
+    }
+    for (int rep = 0; rep < 2; rep++)
+      for (int i = 0; i < b; i++) {
+        float* r = blk + i * cols;
+        for (int j = 0; j < i; j++) axpy(r, blk + j * cols, -dot(r, blk + j * cols, cols), cols);
+        float nrm = __builtin_sqrtf(dot(r, r, cols));
+        float inv = nrm > 0 ? 1.0f / nrm : 0.0f;
+        for (int t = 0; t < cols; t++) r[t] *= inv;
+      }
+    for (int i = 0; i < b; i++)
+      for (int t = 0; t < cols; t++) qt[t * rows + k0 + i] = blk[i * cols + t];
+  }
+}
