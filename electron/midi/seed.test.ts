@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock';
 import { LoopbackMidiSystem } from './loopback';
 import { Recorder } from './recorder';
-import { seedQuantizer } from './seed';
-import { rng } from './testing';
+import { guessKey, seedQuantizer } from './seed';
+import { note, rng, sequence } from './testing';
 
 describe('seedQuantizer (music core quantize) on a recorded take', () => {
   it('snaps a swung, jittery 6/8 phrase onto the grid, keeping meter, tempo and velocities', () => {
@@ -32,5 +32,26 @@ describe('seedQuantizer (music core quantize) on a recorded take', () => {
     expect(seed.timeSignatures[0]).toMatchObject({ numerator: 6, denominator: 8 });
     expect(seed.tempos[0].qpm).toBe(90);
     expect(seed.totalTime).toBe(3);
+  });
+});
+
+describe('guessKey', () => {
+  const phrase = (pitches: number[], lengths: number[] = []) =>
+    sequence(pitches.map((p, i) => note(p, i, i + (lengths[i] ?? 1))));
+
+  it('finds the signature the notes fit, and major or minor by the profiles', () => {
+    expect(guessKey(phrase([62, 64, 66, 67, 69, 71, 73, 74], [2, 1, 1, 1, 2, 1, 1, 3]))).toMatchObject({ tonic: 2, mode: 'major', accidentals: 2 });
+    expect(guessKey(phrase([69, 71, 72, 74, 76, 72, 71, 69], [2, 1, 1, 1, 2, 1, 1, 3]))).toMatchObject({ tonic: 9, mode: 'minor', accidentals: 0 });
+    expect(guessKey(phrase([65, 67, 69, 70, 72, 70, 69, 65], [2, 1, 1, 1, 2, 1, 1, 3]))).toMatchObject({ tonic: 5, mode: 'major', accidentals: -1 });
+    expect(guessKey(phrase([60, 62, 64, 60]))).toMatchObject({ accidentals: 0 });
+    expect(guessKey(phrase([]))).toBeUndefined();
+  });
+
+  it('is added to the seed only when the take has no key of its own', () => {
+    const q = seedQuantizer();
+    expect(q(phrase([62, 66, 69, 73, 74])).keySignatures[0]).toMatchObject({ accidentals: 2 });
+    const withKey = { ...phrase([62, 66]), keySignatures: [{ time: 0, tonic: 0, mode: 'major' as const, accidentals: 0 }] };
+    expect(q(withKey).keySignatures).toEqual(withKey.keySignatures);
+    expect(seedQuantizer({ guessKey: false })(phrase([62, 66])).keySignatures).toEqual([]);
   });
 });
