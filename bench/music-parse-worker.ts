@@ -1,0 +1,27 @@
+/** Worker for bench/music-parse.ts: parses and encodes a share of the ABC files. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { parseAbc, buildEncoding, ENCODING_NAMES, type Tune } from '../shared/music/index';
+
+const { files } = workerData as { files: string[] };
+const c0 = process.cpuUsage();
+const t0 = performance.now();
+const tunes: Tune[] = [];
+let errors = 0;
+for (const file of files) {
+  const r = parseAbc(readFileSync(file, 'utf8'), { file });
+  errors += r.errors.length;
+  for (const t of r.tunes) tunes.push({ title: t.title, abc: t.abc, sequence: t.sequence, source: { file, index: t.index, line: t.line } });
+}
+const parseMs = performance.now() - t0;
+const tokens: Record<string, number> = {};
+const vocab: Record<string, string[]> = {};
+for (const name of ENCODING_NAMES) {
+  const enc = buildEncoding(name, tunes);
+  let n = 0;
+  for (const t of tunes) n += enc.encode(t).length;
+  tokens[name] = n;
+  vocab[name] = [...enc.tokens];
+}
+const c = process.cpuUsage(c0);
+parentPort!.postMessage({ tunes: tunes.length, errors, tokens, vocab, parseMs, totalMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 });

@@ -1,0 +1,106 @@
+/**
+ * Parse + encode all ABC corpora: tunes per second for reading (abcjs + our conversion) and for each
+ * encoding. Target: 10,000 tunes in <= 10 s on 2 cores.
+ *   npx tsx bench/music-parse.ts [corpora-dir] [--json] [--workers 2]
+ * With --workers N the files are shared among N worker threads (each learns the abc vocabularies of
+ * its share; the merged vocabulary size is printed).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+import { parseAbc, buildEncoding, ENCODING_NAMES, type Tune } from '../shared/music/index';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const wIdx = args.indexOf('--workers');
+const workers = wIdx >= 0 ? Number(args.splice(wIdx, 2)[1]) : 0;
+const root = args.find((a) => !a.startsWith('--')) ?? new URL('../../shared/corpora', import.meta.url).pathname;
+if (!existsSync(root)) {
+  console.log(`no corpora at ${root}; nothing to measure`);
+  process.exit(0);
+}
+const walk = (d: string): string[] => readdirSync(d).sort().flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : f.endsWith('.abc') ? [join(d, f)] : []));
+const files = readdirSync(root).filter((d) => d.startsWith('abc_')).sort().flatMap((d) => walk(join(root, d)));
+
+if (workers > 0) {
+  // Files are dealt round-robin by size so that the shares take about the same time.
+  const shares: string[][] = Array.from({ length: workers }, () => []);
+  const load = new Array<number>(workers).fill(0);
+  for (const f of files.map((f) => ({ f, size: statSync(f).size })).sort((a, b) => b.size - a.size)) {
+    const i = load.indexOf(Math.min(...load));
+    shares[i].push(f.f);
+    load[i] += f.size;
+  }
+  const t0 = performance.now();
+  const results = await Promise.all(
+    shares.map(
+      (share) =>
+        new Promise<{ tunes: number; errors: number; tokens: Record<string, number>; vocab: Record<string, string[]>; cpuMs: number }>((ok, fail) => {
+          // Workers do not inherit tsx's loader: register it inside the worker before importing the .ts file.
+          const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+          const entry = JSON.stringify(new URL('./music-parse-worker.ts', import.meta.url).href);
+          const w = new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); })`, { eval: true, workerData: { files: share } });
+          w.once('message', ok);
+          w.once('error', fail);
+        }),
+    ),
+  );
+  const wall = performance.now() - t0;
+  const tunes = results.reduce((a, r) => a + r.tunes, 0);
+  const vocab = Object.fromEntries(ENCODING_NAMES.map((n) => [n, new Set(results.flatMap((r) => r.vocab[n])).size]));
+  const tokens = Object.fromEntries(ENCODING_NAMES.map((n) => [n, results.reduce((a, r) => a + r.tokens[n], 0)]));
+  const out = { files: files.length, tunes, workers, wallSeconds: +(wall / 1000).toFixed(2), cpuSeconds: +(results.reduce((a, r) => a + r.cpuMs, 0) / 1000).toFixed(2), tunesPerSecond: Math.round((tunes * 1000) / wall), secondsFor10kTunes: +((wall / tunes) * 10).toFixed(2), tokens, vocabulary: vocab };
+  if (json) console.log(JSON.stringify(out));
+  else {
+    console.log(`${tunes} tunes in ${files.length} files, parse + all four encodings on ${workers} worker threads (${cpus().length} cpus)`);
+    console.log(`wall ${out.wallSeconds} s (cpu ${out.cpuSeconds} s): ${out.tunesPerSecond} tunes/s; 10,000 tunes would take ${out.secondsFor10kTunes} s`);
+    for (const n of ENCODING_NAMES) console.log(`  ${n.padEnd(13)} ${tokens[n]} tokens, vocabulary ${vocab[n]}`);
+  }
+  process.exit(0);
+}
+
+const texts = files.map((f) => ({ file: f, text: readFileSync(f, 'utf8') }));
+const c0 = process.cpuUsage();
+
+const t0 = performance.now();
+const tunes: Tune[] = [];
+let errors = 0;
+for (const { file, text } of texts) {
+  const r = parseAbc(text, { file });
+  errors += r.errors.length;
+  for (const t of r.tunes) tunes.push({ title: t.title, abc: t.abc, sequence: t.sequence, source: { file, index: t.index, line: t.line } });
+}
+const parseMs = performance.now() - t0;
+const parseCpu = process.cpuUsage(c0);
+
+const encodeMs: Record<string, number> = {};
+const tokens: Record<string, number> = {};
+for (const name of ENCODING_NAMES) {
+  const a = performance.now();
+  const enc = buildEncoding(name, tunes);
+  let n = 0;
+  for (const t of tunes) n += enc.encode(t).length;
+  encodeMs[name] = performance.now() - a;
+  tokens[name] = n;
+}
+const encodeTotal = Object.values(encodeMs).reduce((a, b) => a + b, 0);
+const perSec = (ms: number) => Math.round((tunes.length * 1000) / ms);
+const result = {
+  files: files.length,
+  tunes: tunes.length,
+  unreadable: errors,
+  cpus: cpus().length,
+  parse: { seconds: +(parseMs / 1000).toFixed(2), cpuSeconds: +((parseCpu.user + parseCpu.system) / 1e6).toFixed(2), tunesPerSecond: perSec(parseMs) },
+  encode: Object.fromEntries(ENCODING_NAMES.map((n) => [n, { seconds: +(encodeMs[n] / 1000).toFixed(2), tunesPerSecond: perSec(encodeMs[n]), tokens: tokens[n] }])),
+  parseAndAllEncodings: { seconds: +((parseMs + encodeTotal) / 1000).toFixed(2), tunesPerSecond: perSec(parseMs + encodeTotal) },
+  secondsFor10kTunes: +(((parseMs + encodeTotal) / tunes.length) * 10).toFixed(2),
+};
+if (json) console.log(JSON.stringify(result));
+else {
+  console.log(`${result.tunes} tunes in ${result.files} files (${errors} unreadable), one thread of ${result.cpus} cpus`);
+  console.log(`parse (abcjs + NoteSequence): ${result.parse.seconds} s (cpu ${result.parse.cpuSeconds} s), ${result.parse.tunesPerSecond} tunes/s`);
+  for (const n of ENCODING_NAMES) console.log(`encode ${n.padEnd(13)} ${result.encode[n].seconds} s, ${result.encode[n].tunesPerSecond} tunes/s, ${tokens[n]} tokens (vocabulary learned in the same time)`);
+  console.log(`parse + all four encodings: ${result.parseAndAllEncodings.tunesPerSecond} tunes/s; 10,000 tunes would take ${result.secondsFor10kTunes} s`);
+}
