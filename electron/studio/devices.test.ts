@@ -34,7 +34,7 @@ describe('studio devices', () => {
     const { studio } = await studioWith({ clock: new FakeClock() });
     const state = await studio.handlers.devices({}, ctx);
     expect(state.hardware).toBe(false);
-    expect(state.message).toMatch(/no MIDI devices \(MIDI hardware is not used here\); using the built-in synth/);
+    expect(state.message).toBe('No MIDI devices: MIDI hardware is not used here. Using the built-in synth and the on-screen keyboard.');
     expect(state.inputs.map((p) => p.name)).toEqual([ON_SCREEN_KEYBOARD]);
     expect(state.outputs.map((p) => p.name)).toEqual([BUILT_IN_SYNTH]);
     expect(state).toMatchObject({ input: ON_SCREEN_KEYBOARD, output: BUILT_IN_SYNTH });

@@ -164,7 +164,7 @@ export class DevicesService {
   /** For the app info line: what works, in words. */
   status(): { available: boolean; message: string } {
     if (this.hardwareReason) {
-      return { available: false, message: `no MIDI devices (${this.hardwareReason}); using the built-in synth and the on-screen keyboard` };
+      return { available: false, message: `No MIDI devices: ${this.hardwareReason.replace(/\.$/, '')}. Using the built-in synth and the on-screen keyboard.` };
     }
     const n = this.manager.inputs().length - 1;
     const m = this.manager.outputs().length - 1;
