@@ -23,6 +23,8 @@ export interface LstmModelSpec {
   vocabSize: number;
   embeddingDim: number;
   lstm: LstmLayerSpec[];
+  /** Dropout layers with a rate above 0 (identity when sampling; the trainer does not apply them). */
+  dropoutLayers: string[];
   /** 'softmax' when the model itself outputs probabilities, 'linear' when it outputs logits. */
   output: 'linear' | 'softmax';
   embeddingLayer: tf.layers.Layer;
@@ -45,12 +47,17 @@ export function readLstmSpec(model: tf.LayersModel): SpecResult {
   let softmaxLayer = false;
   const lstm: LstmLayerSpec[] = [];
   const lstmLayers: tf.layers.Layer[] = [];
+  const dropoutLayers: string[] = [];
   let prevUnits = 0;
   for (const layer of model.layers) {
     const cls = layer.getClassName();
     const cfg = layer.getConfig() as AnyConfig;
     if (layer.inboundNodes.length > 1) return fail(`layer ${layer.name} is used more than once`);
-    if (cls === 'InputLayer' || cls === 'Dropout' || cls === 'SpatialDropout1D') continue;
+    if (cls === 'InputLayer') continue;
+    if (cls === 'Dropout' || cls === 'SpatialDropout1D') {
+      if (((cfg.rate as number) ?? 0) > 0) dropoutLayers.push(layer.name);
+      continue;
+    }
     if (softmaxLayer) return fail(`layer ${layer.name} follows the output softmax`);
     if (cls === 'Embedding') {
       if (embedding || lstm.length) return fail('the Embedding is not the first layer');
@@ -105,6 +112,7 @@ export function readLstmSpec(model: tf.LayersModel): SpecResult {
       vocabSize: vocab,
       embeddingDim: (embedding.getConfig() as AnyConfig).outputDim as number,
       lstm,
+      dropoutLayers,
       output,
       embeddingLayer: embedding,
       lstmLayers,

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BatchStepper } from '../train';
 import type { OptimizerSnapshot } from '../optimizer';
 import type { TrainingConfig } from '../hyperparameters';
+import type { StepModelFactory } from '../step';
 import { EngineError } from '../errors';
 import { explainFastTrainer, type Trainer } from './trainer';
 import { explainFastSampler, type StepModel } from './sampler';
@@ -54,6 +55,10 @@ export function createFastBatchStepper(model: tf.LayersModel, training: Training
   lastFastTrainerReason = r.reason;
   return r.trainer ? new FastBatchStepper(model, r.trainer, training) : null;
 }
+
+// Compile-time check that the fast sampler fits the engine's factory slot.
+const asFactory: StepModelFactory = (model) => createFastStepModel(model);
+void asFactory;
 
 /** For train()'s `stepper` option: the fast stepper when it applies, else `fallback`. */
 export function fastStepperOr(fallback: (model: tf.LayersModel, training: TrainingConfig) => BatchStepper, opts: FastPathOptions = {}) {

@@ -163,6 +163,14 @@ describe('fast LSTM trainer against tfjs', () => {
     dropout.add(tf.layers.dense({ units: 10 }));
     dropout.build([null, null]);
     expect(explainFastTrainer(dropout, { batchSize: 2, seqLength: 3, learningRate: 0.01 }).reason).toMatch(/recurrent dropout/);
+    const layer = tf.sequential();
+    layer.add(tf.layers.embedding({ inputDim: 10, outputDim: 8 }));
+    layer.add(tf.layers.lstm({ units: 8, returnSequences: true }));
+    layer.add(tf.layers.dropout({ rate: 0.1 }));
+    layer.add(tf.layers.dense({ units: 10 }));
+    layer.build([null, null]);
+    expect(explainFastTrainer(layer, { batchSize: 2, seqLength: 3, learningRate: 0.01 }).reason).toMatch(/Dropout layer/);
+    layer.dispose();
     const odd = build(10, 8, [12], 9);
     expect(explainFastTrainer(odd, { batchSize: 2, seqLength: 3, learningRate: 0.01 }).reason).toMatch(/multiple of 8/);
     const ok = build(10, 8, [8], 10);
