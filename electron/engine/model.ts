@@ -4,7 +4,7 @@
  * so one training loop and one evaluation serve LSTM, GRU and GPT alike.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CausalSelfAttention, PositionEmbedding } from './gpt';
+import { CausalSelfAttention, LayerNorm, PositionEmbedding } from './gpt';
 import { deriveSeed, Rng } from './rng';
 import { validateModelSpec, type ModelSpec } from './hyperparameters';
 
@@ -21,17 +21,17 @@ export function buildModel(spec: ModelSpec, seed: number): tf.LayersModel {
     x = new PositionEmbedding({ contextLength: spec.contextLength, seed: s('positions'), name: 'positions' }).apply(x) as tf.SymbolicTensor;
     if (spec.dropout > 0) x = tf.layers.dropout({ rate: spec.dropout }).apply(x) as tf.SymbolicTensor;
     for (let l = 0; l < spec.layers; l++) {
-      let h = tf.layers.layerNormalization({ name: `block${l}_ln1` }).apply(x) as tf.SymbolicTensor;
+      let h = new LayerNorm({ name: `block${l}_ln1` }).apply(x) as tf.SymbolicTensor;
       h = new CausalSelfAttention({ heads: spec.heads, seed: s(`attn${l}`), name: `block${l}_attention` }).apply(h) as tf.SymbolicTensor;
       if (spec.dropout > 0) h = tf.layers.dropout({ rate: spec.dropout }).apply(h) as tf.SymbolicTensor;
       x = tf.layers.add().apply([x, h]) as tf.SymbolicTensor;
-      h = tf.layers.layerNormalization({ name: `block${l}_ln2` }).apply(x) as tf.SymbolicTensor;
+      h = new LayerNorm({ name: `block${l}_ln2` }).apply(x) as tf.SymbolicTensor;
       h = tf.layers.dense({ units: 4 * w, activation: 'gelu', kernelInitializer: tf.initializers.glorotUniform({ seed: s(`mlp_in${l}`) }), name: `block${l}_mlp_in` }).apply(h) as tf.SymbolicTensor;
       h = tf.layers.dense({ units: w, kernelInitializer: tf.initializers.glorotUniform({ seed: s(`mlp_out${l}`) }), name: `block${l}_mlp_out` }).apply(h) as tf.SymbolicTensor;
       if (spec.dropout > 0) h = tf.layers.dropout({ rate: spec.dropout }).apply(h) as tf.SymbolicTensor;
       x = tf.layers.add().apply([x, h]) as tf.SymbolicTensor;
     }
-    x = tf.layers.layerNormalization({ name: 'final_ln' }).apply(x) as tf.SymbolicTensor;
+    x = new LayerNorm({ name: 'final_ln' }).apply(x) as tf.SymbolicTensor;
   } else {
     spec.units.forEach((units, i) => {
       const common = {
