@@ -30,11 +30,13 @@ export class DevicesState {
 
   readonly usesBuiltInSynth = $derived((this.state?.output ?? BUILT_IN_SYNTH) === BUILT_IN_SYNTH);
   private off: (() => void)[] = [];
+  private early = new Map<string, RecordingView>();
+  private recordedWithCountIn = true;
 
   constructor(
     private readonly api: StudioApi,
     private readonly synth: () => Promise<SynthSink>,
-    private readonly onSeed: (notes: NoteDto[], qpm: number, dropped: number) => void,
+    private readonly onSeed: (notes: NoteDto[], qpm: number, dropped: number, countedIn: boolean) => void,
   ) {}
 
   async start(): Promise<void> {
@@ -49,12 +51,14 @@ export class DevicesState {
         this.held = next;
       }),
       this.api.on('record.state', ({ runId, state, beat }) => {
+        // The first state can arrive before startRecording's answer names the run.
         if (this.recording?.runId === runId) this.recording = { runId, state, beat };
+        else this.early.set(runId, { runId, state, beat });
       }),
       this.api.on('record.done', ({ runId, notes, qpm, dropped }) => {
         if (this.recording?.runId !== runId) return;
         this.recording = null;
-        this.onSeed(notes, qpm, dropped);
+        this.onSeed(notes, qpm, dropped, this.recordedWithCountIn);
       }),
     );
     await this.refresh();
@@ -79,12 +83,14 @@ export class DevicesState {
     this.error = null;
     // Count-in clicks sound through the built-in synth: make sure it is running (this is a click).
     if (this.usesBuiltInSynth) await this.synth().catch(() => undefined);
+    this.recordedWithCountIn = this.countInBars > 0;
     const r = await this.api.startRecording({ qpm, meter: meter as { numerator: number; denominator: 4 }, countInBars: this.countInBars });
     if (!r.ok) {
       this.error = r.error.message;
       return;
     }
-    this.recording ??= { runId: r.value.runId, state: 'starting', beat: 0 };
+    this.recording = this.early.get(r.value.runId) ?? { runId: r.value.runId, state: 'starting', beat: 0 };
+    this.early.clear();
   }
 
   async stopRecording(): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import type { StudioApi } from '../../../../shared/ipc/api';
 import type { AppInfo, ModelSummary, NoteDto, Seed, Take } from '../../../../shared/ipc/schemas';
-import { parseAbc, readMidi, type Note } from '../../../../shared/music/index';
+import { parseAbc, readMidi, writeAbc, type KeySignature, type Note, type NoteSequence, type TimeSignature } from '../../../../shared/music/index';
 import type { Tool } from '../roll/gestures/pick';
 import { toNotes } from '../roll/notes';
 import { DevicesState, type SynthSink } from './devices.svelte';
@@ -55,7 +55,7 @@ export class StudioState {
   /** A seed recorded from a keyboard (the on-screen one or a MIDI input). */
   seedKeyboard = $state.raw<NoteDto[] | null>(null);
   /** A seed opened from a file (.abc or .mid). */
-  seedFile = $state.raw<{ name: string; notes: NoteDto[] } | null>(null);
+  seedFile = $state.raw<{ name: string; notes: NoteDto[]; meter: TimeSignature; key?: KeySignature } | null>(null);
   temperature = $state(1);
   topK = $state(0);
   topP = $state(1);
@@ -93,7 +93,7 @@ export class StudioState {
     options: StudioOptions = {},
   ) {
     this.player = new PlayerState(options.createOutput ?? defaultOutput);
-    this.devices = new DevicesState(api, options.synth ?? defaultSynth, (notes, qpm, dropped) => this.keyboardSeed(notes, qpm, dropped));
+    this.devices = new DevicesState(api, options.synth ?? defaultSynth, (notes, qpm, dropped, countedIn) => this.keyboardSeed(notes, qpm, dropped, countedIn));
     this.storage = options.storage === undefined ? (typeof localStorage === 'undefined' ? null : localStorage) : options.storage;
     const theme = this.storage?.getItem('seedsong.theme');
     if (theme === 'light' || theme === 'dark') this.theme = theme;
@@ -135,10 +135,16 @@ export class StudioState {
   };
 
   /** A seed recorded from a keyboard arrives: it goes on the desk and becomes the Generate seed. */
-  private keyboardSeed(notes: NoteDto[], qpm: number, dropped: number): void {
+  private keyboardSeed(notes: NoteDto[], qpm: number, dropped: number, countedIn: boolean): void {
     if (!notes.length) {
       this.status = 'Nothing was recorded: no notes arrived from the input.';
       return;
+    }
+    // Without a count-in there is no downbeat to keep: the first note is the downbeat, and the
+    // silence before it was only the time it took to start playing.
+    if (!countedIn && notes[0].start > 0) {
+      const shift = notes[0].start;
+      notes = notes.map((n) => ({ ...n, start: n.start - shift, end: n.end - shift }));
     }
     this.seedKeyboard = notes;
     this.seedSource = 'keyboard';
@@ -190,16 +196,35 @@ export class StudioState {
       case 'selection': {
         const chosen = this.tune.selectedNotes;
         if (!chosen.length) return { error: 'Select some notes in the piano roll to use them as the seed.' };
-        const from = chosen[0].start;
+        const from = Math.floor(chosen[0].start / this.tune.barQuarters) * this.tune.barQuarters;
         const notes = toNotes(chosen).map((n) => ({ ...n, start: n.start - from, end: n.end - from }));
-        return { seed: { kind: 'notes', notes }, label: `${notes.length} selected notes`, notes };
+        return { seed: this.abcSeed(notes, this.tune.meter, this.tune.key), label: `${notes.length} selected notes`, notes };
       }
       case 'file':
         if (!this.seedFile) return { error: 'Open an .abc or .mid file to use it as the seed.' };
-        return { seed: { kind: 'notes', notes: this.seedFile.notes }, label: this.seedFile.name, notes: this.seedFile.notes };
+        return { seed: this.abcSeed(this.seedFile.notes, this.seedFile.meter, this.seedFile.key), label: this.seedFile.name, notes: this.seedFile.notes };
       case 'keyboard':
         if (!this.seedKeyboard?.length) return { error: 'Record a seed first: choose an input in Devices (or the on-screen keyboard), press Rec and play.' };
-        return { seed: { kind: 'notes', notes: this.seedKeyboard }, label: `keyboard (${this.seedKeyboard.length} notes)`, notes: this.seedKeyboard };
+        return { seed: this.abcSeed(this.seedKeyboard, this.tune.meter, this.tune.key), label: `keyboard (${this.seedKeyboard.length} notes)`, notes: this.seedKeyboard };
+    }
+  }
+
+  /**
+   * Notes become an open-ended ABC seed with the meter and key the musician chose, so that models
+   * that read ABC headers (most of ours) continue in the right metre and key.
+   */
+  private abcSeed(notes: Note[], meter: TimeSignature, key: KeySignature | undefined): Seed {
+    const seq: NoteSequence = {
+      notes,
+      tempos: [],
+      timeSignatures: [{ ...meter, time: 0 }],
+      keySignatures: key ? [{ ...key, time: 0 }] : [],
+      totalTime: notes.reduce((m, n) => Math.max(m, n.end), 0),
+    };
+    try {
+      return { kind: 'abc', text: writeAbc(seq, { finalBar: false, tempo: false, title: 'Seed' }) };
+    } catch {
+      return { kind: 'notes', notes };
     }
   }
 
@@ -207,17 +232,20 @@ export class StudioState {
   async openSeedFile(file: { name: string; arrayBuffer(): Promise<ArrayBuffer>; text(): Promise<string> }): Promise<void> {
     const name = file.name;
     try {
-      let notes: Note[];
+      let seq: NoteSequence;
       if (/\.(mid|midi)$/i.test(name)) {
-        const result = readMidi(new Uint8Array(await file.arrayBuffer()), { file: name });
-        notes = result.sequence.notes;
+        seq = readMidi(new Uint8Array(await file.arrayBuffer()), { file: name }).sequence;
       } else if (/\.abc$/i.test(name) || /\.txt$/i.test(name)) {
         const result = parseAbc(await file.text(), { file: name });
         if (!result.tunes[0]) throw new Error(result.errors[0]?.message ?? `${name}: no tune found`);
-        notes = result.tunes[0].sequence.notes;
+        seq = result.tunes[0].sequence;
       } else throw new Error(`${name} is not a music file: open an .abc or .mid file.`);
+      const notes = seq.notes;
       if (!notes.length) throw new Error(`${name} has no notes.`);
-      this.seedFile = { name, notes: notes.slice(0, 20_000) };
+      const meter = seq.timeSignatures[0] ?? { time: 0, numerator: 4, denominator: 4 };
+      this.seedFile = { name, notes: notes.slice(0, 20_000), meter, key: seq.keySignatures[0] };
+      this.tune.setMeter(meter.numerator, meter.denominator);
+      this.tune.setKey(seq.keySignatures[0]);
       this.seedSource = 'file';
       this.error = null;
       this.tune.load({ seed: this.seedFile.notes, title: name.replace(/\.[^.]+$/, '') });

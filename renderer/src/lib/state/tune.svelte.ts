@@ -111,6 +111,11 @@ export class TuneState {
     if (this.notes.length) this.abcText = this.writeAbcText();
   }
 
+  setKey(key: KeySignature | undefined): void {
+    this.key = key;
+    if (this.notes.length) this.abcText = this.writeAbcText();
+  }
+
   setTempo(qpm: number): void {
     if (!(qpm >= 20 && qpm <= 400)) return;
     this.qpm = qpm;

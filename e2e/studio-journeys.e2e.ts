@@ -1,0 +1,116 @@
+/**
+ * Journeys 1 and 2 of the brief through the real studio: a seed recorded from the on-screen
+ * keyboard (the studio's loopback MIDI input), continued by a trained model into takes that
+ * stream into the roll, auditioned, kept, compared and exported (checked with the music core).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { parseAbc, readMidi } from '../shared/music/index';
+import { artifactPath, chromiumMissingReason, launchChromium, startServe, trainTinyModel, type ServeProcess } from './fixtures';
+
+const missing = chromiumMissingReason();
+if (missing) console.log(`e2e (studio journeys) skipped: ${missing}`);
+
+const rollNotes = async (page: Page) => Number(await page.getByTestId('roll').getAttribute('data-notes'));
+
+describe.skipIf(missing !== null)('studio journeys in Chromium through `seedsong serve`', () => {
+  let serve: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    serve = await startServe([], (dir) => trainTinyModel(dir));
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    page = await context.newPage();
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(serve.url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  it('records a seed from the on-screen keyboard (count-in off) and shows it quantized', async () => {
+    await expect.poll(() => page.getByRole('combobox', { name: 'Model' }).textContent(), { timeout: 15_000 }).toContain('tiny');
+    // The tiny model knows 6/8 tunes in D and G: the seed is played in that metre and key.
+    await page.getByRole('combobox', { name: 'Meter' }).selectOption('6/8');
+    await page.getByRole('combobox', { name: 'Key' }).selectOption('G');
+    // Slow enough that the jitter of synthetic clicks stays well inside a sixteenth.
+    await page.getByRole('spinbutton', { name: 'Tempo' }).fill('60');
+    await page.getByRole('tab', { name: 'Devices' }).click();
+    await expect.poll(() => page.getByRole('combobox', { name: 'MIDI input' }).inputValue()).toBe('On-screen keyboard');
+    await page.getByRole('spinbutton', { name: 'Count-in bars' }).fill('0');
+    await page.getByRole('button', { name: 'Record' }).click();
+    await expect.poll(() => page.getByLabel('Recording state').textContent(), { timeout: 5000 }).toMatch(/Recording/);
+    for (const key of ['G4', 'B4', 'D5', 'G5', 'D5', 'B4']) {
+      const button = page.getByRole('button', { name: `Key ${key}` });
+      const box = (await button.boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height - 5);
+      await page.mouse.down();
+      await page.waitForTimeout(420);
+      await page.mouse.up();
+      await page.waitForTimeout(40);
+    }
+    await page.getByRole('button', { name: 'Record' }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent(), { timeout: 10_000 }).toMatch(/Recorded a seed of 6 notes/);
+    expect(await rollNotes(page)).toBe(6);
+    const seed = parseAbc(await page.getByLabel('ABC text').inputValue()).tunes[0].sequence.notes.map((n) => n.pitch);
+    expect(seed).toEqual([67, 71, 74, 79, 74, 71]);
+    await page.screenshot({ path: artifactPath('journey-seed.png') });
+  });
+
+  it('continues the seed into takes that stream into the roll', async () => {
+    await page.getByRole('tab', { name: 'Generate' }).click();
+    expect(await page.getByRole('combobox', { name: 'Seed source' }).inputValue()).toBe('keyboard');
+    await page.getByRole('spinbutton', { name: 'Takes' }).fill('3');
+    await page.getByRole('spinbutton', { name: 'Length' }).fill('64');
+    await page.getByRole('checkbox', { name: 'Lock RNG seed' }).check();
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await expect.poll(async () => (await page.getByRole('status').first().textContent()) ?? '', { timeout: 30_000 }).toMatch(/3 new takes|failed|error|cannot/i);
+    expect(await page.getByRole('status').first().evaluate((el) => el.textContent)).toMatch(/3 new takes/);
+    expect(await page.getByRole('button', { name: /^Take \d+$/ }).count()).toBe(3);
+    expect(await rollNotes(page)).toBeGreaterThan(6);
+    await page.screenshot({ path: artifactPath('journey-takes.png') });
+  });
+
+  it('auditions, keeps, compares and discards takes', async () => {
+    await page.getByRole('button', { name: 'Take 2', exact: true }).click();
+    expect(await page.getByRole('button', { name: 'Take 2', exact: true }).getAttribute('aria-current')).toBe('true');
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Play', exact: true }).getAttribute('aria-pressed'), { timeout: 30_000 }).toBe('true');
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await page.getByRole('button', { name: 'Keep take 1' }).click();
+    await page.getByRole('button', { name: 'Keep take 2' }).click();
+    await page.getByRole('checkbox', { name: 'Compare take 1' }).check();
+    await page.getByRole('checkbox', { name: 'Compare take 2' }).check();
+    expect(await page.getByRole('table', { name: 'Comparison' }).textContent()).toMatch(/notes ·.*bars/);
+    await page.getByRole('button', { name: 'Discard take 3' }).click();
+    expect(await page.getByRole('button', { name: /^Take \d+$/ }).count()).toBe(2);
+    expect(await page.getByRole('button', { name: 'Discard take 1' }).isDisabled()).toBe(true);
+    await page.screenshot({ path: artifactPath('journey-compare.png') });
+  });
+
+  it('exports the kept takes as one .mid (a track each) and one .abc (a tune each)', async () => {
+    await page.getByRole('combobox', { name: 'Export what' }).selectOption('kept');
+    const grab = async (name: string) => {
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByRole('button', { name }).click()]);
+      const file = artifactPath('journey-' + download.suggestedFilename());
+      await download.saveAs(file);
+      return fs.readFileSync(file);
+    };
+    const mid = readMidi(new Uint8Array(await grab('Export .mid')), { tracks: 'all' });
+    expect(mid.tracks.filter((t) => t.noteCount > 0)).toHaveLength(2);
+    const abc = parseAbc((await grab('Export .abc')).toString('utf8'));
+    expect(abc.tunes).toHaveLength(2);
+    expect(abc.tunes.every((t) => t.sequence.notes.length > 0)).toBe(true);
+  });
+
+  it('logged no page errors', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});
