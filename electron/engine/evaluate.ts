@@ -35,9 +35,9 @@ export interface EvalResult {
 
 export async function runEvaluation(req: EvalRequest, control?: RunControl): Promise<EvalResult> {
   const { model, encoding, meta, dir } = await loadModelCached(req.model);
-  const loaded = await loadTunes(req.corpus);
+  const loaded = await loadTunes(req.corpus, { validationFraction: 0 });
   if (req.maxTunes) loaded.tunes = loaded.tunes.slice(0, req.maxTunes);
-  const enc = encodeCorpus(loaded, req.corpus.map((p) => path.resolve(p)), { encoding, validationFraction: 0 });
+  const enc = encodeCorpus(loaded, req.corpus.map((p) => path.resolve(p)), { encoding });
   const tunes = enc.data.train;
   const noteCount = enc.tunes.train.reduce((n, t) => n + t.sequence.notes.length, 0);
   const window = meta.model?.architecture === 'gpt' ? meta.training?.seqLength : undefined;

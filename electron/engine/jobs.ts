@@ -111,7 +111,7 @@ export async function runTraining(req: TrainRequest, events: TrainEvents = {}, c
     else {
       const paths = req.corpus?.length ? req.corpus : meta.corpus?.paths;
       if (!paths?.length) throw new EngineError('bad-request', 'resuming needs the corpus (none given and none recorded in seedsong.json)');
-      const c = encodeCorpus(await loadTunes(paths), paths, { encoding, validationFraction: req.validationFraction, seed: training.seed });
+      const c = encodeCorpus(await loadTunes(paths, { validationFraction: req.validationFraction, seed: training.seed }), paths, { encoding });
       data = c.data;
       corpusSummary = c.summary;
       problems = c.problems;
@@ -130,7 +130,8 @@ export async function runTraining(req: TrainRequest, events: TrainEvents = {}, c
       data = req.tokens.data;
     } else {
       if (!req.corpus?.length) throw new EngineError('bad-corpus', 'no corpus given: name .abc or .mid files, or folders holding them');
-      const c = encodeCorpus(await loadTunes(req.corpus), req.corpus.map((p) => path.resolve(p)), { encoding: preset.encoding, validationFraction: req.validationFraction, seed: preset.training.seed });
+      const paths = req.corpus.map((p) => path.resolve(p));
+      const c = encodeCorpus(await loadTunes(paths, { validationFraction: req.validationFraction, seed: preset.training.seed }), paths, { encoding: preset.encoding });
       encoding = c.encoding;
       data = c.data;
       corpusSummary = c.summary;
