@@ -63,16 +63,19 @@ const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const mb = (bytes: number) => Math.round(bytes / 1e6);
 
-function timeSteps(step: () => void, warm: number, count: number): { median: number; p99: number } {
+/** Wall-clock median and p99 per step, and the mean CPU time per step (steadier on a busy machine). */
+function timeSteps(step: () => void, warm: number, count: number): { median: number; p99: number; cpu: number } {
   for (let i = 0; i < warm; i++) step();
   const t: number[] = [];
+  const c0 = process.cpuUsage();
   for (let i = 0; i < count; i++) {
     const t0 = performance.now();
     step();
     t.push(performance.now() - t0);
   }
+  const c = process.cpuUsage(c0);
   t.sort((a, b) => a - b);
-  return { median: pct(t, 0.5), p99: pct(t, 0.99) };
+  return { median: pct(t, 0.5), p99: pct(t, 0.99), cpu: (c.user + c.system) / 1000 / count };
 }
 
 function findPeer(opts: BenchOptions): string | null {
@@ -127,7 +130,7 @@ export async function benchSample(opts: BenchOptions = {}): Promise<BenchRecord[
       const one = Int32Array.of(0);
       sampler.reset(1);
       const t1 = timeSteps(() => ((one[0] = tok++ % vocab), sampler.step(one)), 300, 2000);
-      const rec: BenchRecord = { bench: 'sample', ...common(p), kernels: 'fast', batch: 1, median_ms: r3(t1.median), p99_ms: r3(t1.p99), ...peerFields };
+      const rec: BenchRecord = { bench: 'sample', ...common(p), kernels: 'fast', batch: 1, median_ms: r3(t1.median), p99_ms: r3(t1.p99), cpu_ms: r3(t1.cpu), ...peerFields };
       if (torch.result) rec.ratio_vs_torch = r3(torch.result.median_ms / t1.median);
       out.push(rec);
       opts.log?.(JSON.stringify(rec));
@@ -135,7 +138,7 @@ export async function benchSample(opts: BenchOptions = {}): Promise<BenchRecord[
         sampler.reset(n);
         const ids = new Int32Array(n);
         const tn = timeSteps(() => (ids.fill(tok++ % vocab), sampler.step(ids)), 50, 500);
-        const r: BenchRecord = { bench: 'sample', ...common(p), kernels: 'fast', batch: n, median_ms: r3(tn.median), p99_ms: r3(tn.p99), per_variation_ms: r3(tn.median / n), vs_n_single_passes: r3(tn.median / (n * t1.median)) };
+        const r: BenchRecord = { bench: 'sample', ...common(p), kernels: 'fast', batch: n, median_ms: r3(tn.median), p99_ms: r3(tn.p99), cpu_ms: r3(tn.cpu), per_variation_ms: r3(tn.median / n), vs_n_single_passes: r3(tn.median / (n * t1.median)), vs_n_single_passes_cpu: r3(tn.cpu / (n * t1.cpu)) };
         out.push(r);
         opts.log?.(JSON.stringify(r));
       }
@@ -151,7 +154,7 @@ export async function benchSample(opts: BenchOptions = {}): Promise<BenchRecord[
       let tok = 0;
       const t = timeSteps(() => s.step([tok++ % vocab]), 20, 200);
       s.dispose();
-      const rec: BenchRecord = { bench: 'sample', ...common(p), kernels: 'tfjs', batch: 1, median_ms: r3(t.median), p99_ms: r3(t.p99) };
+      const rec: BenchRecord = { bench: 'sample', ...common(p), kernels: 'tfjs', batch: 1, median_ms: r3(t.median), p99_ms: r3(t.p99), cpu_ms: r3(t.cpu) };
       out.push(rec);
       opts.log?.(JSON.stringify(rec));
     }
@@ -249,7 +252,7 @@ export function formatRecord(r: BenchRecord): string {
   if (r.bench === 'sample') {
     if (r.median_ms === null) return `${head}: not used: ${r.reason}`;
     const torch = r.torch_median_ms != null ? `, PyTorch ${r.torch_median_ms} ms` : '';
-    return `${head}, batch ${r.batch}: median ${r.median_ms} ms/step, p99 ${r.p99_ms} ms${r.per_variation_ms != null ? ` (${r.per_variation_ms} ms per variation)` : ''}${torch}`;
+    return `${head}, batch ${r.batch}: median ${r.median_ms} ms/step, p99 ${r.p99_ms} ms, CPU ${r.cpu_ms} ms/step${r.per_variation_ms != null ? ` (${r.per_variation_ms} ms per variation)` : ''}${torch}`;
   }
   if (r.tokens_per_s === null) return `${head}: not used: ${r.reason}`;
   const torch = r.torch_tokens_per_s != null ? `, PyTorch ${r.torch_tokens_per_s} tokens/s, ratio ${r.ratio}` : '';
