@@ -70,19 +70,36 @@ export function drawRoll(ctx: CanvasRenderingContext2D, scene: RollScene, colors
   }
 
   // Notes in batches: (seed|take) x velocity band; selected ones get their own outline pass.
+  // Zoomed out, notes of one row that touch on screen are merged into one rectangle (and the
+  // velocity bands into one), so a whole tune on screen is a few hundred rectangles, not 10,000.
   const batches: Path2D[] = Array.from({ length: 2 * BANDS }, () => new Path2D());
   const selected = new Path2D();
   const h = Math.max(1, vp.rowHeight - 1);
+  const coarse = vp.pxPerQuarter < 12;
+  const runStart = new Float64Array(128 * 2 * BANDS).fill(NaN);
+  const runEnd = new Float64Array(128 * 2 * BANDS);
+  const flush = (slot: number) => {
+    if (Number.isNaN(runStart[slot])) return;
+    const pitch = slot >> 3;
+    batches[slot & 7].rect(runStart[slot], pitchToY(vp, pitch), runEnd[slot] - runStart[slot], h);
+    runStart[slot] = NaN;
+  };
   let drawn = 0;
   scene.index.forEachVisible(from, to, low, high, (n) => {
     const x = timeToX(vp, n.start);
     const w = Math.max(1, (n.end - n.start) * vp.pxPerQuarter - 1);
-    const y = pitchToY(vp, n.pitch);
-    const band = Math.min(BANDS - 1, Math.floor((n.velocity / 128) * BANDS));
-    batches[(n.seed ? 0 : BANDS) + band].rect(x, y, w, h);
-    if (scene.selection.has(n.id)) selected.rect(x + 0.5, y + 0.5, w - 1, h - 1);
+    const band = coarse ? BANDS - 1 : Math.min(BANDS - 1, Math.floor((n.velocity / 128) * BANDS));
+    const slot = n.pitch * 2 * BANDS + (n.seed ? 0 : BANDS) + band;
+    if (!Number.isNaN(runStart[slot]) && x <= runEnd[slot] + 0.5) runEnd[slot] = Math.max(runEnd[slot], x + w);
+    else {
+      flush(slot);
+      runStart[slot] = x;
+      runEnd[slot] = x + w;
+    }
+    if (scene.selection.has(n.id)) selected.rect(x + 0.5, pitchToY(vp, n.pitch) + 0.5, w - 1, h - 1);
     drawn++;
   });
+  for (let slot = 0; slot < runStart.length; slot++) flush(slot);
   for (let i = 0; i < batches.length; i++) {
     ctx.globalAlpha = 0.45 + (0.55 * ((i % BANDS) + 1)) / BANDS;
     ctx.fillStyle = i < BANDS ? colors.seed : colors.take;
