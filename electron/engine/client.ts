@@ -44,6 +44,31 @@ export function forkEngine(entry: string, opts: { execArgv?: string[]; stdio?: '
   };
 }
 
+/** The part of Electron's utilityProcess module the engine needs (passed in: no 'electron' import here). */
+export interface UtilityProcessLike {
+  fork(modulePath: string, args?: string[], options?: { env?: NodeJS.ProcessEnv; serviceName?: string; stdio?: 'inherit' | 'pipe' | 'ignore' }): {
+    pid?: number;
+    postMessage(message: unknown): void;
+    on(event: 'message', listener: (message: unknown) => void): unknown;
+    on(event: 'exit', listener: (code: number) => void): unknown;
+    kill(): boolean;
+  };
+}
+
+/** Electron: the engine in a utilityProcess (entry = the bundled out/engine/process.js). */
+export function utilityProcessEngine(utilityProcess: UtilityProcessLike, entry: string): SpawnEngine {
+  return (env) => {
+    const child = utilityProcess.fork(entry, [], { env, serviceName: 'Seedsong engine', stdio: 'inherit' });
+    return {
+      pid: child.pid,
+      send: (m) => child.postMessage(m),
+      onMessage: (h) => child.on('message', (m) => h(m as EngineEvent)),
+      onExit: (h) => child.on('exit', (code) => h(code, null)),
+      kill: () => void child.kill(),
+    };
+  };
+}
+
 export type EngineState = 'starting' | 'ready' | 'failed' | 'stopped';
 
 export interface EngineStatus {

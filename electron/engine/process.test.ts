@@ -11,17 +11,16 @@ import { createModelStore, createStudioEngine } from './studio-engine';
 import { runTraining } from './jobs';
 
 const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'process.ts');
-const clients: EngineClient[] = [];
+// One engine process serves every test here (starting one costs seconds); the kill test restarts it.
+const client = new EngineClient({ spawn: forkEngine(entry, { stdio: 'pipe' }) });
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
+  await client.dispose();
 });
 
 describe('engine process', () => {
   it('trains and generates in a child process, streaming progress, tokens and notes', async () => {
     const dir = await tempDir();
     const corpus = await writeTinyCorpus(dir);
-    const client = new EngineClient({ spawn: forkEngine(entry, { stdio: 'pipe' }) });
-    clients.push(client);
     const backend = await client.start();
     expect(['wasm', 'cpu']).toContain(backend.active);
     const progress: number[] = [];
@@ -43,9 +42,8 @@ describe('engine process', () => {
     const dir = await tempDir();
     const corpus = await writeTinyCorpus(dir);
     const out = path.join(dir, 'm');
-    const client = new EngineClient({ spawn: forkEngine(entry, { stdio: 'pipe' }) });
-    clients.push(client);
     await client.start();
+    const restartsBefore = client.status().restarts;
     const states: EngineStatus['state'][] = [];
     client.onStatus((s) => states.push(s.state));
     let killed = false;
@@ -64,7 +62,7 @@ describe('engine process', () => {
     await client.start();
     expect(states).toContain('starting');
     expect(client.status().state).toBe('ready');
-    expect(client.status().restarts).toBe(1);
+    expect(client.status().restarts).toBe(restartsBefore + 1);
 
     await initBackend();
     const cks = await listCheckpoints(out);
@@ -86,8 +84,6 @@ describe('engine process', () => {
     await initBackend();
     await runTraining({ preset: 'abc-token-lstm', corpus: [corpus], out: path.join(root, 'models', 'tiny'), overrides: TINY });
     const library = new ModelLibrary(path.join(root, 'models'));
-    const client = new EngineClient({ spawn: forkEngine(entry, { stdio: 'pipe' }) });
-    clients.push(client);
     const engine = createStudioEngine({ client, library });
     await client.start();
     expect(engine.status()).toMatchObject({ status: 'ready' });
@@ -104,5 +100,19 @@ describe('engine process', () => {
       expect(t.abc).toContain('K:D');
       expect(streamed[v]).toBeGreaterThan(0);
     });
+
+    // Cancelling a take stops sampling; what was sampled so far comes back, marked cancelled.
+    const abort = new AbortController();
+    let notes = 0;
+    const cut = await client.generate({ model: path.join(root, 'models', 'tiny'), length: 5000, temperature: 3, rngSeed: 2 }, { onToken: () => ++notes === 5 && abort.abort() }, abort.signal);
+    expect(cut[0].stop === 'cancelled' || cut[0].stop === 'eos').toBe(true);
+    expect(cut[0].tokens.length).toBeLessThan(5000);
   }, 60_000);
+
+  it('reports a bad request as an error of that run, and stays up', async () => {
+    const run = await client.train({ preset: 'no-such-preset', corpus: ['x'], out: '/tmp/never' });
+    await expect(run.result).rejects.toMatchObject({ code: 'unknown-preset' });
+    await expect(client.generate({ model: '/no/such/model' })).rejects.toMatchObject({ code: 'not-found' });
+    expect(client.status().state).toBe('ready');
+  });
 });

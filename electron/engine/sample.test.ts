@@ -6,6 +6,7 @@ import { createStepModel } from './step';
 import { chooseToken, sample } from './sample';
 import { Rng } from './rng';
 import type { ModelSpec } from './hyperparameters';
+import { RunControl } from './control';
 
 const spec = (o: Partial<ModelSpec> = {}): ModelSpec => ({ architecture: 'lstm', vocabSize: 7, embeddingSize: 5, units: [6, 4], dropout: 0, recurrentDropout: 0, layers: 2, heads: 2, contextLength: 16, ...o });
 
@@ -87,6 +88,19 @@ describe('sample', () => {
       if (t.stop === 'length') expect(t.tokens.length).toBe(50);
     }
     expect(takes.some((t) => t.stop === 'eos')).toBe(true);
+    model.dispose();
+  });
+
+  it('stops every variation when cancelled, keeping what was sampled', async () => {
+    const model = buildModel(spec(), 5);
+    const control = new RunControl();
+    let n = 0;
+    const takes = await sample(createStepModel(model), { prime: [0], maxTokens: 1000, count: 2, rngSeed: 1, control, onToken: (v) => v === 0 && ++n === 20 && control.cancel() });
+    for (const t of takes) {
+      expect(t.stop).toBe('cancelled');
+      expect(t.tokens.length).toBeGreaterThanOrEqual(20);
+      expect(t.tokens.length).toBeLessThanOrEqual(32);
+    }
     model.dispose();
   });
 

@@ -154,6 +154,7 @@ export const command: CliCommand = {
     const control = RunControl.fromSignal(io.interrupted);
     const emit = (o: object) => io.out(JSON.stringify(o));
     let lastLine = 0;
+    let lastBatch: { loss: number; accuracy: number } | undefined;
     try {
       const report = await initBackend({ force: backend });
       await enableFastPath(io.env);
@@ -182,6 +183,7 @@ export const command: CliCommand = {
             }
           },
           onProgress: (p) => {
+            lastBatch = p;
             const now = Date.now();
             const every = json ? 100 : io.isTty ? 1000 : 10_000;
             if (now - lastLine < every && p.batch !== p.batchesPerEpoch) return;
@@ -196,7 +198,7 @@ export const command: CliCommand = {
       );
       if (json) emit({ event: 'done', stopReason: summary.stopReason, epochs: summary.epochs, steps: summary.steps, bestValLoss: summary.bestValLoss, out: summary.out });
       else {
-        const last = summary.history.at(-1);
+        const last = summary.history.at(-1) ?? lastBatch;
         io.out(`${summary.stopReason}: ${summary.epochs} epoch(s), ${summary.steps} batches${last ? `, loss ${last.loss.toFixed(4)}` : ''}${summary.bestValLoss !== null ? `, best val_loss ${summary.bestValLoss.toFixed(4)}` : ''} -> ${summary.out}`);
         if (summary.stopReason === 'cancelled') io.out(`resume with: seedsong train --resume --out ${summary.out}`);
       }
