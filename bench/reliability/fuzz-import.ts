@@ -1,21 +1,25 @@
 /**
- * The importer fuzz: N mutated .abc or .mid files through parseAbc / readMidi on worker threads.
+ * The importer fuzz: N mutated .abc or .mid files through parseAbc / readMidi in worker processes.
  * A case running longer than `hangMs` counts as a hang; one running longer than `killMs` has its
- * thread terminated (the case is counted as a hang, its input saved) and the run goes on. A thread
- * that dies (uncaught error, out of memory) counts as a crash. Failing inputs are written to
- * `reproDir` so they can be replayed: `npx tsx bench/reliability/run.ts --replay FILE`.
+ * process killed (the case is counted as a hang, its input saved) and the run goes on. A process
+ * that dies (V8 abort, out of memory, uncaught error) counts as a crash. Failing inputs are written
+ * to `reproDir` so they can be replayed: `npx tsx bench/reliability/run.ts --replay FILE`.
  */
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { emptyTally, type Tally, type WorkerInit } from './fuzz-worker';
 import { makeCase, type Kind } from './fuzz-case';
-import type { Seeds } from './seeds';
+import { loadSeeds, type SeedOptions } from './seeds';
+
+const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fuzz-worker.ts');
 
 export interface FuzzOptions {
   kind: Kind;
   count: number;
-  seeds: Seeds;
+  /** Which seed files (the worker processes load the same ones). */
+  seedOptions?: SeedOptions;
   runSeed?: number;
   workers?: number;
   hangMs?: number;
@@ -24,7 +28,7 @@ export interface FuzzOptions {
   reproDir?: string;
   /** Stop handing out cases after this long (the result says how many ran). */
   budgetMs?: number;
-  /** Memory cap per worker thread: a file that makes the reader balloon kills its thread. */
+  /** Heap cap per worker process: a file that makes the reader balloon kills its process. */
   workerHeapMb?: number;
 }
 
@@ -49,15 +53,6 @@ export interface FuzzResult {
   failures: { index: number; outcome: string; message: string; repro?: string }[];
 }
 
-/**
- * A worker thread running a .ts module. Node 20 does not pass `--import tsx` on to worker threads,
- * so the thread registers tsx itself before importing the module.
- */
-export function tsWorker(module: URL, options: WorkerOptions): Worker {
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(module.href)}); })`;
-  return new Worker(boot, { ...options, eval: true });
-}
-
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -69,8 +64,9 @@ export async function fuzzImporters(o: FuzzOptions): Promise<FuzzResult> {
   const killMs = o.killMs ?? 2500;
   const batch = o.batch ?? 100;
   const nWorkers = Math.max(1, o.workers ?? 2);
-  const seeds = o.kind === 'abc' ? o.seeds.abc.map((s) => s.text) : o.seeds.mid.map((s) => s.data);
-  const names = o.kind === 'abc' ? o.seeds.abc.map((s) => s.name) : o.seeds.mid.map((s) => s.name);
+  const all = loadSeeds(o.seedOptions);
+  const seeds = o.kind === 'abc' ? all.abc.map((s) => s.text) : all.mid.map((s) => s.data);
+  const names = o.kind === 'abc' ? all.abc.map((s) => s.name) : all.mid.map((s) => s.name);
   const total = emptyTally();
   const failures: FuzzResult['failures'] = [];
   let killed = 0;
@@ -112,17 +108,22 @@ export async function fuzzImporters(o: FuzzOptions): Promise<FuzzResult> {
         return;
       }
       running++;
-      const heartbeat = new SharedArrayBuffer(16);
-      const beat = new Float64Array(heartbeat);
-      const init: WorkerInit = { kind: o.kind, runSeed, seeds, names, heartbeat, slowMs: hangMs };
-      const worker = tsWorker(new URL('./fuzz-worker.ts', import.meta.url), {
-        workerData: init,
-        resourceLimits: { maxOldGenerationSizeMb: o.workerHeapMb ?? 768 },
+      const init: WorkerInit = { kind: o.kind, runSeed, slowMs: hangMs, seedOptions: o.seedOptions ?? {} };
+      const child = fork(WORKER, [], {
+        execArgv: ['--import', 'tsx', `--max-old-space-size=${o.workerHeapMb ?? 768}`],
+        env: { ...process.env, SEEDSONG_FUZZ_WORKER: JSON.stringify(init) },
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        serialization: 'advanced',
       });
-      let ranACase = false;
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
       let current = job;
+      let caseIndex = -1;
+      let caseStart = 0;
+      let ranACase = false;
       let finished = false;
-      // The thread's tally for its batch died with it: run the batch again without the bad case.
+      let killedForHang = false;
+      // The process's tally for its batch died with it: run the batch again without the bad case.
       const requeueAround = (index: number) => {
         if (index + 1 < current.to) queue.unshift({ from: index + 1, to: current.to });
         if (current.from < index) queue.unshift({ from: current.from, to: index });
@@ -132,59 +133,57 @@ export async function fuzzImporters(o: FuzzOptions): Promise<FuzzResult> {
         finished = true;
         clearInterval(watch);
         running--;
-        void worker.terminate();
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         spawn();
       };
-      // A case that never returns: note it, kill the thread, carry on after it.
+      // A case that never returns: note it, kill the process, carry on after it.
       const watch = setInterval(() => {
-        if (beat[1] > 0 && Date.now() - beat[1] > killMs) {
-          const index = beat[0];
+        if (caseStart > 0 && Date.now() - caseStart > killMs && !killedForHang) {
+          killedForHang = true;
           killed++;
           total.cases++;
-          total.slow.push({ index, ms: Date.now() - beat[1] });
-          failures.push({ index, outcome: 'hang', message: `still running after ${killMs} ms: thread terminated`, repro: saveRepro(index) });
-          requeueAround(index);
+          total.slow.push({ index: caseIndex, ms: Date.now() - caseStart });
+          failures.push({ index: caseIndex, outcome: 'hang', message: `still running after ${killMs} ms: process killed`, repro: saveRepro(caseIndex) });
+          requeueAround(caseIndex);
           finish();
         }
       }, 100);
-      worker.on('message', (m: { done: number; tally: Tally }) => {
-        ranACase = true;
-        merge(m.tally);
-        if (o.budgetMs !== undefined && performance.now() - started > o.budgetMs && queue.length) {
-          stoppedEarly = true;
-          queue.length = 0;
+      child.on('message', (m: { ready?: true; start?: number; done?: number; tally?: Tally }) => {
+        if (m.ready) child.send(current);
+        else if (m.start !== undefined) {
+          caseIndex = m.start;
+          caseStart = Date.now();
+        } else if (m.tally) {
+          ranACase = true;
+          caseStart = 0;
+          merge(m.tally);
+          if (o.budgetMs !== undefined && performance.now() - started > o.budgetMs && queue.length) {
+            stoppedEarly = true;
+            queue.length = 0;
+          }
+          const next = queue.shift();
+          if (next) {
+            current = next;
+            child.send(next);
+          } else finish();
         }
-        const next = queue.shift();
-        if (next) {
-          current = next;
-          worker.postMessage(next);
-        } else finish();
       });
-      worker.on('error', (e) => {
-        if (!ranACase && beat[1] === 0) {
+      child.on('exit', (code, signal) => {
+        if (finished) return;
+        if (caseStart === 0 && !ranACase) {
           // Died before its first case: the harness is broken, not the importer.
-          setupError ??= new Error(`the fuzz worker could not start: ${e?.message ?? e}`);
+          setupError ??= new Error(`the fuzz worker could not start (exit ${code ?? signal}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
           queue.length = 0;
           finish();
           return;
         }
-        // The thread died inside a case (uncaught error, out of memory): a crash of that case.
-        const index = beat[1] > 0 ? beat[0] : current.from;
+        // The process died inside a case (V8 abort, out of memory, uncaught error): a crash.
+        const why = stderr.match(/Fatal[^\n]*|FATAL ERROR[^\n]*|RangeError[^\n]*|Error[^\n]*/)?.[0] ?? '';
         total.cases++;
-        failures.push({ index, outcome: 'crash', message: `worker died: ${String(e?.message ?? e).slice(0, 300)}`, repro: saveRepro(index) });
-        requeueAround(index);
+        failures.push({ index: caseIndex, outcome: 'crash', message: `worker process died (${signal ?? `exit ${code}`}) ${why}`.trim(), repro: saveRepro(caseIndex) });
+        requeueAround(caseIndex);
         finish();
       });
-      worker.on('exit', (code) => {
-        if (!finished && code !== 0 && beat[1] > 0) {
-          const index = beat[0];
-          total.cases++;
-          failures.push({ index, outcome: 'crash', message: `worker exited with code ${code}`, repro: saveRepro(index) });
-          requeueAround(index);
-        }
-        finish();
-      });
-      worker.postMessage(current);
     };
     for (let k = 0; k < nWorkers; k++) spawn();
   });

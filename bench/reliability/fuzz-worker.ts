@@ -1,18 +1,17 @@
 /**
- * Worker thread of the importer fuzz. Runs cases [from, to) and reports a tally; before each case
- * it writes (index, start time) into shared memory so the parent can see a case that hangs and
- * terminate the thread (a hung parser cannot report anything itself).
+ * Child process of the importer fuzz. Runs cases [from, to) and reports a tally; before each case
+ * it tells the parent which case starts, so the parent can name a case that hangs (and kill the
+ * process) or that takes the whole process down. A process, not a thread: some inputs make V8
+ * abort outright ("Fatal JavaScript invalid size error"), which would end every thread with it.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { judge, makeCase, type Kind } from './fuzz-case';
+import { loadSeeds, type SeedOptions } from './seeds';
 
 export interface WorkerInit {
   kind: Kind;
   runSeed: number;
-  seeds: (string | Uint8Array)[];
-  names: string[];
-  heartbeat: SharedArrayBuffer;
   slowMs: number;
+  seedOptions: SeedOptions;
 }
 
 export interface Tally {
@@ -34,19 +33,20 @@ export function emptyTally(): Tally {
   return { cases: 0, accepted: 0, partial: 0, rejected: 0, codes: {}, ops: {}, failures: [], slow: [], maxMs: 0, durations: [] };
 }
 
-if (parentPort) {
-  const init = workerData as WorkerInit;
-  const beat = new Float64Array(init.heartbeat);
-  parentPort.on('message', (job: { from: number; to: number }) => {
+if (process.send && process.env.SEEDSONG_FUZZ_WORKER) {
+  const init = JSON.parse(process.env.SEEDSONG_FUZZ_WORKER) as WorkerInit;
+  // The same seeds as the parent (loadSeeds is deterministic), so cases match by index.
+  const all = loadSeeds(init.seedOptions);
+  const seeds = init.kind === 'abc' ? all.abc.map((s) => s.text) : all.mid.map((s) => s.data);
+  const names = init.kind === 'abc' ? all.abc.map((s) => s.name) : all.mid.map((s) => s.name);
+  process.on('message', (job: { from: number; to: number }) => {
     const t = emptyTally();
     for (let i = job.from; i < job.to; i++) {
-      const c = makeCase(init.kind, init.runSeed, i, init.seeds, init.names);
-      beat[0] = i;
-      beat[1] = Date.now();
+      const c = makeCase(init.kind, init.runSeed, i, seeds, names);
+      process.send!({ start: i });
       const t0 = performance.now();
       const v = judge(c);
       const ms = performance.now() - t0;
-      beat[1] = 0;
       t.cases++;
       t.durations.push(ms);
       if (ms > t.maxMs) t.maxMs = ms;
@@ -59,6 +59,7 @@ if (parentPort) {
         for (const code of v.codes) t.codes[code] = (t.codes[code] ?? 0) + 1;
       } else t.failures.push({ index: i, outcome: v.outcome, message: v.message });
     }
-    parentPort!.postMessage({ done: job.to, tally: t });
+    process.send!({ done: job.to, tally: t });
   });
+  process.send({ ready: true });
 }

@@ -1,6 +1,6 @@
 /**
  * The reliability suite: `npx tsx bench/reliability/run.ts [--quick] [--only a,b] [--soak-minutes N]
- * [--seed N] [--json] [--repro DIR]`. Prints one figure per line (`name value [unit]`, or JSON lines
+ * [--seed N] [--json] [--repro DIR] [--replay FILE]`. Prints one figure per line (`name value [unit]`, or JSON lines
  * with --json), then one verdict line per criterion, and exits 1 if a criterion failed.
  *
  * Steps: mid, abc (mutated files through the importers), ws (malformed WebSocket frames through a
@@ -8,10 +8,12 @@
  * failing mid-note), crash (SIGKILL during library writes), train-crash (SIGKILL while the engine
  * trains, then resume), soak (train + generate + play for N minutes).
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSeeds } from './seeds';
+import { judge } from './fuzz-case';
 import { fuzzImporters, type FuzzResult } from './fuzz-import';
 import { fuzzDispatch, fuzzWebSocket } from './ws-fuzz';
 import { runMidiFailures } from './midi-fail';
@@ -29,11 +31,22 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     json: { type: 'boolean' },
     repro: { type: 'string' },
+    replay: { type: 'string' },
     help: { type: 'boolean' },
   },
 });
 if (values.help) {
   console.log(`Usage: npx tsx bench/reliability/run.ts [--quick] [--only ${STEPS.join(',')}] [--soak-minutes N] [--seed N] [--json] [--repro DIR]`);
+  process.exit(0);
+}
+if (values.replay) {
+  // One saved failing input through its importer, with the time it took.
+  const file = path.resolve(values.replay);
+  const kind = file.endsWith('.abc') ? 'abc' : 'mid';
+  const data = kind === 'abc' ? fs.readFileSync(file, 'utf8') : new Uint8Array(fs.readFileSync(file));
+  const t0 = performance.now();
+  const verdict = judge({ kind, index: 0, seedName: file, ops: [], data });
+  console.log(`${file}: ${JSON.stringify(verdict)} in ${(performance.now() - t0).toFixed(0)} ms`);
   process.exit(0);
 }
 const quick = !!values.quick;
@@ -90,7 +103,7 @@ if (only.includes('mid') || only.includes('abc')) {
   note(`importer seeds: ${seeds.source}`);
   for (const kind of ['mid', 'abc'] as const) {
     if (!only.includes(kind)) continue;
-    importFigures(await fuzzImporters({ kind, count: N.files, seeds, runSeed, reproDir, budgetMs: (quick ? 5 : 25) * 60_000 }));
+    importFigures(await fuzzImporters({ kind, count: N.files, runSeed, reproDir, budgetMs: (quick ? 5 : 25) * 60_000 }));
   }
 }
 

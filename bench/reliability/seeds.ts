@@ -75,13 +75,20 @@ function spread<T>(xs: T[], n: number): T[] {
   return Array.from({ length: n }, (_, i) => xs[Math.floor(i * step)]);
 }
 
-export function loadSeeds(opts: { maxAbc?: number; maxMid?: number } = {}): Seeds {
+export interface SeedOptions {
+  maxAbc?: number;
+  maxMid?: number;
+  /** Ignore the corpora (fast, and the same on every machine). */
+  builtInOnly?: boolean;
+}
+
+export function loadSeeds(opts: SeedOptions = {}): Seeds {
   const abc = BUILT_IN_ABC.map((text, i) => ({ name: `built-in-${i + 1}.abc`, text }));
   const mid: Seeds['mid'] = [];
   for (const s of abc) {
     for (const tune of parseAbc(s.text).tunes) mid.push({ name: s.name.replace('.abc', '.mid'), data: writeMidi(tune.sequence) });
   }
-  const haveCorpora = fs.existsSync(CORPORA);
+  const haveCorpora = !opts.builtInOnly && fs.existsSync(CORPORA);
   if (haveCorpora) {
     const tunes: { name: string; text: string }[] = [];
     for (const file of filesUnder(CORPORA, '.abc')) {
@@ -99,6 +106,8 @@ export function loadSeeds(opts: { maxAbc?: number; maxMid?: number } = {}): Seed
   return {
     abc,
     mid,
-    source: haveCorpora ? `${abc.length} ABC tunes and ${mid.length} MIDI files (built-in + ${CORPORA})` : `built-in only (${CORPORA} is absent): ${abc.length} ABC tunes, ${mid.length} MIDI files`,
+    source: haveCorpora
+      ? `${abc.length} ABC tunes and ${mid.length} MIDI files (built-in + ${CORPORA})`
+      : `built-in only (${opts.builtInOnly ? 'as asked' : `${CORPORA} is absent`}): ${abc.length} ABC tunes, ${mid.length} MIDI files`,
   };
 }
