@@ -24,11 +24,14 @@ export function findAbc2midi(): string | null {
 /**
  * Takes out what abc2midi performs but the notation does not hold, so that both readers are asked
  * for the written notes: R:hornpipe swing (abc2midi plays hornpipes dotted), decorations (trills,
- * rolls, staccato shortening). Line-level text edits on the oracle's copy only.
+ * rolls, staccato shortening), chord attack staggering, P: part orders. Line-level text edits on
+ * the oracle's copy only.
  */
 export function neutralizeForAbc2midi(tuneText: string): string {
   let inBody = false;
-  return tuneText
+  // abc2midi staggers the notes of a chord (10 ticks apart) unless told not to.
+  const withDirectives = tuneText.replace(/^(X:[^\n]*\n)/, '$1%%MIDI chordattack 0\n');
+  return withDirectives
     .split('\n')
     .map((line) => {
       if (/^R:/.test(line)) return '%' + line;

@@ -106,7 +106,8 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   if (!tune) throw new MusicError('abc-syntax', 'abcjs found no tune here', where);
   const warnings: MusicWarning[] = (tune.warnings ?? []).map((w: string) => abcjsWarning(w, fileLine));
 
-  prepareForAudio(tune);
+  const written = prepareForAudio(tune, warnings, fileLine);
+  if (written * 4 > MAX_QUARTERS) throw new MusicError('abc-too-long', `the tune is written ${Math.round(written * 4)} quarter notes long (absurd durations?); the limit is ${MAX_QUARTERS}`, where);
   const audio = tune.setUpAudio({ chordsOff: true });
   const tracks = audio.tracks.map((tr) => tr.filter((e): e is abcjs.AudioTrackNoteItem => e.cmd === 'note'));
   const withNotes = tracks.map((tr, i) => ({ tr, i })).filter((x) => x.tr.length > 0);
@@ -212,6 +213,8 @@ const SECTION_BARS = new Set(['bar_thin_thin', 'bar_thick_thin', 'bar_thin_thick
 
 interface AbcjsElement {
   el_type?: string;
+  duration?: number;
+  line?: number;
   type?: string;
   decoration?: string[];
   startEnding?: string;
@@ -225,7 +228,9 @@ interface AbcjsElement {
  *   abc2midi and players read folk-tune books; abcjs would otherwise fold the section into the
  *   previous repeat.
  */
-function prepareForAudio(tune: abcjs.TuneObject): void {
+function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileLine: (tuneLine: number) => number): number {
+  let longest = 0; // written length of the longest voice, in whole notes
+  const lengths = new Map<string, number>();
   type VoiceState = { lastEnd: AbcjsElement | null; sawStart: boolean; sectionBar: AbcjsElement | null; endingAfterEnd: boolean };
   const states = new Map<string, VoiceState>();
   const supplyStart = (st: VoiceState) => {
@@ -242,8 +247,15 @@ function prepareForAudio(tune: abcjs.TuneObject): void {
         const key = `${si}:${vi}`;
         let st = states.get(key);
         if (!st) states.set(key, (st = { lastEnd: null, sawStart: false, sectionBar: null, endingAfterEnd: false }));
+        let length = lengths.get(key) ?? 0;
         for (const el of voice) {
+          if (typeof el.duration === 'number' && Number.isFinite(el.duration)) length += el.duration;
           if (el.decoration) el.decoration = el.decoration.filter((d) => !ORNAMENTS.has(d));
+          // abcjs keeps endings in an array indexed by their number: |589473 would allocate it.
+          if (el.startEnding && /\d{3,}|\b(?:[2-9]\d)\b/.test(el.startEnding)) {
+            warnings.push({ message: `ending number ${el.startEnding} ignored (expected 1-19)`, line: el.line !== undefined ? fileLine(el.line + 1) : undefined });
+            delete el.startEnding;
+          }
           if (el.el_type !== 'bar' || !el.type) continue;
           const isStart = el.type === 'bar_left_repeat' || el.type === 'bar_dbl_repeat';
           const isEnd = el.type === 'bar_right_repeat' || el.type === 'bar_dbl_repeat';
@@ -263,7 +275,10 @@ function prepareForAudio(tune: abcjs.TuneObject): void {
           if (isStart) st.sawStart = true;
           else if (SECTION_BARS.has(el.type) && !ending) st.sectionBar = el;
         }
+        lengths.set(key, length);
+        longest = Math.max(longest, length);
       });
     });
   }
+  return longest;
 }

@@ -54,7 +54,32 @@ function readHeader(bytes: Uint8Array, file?: string): { format: number; ntracks
   if (format === 2) throw new MusicError('midi-type-2', 'SMF type 2 (independent sequences) is not supported: save it as type 0 or 1', where);
   if (division & 0x8000) throw new MusicError('midi-format', 'SMPTE time division is not supported (expected ticks per quarter note)', where);
   if (division === 0) throw new MusicError('midi-format', 'ticks per quarter note is 0', where);
+  checkChunks(bytes, len, where);
   return { format, ntracks, division };
+}
+
+/**
+ * Walks the chunk headers (not the events): every chunk must fit in the file. @tonejs/midi reads a
+ * truncated track past its end and, for some byte patterns, allocates without bound; a truncated
+ * file is refused here with a clear message instead.
+ */
+function checkChunks(bytes: Uint8Array, headerLength: number, where: { file?: string }): void {
+  let p = 8 + headerLength;
+  let n = 0;
+  while (p < bytes.length) {
+    if (p + 8 > bytes.length) {
+      // A few stray bytes after the last chunk are common and harmless.
+      if (n > 0) return;
+      throw new MusicError('midi-format', 'truncated MIDI file: no track chunk after the header', where);
+    }
+    const len = ((bytes[p + 4] << 24) | (bytes[p + 5] << 16) | (bytes[p + 6] << 8) | bytes[p + 7]) >>> 0;
+    if (p + 8 + len > bytes.length) {
+      const id = String.fromCharCode(bytes[p], bytes[p + 1], bytes[p + 2], bytes[p + 3]);
+      throw new MusicError('midi-format', `truncated or corrupt MIDI file: chunk ${n + 1} (${JSON.stringify(id)}) at byte ${p} declares ${len} bytes but only ${bytes.length - p - 8} remain`, where);
+    }
+    p += 8 + len;
+    n++;
+  }
 }
 
 /** The default melody: among non-drum tracks with a fair share of the notes, the highest on average. */

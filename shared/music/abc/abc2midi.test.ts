@@ -1,0 +1,62 @@
+/**
+ * Our ABC reading against Debian's abc2midi, on a fixed seeded sample of ~150 tunes per collection
+ * (bench/abc-oracle.ts runs every tune). Needs abc2midi and ../shared/corpora.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Abc2midi, compareFileWithAbc2midi, compareMelodies, findAbc2midi, neutralizeForAbc2midi, type OracleTune } from './abc2midi';
+import { splitAbcBook } from './book';
+import { hash53 } from '../corpus/corpus';
+import { parseAbc } from './read';
+
+const CORPORA = '/work/shared/corpora';
+const exe = findAbc2midi();
+const hasCorpora = existsSync(CORPORA);
+if (!exe) console.log('skipping the abc2midi oracle: abc2midi is not installed (apt-get install abcmidi)');
+if (!hasCorpora) console.log(`skipping the abc2midi oracle on corpora: ${CORPORA} is absent`);
+
+const walk = (d: string): string[] => readdirSync(d).sort().flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : f.endsWith('.abc') ? [join(d, f)] : []));
+
+describe.skipIf(!exe)('abc2midi oracle', () => {
+  it('agrees on a small tune with repeats, endings, ties, triplets, chords and grace notes', () => {
+    const abc = 'X:1\nT:t\nM:6/8\nL:1/8\nR:hornpipe\nK:Ador\n|:A2B c>d e|{g}[CEG]2 (3abc ~f|1 A3 A3:|2 ^G3 =G3-|G6|]\n';
+    const oracle = new Abc2midi(exe!);
+    try {
+      const theirs = oracle.melody(neutralizeForAbc2midi(abc));
+      expect(theirs).not.toBeNull();
+      expect(compareMelodies(parseAbc(abc).tunes[0].sequence, theirs!)).toEqual({ kind: 'none' });
+    } finally {
+      oracle.dispose();
+    }
+  });
+
+  it.skipIf(!hasCorpora)('agrees on a seeded sample of every ABC collection', { timeout: 240_000 }, () => {
+    const oracle = new Abc2midi(exe!);
+    const lines: string[] = [];
+    let same = 0;
+    let total = 0;
+    try {
+      for (const coll of readdirSync(CORPORA).filter((d) => d.startsWith('abc_')).sort()) {
+        const files = walk(join(CORPORA, coll)).map((f) => ({ f, text: readFileSync(f, 'utf8') }));
+        const all = files.flatMap(({ f, text }) => splitAbcBook(text).tunes.map((t) => ({ f, i: t.index, h: hash53(`${f.slice(CORPORA.length)}:${t.index}`, 42) })));
+        const chosen = new Set(all.sort((a, b) => a.h - b.h).slice(0, 150).map((x) => `${x.f}:${x.i}`));
+        const results: OracleTune[] = [];
+        for (const { f, text } of files) {
+          if (![...chosen].some((c) => c.startsWith(f + ':'))) continue;
+          results.push(...compareFileWithAbc2midi(oracle, f, text, (i) => chosen.has(`${f}:${i}`)));
+        }
+        const ok = results.filter((r) => r.kind === 'none').length;
+        same += ok;
+        total += results.length;
+        lines.push(`${coll}: ${ok}/${results.length} identical`);
+        for (const r of results.filter((r) => r.kind !== 'none').slice(0, 2)) lines.push(`   ${r.kind} ${r.file.slice(CORPORA.length + 1)}:${r.line} ${r.detail ?? ''}`);
+        expect(ok / results.length, `${coll} agreement`).toBeGreaterThanOrEqual(0.85);
+      }
+    } finally {
+      oracle.dispose();
+      console.log(lines.join('\n'));
+    }
+    expect(same / total).toBeGreaterThanOrEqual(0.93);
+  });
+});
