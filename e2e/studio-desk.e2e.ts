@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { parseAbc, readMidi } from '../shared/music/index';
-import { artifactPath, chromiumMissingReason, launchChromium, startServe, type ServeProcess } from './fixtures';
+import { TINY_CORPUS, artifactPath, chromiumMissingReason, launchChromium, startServe, type ServeProcess } from './fixtures';
 
 const missing = chromiumMissingReason();
 if (missing) console.log(`e2e (studio desk) skipped: ${missing}`);
@@ -218,6 +218,31 @@ describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong ser
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth > innerWidth || document.documentElement.scrollHeight > innerHeight);
     expect(overflow).toBe(false);
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('trains on dropped files with live curves, then lists the model', { timeout: 120_000 }, async () => {
+    await page.getByRole('tab', { name: 'Train' }).click();
+    expect(await page.getByRole('main', { name: 'Training charts' }).textContent()).toMatch(/Train a model on your own tunes/);
+    await page.getByLabel('Corpus files').setInputFiles([
+      { name: 'tiny.abc', mimeType: 'text/plain', buffer: Buffer.from(TINY_CORPUS) },
+      { name: 'holiday.jpg', mimeType: 'image/jpeg', buffer: Buffer.from([0xff, 0xd8, 0xff]) },
+    ]);
+    await expect.poll(() => page.getByLabel('Corpus stats').textContent(), { timeout: 20_000 }).toMatch(/4\s*tunes/);
+    expect(await page.getByRole('tabpanel').textContent()).toMatch(/1 non-music file skipped/);
+    await page.getByLabel('Model name').fill('desk-model');
+    await page.getByLabel('Layer sizes').fill('16');
+    for (const [label, value] of [['Epochs', '2'], ['Batch size', '2'], ['Sequence length', '8'], ['Embedding size', '8']]) await page.getByRole('spinbutton', { name: label, exact: true }).fill(value);
+    await page.getByRole('spinbutton', { name: 'Epochs', exact: true }).fill('0');
+    await expect.poll(() => page.getByRole('list', { name: 'Form problems' }).textContent()).toMatch(/Epochs: between 1/);
+    await page.getByRole('spinbutton', { name: 'Epochs', exact: true }).fill('2');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await expect.poll(() => page.getByLabel('Run state').textContent(), { timeout: 90_000 }).toMatch(/done|failed/);
+    await page.screenshot({ path: artifactPath('studio-train-1280.png') });
+    expect(await page.getByLabel('Run state').textContent()).toBe('done');
+    expect(await page.locator('.u-over').count()).toBe(2);
+    await page.getByRole('tab', { name: 'Models' }).click();
+    await expect.poll(() => page.getByRole('tabpanel').textContent()).toMatch(/desk-model/);
+    await page.getByRole('tab', { name: 'Generate' }).click();
   });
 
   it('logged no page errors', () => {

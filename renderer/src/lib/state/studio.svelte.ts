@@ -10,6 +10,7 @@ import type { Tool } from '../roll/gestures/pick';
 import { toNotes } from '../roll/notes';
 import { DevicesState, type SynthSink } from './devices.svelte';
 import { PlayerState, type OutputFactory, type RemotePlayback } from './player.svelte';
+import { TrainState } from './train.svelte';
 import { TuneState } from './tune.svelte';
 
 export type Panel = 'generate' | 'train' | 'models' | 'devices';
@@ -78,6 +79,7 @@ export class StudioState {
   readonly tune = new TuneState();
   readonly player: PlayerState;
   readonly devices: DevicesState;
+  readonly train: TrainState;
 
   readonly generating = $derived(this.runId !== null);
   readonly backendLabel = $derived(this.info?.backend.active ?? this.info?.backend.status ?? '…');
@@ -93,6 +95,7 @@ export class StudioState {
     options: StudioOptions = {},
   ) {
     this.player = new PlayerState(options.createOutput ?? defaultOutput);
+    this.train = new TrainState(api, () => void this.refreshModels());
     this.devices = new DevicesState(api, options.synth ?? defaultSynth, (notes, qpm, dropped, countedIn) => this.keyboardSeed(notes, qpm, dropped, countedIn));
     this.storage = options.storage === undefined ? (typeof localStorage === 'undefined' ? null : localStorage) : options.storage;
     const theme = this.storage?.getItem('seedsong.theme');
@@ -119,7 +122,7 @@ export class StudioState {
       this.api.on('devices.changed', (state) => this.player.setRemote(state.output && state.output !== 'Built-in synth' ? this.remotePlayback : null)),
     );
     await this.refresh();
-    await this.devices.start();
+    await Promise.all([this.devices.start(), this.train.start()]);
     const output = this.devices.state?.output;
     this.player.setRemote(output && output !== 'Built-in synth' ? this.remotePlayback : null);
   }
@@ -165,6 +168,13 @@ export class StudioState {
       this.modelId ??= models.value[0]?.id;
     } else this.showError(models.error.message);
     this.status = `Engine: ${this.info.backend.active ?? this.info.backend.message ?? this.info.backend.status} · MIDI: ${this.info.midi.message}`;
+  }
+
+  async refreshModels(): Promise<void> {
+    const models = await this.api.listModels({});
+    if (!models.ok) return this.showError(models.error.message);
+    this.models = models.value;
+    if (!this.models.some((m) => m.id === this.modelId)) this.modelId = this.models[0]?.id;
   }
 
   setConnected(connected: boolean): void {
@@ -386,6 +396,7 @@ export class StudioState {
   dispose(): void {
     this.player.stop();
     this.devices.dispose();
+    this.train.dispose();
     for (const off of this.unsubscribers.splice(0)) off();
   }
 }
