@@ -191,20 +191,23 @@ export async function benchTrain(opts: BenchOptions = {}): Promise<BenchRecord[]
     const tokens = B * T;
     const torch = torchPeer(opts, ['train', '--vocab', String(vocab), '--emb', String(p.model.embeddingSize), '--units', p.model.units.join(','), '--batch', String(B), '--seq', String(T), '--seconds', String(seconds), '--threads', '1']);
     const torchTps = torch.result ? torch.result.tokens_per_s : null;
+    // the same three batches, in the same order, for every run: the loss curves must agree
+    const batches = [0, 1, 2].map((i) => randomBatch(B, T, vocab, i + 1));
+    let fastCurve: number[] | null = null;
     const run = (threads: number | undefined): BenchRecord => {
-      const { trainer, reason } = explainFastTrainer(model, { batchSize: B, seqLength: T, learningRate: p.training.learningRate, optimizer: p.training.optimizer, threads });
+      const { trainer, reason } = explainFastTrainer(model, { batchSize: B, seqLength: T, learningRate: p.training.learningRate, optimizer: p.training.optimizer, clipNorm: p.training.clipNorm, seed: p.training.seed, threads });
       if (!trainer) return { bench: 'train', ...common(p), kernels: 'fast', tokens_per_s: null, reason };
       let peak = process.memoryUsage().rss;
-      const batches = [0, 1, 2].map((i) => randomBatch(B, T, vocab, i + 1));
-      trainer.step(batches[0].x, batches[0].y);
+      const curve = [trainer.step(batches[0].x, batches[0].y, T, 0).loss];
       let n = 0;
       const t0 = performance.now();
       while (performance.now() - t0 < seconds * 1000 || n < 3) {
-        const b = batches[n % 3];
-        trainer.step(b.x, b.y);
+        const b = batches[(n + 1) % 3];
+        curve.push(trainer.step(b.x, b.y, T, n + 1).loss);
         n++;
         peak = Math.max(peak, process.memoryUsage().rss);
       }
+      if (!fastCurve) fastCurve = curve;
       const tps = (n * tokens) / ((performance.now() - t0) / 1000);
       const rec: BenchRecord = { bench: 'train', ...common(p), kernels: 'fast', threads: threads ?? 'auto', batch: B, seq: T, tokens_per_s: Math.round(tps), torch_tokens_per_s: torchTps === null ? null : Math.round(torchTps), ratio: torchTps ? r3(tps / torchTps) : null, peak_mb: mb(peak), wasm_mb: mb(trainer.memoryBytes) };
       if (!torch.result) rec.torch_reason = torch.reason;
@@ -223,19 +226,24 @@ export async function benchTrain(opts: BenchOptions = {}): Promise<BenchRecord[]
       if (params > 3e6 && tf.getBackend() !== 'tensorflow') rec = { bench: 'train', ...common(p), kernels: 'tfjs', tokens_per_s: null, reason: `skipped: ${Math.round(params / 1e6)}M parameters is too slow for a baseline run on ${tf.getBackend()}` };
       else {
         const stepper = new TfjsBatchStepper(model, p.training);
-        const b = randomBatch(B, T, vocab, 9);
-        stepper.trainBatch(b.x, b.y, B, T, p.training.learningRate, 0);
+        // the first step (kernel compilation) is timed apart but its loss is on the curve
+        const curve = [stepper.trainBatch(batches[0].x, batches[0].y, B, T, p.training.learningRate, 0).loss];
         let peak = process.memoryUsage().rss;
         const t0 = performance.now();
         let n = 0;
         while (n < 2 || (performance.now() - t0 < seconds * 1000 && n < 20)) {
-          stepper.trainBatch(b.x, b.y, B, T, p.training.learningRate, n + 1);
+          const b = batches[(n + 1) % 3];
+          curve.push(stepper.trainBatch(b.x, b.y, B, T, p.training.learningRate, n + 1).loss);
           n++;
           peak = Math.max(peak, process.memoryUsage().rss);
         }
         const tps = (n * tokens) / ((performance.now() - t0) / 1000);
         stepper.dispose();
-        rec = { bench: 'train', ...common(p), kernels: 'tfjs', batch: B, seq: T, tokens_per_s: Math.round(tps), torch_tokens_per_s: torchTps === null ? null : Math.round(torchTps), ratio: torchTps ? r3(tps / torchTps) : null, peak_mb: mb(peak) };
+        const hasDropout = p.model.dropout > 0 || p.model.recurrentDropout > 0;
+        const fc = fastCurve as number[] | null;
+        const steps = fc ? Math.min(fc.length, curve.length) : 0;
+        const diff = fc && !hasDropout ? Math.max(...curve.slice(0, steps).map((l, i) => Math.abs(l - fc[i]))) : null;
+        rec = { bench: 'train', ...common(p), kernels: 'tfjs', batch: B, seq: T, tokens_per_s: Math.round(tps), torch_tokens_per_s: torchTps === null ? null : Math.round(torchTps), ratio: torchTps ? r3(tps / torchTps) : null, peak_mb: mb(peak), curve_steps: steps, curve_max_diff_vs_fast: diff === null ? null : Number(diff.toExponential(2)), tfjs_curve: curve.slice(0, 5).map((l) => Number(l.toFixed(5))).join(' '), fast_curve: fc ? fc.slice(0, 5).map((l) => Number(l.toFixed(5))).join(' ') : null };
       }
       out.push(rec);
       opts.log?.(JSON.stringify(rec));
@@ -256,5 +264,6 @@ export function formatRecord(r: BenchRecord): string {
   }
   if (r.tokens_per_s === null) return `${head}: not used: ${r.reason}`;
   const torch = r.torch_tokens_per_s != null ? `, PyTorch ${r.torch_tokens_per_s} tokens/s, ratio ${r.ratio}` : '';
-  return `${head}${r.threads ? `, threads ${r.threads}` : ''}: ${r.tokens_per_s} tokens/s${torch}, peak ${r.peak_mb} MB`;
+  const curve = r.curve_max_diff_vs_fast != null ? `; loss curve vs fast over ${r.curve_steps} steps: max diff ${r.curve_max_diff_vs_fast}` : '';
+  return `${head}${r.threads ? `, threads ${r.threads}` : ''}: ${r.tokens_per_s} tokens/s${torch}, peak ${r.peak_mb} MB${curve}`;
 }
