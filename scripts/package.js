@@ -2,6 +2,7 @@
 // electron-builder needs the Electron binary; where it could not be downloaded, stop with a reason.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 let electronPath = null;
@@ -15,6 +16,11 @@ if (typeof electronPath !== 'string') {
   process.exit(1);
 }
 const run = (args) => spawnSync(process.execPath, args, { stdio: 'inherit' }).status ?? 1;
-let status = run([require.resolve('electron-vite/bin/electron-vite.js'), 'build']);
+let status = run([electronViteBin(require), 'build']);
 if (status === 0) status = run([require.resolve('electron-builder/cli.js'), '--config', 'electron-builder.yml', ...process.argv.slice(2)]);
 process.exit(status);
+
+/** electron-vite's CLI (its package "exports" hide bin/, so go through package.json). */
+function electronViteBin(req) {
+  return path.join(path.dirname(req.resolve('electron-vite/package.json')), 'bin', 'electron-vite.js');
+}

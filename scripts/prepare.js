@@ -21,5 +21,10 @@ try {
   console.warn(`seedsong: could not link the seedsong command (${e.message}); use \`node bin/seedsong.js\``);
 }
 const require = createRequire(import.meta.url);
-const result = spawnSync(process.execPath, [require.resolve('electron-vite/bin/electron-vite.js'), 'build'], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, [electronViteBin(require), 'build'], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
+
+/** electron-vite's CLI (its package "exports" hide bin/, so go through package.json). */
+function electronViteBin(req) {
+  return path.join(path.dirname(req.resolve('electron-vite/package.json')), 'bin', 'electron-vite.js');
+}

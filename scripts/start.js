@@ -2,6 +2,7 @@
 // (it is an optional dependency whose download can fail), say so and point to serve mode.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 let electronPath;
@@ -23,7 +24,12 @@ if (typeof electronPath !== 'string') {
   );
   process.exit(1);
 }
-const build = spawnSync(process.execPath, [require.resolve('electron-vite/bin/electron-vite.js'), 'build'], { stdio: 'inherit' });
+const build = spawnSync(process.execPath, [electronViteBin(require), 'build'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 const child = spawn(electronPath, ['.'], { stdio: 'inherit' });
 child.on('exit', (code) => process.exit(code ?? 0));
+
+/** electron-vite's CLI (its package "exports" hide bin/, so go through package.json). */
+function electronViteBin(req) {
+  return path.join(path.dirname(req.resolve('electron-vite/package.json')), 'bin', 'electron-vite.js');
+}
