@@ -131,7 +131,7 @@ export async function benchSample(opts: BenchOptions = {}): Promise<BenchRecord[
       sampler.reset(1);
       const t1 = timeSteps(() => ((one[0] = tok++ % vocab), sampler.step(one)), 300, 2000);
       const rec: BenchRecord = { bench: 'sample', ...common(p), kernels: 'fast', batch: 1, median_ms: r3(t1.median), p99_ms: r3(t1.p99), cpu_ms: r3(t1.cpu), ...peerFields };
-      if (torch.result) rec.ratio_vs_torch = r3(torch.result.median_ms / t1.median);
+      if (torch.result) rec.speedup_vs_torch = r3(torch.result.median_ms / t1.median);
       out.push(rec);
       opts.log?.(JSON.stringify(rec));
       for (const n of [4, 8]) {
