@@ -22,6 +22,11 @@ export interface AbcReadOptions {
    * keeps them as short notes before the main note, as abcjs plays them.
    */
   graces?: 'drop' | 'keep';
+  /**
+   * How far an accidental reaches within its bar: 'pitch' (default; ABC 2.2 and abc2midi) = the
+   * same letter in every octave, 'octave' (ABC 2.1 as abcjs reads it) = the same letter and octave.
+   */
+  accidentals?: 'pitch' | 'octave';
   /** Tunes longer than this many characters are refused (10 MB single lines). Default 200,000. */
   maxTuneChars?: number;
 }
@@ -106,7 +111,7 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   if (!tune) throw new MusicError('abc-syntax', 'abcjs found no tune here', where);
   const warnings: MusicWarning[] = (tune.warnings ?? []).map((w: string) => abcjsWarning(w, fileLine));
 
-  const written = prepareForAudio(tune, warnings, fileLine);
+  const written = prepareForAudio(tune, warnings, fileLine, opts.accidentals ?? 'pitch');
   if (written * 4 > MAX_QUARTERS) throw new MusicError('abc-too-long', `the tune is written ${Math.round(written * 4)} quarter notes long (absurd durations?); the limit is ${MAX_QUARTERS}`, where);
   const audio = tune.setUpAudio({ chordsOff: true });
   const tracks = audio.tracks.map((tr) => tr.filter((e): e is abcjs.AudioTrackNoteItem => e.cmd === 'note'));
@@ -211,7 +216,16 @@ function abcjsWarning(w: string, fileLine: (tuneLine: number) => number): MusicW
 const ORNAMENTS = new Set(['trill', 'trillh', 'lowermordent', 'uppermordent', 'mordent', 'pralltriller', 'turn', 'roll', 'irishroll', 'turnx', 'invertedturn', 'invertedturnx', 'arpeggio', 'slide']);
 const SECTION_BARS = new Set(['bar_thin_thin', 'bar_thick_thin', 'bar_thin_thick']);
 
+interface AbcjsPitch {
+  pitch?: number;
+  accidental?: string;
+  startTie?: unknown;
+  endTie?: unknown;
+}
+
 interface AbcjsElement {
+  pitches?: (AbcjsPitch | null)[];
+  rest?: unknown;
   el_type?: string;
   duration?: number;
   line?: number;
@@ -226,12 +240,15 @@ interface AbcjsElement {
  * - a section that repeats (ends with :|, or starts a first ending) without its own |: repeats from
  *   the last double bar (||, [|, |]) since the previous :|, or else from that :| itself. This is how
  *   abc2midi and players read folk-tune books; abcjs would otherwise fold the section into the
- *   previous repeat.
+ *   previous repeat;
+ * - ties that do not reach the same pitch are dropped;
+ * - absurd ending numbers are dropped.
+ * Returns the written length of the longest voice in whole notes (repeats not expanded).
  */
-function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileLine: (tuneLine: number) => number): number {
+function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileLine: (tuneLine: number) => number, accidentals: 'octave' | 'pitch'): number {
   let longest = 0; // written length of the longest voice, in whole notes
   const lengths = new Map<string, number>();
-  type VoiceState = { lastEnd: AbcjsElement | null; sawStart: boolean; sectionBar: AbcjsElement | null; endingAfterEnd: boolean };
+  type VoiceState = { lastEnd: AbcjsElement | null; sawStart: boolean; sectionBar: AbcjsElement | null; endingAfterEnd: boolean; tied: AbcjsPitch[]; barAccidentals: Map<number, string> };
   const states = new Map<string, VoiceState>();
   const supplyStart = (st: VoiceState) => {
     if (!st.lastEnd || st.sawStart) return;
@@ -246,10 +263,29 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
       (staff.voices ?? []).forEach((voice, vi) => {
         const key = `${si}:${vi}`;
         let st = states.get(key);
-        if (!st) states.set(key, (st = { lastEnd: null, sawStart: false, sectionBar: null, endingAfterEnd: false }));
+        if (!st) states.set(key, (st = { lastEnd: null, sawStart: false, sectionBar: null, endingAfterEnd: false, tied: [], barAccidentals: new Map() }));
         let length = lengths.get(key) ?? 0;
         for (const el of voice) {
           if (typeof el.duration === 'number' && Number.isFinite(el.duration)) length += el.duration;
+          if (el.el_type === 'note' && !el.rest && accidentals === 'pitch') {
+            // ABC 2.2's default (and abc2midi's): an accidental holds for that letter in every octave until the bar line.
+            for (const p of el.pitches ?? []) {
+              if (!p || typeof p.pitch !== 'number') continue;
+              const letter = ((p.pitch % 7) + 7) % 7;
+              if (p.accidental) st.barAccidentals.set(letter, p.accidental);
+              else {
+                const carried = st.barAccidentals.get(letter);
+                if (carried && !p.startTie && !p.endTie) p.accidental = carried;
+              }
+            }
+          }
+          if (el.el_type === 'note') {
+            // A tie to a different pitch (G3-A) or to a rest ties nothing, as in abc2midi. abcjs would
+            // keep it open and join the G to the next tied G, however far away.
+            const here = new Set((el.pitches ?? []).filter((p): p is AbcjsPitch => !!p).map((p) => p.pitch));
+            for (const p of st.tied) if (el.rest || !here.has(p.pitch)) delete p.startTie;
+            st.tied = el.rest ? [] : (el.pitches ?? []).filter((p): p is AbcjsPitch => !!p && !!p.startTie);
+          }
           if (el.decoration) el.decoration = el.decoration.filter((d) => !ORNAMENTS.has(d));
           // abcjs keeps endings in an array indexed by their number: |589473 would allocate it.
           if (el.startEnding && /\d{3,}|\b(?:[2-9]\d)\b/.test(el.startEnding)) {
@@ -257,6 +293,7 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
             delete el.startEnding;
           }
           if (el.el_type !== 'bar' || !el.type) continue;
+          st.barAccidentals.clear();
           const isStart = el.type === 'bar_left_repeat' || el.type === 'bar_dbl_repeat';
           const isEnd = el.type === 'bar_right_repeat' || el.type === 'bar_dbl_repeat';
           const ending = el.startEnding;
