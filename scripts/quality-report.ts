@@ -287,8 +287,8 @@ async function main(): Promise<number> {
       return 2;
     }
   }
-  // The engine's split: same encoding, same seed, same default fraction as `seedsong train`.
-  const split = encodeCorpus(await loadTunes(corpusPaths), corpusPaths, { encoding, seed: meta.training?.seed });
+  // The engine's split: same seed and default fraction as `seedsong train`, the model's own vocabulary.
+  const split = encodeCorpus(await loadTunes(corpusPaths, { seed: meta.training?.seed }), corpusPaths, { encoding });
   if (meta.corpus && split.summary.validationTunes !== meta.corpus.validationTunes) {
     console.error(`quality-report: warning: the split has ${split.summary.validationTunes} validation tunes, the model recorded ${meta.corpus.validationTunes} (another --validation fraction?)`);
   }
