@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { parseAbc } from '../../../../shared/music/index';
+import { splitAbc } from './chunks';
+
+function tune(lines: string[]): string {
+  return ['X:1', 'T:Long', 'M:6/8', 'L:1/8', 'Q:3/8=100', 'K:D', ...lines].join('\n') + '\n';
+}
+
+describe('splitAbc', () => {
+  it('leaves short tunes whole', () => {
+    const t = tune(['DEF GAB|', 'AFD D3|']);
+    expect(splitAbc(t, 8)).toEqual([{ text: t, firstLine: 0 }]);
+  });
+
+  it('cuts long tunes at line ends; together the chunks hold the same notes', () => {
+    const lines = Array.from({ length: 20 }, (_, i) => (i % 2 ? 'AFD D3|' : 'DEF GAB|'));
+    const chunks = splitAbc(tune(lines), 8);
+    expect(chunks).toHaveLength(3);
+    expect(chunks[0].text).toContain('T:Long');
+    expect(chunks[1].text.startsWith('X:1\nM:6/8\nL:1/8\nQ:3/8=100\nK:D\n')).toBe(true);
+    expect(chunks.map((c) => c.firstLine)).toEqual([6, 14, 22]);
+    const whole = parseAbc(tune(lines)).tunes[0].sequence.notes.map((n) => n.pitch);
+    const parts = chunks.flatMap((c) => parseAbc(c.text).tunes[0].sequence.notes.map((n) => n.pitch));
+    expect(parts).toEqual(whole);
+  });
+
+  it('carries key and meter changes, standalone and inline, into later chunks', () => {
+    const lines = ['DEF GAB|', 'K:G', 'GAB cde|', '[M:3/4]d2 e2 f2|', ...Array.from({ length: 10 }, () => 'F2 G2 A2|')];
+    const chunks = splitAbc(tune(lines), 4);
+    expect(chunks[1].text).toMatch(/M:3\/4\nL:1\/8\nQ:3\/8=100\nK:G\n/);
+    // F in G major is F sharp: the key survived the cut
+    expect(parseAbc(chunks[1].text).tunes[0].sequence.notes[0].pitch).toBe(66);
+  });
+});
