@@ -272,8 +272,10 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
             for (const p of el.pitches ?? []) {
               if (!p || typeof p.pitch !== 'number') continue;
               const letter = ((p.pitch % 7) + 7) % 7;
-              if (p.accidental) st.barAccidentals.set(letter, p.accidental);
-              else {
+              // A tied-in note's accidental only repeats the tie's pitch; abcjs does not carry it either.
+              if (p.accidental) {
+                if (!p.endTie) st.barAccidentals.set(letter, p.accidental);
+              } else {
                 const carried = st.barAccidentals.get(letter);
                 if (carried && !p.startTie && !p.endTie) p.accidental = carried;
               }
