@@ -132,12 +132,22 @@ describe('the contract', () => {
   const PATH_LIKE = /(^|_)(path|paths|file|files|filename|dir|directory|folder|cwd|url)$/i;
   const PATH_LIKE_CAMEL = /(Path|Paths|File|Files|Filename|Dir|Directory|Folder)$/;
 
+  /** Whether a JSON Schema accepts a string, or a list of strings (where a path would go). */
+  const takesText = (schema: unknown): boolean => {
+    if (!schema || typeof schema !== 'object') return false;
+    const s = schema as Record<string, unknown>;
+    if (s.type === 'string' || (Array.isArray(s.type) && s.type.includes('string'))) return true;
+    if (s.type === 'array') return takesText(s.items);
+    return ['anyOf', 'oneOf', 'allOf'].some((k) => Array.isArray(s[k]) && (s[k] as unknown[]).some(takesText));
+  };
+
+  /** Names of the properties whose value is text, anywhere in the schema. */
   function propertyNames(schema: unknown, out = new Set<string>()): Set<string> {
     if (!schema || typeof schema !== 'object') return out;
     const s = schema as Record<string, unknown>;
     if (s.properties && typeof s.properties === 'object') {
       for (const [k, v] of Object.entries(s.properties as Record<string, unknown>)) {
-        out.add(k);
+        if (takesText(v)) out.add(k);
         propertyNames(v, out);
       }
     }
@@ -145,6 +155,7 @@ describe('the contract', () => {
     return out;
   }
 
+  // File contents may cross (e.g. {name, base64} uploads); a text field named like a path may not.
   it('no request carries a file path', () => {
     for (const name of channelNames) {
       const json = z.toJSONSchema(channels[name].request as z.ZodType, { io: 'input', unrepresentable: 'any' });
@@ -155,7 +166,10 @@ describe('the contract', () => {
   });
 
   it('the path check would catch one', () => {
-    const json = z.toJSONSchema(z.object({ options: z.object({ outputPath: z.string() }) }), { io: 'input' });
-    expect([...propertyNames(json)].some((f) => PATH_LIKE.test(f) || PATH_LIKE_CAMEL.test(f))).toBe(true);
+    const flagged = (schema: z.ZodType) => [...propertyNames(z.toJSONSchema(schema, { io: 'input' }))].some((f) => PATH_LIKE.test(f) || PATH_LIKE_CAMEL.test(f));
+    expect(flagged(z.object({ options: z.object({ outputPath: z.string() }) }))).toBe(true);
+    expect(flagged(z.object({ files: z.array(z.string()) }))).toBe(true);
+    expect(flagged(z.object({ dir: z.string().optional() }))).toBe(true);
+    expect(flagged(z.object({ files: z.array(z.object({ name: z.string(), base64: z.string() })) }))).toBe(false);
   });
 });
