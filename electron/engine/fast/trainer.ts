@@ -115,12 +115,6 @@ export function explainFastTrainer(model: tf.LayersModel, options: FastTrainerOp
 interface ShardWorker {
   worker: Worker;
   ctrl: Int32Array;
-  floats: Float32Array;
-  xs: Int32Array;
-  ys: Int32Array;
-  masks: Float32Array;
-  grads: Float32Array;
-  bytes: number;
   lastError: string | null;
 }
 
@@ -134,10 +128,21 @@ class FastLstmTrainer implements Trainer {
   private _iterations = 0;
   private readonly shape: TrainShape;
   private readonly main: KernelInstance;
-  private readonly layouts: ShardLayout[];
-  private readonly capacities: number[];
+  /** one layout for every thread: each holds one chunk of rows at a time */
+  private readonly layout: ShardLayout;
+  private readonly chunkRows: number;
   private readonly workers: ShardWorker[] = [];
   private readonly weightsShared: Float32Array;
+  private readonly job: Int32Array;
+  private readonly jobF: Float32Array;
+  private readonly xs: Int32Array;
+  private readonly ys: Int32Array;
+  private readonly masks: Float32Array;
+  /** per chunk: its gradients and [loss, correct], summed in chunk order (deterministic) */
+  private readonly chunkGrads: Float32Array;
+  private readonly chunkStats: Float32Array;
+  /** float offset of each layer's [batch][input] mask in `masks` */
+  private readonly maskAt: number[];
   private readonly m: number;
   private readonly v: number;
   private readonly scratch: number;
@@ -174,9 +179,10 @@ class FastLstmTrainer implements Trainer {
     this.main = new KernelInstance(module);
     const base = this.main.bytesUsed;
     const threads = Math.max(1, Math.min(options.threads ?? defaultThreads(options.batchSize, this.shape.units), options.batchSize));
-    this.capacities = split(options.batchSize, threads);
-    this.layouts = this.capacities.map((b) => layoutShard(this.shape, b, options.seqLength, base));
-    const l0 = this.layouts[0];
+    // two chunks per thread: enough for a descheduled thread's share to be taken by the other
+    this.chunkRows = threads === 1 ? options.batchSize : Math.max(1, Math.ceil(options.batchSize / (2 * threads)));
+    this.layout = layoutShard(this.shape, this.chunkRows, options.seqLength, base);
+    const l0 = this.layout;
     this.main.alloc((l0.bytes - base) / 4);
     this.m = this.main.alloc(l0.paramFloats);
     this.v = this.main.alloc(l0.paramFloats);
@@ -185,17 +191,25 @@ class FastLstmTrainer implements Trainer {
     this.syncFromModel();
     this.weightsShared = new Float32Array(sab(l0.paramFloats * 4));
     this.weightsShared.set(this.params());
+    const rows = options.batchSize * options.seqLength;
+    this.job = new Int32Array(sab(16 * 4));
+    this.jobF = new Float32Array(sab(4 * 4));
+    this.xs = new Int32Array(sab(rows * 4));
+    this.ys = new Int32Array(sab(rows * 4));
+    this.maskAt = [];
+    let maskFloats = 0;
+    l0.inputs.forEach((n, l) => {
+      this.maskAt.push(maskFloats);
+      if (l0.masks[l]) maskFloats += options.batchSize * n;
+    });
+    this.masks = new Float32Array(sab(maskFloats * 4));
+    const maxChunks = threads > 1 ? Math.ceil(options.batchSize / this.chunkRows) : 0;
+    this.chunkGrads = new Float32Array(sab(maxChunks * l0.paramFloats * 4));
+    this.chunkStats = new Float32Array(sab(maxChunks * 2 * 4));
     for (let i = 1; i < threads; i++) {
-      const layout = this.layouts[i];
       const w: ShardWorker = {
         worker: new Worker(WORKER_SOURCE, { eval: true }),
         ctrl: new Int32Array(sab(8 * 4)),
-        floats: new Float32Array(sab(4 * 4)),
-        xs: new Int32Array(sab(layout.rows * 4)),
-        ys: new Int32Array(sab(layout.rows * 4)),
-        masks: new Float32Array(sab(4 * layout.masks.reduce((a, m, l) => a + (m ? layout.batch * layout.inputs[l] : 0), 0))),
-        grads: new Float32Array(sab(l0.paramFloats * 4)),
-        bytes: layout.bytes,
         lastError: null,
       };
       w.worker.on('message', (m: string) => (w.lastError = m));
@@ -203,14 +217,17 @@ class FastLstmTrainer implements Trainer {
       w.worker.unref();
       w.worker.postMessage({
         module,
-        layout: { ...layout, words: Array.from(layout.words) },
+        layout: { ...l0, words: Array.from(l0.words) },
         ctrl: w.ctrl.buffer,
-        floats: w.floats.buffer,
+        job: this.job.buffer,
+        jobF: this.jobF.buffer,
         weights: this.weightsShared.buffer,
-        grads: w.grads.buffer,
-        xs: w.xs.buffer,
-        ys: w.ys.buffer,
-        masks: w.masks.buffer,
+        chunkGrads: this.chunkGrads.buffer,
+        chunkStats: this.chunkStats.buffer,
+        xs: this.xs.buffer,
+        ys: this.ys.buffer,
+        masks: this.masks.buffer,
+        maskAt: this.maskAt,
       });
       this.workers.push(w);
     }
@@ -221,11 +238,11 @@ class FastLstmTrainer implements Trainer {
   }
 
   get memoryBytes(): number {
-    return this.main.memory.buffer.byteLength + this.workers.reduce((a, w) => a + w.bytes, 0);
+    return this.main.memory.buffer.byteLength * (1 + this.workers.length) + this.chunkGrads.byteLength;
   }
 
   private params(): Float32Array {
-    const l0 = this.layouts[0];
+    const l0 = this.layout;
     return this.main.f32(l0.params, l0.paramFloats);
   }
 
@@ -277,7 +294,7 @@ class FastLstmTrainer implements Trainer {
   }
 
   getOptimizerState(): FastOptimizerState {
-    const l0 = this.layouts[0];
+    const l0 = this.layout;
     return {
       step: this._iterations,
       m: this.optimizer === 'adam' ? this.unpack(this.main.f32(this.m, l0.paramFloats)) : null,
@@ -286,7 +303,7 @@ class FastLstmTrainer implements Trainer {
   }
 
   setOptimizerState(s: FastOptimizerState): void {
-    const l0 = this.layouts[0];
+    const l0 = this.layout;
     if ((s.m === null) !== (this.optimizer !== 'adam')) throw new RangeError(`optimizer state is for ${s.m ? 'adam' : 'rmsprop'}, this trainer uses ${this.optimizer}`);
     if (s.m) this.pack(this.main.f32(this.m, l0.paramFloats), s.m);
     this.pack(this.main.f32(this.v, l0.paramFloats), s.v);
@@ -304,7 +321,7 @@ class FastLstmTrainer implements Trainer {
   }
 
   private dropoutMasks(B: number, stepIndex: number): (Float32Array | null)[] {
-    const inputs = this.layouts[0].inputs;
+    const inputs = this.layout.inputs;
     return this.spec.lstm.map((l, i) => (l.dropout > 0 ? dropoutMask(this.options.seed ?? 0, stepIndex, i, B, inputs[i], l.dropout) : null));
   }
 
@@ -329,62 +346,70 @@ class FastLstmTrainer implements Trainer {
       if (u >= 0) count++;
     }
     if (count === 0) throw new RangeError('the batch has no targets');
-    const sizes = split(B, this.layouts.length);
-    sizes.forEach((s, i) => {
-      if (s > this.capacities[i] || s * T > this.layouts[i].rows) throw new RangeError(`batch ${B} x ${T} is larger than the trainer was built for (${this.options.batchSize} x ${this.options.seqLength})`);
-    });
+    if (B > this.options.batchSize || T > this.options.seqLength) throw new RangeError(`batch ${B} x ${T} is larger than the trainer was built for (${this.options.batchSize} x ${this.options.seqLength})`);
     const scale = 1 / count;
     const masks = forwardOnly ? null : this.dropoutMasks(B, stepIndex ?? this._iterations);
-    // start the workers first so they run while this thread does shard 0
+    const l0 = this.layout;
+    const per = this.chunkRows;
+    const chunks = Math.ceil(B / per);
+    // publish the batch, then wake the workers; this thread takes chunks too
+    this.xs.set(batchX);
+    this.ys.set(y);
+    masks?.forEach((m, l) => m && this.masks.set(m, this.maskAt[l]));
     this.seq++;
-    let row = sizes[0];
-    for (let i = 1; i < sizes.length; i++) {
-      const w = this.workers[i - 1];
-      const b0 = row;
-      row += sizes[i];
-      if (sizes[i] === 0) continue;
-      w.xs.set(batchX.subarray(b0 * T, row * T));
-      w.ys.set(y.subarray(b0 * T, row * T));
-      if (masks) {
-        let at = 0;
-        masks.forEach((m, l) => {
-          if (!m) return;
-          const n = this.layouts[i].inputs[l];
-          w.masks.set(m.subarray(b0 * n, row * n), at);
-          at += this.layouts[i].batch * n;
-        });
-      }
-      w.ctrl[3] = T;
-      w.ctrl[4] = sizes[i];
-      w.ctrl[5] = forwardOnly ? 1 : 0;
-      w.ctrl[6] = this.version;
-      w.floats[0] = scale;
-      Atomics.store(w.ctrl, 0, this.seq);
-      Atomics.notify(w.ctrl, 0);
-    }
-    const l0 = this.layouts[0];
+    const job = this.job;
+    job[1] = 0;
+    job[2] = chunks;
+    job[3] = T;
+    job[4] = B;
+    job[5] = forwardOnly ? 1 : 0;
+    job[6] = this.version;
+    job[7] = per;
+    this.jobF[0] = scale;
+    if (this.workers.length && chunks > 1) {
+      Atomics.store(job, 0, this.seq);
+      Atomics.notify(job, 0);
+    } else job[1] = 0;
+    const x = this.main.exports;
     const words = this.main.i32(l0.net, l0.words.length);
     const floats = this.main.f32(l0.net, l0.words.length);
-    words[NET.T] = T;
-    words[NET.B] = sizes[0];
-    words[NET.forwardOnly] = forwardOnly ? 1 : 0;
-    floats[NET.scale] = scale;
-    if (!forwardOnly) this.main.f32(l0.grads, l0.paramFloats).fill(0);
-    this.main.i32(l0.x, sizes[0] * T).set(batchX.subarray(0, sizes[0] * T));
-    this.main.i32(l0.y, sizes[0] * T).set(y.subarray(0, sizes[0] * T));
-    masks?.forEach((m, l) => m && this.main.f32(l0.masks[l], sizes[0] * l0.inputs[l]).set(m.subarray(0, sizes[0] * l0.inputs[l])));
-    this.main.exports.train_step(l0.net);
-    let loss = floats[NET.loss];
-    let correct = floats[NET.correct];
-    const x = this.main.exports;
-    for (let i = 1; i < sizes.length; i++) {
-      if (sizes[i] === 0) continue;
-      const w = this.workers[i - 1];
-      this.waitForWorker(w, 1, this.seq);
-      loss += w.floats[1];
-      correct += w.floats[2];
-      if (!forwardOnly) {
-        this.main.f32(this.scratch, l0.paramFloats).set(w.grads);
+    const shared = this.workers.length > 0 && chunks > 1;
+    const grads = this.main.f32(l0.grads, l0.paramFloats);
+    if (!forwardOnly) grads.fill(0);
+    let loss = 0;
+    let correct = 0;
+    for (;;) {
+      const i = shared ? Atomics.add(job, 1, 1) : job[1]++;
+      if (i >= chunks) break;
+      const b0 = i * per;
+      const b1 = Math.min(B, b0 + per);
+      words[NET.T] = T;
+      words[NET.B] = b1 - b0;
+      words[NET.forwardOnly] = forwardOnly ? 1 : 0;
+      floats[NET.scale] = scale;
+      this.main.i32(l0.x, (b1 - b0) * T).set(batchX.subarray(b0 * T, b1 * T));
+      this.main.i32(l0.y, (b1 - b0) * T).set(y.subarray(b0 * T, b1 * T));
+      masks?.forEach((m, l) => m && this.main.f32(l0.masks[l], (b1 - b0) * l0.inputs[l]).set(m.subarray(b0 * l0.inputs[l], b1 * l0.inputs[l])));
+      if (shared && !forwardOnly) grads.fill(0);
+      x.train_step(l0.net);
+      if (shared) {
+        if (!forwardOnly) this.chunkGrads.set(grads, i * l0.paramFloats);
+        this.chunkStats[2 * i] = floats[NET.loss];
+        this.chunkStats[2 * i + 1] = floats[NET.correct];
+      } else {
+        loss += floats[NET.loss];
+        correct += floats[NET.correct];
+      }
+    }
+    if (shared) {
+      for (const w of this.workers) this.waitForWorker(w, this.seq);
+      if (!forwardOnly) grads.fill(0);
+      const scratch = this.main.f32(this.scratch, l0.paramFloats);
+      for (let i = 0; i < chunks; i++) {
+        loss += this.chunkStats[2 * i];
+        correct += this.chunkStats[2 * i + 1];
+        if (forwardOnly) continue;
+        scratch.set(this.chunkGrads.subarray(i * l0.paramFloats, (i + 1) * l0.paramFloats));
         x.add_to(l0.grads, this.scratch, l0.paramFloats);
       }
     }
@@ -411,21 +436,19 @@ class FastLstmTrainer implements Trainer {
     return { loss: loss / count, accuracy: correct / count };
   }
 
-  private waitForWorker(w: ShardWorker, index: number, value: number): void {
+  private waitForWorker(w: ShardWorker, seq: number): void {
     const started = Date.now();
-    if (Atomics.load(w.ctrl, 2) === 0) {
-      // first use: wait for the worker to instantiate its kernels
-      while (Atomics.load(w.ctrl, 2) === 0) {
-        if (Date.now() - started > WORKER_TIMEOUT_MS) throw new Error('a training worker did not start');
-        Atomics.wait(w.ctrl, 2, 0, 1000);
-      }
+    while (Atomics.load(w.ctrl, 2) === 0) {
+      // first use: the worker is still instantiating its kernels
+      if (Date.now() - started > WORKER_TIMEOUT_MS) throw new Error('a training worker did not start');
+      Atomics.wait(w.ctrl, 2, 0, 1000);
     }
     if (Atomics.load(w.ctrl, 2) < 0) throw new Error(`a training worker failed to start: ${w.lastError ?? 'unknown error'}`);
     for (;;) {
-      const cur = Atomics.load(w.ctrl, index);
-      if (cur === value) break;
+      const cur = Atomics.load(w.ctrl, 1);
+      if (cur === seq) break;
       if (Date.now() - started > WORKER_TIMEOUT_MS) throw new Error('a training worker stopped responding');
-      Atomics.wait(w.ctrl, index, cur, 1000);
+      Atomics.wait(w.ctrl, 1, cur, 1000);
     }
     if (w.ctrl[7]) {
       w.ctrl[7] = 0;
@@ -436,11 +459,11 @@ class FastLstmTrainer implements Trainer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const w of this.workers) {
-      Atomics.store(w.ctrl, 0, -1);
-      Atomics.notify(w.ctrl, 0);
-      void w.worker.terminate();
+    if (this.workers.length) {
+      Atomics.store(this.job, 0, -1);
+      Atomics.notify(this.job, 0);
     }
+    for (const w of this.workers) void w.worker.terminate();
   }
 }
 
@@ -467,10 +490,4 @@ function defaultThreads(batch: number, units: number[]): number {
   const cores = Math.min(2, availableParallelism());
   const bigRecurrent = Math.max(...units.map((u) => 16 * u * u)) >= 8 * 1024 * 1024;
   return bigRecurrent && batch / cores < 16 ? 1 : cores;
-}
-
-/** n split into k near-equal whole parts, larger first. */
-function split(n: number, k: number): number[] {
-  const base = Math.floor(n / k);
-  return Array.from({ length: k }, (_, i) => base + (i < n % k ? 1 : 0));
 }

@@ -4,18 +4,23 @@
  * no file to locate. It only moves bytes and calls train_step; the logic is in kernels.c and the
  * layout in layout.ts.
  *
- * Synchronisation is by Atomics on shared memory, not messages, so the main thread can block for
- * the result and the engine's BatchStepper interface stays synchronous. ctrl (Int32):
- * [0] step sequence number to run (-1: exit), [1] last finished, [2] 1 ready / -1 failed at start,
- * [3] T, [4] B, [5] forward only, [6] weights version, [7] 1 when a step failed.
- * floats: [0] loss scale, [1] loss sum out, [2] correct count out. masks: this shard's dropout
- * masks, one [capacity][input] section per LSTM layer that has dropout.
+ * Work is shared by stealing: the batch is cut into chunks of rows and every thread (the main one
+ * included) takes the next chunk with Atomics.add until none is left, accumulating gradients in its
+ * own memory. A thread the OS leaves waiting simply takes fewer chunks, so a busy machine never makes
+ * two threads slower than one. Synchronisation is by Atomics on shared memory, not messages, so the
+ * main thread can block for the result and the engine's BatchStepper stays synchronous.
+ *
+ * job (Int32, shared by all): [0] step sequence number (-1: exit), [1] next chunk, [2] chunks,
+ * [3] T, [4] B, [5] forward only, [6] weights version, [7] rows per chunk. jobF: [0] loss scale.
+ * ctrl (Int32, per worker): [1] last finished step, [2] 1 ready / -1 failed at start, [3] chunks
+ * done, [7] 1 when a step failed. Each chunk's gradients and [loss, correct] go to its own slot
+ * (chunkGrads, chunkStats) and are summed in chunk order, so results do not depend on which thread
+ * took which chunk (a resumed run must reproduce an uninterrupted one exactly).
  */
 export const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 parentPort.once('message', (msg) => {
   const ctrl = new Int32Array(msg.ctrl);
-  const fl = new Float32Array(msg.floats);
   const L = msg.layout;
   let ex, mem;
   try {
@@ -28,48 +33,58 @@ parentPort.once('message', (msg) => {
     Atomics.notify(ctrl, 2);
     return;
   }
+  const job = new Int32Array(msg.job);
+  const jobF = new Float32Array(msg.jobF);
   const weights = new Float32Array(msg.weights);
-  const grads = new Float32Array(msg.grads);
+  const chunkGrads = new Float32Array(msg.chunkGrads);
+  const chunkStats = new Float32Array(msg.chunkStats);
   const xs = new Int32Array(msg.xs);
   const ys = new Int32Array(msg.ys);
   const masks = new Float32Array(msg.masks);
+  const maskAt = msg.maskAt;
   Atomics.store(ctrl, 2, 1);
   Atomics.notify(ctrl, 2);
   let seen = 0, version = -1;
   for (;;) {
-    Atomics.wait(ctrl, 0, seen);
-    const seq = Atomics.load(ctrl, 0);
+    Atomics.wait(job, 0, seen);
+    const seq = Atomics.load(job, 0);
     if (seq < 0) break;
     if (seq === seen) continue;
     seen = seq;
+    let chunks = 0;
     try {
-      if (ctrl[6] !== version) {
+      const T = job[3], B = job[4], fwd = job[5], per = job[7], n = job[2];
+      if (job[6] !== version) {
         new Float32Array(mem.buffer, L.params, L.paramFloats).set(weights);
-        version = ctrl[6];
+        version = job[6];
       }
-      const T = ctrl[3], B = ctrl[4], fwd = ctrl[5];
+      const g = new Float32Array(mem.buffer, L.grads, L.paramFloats);
       const words = new Int32Array(mem.buffer, L.net, L.words.length);
       const f = new Float32Array(mem.buffer, L.net, L.words.length);
-      words[4] = T; words[5] = B; words[7] = fwd; f[8] = fl[0];
-      new Int32Array(mem.buffer, L.x, B * T).set(xs.subarray(0, B * T));
-      new Int32Array(mem.buffer, L.y, B * T).set(ys.subarray(0, B * T));
-      if (!fwd) {
-        new Float32Array(mem.buffer, L.grads, L.paramFloats).fill(0);
-        let at = 0;
-        for (let l = 0; l < L.masks.length; l++) {
+      for (;;) {
+        const i = Atomics.add(job, 1, 1);
+        if (i >= n) break;
+        const b0 = i * per, b1 = Math.min(B, b0 + per);
+        words[4] = T; words[5] = b1 - b0; words[7] = fwd; f[8] = jobF[0];
+        new Int32Array(mem.buffer, L.x, (b1 - b0) * T).set(xs.subarray(b0 * T, b1 * T));
+        new Int32Array(mem.buffer, L.y, (b1 - b0) * T).set(ys.subarray(b0 * T, b1 * T));
+        if (!fwd) for (let l = 0; l < L.masks.length; l++) {
           if (!L.masks[l]) continue;
-          const n = B * L.inputs[l];
-          new Float32Array(mem.buffer, L.masks[l], n).set(masks.subarray(at, at + n));
-          at += L.batch * L.inputs[l];
+          const k = L.inputs[l];
+          new Float32Array(mem.buffer, L.masks[l], (b1 - b0) * k).set(masks.subarray(maskAt[l] + b0 * k, maskAt[l] + b1 * k));
         }
+        if (!fwd) g.fill(0);
+        ex.train_step(L.net);
+        // per chunk, so the main thread sums in chunk order whoever took which chunk
+        if (!fwd) chunkGrads.set(g, i * L.paramFloats);
+        chunkStats[2 * i] = f[29]; chunkStats[2 * i + 1] = f[30];
+        chunks++;
       }
-      ex.train_step(L.net);
-      if (!fwd) grads.set(new Float32Array(mem.buffer, L.grads, L.paramFloats));
-      fl[1] = f[29]; fl[2] = f[30];
     } catch (e) {
       ctrl[7] = 1;
       parentPort.postMessage(String((e && e.message) || e));
     }
+    ctrl[3] = chunks;
     Atomics.store(ctrl, 1, seq);
     Atomics.notify(ctrl, 1);
   }
