@@ -137,7 +137,8 @@ export async function fuzzWebSocket(opts: { frames: number; connections?: number
   const server = await startServer({ studio, port: 0, staticDir: path.join(dir, 'www'), log });
   const origin = `http://127.0.0.1:${server.port}`;
   const r = rng(opts.runSeed ?? 7);
-  const nConn = opts.connections ?? 20;
+  // Under the server's connection cap (MAX_CONNECTIONS), each a browser tab's worth of traffic.
+  const nConn = opts.connections ?? 12;
   const perConn = Math.ceil(opts.frames / nConn);
   const res: WsFuzzResult = { frames: 0, answered: 0, unanswered: 0, errorFrames: 0, okResults: 0, refusedResults: 0, busy: 0, internalErrors: 0, oversizedClosed: 0, unexpectedCloses: 0, closeCodes: {}, polluted: false, healthy: false, httpProbes: 0, httpRefused: 0, seconds: 0, p99AnswerMs: 0, serverRssMb: 0 };
   const latencies: number[] = [];
@@ -157,7 +158,8 @@ export async function fuzzWebSocket(opts: { frames: number; connections?: number
     while (sent < perConn && res.frames < opts.frames) {
       // A window under the rate limit, then wait for every answer before the next one.
       const windowStart = performance.now();
-      const burst = Math.min(MAX_CALLS_PER_SECOND / 4, perConn - sent);
+      // Under the rate limit and the pending-call cap, so frames reach validation instead of `busy`.
+      const burst = Math.min(MAX_CALLS_PER_SECOND / 8, perConn - sent);
       let expected = 0;
       let got = 0;
       let closedCode = 0;
@@ -226,7 +228,7 @@ export async function fuzzWebSocket(opts: { frames: number; connections?: number
         }
         ws = await open();
       }
-      const wait = 260 - (performance.now() - windowStart);
+      const wait = 130 - (performance.now() - windowStart);
       if (wait > 0) await new Promise((rs) => setTimeout(rs, wait));
     }
     ws.close();

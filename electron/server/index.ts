@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
@@ -28,7 +29,16 @@ export interface ServeOptions {
   /** Fixed token (tests); a random one otherwise. */
   token?: string;
   log?: ServerLog;
+  /** Open WebSocket connections at most (a browser tab uses one); more are refused with 503. */
+  maxConnections?: number;
+  /** Calls a connection may have waiting for an answer; more are answered `busy` at once. */
+  maxPendingCalls?: number;
 }
+
+export const MAX_CONNECTIONS = 16;
+export const MAX_PENDING_CALLS = 32;
+/** Longer request lines are refused before any work (Node's own limit is 16 kB of headers). */
+export const MAX_URL_LENGTH = 4096;
 
 export interface RunningServer {
   url: string;
@@ -65,6 +75,38 @@ export function isLoopbackHost(host: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
+export function isWildcardHost(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
+}
+
+/**
+ * The names a browser may put in the Host header to reach this server. A wildcard bind (0.0.0.0,
+ * ::) is reached through any of the machine's addresses or its name, so all of those are allowed;
+ * anything else (an attacker's domain resolving to us: DNS rebinding) is still refused.
+ */
+export function hostNamesFor(host: string, interfaces = os.networkInterfaces(), hostname = os.hostname()): string[] {
+  const bracket = (h: string) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h);
+  if (isLoopbackHost(host)) return ['127.0.0.1', 'localhost', '[::1]'];
+  if (!isWildcardHost(host)) return [bracket(host)];
+  const names = new Set(['127.0.0.1', 'localhost', '[::1]', hostname.toLowerCase()]);
+  for (const list of Object.values(interfaces)) {
+    for (const a of list ?? []) {
+      // Link-local IPv6 needs a zone id a browser cannot put in a Host header: leave it out.
+      if (a.family === 'IPv6' && a.address.toLowerCase().startsWith('fe80')) continue;
+      names.add(bracket(a.address.toLowerCase()));
+    }
+  }
+  return [...names];
+}
+
+/** An address to print for a wildcard bind: the first external IPv4 address, else loopback. */
+function reachableAddress(): string {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
 function sameToken(given: string | null | undefined, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
@@ -92,10 +134,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }
   let port = options.port ?? 0;
 
-  const allowedHosts = (): Set<string> => {
-    const names = isLoopbackHost(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [host.includes(':') ? `[${host}]` : host];
-    return new Set(names.map((n) => `${n}:${port}`));
-  };
+  const maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+  const maxPending = options.maxPendingCalls ?? MAX_PENDING_CALLS;
+  const hostNames = hostNamesFor(host);
+  const allowedHosts = (): Set<string> => new Set(hostNames.map((n) => `${n}:${port}`));
   const allowedOrigins = (): Set<string> => new Set([...allowedHosts()].map((h) => `http://${h}`));
 
   const checkHost = (req: http.IncomingMessage): string | null =>
@@ -107,6 +149,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(body);
     };
+    if ((req.url ?? '').length > MAX_URL_LENGTH) return reject(414, `URL of ${(req.url ?? '').length} characters`, 'Seedsong: URL too long.\n');
     const hostProblem = checkHost(req);
     if (hostProblem) return reject(421, hostProblem, 'Seedsong: unexpected Host header.\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return reject(405, `method ${req.method}`, 'Seedsong: method not allowed.\n');
@@ -165,6 +208,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     socket.on('error', () => socket.destroy());
+    if ((req.url ?? '').length > MAX_URL_LENGTH) return refuse(414, `URL of ${(req.url ?? '').length} characters`);
     const hostProblem = checkHost(req);
     if (hostProblem) return refuse(421, hostProblem);
     let url: URL;
@@ -178,6 +222,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const origin = req.headers.origin;
     // Browsers always send Origin; a foreign one means another web page is trying to drive the studio.
     if (origin !== undefined && !allowedOrigins().has(origin.toLowerCase())) return refuse(403, `foreign Origin "${origin.slice(0, 100)}"`);
+    // A page (or script) opening connection after connection would hold memory and event streams.
+    if (wss.clients.size >= maxConnections) return refuse(503, `already ${wss.clients.size} connections (the limit is ${maxConnections})`);
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
@@ -188,6 +234,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const unsubscribe = options.studio.events.subscribe((name, payload) => send({ type: 'event', name, payload }));
     let windowStart = Date.now();
     let callsInWindow = 0;
+    let pending = 0;
 
     ws.on('message', async (data: RawData, isBinary: boolean) => {
       if (isBinary) {
@@ -215,8 +262,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         if (callsInWindow === MAX_CALLS_PER_SECOND + 1) log.warn('throttled a connection: too many calls per second');
         return send({ type: 'result', id: call.data.id, result: fail('busy', 'too many calls; slow down') });
       }
-      const result = await dispatch(options.studio.handlers, call.data.channel, call.data.payload, { via: 'serve' }, log);
-      send({ type: 'result', id: call.data.id, result });
+      // Slow calls (generate, training) must not pile up without bound behind a fast sender.
+      if (pending >= maxPending) return send({ type: 'result', id: call.data.id, result: fail('busy', `${pending} calls are still running; wait for their answers`) });
+      pending++;
+      try {
+        const result = await dispatch(options.studio.handlers, call.data.channel, call.data.payload, { via: 'serve' }, log);
+        send({ type: 'result', id: call.data.id, result });
+      } finally {
+        pending--;
+      }
     });
     ws.on('error', (e) => log.warn(`WebSocket closed: ${e.message}`));
     ws.on('close', (code) => {
@@ -233,7 +287,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
   });
   port = (server.address() as { port: number }).port;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const shown = isWildcardHost(host) ? reachableAddress() : host;
+  const shownHost = shown.includes(':') ? `[${shown}]` : shown;
   const url = `http://${shownHost}:${port}/?token=${token}`;
 
   return {

@@ -1,0 +1,125 @@
+/** Serve-mode limits beyond the basics in server.test.ts: connection and pending-call caps, long URLs, wildcard binds. */
+import { afterAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import { WebSocket } from 'ws';
+import { hostNamesFor, startServer, type RunningServer } from './index';
+import { createStudio, noMidiHardware, type Studio } from '../studio';
+import { createFakeEngine } from '../studio/testing/fake-engine';
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+async function serve(opts: { host?: string; maxConnections?: number; maxPendingCalls?: number; noteDelayMs?: number } = {}): Promise<{ server: RunningServer; studio: Studio }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seedsong-harden-'));
+  fs.mkdirSync(path.join(dir, 'www'));
+  fs.writeFileSync(path.join(dir, 'www', 'index.html'), '<!doctype html><title>Seedsong</title>');
+  const studio = await createStudio({ mode: 'serve', userDataDir: path.join(dir, 'data'), engine: createFakeEngine({ noteDelayMs: opts.noteDelayMs }), openMidi: noMidiHardware });
+  const server = await startServer({ studio, port: 0, staticDir: path.join(dir, 'www'), log: quiet, host: opts.host, maxConnections: opts.maxConnections, maxPendingCalls: opts.maxPendingCalls });
+  cleanup.push(async () => {
+    await server.close();
+    await studio.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return { server, studio };
+}
+
+function status(port: number, pathname: string, host?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: pathname, headers: host ? { host } : {} }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function open(server: RunningServer): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`);
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+describe('hostNamesFor', () => {
+  const interfaces = {
+    lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true }],
+    eth0: [
+      { address: '192.168.1.20', family: 'IPv4', internal: false },
+      { address: 'fe80::1', family: 'IPv6', internal: false },
+      { address: '2001:db8::5', family: 'IPv6', internal: false },
+    ],
+  } as unknown as NodeJS.Dict<os.NetworkInterfaceInfo[]>;
+
+  it('loopback binds answer to loopback names only', () => {
+    expect(hostNamesFor('127.0.0.1', interfaces, 'box')).toEqual(['127.0.0.1', 'localhost', '[::1]']);
+  });
+  it('a specific address answers to itself', () => {
+    expect(hostNamesFor('192.168.1.20', interfaces, 'box')).toEqual(['192.168.1.20']);
+    expect(hostNamesFor('2001:db8::5', interfaces, 'box')).toEqual(['[2001:db8::5]']);
+  });
+  it('a wildcard bind answers to every address of the machine and its name, nothing else', () => {
+    const names = hostNamesFor('0.0.0.0', interfaces, 'Box');
+    expect(names).toEqual(expect.arrayContaining(['127.0.0.1', 'localhost', '192.168.1.20', '[2001:db8::5]', 'box']));
+    expect(names).not.toContain('[fe80::1]');
+    expect(names).not.toContain('0.0.0.0');
+  });
+});
+
+describe('serve limits', () => {
+  it('refuses very long URLs with 414, before looking at anything else', async () => {
+    const { server } = await serve();
+    expect(await status(server.port, `/?token=${server.token}&pad=${'x'.repeat(5000)}`)).toBe(414);
+    expect(await status(server.port, `/?token=${server.token}`)).toBe(200);
+  });
+
+  it('refuses connections past the limit with 503, and accepts again once one closes', async () => {
+    const { server } = await serve({ maxConnections: 2 });
+    const a = await open(server);
+    const b = await open(server);
+    await expect(open(server)).rejects.toThrow('503');
+    const closed = new Promise((r) => a.once('close', r));
+    a.close();
+    await closed;
+    await new Promise((r) => setTimeout(r, 50));
+    const c = await open(server);
+    b.close();
+    c.close();
+  });
+
+  it('answers busy when too many calls are still running on one connection', async () => {
+    const { server } = await serve({ maxPendingCalls: 2, noteDelayMs: 40 });
+    const ws = await open(server);
+    const results = new Map<number, { ok: boolean; error?: { code: string } }>();
+    const all = new Promise<void>((resolve) =>
+      ws.on('message', (d: Buffer) => {
+        const f = JSON.parse(d.toString());
+        if (f.type === 'result') results.set(f.id, f.result);
+        if (results.size === 5) resolve();
+      }),
+    );
+    for (let id = 1; id <= 5; id++) ws.send(JSON.stringify({ type: 'call', id, channel: 'generate', payload: { seed: { kind: 'none' }, sampling: { count: 1 } } }));
+    await all;
+    const busy = [...results.values()].filter((r) => !r.ok && r.error?.code === 'busy').length;
+    expect(busy).toBe(3);
+    expect([...results.values()].filter((r) => r.ok).length).toBe(2);
+    ws.close();
+  });
+
+  it('a wildcard bind prints a reachable address and still refuses foreign Host headers', async () => {
+    const { server } = await serve({ host: '0.0.0.0' });
+    expect(server.url).not.toContain('0.0.0.0');
+    expect(await status(server.port, `/?token=${server.token}`, `127.0.0.1:${server.port}`)).toBe(200);
+    expect(await status(server.port, `/?token=${server.token}`, `${os.hostname().toLowerCase()}:${server.port}`)).toBe(200);
+    expect(await status(server.port, `/?token=${server.token}`, `evil.example:${server.port}`)).toBe(421);
+    expect(await status(server.port, `/?token=${server.token}`, `0.0.0.0:${server.port}`)).toBe(421);
+  });
+});
