@@ -46,8 +46,11 @@ export function splitAbcBook(text: string): AbcBook {
     } else if (current) {
       // A blank line ends a tune in ABC 2.1; tunes without one are ended by the next X:.
       if (l.trim() === '') {
-        const onlyHeader = current.lines.every((c) => FIELD.test(c) || c.startsWith('%'));
-        if (onlyHeader && !current.lines.some((c) => /^K:/.test(c))) current.lines.push(l);
+        // A blank line inside the header, or right after K: before any music, is a typo more often
+        // than an empty tune followed by free text (abc2midi reads on too).
+        const onlyHeader = current.lines.every((c) => FIELD.test(c) || c.startsWith('%') || c.trim() === '');
+        // Kept as a comment so that abcjs does not end the tune there and line numbers stay right.
+        if (onlyHeader) current.lines.push('%');
         else flush();
       } else current.lines.push(l);
     } else if (!sawX && (FIELD.test(l) || l.startsWith('%%'))) {
