@@ -57,6 +57,7 @@ describe('model library', () => {
     await lib.delete('second');
     expect((await lib.list()).map((s) => s.id)).toEqual(['renamed']);
     await expect(lib.load('../etc')).rejects.toThrow(/not allowed/);
+    await expect(lib.deleteCheckpoint('renamed', 'epoch-0001')).rejects.toThrow(/no checkpoint "epoch-0001"/);
     await expect(lib.delete('nothing')).rejects.toThrow(/no such file/);
     m.dispose();
   });

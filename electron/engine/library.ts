@@ -428,6 +428,15 @@ export class ModelLibrary {
     return listCheckpoints(this.dirOf(id));
   }
 
+  async deleteCheckpoint(id: string, checkpoint: string): Promise<void> {
+    checkModelId(checkpoint);
+    const dir = path.join(this.dirOf(id), CHECKPOINTS, checkpoint);
+    await fs.stat(path.join(dir, 'trainer.json')).catch(() => {
+      throw new EngineError('not-found', `model "${id}" has no checkpoint "${checkpoint}"`);
+    });
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+
   /** Imports a converted Keras LayersModel (see import.ts) under a new id. */
   async import(src: string, id: string, opts: { vocab?: string; encoding?: string } = {}): Promise<ModelSummary> {
     const { importLayersModel } = await import('./import');

@@ -47,6 +47,12 @@ describe('seedsong train / generate / eval', () => {
     expect(await generate.run(['--model', 'model', '--out', 'ck.abc', '--length', '20', '--checkpoint', 'epoch-0001'], captureIo({ cwd: dir }))).toBe(0);
     await expect(generate.run(['--model', 'model', '--out', 'x.abc', '--checkpoint', 'nope'], captureIo({ cwd: dir }))).rejects.toThrow(/no checkpoint "nope"/);
 
+    // Resume from a named checkpoint: continues to the new total of epochs.
+    const resumed = captureIo({ cwd: dir });
+    expect(await train.run(['--resume', '--checkpoint', 'epoch-0001', '--out', 'model', '--epochs', '3', '--json'], resumed)).toBe(0);
+    expect(JSON.parse(resumed.stdout.at(-1)!)).toMatchObject({ event: 'done', epochs: 3 });
+    await expect(train.run(['--resume', '--checkpoint', 'nope', '--out', 'model'], captureIo({ cwd: dir }))).rejects.toThrow(/no checkpoint "nope"/);
+
     const e = captureIo({ cwd: dir });
     expect(await evaluate.run(['--model', 'model', '--corpus', corpus], e)).toBe(0);
     const r = JSON.parse(e.stdout[0]) as { crossEntropyPerToken: number; tunes: number; crossEntropyPerNote: number };

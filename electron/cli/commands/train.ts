@@ -22,6 +22,7 @@ writes a checkpoint; --resume continues from the latest one.
   --epochs N             epochs to train (with --resume: total epochs)
   --steps N              stop after N batches (quick runs)
   --resume               continue the model in --out from its latest checkpoint
+  --checkpoint ID        with --resume: continue from this checkpoint (checkpoints/ID) instead
   --json                 one JSON object per line (start, progress, epoch, checkpoint, done)
   --backend NAME         force ${BACKEND_ORDER.join(' | ')}
 
@@ -71,6 +72,7 @@ export const command: CliCommand = {
       epochs: { type: 'string' },
       steps: { type: 'string' },
       resume: { type: 'boolean' },
+      checkpoint: { type: 'string' },
       json: { type: 'boolean' },
       backend: { type: 'string' },
       'list-presets': { type: 'boolean' },
@@ -101,6 +103,7 @@ export const command: CliCommand = {
     const json = !!values.json;
     if (values['list-presets']) return listPresets(io, json);
     if (!values.out) throw new UsageError('--out DIR is required (the model folder to write)');
+    if (values.checkpoint !== undefined && !values.resume) throw new UsageError('--checkpoint ID goes with --resume');
     const corpus = [...(values.corpus ?? []), ...positionals].map((p) => path.resolve(io.cwd, p));
     if (!values.resume) {
       if (!values.preset) throw new UsageError(`--preset NAME is required; one of ${PRESETS.map((p) => p.name).join(', ')}`);
@@ -166,7 +169,7 @@ export const command: CliCommand = {
           corpus,
           out: path.resolve(io.cwd, values.out),
           maxSteps,
-          resume: values.resume,
+          resume: values.resume ? (values.checkpoint ?? true) : undefined,
           epochs: values.resume ? int('epochs') : undefined,
           validationFraction,
         },
