@@ -8,6 +8,9 @@
  * layer's input projection is a table lookup (Embedding . kernel, precomputed per token); the gate
  * nonlinearities, cell update and softmax run in the same wasm module, so a step is a handful of
  * calls with no allocation. Batched variations share each pass over the weights.
+ *
+ * The weights are copied when the sampler is created: after the model's weights change (training,
+ * a checkpoint loaded into it) create a new one.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { KernelInstance, kernelModule, kernelsUnsupportedReason } from './wasm';
