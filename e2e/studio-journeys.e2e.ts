@@ -1,13 +1,14 @@
 /**
- * Journeys 1 and 2 of the brief through the real studio: a seed recorded from the on-screen
- * keyboard (the studio's loopback MIDI input), continued by a trained model into takes that
- * stream into the roll, auditioned, kept, compared and exported (checked with the music core).
+ * Journeys 2 and 3 of the brief through the real studio: a model trained from the Train panel on
+ * dropped files, a seed recorded from the on-screen keyboard (the studio's loopback MIDI input),
+ * continued by that model into takes that stream into the roll, auditioned, kept, compared and
+ * exported (checked with the music core).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { parseAbc, readMidi } from '../shared/music/index';
-import { artifactPath, chromiumMissingReason, launchChromium, startServe, trainTinyModel, type ServeProcess } from './fixtures';
+import { TINY_CORPUS, artifactPath, chromiumMissingReason, launchChromium, startServe, type ServeProcess } from './fixtures';
 
 const missing = chromiumMissingReason();
 if (missing) console.log(`e2e (studio journeys) skipped: ${missing}`);
@@ -21,7 +22,7 @@ describe.skipIf(missing !== null)('studio journeys in Chromium through `seedsong
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    serve = await startServe([], (dir) => trainTinyModel(dir));
+    serve = await startServe();
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     page = await context.newPage();
@@ -35,8 +36,25 @@ describe.skipIf(missing !== null)('studio journeys in Chromium through `seedsong
     await serve?.stop();
   });
 
+  it('trains a small model in the Train panel', { timeout: 150_000 }, async () => {
+    await expect.poll(() => page.getByRole('status').first().textContent(), { timeout: 15_000 }).toMatch(/Engine: .* MIDI: /);
+    await page.getByRole('tab', { name: 'Train' }).click();
+    await page.getByLabel('Corpus files').setInputFiles([{ name: 'tiny.abc', mimeType: 'text/plain', buffer: Buffer.from(TINY_CORPUS) }]);
+    await expect.poll(() => page.getByLabel('Corpus stats').textContent(), { timeout: 20_000 }).toMatch(/4\s*tunes/);
+    await page.getByRole('combobox', { name: 'Preset' }).selectOption('abc-token-lstm');
+    await page.getByLabel('Model name').fill('tiny');
+    await page.getByLabel('Layer sizes').fill('32');
+    for (const [label, value] of [['Epochs', '3'], ['Batch size', '2'], ['Sequence length', '8'], ['Embedding size', '16'], ['Early-stopping patience', '0']]) {
+      await page.getByRole('spinbutton', { name: label, exact: true }).fill(value);
+    }
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await expect.poll(() => page.getByLabel('Run state').textContent(), { timeout: 120_000 }).toMatch(/done|failed/);
+    expect(await page.getByLabel('Run state').textContent()).toBe('done');
+    await page.screenshot({ path: artifactPath('journey-train.png') });
+    await page.getByRole('combobox', { name: 'Model' }).selectOption('tiny');
+  });
+
   it('records a seed from the on-screen keyboard (count-in off) and shows it quantized', async () => {
-    await expect.poll(() => page.getByRole('combobox', { name: 'Model' }).textContent(), { timeout: 15_000 }).toContain('tiny');
     // The tiny model knows 6/8 tunes in D and G: the seed is played in that metre and key.
     await page.getByRole('combobox', { name: 'Meter' }).selectOption('6/8');
     await page.getByRole('combobox', { name: 'Key' }).selectOption('G');
@@ -64,13 +82,18 @@ describe.skipIf(missing !== null)('studio journeys in Chromium through `seedsong
     await page.screenshot({ path: artifactPath('journey-seed.png') });
   });
 
-  it('continues the seed into takes that stream into the roll', async () => {
+  it('tidies the seed on the eighth-note grid and continues it into takes that stream into the roll', async () => {
     await page.getByRole('tab', { name: 'Generate' }).click();
     expect(await page.getByRole('combobox', { name: 'Seed source' }).inputValue()).toBe('keyboard');
+    await page.getByRole('combobox', { name: 'Grid' }).selectOption('2');
+    await page.getByRole('button', { name: 'Quantize' }).click();
+    const tidy = parseAbc(await page.getByLabel('ABC text').inputValue()).tunes[0].sequence.notes;
+    expect(tidy.map((n) => n.pitch)).toEqual([67, 71, 74, 79, 74, 71]);
+    expect(tidy.every((n) => Number.isInteger(n.start * 2) && Number.isInteger(n.end * 2))).toBe(true);
     await page.getByRole('spinbutton', { name: 'Takes' }).fill('3');
     await page.getByRole('spinbutton', { name: 'Length' }).fill('64');
     await page.getByRole('checkbox', { name: 'Lock RNG seed' }).check();
-    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await page.getByRole('button', { name: 'Continue this tune' }).click();
     await expect.poll(async () => (await page.getByRole('status').first().textContent()) ?? '', { timeout: 30_000 }).toMatch(/3 new takes|failed|error|cannot/i);
     expect(await page.getByRole('status').first().evaluate((el) => el.textContent)).toMatch(/3 new takes/);
     expect(await page.getByRole('button', { name: /^Take \d+$/ }).count()).toBe(3);

@@ -88,6 +88,8 @@ export class StudioState {
   private unsubscribers: (() => void)[] = [];
   private pendingSeed: { label: string; notes: NoteDto[] } = { label: 'no seed', notes: [] };
   private pendingSettings = '';
+  /** Overrides the seed's name in the takes list (Continue names the tune it continues). */
+  private seedLabel: string | null = null;
   private readonly storage: Pick<Storage, 'getItem' | 'setItem'> | null;
 
   constructor(
@@ -274,7 +276,7 @@ export class StudioState {
     if ('error' in chosen) return this.showError(chosen.error);
     this.player.stop();
     this.liveNotes = [];
-    this.pendingSeed = { label: chosen.label, notes: chosen.notes };
+    this.pendingSeed = { label: this.seedLabel ?? chosen.label, notes: chosen.notes };
     this.pendingSettings = `T ${this.temperature.toFixed(2)}${this.topK ? ` · top-k ${this.topK}` : ''}${this.topP < 1 ? ` · top-p ${this.topP}` : ''} · ${this.length} tokens${this.rngSeed !== null ? ` · seed ${this.rngSeed}` : ''}`;
     if (chosen.notes.length) this.tune.load({ seed: chosen.notes });
     const result = await this.api.generate({
@@ -301,7 +303,9 @@ export class StudioState {
     this.seedSource = 'selection';
     const saved = this.tune.selection;
     this.tune.selectAll();
+    this.seedLabel = `${this.tune.title} (${this.tune.notes.length} notes)`;
     await this.generate();
+    this.seedLabel = null;
     this.tune.select(saved);
     this.seedSource = previous;
   }
@@ -336,10 +340,15 @@ export class StudioState {
     this.selectedTake = index;
     const notes = take.edited?.notes ?? take.notes;
     const seedEnd = take.seedNotes.reduce((m, n) => Math.max(m, n.end), 0);
-    // A take that already starts with its seed (the engine returned the whole tune) is shown as is.
-    const continues = !take.edited && take.seedNotes.length > 0 && (notes[0]?.start ?? 0) >= seedEnd - 1e-6;
-    if (continues) this.tune.load({ seed: take.seedNotes, take: notes });
-    else this.tune.load({ take: notes, abc: take.edited?.abc ?? take.abc });
+    const abc = take.edited?.abc ?? take.abc;
+    if (!take.edited && take.seedNotes.length) {
+      // The engine returns either the continuation alone or the whole tune starting with the seed:
+      // either way the seed is drawn in the seed colour.
+      if ((notes[0]?.start ?? 0) >= seedEnd - 1e-6) return this.tune.load({ seed: take.seedNotes, take: notes, abc });
+      const k = startsWith(notes, take.seedNotes);
+      if (k > 0) return this.tune.load({ seed: notes.slice(0, k), take: notes.slice(k), abc });
+    }
+    this.tune.load({ take: notes, abc });
   }
 
   /** Keeps the desk's edits with the take they were made on. */
@@ -399,6 +408,16 @@ export class StudioState {
     this.train.dispose();
     for (const off of this.unsubscribers.splice(0)) off();
   }
+}
+
+/** How many notes of `notes` (sorted) are the seed's notes, when the take begins with the whole seed; else 0. */
+function startsWith(notes: readonly NoteDto[], seed: readonly NoteDto[]): number {
+  const sorted = seed.slice().sort((a, b) => a.start - b.start || a.pitch - b.pitch);
+  if (sorted.length > notes.length) return 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (notes[i].pitch !== sorted[i].pitch || Math.abs(notes[i].start - sorted[i].start) > 1e-6) return 0;
+  }
+  return sorted.length;
 }
 
 function firstMusicLine(abc: string): string {

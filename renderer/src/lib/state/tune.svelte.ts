@@ -74,7 +74,8 @@ export class TuneState {
     this.history.reset({ notes: this.notes, selection: EMPTY });
     this.version++;
     this.loads++;
-    if (!abc && this.notes.length) abc = this.writeAbcText();
+    // With a seed on the desk, the ABC is written from all its notes (a take's own ABC lacks the seed).
+    if ((!abc || seed.length) && this.notes.length) abc = this.writeAbcText();
     this.abcText = abc ?? '';
     if (!abc) this.abcProblems = [];
   }
