@@ -367,8 +367,56 @@ export function headerTokens(encoding: Encoding, h: HeaderConstraint): number[] 
   return ids;
 }
 
+const MODE_STEPS: Record<string, number[]> = {
+  major: [0, 2, 4, 5, 7, 9, 11],
+  minor: [0, 2, 3, 5, 7, 8, 10],
+  dorian: [0, 2, 3, 5, 7, 9, 10],
+  phrygian: [0, 1, 3, 5, 7, 8, 10],
+  lydian: [0, 2, 4, 6, 7, 9, 11],
+  mixolydian: [0, 2, 4, 5, 7, 9, 10],
+  locrian: [0, 1, 3, 5, 6, 8, 10],
+};
+const MODE_NAMES: [RegExp, string][] = [
+  [/^(|maj|major|ion|ionian)$/, 'major'],
+  [/^(m|min|minor|aeo|aeolian)$/, 'minor'],
+  [/^(dor|dorian)$/, 'dorian'],
+  [/^(phr|phrygian)$/, 'phrygian'],
+  [/^(lyd|lydian)$/, 'lydian'],
+  [/^(mix|mixolydian)$/, 'mixolydian'],
+  [/^(loc|locrian)$/, 'locrian'],
+];
+
+/** Pitch classes of a key written as in ABC ("D", "Ador", "F#m", "Bb mixolydian"). */
+export function keyPitchClasses(key: string): Set<number> {
+  const m = /^\s*([A-Ga-g])([#b]?)\s*([A-Za-z]*)\s*$/.exec(key);
+  const mode = m ? MODE_NAMES.find(([re]) => re.test(m[3].toLowerCase()))?.[1] : undefined;
+  if (!m || !mode) throw new EngineError('bad-request', `key "${key}" is not understood; write it as in ABC, e.g. D, Em, Ador, Bb mix`);
+  const tonic = ({ c: 0, d: 2, e: 4, f: 5, g: 7, a: 9, b: 11 } as Record<string, number>)[m[1].toLowerCase()] + (m[2] === '#' ? 1 : m[2] === 'b' ? -1 : 0);
+  return new Set(MODE_STEPS[mode].map((s) => (tonic + s + 12) % 12));
+}
+
+/**
+ * Event models have no header to prime: a key becomes a mask that leaves only the scale's
+ * note-on tokens (the model's other choices are renormalised).
+ */
+export function keyMask(encoding: Encoding, key: string): (variation: number, index: number, probs: Float64Array) => void {
+  const scale = keyPitchClasses(key);
+  const banned: number[] = [];
+  encoding.tokens.forEach((t, i) => {
+    const m = /^on:(\d+)$/.exec(t);
+    if (m && !scale.has(Number(m[1]) % 12)) banned.push(i);
+  });
+  return (_v, _i, probs) => {
+    for (const b of banned) probs[b] = 0;
+  };
+}
+
+function isAbcEncoding(e: Encoding): boolean {
+  return e.name === 'abc-char' || e.name === 'abc-token';
+}
+
 export function primeTokens(encoding: Encoding, seed: GenerateSeed | undefined, header?: HeaderConstraint): number[] {
-  if ((!seed || seed.kind === 'none') && header && (header.key || header.meter || header.unit)) return headerTokens(encoding, header);
+  if ((!seed || seed.kind === 'none') && header && (header.key || header.meter || header.unit) && isAbcEncoding(encoding)) return headerTokens(encoding, header);
   if (!seed || seed.kind === 'none') return [encoding.bos];
   if (seed.kind === 'tokens') return seed.ids[0] === encoding.bos ? seed.ids : [encoding.bos, ...seed.ids];
   let tune;
@@ -396,6 +444,11 @@ export function primeTokens(encoding: Encoding, seed: GenerateSeed | undefined, 
 export async function runGeneration(req: GenerateRequest, events: GenerateEvents = {}, control?: RunControl): Promise<GeneratedTake[]> {
   const { model, encoding, meta } = await loadModelCached(req.model, req.checkpoint);
   const prime = primeTokens(encoding, req.seed, req.header);
+  let mask: ReturnType<typeof keyMask> | undefined;
+  if (!isAbcEncoding(encoding) && req.header) {
+    if (req.header.meter || req.header.unit) throw new EngineError('bad-request', `meter and unit constraints need an ABC model; this one uses ${encoding.name} (give a seed in that meter instead)`);
+    if (req.header.key) mask = keyMask(encoding, req.header.key);
+  }
   const window = meta.model?.architecture === 'gpt' ? meta.training?.seqLength : undefined;
   const count = req.count ?? 1;
   const streamer = events.onNote ? new NoteStreamer(encoding, prime, count, events.onNote) : undefined;
@@ -408,6 +461,7 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
     maxTokens: req.length ?? 512,
     eos: encoding.eos,
     forbid: encoding.bos !== encoding.eos ? [encoding.bos] : undefined,
+    mask,
     rngSeed: req.rngSeed ?? 0,
     control,
     onToken: (v, t) => {

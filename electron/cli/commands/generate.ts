@@ -20,7 +20,8 @@ folder gets take-N.abc and take-N.mid for every take).
   --seed-file FILE   .abc or .mid file to continue
   --key K, --meter M, --unit L
                      without a seed (ABC models): start the tune with this header, e.g.
-                     --meter 6/8 --key D (as the training corpus wrote it; errors list the options)
+                     --meter 6/8 --key D (as the training corpus wrote it; errors list the options).
+                     Event models (melody-event, midi-event): --key keeps notes in its scale
   --checkpoint ID    sample from a checkpoint (checkpoints/ID) instead of the saved weights
   --temperature T    sampling temperature (default 1; 0 = always the most likely token)
   --top-k K          sample only among the K most likely tokens (0 = off)
