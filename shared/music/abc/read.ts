@@ -256,6 +256,24 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
     else if (!st.endingAfterEnd && st.lastEnd.type === 'bar_right_repeat') st.lastEnd.type = 'bar_dbl_repeat';
     st.sawStart = true;
   };
+  // A bar line that opens a line after a line ending without one (d\n|:gd...) makes abcjs play the
+  // note before it twice; it belongs to the end of the previous line anyway.
+  const lastVoice = new Map<string, AbcjsElement[]>();
+  for (const line of tune.lines ?? []) {
+    const staves = (line as { staff?: { voices?: AbcjsElement[][] }[] }).staff;
+    staves?.forEach((staff, si) =>
+      (staff.voices ?? []).forEach((voice, vi) => {
+        const key = `${si}:${vi}`;
+        const prev = lastVoice.get(key);
+        const last = prev?.[prev.length - 1];
+        // Part labels, key and meter changes may come first on the line.
+        let i = 0;
+        while (i < voice.length && voice[i].el_type !== 'bar' && voice[i].el_type !== 'note') i++;
+        if (prev && voice[i]?.el_type === 'bar' && last && last.el_type !== 'bar') prev.push(...voice.splice(i, 1));
+        if (voice.length) lastVoice.set(key, voice);
+      }),
+    );
+  }
   for (const line of tune.lines ?? []) {
     const staves = (line as { staff?: { voices?: AbcjsElement[][] }[] }).staff;
     if (!staves) continue;
