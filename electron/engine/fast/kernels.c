@@ -569,12 +569,15 @@ static void axpy(float* y, const float* x, float a, int n) {
  * is what Keras's orthogonal initializer returns for a Gaussian A. For a Gaussian A with cols >=
  * 4 rows (an LSTM's recurrent kernel, [units][4 units]) A is well conditioned and one projection
  * pass keeps |Q Q^T - I| near float32 rounding; square A gets a second pass.
- * Scratch: c [32][rows], pack [cols * rows].
+ * Scratch: c [32][rows], pack [cols * rows]. Blocks start at multiples of 32.
  */
-EXPORT(orthonormalize_rows) void orthonormalize_rows(float* A, int rows, int cols, float* qt, float* c, float* pack) {
+EXPORT(orthonormalize_rows) void orthonormalize_rows(float* A, int rows, int cols, float* qt, float* c, float* pack, int from, int to) {
   const int BS = 32;
   const int passes = cols >= 4 * rows ? 1 : 2;
-  for (int k0 = 0; k0 < rows; k0 += BS) {
+  /* rows [from, to) only: the caller goes block by block, so V8 has tiered this code up to its
+   * optimising compiler before the expensive late blocks (a single long first call would run
+   * entirely in baseline code) */
+  for (int k0 = from; k0 < to && k0 < rows; k0 += BS) {
     int b = rows - k0 < BS ? rows - k0 : BS;
     float* blk = A + k0 * cols;
     if (k0 > 0) {

@@ -35,7 +35,8 @@ export function randomOrthogonal(rows: number, cols: number, seed: number): Floa
     view[i] = m * Math.cos(2 * Math.PI * v);
     if (i + 1 < view.length) view[i + 1] = m * Math.sin(2 * Math.PI * v);
   }
-  w.exports.orthonormalize_rows(a, r, c, qt, scratch, pack);
+  // block by block (see kernels.c): later, larger blocks run in optimised code
+  for (let k0 = 0; k0 < r; k0 += 32) w.exports.orthonormalize_rows(a, r, c, qt, scratch, pack, k0, k0 + 32);
   const q = w.f32(a, r * c);
   if (wide) return q.slice();
   const out = new Float32Array(rows * cols);

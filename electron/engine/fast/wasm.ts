@@ -18,7 +18,7 @@ export interface KernelExports {
   adam(w: number, g: number, m: number, v: number, n: number, a: number, b1: number, b2: number, c: number, eps: number, gscale: number): void;
   rmsprop(w: number, g: number, v: number, n: number, lr: number, rho: number, eps: number, gscale: number): void;
   sum_squares(g: number, n: number): number;
-  orthonormalize_rows(A: number, rows: number, cols: number, qt: number, c: number, pack: number): void;
+  orthonormalize_rows(A: number, rows: number, cols: number, qt: number, c: number, pack: number, from: number, to: number): void;
   add_to(dst: number, src: number, n: number): void;
   exp_vec(x: number, n: number): void;
   tanh_vec(x: number, n: number): void;
