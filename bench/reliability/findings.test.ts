@@ -55,6 +55,16 @@ describe('shared/music importers', () => {
   }, 90_000);
 });
 
+describe('shared/music importers (open)', () => {
+  // A meter of 2^32 beats makes abcjs grow an array until V8 aborts the whole process ("Fatal
+  // JavaScript invalid size error", about 20 s here): the fuzz saw it as a case over 2.5 s.
+  it.fails('parseAbc refuses M:4294967296/4 quickly instead of aborting the process (abc case 1092)', () => {
+    const code = `import('./shared/music/index.ts').then((m) => { m.parseAbc('X:1\\nM:4294967296/4\\nL:1/8\\nK:D\\nFG A2 f>e | d/c/A/G/ F/G/A/B/ =c2 |\\n', { file: 'x.abc' }); console.log('survived'); })`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8', timeout: 10_000 });
+    expect(r.stdout).toContain('survived');
+  }, 30_000);
+});
+
 describe('electron/midi output', () => {
   // Voice.send forgets a key before the bus sends its note-off; when that send fails, panic no
   // longer knows the key and sends it no note-off (only CC123, which some synths ignore).
