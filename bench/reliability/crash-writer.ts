@@ -34,7 +34,7 @@ export function tinyMeta(name: string): ModelMeta {
     createdAt: now,
     updatedAt: now,
     source: 'trained',
-    encoding: { name: 'abc-tokens', tokens: Array.from({ length: VOCAB }, (_, i) => `t${i}`) } as ModelMeta['encoding'],
+    encoding: { name: 'abc-token', tokens: Array.from({ length: VOCAB }, (_, i) => `t${i}`) } as unknown as ModelMeta['encoding'],
     model: null,
     history: [],
     metrics: { parameters: 0 },
