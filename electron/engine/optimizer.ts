@@ -32,8 +32,10 @@ export class Optimizer {
     readonly name: OptimizerName,
     private readonly vars: tf.Variable[],
   ) {
-    this.m = name === 'adam' ? vars.map((w) => tf.variable(tf.zerosLike(w), false)) : [];
-    this.v = vars.map((w) => tf.variable(tf.zerosLike(w), false));
+    // tidy frees the zerosLike() initial values; variables are not tracked by tidy, so they stay.
+    const slot = (w: tf.Variable) => tf.tidy(() => tf.variable(tf.zerosLike(w), false));
+    this.m = name === 'adam' ? vars.map(slot) : [];
+    this.v = vars.map(slot);
   }
 
   get iterations(): number {

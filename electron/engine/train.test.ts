@@ -85,6 +85,16 @@ describe('train', () => {
     [a, b, resumed].forEach((m) => m.dispose());
   });
 
+  it('leaves tf.memory() unchanged after training (dropout masks and optimizer slots freed)', async () => {
+    for (const arch of ['lstm', 'gpt'] as const) {
+      const model = buildModel({ ...spec(arch), dropout: 0.2, contextLength: 8 }, 3);
+      const before = tf.memory().numTensors;
+      await train(model, data, { training: cfg({ epochs: 2, checkpointEveryEpochs: 1 }) }, { onCheckpoint: async () => {} });
+      expect(tf.memory().numTensors, arch).toBe(before);
+      model.dispose();
+    }
+  });
+
   it('pauses, resumes and cancels between batches', async () => {
     const model = buildModel(spec(), 3);
     const control = new RunControl();

@@ -343,5 +343,21 @@ export async function train(model: tf.LayersModel, data: TokenData | PreparedDat
     return { stopReason, state, history: state.history };
   } finally {
     stepper.dispose();
+    releaseDropoutMasks(model);
+  }
+}
+
+/** tfjs LSTM/GRU cells keep their last dropout masks as tensors; nothing else frees them. */
+function releaseDropoutMasks(model: tf.LayersModel): void {
+  for (const layer of model.layers) {
+    const cell = (layer as unknown as { cell?: Record<string, unknown> }).cell;
+    if (!cell) continue;
+    for (const key of ['dropoutMask', 'recurrentDropoutMask']) {
+      const mask = cell[key] as tf.Tensor | tf.Tensor[] | null | undefined;
+      if (mask) {
+        tf.dispose(mask);
+        cell[key] = null;
+      }
+    }
   }
 }
