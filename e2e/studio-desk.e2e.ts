@@ -245,6 +245,16 @@ describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong ser
     await page.getByRole('tab', { name: 'Generate' }).click();
   });
 
+  it('autosaves the project and reopens it on the next start', async () => {
+    await page.getByRole('tab', { name: 'Generate' }).click();
+    const notes = await page.getByTestId('roll').getAttribute('data-notes');
+    await page.waitForTimeout(2000); // the autosave runs a moment after the last change
+    await page.reload();
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toMatch(/Reopened your last session/);
+    expect(await page.getByTestId('roll').getAttribute('data-notes')).toBe(notes);
+    expect(fs.readdirSync(serve.userDataDir + '/projects')).toEqual(['autosave.json']);
+  });
+
   it('logged no page errors', () => {
     expect(consoleErrors).toEqual([]);
   });

@@ -17,6 +17,7 @@ import { RunRegistry } from './runs';
 import { APP_NAME, APP_VERSION } from './version';
 import { Settings } from './settings';
 import { DevicesService } from './devices';
+import { projectHandlers } from './project';
 import { realClock, type Clock, type OpenSystemResult } from '../midi/index';
 
 /** What the studio needs from the engine process (implemented by electron/engine's client). */
@@ -183,6 +184,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       devices.panic();
       return {};
     },
+
+    ...projectHandlers(options.userDataDir),
 
     setCallAndResponse: (request) => {
       if (request.enabled && !engine) throw new StudioError('unsupported', 'call-and-response needs the engine, which is not available in this build');

@@ -14,6 +14,7 @@ import { generateChannels, generateEvents } from './channels/generate';
 import { modelChannels } from './channels/models';
 import { devicesChannels, devicesEvents } from './channels/devices';
 import { trainingChannels, trainingEvents } from './channels/training';
+import { projectChannels } from './channels/project';
 import { liveChannels, liveEvents } from './channels/live';
 
 /** Every request channel: one map per area under channels/, merged here. */
@@ -24,6 +25,7 @@ export const channels = {
   ...devicesChannels,
   ...trainingChannels,
   ...liveChannels,
+  ...projectChannels,
 } as const;
 
 /** Every event the studio sends; each event of a run carries its runId. */

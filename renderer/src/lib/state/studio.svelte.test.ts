@@ -6,8 +6,13 @@ const info = { name: 'Seedsong', version: '0', mode: 'serve' as const, platform:
 const devices = { hardware: false, message: 'built-in only', inputs: [{ name: 'On-screen keyboard', builtIn: true, connected: true }], outputs: [{ name: 'Built-in synth', builtIn: true, connected: true }], input: 'On-screen keyboard', output: 'Built-in synth', settings: { channel: 0, program: null, latencyMs: 0 }, thru: false };
 const note = (pitch: number, start: number) => ({ pitch, start, end: start + 0.5, velocity: 90, voice: 0 });
 
-function setup() {
+function setup(saved: { project: unknown } = { project: null }) {
   const fake = fakeStudio({
+    loadProject: () => ({ project: saved.project, savedAt: null, problem: null }),
+    saveProject: (r) => {
+      saved.project = r.project;
+      return { savedAt: '2026-11-22T00:00:00.000Z' };
+    },
     appInfo: () => info,
     listModels: () => [{ id: 'tiny', name: 'tiny', encoding: 'abc-token', architecture: 'lstm', builtIn: false, createdAt: '2026-01-01' }],
     devices: () => devices,
@@ -77,5 +82,29 @@ describe('StudioState', () => {
     await studio.openSeedFile(file('broken.mid', 'not midi'));
     expect(studio.error).toMatch(/broken\.mid.*not a Standard MIDI File/);
     expect(studio.tune.notes).toHaveLength(6);
+  });
+
+  it('saves the session as a project and reopens it: takes, edits, desk, settings', async () => {
+    const saved = { project: null as unknown };
+    const first = setup(saved);
+    await first.studio.start();
+    first.studio.seedAbc = 'X:1\nM:6/8\nL:1/8\nK:D\nDFA|';
+    first.studio.temperature = 0.8;
+    await first.studio.generate();
+    first.fake.emit('take.done', { runId: 'g1', takes: [{ variation: 0, abc: 'X:1\nM:6/8\nL:1/8\nK:D\nDFA dc|', notes: [note(62, 0), note(66, 0.5), note(69, 1), note(74, 1.5)], warnings: [] }] });
+    first.studio.keep(0);
+    first.studio.tune.select(new Set([first.studio.tune.notes[3].id]));
+    first.studio.tune.transposeSelection(-2);
+    await first.studio.saveProject();
+    expect(first.studio.savedAt).toBe('2026-11-22T00:00:00.000Z');
+
+    const second = setup(saved);
+    await second.studio.start();
+    expect(second.studio.status).toMatch(/Reopened your last session: 1 take, 4 notes/);
+    expect(second.studio.takes[0]).toMatchObject({ kept: true, number: 1 });
+    expect(second.studio.temperature).toBe(0.8);
+    expect(second.studio.tune.notes.map((n) => [n.pitch, n.seed])).toEqual([[62, true], [66, true], [69, true], [72, false]]);
+    expect(second.studio.tune.meter).toMatchObject({ numerator: 6, denominator: 8 });
+    expect(second.studio.selectedTake).toBe(0);
   });
 });

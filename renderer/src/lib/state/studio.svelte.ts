@@ -10,6 +10,7 @@ import type { Tool } from '../roll/gestures/pick';
 import { toNotes } from '../roll/notes';
 import { DevicesState, type SynthSink } from './devices.svelte';
 import { PlayerState, type OutputFactory, type RemotePlayback } from './player.svelte';
+import type { ProjectDto } from '../../../../shared/ipc/channels/project';
 import { TrainState } from './train.svelte';
 import { TuneState } from './tune.svelte';
 
@@ -81,6 +82,10 @@ export class StudioState {
   readonly devices: DevicesState;
   readonly train: TrainState;
 
+  /** True once the autosaved project has been read (or there was none): autosave starts then. */
+  restored = $state(false);
+  savedAt = $state<string | null>(null);
+
   readonly generating = $derived(this.runId !== null);
   readonly backendLabel = $derived(this.info?.backend.active ?? this.info?.backend.status ?? '…');
   readonly keptTakes = $derived(this.takes.filter((t) => t.kept));
@@ -124,7 +129,7 @@ export class StudioState {
       this.api.on('devices.changed', (state) => this.player.setRemote(state.output && state.output !== 'Built-in synth' ? this.remotePlayback : null)),
     );
     await this.refresh();
-    await Promise.all([this.devices.start(), this.train.start()]);
+    await Promise.all([this.devices.start(), this.train.start(), this.restoreProject()]);
     const output = this.devices.state?.output;
     this.player.setRemote(output && output !== 'Built-in synth' ? this.remotePlayback : null);
   }
@@ -395,6 +400,77 @@ export class StudioState {
   panic(): void {
     this.player.panic();
     void this.api.panic({});
+  }
+
+  // ---- the project (autosaved by the studio, reopened on start) ----
+
+  /** Everything worth keeping, as plain data (no $state proxies cross the API). */
+  projectSnapshot(): ProjectDto {
+    const tune = this.tune;
+    // Kept takes always; of the others the most recent, so the file stays small.
+    const takes = this.takes.filter((t, i) => t.kept || i < 40).slice(0, 100);
+    const strip = (notes: readonly NoteDto[]) => notes.slice(0, 50_000).map(({ pitch, start, end, velocity, voice }) => ({ pitch, start, end, velocity, voice }));
+    return {
+      version: 1,
+      modelId: this.modelId,
+      sampling: { temperature: this.temperature, topK: this.topK, topP: this.topP, length: this.length, count: this.count, rngSeed: this.rngSeed },
+      seed: { source: this.seedSource, abc: this.seedAbc.slice(0, 200_000), keyboard: this.seedKeyboard ? strip(this.seedKeyboard) : null },
+      desk: {
+        title: tune.title.slice(0, 200),
+        qpm: tune.qpm,
+        meter: { numerator: tune.meter.numerator, denominator: tune.meter.denominator },
+        key: tune.key ? { tonic: tune.key.tonic, mode: tune.key.mode, accidentals: tune.key.accidentals } : null,
+        seedEnd: tune.seedEnd,
+        notes: strip(tune.notes),
+        selectedTake: this.selectedTake !== null && this.selectedTake < takes.length ? this.selectedTake : null,
+        grid: this.grid,
+      },
+      takes: takes.map((t) => ({
+        runId: t.runId.slice(0, 64),
+        variation: t.variation,
+        number: t.number,
+        seedLabel: t.seedLabel.slice(0, 200),
+        settings: t.settings.slice(0, 200),
+        kept: t.kept,
+        abc: t.abc.slice(0, 200_000),
+        notes: strip(t.notes),
+        seedNotes: strip(t.seedNotes),
+        warnings: t.warnings.slice(0, 20).map((w) => w.slice(0, 500)),
+        edited: t.edited ? { notes: strip(t.edited.notes), abc: t.edited.abc.slice(0, 200_000) } : undefined,
+      })),
+    };
+  }
+
+  async saveProject(project: ProjectDto = this.projectSnapshot()): Promise<void> {
+    const r = await this.api.saveProject({ project });
+    if (r.ok) this.savedAt = r.value.savedAt;
+    else this.status = `Autosave failed: ${r.error.message}`;
+  }
+
+  async restoreProject(): Promise<void> {
+    try {
+      const r = await this.api.loadProject({});
+      if (!r.ok) return this.showError(`The last project could not be opened: ${r.error.message}`);
+      if (r.value.problem) this.status = r.value.problem;
+      const p = r.value.project;
+      if (!p) return;
+      if (p.modelId && this.models.some((m) => m.id === p.modelId)) this.modelId = p.modelId;
+      Object.assign(this, { temperature: p.sampling.temperature, topK: p.sampling.topK, topP: p.sampling.topP, length: p.sampling.length, count: p.sampling.count, rngSeed: p.sampling.rngSeed });
+      this.seedSource = p.seed.source;
+      this.seedAbc = p.seed.abc;
+      this.seedKeyboard = p.seed.keyboard;
+      this.grid = p.desk.grid;
+      this.takes = p.takes.map((t) => ({ ...t }));
+      const d = p.desk;
+      this.tune.setMeter(d.meter.numerator, d.meter.denominator);
+      this.tune.setKey(d.key ? { time: 0, tonic: d.key.tonic, mode: d.key.mode as KeySignature['mode'], accidentals: d.key.accidentals } : undefined);
+      this.tune.setTempo(d.qpm);
+      this.tune.load({ seed: d.notes.filter((n) => n.start < d.seedEnd - 1e-9), take: d.notes.filter((n) => n.start >= d.seedEnd - 1e-9), title: d.title });
+      this.selectedTake = d.selectedTake;
+      if (p.takes.length || d.notes.length) this.status = `Reopened your last session: ${p.takes.length} take${p.takes.length === 1 ? '' : 's'}, ${d.notes.length} notes on the desk.`;
+    } finally {
+      this.restored = true;
+    }
   }
 
   showError(message: string): void {
