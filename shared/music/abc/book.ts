@@ -93,6 +93,30 @@ export function commentOutHeaderText(tuneText: string): string {
   return lines.join('\n');
 }
 
+/**
+ * A broken-rhythm mark with a bar line after it (cAA>|| B/) pairs two notes of different bars,
+ * which ABC does not allow; abcjs would still dot the first note and overfill its bar, abc2midi
+ * ignores the mark. We drop it (replaced by a space, so columns stay right). Chord symbols and
+ * !decorations! are left alone.
+ */
+export function dropBrokenRhythmBeforeBars(tuneText: string): string {
+  const lines = tuneText.split('\n');
+  let inBody = false;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (/^K:/.test(l)) {
+      inBody = true;
+      continue;
+    }
+    if (!inBody || FIELD.test(l) || l.startsWith('%') || !/[<>]/.test(l)) continue;
+    lines[i] = l
+      .split(/("[^"]*"|![^!]*!)/)
+      .map((part, k) => (k % 2 ? part : part.replace(/[<>]+(?=\s*(?:[|:]|\[\d))/g, (m) => ' '.repeat(m.length))))
+      .join('');
+  }
+  return lines.join('\n');
+}
+
 /** Header fields from the file header that are safe to copy into each tune (not X, not K, not text). */
 export function inheritedHeader(header: string[]): string[] {
   return header.filter((l) => /^(%%|[LMQRIU]:)/.test(l));

@@ -56,6 +56,30 @@ describe('parseAbc music', () => {
   });
 });
 
+describe('parseAbc reads folk-tune books as abc2midi and players do', () => {
+  const pitches = (abc: string) => notesOf(abc).map((n) => n[0]);
+  it('repeats a section without |: from its double bar or the previous :|', () => {
+    expect(pitches(tune('C D:|E F:|'))).toEqual([60, 62, 60, 62, 64, 65, 64, 65]);
+    expect(pitches(tune('C D:|G||E F:|'))).toEqual([60, 62, 60, 62, 67, 64, 65, 64, 65]);
+    expect(pitches(tune('C2:|D|1 E:|2 F|]'))).toEqual([60, 60, 62, 64, 62, 65]);
+  });
+  it('does not replay the note before a bar line that opens a line', () => {
+    expect(pitches(tune('P:A\nd\nP:B\n|:g a:|'))).toEqual([74, 79, 81, 79, 81]);
+  });
+  it('ties nothing across different pitches, and keeps written notes for ornaments', () => {
+    expect(notesOf(tune('G2-A2 B2 G2-G2'))).toEqual([[67, 0, 1], [69, 1, 2], [71, 2, 3], [67, 3, 5]]);
+    expect(notesOf(tune('TA2 ~B2 !trill!c2'))).toEqual([[69, 0, 1], [71, 1, 2], [72, 2, 3]]);
+  });
+  it('carries accidentals to every octave of the letter (or only the octave, as an option)', () => {
+    expect(pitches(tune('^c C c|C'))).toEqual([73, 61, 73, 60]);
+    expect(notesOf(tune('^c C c|C'), { accidentals: 'octave' }).map((n) => n[0])).toEqual([73, 60, 73, 60]);
+  });
+  it('ignores unknown header fields and a broken rhythm that runs into a bar line', () => {
+    expect(pitches('X:1\nY:ABBA\nL:1/8\nK:C\nC D|\n')).toEqual([60, 62]);
+    expect(notesOf(tune('C2 D>|| E'))).toEqual([[60, 0, 1], [62, 1, 1.5], [64, 1.5, 2]]);
+  });
+});
+
 describe('parseAbc bad input', () => {
   it('reports a broken tune with its number and line, and still loads the others', () => {
     const r = parseAbc('X:1\nK:C\nCDE|\n\nX:2\nT:empty\nK:C\n\nX:3\nK:C\nGAB|\n', { file: 'book.abc' });

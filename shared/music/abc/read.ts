@@ -6,7 +6,7 @@ import abcjs from 'abcjs';
 import { MusicError, type MusicWarning } from '../errors';
 import { DEFAULT_QPM, compareNotes, keyAccidentals } from '../sequence';
 import type { KeySignature, Mode, Note, NoteSequence, TimeSignature } from '../types';
-import { commentOutHeaderText, inheritedHeader, normalizeAbc, splitAbcBook, type AbcTuneText } from './book';
+import { commentOutHeaderText, dropBrokenRhythmBeforeBars, inheritedHeader, normalizeAbc, splitAbcBook, type AbcTuneText } from './book';
 
 export interface AbcReadOptions {
   /** Named in errors and warnings. */
@@ -106,7 +106,7 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
     return Math.max(1, t.line + l - 1);
   };
 
-  const parsed = abcjs.parseOnly(text);
+  const parsed = abcjs.parseOnly(dropBrokenRhythmBeforeBars(text));
   const tune = parsed[0];
   if (!tune) throw new MusicError('abc-syntax', 'abcjs found no tune here', where);
   const warnings: MusicWarning[] = (tune.warnings ?? []).map((w: string) => abcjsWarning(w, fileLine));
