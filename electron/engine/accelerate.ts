@@ -6,6 +6,7 @@
  */
 import { registerBatchStepperFactory } from './train';
 import { registerStepModelFactory } from './step';
+import { registerOrthogonalInitializer } from './model';
 
 let state: { enabled: boolean; reason: string } | undefined;
 
@@ -16,6 +17,12 @@ export async function enableFastPath(env: NodeJS.ProcessEnv = process.env): Prom
     const fast = await import('./fast/stepper');
     registerBatchStepperFactory((model, training) => fast.createFastBatchStepper(model, training));
     registerStepModelFactory((model) => fast.createFastStepModel(model));
+    try {
+      const orthogonal = await import('./fast/orthogonal');
+      registerOrthogonalInitializer((rows, cols, seed) => orthogonal.randomOrthogonal(rows, cols, seed));
+    } catch {
+      /* the initializer is optional: large layers keep glorot-uniform recurrent weights */
+    }
     state = { enabled: true, reason: 'fast LSTM kernels registered (used for LSTM models on the wasm/cpu backends)' };
   } catch (e) {
     state = { enabled: false, reason: `fast path unavailable: ${(e as Error).message.split('\n')[0]}` };

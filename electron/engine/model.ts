@@ -67,8 +67,21 @@ export function buildModel(spec: ModelSpec, seed: number): tf.LayersModel {
  * the whole [units, 4*units] matrix, so the cost stays units^3 per gate: ~0.15 s per layer at 256 units (1 s at 512, hence the cap).
  * Above 256 units it keeps the glorot-uniform matrix, which trains fine and costs nothing.
  */
+export type OrthogonalInitializer = (rows: number, cols: number, seed: number) => Float32Array | null;
+let fastOrthogonal: OrthogonalInitializer | undefined;
+
+/**
+ * A faster orthogonal initializer (fast/: SIMD Gram-Schmidt) for layers above the JS cap; it may
+ * decline (null). Layers up to the cap always use the JS one, so their weights do not depend on
+ * whether the fast path is present.
+ */
+export function registerOrthogonalInitializer(f: OrthogonalInitializer | undefined): void {
+  fastOrthogonal = f;
+}
+
 export function initRecurrentWeights(model: tf.LayersModel, seed: number, maxUnits = 256): void {
   const rng = new Rng(seed);
+  let layerIndex = 0;
   for (const layer of model.layers) {
     const cls = layer.getClassName();
     if (cls !== 'LSTM' && cls !== 'GRU') continue;
@@ -77,7 +90,13 @@ export function initRecurrentWeights(model: tf.LayersModel, seed: number, maxUni
     const [units, total] = recurrent.shape;
     const replaced: tf.Tensor[] = [];
     let next = weights.slice();
-    if (units <= maxUnits) {
+    const big = units > maxUnits && fastOrthogonal ? fastOrthogonal(units, total, deriveSeed(seed, 'orthogonal', layerIndex)) : null;
+    layerIndex++;
+    if (big) {
+      // Keras semantics over the whole [units, gates * units] matrix (orthonormal rows).
+      next[1] = tf.tensor2d(big, [units, total]);
+      replaced.push(next[1]);
+    } else if (units <= maxUnits) {
       const gates = total / units;
       const out = new Float32Array(units * total);
       for (let g = 0; g < gates; g++) {
