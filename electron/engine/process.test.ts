@@ -7,7 +7,7 @@ import { initBackend } from './backend';
 import { tempDir, writeTinyCorpus, TINY } from './testing/fixtures';
 import type { EngineStatus } from './client';
 import { ModelLibrary } from './library';
-import { createModelStore, createStudioEngine } from './studio-engine';
+import { createStudioEngine } from '../studio/engine';
 import { runTraining } from './jobs';
 
 const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'process.ts');
@@ -84,11 +84,11 @@ describe('engine process', () => {
     await initBackend();
     await runTraining({ preset: 'abc-token-lstm', corpus: [corpus], out: path.join(root, 'models', 'tiny'), overrides: TINY });
     const library = new ModelLibrary(path.join(root, 'models'));
-    const engine = createStudioEngine({ client, library });
+    const engine = createStudioEngine({ client, library, builtInDir: path.join(root, 'no-built-in-models') });
     await client.start();
     expect(engine.status()).toMatchObject({ status: 'ready' });
     expect(engine.status().candidates.map((c) => c.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
-    expect((await createModelStore(library).list()).map((m) => [m.id, m.encoding])).toEqual([['tiny', 'abc-token']]);
+    expect((await engine.list()).map((m) => [m.id, m.encoding])).toEqual([['tiny', 'abc-token']]);
     const streamed = [0, 0];
     const takes = await engine.generate(
       { modelId: 'tiny', seed: { kind: 'abc', text: 'X:1\nM:6/8\nL:1/8\nK:D\nDFA dfa|' }, sampling: { temperature: 1, topK: 0, topP: 1, length: 60, count: 2, rngSeed: 9 } },
