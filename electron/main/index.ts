@@ -2,12 +2,12 @@
  * Electron's main process: lifecycle, the window, and binding the IPC contract to the studio
  * services. No training or long CPU work happens here (the engine has its own process).
  */
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, utilityProcess } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Studio } from '../studio';
 import { composeStudio } from '../studio/compose';
-import { utilityEngine } from './engine';
+import { utilityProcessEngine } from '../engine/client';
 import { registerIpc } from './ipc';
 import { createStudioWindow, hardenAllContents, registerAppScheme, serveRendererFiles } from './window';
 
@@ -28,7 +28,7 @@ let studio: Studio | undefined;
 app.whenReady().then(async () => {
   hardenAllContents();
   serveRendererFiles(rendererDir);
-  studio = await composeStudio({ mode: 'electron', userDataDir: app.getPath('userData'), spawnEngine: utilityEngine(engineEntry), builtInModelsDir });
+  studio = await composeStudio({ mode: 'electron', userDataDir: app.getPath('userData'), spawnEngine: utilityProcessEngine(utilityProcess, engineEntry), builtInModelsDir });
   registerIpc(studio);
   createStudioWindow(preloadPath);
   app.on('activate', () => {
