@@ -18,7 +18,7 @@ if (missing) console.log(`e2e (studio journeys) skipped: ${missing}`);
  * here and there. This tune gives the tiny model the words for those (G B d g held 1-3 eighths,
  * rests of 1-3 eighths), so that any honest recording of the arpeggio can be encoded.
  */
-const RESTS_TUNE = 'X:5\nT:Rests\nM:6/8\nL:1/8\nK:G\n|:GBz dgd|B2z g2z|G3 B3|d3 g3:|\n|:z3 GBd|z2G B2d|gdB z3|G2B d2g:|\n';
+const RESTS_TUNE = 'X:5\nT:Rests\nM:6/8\nL:1/8\nK:G\n|:GBz dgd|B2z g2z|G3 B3|d3 g3:|\n|:z3 GBd|z2G B2d|gdB z3|G2B d2g:|\n|G4 z2|B4 z2|d4 z2|g4 z2|z6|G6|B5 z|d5 z|]\n';
 
 const rollNotes = async (page: Page) => Number(await page.getByTestId('roll').getAttribute('data-notes'));
 
@@ -102,7 +102,8 @@ describe.skipIf(missing !== null)('studio journeys in Chromium through `seedsong
     await page.getByRole('checkbox', { name: 'Lock RNG seed' }).check();
     await page.getByRole('button', { name: 'Continue this tune' }).click();
     await expect.poll(async () => (await page.getByRole('status').first().textContent()) ?? '', { timeout: 30_000 }).toMatch(/3 new takes|failed|error|cannot/i);
-    expect(await page.getByRole('status').first().evaluate((el) => el.textContent)).toMatch(/3 new takes/);
+    const status = await page.getByRole('status').first().evaluate((el) => el.textContent);
+    expect(status, `seed:\n${await page.getByLabel('ABC text').inputValue()}`).toMatch(/3 new takes/);
     expect(await page.getByRole('button', { name: /^Take \d+$/ }).count()).toBe(3);
     expect(await rollNotes(page)).toBeGreaterThan(6);
     await page.screenshot({ path: artifactPath('journey-takes.png') });

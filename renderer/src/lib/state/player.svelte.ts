@@ -3,7 +3,7 @@
  * which is created on the first Play (browsers allow audio only after a gesture).
  */
 import type { Note } from '../../../../shared/music/types';
-import { Player, type NoteOutput } from '../synth/player';
+import { Player, metronomeClicks, type NoteOutput } from '../synth/player';
 
 export type ResumableOutput = NoteOutput & { resume?(): Promise<void> };
 export type OutputFactory = () => Promise<ResumableOutput>;
@@ -19,6 +19,9 @@ export class PlayerState {
   /** Playhead in quarters (kept where playback stopped). */
   position = $state(0);
   loop = $state(false);
+  metronome = $state(false);
+  /** Beat and bar length in quarters, for the metronome (set from the tune's meter). */
+  beat = { beat: 1, bar: 4 };
   loopRange = $state<{ start: number; end: number } | null>(null);
   status = $state<'idle' | 'loading' | 'ready' | 'failed'>('idle');
   error = $state<string | null>(null);
@@ -42,7 +45,8 @@ export class PlayerState {
     const end = notes.reduce((m, n) => Math.max(m, n.end), 0);
     if (from >= end) from = 0;
     const loop = this.loop ? (this.loopRange ?? { start: 0, end: Math.max(end, 0.25) }) : null;
-    this.player.start(notes, { qpm, from, loop });
+    const clicks = this.metronome ? metronomeClicks(Math.max(end, loop?.end ?? 0), this.beat.beat, this.beat.bar) : undefined;
+    this.player.start(notes, { qpm, from, loop, clicks });
     this.playing = true;
     this.timer = setInterval(() => this.tick(), 25);
     const raf = typeof requestAnimationFrame === 'function' ? requestAnimationFrame : null;

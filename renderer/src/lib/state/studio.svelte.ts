@@ -387,6 +387,7 @@ export class StudioState {
   // ---- transport ----
 
   playStop(): void {
+    this.player.beat = { beat: this.tune.beatQuarters, bar: this.tune.barQuarters };
     this.player.toggle(toNotes(this.tune.notes), this.tune.qpm);
   }
 

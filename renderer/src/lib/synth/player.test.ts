@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Player, type NoteOutput } from './player';
+import { Player, metronomeClicks, type NoteOutput } from './player';
 
 class FakeOutput implements NoteOutput {
   t = 0;
   sent: string[] = [];
   now = () => this.t;
-  noteOn = (_c: number, p: number, _v: number, time: number) => void this.sent.push(`on ${p} @${time.toFixed(2)}`);
+  noteOn = (c: number, p: number, _v: number, time: number) => void this.sent.push(`on ${c === 9 ? 'click ' : ''}${p} @${time.toFixed(2)}`);
   noteOff = (_c: number, p: number, time: number) => void this.sent.push(`off ${p} @${time.toFixed(2)}`);
   allNotesOff = () => void this.sent.push('all off');
 }
@@ -52,5 +52,14 @@ describe('look-ahead player', () => {
     expect(out.sent).toEqual(['on 60 @0.00', 'off 60 @0.50', 'on 62 @0.50', 'off 62 @0.75', 'on 60 @0.75', 'off 60 @1.25', 'on 62 @1.25', 'off 62 @1.50', 'on 60 @1.50']);
     out.t = 1.6;
     expect(p.position()).toBeCloseTo(0.2, 9);
+  });
+
+  it('adds metronome clicks on channel 10: accented downbeats, every beat of a 6/8 bar', () => {
+    const clicks = metronomeClicks(6, 1.5, 3);
+    expect(clicks.map((c) => [c.start, c.pitch])).toEqual([[0, 76], [1.5, 77], [3, 76], [4.5, 77]]);
+    const out = new FakeOutput();
+    const p = new Player(out, 10, 0);
+    p.start(notes, { qpm: 60, from: 0, clicks: metronomeClicks(2, 1, 4) });
+    expect(out.sent.filter((s) => s.startsWith('on'))).toEqual(['on 60 @0.00', 'on click 76 @0.00', 'on 62 @1.00', 'on click 77 @1.00']);
   });
 });

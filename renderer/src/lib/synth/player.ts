@@ -22,6 +22,18 @@ export interface PlayOptions {
   from: number;
   /** Loop this span (quarters) until stopped. */
   loop?: { start: number; end: number } | null;
+  /** Metronome clicks (GM percussion on channel 10), merged with the notes. */
+  clicks?: readonly Note[];
+}
+
+/** GM percussion: high wood block on the downbeat, low wood block on the other beats. */
+export function metronomeClicks(until: number, beatQuarters: number, barQuarters: number): Note[] {
+  const clicks: Note[] = [];
+  for (let t = 0; t < until - 1e-9; t += beatQuarters) {
+    const downbeat = Math.abs(t / barQuarters - Math.round(t / barQuarters)) < 1e-6;
+    clicks.push({ pitch: downbeat ? 76 : 77, start: t, end: t + Math.min(0.1, beatQuarters / 2), velocity: downbeat ? 110 : 80, voice: 0 });
+  }
+  return clicks;
 }
 
 export class Player {
@@ -95,8 +107,12 @@ export class Player {
   private beginSegment(from: number, at: number): void {
     const loop = this.options.loop;
     const end = loop ? loop.end : Infinity;
-    const notes = loop ? this.notes.filter((n) => n.start < end).map((n) => (n.end > end ? { ...n, end } : n)) : this.notes;
-    this.events = notesToEvents(notes, this.options.qpm, from);
+    const clip = (list: readonly Note[]) => (loop ? list.filter((n) => n.start < end).map((n) => (n.end > end ? { ...n, end } : n)) : list);
+    this.events = notesToEvents(clip(this.notes), this.options.qpm, from);
+    if (this.options.clicks?.length) {
+      const clicks = notesToEvents(clip(this.options.clicks), this.options.qpm, from, 9);
+      this.events = [...this.events, ...clicks].sort((a, b) => a.time - b.time || (a.type === b.type ? 0 : a.type === 'off' ? -1 : 1));
+    }
     this.next = 0;
     this.segmentFrom = from;
     this.segmentEnd = end;
