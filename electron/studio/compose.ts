@@ -4,7 +4,6 @@
  * a Studio with fakes without starting processes or opening MIDI hardware.
  */
 import path from 'node:path';
-import fs from 'node:fs';
 import { createStudio, type Studio, type StudioOptions } from './index';
 import { openSystemMidi } from '../midi/index';
 import { EngineClient, forkEngine, type SpawnEngine } from '../engine/client';
@@ -13,11 +12,8 @@ import { createStudioEngine } from './engine';
 import { TrainingService } from './training';
 import { appRoot, resourcesDir } from './paths';
 
-/** The engine process entry: the bundled one when built, else the TypeScript source through tsx. */
-export function engineEntry(): string {
-  const bundled = path.join(appRoot(), 'out', 'engine', 'process.js');
-  return fs.existsSync(bundled) && process.env.SEEDSONG_ENGINE_FROM_SOURCE !== '1' ? bundled : path.join(appRoot(), 'electron', 'engine', 'process.ts');
-}
+/** The engine process entry for serve and the CLI: the TypeScript source, run through tsx. */
+export const engineEntry = (): string => path.join(appRoot(), 'electron', 'engine', 'process.ts');
 
 export interface ComposeOptions extends Pick<StudioOptions, 'mode' | 'userDataDir'> {
   /** How to start the engine process (Electron passes a utilityProcess spawner). */
