@@ -31,3 +31,5 @@ export function appRoot(): string {
 export const rendererDir = () => path.join(appRoot(), 'out', 'renderer');
 /** Bundled resources: default model, SoundFont, icons. */
 export const resourcesDir = () => path.join(appRoot(), 'resources');
+/** The built-in default model, used by the studio and the CLI when no model is chosen. */
+export const defaultModelDir = () => path.join(resourcesDir(), 'models', 'default');

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { defaultModelDir } from '../../studio/paths';
 import { CommandError, UsageError, numberFlag, parseCommandArgs, type CliCommand } from '../command';
 import { initBackend, BACKEND_ORDER, type BackendName } from '../../engine/backend';
 import { runEvaluation } from '../../engine/evaluate';
@@ -6,7 +8,7 @@ import { RunControl } from '../../engine/control';
 import { enableFastPath } from '../../engine/accelerate';
 import { EngineError } from '../../engine/errors';
 
-const usage = `Usage: seedsong eval --model DIR --corpus PATH... [--max-tunes N] [--backend NAME]
+const usage = `Usage: seedsong eval [--model DIR] --corpus PATH... [--max-tunes N] [--backend NAME]
 
 Measures how well a model predicts the tunes in PATH... (files or folders): cross-entropy in nats
 per token and per note, bits per token, perplexity and next-token accuracy, as one JSON object.`;
@@ -22,7 +24,10 @@ export const command: CliCommand = {
       'max-tunes': { type: 'string' },
       backend: { type: 'string' },
     });
-    if (!values.model) throw new UsageError('--model DIR is required');
+    const model = values.model ? path.resolve(io.cwd, values.model) : defaultModelDir();
+    if (!values.model && !fs.existsSync(path.join(model, 'seedsong.json'))) {
+      throw new UsageError(`--model DIR is required: the built-in default model is missing (${model})`);
+    }
     const corpus = [...(values.corpus ?? []), ...positionals].map((p) => path.resolve(io.cwd, p));
     if (!corpus.length) throw new UsageError('--corpus PATH... is required');
     if (values.backend !== undefined && !BACKEND_ORDER.includes(values.backend as BackendName)) throw new UsageError(`--backend must be one of ${BACKEND_ORDER.join(', ')}`);
@@ -30,7 +35,7 @@ export const command: CliCommand = {
     try {
       const report = await initBackend({ force: values.backend as BackendName | undefined });
       await enableFastPath(io.env);
-      const r = await runEvaluation({ model: path.resolve(io.cwd, values.model), corpus, maxTunes }, RunControl.fromSignal(io.interrupted));
+      const r = await runEvaluation({ model, corpus, maxTunes }, RunControl.fromSignal(io.interrupted));
       io.out(JSON.stringify({ ...r, problems: r.problems.length, firstProblem: r.problems[0], backend: report.active }));
       return 0;
     } catch (e) {

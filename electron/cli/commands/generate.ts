@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { defaultModelDir } from '../../studio/paths';
 import { promises as fs } from 'node:fs';
 import { CommandError, UsageError, numberFlag, parseCommandArgs, type CliCommand } from '../command';
 import { initBackend, BACKEND_ORDER, type BackendName } from '../../engine/backend';
@@ -10,12 +12,12 @@ import { writeFileAtomic } from '../../engine/atomic';
 import { readMidi } from '../../../shared/music/midi/read';
 import { writeMidi } from '../../../shared/music/midi/write';
 
-const usage = `Usage: seedsong generate --model DIR --out FILE_OR_DIR [options]
+const usage = `Usage: seedsong generate [--model DIR] --out FILE_OR_DIR [options]
 
 Samples takes from a trained model and writes them as .abc or .mid (by the extension of --out; a
 folder gets take-N.abc and take-N.mid for every take).
 
-  --model DIR        a model folder (model.json + seedsong.json)
+  --model DIR        a model folder (model.json + seedsong.json); default: the built-in default model
   --seed-abc TEXT    ABC to continue (a header and a bar or two)
   --seed-file FILE   .abc or .mid file to continue
   --key K, --meter M, --unit L
@@ -85,7 +87,10 @@ export const command: CliCommand = {
       backend: { type: 'string' },
     });
     if (positionals.length) throw new UsageError(`generate takes no positional arguments (got "${positionals[0]}")`);
-    if (!values.model) throw new UsageError('--model DIR is required');
+    const model = values.model ? path.resolve(io.cwd, values.model) : defaultModelDir();
+    if (!values.model && !existsSync(path.join(model, 'seedsong.json'))) {
+      throw new UsageError(`--model DIR is required: the built-in default model is missing (${model})`);
+    }
     if (!values.out) throw new UsageError('--out FILE_OR_DIR is required (.abc, .mid, or a folder)');
     if (values['seed-abc'] !== undefined && values['seed-file'] !== undefined) throw new UsageError('give --seed-abc or --seed-file, not both');
     if (values.backend !== undefined && !BACKEND_ORDER.includes(values.backend as BackendName)) throw new UsageError(`--backend must be one of ${BACKEND_ORDER.join(', ')}`);
@@ -122,7 +127,7 @@ export const command: CliCommand = {
       await enableFastPath(io.env);
       const started = performance.now();
       const takes = await runGeneration(
-        { model: path.resolve(io.cwd, values.model), checkpoint: values.checkpoint, seed, header: { key: values.key, meter: values.meter, unit: values.unit }, temperature, topK, topP, length, count, rngSeed },
+        { model, checkpoint: values.checkpoint, seed, header: { key: values.key, meter: values.meter, unit: values.unit }, temperature, topK, topP, length, count, rngSeed },
         {},
         RunControl.fromSignal(io.interrupted),
       );
