@@ -208,11 +208,14 @@ describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong ser
 
   it('reads well in the light theme and at 1920x1080', async () => {
     await page.getByRole('button', { name: /Switch to light theme/ }).click();
+    await page.waitForTimeout(300);
     await page.screenshot({ path: artifactPath('studio-light-1280.png') });
     await page.setViewportSize({ width: 1920, height: 1080 });
     await page.getByRole('button', { name: 'Fit' }).click();
+    await page.waitForTimeout(300);
     await page.screenshot({ path: artifactPath('studio-light-1920.png') });
     await page.getByRole('button', { name: /Switch to dark theme/ }).click();
+    await page.waitForTimeout(300);
     await page.screenshot({ path: artifactPath('studio-dark-1920.png') });
     // Nothing in the layout overflows the window.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth > innerWidth || document.documentElement.scrollHeight > innerHeight);

@@ -156,6 +156,7 @@ export class StudioState {
       const shift = notes[0].start;
       notes = notes.map((n) => ({ ...n, start: n.start - shift, end: n.end - shift }));
     }
+    this.error = null;
     this.seedKeyboard = notes;
     this.seedSource = 'keyboard';
     this.selectedTake = null;
@@ -329,6 +330,7 @@ export class StudioState {
     this.runId = null;
     this.liveNotes = [];
     this.compare = [];
+    this.error = null;
     this.openTake(0);
     this.status = `${takes.length} new take${takes.length === 1 ? '' : 's'}${takes.some((t) => t.warnings.length) ? ` (${takes.flatMap((t) => t.warnings)[0]})` : ''}`;
   }
