@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createStudio, type Studio, type StudioOptions } from './index';
 import { openSystemMidi } from '../midi/index';
 import { EngineClient, forkEngine, type SpawnEngine } from '../engine/client';
-import { ModelLibrary } from '../engine/library';
+import { ModelCatalog } from '../engine/catalog';
 import { createStudioEngine } from './engine';
 import { TrainingService } from './training';
 import { appRoot, resourcesDir } from './paths';
@@ -24,7 +24,7 @@ export interface ComposeOptions extends Pick<StudioOptions, 'mode' | 'userDataDi
 
 export async function composeStudio(options: ComposeOptions): Promise<Studio> {
   const client = new EngineClient({ spawn: options.spawnEngine ?? forkEngine(engineEntry()) });
-  const library = new ModelLibrary(path.join(options.userDataDir, 'models'));
+  const library = new ModelCatalog(path.join(options.userDataDir, 'models'));
   const engine = createStudioEngine({ client, library, builtInDir: options.builtInModelsDir ?? path.join(resourcesDir(), 'models') });
   // Start the engine (and load its backend) in the background, so the first Generate is quick;
   // failures show up in the engine status, not here.

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EngineClient, type EngineStatus } from '../engine/client';
 import { EngineError, type EngineErrorCode } from '../engine/errors';
-import { ModelLibrary, csvLog, readMeta, summarize, writeMeta, type ModelSummary as LibrarySummary } from '../engine/library';
+import { ModelCatalog, csvLog, readMeta, summarize, writeMeta, type ModelSummary as LibrarySummary } from '../engine/catalog';
 import { StudioError, type ErrorCode } from '../../shared/ipc/result';
 import type { BackendInfo, ModelSummary, NoteDto, Take } from '../../shared/ipc/schemas';
 import type { ModelStore, StudioEngine } from './index';
@@ -78,7 +78,7 @@ async function exists(p: string): Promise<boolean> {
 export interface StudioEngineOptions {
   client: EngineClient;
   /** The user's models (<user data>/models). */
-  library: ModelLibrary;
+  library: ModelCatalog;
   /** Read-only models shipped with the app (resources/models); may not exist. */
   builtInDir: string;
 }

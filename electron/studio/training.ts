@@ -5,7 +5,7 @@
  */
 import { EngineClient, type RunHandle } from '../engine/client';
 import { PRESETS, findPreset } from '../engine/hyperparameters';
-import type { ModelLibrary } from '../engine/library';
+import type { ModelCatalog } from '../engine/catalog';
 import type { TrainSummary } from '../engine/jobs';
 import { StudioError } from '../../shared/ipc/result';
 import type { PresetDto } from '../../shared/ipc/channels/training';
@@ -20,7 +20,7 @@ type Overrides = { encoding?: PresetDto['encoding']; model?: Partial<PresetDto['
 
 export interface TrainingServiceOptions {
   client: EngineClient;
-  library: ModelLibrary;
+  library: ModelCatalog;
   corpora: CorpusStore;
   events: EventBus;
   runs: RunRegistry;
