@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { parseAbc, buildEncoding, ENCODING_NAMES, type Tune } from '../shared/music/index';
 
 const { files } = workerData as { files: string[] };
-const c0 = process.cpuUsage();
 const t0 = performance.now();
 const tunes: Tune[] = [];
 let errors = 0;
@@ -23,5 +22,4 @@ for (const name of ENCODING_NAMES) {
   tokens[name] = n;
   vocab[name] = [...enc.tokens];
 }
-const c = process.cpuUsage(c0);
-parentPort!.postMessage({ tunes: tunes.length, errors, tokens, vocab, parseMs, totalMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 });
+parentPort!.postMessage({ tunes: tunes.length, errors, tokens, vocab, parseMs, totalMs: performance.now() - t0 });

@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 import { parseAbc, buildEncoding, ENCODING_NAMES, type Tune } from '../shared/music/index';
@@ -34,28 +34,32 @@ if (workers > 0) {
     load[i] += f.size;
   }
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage(); // process-wide: covers every worker thread
   const results = await Promise.all(
     shares.map(
       (share) =>
-        new Promise<{ tunes: number; errors: number; tokens: Record<string, number>; vocab: Record<string, string[]>; cpuMs: number }>((ok, fail) => {
+        new Promise<{ tunes: number; errors: number; tokens: Record<string, number>; vocab: Record<string, string[]> }>((ok, fail) => {
           // Workers do not inherit tsx's loader: register it inside the worker before importing the .ts file.
           const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
           const entry = JSON.stringify(new URL('./music-parse-worker.ts', import.meta.url).href);
-          const w = new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); })`, { eval: true, workerData: { files: share } });
+          const w = new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); })`, { eval: true, workerData: { files: share }, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
           w.once('message', ok);
           w.once('error', fail);
         }),
     ),
   );
   const wall = performance.now() - t0;
+  const cpuUsed = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpuUsed.user + cpuUsed.system) / 1e6;
   const tunes = results.reduce((a, r) => a + r.tunes, 0);
   const vocab = Object.fromEntries(ENCODING_NAMES.map((n) => [n, new Set(results.flatMap((r) => r.vocab[n])).size]));
   const tokens = Object.fromEntries(ENCODING_NAMES.map((n) => [n, results.reduce((a, r) => a + r.tokens[n], 0)]));
-  const out = { files: files.length, tunes, workers, wallSeconds: +(wall / 1000).toFixed(2), cpuSeconds: +(results.reduce((a, r) => a + r.cpuMs, 0) / 1000).toFixed(2), tunesPerSecond: Math.round((tunes * 1000) / wall), secondsFor10kTunes: +((wall / tunes) * 10).toFixed(2), tokens, vocabulary: vocab };
+  const out = { files: files.length, tunes, workers, wallSeconds: +(wall / 1000).toFixed(2), cpuSeconds: +cpuSeconds.toFixed(2), tunesPerSecond: Math.round((tunes * 1000) / wall), secondsFor10kTunes: +((wall / tunes) * 10).toFixed(2), cpuSecondsPer10kTunes: +((cpuSeconds / tunes) * 10000).toFixed(2), tokens, vocabulary: vocab };
   if (json) console.log(JSON.stringify(out));
   else {
     console.log(`${tunes} tunes in ${files.length} files, parse + all four encodings on ${workers} worker threads (${cpus().length} cpus)`);
-    console.log(`wall ${out.wallSeconds} s (cpu ${out.cpuSeconds} s): ${out.tunesPerSecond} tunes/s; 10,000 tunes would take ${out.secondsFor10kTunes} s`);
+    console.log(`wall ${out.wallSeconds} s, cpu ${out.cpuSeconds} s over all threads: ${out.tunesPerSecond} tunes/s; 10,000 tunes took ${out.secondsFor10kTunes} s wall, ${out.cpuSecondsPer10kTunes} cpu-seconds (${(out.cpuSecondsPer10kTunes / workers).toFixed(1)} s on ${workers} idle cores)`);
+    console.log(`load average while measuring: ${loadavg()[0].toFixed(1)} (other processes share these cores)`);
     for (const n of ENCODING_NAMES) console.log(`  ${n.padEnd(13)} ${tokens[n]} tokens, vocabulary ${vocab[n]}`);
   }
   process.exit(0);
@@ -103,4 +107,5 @@ else {
   console.log(`parse (abcjs + NoteSequence): ${result.parse.seconds} s (cpu ${result.parse.cpuSeconds} s), ${result.parse.tunesPerSecond} tunes/s`);
   for (const n of ENCODING_NAMES) console.log(`encode ${n.padEnd(13)} ${result.encode[n].seconds} s, ${result.encode[n].tunesPerSecond} tunes/s, ${tokens[n]} tokens (vocabulary learned in the same time)`);
   console.log(`parse + all four encodings: ${result.parseAndAllEncodings.tunesPerSecond} tunes/s; 10,000 tunes would take ${result.secondsFor10kTunes} s`);
+  console.log(`load average while measuring: ${loadavg()[0].toFixed(1)} (other processes share these cores)`);
 }

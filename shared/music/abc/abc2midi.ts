@@ -35,6 +35,8 @@ export function neutralizeForAbc2midi(tuneText: string): string {
     .split('\n')
     .map((line) => {
       if (/^R:/.test(line)) return '%' + line;
+      // %%MIDI program changes make @tonejs/midi split abc2midi's track in two; instruments are not notes.
+      if (/^%%MIDI\s+(program|chordprog|bassprog|channel)/.test(line)) return '%' + line.slice(2);
       // A P: part order in the header makes abc2midi play parts again (P:ABA); abcjs plays the tune as written.
       if (!inBody && /^P:/.test(line)) return '%' + line;
       if (/^K:/.test(line)) {
