@@ -73,6 +73,8 @@ export class StudioState {
   /** Takes marked for A/B comparison (indices into takes). */
   compare = $state.raw<number[]>([]);
 
+  /** The roll's view, kept while the roll is hidden (plain data: it changes every frame while panning). */
+  readonly rollView: { viewport?: import('../roll/viewport').Viewport; framedLoad?: number } = {};
   /** Piano roll tool and snap grid (steps per quarter). */
   tool = $state<Tool>('select');
   grid = $state(4);
