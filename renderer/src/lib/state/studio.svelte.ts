@@ -364,6 +364,7 @@ export class StudioState {
   saveEdits(): void {
     const i = this.selectedTake;
     if (i === null || !this.takes[i] || !this.tune.canUndo) return;
+    this.tune.flushAbc();
     const notes = toNotes(this.tune.notes);
     this.takes = this.takes.map((t, k) => (k === i ? { ...t, edited: { notes, abc: this.tune.abcText } } : t));
   }

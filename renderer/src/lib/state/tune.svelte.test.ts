@@ -86,3 +86,21 @@ describe('TuneState', () => {
     expect(t.notes.map((x) => x.start)).toEqual([0, 0.5, 1, 1.5, 2.1]);
   });
 });
+
+describe('TuneState with a big tune', () => {
+  it('edits the notes at once and rewrites the ABC a moment later', async () => {
+    const t = new TuneState();
+    const notes = Array.from({ length: 3000 }, (_, i) => ({ pitch: 60 + (i % 12), start: i * 0.5, end: i * 0.5 + 0.5, velocity: 90, voice: 0 }));
+    t.load({ take: notes });
+    const before = t.abcText;
+    t.select(new Set([t.notes[0].id]));
+    t.transposeSelection(1);
+    expect(t.notes[0].pitch).toBe(61);
+    expect(t.abcText).toBe(before); // not yet
+    t.flushAbc();
+    expect(parseAbc(t.abcText).tunes[0].sequence.notes[0].pitch).toBe(61);
+    t.transposeSelection(1);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(parseAbc(t.abcText).tunes[0].sequence.notes[0].pitch).toBe(62);
+  });
+});
