@@ -34,7 +34,7 @@ export function trainTinyModel(userDataDir: string, name = 'tiny'): void {
   const corpus = path.join(userDataDir, 'tiny-corpus.abc');
   fs.writeFileSync(corpus, TINY_CORPUS);
   const args = [path.join(repoRoot, 'bin/seedsong.js'), 'train', '--preset', 'abc-token-lstm', '--corpus', corpus, '--out', path.join(userDataDir, 'models', name)];
-  args.push('--units', '32', '--embedding', '16', '--seq', '16', '--batch', '4', '--epochs', '2', '--validation', '0.25', '--seed', '1');
+  args.push('--units', '32', '--embedding', '16', '--seq', '8', '--batch', '2', '--epochs', '2', '--validation', '0.25', '--seed', '1');
   const run = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
   if (run.status !== 0) throw new Error(`seedsong train failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
 }
