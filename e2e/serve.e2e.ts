@@ -66,6 +66,18 @@ describe.skipIf(missing !== null)('studio in Chromium through `seedsong serve`',
     await page.screenshot({ path: artifactPath('serve-generate.png') });
   });
 
+  it('keeps the key and meter of the top bar when asked', async () => {
+    await page.getByRole('combobox', { name: 'Meter' }).selectOption('6/8');
+    await page.getByRole('combobox', { name: 'Key' }).selectOption('G');
+    await page.getByRole('checkbox', { name: 'Keep the key and meter' }).check();
+    await page.getByRole('spinbutton', { name: 'Takes' }).fill('1');
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await expect.poll(async () => (await page.getByRole('status').textContent()) ?? '', { timeout: 30_000 }).toMatch(/1 new take/);
+    const abc = await page.getByRole('textbox', { name: 'ABC text' }).inputValue();
+    expect(abc).toMatch(/M:6\/8/);
+    expect(abc).toMatch(/K:G/);
+  });
+
   it('logged no page errors', () => {
     expect(consoleErrors).toEqual([]);
   });

@@ -87,6 +87,16 @@ describe('studio with the engine process', () => {
     const done = seen.find((e) => e.name === 'take.done' && e.payload.runId === takeRun)!.payload;
     expect(done.takes).toHaveLength(2);
     expect(done.takes[0].abc).toMatch(/^X:/);
+
+    // Key and meter constraints: an ABC model starts the tune with that header.
+    const { runId: headed } = await studio.handlers.generate(
+      { modelId: 'jiggy', seed: { kind: 'none' }, sampling: { temperature: 1, topK: 0, topP: 1, length: 30, count: 1, rngSeed: 4 }, constraints: { key: 'G', meter: '6/8' } },
+      ctx,
+    );
+    await until(() => seen.some((e) => (e.name === 'take.done' || e.name === 'run.failed') && e.payload.runId === headed), 60_000);
+    const headedTake = seen.find((e) => e.name === 'take.done' && e.payload.runId === headed)!.payload.takes[0];
+    expect(headedTake.abc).toMatch(/M:6\/8/);
+    expect(headedTake.abc).toMatch(/K:G/);
   }, 180_000);
 
   it('duplicates, renames and deletes models; refuses a second model of the same name', async () => {

@@ -151,6 +151,7 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
             length: request.sampling.length,
             count: request.sampling.count,
             rngSeed: request.sampling.rngSeed,
+            header: request.constraints,
           },
           { onNote: (variation, note) => onNote(variation, toDto(note)) },
           signal,

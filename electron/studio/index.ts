@@ -25,7 +25,7 @@ export interface StudioEngine {
   status(): BackendInfo;
   onStatus(listener: (info: BackendInfo) => void): () => void;
   generate(
-    request: { modelId?: string; seed: Seed; sampling: Sampling },
+    request: { modelId?: string; seed: Seed; sampling: Sampling; constraints?: { key?: string; meter?: string } },
     onNote: (variation: number, note: NoteDto) => void,
     signal: AbortSignal,
   ): Promise<Take[]>;

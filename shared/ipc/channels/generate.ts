@@ -7,7 +7,24 @@ import { ErrorInfoSchema } from '../result';
 export const generateChannels = {
   generate: channel(
     'Start sampling takes from a model; notes stream as take.note events, then take.done',
-    z.object({ modelId: ModelIdSchema.optional(), seed: SeedSchema, sampling: SamplingSchema }).strict(),
+    z
+      .object({
+        modelId: ModelIdSchema.optional(),
+        seed: SeedSchema,
+        sampling: SamplingSchema,
+        /**
+         * Key and meter the take should have. ABC models start the tune with this header (when there
+         * is no seed); event models keep to the key's scale.
+         */
+        constraints: z
+          .object({
+            key: z.string().regex(/^[A-Ga-g][#b]?\s*[A-Za-z]{0,10}$/, 'a key such as D, Ador, F#m or D Major').optional(),
+            meter: z.string().regex(/^(\d{1,2}\/\d{1,2}|C\|?)$/, 'a meter such as 6/8, 4/4 or C').optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
     z.object({ runId: RunIdSchema }),
   ),
   cancelRun: channel('Stop a running generation or training run', z.object({ runId: RunIdSchema }).strict(), z.object({ cancelled: z.boolean() })),

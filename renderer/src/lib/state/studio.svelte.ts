@@ -5,7 +5,7 @@
  */
 import type { StudioApi } from '../../../../shared/ipc/api';
 import type { AppInfo, ModelSummary, NoteDto, Seed, Take } from '../../../../shared/ipc/schemas';
-import { parseAbc, readMidi, writeAbc, type KeySignature, type Note, type NoteSequence, type TimeSignature } from '../../../../shared/music/index';
+import { keyName, parseAbc, readMidi, writeAbc, type KeySignature, type Note, type NoteSequence, type TimeSignature } from '../../../../shared/music/index';
 import type { Tool } from '../roll/gestures/pick';
 import { toNotes } from '../roll/notes';
 import { DevicesState, type SynthSink } from './devices.svelte';
@@ -64,6 +64,8 @@ export class StudioState {
   length = $state(256);
   count = $state(4);
   rngSeed = $state<number | null>(null);
+  /** Ask the model for the key and meter of the top bar (ABC models: the tune's header; event models: the scale). */
+  keepKeyAndMeter = $state(false);
 
   runId = $state<string | null>(null);
   /** Notes of the take being generated, as they arrive (variation 0 is drawn live). */
@@ -298,6 +300,7 @@ export class StudioState {
         count: this.count,
         rngSeed: this.rngSeed ?? undefined,
       },
+      constraints: this.keepKeyAndMeter ? { key: keyName(this.tune.key), meter: `${this.tune.meter.numerator}/${this.tune.meter.denominator}` } : undefined,
     });
     if (!result.ok) return this.showError(result.error.message);
     this.runId = result.value.runId;
