@@ -83,10 +83,9 @@ export function parseAbc(text: string, opts: AbcReadOptions = {}): AbcReadResult
   const header = inheritedHeader(book.header);
   const tunes: AbcTune[] = [];
   const errors: MusicError[] = [];
-  const preparsed = parseBookAtOnce(book.tunes, header, opts);
   for (const t of book.tunes) {
     try {
-      tunes.push(parseAbcTune(t, header, opts, preparsed?.[t.index]));
+      tunes.push(parseAbcTune(t, header, opts));
     } catch (e) {
       errors.push(e instanceof MusicError ? e : new MusicError('abc-syntax', `abcjs failed: ${(e as Error)?.message ?? String(e)}`, { file, tune: t.index, line: t.line }));
     }
@@ -94,40 +93,21 @@ export function parseAbc(text: string, opts: AbcReadOptions = {}): AbcReadResult
   return { tunes, errors };
 }
 
-/** The text abcjs reads for a tune: file-header fields right after X: (the tune's own fields still override them), header text commented out. */
-function abcjsText(t: AbcTuneText, header: string[]): string {
-  const nl = t.text.indexOf('\n');
-  return commentOutHeaderText(header.length ? t.text.slice(0, nl + 1) + header.join('\n') + '\n' + t.text.slice(nl + 1) : t.text);
-}
-
-/**
- * One parseOnly call for the whole book costs about a third less than one call per tune (abcjs
- * still parses each tune on its own). Only used when abcjs finds exactly our tunes; otherwise, or
- * if it throws, every tune is parsed alone so that one bad tune cannot hide the others.
- */
-function parseBookAtOnce(tunes: AbcTuneText[], header: string[], opts: AbcReadOptions): abcjs.TuneObject[] | null {
-  const maxChars = opts.maxTuneChars ?? 200_000;
-  if (tunes.length < 2 || tunes.some((t) => t.text.length > maxChars)) return null;
-  try {
-    const parsed = abcjs.parseOnly(tunes.map((t) => dropBrokenRhythmBeforeBars(abcjsText(t, header))).join('\n'));
-    return parsed.length === tunes.length ? parsed : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Reads one tune of a book. Throws MusicError (with file, tune and line) when it cannot. */
-export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOptions = {}, preparsed?: abcjs.TuneObject): AbcTune {
+export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOptions = {}): AbcTune {
   const where = { file: opts.file, tune: t.index, line: t.line || 1 };
   const maxChars = opts.maxTuneChars ?? 200_000;
   if (t.text.length > maxChars) throw new MusicError('abc-too-long', `tune is ${t.text.length} characters long; the limit is ${maxChars}`, where);
-  const text = abcjsText(t, header);
+  // File-header fields go right after X: so that the tune's own fields still override them.
+  const nl = t.text.indexOf('\n');
+  const text = commentOutHeaderText(header.length ? t.text.slice(0, nl + 1) + header.join('\n') + '\n' + t.text.slice(nl + 1) : t.text);
   const fileLine = (tuneLine: number) => {
     const l = tuneLine > 1 + header.length ? tuneLine - header.length : Math.min(tuneLine, 1);
     return Math.max(1, t.line + l - 1);
   };
 
-  const tune = preparsed ?? abcjs.parseOnly(dropBrokenRhythmBeforeBars(text))[0];
+  const parsed = abcjs.parseOnly(dropBrokenRhythmBeforeBars(text));
+  const tune = parsed[0];
   if (!tune) throw new MusicError('abc-syntax', 'abcjs found no tune here', where);
   const warnings: MusicWarning[] = (tune.warnings ?? []).map((w: string) => abcjsWarning(w, fileLine));
 
