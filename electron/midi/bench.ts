@@ -157,6 +157,8 @@ export const noLoad: BackgroundLoad = { description: 'none', start: async () => 
 export interface JitterOptions {
   seconds: number;
   clock?: Clock;
+  /** For the real clock: how long before each send to stop sleeping on setTimeout. */
+  approachMs?: number;
   qpm?: number;
   /** Notes per quarter note (4 = 16ths); every fourth step is a three-note chord. */
   density?: number;
@@ -197,7 +199,7 @@ export function measureJitter(options: JitterOptions): Promise<Summary> {
 }
 
 async function jitterRun(options: JitterOptions): Promise<Summary> {
-  const clock = options.clock ?? realClock();
+  const clock = options.clock ?? realClock({ approachMs: options.approachMs });
   const port = new MeasuringPort(clock);
   const bus = new OutputBus();
   bus.setPort(port);

@@ -23,7 +23,8 @@ Options:
   --load KIND      matrix (default): tight-loop matrix multiplies in child processes; none
   --load-procs N   how many load processes (default 1; 2 fills both cores of a 2-core machine)
   --load-cmd CMD   run CMD as the load instead (e.g. a real training run)
-  --load-nice N    start the load at a lower priority (nice 0-19), as the studio should start its engine`;
+  --load-nice N    start the load at a lower priority (nice 0-19), as the studio should start its engine
+  --approach-ms N  wake this long before each note and wait out the rest precisely (default 4)`;
 
 export interface BenchMidiDeps {
   measureJitter: typeof measureJitter;
@@ -50,13 +51,14 @@ export function makeBenchMidiCommand(deps: BenchMidiDeps = defaultDeps): CliComm
     async run(argv: string[], io: CliIo): Promise<number> {
       const { values } = parseCommandArgs(
         argv,
-        { json: { type: 'boolean' }, seconds: { type: 'string' }, trials: { type: 'string' }, load: { type: 'string' }, 'load-procs': { type: 'string' }, 'load-cmd': { type: 'string' }, 'load-nice': { type: 'string' } },
+        { json: { type: 'boolean' }, seconds: { type: 'string' }, trials: { type: 'string' }, load: { type: 'string' }, 'load-procs': { type: 'string' }, 'load-cmd': { type: 'string' }, 'load-nice': { type: 'string' }, 'approach-ms': { type: 'string' } },
         false,
       );
       const seconds = numberFlag('seconds', values.seconds, { min: 1, max: 3600 }) ?? 30;
       const trials = numberFlag('trials', values.trials, { min: 1, max: 1000, integer: true }) ?? 20;
       const procs = numberFlag('load-procs', values['load-procs'], { min: 1, max: 64, integer: true }) ?? 1;
       const nice = numberFlag('load-nice', values['load-nice'], { min: 0, max: 19, integer: true }) ?? 0;
+      const approachMs = numberFlag('approach-ms', values['approach-ms'], { min: 0, max: 20 });
       const kind = values.load ?? 'matrix';
       if (kind !== 'matrix' && kind !== 'none') throw new UsageError(`--load expects "matrix" or "none", got "${kind}"`);
       const load = deps.makeLoad(values['load-cmd'] ? { command: values['load-cmd'] } : kind, procs, nice);
@@ -68,7 +70,7 @@ export function makeBenchMidiCommand(deps: BenchMidiDeps = defaultDeps): CliComm
       let achieved = '';
       try {
         if (!json) io.out(`Playing a ${seconds} s take (16th notes and chords at 120 qpm)...`);
-        jitter = await deps.measureJitter({ seconds });
+        jitter = await deps.measureJitter({ seconds, approachMs });
         if (!json) io.out(`Playing ${trials} phrases for call-and-response...`);
         cr = await deps.measureCallResponse({ trials });
       } finally {
