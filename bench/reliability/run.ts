@@ -191,7 +191,9 @@ if (only.includes('soak')) {
     criterion('soak', false, r.skipped);
   } else {
     figure('soak.minutes', r.minutes, 'min');
+    figure('soak.training-runs', r.trainingRuns);
     figure('soak.training-steps', r.trainingSteps);
+    figure('soak.training-epochs', r.trainingEpochs);
     figure('soak.checkpoints', r.checkpoints);
     figure('soak.takes-engine', r.engineTakes);
     figure('soak.takes-in-process', r.localTakes);

@@ -27,6 +27,8 @@ export interface MemorySample {
 
 export interface SoakResult {
   minutes: number;
+  /** Training runs started (a new one resumes the last whenever one ends). */
+  trainingRuns: number;
   trainingSteps: number;
   trainingEpochs: number;
   checkpoints: number;
@@ -86,7 +88,7 @@ async function play(seq: NoteSequence, qpm: number): Promise<{ hung: number; lat
 }
 
 export async function soak(opts: { minutes: number; sampleEveryS?: number; log?: (line: string) => void }): Promise<SoakResult> {
-  const res: SoakResult = { minutes: opts.minutes, trainingSteps: 0, trainingEpochs: 0, checkpoints: 0, engineTakes: 0, localTakes: 0, notesPlayed: 0, hungNotes: 0, lateNotes: 0, generateP50Ms: 0, generateP99Ms: 0, errors: [], samples: [], heapGrowthMb: 0, engineRssGrowthMb: null, tensorGrowth: 0 };
+  const res: SoakResult = { minutes: opts.minutes, trainingRuns: 0, trainingSteps: 0, trainingEpochs: 0, checkpoints: 0, engineTakes: 0, localTakes: 0, notesPlayed: 0, hungNotes: 0, lateNotes: 0, generateP50Ms: 0, generateP99Ms: 0, errors: [], samples: [], heapGrowthMb: 0, engineRssGrowthMb: null, tensorGrowth: 0 };
   let client: import('../../electron/engine/client').EngineClient | undefined;
   let jobs: typeof import('../../electron/engine/jobs') | undefined;
   try {
@@ -102,15 +104,32 @@ export async function soak(opts: { minutes: number; sampleEveryS?: number; log?:
     await client.start();
     let firstCheckpoint!: () => void;
     const haveModel = new Promise<void>((r) => (firstCheckpoint = r));
-    const training = await client.train({ preset: 'abc-token-lstm', corpus: [corpus], out, overrides: { ...TINY, training: { ...TINY.training, epochs: 1_000_000, checkpointEverySteps: 20 } } } as never, {
-      onProgress: (p) => (res.trainingSteps = p.step),
-      onEpoch: (e) => (res.trainingEpochs = e.epoch),
-      onCheckpoint: () => {
-        res.checkpoints++;
-        firstCheckpoint();
-      },
-    });
-    training.result.catch((e) => res.errors.push(`training: ${(e as Error).message}`));
+    // No early stopping, and a new run resuming the last one whenever one ends: training goes on
+    // for the whole soak (the tiny corpus would otherwise stop improving within a minute).
+    const overrides = { ...TINY, training: { ...TINY.training, epochs: 1_000_000, checkpointEverySteps: 20, patience: 0 } };
+    let training: Awaited<ReturnType<typeof client.train>> | undefined;
+    let soaking = true;
+    const startTraining = async (resume: boolean): Promise<void> => {
+      if (!soaking) return;
+      res.trainingRuns++;
+      const request = resume ? { out, resume: true, epochs: 1_000_000 } : { preset: 'abc-token-lstm', corpus: [corpus], out, overrides };
+      const run = await client!.train(request as never, {
+        onProgress: (p) => (res.trainingSteps = Math.max(res.trainingSteps, p.step)),
+        onEpoch: (e) => (res.trainingEpochs = Math.max(res.trainingEpochs, e.epoch)),
+        onCheckpoint: () => {
+          res.checkpoints++;
+          firstCheckpoint();
+        },
+      });
+      training = run;
+      run.result.then(
+        () => void startTraining(true),
+        (e) => {
+          if (soaking) res.errors.push(`training: ${(e as Error).message}`);
+        },
+      );
+    };
+    await startTraining(false);
     await Promise.race([haveModel, new Promise((_, rej) => setTimeout(() => rej(new Error('no checkpoint within 60 s')), 60_000))]);
 
     const started = performance.now();
@@ -149,8 +168,10 @@ export async function soak(opts: { minutes: number; sampleEveryS?: number; log?:
     clearInterval(sampler);
     jobs.releaseModelCache();
     sample();
-    training.cancel();
-    await training.result.catch(() => {});
+    soaking = false;
+    const last = training as Awaited<ReturnType<typeof client.train>> | undefined;
+    last?.cancel();
+    await last?.result.catch(() => {});
     latencies.sort((a, b) => a - b);
     res.generateP50Ms = latencies[Math.floor(latencies.length / 2)] ?? 0;
     res.generateP99Ms = latencies[Math.floor(latencies.length * 0.99)] ?? 0;
