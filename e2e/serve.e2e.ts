@@ -78,6 +78,23 @@ describe.skipIf(missing !== null)('studio in Chromium through `seedsong serve`',
     expect(abc).toMatch(/K:G/);
   });
 
+  it('answers a phrase played on the on-screen keyboard (call and response)', async () => {
+    await page.getByRole('tab', { name: 'Devices' }).click();
+    await page.getByRole('checkbox', { name: 'Call and response' }).check();
+    await expect.poll(() => page.getByLabel('Call and response state').textContent()).toMatch(/Listening/);
+    for (const key of ['Key D4', 'Key F♯4', 'Key A4']) {
+      const button = page.getByRole('button', { name: key, exact: true });
+      // eighth notes at 120 qpm (the tiny model knows eighths and longer)
+      await button.dispatchEvent('pointerdown');
+      await page.waitForTimeout(250);
+      await button.dispatchEvent('pointerup');
+    }
+    await expect.poll(() => page.getByLabel('Call and response state').textContent(), { timeout: 30_000 }).toMatch(/last answer began \d+ ms after your pause/);
+    await page.screenshot({ path: artifactPath('serve-call-response.png') });
+    await page.getByRole('checkbox', { name: 'Call and response' }).uncheck();
+    await page.getByRole('tab', { name: 'Generate' }).click();
+  });
+
   it('logged no page errors', () => {
     expect(consoleErrors).toEqual([]);
   });

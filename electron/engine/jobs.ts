@@ -35,6 +35,8 @@ import { createStepModel } from './step';
 import { sample, type SampledTake } from './sample';
 import { encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
 import type { Note, NoteSequence } from '../../shared/music/types';
+import { parseAbc } from '../../shared/music/abc/read';
+import { keyName } from '../../shared/music/abc/write';
 
 // ---------------------------------------------------------------------------------------------
 // Training
@@ -415,16 +417,61 @@ function isAbcEncoding(e: Encoding): boolean {
   return e.name === 'abc-char' || e.name === 'abc-token';
 }
 
+/** Pitch classes of the diatonic scale of a key signature with this many sharps (negative: flats). */
+function diatonic(accidentals: number): Set<number> {
+  return new Set([0, 2, 4, 5, 7, 9, 11].map((pc) => (((pc + 7 * accidentals) % 12) + 12) % 12));
+}
+
+/**
+ * The seed's meter and key, replaced by ones the model's vocabulary has when it has not: the
+ * known meter closest in beats per bar, and the known key whose scale holds most of the notes.
+ */
+function fitHeaderToVocabulary(seq: NoteSequence, encoding: Encoding): { sequence: NoteSequence; keyToken?: string } {
+  const tokens = new Set(encoding.tokens);
+  const out: NoteSequence = { ...seq };
+  let keyToken: string | undefined;
+  const ts = seq.timeSignatures[0];
+  if (!ts || !tokens.has(`M:${ts.numerator}/${ts.denominator}`)) {
+    const meters = encoding.tokens.map((t) => /^M:(\d+)\/(\d+)$/.exec(t)).filter((m): m is RegExpExecArray => !!m);
+    const want = ts ? ts.numerator / ts.denominator : 1;
+    const best = meters.sort((x, y) => Math.abs(Number(x[1]) / Number(x[2]) - want) - Math.abs(Number(y[1]) / Number(y[2]) - want))[0];
+    if (best) out.timeSignatures = [{ time: 0, numerator: Number(best[1]), denominator: Number(best[2]) }];
+  }
+  const ks = seq.keySignatures[0];
+  if (!ks || !tokens.has(`K:${keyName(ks)}`)) {
+    // Corpora spell keys their own way ("K:D Major", "K:Ador"): read each known one with the music core.
+    let best: { key: NoteSequence['keySignatures'][number]; token: string; fit: number } | undefined;
+    for (const t of encoding.tokens) {
+      if (!t.startsWith('K:')) continue;
+      const key = parseAbc(`X:1\nL:1/8\n${t}\nC|\n`, { file: 'key' }).tunes[0]?.sequence.keySignatures[0];
+      if (!key) continue;
+      const scale = diatonic(key.accidentals);
+      const same = ks && key.tonic === ks.tonic && key.mode === ks.mode ? 100 : 0;
+      const fit = same + seq.notes.filter((n) => scale.has(n.pitch % 12)).length + (key.tonic === seq.notes[0]?.pitch % 12 ? 0.5 : 0);
+      if (!best || fit > best.fit) best = { key: { ...key, time: 0 }, token: t, fit };
+    }
+    if (best) {
+      out.keySignatures = [best.key];
+      keyToken = best.token;
+    }
+  }
+  return { sequence: out, keyToken };
+}
+
 export function primeTokens(encoding: Encoding, seed: GenerateSeed | undefined, header?: HeaderConstraint): number[] {
   if ((!seed || seed.kind === 'none') && header && (header.key || header.meter || header.unit) && isAbcEncoding(encoding)) return headerTokens(encoding, header);
   if (!seed || seed.kind === 'none') return [encoding.bos];
   if (seed.kind === 'tokens') return seed.ids[0] === encoding.bos ? seed.ids : [encoding.bos, ...seed.ids];
+  // Notes are written as ABC with a unit length (L:) the model has seen: an abc-token model has
+  // one token per header field, so an L: it never learned cannot be encoded.
+  const knownUnits = encoding.tokens.map((t) => /^L:1\/(\d+)$/.exec(t)?.[1]).filter((d): d is string => !!d).map(Number);
+  const unitDenominator = knownUnits.includes(8) ? 8 : knownUnits[0];
   let tune;
   try {
     if (seed.kind === 'abc') tune = seedToTune(seed.text);
     else {
       const sequence: NoteSequence = seed.kind === 'sequence' ? seed.sequence : { notes: seed.notes, tempos: [], timeSignatures: [], keySignatures: [], totalTime: Math.max(0, ...seed.notes.map((n) => n.end)) };
-      tune = seedToTune(sequence);
+      tune = seedToTune(sequence, { unitDenominator });
     }
   } catch (e) {
     throw new EngineError('bad-request', `the seed cannot be read: ${(e as Error).message}`);
@@ -433,7 +480,22 @@ export function primeTokens(encoding: Encoding, seed: GenerateSeed | undefined, 
   try {
     ids = encoding.encode(tune);
   } catch (e) {
-    throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(e as Error).message}`);
+    // A header the model never saw (a meter, key or unit length outside its corpus): the same
+    // notes, written with a meter, key and unit it knows.
+    let rewritten: number[] | undefined;
+    if (isAbcEncoding(encoding) && tune.sequence.notes.length) {
+      try {
+        const fitted = fitHeaderToVocabulary(tune.sequence, encoding);
+        const retuned = seedToTune(fitted.sequence, { unitDenominator });
+        if (fitted.keyToken && retuned.abc) retuned.abc = retuned.abc.replace(/^K:.*$/m, fitted.keyToken);
+        rewritten = encoding.encode(retuned);
+      } catch {
+        /* report the first problem */
+        /* report the first problem */
+      }
+    }
+    if (!rewritten) throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(e as Error).message}`);
+    ids = rewritten;
   }
   // encode() closes the tune; the seed must stay open so the model continues it.
   if (ids[ids.length - 1] === encoding.eos) ids = ids.slice(0, -1);

@@ -54,7 +54,7 @@ export function encodingFromSpec(spec: EncodingSpec): Encoding {
  * A seed (played on a keyboard, or typed ABC) as a Tune every encoding accepts. Written seeds end
  * with a plain bar line rather than |], so that encode(...).slice(0, -1) is an open-ended primer.
  */
-export function seedToTune(seed: NoteSequence | string): Tune {
+export function seedToTune(seed: NoteSequence | string, options: { unitDenominator?: number } = {}): Tune {
   if (typeof seed === 'string') {
     const r = parseAbc(seed, { file: 'seed' });
     const t = r.tunes[0];
@@ -62,6 +62,6 @@ export function seedToTune(seed: NoteSequence | string): Tune {
     const abc = t.abc.replace(/\|\]\s*$/, '|\n');
     return { title: t.title, abc, sequence: t.sequence, source: { file: 'seed', index: 0, line: t.line } };
   }
-  const abc = normalizeAbc(writeAbc(seed, { finalBar: false, title: seed.title ?? 'Seed' }));
+  const abc = normalizeAbc(writeAbc(seed, { finalBar: false, tempo: false, title: seed.title ?? 'Seed', unitDenominator: options.unitDenominator }));
   return { title: seed.title, abc, sequence: seed, source: { file: 'seed', index: 0, line: 1 } };
 }

@@ -25,6 +25,11 @@ export class DevicesState {
   notice = $state<string | null>(null);
   error = $state<string | null>(null);
   countInBars = $state(1);
+  /** Call-and-response: 'off', or what the model is doing with your phrase. */
+  callState = $state<'off' | 'listening' | 'hearing' | 'thinking' | 'answering'>('off');
+  callPauseMs = $state(600);
+  /** From the end of your phrase to the first answering note, last time. */
+  callLatencyMs = $state<number | null>(null);
   /** Keys held on the chosen input, for the on-screen keyboard's display. */
   held = $state.raw<ReadonlySet<number>>(new Set());
 
@@ -43,6 +48,8 @@ export class DevicesState {
     this.off.push(
       this.api.on('devices.changed', (s) => (this.state = s)),
       this.api.on('devices.notice', ({ message }) => (this.notice = message)),
+      this.api.on('call.state', ({ state }) => (this.callState = state)),
+      this.api.on('call.latency', ({ ms }) => (this.callLatencyMs = Math.round(ms))),
       this.api.on('synth.midi', ({ bytes, delayMs }) => void this.synth().then((s) => s.sendBytes(bytes, delayMs), () => undefined)),
       this.api.on('input.note', ({ pitch, velocity }) => {
         const next = new Set(this.held);
@@ -68,6 +75,14 @@ export class DevicesState {
     const r = await this.api.devices({});
     if (r.ok) this.state = r.value;
     else this.error = r.error.message;
+  }
+
+  /** Turns call-and-response on (the model answers each phrase you play) or off. */
+  async setCallAndResponse(enabled: boolean, options: { modelId?: string; qpm: number }): Promise<void> {
+    this.error = null;
+    const r = await this.api.setCallAndResponse({ enabled, modelId: options.modelId, qpm: options.qpm, pauseMs: this.callPauseMs });
+    if (!r.ok) this.error = r.error.message;
+    else if (!r.value.enabled) this.callState = 'off';
   }
 
   async choose(change: Parameters<StudioApi['chooseDevices']>[0]): Promise<void> {
@@ -100,10 +115,16 @@ export class DevicesState {
   }
 
   /** The on-screen keyboard: note-on / note-off into the studio's "On-screen keyboard" input. */
-  async key(pitch: number, down: boolean, velocity = 96): Promise<void> {
-    if (down && this.usesBuiltInSynth) await this.synth().catch(() => undefined);
-    await this.api.playKeys({ bytes: down ? [0x90, pitch, velocity] : [0x80, pitch, 0] });
+  key(pitch: number, down: boolean, velocity = 96): Promise<void> {
+    // One key event after another: the first press waits for the synth to load, and its release
+    // must not overtake it (a note-off before its note-on would leave the key held).
+    this.keys = this.keys.then(async () => {
+      if (down && this.usesBuiltInSynth) await this.synth().catch(() => undefined);
+      await this.api.playKeys({ bytes: down ? [0x90, pitch, velocity] : [0x80, pitch, 0] });
+    });
+    return this.keys;
   }
+  private keys: Promise<void> = Promise.resolve();
 
   dispose(): void {
     for (const f of this.off.splice(0)) f();
