@@ -35,8 +35,26 @@ export const DEFAULT_MODEL = path.resolve(import.meta.dirname, '../resources/mod
 
 /** Bar lines, repeats and first/second endings as the abc-token tokenizer cuts them. */
 const BAR = /^(?:::|:*\|[\]|]?:*(?:\[?\d+(?:[,-]\d+)*)?|\[\|:*|\[\d+(?:[,-]\d+)*)$/;
-/** What is not the music of a bar: chord symbols, decorations, inline fields. */
-const NOT_MUSIC = /^(?:"|!|\+|\[[A-Za-z]:)/;
+/** What is not the music of a bar: chord symbols, decorations (also ~ and the letter ones), slurs, inline fields. */
+const NOT_MUSIC = /^(?:"|!|\+|\[[A-Za-z]:|[~.HLMOPSTuv()]$)/;
+
+const MODES: [RegExp, string][] = [
+  [/^(?:maj|ion)/, ''],
+  [/^(?:m$|min|aeo)/, 'm'],
+  [/^dor/, 'dor'],
+  [/^mix/, 'mix'],
+  [/^lyd/, 'lyd'],
+  [/^phr/, 'phr'],
+  [/^loc/, 'loc'],
+];
+
+/** "D Major" and "D", "A Dorian" and "ADor" are the same key (the two corpora spell them differently). */
+export function normalizeKey(k: string): string {
+  const m = /^\s*([A-G][#b]?)\s*([A-Za-z]*)/.exec(k);
+  if (!m) return k.trim();
+  const mode = m[2].toLowerCase();
+  return m[1] + (MODES.find(([re]) => re.test(mode))?.[1] ?? mode);
+}
 
 /**
  * The bars of a tune as strings of its note, rest and rhythm tokens, with the key in front (the
@@ -45,7 +63,7 @@ const NOT_MUSIC = /^(?:"|!|\+|\[[A-Za-z]:)/;
  */
 export function barsOf(abc: string): string[] {
   const text = normalizeAbc(abc);
-  const key = /^K:(.*)$/m.exec(text)?.[1]?.trim() ?? 'C';
+  const key = normalizeKey(/^K:(.*)$/m.exec(text)?.[1] ?? 'C');
   const bars: string[] = [];
   let cur: string[] = [];
   const close = () => {
@@ -183,6 +201,8 @@ interface SetSummary {
   abc2midiClean: number | null;
   bothClean: number | null;
   copiedBars: { median: number; max: number; shareAtMost4: number };
+  /** Share of all bars that occur somewhere in the training tunes (a bar alone, not a run). */
+  barsSeenInTraining: number;
   notes: Distribution;
   bars: Distribution;
   pitchRange: Distribution;
@@ -201,6 +221,8 @@ function kindOf(failure: string): string {
 function summarize(texts: string[], index: BarIndex, abc2midi: string | null, dir: string, tag: string): { summary: SetSummary; failures: string[] } {
   const figures: TuneFigures[] = [];
   const copied: number[] = [];
+  let barsTotal = 0;
+  let barsSeen = 0;
   let abcjsClean = 0;
   let midiClean = 0;
   let both = 0;
@@ -212,6 +234,8 @@ function summarize(texts: string[], index: BarIndex, abc2midi: string | null, di
     else failures.push(`${tag} ${i + 1}: abcjs: ${a.error ?? a.warnings[0]}`);
     if (a.sequence) figures.push(figuresOf(a.sequence, bars.length));
     copied.push(index.longestCopiedRun(bars));
+    barsTotal += bars.length;
+    barsSeen += bars.filter((b) => index.longestCopiedRun([b]) > 0).length;
     if (abc2midi) {
       const m = checkWithAbc2midi(abc2midi, abc, dir, i);
       if (m.ok) midiClean++;
@@ -228,6 +252,7 @@ function summarize(texts: string[], index: BarIndex, abc2midi: string | null, di
       abc2midiClean: abc2midi ? midiClean / n : null,
       bothClean: abc2midi ? both / n : null,
       copiedBars: { median: quantile(copied, 0.5), max: Math.max(...copied), shareAtMost4: copied.filter((c) => c <= 4).length / n },
+      barsSeenInTraining: barsSeen / Math.max(1, barsTotal),
       notes: dist(figures.map((f) => f.notes)),
       bars: dist(figures.map((f) => f.bars)),
       pitchRange: dist(figures.map((f) => f.range)),
@@ -353,6 +378,7 @@ async function main(): Promise<number> {
     `parse clean, abc2midi: generated ${pct(g.abc2midiClean)}, validation ${pct(v.abc2midiClean)}${abc2midi ? '' : ' (abc2midi not installed)'}`,
     `parse clean, both: generated ${pct(g.bothClean)}, validation ${pct(v.bothClean)}`,
     `longest run of bars copied from the training tunes: generated median ${g.copiedBars.median}, max ${g.copiedBars.max}, <= 4 bars in ${pct(g.copiedBars.shareAtMost4)}; validation median ${v.copiedBars.median}, max ${v.copiedBars.max}, <= 4 bars in ${pct(v.copiedBars.shareAtMost4)}`,
+    `bars that occur somewhere in the training tunes: generated ${pct(g.barsSeenInTraining)}, validation ${pct(v.barsSeenInTraining)}`,
     `notes per tune: generated ${d(g.notes)}; validation ${d(v.notes)}`,
     `bars per tune: generated ${d(g.bars)}; validation ${d(v.bars)}`,
     `pitch range (semitones): generated ${d(g.pitchRange)}; validation ${d(v.pitchRange)}`,
