@@ -98,6 +98,12 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   const where = { file: opts.file, tune: t.index, line: t.line || 1 };
   const maxChars = opts.maxTuneChars ?? 200_000;
   if (t.text.length > maxChars) throw new MusicError('abc-too-long', `tune is ${t.text.length} characters long; the limit is ${maxChars}`, where);
+  // abcjs builds arrays as long as a bar of the meter: an absurd meter (M:4294967296/4) grows one
+  // until V8 aborts the whole process, so look at every M: (header, body and inline) first.
+  for (const m of [...header, t.text].join('\n').matchAll(/(?:^|\[)\s*M:\s*(\d+)\s*\/\s*(\d+)/gm)) {
+    const [num, den] = [Number(m[1]), Number(m[2])];
+    if (num > 64 || den > 64 || den === 0) throw new MusicError('abc-too-long', `meter M:${m[1]}/${m[2]} is not a playable meter (expected at most 64 beats of at least 1/64)`, where);
+  }
   // File-header fields go right after X: so that the tune's own fields still override them.
   const nl = t.text.indexOf('\n');
   const text = commentOutHeaderText(header.length ? t.text.slice(0, nl + 1) + header.join('\n') + '\n' + t.text.slice(nl + 1) : t.text);

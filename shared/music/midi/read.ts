@@ -130,6 +130,7 @@ export function readMidi(data: ArrayLike<number> | ArrayBuffer, opts: MidiReadOp
       const start = q(n.ticks);
       const end = q(n.ticks + n.durationTicks);
       if (!(end > start) || !Number.isFinite(end) || end > MAX_QUARTERS) continue; // zero-length or runaway notes carry no music
+      if (!(start >= 0)) continue; // a corrupt delta time read as a huge tick count wraps below 0
       if (!Number.isInteger(n.midi) || n.midi < 0 || n.midi > 127) continue; // a data byte over 127 in a corrupt file
       notes.push({ pitch: n.midi, start, end, velocity: Number.isFinite(n.velocity) ? Math.min(127, Math.max(1, Math.round(n.velocity * 127))) : 100, voice: which === 'all' ? ti : 0 });
     }
