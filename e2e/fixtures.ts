@@ -27,14 +27,15 @@ export const TINY_CORPUS = [
   'X:2\nT:Arpeggio\nM:6/8\nL:1/8\nK:D\n|:DFA dAF|DFA d3:|\n|:fed AFD|EFG A3:|\n',
   'X:3\nT:Gee\nM:6/8\nL:1/8\nK:G\n|:GAB cde|dBG G3:|\n|:gfe dcB|AGF G3:|\n',
   'X:4\nT:Steps\nM:6/8\nL:1/8\nK:G\n|:GBd gdB|GBd g3:|\n|:BAG FGA|BAG G3:|\n',
-  // sixteenths, dotted eighths, quarters and rests, as a keyboard phrase quantizes to
-  'X:5\nT:Played\nM:4/4\nL:1/8\nK:D\nD/E/F/ z/ A3/ z/ d2 | F3/ z/ A/ z/ d z A2 | D/F/A/ z/ d3/ z/ A2 | F z/ D/ E2 D4 |]\n',
 ].join('\n');
+
+/** Sixteenths, dotted eighths, quarters and rests, as a phrase played on a keyboard quantizes to. */
+export const KEYBOARD_TUNE = 'X:5\nT:Played\nM:4/4\nL:1/8\nK:D\nD/E/F/ z/ A3/ z/ d2 | F3/ z/ A/ z/ d z A2 | D/F/A/ z/ d3/ z/ A2 | F z/ D/ E2 D4 |]\n';
 
 /** Trains a very small model with the real `seedsong train` into <userDataDir>/models/NAME. */
 export function trainTinyModel(userDataDir: string, name = 'tiny'): void {
   const corpus = path.join(userDataDir, 'tiny-corpus.abc');
-  fs.writeFileSync(corpus, TINY_CORPUS);
+  fs.writeFileSync(corpus, TINY_CORPUS + '\n' + KEYBOARD_TUNE);
   const args = [path.join(repoRoot, 'bin/seedsong.js'), 'train', '--preset', 'abc-token-lstm', '--corpus', corpus, '--out', path.join(userDataDir, 'models', name)];
   args.push('--units', '32', '--embedding', '16', '--seq', '8', '--batch', '2', '--epochs', '2', '--validation', '0.25', '--seed', '1');
   const run = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
