@@ -116,7 +116,10 @@ export class StudioState {
   async start(): Promise<void> {
     this.unsubscribers.push(
       this.api.on('engine.status', (backend) => {
-        if (this.info) this.info = { ...this.info, backend };
+        if (!this.info) return;
+        this.info = { ...this.info, backend };
+        // Keep the status line's engine state current (starting -> wasm), unless it shows something newer.
+        if (this.status.startsWith('Engine: ')) this.status = this.engineLine();
       }),
       this.api.on('take.note', ({ runId, variation, note }) => {
         if (runId === this.runId && variation === 0) this.liveNotes = [...this.liveNotes, note];
@@ -179,7 +182,12 @@ export class StudioState {
       this.models = models.value;
       this.modelId ??= models.value[0]?.id;
     } else this.showError(models.error.message);
-    this.status = `Engine: ${this.info.backend.active ?? this.info.backend.message ?? this.info.backend.status} · MIDI: ${this.info.midi.message}`;
+    this.status = this.engineLine();
+  }
+
+  private engineLine(): string {
+    const { backend, midi } = this.info!;
+    return `Engine: ${backend.active ?? backend.message ?? backend.status} · MIDI: ${midi.message}`;
   }
 
   async refreshModels(): Promise<void> {
