@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { EngineError, type SerializedError } from './errors';
 import type { BackendName, BackendReport } from './backend';
-import type { EngineEvent, EngineRequest, TrainStartInfo } from './protocol';
+import type { EngineEvent, EngineRequest, ImportRequest, ImportResult, TrainStartInfo } from './protocol';
 import type { GenerateRequest, GeneratedTake, TrainRequest, TrainSummary } from './jobs';
 import type { BatchProgress, EpochRecord } from './train';
 import type { CheckpointInfo } from './library';
@@ -206,7 +206,7 @@ export class EngineClient {
     this.spawn();
   }
 
-  private async request<T>(kind: 'train' | 'generate' | 'evaluate', build: (runId: string) => EngineRequest, onEvent: (e: EngineEvent) => void, runId = newRunId()): Promise<RunHandle<T>> {
+  private async request<T>(kind: 'train' | 'generate' | 'evaluate' | 'import', build: (runId: string) => EngineRequest, onEvent: (e: EngineEvent) => void, runId = newRunId()): Promise<RunHandle<T>> {
     await this.start();
     const result = new Promise<T>((resolve, reject) => this.pending.set(runId, { resolve: resolve as (v: unknown) => void, reject, onEvent, kind }));
     this.child!.send(build(runId));
@@ -245,6 +245,12 @@ export class EngineClient {
   async evaluate(request: EvalRequest, signal?: AbortSignal): Promise<EvalResult> {
     const handle = await this.request<EvalResult>('evaluate', (id) => ({ type: 'evaluate', runId: id, request }), () => {});
     signal?.addEventListener('abort', () => handle.cancel(), { once: true });
+    return handle.result;
+  }
+
+  /** Imports a converted Keras / TensorFlow.js model folder into the library (see import.ts). */
+  async importModel(request: ImportRequest): Promise<ImportResult> {
+    const handle = await this.request<ImportResult>('import', (id) => ({ type: 'import', runId: id, request }), () => {});
     return handle.result;
   }
 

@@ -84,6 +84,14 @@ export async function serveEngine(port: Port = defaultPort()): Promise<void> {
       case 'evaluate':
         void run(msg.runId, (control) => runEvaluation(msg.request, control));
         break;
+      case 'import':
+        // tfjs lives here, not in the studio: loading and checking the model's layers needs it.
+        void run(msg.runId, async () => {
+          const { importLayersModel } = await import('./import');
+          const meta = await importLayersModel(msg.request.src, msg.request.dest, { name: msg.request.name, vocab: msg.request.vocab, encoding: msg.request.encoding });
+          return { dest: msg.request.dest, name: meta.name };
+        });
+        break;
       case 'pause':
         runs.get(msg.runId)?.pause();
         break;

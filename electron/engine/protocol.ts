@@ -11,10 +11,24 @@ import type { CheckpointInfo } from './library';
 import type { EvalRequest, EvalResult } from './evaluate';
 import type { Note } from '../../shared/music/types';
 
+/** Import a converted Keras / TensorFlow.js LayersModel folder (src) into the library folder dest. */
+export interface ImportRequest {
+  src: string;
+  dest: string;
+  name?: string;
+  vocab?: string;
+  encoding?: string;
+}
+export interface ImportResult {
+  dest: string;
+  name: string;
+}
+
 export type EngineRequest =
   | { type: 'train'; runId: string; request: TrainRequest }
   | { type: 'generate'; runId: string; request: GenerateRequest }
   | { type: 'evaluate'; runId: string; request: EvalRequest }
+  | { type: 'import'; runId: string; request: ImportRequest }
   | { type: 'pause'; runId: string }
   | { type: 'resume'; runId: string }
   | { type: 'cancel'; runId: string }
@@ -31,7 +45,7 @@ export type EngineEvent =
   | { type: 'checkpoint'; runId: string; checkpoint: CheckpointInfo }
   | { type: 'token'; runId: string; variation: number; token: number; text: string }
   | { type: 'note'; runId: string; variation: number; note: Note }
-  | { type: 'done'; runId: string; result: TrainSummary | GeneratedTake[] | EvalResult }
+  | { type: 'done'; runId: string; result: TrainSummary | GeneratedTake[] | EvalResult | ImportResult }
   | { type: 'error'; runId: string; error: SerializedError };
 
 export interface EngineProcessOptions {
