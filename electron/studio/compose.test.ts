@@ -110,4 +110,38 @@ describe('studio with the engine process', () => {
     await expect(studio.handlers.startTraining({ corpusId: corpus.id, preset: 'abc-token-lstm', modelId: 'jiggy', overrides: {} }, ctx)).rejects.toMatchObject({ code: 'busy' });
     await expect(studio.handlers.startTraining({ corpusId: corpus.id, preset: 'no-such-preset', modelId: 'x', overrides: {} }, ctx)).rejects.toMatchObject({ code: 'invalid_request' });
   });
+  it('imports a model folder uploaded in chunks; a folder without a vocabulary is refused in words, and nothing is left behind', async () => {
+    const from = path.join(dir, 'models', 'jiggy');
+    const files = fs.readdirSync(from).filter((f) => /\.(json|bin)$/.test(f));
+    expect(files).toContain('model.json');
+    const upload = async (uploadId: string, names: string[]) => {
+      for (const name of names) {
+        const bytes = fs.readFileSync(path.join(from, name));
+        // Three chunks per file, as the renderer sends files larger than one frame.
+        const third = Math.ceil(bytes.length / 3);
+        for (let i = 0; i < 3; i++) {
+          const r = await studio.handlers.stageFile({ uploadId, path: `sub/${name}`, base64: bytes.subarray(i * third, (i + 1) * third).toString('base64'), append: i > 0 }, ctx);
+          if (i === 2) expect(r.bytes).toBe(bytes.length);
+        }
+      }
+    };
+    await upload('up-novocab', files.filter((f) => f !== 'seedsong.json'));
+    const refused = studio.handlers.importModel({ uploadId: 'up-novocab', name: 'keras-tune' }, ctx);
+    await expect(refused).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/no vocabulary/) });
+    await expect(refused).rejects.toMatchObject({ message: expect.not.stringContaining(path.join(dir, 'uploads')) });
+
+    await upload('up-complete', files);
+    expect(await studio.handlers.importModel({ uploadId: 'up-complete', name: 'keras-tune' }, ctx)).toMatchObject({ id: 'keras-tune', builtIn: false });
+    await expect(studio.handlers.importModel({ uploadId: 'up-complete', name: 'keras-tune' }, ctx)).rejects.toMatchObject({ code: 'not_found' });
+    expect(fs.readdirSync(path.join(dir, 'uploads'))).toEqual([]);
+
+    const { runId } = await studio.handlers.generate({ modelId: 'keras-tune', seed: { kind: 'none' }, sampling: { temperature: 1, topK: 0, topP: 1, length: 20, count: 1, rngSeed: 1 } }, ctx);
+    await until(() => seen.some((e) => (e.name === 'take.done' || e.name === 'run.failed') && e.payload.runId === runId), 60_000);
+    expect(seen.find((e) => e.name === 'take.done' && e.payload.runId === runId)?.payload.takes).toHaveLength(1);
+    await studio.handlers.deleteModel({ modelId: 'keras-tune' }, ctx);
+  }, 120_000);
+
+  it('in serve mode a save answers "download" and writes nothing', async () => {
+    expect(await studio.handlers.saveFile({ suggestedName: 'take.mid', kind: 'mid', base64: 'TVRoZA==' }, ctx)).toEqual({ saved: false, reason: 'download' });
+  });
 });

@@ -16,7 +16,7 @@ import { appRoot, resourcesDir } from './paths';
 /** The engine process entry for serve and the CLI: the TypeScript source, run through tsx. */
 export const engineEntry = (): string => path.join(appRoot(), 'electron', 'engine', 'process.ts');
 
-export interface ComposeOptions extends Pick<StudioOptions, 'mode' | 'userDataDir'> {
+export interface ComposeOptions extends Pick<StudioOptions, 'mode' | 'userDataDir' | 'chooseSavePath'> {
   /** How to start the engine process (Electron passes a utilityProcess spawner). */
   spawnEngine?: SpawnEngine;
   /** Folder of built-in models (default: resources/models). */
@@ -54,5 +54,6 @@ export async function composeStudio(options: ComposeOptions): Promise<Studio> {
     models: engine,
     training: (parts) => new TrainingService({ client, library, ...parts }),
     openMidi: () => openSystemMidi(),
+    chooseSavePath: options.chooseSavePath,
   });
 }

@@ -209,6 +209,20 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
       }
     },
 
+    async import(folder, name) {
+      const dest = library.dirOf(name);
+      if (await exists(dest)) throw new StudioError('busy', `a model named "${name}" already exists`);
+      try {
+        await client.importModel({ src: folder, dest, name });
+      } catch (e) {
+        // The engine names the staged file; the user knows the folder they chose, not our copy.
+        const err = toStudioError(e);
+        const message = err.message.split(folder + path.sep).join('').split(folder).join('the chosen folder').replace(' or give one with --vocab', '');
+        throw new StudioError(err.code, message);
+      }
+      return summaryOf(name);
+    },
+
     dispose: () => client.dispose(),
   };
 }

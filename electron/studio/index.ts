@@ -19,6 +19,9 @@ import { Settings } from './settings';
 import { DevicesService } from './devices';
 import { projectHandlers } from './project';
 import { realClock, type Clock, type OpenSystemResult } from '../midi/index';
+import { UploadStore } from './uploads';
+import { WriteGuard } from './written';
+import type { SaveKind } from '../../shared/ipc/channels/files';
 
 /** What the studio needs from the engine process (implemented by electron/engine's client). */
 export interface StudioEngine {
@@ -39,6 +42,8 @@ export interface ModelStore {
   delete(modelId: string): Promise<void>;
   duplicate(modelId: string, to: string): Promise<ModelSummary>;
   trainingLog(modelId: string): Promise<{ history: EpochRecordDto[]; csv: string }>;
+  /** Converts a Keras / TensorFlow.js model folder (already on disk) into the library model `name`. */
+  import(folder: string, name: string): Promise<ModelSummary>;
 }
 
 export interface StudioOptions {
@@ -55,6 +60,12 @@ export interface StudioOptions {
   clock?: Clock;
   /** How often to look for plugged and unplugged MIDI devices. */
   midiPollMs?: number;
+  /**
+   * Asks the user where to save an export (Electron's save dialog, which itself asks before
+   * replacing a file: that answer is the user's permission). Absent in serve mode: the browser
+   * downloads exports instead.
+   */
+  chooseSavePath?: (suggestedName: string, kind: SaveKind) => Promise<string | null>;
 }
 
 export interface Studio {
@@ -64,6 +75,7 @@ export interface Studio {
   readonly devices: DevicesService;
   readonly settings: Settings;
   readonly corpora: CorpusStore;
+  readonly written: WriteGuard;
   dispose(): Promise<void>;
 }
 
@@ -100,6 +112,9 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   const corpora = new CorpusStore(options.userDataDir);
   const training = options.training?.({ events, runs, corpora });
   const callResponse = new CallResponseService(devices, engine, events);
+  const uploads = new UploadStore(options.userDataDir);
+  uploads.sweep();
+  const written = new WriteGuard(options.userDataDir);
 
   const needModels = (): ModelStore => {
     if (!options.models) throw new StudioError('unsupported', 'the model library is not available in this build');
@@ -187,6 +202,28 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
 
     ...projectHandlers(options.userDataDir),
 
+    stageFile: async ({ uploadId, path: relative, base64, append }) => ({ bytes: await uploads.stage(uploadId, relative, base64, append) }),
+    importModel: async ({ uploadId, name }) => {
+      const store = needModels();
+      try {
+        return await store.import(await uploads.modelFolder(uploadId), name);
+      } finally {
+        await uploads.discard(uploadId);
+      }
+    },
+    saveFile: async ({ suggestedName, kind, base64 }) => {
+      if (!options.chooseSavePath) return { saved: false as const, reason: 'download' as const };
+      const target = await options.chooseSavePath(suggestedName, kind);
+      if (!target) return { saved: false as const, reason: 'cancelled' as const };
+      try {
+        // The dialog asked before replacing an existing file: that is the user's permission.
+        await written.write(target, Buffer.from(base64, 'base64'), { force: true });
+      } catch (e) {
+        throw new StudioError('io_error', `could not save ${target}: ${(e as Error).message}. Nothing was lost: the take is still in the studio; try another folder.`);
+      }
+      return { saved: true as const, name: path.basename(target) };
+    },
+
     setCallAndResponse: (request) => {
       if (request.enabled && !engine) throw new StudioError('unsupported', 'call-and-response needs the engine, which is not available in this build');
       return { enabled: callResponse.set(request) };
@@ -199,6 +236,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     settings,
     devices,
     corpora,
+    written,
     userDataDir: options.userDataDir,
     async dispose() {
       runs.cancelAll();

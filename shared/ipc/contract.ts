@@ -16,6 +16,7 @@ import { devicesChannels, devicesEvents } from './channels/devices';
 import { trainingChannels, trainingEvents } from './channels/training';
 import { projectChannels } from './channels/project';
 import { liveChannels, liveEvents } from './channels/live';
+import { filesChannels } from './channels/files';
 
 /** Every request channel: one map per area under channels/, merged here. */
 export const channels = {
@@ -26,6 +27,7 @@ export const channels = {
   ...trainingChannels,
   ...liveChannels,
   ...projectChannels,
+  ...filesChannels,
 } as const;
 
 /** Every event the studio sends; each event of a run carries its runId. */
