@@ -83,7 +83,7 @@ export class DeviceManager {
       outputSettings: { ...(options.choices?.outputSettings ?? {}) },
       thru: options.choices?.thru ?? false,
     };
-    this.bus = new OutputBus({ onError: (m) => this.notice(m) });
+    this.bus = new OutputBus({ onError: (m) => this.notice(m), clock: options.clock });
     this.thruVoice = this.bus.voice('thru');
     this.thruParser = new MidiParser((m) => {
       if (!this.state.thru) return;
@@ -233,6 +233,7 @@ export class DeviceManager {
     this.bus.setMirror(null);
     this.virtualOut?.close();
     this.system?.dispose();
+    this.bus.dispose();
     this.events.clear();
     this.inputListeners.clear();
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock';
 import { LoopbackMidiSystem, soundingNotes } from './loopback';
 import { OutputBus } from './output';
+import { Scheduler } from './scheduler';
 
 function rig() {
   const clock = new FakeClock();
@@ -86,5 +87,108 @@ describe('OutputBus panic', () => {
     bus.panic();
     v.noteOn(0, 61, 100); // no port: goes nowhere, no throw
     expect(errors).toEqual([]);
+  });
+});
+
+describe('OutputBus owed note-offs', () => {
+  const offs = (log: { bytes: number[] }[]) => log.filter((e) => (e.bytes[0] & 0xf0) === 0x80).map((e) => e.bytes[1]);
+
+  it('a refused note-off is sent again before the next message', () => {
+    const { system, bus } = rig();
+    const v = bus.voice('playback');
+    v.noteOn(0, 60, 100);
+    system.failSends('A', () => new Error('driver hiccup'));
+    expect(v.noteOff(0, 60)).toBe(false);
+    expect(bus.owedNoteOffs).toEqual([{ channel: 0, pitch: 60 }]);
+    system.failSends('A', undefined);
+    v.noteOn(0, 62, 100);
+    expect(system.log.map((e) => e.bytes)).toEqual([
+      [0x90, 60, 100],
+      [0x80, 60, 0],
+      [0x90, 62, 100],
+    ]);
+    expect(bus.owedNoteOffs).toEqual([]);
+  });
+
+  it('panic sends owed note-offs too, and keeps what the port still refuses', () => {
+    const { system, bus } = rig();
+    const v = bus.voice('playback');
+    v.noteOn(0, 60, 100);
+    v.noteOn(3, 64, 100);
+    system.failSends('A', (b) => ((b[0] & 0xf0) === 0x80 ? new Error('no note-offs today') : undefined));
+    v.noteOff(0, 60);
+    v.noteOff(3, 64);
+    bus.panic(); // still refused: CC123/CC120 get through, the note-offs stay owed
+    expect(bus.owedNoteOffs).toHaveLength(2);
+    expect(system.log.filter((e) => e.bytes[1] === 123).map((e) => e.bytes[0] & 0x0f)).toEqual([0, 3]);
+    system.failSends('A', undefined);
+    bus.panic();
+    expect(bus.owedNoteOffs).toEqual([]);
+    expect(soundingNotes(system.log, { honourAllNotesOff: false })).toEqual([]);
+  });
+
+  it('given a clock, retries on its own with back-off until the port takes them', () => {
+    const clock = new FakeClock();
+    const system = new LoopbackMidiSystem(clock);
+    system.addOutput('A');
+    const bus = new OutputBus({ clock, retryMs: 50 });
+    bus.setPort(system.openOutput('A'));
+    const v = bus.voice('playback');
+    v.noteOn(0, 60, 100);
+    let attempts = 0;
+    system.failSends('A', () => (attempts++, new Error('busy')));
+    v.noteOff(0, 60);
+    clock.advance(50 + 100 + 200); // three retries, all refused
+    expect(attempts).toBe(4);
+    system.failSends('A', undefined);
+    clock.advance(400);
+    expect(soundingNotes(system.log, { honourAllNotesOff: false })).toEqual([]);
+    expect(clock.pending).toBe(0); // nothing owed: no timer left behind
+    bus.dispose();
+  });
+
+  it('a port lost mid-note gets its note-offs when it is chosen again, another port does not', () => {
+    const { system, bus } = rig();
+    const v = bus.voice('playback');
+    v.noteOn(0, 60, 100);
+    system.remove('A');
+    bus.portLost();
+    expect(bus.owedNoteOffs).toEqual([{ channel: 0, pitch: 60 }]);
+    system.addOutput('A');
+    bus.setPort(system.openOutput('A'));
+    expect(soundingNotes(system.sent('A'), { honourAllNotesOff: false })).toEqual([]);
+    expect(offs(system.sent('A'))).toEqual([60]); // delivered to the synth that came back
+    expect(bus.owedNoteOffs).toEqual([]);
+
+    v.noteOn(1, 70, 100);
+    system.remove('A');
+    bus.portLost();
+    bus.setPort(system.openOutput('B'));
+    expect(system.sent('B')).toEqual([]); // B never heard that note
+    expect(bus.owedNoteOffs).toEqual([]);
+  });
+
+  it('a scheduler whose note-offs fail mid-piece leaves no key held once the port recovers', () => {
+    const clock = new FakeClock();
+    const system = new LoopbackMidiSystem(clock);
+    system.addOutput('A');
+    const bus = new OutputBus({ clock });
+    bus.setPort(system.openOutput('A'));
+    const scheduler = new Scheduler({ clock, bus, prerollMs: 0, qpm: 120 });
+    const notes = Array.from({ length: 16 }, (_, i) => ({ pitch: 60 + (i % 5), start: i * 0.5, end: i * 0.5 + 0.75, velocity: 90, voice: 0 }));
+    scheduler.load({ notes, tempos: [{ time: 0, qpm: 120 }], timeSignatures: [], keySignatures: [], totalTime: 8.25 });
+    let failing = false;
+    system.failSends('A', (b) => (failing && ((b[0] & 0xf0) === 0x80 || (b[0] & 0xf0) === 0xb0) ? new Error('refused') : undefined));
+    scheduler.play();
+    clock.advance(1000);
+    failing = true; // through the end of the piece: the final release is refused too
+    clock.advance(4000);
+    expect(scheduler.isPlaying).toBe(false);
+    expect(soundingNotes(system.log, { honourAllNotesOff: false }).length).toBeGreaterThan(0);
+    failing = false;
+    clock.advance(3000);
+    expect(soundingNotes(system.log, { honourAllNotesOff: false })).toEqual([]);
+    scheduler.dispose();
+    bus.dispose();
   });
 });
