@@ -30,6 +30,24 @@ function tune(count: number): RollNote[] {
   return sortNotes(notes.slice(0, count));
 }
 
+/** 10,000 notes packed into the widest zoom's screen: eight voices of sixteenths and eighths, ~350 quarters. */
+function denseTune(count: number, quarters: number): RollNote[] {
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const notes: RollNote[] = [];
+  const voices = 8;
+  const perVoice = Math.ceil(count / voices);
+  for (let v = 0; v < voices; v++) {
+    let pitch = 40 + v * 6;
+    const d = quarters / perVoice;
+    for (let i = 0; i < perVoice && notes.length < count; i++) {
+      pitch = Math.max(30, Math.min(100, pitch + Math.round((rand() - 0.5) * 5)));
+      notes.push({ pitch, start: i * d, end: (i + 1) * d, velocity: 40 + Math.floor(rand() * 87), voice: v, id: 100_000 + notes.length, seed: false });
+    }
+  }
+  return sortNotes(notes);
+}
+
 function run(width: number, height: number, count: number) {
   const canvas = document.createElement('canvas');
   document.body.append(canvas);
@@ -44,9 +62,10 @@ function run(width: number, height: number, count: number) {
   const index = new NoteIndex(tune(count));
   const selection = new Set<number>(index.notes.slice(100, 400).map((n) => n.id));
   let vp: Viewport = resize({ ...defaultViewport(area.width, area.height), pitchTop: 92 }, area.width, area.height);
+  let drawn = 0;
   const frame = (viewport: Viewport): number => {
     const t0 = performance.now();
-    drawRoll(ctx, { layout, viewport, index, selection, barQuarters: 3, beatQuarters: 1.5, playhead: viewport.time + 4, live: [] }, colors);
+    drawn = drawRoll(ctx, { layout, viewport, index, selection, barQuarters: 3, beatQuarters: 1.5, playhead: viewport.time + 4, live: [] }, colors);
     ctx.getImageData(0, 0, 1, 1);
     return performance.now() - t0;
   };
@@ -65,8 +84,25 @@ function run(width: number, height: number, count: number) {
   }
   const all = { ...vp, time: 0, pxPerQuarter: Math.max(2, area.width / extent.end) };
   const allTimes: number[] = [];
-  for (let i = 0; i < 100; i++) allTimes.push(frame({ ...all, time: (i % 2) * 0.5 }));
-  return { panTimes, zoomTimes, allTimes, notes: index.notes.length, quarters: extent.end };
+  let drawnAll = 0;
+  for (let i = 0; i < 100; i++) {
+    allTimes.push(frame({ ...all, time: (i % 2) * 0.5 }));
+    drawnAll = Math.max(drawnAll, drawn);
+  }
+  // Every one of 10,000 notes on screen (a dense tune that fits the widest zoom), panned a pixel at a time.
+  const denseIndex = new NoteIndex(denseTune(count, (area.width / 2) * 0.95));
+  const dense = { ...all, time: 0, pxPerQuarter: 2, rowHeight: 4, pitchTop: 104 };
+  const denseTimes: number[] = [];
+  let drawnDense = 0;
+  const frameDense = (viewport: Viewport): number => {
+    const t0 = performance.now();
+    drawnDense = Math.max(drawnDense, drawRoll(ctx, { layout, viewport, index: denseIndex, selection, barQuarters: 3, beatQuarters: 1.5, playhead: 4, live: [] }, colors));
+    ctx.getImageData(0, 0, 1, 1);
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < 10; i++) frameDense(dense);
+  for (let i = 0; i < 100; i++) denseTimes.push(frameDense({ ...dense, time: (i % 2) * 0.5 }));
+  return { panTimes, zoomTimes, allTimes, denseTimes, drawnDense, notes: index.notes.length, quarters: extent.end, drawnAll, pxPerQuarterAll: all.pxPerQuarter };
 }
 
 (window as unknown as { benchRoll: typeof run }).benchRoll = run;

@@ -43,6 +43,13 @@ export interface RollScene {
 
 const BLACK = new Set([1, 3, 6, 8, 10]);
 const BANDS = 4;
+// Scratch space reused by every frame (a frame allocates only its paths).
+const runStart = new Float64Array(128 * 2 * BANDS);
+const runEnd = new Float64Array(128 * 2 * BANDS);
+let laneColumns = new Uint8Array(0);
+
+/** Top edge of a pitch's row, on a whole pixel (rows tile without gaps or anti-aliased seams). */
+const rowY = (vp: Viewport, pitch: number): number => Math.round(pitchToY(vp, pitch));
 
 export function drawRoll(ctx: CanvasRenderingContext2D, scene: RollScene, colors: RollColors): number {
   const { layout: l, viewport: vp } = scene;
@@ -62,7 +69,7 @@ export function drawRoll(ctx: CanvasRenderingContext2D, scene: RollScene, colors
 
   // Rows of black keys, then the beat and bar grid.
   ctx.fillStyle = colors.blackKeyRow;
-  for (let p = low; p <= high; p++) if (BLACK.has(p % 12)) ctx.fillRect(0, pitchToY(vp, p), vp.width, vp.rowHeight);
+  for (let p = low; p <= high; p++) if (BLACK.has(p % 12)) ctx.fillRect(0, rowY(vp, p), vp.width, rowY(vp, p - 1) - rowY(vp, p));
   drawGrid(ctx, scene, colors, from, to, vp.height);
   if (scene.loop) {
     ctx.fillStyle = colors.selected + '14';
@@ -72,31 +79,35 @@ export function drawRoll(ctx: CanvasRenderingContext2D, scene: RollScene, colors
   // Notes in batches: (seed|take) x velocity band; selected ones get their own outline pass.
   // Zoomed out, notes of one row that touch on screen are merged into one rectangle (and the
   // velocity bands into one), so a whole tune on screen is a few hundred rectangles, not 10,000.
-  const batches: Path2D[] = Array.from({ length: 2 * BANDS }, () => new Path2D());
+  // Edges are snapped to whole pixels: anti-aliased edges were most of the raster time.
+  const batches: Path2D[] = [];
+  for (let i = 0; i < 2 * BANDS; i++) batches.push(new Path2D());
   const selected = new Path2D();
-  const h = Math.max(1, vp.rowHeight - 1);
   const coarse = vp.pxPerQuarter < 12;
-  const runStart = new Float64Array(128 * 2 * BANDS).fill(NaN);
-  const runEnd = new Float64Array(128 * 2 * BANDS);
+  runStart.fill(NaN);
   const flush = (slot: number) => {
     if (Number.isNaN(runStart[slot])) return;
     const pitch = slot >> 3;
-    batches[slot & 7].rect(runStart[slot], pitchToY(vp, pitch), runEnd[slot] - runStart[slot], h);
+    const y = rowY(vp, pitch);
+    batches[slot & 7].rect(runStart[slot], y, runEnd[slot] - runStart[slot], rowY(vp, pitch - 1) - y - 1 || 1);
     runStart[slot] = NaN;
   };
   let drawn = 0;
   scene.index.forEachVisible(from, to, low, high, (n) => {
-    const x = timeToX(vp, n.start);
-    const w = Math.max(1, (n.end - n.start) * vp.pxPerQuarter - 1);
+    const x = Math.round(timeToX(vp, n.start));
+    const w = Math.max(1, Math.round(timeToX(vp, n.end)) - x - 1);
     const band = coarse ? BANDS - 1 : Math.min(BANDS - 1, Math.floor((n.velocity / 128) * BANDS));
     const slot = n.pitch * 2 * BANDS + (n.seed ? 0 : BANDS) + band;
-    if (!Number.isNaN(runStart[slot]) && x <= runEnd[slot] + 0.5) runEnd[slot] = Math.max(runEnd[slot], x + w);
+    if (!Number.isNaN(runStart[slot]) && x <= runEnd[slot] + 1) runEnd[slot] = Math.max(runEnd[slot], x + w);
     else {
       flush(slot);
       runStart[slot] = x;
       runEnd[slot] = x + w;
     }
-    if (scene.selection.has(n.id)) selected.rect(x + 0.5, pitchToY(vp, n.pitch) + 0.5, w - 1, h - 1);
+    if (scene.selection.has(n.id)) {
+      const y = rowY(vp, n.pitch);
+      selected.rect(x + 0.5, y + 0.5, w - 1, rowY(vp, n.pitch - 1) - y - 2);
+    }
     drawn++;
   });
   for (let slot = 0; slot < runStart.length; slot++) flush(slot);
@@ -115,7 +126,8 @@ export function drawRoll(ctx: CanvasRenderingContext2D, scene: RollScene, colors
     const live = new Path2D();
     for (const n of scene.live) {
       if (n.end <= from || n.start >= to || n.pitch < low || n.pitch > high) continue;
-      live.rect(timeToX(vp, n.start), pitchToY(vp, n.pitch), Math.max(1, (n.end - n.start) * vp.pxPerQuarter - 1), h);
+      const x = Math.round(timeToX(vp, n.start));
+      live.rect(x, rowY(vp, n.pitch), Math.max(1, Math.round(timeToX(vp, n.end)) - x - 1), rowY(vp, n.pitch - 1) - rowY(vp, n.pitch) - 1 || 1);
       drawn++;
     }
     ctx.fillStyle = colors.live;
@@ -171,7 +183,7 @@ function drawKeys(ctx: CanvasRenderingContext2D, s: RollScene, c: RollColors, lo
   ctx.fillStyle = c.keyWhite;
   ctx.fillRect(0, l.ruler, l.keys, vp.height);
   ctx.fillStyle = c.keyBlack;
-  for (let p = low; p <= high; p++) if (BLACK.has(p % 12)) ctx.fillRect(0, l.ruler + pitchToY(vp, p), l.keys * 0.6, vp.rowHeight);
+  for (let p = low; p <= high; p++) if (BLACK.has(p % 12)) ctx.fillRect(0, l.ruler + rowY(vp, p), Math.round(l.keys * 0.6), rowY(vp, p - 1) - rowY(vp, p));
   ctx.fillStyle = c.muted;
   ctx.font = '10px system-ui, sans-serif';
   ctx.textBaseline = 'middle';
@@ -223,29 +235,43 @@ function drawLane(ctx: CanvasRenderingContext2D, s: RollScene, c: RollColors, fr
   ctx.beginPath();
   ctx.rect(l.keys, top, l.width - l.keys, l.lane);
   ctx.clip();
-  const seed = new Path2D();
-  const take = new Path2D();
-  const sel = new Path2D();
+  // The lane as one skyline per colour: per pixel column the loudest bar covering it (bars are
+  // 3 px wide from each onset). Zoomed out, thousands of onsets share a column; drawing them as
+  // overlapping rectangles cost more raster time than all the notes above.
+  const width = Math.ceil(vp.width) + 3;
+  if (laneColumns.length < width * 3) laneColumns = new Uint8Array(width * 3);
+  const cols = laneColumns;
+  cols.fill(0, 0, width * 3);
   const [first, last] = s.index.range(from, to);
   const notes = s.index.notes;
-  // One bar per pixel column is enough: at low zoom thousands of onsets share a column.
-  let lastX = -Infinity;
   for (let i = Math.max(0, first); i < last; i++) {
     const n = notes[i];
     if (n.start < from) continue;
-    const x = Math.round(l.keys + timeToX(vp, n.start));
-    const isSel = s.selection.has(n.id);
-    if (x === lastX && !isSel) continue;
-    lastX = x;
-    const y = velocityToLaneY(l, n.velocity);
-    (isSel ? sel : n.seed ? seed : take).rect(x, y, 3, l.height - 2 - y);
+    const x = Math.round(timeToX(vp, n.start));
+    const layer = s.selection.has(n.id) ? 2 : n.seed ? 0 : 1;
+    const v = Math.max(1, Math.min(127, Math.round(n.velocity)));
+    for (let c = Math.max(0, x), base = layer * width; c < Math.min(width, x + 3); c++) if (cols[base + c] < v) cols[base + c] = v;
   }
-  ctx.fillStyle = c.seed;
-  ctx.fill(seed);
-  ctx.fillStyle = c.take;
-  ctx.fill(take);
-  ctx.fillStyle = c.selected;
-  ctx.fill(sel);
+  const fills = [c.seed, c.take, c.selected];
+  for (let layer = 0; layer < 3; layer++) {
+    const base = layer * width;
+    const path = new Path2D();
+    let any = false;
+    for (let c = 0; c < width; ) {
+      const v = cols[base + c];
+      let end = c + 1;
+      while (end < width && cols[base + end] === v) end++;
+      if (v > 0) {
+        const y = Math.round(velocityToLaneY(l, v));
+        path.rect(l.keys + c, y, end - c, l.height - 2 - y);
+        any = true;
+      }
+      c = end;
+    }
+    if (!any) continue;
+    ctx.fillStyle = fills[layer];
+    ctx.fill(path);
+  }
   ctx.restore();
 }
 
