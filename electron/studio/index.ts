@@ -82,10 +82,7 @@ export interface Studio {
 /** For tests and tools that want no MIDI hardware: the studio's own ports only. */
 export const noMidiHardware = async (): Promise<OpenSystemResult> => ({ ok: false, reason: 'MIDI hardware is not used here' });
 
-/** The folder used outside Electron when none is given: SEEDSONG_HOME, else ~/.seedsong. */
-export function defaultUserDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.SEEDSONG_HOME ? path.resolve(env.SEEDSONG_HOME) : path.join(os.homedir(), '.seedsong');
-}
+export { defaultUserDataDir } from './paths';
 
 const NO_ENGINE: BackendInfo = {
   status: 'failed',

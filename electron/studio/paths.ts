@@ -3,6 +3,7 @@
  * resources. Electron's main passes its resources folder in; everything else finds the repo root.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,3 +34,8 @@ export const rendererDir = () => path.join(appRoot(), 'out', 'renderer');
 export const resourcesDir = () => path.join(appRoot(), 'resources');
 /** The built-in default model, used by the studio and the CLI when no model is chosen. */
 export const defaultModelDir = () => path.join(resourcesDir(), 'models', 'default');
+
+/** The folder used outside Electron when none is given: SEEDSONG_HOME, else ~/.seedsong. */
+export function defaultUserDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SEEDSONG_HOME ? path.resolve(env.SEEDSONG_HOME) : path.join(os.homedir(), '.seedsong');
+}

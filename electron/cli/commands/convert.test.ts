@@ -32,6 +32,15 @@ describe('seedsong convert', () => {
     expect(text).toMatch(/^Q:1\/4=90$/m);
     expect(parseAbc(text).tunes[0].sequence.notes.map((n) => [n.pitch, n.start, n.end])).toEqual(midi.sequence.notes.map((n) => [n.pitch, n.start, n.end]));
   });
+  it('replaces a file it wrote, never one it did not write unless --force', async () => {
+    expect(await command.run(['book.abc', 'again.mid'], captureIo({ cwd: dir }))).toBe(0);
+    expect(await command.run(['book.abc', 'again.mid', '--tune', '5'], captureIo({ cwd: dir }))).toBe(0);
+    writeFileSync(join(dir, 'mine.abc'), 'X:1\nT:my own tune\nK:G\nGABc|\n');
+    await expect(command.run(['book.abc', 'mine.abc'], captureIo({ cwd: dir }))).rejects.toThrow(/mine\.abc exists and was not written by Seedsong.*--force/);
+    expect(readFileSync(join(dir, 'mine.abc'), 'utf8')).toMatch(/my own tune/);
+    expect(await command.run(['book.abc', 'mine.abc', '--force'], captureIo({ cwd: dir }))).toBe(0);
+    expect(readFileSync(join(dir, 'mine.abc'), 'utf8')).toMatch(/T:First/);
+  });
   it('expands repeats of the first tune by default', async () => {
     expect(await command.run(['book.abc', 'first.mid'], captureIo({ cwd: dir }))).toBe(0);
     expect(readMidi(readFileSync(join(dir, 'first.mid'))).sequence.notes).toHaveLength(12);

@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { CommandError, UsageError, numberFlag, parseCommandArgs, type CliCommand, type CliIo } from '../command';
-import { writeFileAtomic } from '../../engine/atomic';
+import { OverwriteRefused, WriteGuard } from '../../studio/written';
+import { defaultUserDataDir } from '../../studio/paths';
 import { MusicError, parseAbc, readMidi, writeAbc, writeMidi, isAbcFile, isMidiFile, type NoteSequence } from '../../../shared/music/index';
 
 const usage = `Usage: seedsong convert IN OUT [options]
@@ -16,6 +17,7 @@ Options:
   --tune X     the tune of a multi-tune .abc file, by its X: number (default: the first)
   --voice N    the voice of an ABC tune, from 1 (default: the first voice; "all" for every voice)
   --track N    the MIDI track to read, from 0 (default: the melody track; "all" for every track)
+  --force      replace OUT even if Seedsong did not write it (otherwise such a file is left alone)
   --help       this text`;
 
 async function readSequence(input: string, display: string, opts: { tune?: string; voice?: string; track?: string }, io: CliIo): Promise<NoteSequence> {
@@ -54,6 +56,7 @@ export const command: CliCommand = {
       tune: { type: 'string' },
       voice: { type: 'string' },
       track: { type: 'string' },
+      force: { type: 'boolean' },
       help: { type: 'boolean' },
     });
     if (values.help) {
@@ -66,6 +69,8 @@ export const command: CliCommand = {
     const input = resolve(io.cwd, inArg);
     const output = resolve(io.cwd, outArg);
     if (input === output) throw new UsageError('input and output are the same file');
+    const guard = new WriteGuard(defaultUserDataDir(io.env));
+    if (!values.force && !guard.mayReplace(output)) throw new CommandError(new OverwriteRefused(outArg).message);
     let seq: NoteSequence;
     try {
       seq = await readSequence(input, inArg, values, io);
@@ -75,7 +80,7 @@ export const command: CliCommand = {
     }
     const bytes = isAbcFile(output) ? writeAbc(seq) : writeMidi(seq);
     try {
-      await writeFileAtomic(output, bytes);
+      await guard.write(output, bytes, { force: true });
     } catch (e) {
       throw new CommandError(`${outArg}: cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }

@@ -8,7 +8,8 @@ import { runGeneration, type GenerateSeed, type GeneratedTake } from '../../engi
 import { RunControl } from '../../engine/control';
 import { enableFastPath } from '../../engine/accelerate';
 import { EngineError } from '../../engine/errors';
-import { writeFileAtomic } from '../../engine/atomic';
+import { WriteGuard } from '../../studio/written';
+import { defaultUserDataDir } from '../../studio/paths';
 import { readMidi } from '../../../shared/music/midi/read';
 import { writeMidi } from '../../../shared/music/midi/write';
 
@@ -32,35 +33,39 @@ folder gets take-N.abc and take-N.mid for every take).
   --count K          number of takes (variations), sampled together (default 1)
   --rng-seed S       the same seed, model and settings give the same takes
   --json             one JSON object per take
+  --force            replace existing files Seedsong did not write (otherwise they are left alone)
   --backend NAME     force ${BACKEND_ORDER.join(' | ')}`;
 
 function renumber(abc: string, x: number): string {
   return /^X:/m.test(abc) ? abc.replace(/^X:.*$/m, `X:${x}`) : `X:${x}\n${abc}`;
 }
 
-async function outputs(out: string, takes: GeneratedTake[]): Promise<{ take: GeneratedTake; files: string[] }[]> {
+/** The files a run writes, decided before sampling so that a refusal costs nothing. */
+function plannedFiles(out: string, count: number): string[][] {
   const ext = path.extname(out).toLowerCase();
-  const written: { take: GeneratedTake; files: string[] }[] = takes.map((take) => ({ take, files: [] }));
+  if (ext === '.abc') return Array.from({ length: count }, () => [out]);
+  if (ext === '.mid' || ext === '.midi') return Array.from({ length: count }, (_, i) => [count === 1 ? out : out.replace(/(\.midi?)$/i, `-${i + 1}$1`)]);
+  return Array.from({ length: count }, (_, i) => [path.join(out, `take-${i + 1}.abc`), path.join(out, `take-${i + 1}.mid`)]);
+}
+
+async function outputs(out: string, takes: GeneratedTake[], guard: WriteGuard): Promise<{ take: GeneratedTake; files: string[] }[]> {
+  const ext = path.extname(out).toLowerCase();
+  const planned = plannedFiles(out, takes.length);
+  const written = takes.map((take, i) => ({ take, files: planned[i]! }));
+  // Permission was settled before sampling (checkOverwrite): write without asking again.
+  const write = (file: string, data: string | Uint8Array) => guard.write(file, data, { force: true });
   if (ext === '.abc') {
-    await writeFileAtomic(out, takes.map((t, i) => renumber(t.abc.trimEnd(), i + 1)).join('\n\n') + '\n');
-    written.forEach((w) => w.files.push(out));
+    await write(out, takes.map((t, i) => renumber(t.abc.trimEnd(), i + 1)).join('\n\n') + '\n');
   } else if (ext === '.mid' || ext === '.midi') {
-    for (const [i, w] of written.entries()) {
-      const file = takes.length === 1 ? out : out.replace(/(\.midi?)$/i, `-${i + 1}$1`);
-      await writeFileAtomic(file, writeMidi(w.take.sequence));
-      w.files.push(file);
-    }
-  } else if (ext === '') {
+    for (const w of written) await write(w.files[0]!, writeMidi(w.take.sequence));
+  } else {
     await fs.mkdir(out, { recursive: true });
-    for (const [i, w] of written.entries()) {
-      const abc = path.join(out, `take-${i + 1}.abc`);
-      const mid = path.join(out, `take-${i + 1}.mid`);
-      await writeFileAtomic(abc, renumber(w.take.abc.trimEnd(), 1) + '\n');
-      await writeFileAtomic(mid, writeMidi(w.take.sequence));
-      w.files.push(abc, mid);
+    for (const w of written) {
+      await write(w.files[0]!, renumber(w.take.abc.trimEnd(), 1) + '\n');
+      await write(w.files[1]!, writeMidi(w.take.sequence));
     }
-  } else throw new UsageError(`--out must end in .abc or .mid, or be a folder; got "${out}"`);
-  return written;
+  }
+  return written.map((w) => (ext === '.abc' ? { ...w, files: [out] } : w));
 }
 
 export const command: CliCommand = {
@@ -85,6 +90,7 @@ export const command: CliCommand = {
       'rng-seed': { type: 'string' },
       json: { type: 'boolean' },
       backend: { type: 'string' },
+      force: { type: 'boolean' },
     });
     if (positionals.length) throw new UsageError(`generate takes no positional arguments (got "${positionals[0]}")`);
     const model = values.model ? path.resolve(io.cwd, values.model) : defaultModelDir();
@@ -102,6 +108,12 @@ export const command: CliCommand = {
     const length = numberFlag('length', values.length, { min: 1, max: 100_000, integer: true });
     const count = numberFlag('count', values.count, { min: 1, max: 64, integer: true });
     const rngSeed = numberFlag('rng-seed', values['rng-seed'], { min: 0, integer: true });
+
+    const guard = new WriteGuard(defaultUserDataDir(io.env));
+    if (!values.force) {
+      const mine = [...new Set(plannedFiles(out, count ?? 1).flat())].filter((f) => !guard.mayReplace(f));
+      if (mine.length) throw new CommandError(`${path.relative(io.cwd, mine[0]!) || mine[0]} exists and was not written by Seedsong (or was changed since); not overwriting it. Choose another --out, or add --force to replace it.`);
+    }
 
     let seed: GenerateSeed = { kind: 'none' };
     if (values['seed-abc'] !== undefined) seed = { kind: 'abc', text: values['seed-abc'].replace(/\\n/g, '\n') };
@@ -132,7 +144,7 @@ export const command: CliCommand = {
         RunControl.fromSignal(io.interrupted),
       );
       const seconds = (performance.now() - started) / 1000;
-      const written = await outputs(out, takes);
+      const written = await outputs(out, takes, guard);
       for (const { take, files } of written) {
         const generated = take.tokens.length - take.primeLength;
         if (values.json) io.out(JSON.stringify({ variation: take.variation, files, tokens: generated, notes: take.sequence.notes.length, stop: take.stop, warnings: take.warnings, backend: report.active }));

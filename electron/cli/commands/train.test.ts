@@ -37,6 +37,12 @@ describe('seedsong train / generate / eval', () => {
     expect(await generate.run(['--model', 'model', '--out', 'take.mid', '--length', '60', '--seed-abc', 'X:1\\nM:6/8\\nL:1/8\\nK:D\\nDFA dfa|'], captureIo({ cwd: dir }))).toBe(0);
     const mid = await fs.readFile(path.join(dir, 'take.mid'));
     expect(mid.subarray(0, 4).toString()).toBe('MThd');
+    // Its own take is replaced without a question; the user's own file is not, unless --force.
+    expect(await generate.run(['--model', 'model', '--out', 'take.mid', '--length', '20'], captureIo({ cwd: dir }))).toBe(0);
+    await fs.writeFile(path.join(dir, 'song.mid'), 'my own recording');
+    await expect(generate.run(['--model', 'model', '--out', 'song.mid', '--length', '20'], captureIo({ cwd: dir }))).rejects.toThrow(/song\.mid exists and was not written by Seedsong.*--force/);
+    expect(await fs.readFile(path.join(dir, 'song.mid'), 'utf8')).toBe('my own recording');
+    expect(await generate.run(['--model', 'model', '--out', 'song.mid', '--length', '20', '--force'], captureIo({ cwd: dir }))).toBe(0);
     expect(await generate.run(['--model', 'model', '--out', 'folder', '--count', '2', '--length', '30'], captureIo({ cwd: dir }))).toBe(0);
     expect((await fs.readdir(path.join(dir, 'folder'))).sort()).toEqual(['take-1.abc', 'take-1.mid', 'take-2.abc', 'take-2.mid']);
 
