@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMidi } from '../midi/read';
 import { commentOutHeaderText, inheritedHeader, splitAbcBook } from './book';
-import { parseAbcTune } from './read';
+import { impliedRepeatStarts, parseAbcTune } from './read';
 import { quantize } from '../sequence';
 import type { NoteSequence } from '../types';
 
@@ -51,6 +51,23 @@ export function neutralizeForAbc2midi(tuneText: string): string {
         .join('');
     })
     .join('\n');
+}
+
+/**
+ * Writes the repeat starts parseAbc reads into implicit sections as |: in abc2midi's copy. abc2midi
+ * 4.84 reads a section that ends in :| without its own |: (after a section with 1st/2nd endings)
+ * by going back to the previous |: or the start of the tune, playing up to that section's [1 and
+ * jumping past its [2: a fragment of the previous section, not a repeat of this one (see README).
+ * The bar keeps its length, so line numbers and columns stay put.
+ */
+export function spellOutRepeatStarts(text: string, starts: { start: number; end: number }[]): string {
+  let out = text;
+  for (const { start, end } of starts) {
+    const bar = out.slice(start, end);
+    if (end - start < 2 || !/^[|\[\]\s]+$/.test(bar)) continue;
+    out = out.slice(0, start) + '|:' + ' '.repeat(end - start - 2) + out.slice(end);
+  }
+  return out;
 }
 
 export class Abc2midi {
@@ -142,10 +159,10 @@ export function compareFileWithAbc2midi(oracle: Abc2midi, file: string, text: st
     if (pick && !pick(t.index, book.tunes.length)) continue;
     const base = { file, line: t.line, x: t.x };
     try {
-      const ours = parseAbcTune(t, header, { file }).sequence;
+      const tune = parseAbcTune(t, header, { file });
       const nl = t.text.indexOf('\n');
       const full = header.length ? t.text.slice(0, nl + 1) + header.join('\n') + '\n' + t.text.slice(nl + 1) : t.text;
-      pending.push({ base, ours, text: neutralizeForAbc2midi(commentOutHeaderText(full)) });
+      pending.push({ base, ours: tune.sequence, text: neutralizeForAbc2midi(spellOutRepeatStarts(commentOutHeaderText(full), impliedRepeatStarts(tune))) });
     } catch (e) {
       out.push({ ...base, kind: 'ours-failed', detail: (e as Error).message });
     }

@@ -117,7 +117,8 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   if (!tune) throw new MusicError('abc-syntax', 'abcjs found no tune here', where);
   const warnings: MusicWarning[] = (tune.warnings ?? []).map((w: string) => abcjsWarning(w, fileLine));
 
-  const written = prepareForAudio(tune, warnings, fileLine, opts.accidentals ?? 'pitch');
+  const supplied: { start: number; end: number }[] = [];
+  const written = prepareForAudio(tune, warnings, fileLine, opts.accidentals ?? 'pitch', supplied);
   if (written * 4 > MAX_QUARTERS) throw new MusicError('abc-too-long', `the tune is written ${Math.round(written * 4)} quarter notes long (absurd durations?); the limit is ${MAX_QUARTERS}`, where);
   const audio = tune.setUpAudio({ chordsOff: true });
   const tracks = audio.tracks.map((tr) => tr.filter((e): e is abcjs.AudioTrackNoteItem => e.cmd === 'note'));
@@ -153,7 +154,9 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
     totalTime,
   };
   if (title) sequence.title = title;
-  return { index: t.index, x: t.x, line: t.line || 1, title, abc: normalizeAbc(text), sequence, voiceCount: withNotes.length, warnings };
+  const result: AbcTune = { index: t.index, x: t.x, line: t.line || 1, title, abc: normalizeAbc(text), sequence, voiceCount: withNotes.length, warnings };
+  if (supplied.length) impliedStarts.set(result, supplied);
+  return result;
 }
 
 function snap(wholeNotes: number): number {
@@ -238,6 +241,19 @@ interface AbcjsElement {
   type?: string;
   decoration?: string[];
   startEnding?: string;
+  startChar?: number;
+  endChar?: number;
+}
+
+/**
+ * Where parseAbc read a repeat start that the text leaves implicit (a section bar taken as |:),
+ * as character ranges of the text abcjs read (commentOutHeaderText of the tune with the file
+ * header copied in; same length). Only the abc2midi oracle asks: abc2midi mishandles these
+ * sections after 1st/2nd endings (see README), so its copy gets them spelled out.
+ */
+const impliedStarts = new WeakMap<AbcTune, { start: number; end: number }[]>();
+export function impliedRepeatStarts(tune: AbcTune): { start: number; end: number }[] {
+  return impliedStarts.get(tune) ?? [];
 }
 
 /**
@@ -251,14 +267,18 @@ interface AbcjsElement {
  * - absurd ending numbers are dropped.
  * Returns the written length of the longest voice in whole notes (repeats not expanded).
  */
-function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileLine: (tuneLine: number) => number, accidentals: 'octave' | 'pitch'): number {
+function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileLine: (tuneLine: number) => number, accidentals: 'octave' | 'pitch', supplied: { start: number; end: number }[]): number {
   let longest = 0; // written length of the longest voice, in whole notes
   const lengths = new Map<string, number>();
   type VoiceState = { lastEnd: AbcjsElement | null; sawStart: boolean; sectionBar: AbcjsElement | null; endingAfterEnd: boolean; tied: AbcjsPitch[]; barAccidentals: Map<number, string> };
   const states = new Map<string, VoiceState>();
   const supplyStart = (st: VoiceState) => {
     if (!st.lastEnd || st.sawStart) return;
-    if (st.sectionBar) st.sectionBar.type = 'bar_left_repeat';
+    if (st.sectionBar) {
+      st.sectionBar.type = 'bar_left_repeat';
+      const { startChar, endChar } = st.sectionBar;
+      if (typeof startChar === 'number' && typeof endChar === 'number') supplied.push({ start: startChar, end: endChar });
+    }
     else if (!st.endingAfterEnd && st.lastEnd.type === 'bar_right_repeat') st.lastEnd.type = 'bar_dbl_repeat';
     st.sawStart = true;
   };
