@@ -15,6 +15,7 @@ export const commands: CommandEntry[] = [
   { name: 'train', summary: 'train a model on ABC or MIDI files (--list-presets for the recipes)', load: () => import('./train') },
   { name: 'generate', summary: 'sample takes from a model to .abc or .mid', load: () => import('./generate') },
   { name: 'eval', summary: 'cross-entropy of a model on some tunes, as JSON', load: () => import('./eval') },
+  { name: 'import', summary: 'import a converted Keras/TensorFlow.js model: import SRC --out DIR', load: () => import('./import') },
   { name: 'convert', summary: 'convert a tune between ABC and MIDI: convert IN OUT [--tune X]', load: () => import('./convert') },
   { name: 'corpus', summary: 'statistics of a corpus of .abc/.mid files: corpus stats PATH... [--json]', load: () => import('./corpus') },
   { name: 'devices', summary: 'list MIDI inputs and outputs, or say why there are none', load: () => import('./devices') },

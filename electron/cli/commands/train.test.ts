@@ -7,6 +7,7 @@ import { command as train } from './train';
 import { command as generate } from './generate';
 import { command as evaluate } from './eval';
 import { command as doctor } from './doctor';
+import { command as importModel } from './import';
 import { tempDir, writeTinyCorpus } from '../../engine/testing/fixtures';
 
 const tiny = ['--units', '24', '--embedding', '12', '--seq', '24', '--batch', '4', '--lr', '0.01'];
@@ -65,7 +66,21 @@ describe('seedsong train / generate / eval', () => {
     expect(r.tunes).toBe(4);
     expect(r.crossEntropyPerToken).toBeGreaterThan(0);
     expect(r.crossEntropyPerNote).toBeGreaterThan(0);
-  }, 60_000);
+
+    // Import: a converted-model folder without a vocabulary is refused in words; with one it becomes a model.
+    await fs.mkdir(path.join(dir, 'keras'));
+    for (const f of await fs.readdir(out)) if (/\.(json|bin)$/.test(f) && f !== 'seedsong.json') await fs.copyFile(path.join(out, f), path.join(dir, 'keras', f));
+    await expect(importModel.run(['keras', '--out', 'imported'], captureIo({ cwd: dir }))).rejects.toThrow(/no vocabulary/);
+    expect(existsSync(path.join(dir, 'imported'))).toBe(false);
+    const spec = JSON.parse(await fs.readFile(path.join(out, 'seedsong.json'), 'utf8')).encoding;
+    await fs.writeFile(path.join(dir, 'vocab.json'), JSON.stringify(spec));
+    const imp = captureIo({ cwd: dir });
+    expect(await importModel.run(['keras', '--out', 'imported', '--vocab', 'vocab.json', '--name', 'From Keras'], imp)).toBe(0);
+    expect(imp.stdout[0]).toMatch(/imported: imported "From Keras" \(abc-token/);
+    expect(await generate.run(['--model', 'imported', '--out', 'from-keras.abc', '--length', '20'], captureIo({ cwd: dir }))).toBe(0);
+    await expect(importModel.run(['keras', '--out', 'imported'], captureIo({ cwd: dir }))).rejects.toThrow(/already exists/);
+    await expect(importModel.run(['keras'], captureIo({ cwd: dir }))).rejects.toThrow(/--out DIR is required/);
+  }, 90_000);
 
   it('lists presets', async () => {
     const io = captureIo();
