@@ -13,6 +13,7 @@ import type { OutputBus } from './output';
 import { Recorder } from './recorder';
 import { Scheduler } from './scheduler';
 import { NoteStream, NoteStreamError } from './stream';
+import type { PlaybackScheduler, SchedulerFactory } from './threaded';
 
 /** Answers a seed with notes whose times are in quarter notes; must stop soon after `signal` aborts. */
 export type AnswerFn = (seed: NoteSequence, signal: AbortSignal) => AsyncIterable<Note>;
@@ -37,6 +38,8 @@ export interface CallAndResponseOptions {
   /** From the end of the pause to the first answering note-on leaving for the synth. */
   onLatency?: (ms: number) => void;
   onError?: (message: string) => void;
+  /** Where the answer's timing loop runs (the studio passes the playback thread's); default here. */
+  scheduler?: SchedulerFactory;
 }
 
 export const DEFAULT_PAUSE_MS = 600;
@@ -44,7 +47,7 @@ export const DEFAULT_PAUSE_MS = 600;
 export class CallAndResponse {
   private readonly clock: Clock;
   private readonly pauseMs: number;
-  private readonly scheduler: Scheduler;
+  private readonly scheduler: PlaybackScheduler;
   private readonly parser: MidiParser;
   private stateValue: CallResponseState = 'listening';
   private recorder: Recorder | null = null;
@@ -61,7 +64,8 @@ export class CallAndResponse {
   constructor(private readonly options: CallAndResponseOptions) {
     this.clock = options.clock;
     this.pauseMs = options.pauseMs ?? DEFAULT_PAUSE_MS;
-    this.scheduler = new Scheduler({ clock: options.clock, bus: options.bus, channel: options.channel, program: options.program, qpm: options.qpm, prerollMs: 0, voiceName: 'answer' });
+    const make: SchedulerFactory = options.scheduler ?? ((o) => new Scheduler(o));
+    this.scheduler = make({ clock: options.clock, bus: options.bus, channel: options.channel, program: options.program, qpm: options.qpm, prerollMs: 0, voiceName: 'answer' });
     this.scheduler.onSent((e) => {
       if (e.kind === 'on' && this.awaitingFirstNote) {
         this.awaitingFirstNote = false;

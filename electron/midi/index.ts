@@ -20,3 +20,4 @@ export async function openSystemMidi(options?: import('./rtmidi').RtMidiOptions)
   const { openRtMidi } = await import('./rtmidi');
   return openRtMidi(options);
 }
+export { PlaybackThread, ThreadedScheduler, canUseThread, type PlaybackScheduler, type SchedulerFactory, type ThreadLink } from './threaded';

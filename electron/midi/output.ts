@@ -13,7 +13,7 @@
  */
 import { CC_ALL_NOTES_OFF, CC_ALL_SOUND_OFF, NOTE_OFF, NOTE_ON, controlChange, noteOff, noteOn, readMessage } from './bytes';
 import type { Cancel, Clock } from './clock';
-import type { MidiOutput } from './port';
+import { Listeners, type MidiOutput } from './port';
 
 export interface OutputBusOptions {
   /** Told once per port when sends start failing, in words for the status bar. */
@@ -40,6 +40,7 @@ export class OutputBus {
   private flushing = false;
   private cancelRetry: Cancel | undefined;
   private retryDelay: number;
+  private readonly portListeners = new Listeners<[MidiOutput | null]>();
   /** Sends that threw since the port was chosen. */
   sendFailures = 0;
   /** Sent this many ms early, to line this output up with the others (a slow synth needs more). */
@@ -68,6 +69,7 @@ export class OutputBus {
     this.current = port;
     this.failingPortReported = false;
     this.sendFailures = 0;
+    this.portListeners.emit(port);
     if (!port) return;
     if (this.owed.size && this.owedPort !== port.info.name) this.owed.clear();
     this.owedPort = port.info.name;
@@ -90,6 +92,12 @@ export class OutputBus {
     this.current = null;
     this.owedPort = name;
     this.stopRetry();
+    this.portListeners.emit(null);
+  }
+
+  /** Told when the output changes or is lost (the playback thread follows it). */
+  onPortChange(listener: (port: MidiOutput | null) => void): Cancel {
+    return this.portListeners.add(listener);
   }
 
   /** A sender whose notes can be released on their own (an answer stopping leaves thru notes alone). */
@@ -110,6 +118,20 @@ export class OutputBus {
   send(bytes: ArrayLike<number>, atMs?: number): boolean {
     if (this.owed.size && !this.flushing) this.retryOwed();
     return this.deliver(bytes, atMs);
+  }
+
+  /**
+   * A message another thread already sent to this same port: only the mirror hears it here.
+   * @internal used by Voice.record
+   */
+  mirrorOnly(bytes: ArrayLike<number>, atMs?: number): void {
+    const status = bytes[0];
+    if (status !== undefined && status >= 0x80 && status < 0xf0) this.usedChannels.add(status & 0x0f);
+    try {
+      this.mirrorPort?.send(bytes, atMs);
+    } catch {
+      // see deliver
+    }
   }
 
   /** Every note that is sounding, across all voices. */
@@ -254,14 +276,26 @@ export class Voice {
 
   /** Sends a channel message, keeping count of note-ons and note-offs. */
   send(bytes: ArrayLike<number>, atMs?: number): boolean {
-    const m = readMessage(bytes);
-    if (m) {
-      this.channels.add(m.channel);
-      const key = (m.channel << 7) | (m.data1 & 127);
-      if (m.type === NOTE_ON && m.data2 > 0) this.on.set(key, (this.on.get(key) ?? 0) + 1);
-      else if (m.type === NOTE_OFF || m.type === NOTE_ON) this.on.delete(key);
-    }
+    this.track(bytes);
     return this.bus.send(bytes, atMs);
+  }
+
+  /**
+   * Notes a message the playback thread has already sent to the same device, so panic and
+   * release know what is sounding (and the "Seedsong out" mirror hears it).
+   */
+  record(bytes: ArrayLike<number>, atMs?: number): void {
+    this.track(bytes);
+    this.bus.mirrorOnly(bytes, atMs);
+  }
+
+  private track(bytes: ArrayLike<number>): void {
+    const m = readMessage(bytes);
+    if (!m) return;
+    this.channels.add(m.channel);
+    const key = (m.channel << 7) | (m.data1 & 127);
+    if (m.type === NOTE_ON && m.data2 > 0) this.on.set(key, (this.on.get(key) ?? 0) + 1);
+    else if (m.type === NOTE_OFF || m.type === NOTE_ON) this.on.delete(key);
   }
 
   noteOn(channel: number, pitch: number, velocity: number, atMs?: number): boolean {

@@ -37,6 +37,12 @@ export interface MidiOutput {
   send(bytes: ArrayLike<number>, atMs?: number): void;
   onDisconnect(listener: () => void): Cancel;
   close(): void;
+  /**
+   * Set when the playback thread can open this same port itself and send to it directly (an
+   * RtMidi hardware port, by name). Ports without it (loopback, the built-in synth) get the
+   * thread's messages forwarded through this object on the main thread.
+   */
+  readonly threadTarget?: { kind: 'rtmidi'; name: string };
 }
 
 export interface MidiSystem {

@@ -261,6 +261,8 @@ class RtMidiSystem implements MidiSystem {
     let closed = false;
     return {
       info,
+      // A virtual port exists once, in this thread; a hardware port can be opened again by name.
+      threadTarget: info.virtual ? undefined : { kind: 'rtmidi', name: info.name },
       send: (bytes: ArrayLike<number>) => {
         if (closed) throw new MidiPortError(`MIDI output "${info.name}" is closed`, info.name);
         rt.sendMessage(Array.from(bytes));

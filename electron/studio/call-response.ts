@@ -88,6 +88,7 @@ export class CallResponseService {
       onAnswerNote: (note) => this.events.emit('call.answer', { note: dto(note) }),
       onLatency: (ms) => this.events.emit('call.latency', { ms }),
       onError: (message) => this.events.emit('devices.notice', { message }),
+      scheduler: this.devices.schedulerFactory,
     });
     const controller = this.controller;
     this.cancelInput = this.devices.onInput((bytes, timeMs) => controller.feed(bytes, timeMs));

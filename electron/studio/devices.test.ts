@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createStudio, noMidiHardware, type Studio } from './index';
 import { BUILT_IN_SYNTH, ON_SCREEN_KEYBOARD } from './devices';
-import { FakeClock, LoopbackMidiSystem, soundingNotes } from '../midi/index';
+import { FakeClock, LoopbackMidiSystem, realClock, soundingNotes, type Clock } from '../midi/index';
 import type { EventName } from '../../shared/ipc/contract';
 
 const ctx = { via: 'test' as const };
@@ -14,7 +14,7 @@ afterEach(async () => {
   studios = [];
 });
 
-async function studioWith(options: { hardware?: LoopbackMidiSystem; clock: FakeClock; dir?: string }) {
+async function studioWith(options: { hardware?: LoopbackMidiSystem; clock: Clock; dir?: string }) {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'seedsong-devices-'));
   const studio = await createStudio({
     mode: 'serve',
@@ -133,4 +133,26 @@ describe('studio devices', () => {
     expect(studio.settings.problem).toMatch(/settings file was damaged/);
     expect(fs.readdirSync(dir).some((f) => f.startsWith('settings.json.damaged-'))).toBe(true);
   });
+
+  it('with a real clock, playback runs on the playback thread; stop mid-note leaves nothing sounding', async () => {
+    const clock = realClock();
+    const hardware = new LoopbackMidiSystem(clock);
+    hardware.addOutput('Synth A');
+    const { studio, seen } = await studioWith({ clock, hardware });
+    expect(await studio.devices.threadReady()).toBe(true);
+    await studio.handlers.chooseDevices({ output: 'Synth A' }, ctx);
+    const notes = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => ({ pitch: 60 + i, start: i / 2, end: i / 2 + 1, velocity: 100, voice: 0 }));
+    await studio.handlers.play({ notes, qpm: 240, fromBeat: 0, loop: null }, ctx);
+    await new Promise((r) => setTimeout(r, 400));
+    const ons = () => hardware.sent('Synth A').filter((e) => (e.bytes[0] & 0xf0) === 0x90 && e.bytes[2] > 0);
+    expect(ons().length).toBeGreaterThanOrEqual(2);
+    // Sent by the thread at their times: the main thread only forwarded them (atMs is the target).
+    expect(ons()[1].atMs - ons()[0].atMs).toBeCloseTo(125, 3);
+    expect(await studio.handlers.stopPlayback({}, ctx)).toEqual({ stopped: true });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(soundingNotes(hardware.sent('Synth A'), { honourAllNotesOff: false })).toEqual([]);
+    const states = seen.filter((e) => e.name === 'playback.state');
+    expect(states.at(-1)?.payload.playing).toBe(false);
+    expect(states.some((e) => e.payload.playing && e.payload.beat > 0.5)).toBe(true);
+  }, 30_000);
 });

@@ -24,6 +24,7 @@ import {
   type OpenSystemResult,
 } from '../midi/index';
 import { Listeners } from '../midi/port';
+import { PlaybackThread, canUseThread, type PlaybackScheduler, type SchedulerFactory } from '../midi/threaded';
 import type { EventBus } from './events';
 import type { RunRegistry } from './runs';
 import type { Settings } from './settings';
@@ -97,6 +98,13 @@ export interface DevicesServiceOptions {
   /** Opens the OS's MIDI system (RtMidi); tests pass a loopback. */
   openHardware: () => Promise<OpenSystemResult>;
   pollMs?: number;
+  /**
+   * Run playback timing in a worker thread (electron/midi/threaded.ts). Default: yes with a real
+   * clock, no with a FakeClock (its time lives in this thread). `entry` overrides the worker script.
+   */
+  playbackThread?: boolean | { entry: string };
+  /** Where to say why playback stays on the main thread (default console.warn). */
+  log?: (message: string) => void;
 }
 
 const toDto = (n: { pitch: number; start: number; end: number; velocity: number; voice: number }): NoteDto => ({
@@ -112,7 +120,10 @@ export class DevicesService {
   private ports!: StudioPorts;
   private hardwareReason: string | null = null;
   private recording: { runId: string; recorder: Recorder; cancelInput: () => void; qpm: number } | null = null;
-  private playback: { runId: string; scheduler: Scheduler; timer: ReturnType<typeof setInterval> } | null = null;
+  private playback: { runId: string; scheduler: PlaybackScheduler; timer: ReturnType<typeof setInterval> } | null = null;
+  private thread: PlaybackThread | null = null;
+  private threadStarting: Promise<void> | null = null;
+  private disposed = false;
   private readonly notePeek: MidiParser;
   private readonly cleanups: (() => void)[] = [];
 
@@ -126,6 +137,7 @@ export class DevicesService {
 
   async start(): Promise<void> {
     const { clock, events, settings } = this.options;
+    this.startThread();
     let hardware: MidiSystem | null = null;
     try {
       const opened = await this.options.openHardware();
@@ -203,6 +215,43 @@ export class DevicesService {
     return this.state();
   }
 
+  /**
+   * The playback thread starts in the background (a second or so under tsx); until it is ready,
+   * and wherever it cannot run, schedulers run on this thread. The reason is logged once.
+   */
+  private startThread(): void {
+    const wanted = this.options.playbackThread ?? canUseThread(this.options.clock);
+    const log = this.options.log ?? ((m: string) => console.warn(`[seedsong midi] ${m}`));
+    if (!wanted) return;
+    const entry = typeof wanted === 'object' ? wanted.entry : undefined;
+    this.threadStarting = PlaybackThread.start({ clock: this.options.clock, entry }).then((r) => {
+      if (!r.ok) {
+        log(`playback runs on the main thread: ${r.reason}`);
+        return;
+      }
+      if (this.disposed) {
+        r.thread.dispose();
+        return;
+      }
+      this.thread = r.thread;
+      this.factory = r.thread.factory(log);
+      r.thread.onNotice((message) => this.options.events.emit('devices.notice', { message }));
+    });
+  }
+
+  private factory: SchedulerFactory = (options) => new Scheduler(options);
+
+  /** Makes schedulers: on the playback thread when it runs, else on this thread. */
+  get schedulerFactory(): SchedulerFactory {
+    return (options) => this.factory(options);
+  }
+
+  /** Resolves once the playback thread is running (or known not to be); for tests and benches. */
+  async threadReady(): Promise<boolean> {
+    await this.threadStarting;
+    return this.thread?.alive ?? false;
+  }
+
   /** Everything plays through this bus (panic and hung-note tracking are per bus). */
   get bus() {
     return this.manager.bus;
@@ -270,7 +319,7 @@ export class DevicesService {
     const { events, runs, clock } = this.options;
     const { runId } = runs.start('play');
     const settings = this.manager.currentSettings();
-    const scheduler = new Scheduler({ clock, bus: this.manager.bus, qpm: request.qpm, channel: settings.channel, program: settings.program ?? undefined, voiceName: 'playback' });
+    const scheduler = this.factory({ clock, bus: this.manager.bus, qpm: request.qpm, channel: settings.channel, program: settings.program ?? undefined, voiceName: 'playback' });
     const sequence: NoteSequence = {
       notes: request.notes.map((n) => ({ ...n })),
       tempos: [{ time: 0, qpm: request.qpm }],
@@ -301,15 +350,19 @@ export class DevicesService {
 
   panic(): void {
     this.stopPlayback();
+    this.thread?.panic();
     this.manager.panic();
   }
 
   dispose(): void {
+    this.disposed = true;
     this.recording?.recorder.cancel();
     this.recording?.cancelInput();
     this.recording = null;
     this.stopPlayback();
     for (const off of this.cleanups.splice(0)) off();
+    this.thread?.dispose();
+    this.thread = null;
     this.manager?.dispose();
   }
 }
