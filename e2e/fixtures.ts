@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const repoRoot = path.resolve(__dirname, '..');
 export const artifactsDir = path.join(repoRoot, 'test-results');
@@ -104,4 +104,57 @@ export async function launchChromium(): Promise<Browser> {
 export function artifactPath(name: string): string {
   fs.mkdirSync(artifactsDir, { recursive: true });
   return path.join(artifactsDir, name);
+}
+
+/** A studio page on its own `seedsong serve`: what every Chromium spec starts from. */
+export interface StudioPage {
+  serve: ServeProcess;
+  browser: Browser;
+  page: Page;
+  /** Console errors and uncaught exceptions of the page, for the specs' last check. */
+  consoleErrors: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `seedsong serve` (prepare runs on its user-data folder first, e.g. trainTinyModel),
+ * launches Chromium, and opens the studio at 1280x800 with downloads accepted. goto: false leaves
+ * the page blank (for specs that first check what the server refuses).
+ */
+export async function openStudio(options: { serveArgs?: string[]; prepare?: (userDataDir: string) => void; goto?: boolean } = {}): Promise<StudioPage> {
+  const serve = await startServe(options.serveArgs ?? [], options.prepare);
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    if (options.goto !== false) await page.goto(serve.url);
+    const opened = browser;
+    return {
+      serve,
+      browser: opened,
+      page,
+      consoleErrors,
+      async close() {
+        await opened.close();
+        await serve.stop();
+      },
+    };
+  } catch (e) {
+    await browser?.close();
+    await serve.stop();
+    throw e;
+  }
+}
+
+/** Clicks the button named `button`, waits for the download it starts, keeps it under test-results/ (prefix + its name). */
+export async function grabDownload(page: Page, button: string, prefix = ''): Promise<{ name: string; bytes: Buffer }> {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByRole('button', { name: button }).click()]);
+  const name = download.suggestedFilename();
+  const file = artifactPath(prefix + name);
+  await download.saveAs(file);
+  return { name, bytes: fs.readFileSync(file) };
 }

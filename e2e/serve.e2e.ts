@@ -1,28 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { artifactPath, chromiumMissingReason, launchChromium, startServe, trainTinyModel, type ServeProcess } from './fixtures';
+import type { Page } from 'playwright-core';
+import { artifactPath, chromiumMissingReason, openStudio, trainTinyModel, type ServeProcess } from './fixtures';
 
 const missing = chromiumMissingReason();
 if (missing) console.log(`e2e (serve + Chromium) skipped: ${missing}`);
 
 describe.skipIf(missing !== null)('studio in Chromium through `seedsong serve`', () => {
   let serve: ServeProcess;
-  let browser: Browser;
   let page: Page;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
+  let close = async () => {};
 
   beforeAll(async () => {
-    serve = await startServe([], (dir) => trainTinyModel(dir));
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    ({ serve, page, consoleErrors, close } = await openStudio({ prepare: (dir) => trainTinyModel(dir), goto: false }));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
-  });
+  afterAll(() => close());
 
   it('refuses the page without the token', async () => {
     const response = await page.goto(serve.origin + '/');

@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { parseAbc, readMidi } from '../shared/music/index';
-import { TINY_CORPUS, artifactPath, chromiumMissingReason, launchChromium, startServe, type ServeProcess } from './fixtures';
+import { TINY_CORPUS, artifactPath, chromiumMissingReason, grabDownload, openStudio, type ServeProcess } from './fixtures';
 
 const missing = chromiumMissingReason();
 if (missing) console.log(`e2e (studio desk) skipped: ${missing}`);
@@ -44,24 +44,15 @@ const rollData = (page: Page, key: string) => page.getByTestId('roll').evaluate(
 
 describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong serve`', () => {
   let serve: ServeProcess;
-  let browser: Browser;
   let page: Page;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
+  let close = async () => {};
 
   beforeAll(async () => {
-    serve = await startServe();
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    page = await context.newPage();
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    await page.goto(serve.url);
+    ({ serve, page, consoleErrors, close } = await openStudio());
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
-  });
+  afterAll(() => close());
 
   it('shows empty states that say what to do', async () => {
     await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toMatch(/Engine: .* MIDI: /);
@@ -178,12 +169,7 @@ describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong ser
   });
 
   it('exports .mid, .abc and .wav as downloads that the music core reads back', { timeout: 120_000 }, async () => {
-    const grab = async (name: string) => {
-      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByRole('button', { name }).click()]);
-      const file = artifactPath(download.suggestedFilename());
-      await download.saveAs(file);
-      return { name: download.suggestedFilename(), bytes: fs.readFileSync(file) };
-    };
+    const grab = (name: string) => grabDownload(page, name);
     const abc = await grab('Export .abc');
     expect(abc.name).toMatch(/\.abc$/);
     expect(parseAbc(abc.bytes.toString('utf8')).tunes[0].sequence.notes).toHaveLength(18);

@@ -5,10 +5,9 @@
  * exported (checked with the music core).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { parseAbc, readMidi } from '../shared/music/index';
-import { TINY_CORPUS, artifactPath, chromiumMissingReason, launchChromium, startServe, type ServeProcess } from './fixtures';
+import { TINY_CORPUS, artifactPath, chromiumMissingReason, grabDownload, openStudio } from './fixtures';
 
 const missing = chromiumMissingReason();
 if (missing) console.log(`e2e (studio journeys) skipped: ${missing}`);
@@ -23,25 +22,15 @@ const RESTS_TUNE = 'X:5\nT:Rests\nM:6/8\nL:1/8\nK:G\n|:GBz dgd|B2z g2z|G3 B3|d3 
 const rollNotes = async (page: Page) => Number(await page.getByTestId('roll').getAttribute('data-notes'));
 
 describe.skipIf(missing !== null)('studio journeys in Chromium through `seedsong serve`', () => {
-  let serve: ServeProcess;
-  let browser: Browser;
   let page: Page;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
+  let close = async () => {};
 
   beforeAll(async () => {
-    serve = await startServe();
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    page = await context.newPage();
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    await page.goto(serve.url);
+    ({ page, consoleErrors, close } = await openStudio());
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
-  });
+  afterAll(() => close());
 
   it('trains a small model in the Train panel', { timeout: 150_000 }, async () => {
     await expect.poll(() => page.getByRole('status').first().textContent(), { timeout: 15_000 }).toMatch(/Engine: .* MIDI: /);
@@ -128,12 +117,7 @@ describe.skipIf(missing !== null)('studio journeys in Chromium through `seedsong
 
   it('exports the kept takes as one .mid (a track each) and one .abc (a tune each)', async () => {
     await page.getByRole('combobox', { name: 'Export what' }).selectOption('kept');
-    const grab = async (name: string) => {
-      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByRole('button', { name }).click()]);
-      const file = artifactPath('journey-' + download.suggestedFilename());
-      await download.saveAs(file);
-      return fs.readFileSync(file);
-    };
+    const grab = async (name: string) => (await grabDownload(page, name, 'journey-')).bytes;
     const mid = readMidi(new Uint8Array(await grab('Export .mid')), { tracks: 'all' });
     expect(mid.tracks.filter((t) => t.noteCount > 0)).toHaveLength(2);
     const abc = parseAbc((await grab('Export .abc')).toString('utf8'));
