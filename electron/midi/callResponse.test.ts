@@ -8,7 +8,7 @@ import { note, snapToSixteenths } from './testing';
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
 
-function rig(answer: AnswerFn, pauseMs?: number) {
+function rig(answer: AnswerFn, pauseMs?: number, speculateAfterMs?: number) {
   const clock = new FakeClock(1000);
   const system = new LoopbackMidiSystem(clock);
   system.addInput('Keys');
@@ -18,7 +18,7 @@ function rig(answer: AnswerFn, pauseMs?: number) {
   const states: CallResponseState[] = [];
   const latencies: number[] = [];
   const errors: string[] = [];
-  const cr = new CallAndResponse({ clock, bus, answer, qpm: 120, pauseMs, quantize: snapToSixteenths, onState: (s) => states.push(s), onLatency: (ms) => latencies.push(ms), onError: (m) => errors.push(m) });
+  const cr = new CallAndResponse({ clock, bus, answer, qpm: 120, pauseMs, quantize: snapToSixteenths, speculateAfterMs, onState: (s) => states.push(s), onLatency: (ms) => latencies.push(ms), onError: (m) => errors.push(m) });
   const input = system.openInput('Keys');
   input.onMessage((b, t) => cr.feed(b, t));
   /** Plays quarter notes at 120 qpm starting now. */
@@ -164,5 +164,55 @@ describe('CallAndResponse', () => {
     clock.advance(200);
     await flush();
     expect(cr.state).toBe('listening');
+  });
+
+  it('asks the model before the pause is over, and plays the answer the moment the pause ends', async () => {
+    const plain = { seeds: [] as NoteSequence[], aborted: [] as boolean[], finished: 0 };
+    const a = rig(echo(plain));
+    a.phrase([60, 62, 64]);
+    a.clock.advance(600);
+    await flush();
+
+    const log = { seeds: [] as NoteSequence[], aborted: [] as boolean[], finished: 0 };
+    const { clock, cr, latencies, phrase, answerOns } = rig(echo(log), 600, 250);
+    phrase([60, 62, 64]);
+    const lastOff = clock.now() - 50;
+    clock.advanceTo(lastOff + 260);
+    await flush();
+    expect(log.seeds).toHaveLength(1); // asked early
+    expect(answerOns()).toHaveLength(0); // but nothing plays before the pause is over
+    expect(cr.state).toBe('hearing');
+    clock.advanceTo(lastOff + 600);
+    await flush();
+    expect(cr.earlyAnswers).toBe(1);
+    expect(log.seeds[0]).toEqual(plain.seeds[0]); // the same seed the end of the pause makes
+    expect(latencies).toEqual([0]);
+    expect(answerOns()[0].sentMs).toBe(lastOff + 600);
+    clock.advance(5000);
+    await flush();
+    expect(answerOns()).toHaveLength(4);
+  });
+
+  it('playing on after the early question cancels it; the longer phrase is answered instead', async () => {
+    const log = { seeds: [] as NoteSequence[], aborted: [] as boolean[], finished: 0 };
+    const { clock, system, cr, phrase, answerOns } = rig(echo(log, 40), 600, 250);
+    phrase([60, 62]);
+    clock.advance(300); // a breath: the model is asked early
+    await flush();
+    expect(log.seeds).toHaveLength(1);
+    phrase([64]);
+    await flush();
+    clock.advance(600);
+    await flush();
+    expect(log.seeds.at(-1)!.notes.map((n) => n.pitch)).toEqual([60, 62, 64]);
+    expect(answerOns()[0].bytes[1]).toBe(64 + 7);
+    expect(answerOns().some((e) => e.bytes[1] === 62 + 7)).toBe(false); // the early answer to [60, 62] never sounded
+    expect(cr.earlyAnswers).toBe(1);
+    // and playing over the answer still leaves nothing sounding
+    clock.advance(700);
+    await flush();
+    system.play('Keys', [0x90, 50, 90]);
+    system.play('Keys', [0x80, 50, 0]);
+    expect(soundingNotes(system.sent('Synth'), { honourAllNotesOff: false })).toEqual([]);
   });
 });

@@ -40,6 +40,62 @@ export interface CallAndResponseOptions {
   onError?: (message: string) => void;
   /** Where the answer's timing loop runs (the studio passes the playback thread's); default here. */
   scheduler?: SchedulerFactory;
+  /**
+   * Start asking the model this long after the last key went up, before the pause is over, so
+   * the answer is ready when the pause ends (the model needs tens of ms to prime on the seed and
+   * sample up to its first bar). Playing on cancels that early answer. Undefined: ask at the end
+   * of the pause.
+   */
+  speculateAfterMs?: number;
+}
+
+/**
+ * An answer being generated ahead of time: the notes so far, and a way to read them all, then
+ * the rest as they come, as one stream.
+ */
+class EarlyAnswer {
+  readonly notes: Note[] = [];
+  done = false;
+  error: unknown = null;
+  private wake: (() => void) | null = null;
+  readonly abort = new AbortController();
+
+  constructor(
+    readonly seed: NoteSequence,
+    /** Bytes fed when it started: any later byte makes it stale. */
+    readonly fedAt: number,
+    answer: AnswerFn,
+  ) {
+    void (async () => {
+      try {
+        for await (const n of answer(seed, this.abort.signal)) {
+          if (this.abort.signal.aborted) break;
+          this.notes.push(n);
+          this.notify();
+        }
+      } catch (e) {
+        this.error = e;
+      } finally {
+        this.done = true;
+        this.notify();
+      }
+    })();
+  }
+
+  private notify(): void {
+    this.wake?.();
+    this.wake = null;
+  }
+
+  async *read(): AsyncGenerator<Note> {
+    let i = 0;
+    for (;;) {
+      while (i < this.notes.length) yield this.notes[i++];
+      if (this.done) break;
+      await new Promise<void>((r) => (this.wake = r));
+    }
+    if (this.error && !this.abort.signal.aborted) throw this.error;
+  }
 }
 
 export const DEFAULT_PAUSE_MS = 600;
@@ -58,6 +114,14 @@ export class CallAndResponse {
   private pauseEndMs = 0;
   private awaitingFirstNote = false;
   private disposed = false;
+  /** The phrase's bytes since its first note, to rebuild the take before the pause is over. */
+  private phraseBytes: { bytes: number[]; timeMs: number }[] = [];
+  private phraseStartMs = 0;
+  private fed = 0;
+  private early: EarlyAnswer | null = null;
+  private cancelEarly: Cancel | undefined;
+  /** Answers that were ready (at least started) before the pause ended. */
+  earlyAnswers = 0;
   /** Answers cut off by new playing. */
   interruptions = 0;
 
@@ -88,12 +152,18 @@ export class CallAndResponse {
   /** Bytes from the keyboard, with the time they were played. */
   feed(bytes: ArrayLike<number>, timeMs: number): void {
     if (this.disposed) return;
+    this.fed++;
+    this.dropEarly(); // the phrase goes on: what was asked early no longer answers it
     this.parser.push(bytes, timeMs);
-    this.recorder?.feed(bytes, timeMs);
+    if (this.recorder) {
+      this.recorder.feed(bytes, timeMs);
+      this.phraseBytes.push({ bytes: Array.from(bytes), timeMs });
+    }
   }
 
   /** Stops listening and answering; every answer note gets its note-off. */
   stop(): void {
+    this.dropEarly();
     this.cancelAnswer();
     this.cancelPause?.();
     this.recorder?.cancel();
@@ -137,6 +207,8 @@ export class CallAndResponse {
     if (!this.recorder) {
       this.recorder = new Recorder({ clock: this.clock, qpm: this.options.qpm, countInBars: 0, quantize: this.options.quantize });
       this.recorder.start(timeMs - this.clock.now()); // the phrase starts on its first note
+      this.phraseBytes = [];
+      this.phraseStartMs = timeMs;
       this.held.clear();
       this.setState('hearing');
     }
@@ -152,6 +224,34 @@ export class CallAndResponse {
       this.cancelPause?.();
       const endMs = this.lastEventMs + this.pauseMs;
       this.cancelPause = this.clock.at(endMs, () => this.phraseEnded(endMs));
+      const early = this.options.speculateAfterMs;
+      if (early !== undefined && early < this.pauseMs) {
+        const fedAt = this.fed;
+        this.cancelEarly = this.clock.at(this.lastEventMs + Math.max(0, early), () => {
+          this.cancelEarly = undefined;
+          if (this.fed === fedAt) this.askEarly();
+        });
+      }
+    }
+  }
+
+  /** The take as it will be at the end of the pause (no byte since), built from a replay of the phrase. */
+  private askEarly(): void {
+    if (this.disposed || !this.recorder) return;
+    const replay = new Recorder({ clock: this.clock, qpm: this.options.qpm, countInBars: 0, quantize: this.options.quantize });
+    replay.start(this.phraseStartMs - this.clock.now());
+    for (const b of this.phraseBytes) replay.feed(b.bytes, b.timeMs);
+    const take = replay.stop(this.lastEventMs);
+    if (take.seed.notes.length === 0) return;
+    this.early = new EarlyAnswer(take.seed, this.fed, this.options.answer);
+  }
+
+  private dropEarly(): void {
+    this.cancelEarly?.();
+    this.cancelEarly = undefined;
+    if (this.early) {
+      this.early.abort.abort();
+      this.early = null;
     }
   }
 
@@ -167,18 +267,29 @@ export class CallAndResponse {
     }
     this.pauseEndMs = pauseEndMs;
     this.options.onSeed?.(take.seed);
+    const early = this.early;
+    this.early = null;
+    this.cancelEarly?.();
+    this.cancelEarly = undefined;
+    if (early && early.fedAt === this.fed) {
+      // Nothing was played since it was asked: it answers exactly this seed, and is (nearly) ready.
+      this.earlyAnswers++;
+      void this.respond(take.seed, early);
+      return;
+    }
+    early?.abort.abort();
     void this.respond(take.seed);
   }
 
-  private async respond(seed: NoteSequence): Promise<void> {
-    const abort = new AbortController();
+  private async respond(seed: NoteSequence, early?: EarlyAnswer): Promise<void> {
+    const abort = early?.abort ?? new AbortController();
     this.abort = abort;
     this.setState('thinking');
     const stream = new NoteStream();
     let offset: number | undefined;
     this.awaitingFirstNote = true;
     try {
-      for await (const n of this.options.answer(seed, abort.signal)) {
+      for await (const n of early ? early.read() : this.options.answer(seed, abort.signal)) {
         if (abort.signal.aborted) break;
         if (offset === undefined) offset = n.start; // the answer starts the moment it is ready
         const shifted = { ...n, start: n.start - offset, end: n.end - offset };

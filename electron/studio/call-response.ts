@@ -14,7 +14,7 @@ import type { StudioEngine } from './index';
 const dto = (n: Note): NoteDto => ({ pitch: n.pitch, start: n.start, end: n.end, velocity: Math.max(1, Math.min(127, Math.round(n.velocity))), voice: n.voice });
 
 /** Turns a callback stream of notes into an async iterable the controller can consume. */
-function streamAnswer(engine: StudioEngine, seed: NoteSequence, sampling: Sampling, modelId: string | undefined, signal: AbortSignal): AsyncIterable<Note> {
+export function streamAnswer(engine: StudioEngine, seed: NoteSequence, sampling: Sampling, modelId: string | undefined, signal: AbortSignal): AsyncIterable<Note> {
   const queue: Note[] = [];
   let wake: (() => void) | null = null;
   let finished = false;
@@ -53,6 +53,22 @@ function streamAnswer(engine: StudioEngine, seed: NoteSequence, sampling: Sampli
   };
 }
 
+/** How long after the last key goes up the model is asked (a breath in the middle of a phrase is shorter). */
+export const EARLY_ASK_MS = 250;
+
+/**
+ * Loads the model in the engine now (the first answer would otherwise also pay for reading and
+ * compiling the model, ~0.2 s here): a one-note seed, stopped at its first note.
+ */
+export function warmUp(engine: StudioEngine, modelId: string | undefined, sampling: Sampling): void {
+  const abort = new AbortController();
+  engine
+    .generate({ modelId, seed: { kind: 'notes', notes: [{ pitch: 62, start: 0, end: 1, velocity: 80, voice: 0 }] }, sampling: { ...sampling, count: 1 } }, () => abort.abort(), abort.signal)
+    .catch(() => {
+      /* a model that cannot answer says so when it is asked for real */
+    });
+}
+
 export class CallResponseService {
   private controller: CallAndResponse | null = null;
   private cancelInput: (() => void) | null = null;
@@ -89,7 +105,10 @@ export class CallResponseService {
       onLatency: (ms) => this.events.emit('call.latency', { ms }),
       onError: (message) => this.events.emit('devices.notice', { message }),
       scheduler: this.devices.schedulerFactory,
+      // Ask the model while the pause is still running: its answer is ready when the pause ends.
+      speculateAfterMs: Math.min(EARLY_ASK_MS, Math.round(options.pauseMs / 2)),
     });
+    warmUp(engine, options.modelId, options.sampling);
     const controller = this.controller;
     this.cancelInput = this.devices.onInput((bytes, timeMs) => controller.feed(bytes, timeMs));
     this.events.emit('call.state', { state: 'listening' });
