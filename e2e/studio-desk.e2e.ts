@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { parseAbc, readMidi } from '../shared/music/index';
-import { TINY_CORPUS, artifactPath, chromiumMissingReason, grabDownload, openStudio, type ServeProcess } from './fixtures';
+import path from 'node:path';
+import { TINY_CORPUS, artifactPath, chromiumMissingReason, grabDownload, openStudio, trainTinyModel, type ServeProcess } from './fixtures';
 
 const missing = chromiumMissingReason();
 if (missing) console.log(`e2e (studio desk) skipped: ${missing}`);
@@ -232,6 +233,64 @@ describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong ser
     await page.getByRole('tab', { name: 'Models' }).click();
     await expect.poll(() => page.getByRole('tabpanel').textContent()).toMatch(/desk-model/);
     await page.getByRole('tab', { name: 'Generate' }).click();
+  });
+
+  it('imports a model folder chosen in the Models panel, and refuses a folder that is not a model', { timeout: 180_000 }, async () => {
+    // A model written by `seedsong train`, outside the library; its top level (model.json, weight
+    // shards, the seedsong.json vocabulary) is what a converted Keras model folder holds.
+    const outside = path.join(serve.userDataDir, 'outside');
+    fs.mkdirSync(outside, { recursive: true });
+    trainTinyModel(outside, 'trained');
+    const trained = path.join(outside, 'models', 'trained');
+    const folder = path.join(outside, 'folk-lstm');
+    fs.mkdirSync(folder);
+    for (const f of fs.readdirSync(trained, { withFileTypes: true })) if (f.isFile()) fs.copyFileSync(path.join(trained, f.name), path.join(folder, f.name));
+    await page.getByRole('tab', { name: 'Models' }).click();
+    const notModel = path.join(outside, 'photos');
+    fs.mkdirSync(notModel, { recursive: true });
+    fs.writeFileSync(path.join(notModel, 'cat.jpg'), Buffer.from([0xff, 0xd8, 0xff]));
+    await page.getByTestId('model-folder').setInputFiles(notModel);
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/photos has no model\.json/);
+
+    await page.getByTestId('model-folder').setInputFiles(folder);
+    await expect.poll(() => page.getByRole('form', { name: 'Model to import' }).textContent()).toMatch(/folk-lstm: \d+ files?/);
+    expect(await page.getByLabel('Name of the imported model').inputValue()).toBe('folk-lstm');
+    await page.getByLabel('Name of the imported model').fill('imported-folk');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect.poll(() => page.getByRole('tabpanel').textContent(), { timeout: 60_000 }).toMatch(/Imported folk-lstm as imported-folk|was not imported/);
+    expect(await page.getByRole('tabpanel').textContent()).toMatch(/Imported folk-lstm as imported-folk/);
+    expect(await page.getByRole('button', { name: /^imported-folk/ }).getAttribute('aria-pressed')).toBe('true');
+    await page.screenshot({ path: artifactPath('studio-import-model.png') });
+    expect(fs.existsSync(path.join(serve.userDataDir, 'models', 'imported-folk'))).toBe(true);
+
+    // The same name again: the studio's refusal, in words.
+    await page.getByTestId('model-folder').setInputFiles(folder);
+    await page.getByLabel('Name of the imported model').fill('imported-folk');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/already a model called imported-folk|already exists/);
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await page.getByRole('tab', { name: 'Generate' }).click();
+  });
+
+  it('exports the project as a file (a download in serve mode) that opens again when dropped', async () => {
+    const project = await grabDownload(page, 'Export project');
+    expect(project.name).toMatch(/\.seedsong\.json$/);
+    const data = JSON.parse(project.bytes.toString('utf8'));
+    expect(data.version).toBe(1);
+    const notes = data.desk.notes.length;
+    expect(notes).toBe(Number(await rollData(page, 'notes')));
+    await page.getByLabel('ABC text').fill('X:1\nT:Other\nM:4/4\nL:1/4\nK:C\nCDEF|\n');
+    await expect.poll(() => rollData(page, 'notes')).toBe('4');
+    await page.evaluate(
+      ([name, text]) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([text], name, { type: 'application/json' }));
+        document.querySelector('.studio')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      },
+      [project.name, project.bytes.toString('utf8')],
+    );
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/Opened .*\.seedsong\.json/);
+    expect(await rollData(page, 'notes')).toBe(String(notes));
   });
 
   it('autosaves the project and reopens it on the next start', async () => {

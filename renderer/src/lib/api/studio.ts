@@ -18,3 +18,8 @@ export function connectStudio(onConnectionChange?: (connected: boolean) => void)
   const url = `${scheme}://${window.location.host}/api?token=${encodeURIComponent(token)}`;
   return createStudioApi(createWsTransport({ url, onConnectionChange }));
 }
+
+/** Electron (the preload bridge is there: saves go through its dialog) or `seedsong serve` in a browser. */
+export function studioMode(): 'electron' | 'serve' {
+  return window.seedsong ? 'electron' : 'serve';
+}

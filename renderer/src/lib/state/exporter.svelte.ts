@@ -1,21 +1,22 @@
 /**
  * The Export section's state: which takes, which format, the progress of a .wav render and the
- * outcome in words. The bytes come from lib/export; saving is a browser download.
+ * outcome in words. The bytes come from lib/export; they leave through the studio's save (Electron:
+ * a save dialog) or, in serve mode, the browser's download (lib/export/save.ts).
  */
 import type { NoteSequence } from '../../../../shared/music/index';
-import { download, exportAbc, exportMidi, exportWav, slug, type ExportFile, type ExportFormat, type ExportPiece, type ExportScope } from '../export/export';
+import { exportAbc, exportMidi, exportWav, slug, type ExportFile, type ExportFormat, type ExportPiece, type ExportScope } from '../export/export';
+import { describeSave } from '../export/save';
 import type { StudioState } from './studio.svelte';
 
 export class ExportState {
   scope = $state<ExportScope>('seed+take');
-  busy = $state<ExportFormat | null>(null);
+  busy = $state<ExportFormat | 'project' | null>(null);
   progress = $state(0);
   message = $state<string | null>(null);
   error = $state<string | null>(null);
 
   constructor(
     private readonly studio: StudioState,
-    private readonly save: (file: ExportFile) => void = download,
     private readonly soundFont: () => Promise<ArrayBuffer> = async () => (await import('../synth/builtin')).loadSoundFont(),
   ) {}
 
@@ -60,8 +61,7 @@ export class ExportState {
             this.progress = f;
           },
         });
-      this.save(file);
-      this.message = `Exported ${file.name} (${formatSize(file.bytes.length)})`;
+      await this.deliver(file, format);
     } catch (e) {
       this.error = `Export failed: ${(e as Error)?.message ?? String(e)}`;
     } finally {
@@ -69,8 +69,24 @@ export class ExportState {
       this.progress = 0;
     }
   }
-}
 
-function formatSize(bytes: number): string {
-  return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  /** The whole project (seed, takes, settings, model reference) as a .seedsong.json file. */
+  async runProject(): Promise<void> {
+    if (this.busy) return;
+    this.error = null;
+    this.message = null;
+    this.busy = 'project';
+    try {
+      await this.deliver(this.studio.projectFile(), 'project');
+    } catch (e) {
+      this.error = `Export failed: ${(e as Error)?.message ?? String(e)}`;
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  private async deliver(file: ExportFile, kind: ExportFormat | 'project'): Promise<void> {
+    const outcome = await this.studio.save(file, kind);
+    this.message = describeSave(outcome, file.bytes.length);
+  }
 }

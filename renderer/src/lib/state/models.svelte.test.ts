@@ -47,4 +47,51 @@ describe('ModelsState', () => {
     await state.duplicate(library[1], library);
     expect(fake.calls.find((c) => c.channel === 'duplicateModel')!.request).toEqual({ modelId: 'jigs', to: 'jigs-copy-2' });
   });
+
+  const file = (webkitRelativePath: string, text: string) => ({
+    name: webkitRelativePath.split('/').pop()!,
+    webkitRelativePath,
+    size: text.length,
+    arrayBuffer: async () => new TextEncoder().encode(text).buffer as ArrayBuffer,
+  });
+
+  it('imports a chosen folder: model files only, paths inside the folder, a free name, then the library refreshes', async () => {
+    const staged: { path: string; base64: string; uploadId: string }[] = [];
+    const fake = fakeStudio({
+      stageFile: (r) => (staged.push(r), { bytes: 1 }),
+      importModel: (r) => ({ ...model(r.name), architecture: 'keras-lstm', parameters: 1234 }),
+    });
+    let refreshed = 0;
+    const state = new ModelsState(fake.api, async () => void refreshed++);
+    const ok = await state.chooseFolder(
+      [file('my model/model.json', '{"format":"layers-model"}'), file('my model/group1-shard1of1.bin', 'WEIGHTS'), file('my model/notes.txt', 'x'), file('my model/.ipynb_checkpoints/old.json', '{}')],
+      [model('my-model')],
+    );
+    expect(ok).toBe(true);
+    expect(state.pending).toMatchObject({ folder: 'my model', skipped: 2 });
+    expect(state.importName).toBe('my-model-2');
+    const imported = await state.importPending(state.importName, [model('my-model')]);
+    expect(imported?.id).toBe('my-model-2');
+    expect(staged.map((s) => s.path).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    expect(atob(staged.find((s) => s.path === 'group1-shard1of1.bin')!.base64)).toBe('WEIGHTS');
+    expect(fake.calls.at(-1)).toMatchObject({ channel: 'importModel', request: { name: 'my-model-2', uploadId: staged[0].uploadId } });
+    expect(state.message).toMatch(/Imported my model as my-model-2 \(keras-lstm/);
+    expect(state.pending).toBeNull();
+    expect(state.importing).toBeNull();
+    expect(refreshed).toBe(1);
+  });
+
+  it('refuses a folder without model.json before uploading, and shows a refused import in words', async () => {
+    const fake = fakeStudio({ stageFile: () => ({ bytes: 1 }), importModel: () => { throw new Error('model.json: expected a layers-model, found a graph-model'); } });
+    const state = new ModelsState(fake.api, async () => {});
+    expect(await state.chooseFolder([file('photos/cat.jpg', 'x')], [])).toBe(false);
+    expect(state.error).toMatch(/photos has no model.json/);
+    expect(fake.calls).toHaveLength(0);
+    await state.chooseFolder([file('m/model.json', '{}')], []);
+    expect(await state.importPending('m', [])).toBeNull();
+    expect(state.error).toBe('m was not imported: model.json: expected a layers-model, found a graph-model');
+    expect(state.pending).not.toBeNull(); // still there to try again
+    expect(await state.importPending('bad name', [])).toBeNull();
+    expect(state.error).toMatch(/no spaces/);
+  });
 });

@@ -1,9 +1,28 @@
 /**
  * The Models panel's actions on the library: rename, duplicate and delete (with a confirmation
- * step held here, so a stray click never deletes), each answered in words.
+ * step held here, so a stray click never deletes), import of a converted Keras / TensorFlow.js
+ * model folder, each answered in words.
  */
 import type { StudioApi } from '../../../../shared/ipc/api';
 import type { ModelSummary } from '../../../../shared/ipc/schemas';
+import { importModelFolder, relativeToFolder, type FolderFile } from '../../../../shared/ipc/files';
+
+/** What a file chooser gives (a File, or a test's stand-in). */
+export interface ChosenFile {
+  name: string;
+  /** "folder/model.json" when chosen through a folder picker. */
+  webkitRelativePath?: string;
+  size: number;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+export interface PendingImport {
+  folder: string;
+  files: FolderFile[];
+  bytes: number;
+  /** Files in the folder that are not part of a model (skipped). */
+  skipped: number;
+}
 
 const NAME = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -13,6 +32,11 @@ export class ModelsState {
   renaming = $state<string | null>(null);
   message = $state<string | null>(null);
   error = $state<string | null>(null);
+  /** A chosen folder waiting for its name and the Import button. */
+  pending = $state.raw<PendingImport | null>(null);
+  importName = $state('');
+  /** Upload progress 0..1 while an import runs, else null. */
+  importing = $state<number | null>(null);
 
   constructor(
     private readonly api: StudioApi,
@@ -56,6 +80,56 @@ export class ModelsState {
     const r = await this.api.deleteModel({ modelId: model.id });
     if (!r.ok) return this.fail(r.error.message);
     return this.done(`Deleted ${model.name}.`);
+  }
+
+  /**
+   * Reads the files of a chosen folder (model.json, weight shards, an optional vocabulary JSON).
+   * Other files are skipped, a folder without model.json is refused here with what to choose.
+   */
+  async chooseFolder(chosen: readonly ChosenFile[], models: readonly ModelSummary[]): Promise<boolean> {
+    this.pending = null;
+    if (!chosen.length) return false;
+    const first = chosen[0].webkitRelativePath || chosen[0].name;
+    const folder = first.includes('/') ? first.split('/')[0] : 'model';
+    const wanted = chosen
+      .map((f) => ({ f, path: relativeToFolder(f.webkitRelativePath || f.name) }))
+      .filter(({ path }) => /\.(json|bin)$/i.test(path) && !path.split('/').some((part) => part.startsWith('.')));
+    if (!wanted.some(({ path }) => /(^|\/)model\.json$/i.test(path))) {
+      return this.fail(`${folder} has no model.json: choose the folder tensorflowjs_converter wrote (model.json and its .bin weight files).`);
+    }
+    try {
+      const files = await Promise.all(wanted.map(async ({ f, path }) => ({ path, bytes: new Uint8Array(await f.arrayBuffer()) })));
+      this.pending = { folder, files, bytes: files.reduce((n, f) => n + f.bytes.length, 0), skipped: chosen.length - files.length };
+    } catch (e) {
+      return this.fail(`${folder} could not be read: ${(e as Error)?.message ?? String(e)}`);
+    }
+    const base = folder.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 100) || 'imported';
+    let name = base;
+    for (let i = 2; models.some((m) => m.id === name); i++) name = `${base}-${i}`;
+    this.importName = name;
+    this.error = null;
+    this.message = null;
+    return true;
+  }
+
+  /** Uploads the pending folder and imports it under `name`; the new model is then in the library. */
+  async importPending(name: string, models: readonly ModelSummary[]): Promise<ModelSummary | null> {
+    const pending = this.pending;
+    if (!pending || this.importing !== null) return null;
+    const problem = this.nameProblem(name, models);
+    if (problem) return (this.fail(problem), null);
+    this.importing = 0;
+    try {
+      const r = await importModelFolder(this.api, name, pending.files, (sent, total) => {
+        this.importing = total ? sent / total : 1;
+      });
+      if (!r.ok) return (this.fail(`${pending.folder} was not imported: ${r.error.message}`), null);
+      this.pending = null;
+      await this.done(`Imported ${pending.folder} as ${r.value.name} (${r.value.architecture} · ${r.value.encoding}${r.value.parameters ? ` · ${r.value.parameters.toLocaleString()} parameters` : ''}).`);
+      return r.value;
+    } finally {
+      this.importing = null;
+    }
   }
 
   private fail(message: string): false {

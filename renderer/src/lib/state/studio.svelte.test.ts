@@ -78,10 +78,31 @@ describe('StudioState', () => {
     expect(studio.tune.meter).toMatchObject({ numerator: 6, denominator: 8 });
     expect(studio.tune.notes).toHaveLength(6);
     await studio.openSeedFile(file('photo.png', '\u0089PNG'));
-    expect(studio.error).toBe('photo.png is not a music file: open an .abc or .mid file.');
+    expect(studio.error).toBe('photo.png is not a music file: open an .abc or .mid file (or a .seedsong.json project).');
     await studio.openSeedFile(file('broken.mid', 'not midi'));
     expect(studio.error).toMatch(/broken\.mid.*not a Standard MIDI File/);
     expect(studio.tune.notes).toHaveLength(6);
+  });
+
+  it('exports the project as a file that opens again; a file that is not a project changes nothing', async () => {
+    const first = setup();
+    await first.studio.start();
+    first.studio.tune.editAbc('X:1\nT:Kept jig\nM:6/8\nL:1/8\nK:D\nDEF GAB|\n');
+    first.studio.temperature = 0.7;
+    const file = first.studio.projectFile();
+    expect(file.name).toBe('kept-jig.seedsong.json');
+    const second = setup();
+    await second.studio.start();
+    const text = new TextDecoder().decode(file.bytes);
+    await second.studio.openSeedFile({ name: file.name, text: async () => text, arrayBuffer: async () => file.bytes.buffer as ArrayBuffer });
+    expect(second.studio.tune.notes).toHaveLength(6);
+    expect(second.studio.temperature).toBe(0.7);
+    expect(second.studio.status).toMatch(/Opened kept-jig\.seedsong\.json: 0 takes, 6 notes/);
+    expect(second.studio.openProjectText('x.json', '{"version":2}')).toBe(false);
+    expect(second.studio.error).toMatch(/x\.json is not a Seedsong project: version:/);
+    expect(second.studio.openProjectText('y.json', 'not json')).toBe(false);
+    expect(second.studio.error).toMatch(/y\.json is not a Seedsong project: it is not JSON/);
+    expect(second.studio.tune.notes).toHaveLength(6);
   });
 
   it('saves the session as a project and reopens it: takes, edits, desk, settings', async () => {

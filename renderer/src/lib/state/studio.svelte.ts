@@ -10,7 +10,9 @@ import type { Tool } from '../roll/gestures/pick';
 import { toNotes } from '../roll/notes';
 import { DevicesState, type SynthSink } from './devices.svelte';
 import { PlayerState, type OutputFactory, type RemotePlayback } from './player.svelte';
-import type { ProjectDto } from '../../../../shared/ipc/channels/project';
+import { ProjectSchema, type ProjectDto } from '../../../../shared/ipc/channels/project';
+import { makeSaver, type SaveFn } from '../export/save';
+import { slug } from '../export/export';
 import { TrainState } from './train.svelte';
 import { TuneState } from './tune.svelte';
 
@@ -37,12 +39,16 @@ export interface StudioOptions {
   /** The window's synth for the studio's synth.midi bytes (default: the built-in SoundFont synth). */
   synth?: () => Promise<SynthSink>;
   storage?: Pick<Storage, 'getItem' | 'setItem'> | null;
+  /** Where exports go (default: the studio's saveFile, else a browser download). */
+  save?: SaveFn;
 }
 
 const defaultOutput: OutputFactory = async () => (await import('../synth/builtin')).builtInSynth();
 const defaultSynth = async (): Promise<SynthSink> => (await import('../synth/builtin')).builtInSynth();
 
 export class StudioState {
+  /** Saves an export: Electron's save dialog, or the browser's download in serve mode. */
+  readonly save: SaveFn;
   connected = $state(false);
   info = $state<AppInfo | null>(null);
   models = $state.raw<ModelSummary[]>([]);
@@ -105,6 +111,7 @@ export class StudioState {
     readonly api: StudioApi,
     options: StudioOptions = {},
   ) {
+    this.save = options.save ?? makeSaver(api, 'serve');
     this.player = new PlayerState(options.createOutput ?? defaultOutput);
     this.train = new TrainState(api, () => void this.refreshModels());
     this.devices = new DevicesState(api, options.synth ?? defaultSynth, (notes, qpm, dropped, countedIn) => this.keyboardSeed(notes, qpm, dropped, countedIn));
@@ -269,7 +276,10 @@ export class StudioState {
         const result = parseAbc(await file.text(), { file: name });
         if (!result.tunes[0]) throw new Error(result.errors[0]?.message ?? `${name}: no tune found`);
         seq = result.tunes[0].sequence;
-      } else throw new Error(`${name} is not a music file: open an .abc or .mid file.`);
+      } else if (/\.json$/i.test(name)) {
+        this.openProjectText(name, await file.text());
+        return;
+      } else throw new Error(`${name} is not a music file: open an .abc or .mid file (or a .seedsong.json project).`);
       const notes = seq.notes;
       if (!notes.length) throw new Error(`${name} has no notes.`);
       const meter = seq.timeSignatures[0] ?? { time: 0, numerator: 4, denominator: 4 };
@@ -471,23 +481,56 @@ export class StudioState {
       if (r.value.problem) this.status = r.value.problem;
       const p = r.value.project;
       if (!p) return;
-      if (p.modelId && this.models.some((m) => m.id === p.modelId)) this.modelId = p.modelId;
-      Object.assign(this, { temperature: p.sampling.temperature, topK: p.sampling.topK, topP: p.sampling.topP, length: p.sampling.length, count: p.sampling.count, rngSeed: p.sampling.rngSeed });
-      this.seedSource = p.seed.source;
-      this.seedAbc = p.seed.abc;
-      this.seedKeyboard = p.seed.keyboard;
-      this.grid = p.desk.grid;
-      this.takes = p.takes.map((t) => ({ ...t }));
-      const d = p.desk;
-      this.tune.setMeter(d.meter.numerator, d.meter.denominator);
-      this.tune.setKey(d.key ? { time: 0, tonic: d.key.tonic, mode: d.key.mode as KeySignature['mode'], accidentals: d.key.accidentals } : undefined);
-      this.tune.setTempo(d.qpm);
-      this.tune.load({ seed: d.notes.filter((n) => n.start < d.seedEnd - 1e-9), take: d.notes.filter((n) => n.start >= d.seedEnd - 1e-9), title: d.title });
-      this.selectedTake = d.selectedTake;
-      if (p.takes.length || d.notes.length) this.status = `Reopened your last session: ${p.takes.length} take${p.takes.length === 1 ? '' : 's'}, ${d.notes.length} notes on the desk.`;
+      this.applyProject(p);
+      if (p.takes.length || p.desk.notes.length) this.status = `Reopened your last session: ${p.takes.length} take${p.takes.length === 1 ? '' : 's'}, ${p.desk.notes.length} notes on the desk.`;
     } finally {
       this.restored = true;
     }
+  }
+
+  /** The project as a file of its own (Export project), to keep or to open on another machine. */
+  projectFile(): { name: string; mime: string; bytes: Uint8Array } {
+    return { name: `${slug(this.tune.title)}.seedsong.json`, mime: 'application/json', bytes: new TextEncoder().encode(JSON.stringify(this.projectSnapshot(), null, 1) + '\n') };
+  }
+
+  /**
+   * Opens a project file written by Export project: it replaces the desk and the takes, as opening
+   * a document does. A file that is not a valid project changes nothing and says why.
+   */
+  openProjectText(name: string, text: string): boolean {
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      this.showError(`${name} is not a Seedsong project: it is not JSON (${(e as Error).message}).`);
+      return false;
+    }
+    const parsed = ProjectSchema.safeParse(data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      this.showError(`${name} is not a Seedsong project: ${issue ? `${issue.path.join('.') || 'the file'}: ${issue.message}` : 'unexpected content'}.`);
+      return false;
+    }
+    this.applyProject(parsed.data);
+    this.error = null;
+    this.status = `Opened ${name}: ${parsed.data.takes.length} take${parsed.data.takes.length === 1 ? '' : 's'}, ${parsed.data.desk.notes.length} notes on the desk.`;
+    return true;
+  }
+
+  private applyProject(p: ProjectDto): void {
+    if (p.modelId && this.models.some((m) => m.id === p.modelId)) this.modelId = p.modelId;
+    Object.assign(this, { temperature: p.sampling.temperature, topK: p.sampling.topK, topP: p.sampling.topP, length: p.sampling.length, count: p.sampling.count, rngSeed: p.sampling.rngSeed });
+    this.seedSource = p.seed.source;
+    this.seedAbc = p.seed.abc;
+    this.seedKeyboard = p.seed.keyboard;
+    this.grid = p.desk.grid;
+    this.takes = p.takes.map((t) => ({ ...t }));
+    const d = p.desk;
+    this.tune.setMeter(d.meter.numerator, d.meter.denominator);
+    this.tune.setKey(d.key ? { time: 0, tonic: d.key.tonic, mode: d.key.mode as KeySignature['mode'], accidentals: d.key.accidentals } : undefined);
+    this.tune.setTempo(d.qpm);
+    this.tune.load({ seed: d.notes.filter((n) => n.start < d.seedEnd - 1e-9), take: d.notes.filter((n) => n.start >= d.seedEnd - 1e-9), title: d.title });
+    this.selectedTake = d.selectedTake !== null && d.selectedTake < this.takes.length ? d.selectedTake : null;
   }
 
   showError(message: string): void {
