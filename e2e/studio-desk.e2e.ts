@@ -293,6 +293,31 @@ describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong ser
     expect(await rollData(page, 'notes')).toBe(String(notes));
   });
 
+  it('closing the window mid-generation loses nothing: the desk reopens and the next take still comes', { timeout: 180_000 }, async () => {
+    await page.getByRole('tab', { name: 'Generate' }).click();
+    await page.getByRole('combobox', { name: 'Model' }).selectOption('default');
+    const notes = await rollData(page, 'notes');
+    await page.waitForTimeout(1800); // the desk as it is now is autosaved
+    await page.getByRole('spinbutton', { name: 'Length', exact: true }).fill('2048');
+    await page.getByRole('spinbutton', { name: 'Takes', exact: true }).fill('1');
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toMatch(/Generating/);
+    const context = page.context();
+    await page.close({ runBeforeUnload: true });
+
+    page = await context.newPage();
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(serve.url);
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toMatch(/Reopened your last session/);
+    expect(await rollData(page, 'notes')).toBe(notes);
+    // The orphaned run does not hold the engine hostage: a short take still arrives.
+    await page.getByRole('spinbutton', { name: 'Length', exact: true }).fill('32');
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 120_000 }).toMatch(/new take|failed|error|busy/i);
+    expect(await page.getByRole('status').textContent()).toMatch(/1 new take/);
+  });
+
   it('autosaves the project and reopens it on the next start', async () => {
     await page.getByRole('tab', { name: 'Generate' }).click();
     const notes = await page.getByTestId('roll').getAttribute('data-notes');

@@ -67,6 +67,14 @@ describe('StudioState', () => {
     studio.seedSource = 'keyboard';
     await studio.generate();
     expect(studio.error).toMatch(/Record a seed first/);
+    // Generating again (the seed takes the desk) keeps the edits on the open take.
+    studio.openTake(0);
+    studio.tune.selectAll();
+    studio.tune.transposeSelection(-2);
+    studio.seedSource = 'abc';
+    studio.seedAbc = 'X:1\nM:6/8\nL:1/8\nK:D\nDFA|';
+    await studio.generate();
+    expect(studio.takes[0].edited?.notes.map((n) => n.pitch)).toEqual([63, 65]);
   });
 
   it('reads a dropped file as a seed, and answers a non-music file in words', async () => {

@@ -303,6 +303,8 @@ export class StudioState {
     const chosen = this.seed();
     if ('error' in chosen) return this.showError(chosen.error);
     this.player.stop();
+    // The seed replaces the desk while sampling: edits made on the open take stay with it.
+    this.saveEdits();
     this.liveNotes = [];
     this.pendingSeed = { label: this.seedLabel ?? chosen.label, notes: chosen.notes };
     this.pendingSettings = `T ${this.temperature.toFixed(2)}${this.topK ? ` · top-k ${this.topK}` : ''}${this.topP < 1 ? ` · top-p ${this.topP}` : ''} · ${this.length} tokens${this.rngSeed !== null ? ` · seed ${this.rngSeed}` : ''}`;
