@@ -18,6 +18,8 @@ import { LoopbackMidiSystem } from './loopback';
 import { OutputBus } from './output';
 import type { MidiOutput } from './port';
 import { Scheduler } from './scheduler';
+import { seedQuantizer } from './seed';
+import { PlaybackThread, type SchedulerFactory } from './threaded';
 
 export interface Summary {
   n: number;
@@ -30,6 +32,11 @@ export interface Summary {
    * (from /proc schedstat). Large values mean the machine, not the scheduler, made notes late.
    */
   cpu_wait_ms?: number;
+  /** Where the scheduler ran (jitter). */
+  where?: string;
+  /** Call-and-response: answers asked before the pause ended, and what went wrong (first few). */
+  early_answers?: number;
+  errors?: string[];
 }
 
 /** Nanoseconds the main thread has spent runnable but not running (Linux), else undefined. */
@@ -156,6 +163,11 @@ export const noLoad: BackgroundLoad = { description: 'none', start: async () => 
 
 export interface JitterOptions {
   seconds: number;
+  /**
+   * thread (default): the studio's way, the scheduler in the playback worker thread, send times
+   * taken there; main: the scheduler on this thread's event loop.
+   */
+  where?: 'thread' | 'main';
   clock?: Clock;
   /** For the real clock: how long before each send to stop sleeping on setTimeout. */
   approachMs?: number;
@@ -195,7 +207,36 @@ export function benchTake(seconds: number, qpm: number, density: number): NoteSe
 }
 
 export function measureJitter(options: JitterOptions): Promise<Summary> {
+  if ((options.where ?? 'thread') === 'thread') return threadJitterRun(options);
   return withCpuWait(() => jitterRun(options));
+}
+
+/** The take played by the playback thread; lateness is measured in that thread, right after each send. */
+async function threadJitterRun(options: JitterOptions): Promise<Summary> {
+  const clock = options.clock ?? realClock({ approachMs: options.approachMs });
+  const started = await PlaybackThread.start({ clock });
+  if (!started.ok) throw new Error(`the playback thread did not start: ${started.reason}`);
+  const { thread } = started;
+  const bus = new OutputBus();
+  const lateness: number[] = [];
+  // 'none': the thread sends nowhere (as fast as an RtMidi send) and reports each send's times.
+  const scheduler = thread.scheduler({ clock, bus, target: { kind: 'none' } });
+  scheduler.onSent((e) => {
+    if (e.kind === 'on') lateness.push(e.sentMs - e.targetMs);
+  });
+  scheduler.load(benchTake(options.seconds, options.qpm ?? 120, options.density ?? 4));
+  try {
+    await new Promise<void>((resolve) => {
+      scheduler.onEnd(() => resolve());
+      scheduler.play();
+    });
+  } finally {
+    scheduler.dispose();
+    thread.dispose();
+  }
+  const summary = summarize(lateness);
+  summary.where = 'playback thread';
+  return summary;
 }
 
 async function jitterRun(options: JitterOptions): Promise<Summary> {
@@ -210,7 +251,9 @@ async function jitterRun(options: JitterOptions): Promise<Summary> {
     scheduler.play();
   });
   scheduler.dispose();
-  return summarize(port.lateness);
+  const summary = summarize(port.lateness);
+  summary.where = 'main thread';
+  return summary;
 }
 
 // --- call-and-response ---
@@ -246,6 +289,10 @@ export interface CallResponseBenchOptions {
   pauseMs?: number;
   answer?: AnswerFn;
   clock?: Clock;
+  /** Where the answer plays (the studio: the playback thread's factory). */
+  scheduler?: SchedulerFactory;
+  /** As the studio: ask the model this long after the last key goes up. */
+  speculateAfterMs?: number;
 }
 
 export function measureCallResponse(options: CallResponseBenchOptions): Promise<Summary> {
@@ -260,6 +307,7 @@ async function callResponseRun(options: CallResponseBenchOptions): Promise<Summa
   const bus = new OutputBus();
   bus.setPort(system.openOutput('Synth'));
   const latencies: number[] = [];
+  const errors: string[] = [];
   let answered: (() => void) | undefined;
   const cr = new CallAndResponse({
     clock,
@@ -267,10 +315,15 @@ async function callResponseRun(options: CallResponseBenchOptions): Promise<Summa
     qpm: 120,
     pauseMs: options.pauseMs ?? DEFAULT_PAUSE_MS,
     answer: options.answer ?? standInAnswer(),
+    scheduler: options.scheduler,
+    speculateAfterMs: options.speculateAfterMs,
+    // As the studio: the phrase is quantized with the music core before it seeds the model.
+    quantize: seedQuantizer(),
     onLatency: (ms) => {
       latencies.push(ms);
       answered?.();
     },
+    onError: (message) => errors.push(message),
   });
   const input = system.openInput('Keys');
   input.onMessage((b, t) => cr.feed(b, t));
@@ -278,11 +331,12 @@ async function callResponseRun(options: CallResponseBenchOptions): Promise<Summa
   try {
     for (let trial = 0; trial < options.trials; trial++) {
       const done = new Promise<void>((r) => (answered = r));
-      for (const p of [60, 64, 67, 72]) {
+      // Eighth notes at 120 qpm, a D major arpeggio: something a musician would play to a folk model.
+      for (const p of [62, 66, 69, 74]) {
         system.play('Keys', [0x90, p, 100]);
-        await wait(40);
+        await wait(230);
         system.play('Keys', [0x80, p, 0]);
-        await wait(10);
+        await wait(20);
       }
       await Promise.race([done, wait((options.pauseMs ?? DEFAULT_PAUSE_MS) + 2000)]);
       await wait(30); // a little of the answer plays; the next phrase interrupts it
@@ -291,5 +345,8 @@ async function callResponseRun(options: CallResponseBenchOptions): Promise<Summa
     cr.dispose();
     system.dispose();
   }
-  return summarize(latencies);
+  const summary = summarize(latencies);
+  if (errors.length) summary.errors = [...new Set(errors)].slice(0, 3);
+  summary.early_answers = cr.earlyAnswers;
+  return summary;
 }

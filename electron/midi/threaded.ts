@@ -59,6 +59,8 @@ export interface ThreadLink {
   onMessage(listener: (m: FromThread) => void): void;
   /** The thread is gone (crashed or terminated), with why. */
   onExit(listener: (reason: string) => void): void;
+  /** While something plays, the thread keeps the process alive (as the main-thread Scheduler's timers do). */
+  keepAlive?(on: boolean): void;
   close(): void;
 }
 
@@ -134,6 +136,7 @@ export class PlaybackThread {
           post: (msg) => worker.postMessage(msg),
           onMessage: (l) => listeners.add(l),
           onExit: (l) => exits.add(l),
+          keepAlive: (on) => (on ? worker.ref() : worker.unref()),
           close: () => {
             closing = true;
             void worker.terminate();
@@ -222,6 +225,13 @@ export class PlaybackThread {
   /** @internal */
   forget(id: number): void {
     this.schedulers.delete(id);
+    this.playingChanged();
+  }
+  /** @internal */
+  playingChanged(): void {
+    let any = false;
+    for (const s of this.schedulers.values()) any ||= s.isPlaying;
+    if (this.alive) this.link.keepAlive?.(any);
   }
 
   private receive(m: FromThread): void {
@@ -337,6 +347,7 @@ export class ThreadedScheduler implements PlaybackScheduler {
     this.epoch++;
     this.snap = { beat: this.startBeat, atMs: this.clock.now() + this.prerollMs + Math.max(0, this.bus.latencyMs) };
     this.thread.post({ t: 'play', id: this.id, epoch: this.epoch, fromBeat: this.startBeat, latencyMs: this.bus.latencyMs });
+    this.thread.playingChanged();
   }
 
   stop(): void {
@@ -437,6 +448,7 @@ export class ThreadedScheduler implements PlaybackScheduler {
         if (m.why === 'finished' && m.epoch === this.epoch && this.playing) {
           this.playing = false;
           this.startBeat = 0;
+          this.thread.playingChanged();
           if (this.voice.soundingCount) this.voice.release();
           this.endListeners.emit('finished');
         }
@@ -456,6 +468,7 @@ export class ThreadedScheduler implements PlaybackScheduler {
     this.playing = false;
     this.epoch++;
     this.voice.release();
+    this.thread.playingChanged();
   }
 
   private targetFor(port: MidiOutput | null): PortTarget {
