@@ -102,6 +102,20 @@ describe('parseAbc bad input', () => {
     expect(long.tunes.length + long.errors.length).toBe(1);
     if (long.errors[0]) expect(long.errors[0].code).toBe('abc-too-long');
   });
+  it('bounds the work per tune: notes with repeats, unit lengths, warnings; the rest of the book loads', () => {
+    const bar = '|:' + 'CDEF GABc|'.repeat(399) + 'CDEF GABc:|\n';
+    const book = `X:1\nL:1/8\nK:C\n${bar.repeat(2)}\nX:2\nL:1/8\nK:C\nCDE|\n`;
+    const t0 = performance.now();
+    const r = parseAbc(book, { file: 'big.abc' });
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(r.errors[0]).toMatchObject({ code: 'abc-too-long', file: 'big.abc', tune: 0, line: 1 });
+    expect(r.errors[0].message).toMatch(/about 12800 notes with its repeats; the limit is 12000/);
+    expect(r.tunes.map((t) => t.x)).toEqual(['2']);
+    expect(parseAbc(book, { maxNotes: 20_000 }).tunes[0].sequence.notes).toHaveLength(12_800);
+    expect(parseAbc('X:1\nL:1/4294967296\nK:C\nCDE|\n').errors[0]).toMatchObject({ code: 'abc-syntax', line: 1 });
+    const noisy = parseAbc('X:1\nK:C\n' + 'C#'.repeat(500) + '\n');
+    expect(noisy.tunes[0].warnings.length).toBeLessThanOrEqual(101);
+  });
   it('survives unknown keys and unbalanced repeats', () => {
     const r = parseAbc('X:1\nK:Xyz\n:|C D|:E F|1 G|\n');
     expect(r.tunes).toHaveLength(1);

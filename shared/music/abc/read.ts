@@ -27,8 +27,17 @@ export interface AbcReadOptions {
    * same letter in every octave, 'octave' (ABC 2.1 as abcjs reads it) = the same letter and octave.
    */
   accidentals?: 'pitch' | 'octave';
-  /** Tunes longer than this many characters are refused (10 MB single lines). Default 200,000. */
+  /**
+   * Tunes longer than this many characters are refused before abcjs reads them (10 MB single
+   * lines). Default 50,000: twenty times the longest tune of the folk corpora (2,439).
+   */
   maxTuneChars?: number;
+  /**
+   * Tunes that would play more notes than this (repeats expanded) are refused, counted on abcjs's
+   * parse before its costly expansion. Default 12,000: ten times the longest tune of the corpora
+   * (1,084), and what abcjs expands in well under 2 s on a busy machine.
+   */
+  maxNotes?: number;
 }
 
 export interface AbcTune {
@@ -56,7 +65,10 @@ export interface AbcReadResult {
 /** Quarter-note times are snapped to this grid: abcjs rounds its whole-note times to 6 decimals. */
 const TIME_GRID = 10080; // 2^5 * 3^2 * 5 * 7: exact for every duplet..septuplet and 1/128 notes
 const MAX_QUARTERS = 100_000;
-const MAX_NOTES = 200_000;
+const MAX_NOTES = 12_000;
+const MAX_TUNE_CHARS = 50_000;
+/** Warnings kept per tune: a broken tune can warn on every note. */
+const MAX_WARNINGS = 100;
 
 const MODES: Record<string, Mode> = { '': 'major', m: 'minor', Dor: 'dorian', Mix: 'mixolydian', Lyd: 'lydian', Phr: 'phrygian', Loc: 'locrian' };
 const LETTER_PC: Record<string, number> = { C: 0, D: 2, E: 4, F: 5, G: 7, A: 9, B: 11 };
@@ -96,13 +108,19 @@ export function parseAbc(text: string, opts: AbcReadOptions = {}): AbcReadResult
 /** Reads one tune of a book. Throws MusicError (with file, tune and line) when it cannot. */
 export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOptions = {}): AbcTune {
   const where = { file: opts.file, tune: t.index, line: t.line || 1 };
-  const maxChars = opts.maxTuneChars ?? 200_000;
+  const maxChars = opts.maxTuneChars ?? MAX_TUNE_CHARS;
+  const maxNotes = opts.maxNotes ?? MAX_NOTES;
   if (t.text.length > maxChars) throw new MusicError('abc-too-long', `tune is ${t.text.length} characters long; the limit is ${maxChars}`, where);
   // abcjs builds arrays as long as a bar of the meter: an absurd meter (M:4294967296/4) grows one
   // until V8 aborts the whole process, so look at every M: (header, body and inline) first.
   for (const m of [...header, t.text].join('\n').matchAll(/(?:^|\[)\s*M:\s*(\d+)\s*\/\s*(\d+)/gm)) {
     const [num, den] = [Number(m[1]), Number(m[2])];
     if (num > 64 || den > 64 || den === 0) throw new MusicError('abc-too-long', `meter M:${m[1]}/${m[2]} is not a playable meter (expected at most 64 beats of at least 1/64)`, where);
+  }
+  // A unit length of 1/4294967296 makes every note vanish (and abcjs warn on each one).
+  for (const m of [...header, t.text].join('\n').matchAll(/(?:^|\[)\s*L:\s*(\d+)\s*\/\s*(\d+)/gm)) {
+    const [num, den] = [Number(m[1]), Number(m[2])];
+    if (num < 1 || num > 64 || den < 1 || den > 512) throw new MusicError('abc-syntax', `unit length L:${m[1]}/${m[2]} is not a playable length (expected 1/1 to 1/512)`, where);
   }
   // File-header fields go right after X: so that the tune's own fields still override them.
   const nl = t.text.indexOf('\n');
@@ -115,10 +133,13 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   const parsed = abcjs.parseOnly(dropBrokenRhythmBeforeBars(text));
   const tune = parsed[0];
   if (!tune) throw new MusicError('abc-syntax', 'abcjs found no tune here', where);
-  const warnings: MusicWarning[] = (tune.warnings ?? []).map((w: string) => abcjsWarning(w, fileLine));
+  const abcjsWarnings: string[] = tune.warnings ?? [];
+  const warnings: MusicWarning[] = abcjsWarnings.slice(0, MAX_WARNINGS).map((w: string) => abcjsWarning(w, fileLine));
+  if (abcjsWarnings.length > MAX_WARNINGS) warnings.push({ message: `${abcjsWarnings.length - MAX_WARNINGS} more warnings not shown` });
 
   const supplied: { start: number; end: number }[] = [];
-  const written = prepareForAudio(tune, warnings, fileLine, opts.accidentals ?? 'pitch', supplied);
+  const { written, notesEstimate } = prepareForAudio(tune, warnings, fileLine, opts.accidentals ?? 'pitch', supplied);
+  if (notesEstimate > maxNotes) throw new MusicError('abc-too-long', `the tune would play about ${notesEstimate} notes with its repeats; the limit is ${maxNotes} (option maxNotes)`, where);
   if (written * 4 > MAX_QUARTERS) throw new MusicError('abc-too-long', `the tune is written ${Math.round(written * 4)} quarter notes long (absurd durations?); the limit is ${MAX_QUARTERS}`, where);
   const audio = tune.setUpAudio({ chordsOff: true });
   const tracks = audio.tracks.map((tr) => tr.filter((e): e is abcjs.AudioTrackNoteItem => e.cmd === 'note'));
@@ -141,7 +162,8 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
     collectNotes(tr, voice, opts.graces ?? 'drop', notes);
   }
   notes.sort(compareNotes);
-  if (notes.length > MAX_NOTES) throw new MusicError('abc-too-long', `the tune expands to ${notes.length} notes; the limit is ${MAX_NOTES}`, where);
+  if (notes.length === 0) throw new MusicError('abc-no-notes', 'every note of the tune is too short to play (absurd lengths?)', where);
+  if (notes.length > maxNotes) throw new MusicError('abc-too-long', `the tune expands to ${notes.length} notes; the limit is ${maxNotes} (option maxNotes)`, where);
   const totalTime = notes.reduce((m, n) => Math.max(m, n.end), 0);
   if (!(totalTime <= MAX_QUARTERS)) throw new MusicError('abc-too-long', `the tune lasts ${Math.round(totalTime)} quarter notes (absurd durations?); the limit is ${MAX_QUARTERS}`, where);
 
@@ -240,6 +262,7 @@ interface AbcjsElement {
   line?: number;
   type?: string;
   decoration?: string[];
+  gracenotes?: unknown[];
   startEnding?: string;
   startChar?: number;
   endChar?: number;
@@ -265,12 +288,15 @@ export function impliedRepeatStarts(tune: AbcTune): { start: number; end: number
  *   previous repeat;
  * - ties that do not reach the same pitch are dropped;
  * - absurd ending numbers are dropped.
- * Returns the written length of the longest voice in whole notes (repeats not expanded).
+ * Returns the written length of the longest voice in whole notes (repeats not expanded) and an
+ * estimate (from above) of the notes abcjs will play with repeats expanded.
  */
-function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileLine: (tuneLine: number) => number, accidentals: 'octave' | 'pitch', supplied: { start: number; end: number }[]): number {
+function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileLine: (tuneLine: number) => number, accidentals: 'octave' | 'pitch', supplied: { start: number; end: number }[]): { written: number; notesEstimate: number } {
   let longest = 0; // written length of the longest voice, in whole notes
+  let notesEstimate = 0;
   const lengths = new Map<string, number>();
-  type VoiceState = { lastEnd: AbcjsElement | null; sawStart: boolean; sectionBar: AbcjsElement | null; endingAfterEnd: boolean; tied: AbcjsPitch[]; barAccidentals: Map<number, string> };
+  // sinceStart: notes since the last |: or :|, played again at the next :|.
+  type VoiceState = { lastEnd: AbcjsElement | null; sawStart: boolean; sectionBar: AbcjsElement | null; endingAfterEnd: boolean; tied: AbcjsPitch[]; barAccidentals: Map<number, string>; sinceStart: number };
   const states = new Map<string, VoiceState>();
   const supplyStart = (st: VoiceState) => {
     if (!st.lastEnd || st.sawStart) return;
@@ -307,7 +333,7 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
       (staff.voices ?? []).forEach((voice, vi) => {
         const key = `${si}:${vi}`;
         let st = states.get(key);
-        if (!st) states.set(key, (st = { lastEnd: null, sawStart: false, sectionBar: null, endingAfterEnd: false, tied: [], barAccidentals: new Map() }));
+        if (!st) states.set(key, (st = { lastEnd: null, sawStart: false, sectionBar: null, endingAfterEnd: false, tied: [], barAccidentals: new Map(), sinceStart: 0 }));
         let length = lengths.get(key) ?? 0;
         for (const el of voice) {
           if (typeof el.duration === 'number' && Number.isFinite(el.duration)) length += el.duration;
@@ -325,12 +351,18 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
               }
             }
           }
+          if (el.el_type === 'note' && !el.rest) {
+            const n = (el.pitches?.length ?? 0) + (el.gracenotes?.length ?? 0);
+            notesEstimate += n;
+            st.sinceStart += n;
+          }
           if (el.el_type === 'note') {
             // A tie to a different pitch (G3-A) or to a rest ties nothing, as in abc2midi. abcjs would
             // keep it open and join the G to the next tied G, however far away.
-            const here = new Set((el.pitches ?? []).filter((p): p is AbcjsPitch => !!p).map((p) => p.pitch));
-            for (const p of st.tied) if (el.rest || !here.has(p.pitch)) delete p.startTie;
-            st.tied = el.rest ? [] : (el.pitches ?? []).filter((p): p is AbcjsPitch => !!p && !!p.startTie);
+            const pitches = el.pitches ?? [];
+            for (const p of st.tied) if (el.rest || !pitches.some((q) => q?.pitch === p.pitch)) delete p.startTie;
+            if (st.tied.length) st.tied = [];
+            if (!el.rest) for (const p of pitches) if (p?.startTie) st.tied.push(p);
           }
           if (el.decoration) el.decoration = el.decoration.filter((d) => !ORNAMENTS.has(d));
           // abcjs keeps endings in an array indexed by their number: |589473 would allocate it.
@@ -343,6 +375,10 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
           const isStart = el.type === 'bar_left_repeat' || el.type === 'bar_dbl_repeat';
           const isEnd = el.type === 'bar_right_repeat' || el.type === 'bar_dbl_repeat';
           const ending = el.startEnding;
+          if (isEnd) {
+            notesEstimate += st.sinceStart;
+            st.sinceStart = 0;
+          } else if (isStart) st.sinceStart = 0;
           if (isEnd) {
             supplyStart(st);
             st.lastEnd = el;
@@ -363,5 +399,5 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
       });
     });
   }
-  return longest;
+  return { written: longest, notesEstimate };
 }
