@@ -76,14 +76,15 @@ describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong ser
     const long = ['X:1', 'T:Long', 'M:6/8', 'L:1/8', 'K:D', ...Array.from({ length: 40 }, () => line)].join('\n');
     const sheetData = (key: string) => page.locator('.sheet').evaluate((el, k) => (el as HTMLElement).dataset[k], key);
     await page.getByLabel('ABC text').fill(long);
-    await expect.poll(() => sheetData('renderedChunks'), { timeout: 10_000 }).toBe('5');
-    await expect.poll(() => page.locator('.sheet svg').count()).toBe(5);
+    await expect.poll(() => sheetData('renderedChunks'), { timeout: 10_000 }).toBe('10');
+    await expect.poll(() => page.locator('.sheet svg').count()).toBe(10);
     await page.getByLabel('ABC text').fill(long.replace(/cBA \^GAB\|$/, 'cBA a3|'));
     await expect.poll(() => sheetData('renderedChunks'), { timeout: 10_000 }).toBe('1');
-    expect(await page.locator('.sheet svg').count()).toBe(5);
+    expect(await page.locator('.sheet svg').count()).toBe(10);
     await expect.poll(() => rollData(page, 'notes'), { timeout: 5000 }).toBe(String(40 * 23 - 2));
     await page.waitForTimeout(300);
     expect(await sheetData('renderedChunks')).toBe('1'); // the roll's update did not redraw the score
+    await page.screenshot({ path: artifactPath('studio-long-tune.png') });
     await page.getByLabel('ABC text').fill(TUNE);
     await expect.poll(() => rollData(page, 'notes'), { timeout: 5000 }).toBe('18');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAbc } from '../../../../shared/music/index';
-import { splitAbc } from './chunks';
+import { quietHeader, splitAbc } from './chunks';
 
 function tune(lines: string[]): string {
   return ['X:1', 'T:Long', 'M:6/8', 'L:1/8', 'Q:3/8=100', 'K:D', ...lines].join('\n') + '\n';
@@ -30,5 +30,20 @@ describe('splitAbc', () => {
     expect(chunks[1].text).toMatch(/M:3\/4\nL:1\/8\nQ:3\/8=100\nK:G\n/);
     // F in G major is F sharp: the key survived the cut
     expect(parseAbc(chunks[1].text).tunes[0].sequence.notes[0].pitch).toBe(66);
+  });
+
+  it('later chunks do not print the carried meter and tempo again, and read the same', () => {
+    const lines = Array.from({ length: 12 }, (_, i) => (i % 2 ? 'AFD D3|' : 'DEF GAB|'));
+    const chunks = splitAbc(tune(lines), 4);
+    const quiet = quietHeader(chunks[1].text);
+    expect(quiet.startsWith('X:1\nL:1/8\nM:none\nK:D\n')).toBe(true);
+    const notes = (text: string) => parseAbc(text).tunes[0].sequence.notes.map((n) => [n.pitch, n.end - n.start]);
+    expect(notes(quiet)).toEqual(notes(chunks[1].text));
+    // No unit length given: the one the meter implied is written out (2/4 -> sixteenths).
+    const twoFour = splitAbc(['X:1', 'M:2/4', 'K:G', ...Array.from({ length: 6 }, () => 'GABc|dBGB|')].join('\n') + '\n', 2);
+    const q2 = quietHeader(twoFour[1].text);
+    expect(q2).toMatch(/L:1\/16\nM:none/);
+    expect(notes(q2)).toEqual(notes(twoFour[1].text));
+    expect(quietHeader(chunks[1].text.replace('M:6/8', 'M:C'))).toMatch(/X:1\nL:1\/8\nM:none/);
   });
 });

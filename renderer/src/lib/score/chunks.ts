@@ -60,3 +60,34 @@ export function splitAbc(text: string, linesPerChunk = 8): AbcChunk[] {
   flush(lines.length);
   return chunks;
 }
+
+/**
+ * The header of a later chunk as it should look on the page: its meter and tempo were carried only
+ * so that the chunk reads right, and abcjs would print them again at every cut. The meter becomes
+ * `M:none` with the unit length it implied written out, the tempo goes (timings are taken at a
+ * reference tempo anyway). A meter or tempo change inside the chunk's music is left alone.
+ */
+export function quietHeader(chunkText: string): string {
+  const lines = chunkText.split('\n');
+  const kAt = lines.findIndex((l) => /^K:/.test(l.trim()));
+  if (kAt < 0) return chunkText;
+  const head = lines.slice(0, kAt);
+  const meter = head.find((l) => /^M:/.test(l.trim()))?.trim().slice(2).trim();
+  const hasUnit = head.some((l) => /^L:/.test(l.trim()));
+  const out = head.filter((l) => !/^[MQ]:/.test(l.trim()));
+  if (!hasUnit && meter !== undefined) out.push(`L:${defaultUnit(meter)}`);
+  if (meter !== undefined) out.push('M:none');
+  return [...out, ...lines.slice(kAt)].join('\n');
+}
+
+/** The ABC standard's default unit length: 1/16 below a meter of 3/4 in value, else 1/8. */
+function defaultUnit(meter: string): string {
+  const m = meter.replace(/\s+/g, '');
+  const fraction = m === 'C' || m === 'C|' ? 1 : /^\d+(\+\d+)*\/\d+$/.test(m) ? meterValue(m) : 1;
+  return fraction < 0.75 ? '1/16' : '1/8';
+}
+
+function meterValue(m: string): number {
+  const [num, den] = m.split('/');
+  return num.split('+').reduce((s, n) => s + Number(n), 0) / Number(den);
+}

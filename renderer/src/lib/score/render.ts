@@ -6,13 +6,15 @@
  */
 import abcjs, { type TuneObject } from 'abcjs';
 import type { RenderedChunk, SheetTiming } from './sheet';
+import { quietHeader } from './chunks';
 
 const REFERENCE_BPM = 60;
 
 export const SHEET_OPTIONS = { add_classes: true, responsive: 'resize', paddingbottom: 8, paddingleft: 12, paddingright: 12 } as const;
 
 export function renderAbcChunk(el: HTMLElement, text: string, first: boolean): RenderedChunk | null {
-  const visual: TuneObject | undefined = abcjs.renderAbc(el, text, { ...SHEET_OPTIONS, paddingtop: first ? 8 : 0 })[0];
+  // Later chunks would print the carried meter and tempo again at every cut.
+  const visual: TuneObject | undefined = abcjs.renderAbc(el, first ? text : quietHeader(text), { ...SHEET_OPTIONS, paddingtop: first ? 8 : 0 })[0];
   if (!visual) return null;
   try {
     const beat = visual.getBeatLength(); // a fraction of a whole note

@@ -86,7 +86,8 @@ export class ScoreSheet {
     /** The scroll box the sheet sits in (what "in view" means). */
     private readonly viewport: () => DOMRect | null = () => null,
     private readonly onProgress: (stats: SheetStats) => void = () => {},
-    private readonly linesPerChunk = 8,
+    // Four lines (~16 bars) per chunk: measured, eight doubled the longest step and the first paint for no gain in total time.
+    private readonly linesPerChunk = 4,
   ) {}
 
   /** Shows `text`, keeping the chunks whose text did not change. */
