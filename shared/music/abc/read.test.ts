@@ -46,6 +46,14 @@ describe('parseAbc music', () => {
   it('follows inline fields, accidentals through the bar, comments and continuations', () => {
     expect(notesOf(tune('^F F [K:Bb] B % comment\\\n B|F')).map((n) => n[0])).toEqual([66, 66, 70, 70, 65]);
   });
+  it('keeps every meter and key change (inline fields and body lines) with its time, repeats expanded', () => {
+    const s = parseAbc('X:1\nM:2/4\nL:1/8\nK:C\n|:CD [M:3/4]EF G2|[K:D]AB:|\nM:6/8\nK:G\ncde z|[M:C]z2 [K:Ador] c|[M:C|]d2|\n').tunes[0].sequence;
+    expect(s.timeSignatures.map((t) => [t.time, `${t.numerator}/${t.denominator}`])).toEqual([[0, '2/4'], [1, '3/4'], [8, '6/8'], [10, '4/4'], [11.5, '2/2']]);
+    expect(s.keySignatures.map((k) => [k.time, k.tonic, k.mode])).toEqual([[0, 0, 'major'], [3, 2, 'major'], [8, 7, 'major'], [11, 9, 'dorian']]);
+    // A change inside a repeated section that the second pass undoes is listed both times.
+    const r = parseAbc('X:1\nM:2/4\nL:1/8\nK:C\n|:CDEF|[M:3/4]GABcde|[M:2/4]fgab:|\n').tunes[0].sequence;
+    expect(r.timeSignatures.map((t) => [t.time, t.numerator])).toEqual([[0, 2], [2, 3], [5, 2], [9, 3], [12, 2]]);
+  });
   it('takes the first voice as the melody, or every voice', () => {
     const abc = 'X:1\nL:1/4\nK:C\nV:1\nc d|\nV:2\nC, D,|\n';
     expect(notesOf(abc).map((n) => n[0])).toEqual([72, 74]);

@@ -141,6 +141,7 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   const { written, notesEstimate } = prepareForAudio(tune, warnings, fileLine, opts.accidentals ?? 'pitch', supplied);
   if (notesEstimate > maxNotes) throw new MusicError('abc-too-long', `the tune would play about ${notesEstimate} notes with its repeats; the limit is ${maxNotes} (option maxNotes)`, where);
   if (written * 4 > MAX_QUARTERS) throw new MusicError('abc-too-long', `the tune is written ${Math.round(written * 4)} quarter notes long (absurd durations?); the limit is ${MAX_QUARTERS}`, where);
+  const changes = signatureChanges(tune);
   const audio = tune.setUpAudio({ chordsOff: true });
   const tracks = audio.tracks.map((tr) => tr.filter((e): e is abcjs.AudioTrackNoteItem => e.cmd === 'note'));
   const withNotes = tracks.map((tr, i) => ({ tr, i })).filter((x) => x.tr.length > 0);
@@ -171,8 +172,8 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   const sequence: NoteSequence = {
     notes,
     tempos: [{ time: 0, qpm: tempoOf(tune) }],
-    timeSignatures: meterOf(tune),
-    keySignatures: keyOf(tune),
+    timeSignatures: withChanges(meterOf(tune), changes.meters, audio.tracks),
+    keySignatures: withChanges(keyOf(tune), changes.keys, audio.tracks),
     totalTime,
   };
   if (title) sequence.title = title;
@@ -227,11 +228,114 @@ function meterOf(tune: abcjs.TuneObject): TimeSignature[] {
 }
 
 function keyOf(tune: abcjs.TuneObject): KeySignature[] {
-  const k = tune.getKeySignature?.() as { root?: string; acc?: string; mode?: string } | undefined;
-  if (!k || !k.root || !(k.root in LETTER_PC)) return [];
-  const tonic = (LETTER_PC[k.root] + (k.acc === '#' ? 1 : k.acc === 'b' ? -1 : 0) + 12) % 12;
-  const mode = MODES[k.mode ?? ''] ?? 'major';
-  return [{ time: 0, tonic, mode, accidentals: keyAccidentals(tonic, mode) }];
+  const k = keyFrom(tune.getKeySignature?.(), 0);
+  return k ? [k] : [];
+}
+
+function keyFrom(k: unknown, time: number): KeySignature | null {
+  const key = k as { root?: string; acc?: string; mode?: string } | undefined;
+  if (!key || !key.root || !(key.root in LETTER_PC)) return null;
+  const tonic = (LETTER_PC[key.root] + (key.acc === '#' ? 1 : key.acc === 'b' ? -1 : 0) + 12) % 12;
+  const mode = MODES[key.mode ?? ''] ?? 'major';
+  return { time, tonic, mode, accidentals: keyAccidentals(tonic, mode) };
+}
+
+function meterFrom(m: unknown, time: number): TimeSignature | null {
+  const meter = m as { type?: string; value?: { num?: string; den?: string }[] } | undefined;
+  if (meter?.type === 'common_time') return { time, numerator: 4, denominator: 4 };
+  if (meter?.type === 'cut_time') return { time, numerator: 2, denominator: 2 };
+  if (meter?.type !== 'specified' || meter.value?.length !== 1) return null;
+  const numerator = Number(meter.value[0].num);
+  const denominator = Number(meter.value[0].den);
+  if (!Number.isInteger(numerator) || !Number.isInteger(denominator) || numerator <= 0 || denominator <= 0 || numerator > 64 || denominator > 64) return null;
+  return { time, numerator, denominator };
+}
+
+/**
+ * A mid-tune change, placed at the note that follows it: `anchor` is that note's startChar, and
+ * `before` the written rests between the change and it (whole notes). abcjs's played notes carry
+ * their startChar, so every time the repeats play that note is a time the change takes effect.
+ */
+interface SignatureChange<T> {
+  value: T;
+  anchor: number;
+  before: number;
+}
+
+/** Key and meter changes of every voice: inline [K:]/[M:] fields and K:/M: lines in the body. */
+function signatureChanges(tune: abcjs.TuneObject): { keys: SignatureChange<KeySignature>[]; meters: SignatureChange<TimeSignature>[] } {
+  const keys: SignatureChange<KeySignature>[] = [];
+  const meters: SignatureChange<TimeSignature>[] = [];
+  const lastKey = new Map<string, string>();
+  const lastMeter = new Map<string, string>();
+  type Pending = { key?: KeySignature; meter?: TimeSignature; before: number };
+  // Per voice: a change at the end of a line waits for the next line's first note.
+  const waiting = new Map<string, Pending[]>();
+  for (const line of tune.lines ?? []) {
+    const staves = (line as { staff?: { key?: unknown; meter?: unknown; voices?: (AbcjsElement & { startChar?: number })[][] }[] }).staff;
+    staves?.forEach((staff, si) =>
+      (staff.voices ?? []).forEach((voice, vi) => {
+        const id = `${si}:${vi}`;
+        const pending = waiting.get(id) ?? [];
+        waiting.set(id, pending);
+        const note = (key: KeySignature | null, meter: TimeSignature | null) => {
+          // A K:/M: line shows up as the staff's key/meter of the next line; abcjs repeats them on
+          // every line, so only a different value is a change.
+          if (key) {
+            const k = `${key.tonic}${key.mode}`;
+            if (lastKey.has(id) && lastKey.get(id) !== k) pending.push({ key, before: 0 });
+            lastKey.set(id, k);
+          }
+          if (meter) {
+            const m = `${meter.numerator}/${meter.denominator}`;
+            if (lastMeter.has(id) && lastMeter.get(id) !== m) pending.push({ meter, before: 0 });
+            lastMeter.set(id, m);
+          }
+        };
+        note(keyFrom(staff.key, 0), meterFrom(staff.meter, 0));
+        for (const el of voice) {
+          if (el.el_type === 'key') note(keyFrom(el, 0), null);
+          else if (el.el_type === 'meter') note(null, meterFrom(el, 0));
+          else if (el.el_type === 'note' && pending.length) {
+            if (el.rest || typeof el.startChar !== 'number') {
+              const d = typeof el.duration === 'number' && Number.isFinite(el.duration) ? el.duration : 0;
+              for (const p of pending) p.before += d;
+            } else {
+              for (const p of pending) {
+                if (p.key) keys.push({ value: p.key, anchor: el.startChar, before: p.before });
+                if (p.meter) meters.push({ value: p.meter, anchor: el.startChar, before: p.before });
+              }
+              pending.length = 0;
+            }
+          }
+        }
+      }),
+    );
+  }
+  return { keys, meters };
+}
+
+/** The first signature followed by every change at every time it is played, repeats expanded. */
+function withChanges<T extends { time: number }>(first: T[], changes: SignatureChange<T>[], tracks: abcjs.AudioTrack[]): T[] {
+  if (!changes.length) return first;
+  const byAnchor = new Map<number, SignatureChange<T>[]>();
+  for (const c of changes) byAnchor.set(c.anchor, [...(byAnchor.get(c.anchor) ?? []), c]);
+  const at: T[] = [];
+  for (const track of tracks)
+    for (const e of track) {
+      if (e.cmd !== 'note') continue;
+      const list = byAnchor.get((e as { startChar?: number }).startChar ?? -1);
+      if (list) for (const c of list) at.push({ ...c.value, time: snap(Math.max(0, e.start - c.before)) });
+    }
+  const same = (a: T, b: T) => JSON.stringify({ ...a, time: 0 }) === JSON.stringify({ ...b, time: 0 });
+  const out = [...first];
+  for (const s of at.sort((a, b) => a.time - b.time)) {
+    const prev = out[out.length - 1];
+    if (prev && prev.time === s.time) out[out.length - 1] = s;
+    else if (!prev || !same(prev, s)) out.push(s);
+  }
+  // A change at time 0 replaces the header's value; a run of equal values keeps only its first.
+  return out.filter((s, i) => i === 0 || !same(out[i - 1], s));
 }
 
 function abcjsWarning(w: string, fileLine: (tuneLine: number) => number): MusicWarning {
