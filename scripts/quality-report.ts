@@ -275,11 +275,12 @@ async function main(): Promise<number> {
       corpus: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
+      'no-grammar': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('Usage: npx tsx scripts/quality-report.ts [--model DIR] [--count 100] [--temperature 1] [--rng-seed 1] [--length 1024] [--corpus PATH...] [--out FILE.abc] [--json]');
+    console.log('Usage: npx tsx scripts/quality-report.ts [--model DIR] [--count 100] [--temperature 1] [--rng-seed 1] [--length 1024] [--corpus PATH...] [--out FILE.abc] [--no-grammar] [--json]');
     return 0;
   }
   const modelDir = path.resolve(values.model ?? DEFAULT_MODEL);
@@ -321,7 +322,8 @@ async function main(): Promise<number> {
   for (const t of split.tunes.train) index.add(barsOf(t.abc ?? ''));
 
   const started = performance.now();
-  const takes = await runGeneration({ model: modelDir, count, temperature, rngSeed, length });
+  // The studio samples with the ABC grammar on (abc-grammar.ts); --no-grammar shows the bare model.
+  const takes = await runGeneration({ model: modelDir, count, temperature, rngSeed, length, grammar: !values['no-grammar'] });
   const seconds = (performance.now() - started) / 1000;
   const generated = takes.map((t) => t.abc);
   if (values.out) writeFileSync(values.out, generated.map((a, i) => a.trimEnd().replace(/^X:.*$/m, `X:${i + 1}`)).join('\n\n') + '\n');
@@ -351,7 +353,7 @@ async function main(): Promise<number> {
     corpus: corpusPaths,
     trainTunes: split.tunes.train.length,
     validationTunes: split.tunes.validation.length,
-    settings: { count, temperature, rngSeed, length },
+    settings: { count, temperature, rngSeed, length, grammar: !values['no-grammar'] },
     sampleSeconds: Math.round(seconds * 10) / 10,
     endedByModel: ended,
     bestValLossPerToken: meta.metrics.bestValLoss ?? null,
@@ -372,7 +374,7 @@ async function main(): Promise<number> {
   const lines = [
     `model: ${modelDir} (${encoding.name}, ${backend.active})`,
     `split: ${report.trainTunes} training tunes, ${report.validationTunes} validation tunes (seed ${meta.training?.seed ?? 1})`,
-    `sampled: ${count} tunes at temperature ${temperature}, rng seed ${rngSeed}, in ${report.sampleSeconds} s; ended by the model: ${pct(ended)}`,
+    `sampled: ${count} tunes at temperature ${temperature}, rng seed ${rngSeed}, grammar ${values['no-grammar'] ? 'off' : 'on'}, in ${report.sampleSeconds} s; ended by the model: ${pct(ended)}`,
     `validation loss: ${perNote === null ? 'n/a' : `${report.bestValLossPerToken?.toFixed(4)} nats/token, ${perNote.toFixed(4)} nats/note`}`,
     `parse clean, abcjs: generated ${pct(g.abcjsClean)}, validation ${pct(v.abcjsClean)}`,
     `parse clean, abc2midi: generated ${pct(g.abc2midiClean)}, validation ${pct(v.abc2midiClean)}${abc2midi ? '' : ' (abc2midi not installed)'}`,

@@ -33,6 +33,7 @@ import { encodeCorpus, loadTunes } from './corpus';
 import { backendReport } from './backend';
 import { createStepModel } from './step';
 import { sample, type SampledTake } from './sample';
+import { abcGrammar } from './abc-grammar';
 import { encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
 import type { Note, NoteSequence } from '../../shared/music/types';
 import { parseAbc } from '../../shared/music/abc/read';
@@ -248,6 +249,11 @@ export interface GenerateRequest {
   length?: number;
   count?: number;
   rngSeed?: number;
+  /**
+   * ABC models: keep every take well formed (repeats, endings, chords, ties; see abc-grammar.ts).
+   * On unless false.
+   */
+  grammar?: boolean;
 }
 
 export interface GeneratedTake {
@@ -513,6 +519,8 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
   }
   const window = meta.model?.architecture === 'gpt' ? meta.training?.seqLength : undefined;
   const count = req.count ?? 1;
+  const grammar = req.grammar === false ? null : abcGrammar(encoding, prime, count);
+  if (grammar) mask = grammar.mask.bind(grammar);
   const streamer = events.onNote ? new NoteStreamer(encoding, prime, count, events.onNote) : undefined;
   const takes = await sample(createStepModel(model, { window }), {
     prime,
@@ -527,6 +535,7 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
     rngSeed: req.rngSeed ?? 0,
     control,
     onToken: (v, t) => {
+      grammar?.push(v, t);
       events.onToken?.(v, t, encoding.tokens[t] ?? '');
       streamer?.push(v, t);
     },

@@ -1,0 +1,754 @@
+/**
+ * A sampling-time grammar for ABC models: tracks, per variation, where the tune stands (header or
+ * body, open repeat, first or second ending, inside a chord, grace group, tuplet, a tie or broken
+ * rhythm waiting for its note) and zeroes the probability of every token that would make the tune
+ * malformed for abc2midi or abcjs. The rules follow what abc2midi 4.84 reports as an error (checked
+ * by hand on small tunes, see README): an ending without an open repeat, a second `|:` while one is
+ * open, `::` after a closed section, a tune ending inside a repeat, an unclosed chord, a tie to
+ * another pitch, broken rhythm between unequal notes, nested tuplets.
+ *
+ * The abc-token encoding's decoder joins tokens without spaces, so two tokens can read back as one
+ * symbol (`:|` then `|:` is `:||:`; `|` then `1` is the ending `|1`). The grammar therefore works on
+ * symbols as the tokenizer reads the joined text: a token that merges with the symbol before it is
+ * judged as the merged symbol, from the state before that symbol.
+ *
+ * Hand-written rather than a parser library: it must answer "which of 320 next tokens keep the tune
+ * well formed" thousands of times a second, from a state of a few numbers.
+ */
+import { tokenizeAbc } from '../../shared/music/encodings/abc-text';
+import type { Encoding } from '../../shared/music/encodings/types';
+
+/** Where the tune stands with respect to repeats. */
+export const enum Rep {
+  /** No repeat sign yet: a `:|`, `::` or first ending repeats from the start (abc2midi inserts the `|:`). */
+  Implicit = 0,
+  /** After `|:` or `::`. */
+  Open = 1,
+  /** After a `:|` (or an ending 2 closed by a bar): a new section; an ending needs a `|:` first. */
+  Closed = 2,
+  /** Inside a first ending: it must close with `:|`. */
+  Ending1 = 3,
+  /** Right after the `:|` that closed a first ending: the second ending must follow. */
+  AfterEnding1 = 4,
+  /** Inside a second ending. */
+  Ending2 = 5,
+}
+
+export interface GrammarState {
+  /** K: seen: the body has begun. */
+  body: boolean;
+  rep: Rep;
+  /** Notes in the open chord `[..]`, or -1. */
+  chord: number;
+  /** Notes in the open grace group `{..}`, or -1. */
+  grace: number;
+  /** Notes still owed to a tuplet. */
+  tuplet: number;
+  /** A tie is waiting: the next note must have this pitch (letter + octave marks), or ''. */
+  tie: string;
+  /** Accidental of the tied note ('' none). */
+  tieAcc: string;
+  /** A broken rhythm is waiting: the next note must have this length (in L units), or 0. */
+  broken: number;
+  /** The last symbol was a note (not in a chord or grace group): its pitch and length, for - and >. */
+  lastPitch: string;
+  lastAcc: string;
+  lastLen: number;
+  /** A decoration (~ . H T), grace group or slur opening is waiting for its note. */
+  deco: number;
+  /** The last symbol ended a note, rest or chord (a slur may close after it). */
+  afterNote: boolean;
+  slur: number;
+  /** Notes in the body (the tune may end only after some). */
+  notes: number;
+  /** Notes or rests since the last bar line. */
+  barNotes: number;
+  /** Notes since the last repeat sign (a :| repeats something). */
+  sectionNotes: number;
+  /** The last symbol with a duration or bar was a bar line: 1 a plain or double one, 2 an end of repeat. */
+  prevBar: number;
+  /** The last bar symbol began an ending or a repeat: a note must come before the next bar line. */
+  endingStart: boolean;
+}
+
+export function initialState(): GrammarState {
+  return { body: false, rep: Rep.Implicit, chord: -1, grace: -1, tuplet: 0, tie: '', tieAcc: '', broken: 0, lastPitch: '', lastAcc: '', lastLen: 0, deco: 0, afterNote: false, slur: 0, notes: 0, barNotes: 0, sectionNotes: 0, prevBar: 0, endingStart: false };
+}
+
+/**
+ * What the allowed next symbols depend on: the last note's pitch and length matter only once a tie
+ * or broken rhythm asks for them (then they are in `tie` / `broken`), so only "there is a last note"
+ * is part of the key. Keeps the mask's cache small.
+ */
+/**
+ * What waits for a note (GrammarState.deco). abc2midi finds no note before a tie after an
+ * ornamented or staccato note (it plays them as several notes or shorter), so those cannot be tied.
+ */
+const ORNAMENT = 1;
+const STACCATO = 2;
+/** A slur's or grace group's note. */
+const LEAD = 3;
+
+/** Lengths a broken rhythm may follow (0: the last note was in a tuplet or decorated). */
+function brokenOk(len: number): boolean {
+  return len === 0.5 || len === 1 || len === 2;
+}
+
+const keys = new WeakMap<GrammarState, string>();
+function stateKey(s: GrammarState): string {
+  let k = keys.get(s);
+  if (k === undefined) keys.set(s, (k = computeKey(s)));
+  return k;
+}
+function computeKey(s: GrammarState): string {
+  return `${+s.body}${s.rep}${s.chord}${s.grace}${s.tuplet}${s.tie}${s.tieAcc}/${s.broken}/${s.lastPitch ? 1 : 0}${brokenOk(s.lastLen) ? 1 : 0}${s.deco}${+s.afterNote}${s.slur}${s.notes >= MIN_NOTES ? 1 : 0}${s.barNotes > 0 ? 1 : 0}${s.sectionNotes > 0 ? 1 : 0}${s.prevBar}${+s.endingStart}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Symbols
+
+type Lex =
+  | { k: 'field'; key: string; inline: boolean; ok: boolean }
+  | { k: 'bar'; end: boolean; start: boolean; ending: number; heavy: boolean; final: boolean; plain: boolean; bar: boolean }
+  | { k: 'note'; pitch: string; acc: string; len: number }
+  | { k: 'rest' }
+  | { k: 'chordOpen' }
+  | { k: 'chordClose' }
+  | { k: 'tuplet'; n: number }
+  | { k: 'slurOpen' }
+  | { k: 'slurClose' }
+  | { k: 'tie' }
+  | { k: 'broken' }
+  | { k: 'graceOpen' }
+  | { k: 'graceClose' }
+  | { k: 'deco'; needsNote: boolean }
+  | { k: 'junk' };
+
+const NOTE = /^(\^\^|\^|__|_|=)?([A-Ga-g])([,']*)(\d*)(\/*)(\d*)$/;
+const BAR = /^(?:::|:*\|[\]|]?:*(?:\[?\d+(?:[,-]\d+)*)?|\[\|:*|\[\d+(?:[,-]\d+)*)$/;
+const KNOWN_BAR = /^(?:\||\|\||\|\]|\[\||\|:|\[\|:|:\|\|?|:\|\]|::|:\|\|:|\|\[?\d|\[\d|:\|\[?\d)$/;
+/** Inline fields abc2midi and abcjs both read: a key, a meter, a unit length, a tempo. */
+const GOOD_FIELD = /^(?:K:[A-G][#b]?(?: ?[A-Za-z]+)?|M:(?:\d+\/\d+|C\|?)|L:1\/\d+|Q:\d+)$/;
+
+function lengthOf(digits: string, slashes: string, den: string): number {
+  const num = digits ? Number(digits) : 1;
+  if (!slashes) return num;
+  return den ? num / Number(den) : num / 2 ** slashes.length;
+}
+
+/** A plain, dotted or double-dotted length written the usual way (no "/1", no leading 0, at most 16). */
+function representable(digits: string, slashes: string, den: string, len: number): boolean {
+  if (/^0/.test(digits) || /^0|^1$/.test(den) || slashes.length > 2 || (den && slashes.length > 1)) return false;
+  if (!(len > 0 && len <= 16)) return false;
+  for (const head of [1, 3, 7]) {
+    const k = Math.log2(len / head);
+    if (Number.isInteger(k) && k >= -4) return true;
+  }
+  return false;
+}
+
+export function classify(t: string): Lex {
+  if (/^[A-Za-z]:/.test(t)) return { k: 'field', key: t[0], inline: false, ok: t[0] !== 'K' || GOOD_FIELD.test(t) };
+  if (/^\[[A-Za-z]:/.test(t)) return { k: 'field', key: t[1], inline: true, ok: t.endsWith(']') && GOOD_FIELD.test(t.slice(1, -1)) };
+  if (BAR.test(t)) {
+    // Only the bar symbols both readers know (abcjs: "Unknown bar symbol" for ':|:', '||::';
+    // abc2midi does not always take '||:' as a start of repeat).
+    if (!KNOWN_BAR.test(t)) return { k: 'junk' };
+    const m = /^(:*)(.*?)(:*)$/.exec(t.replace(/\[?(\d+(?:[,-]\d+)*)$/, ''))!;
+    const num = /(\d+)(?:[,-]\d+)*$/.exec(t);
+    const core = m[2];
+    const double = t === '::';
+    return {
+      k: 'bar',
+      end: m[1].length > 0 || double,
+      start: m[3].length > 0 || double,
+      ending: num ? Number(num[1]) : 0,
+      heavy: core.length > 1,
+      final: core === '|]',
+      plain: t === '|',
+      bar: t.includes('|') || double,
+    };
+  }
+  const n = NOTE.exec(t);
+  if (n) {
+    const len = lengthOf(n[4], n[5], n[6]);
+    // abcjs: "Duration not representable" for lengths a note head cannot show (5, 9, 11 units).
+    if (!representable(n[4], n[5], n[6], len) || (n[3].includes(',') && n[3].includes("'"))) return { k: 'junk' };
+    return { k: 'note', pitch: n[2] + n[3], acc: n[1] ?? '', len };
+  }
+  if (/^[zx]\d*(?:\/+\d*)?$/.test(t)) return { k: 'rest' };
+  if (t === '[') return { k: 'chordOpen' };
+  if (/^\]\d*(?:\/+\d*)?$/.test(t)) return { k: 'chordClose' };
+  const tup = /^\((\d)$/.exec(t);
+  if (tup) return Number(tup[1]) >= 2 ? { k: 'tuplet', n: Number(tup[1]) } : { k: 'junk' };
+  if (t === '(') return { k: 'slurOpen' };
+  if (t === ')') return { k: 'slurClose' };
+  if (t === '-') return { k: 'tie' };
+  if (t === '>' || t === '<') return { k: 'broken' };
+  if (t === '{' || t === '{/') return { k: 'graceOpen' };
+  if (t === '}') return { k: 'graceClose' };
+  if (t === '~' || t === '.' || t === 'H' || t === 'T') return { k: 'deco', needsNote: true };
+  if (/^![a-z]+!$/.test(t)) return { k: 'deco', needsNote: false };
+  return { k: 'junk' };
+}
+
+const lexCache = new Map<string, Lex>();
+function lex(t: string): Lex {
+  let l = lexCache.get(t);
+  if (!l) {
+    l = classify(t);
+    if (lexCache.size < 50_000) lexCache.set(t, l);
+  }
+  return l;
+}
+
+/** The end-of-tune "symbol". */
+export const END = '\u0000end';
+
+/**
+ * The state after symbol `t`, or null when `t` would make the tune malformed. Pure: the caller's
+ * state is not changed.
+ */
+export function advance(s: GrammarState, t: string): GrammarState | null {
+  if (t === END) return canEnd(s) ? s : null;
+  const l = lex(t);
+  if (!s.body) {
+    // Header: fields only, each on its own line; K: starts the body.
+    if (l.k !== 'field' || l.inline || !l.ok) return null;
+    return l.key === 'K' ? { ...s, body: true } : s;
+  }
+  // Right after the :| that closed a first ending, only the second ending may come.
+  if (s.rep === Rep.AfterEnding1 && l.k !== 'bar') return null;
+  const inGroup = s.chord >= 0 || s.grace >= 0;
+  const waiting = s.tie !== '' || s.broken > 0 || s.deco;
+  switch (l.k) {
+    case 'junk':
+      return null;
+    case 'field':
+      if (!l.ok || !GOOD_FIELD.test(l.inline ? t.slice(1, -1) : t) || inGroup || waiting || s.tuplet > 0) return null;
+      return { ...s, lastPitch: '', afterNote: false };
+    case 'bar':
+      return bar(s, l);
+    case 'note': {
+      if (s.chord >= 0) return s.chord < 4 ? { ...s, chord: s.chord + 1 } : null;
+      if (s.grace >= 0) return s.grace < 4 ? { ...s, grace: s.grace + 1 } : null;
+      if (s.tie && (l.pitch !== s.tie || (l.acc !== '' && l.acc !== s.tieAcc))) return null;
+      if (s.broken > 0 && Math.abs(l.len - s.broken) > 1e-9) return null;
+      // A note inside a tuplet is shortened: a broken rhythm after it would join unequal notes.
+      // A decorated note may be played shorter (staccato): abc2midi then refuses a broken rhythm after it.
+      return { ...s, tie: '', tieAcc: '', broken: 0, deco: 0, afterNote: true, lastPitch: s.deco === ORNAMENT || s.deco === STACCATO ? '' : l.pitch, lastAcc: l.acc || (l.pitch === s.tie ? s.tieAcc : ''), lastLen: s.tuplet > 0 || s.deco || s.broken ? 0 : l.len, tuplet: Math.max(0, s.tuplet - 1), notes: s.notes + 1, barNotes: s.barNotes + 1, sectionNotes: s.sectionNotes + 1, prevBar: 0, endingStart: false };
+    }
+    case 'rest':
+      if (inGroup || waiting) return null;
+      return { ...s, lastPitch: '', afterNote: true, tuplet: Math.max(0, s.tuplet - 1), barNotes: s.barNotes + 1, prevBar: 0, endingStart: false };
+    case 'chordOpen':
+      if (inGroup || waiting) return null;
+      return { ...s, chord: 0, lastPitch: '', afterNote: false };
+    case 'chordClose':
+      if (s.chord < 1) return null;
+      return { ...s, chord: -1, lastPitch: '', afterNote: true, tuplet: Math.max(0, s.tuplet - 1), notes: s.notes + 1, barNotes: s.barNotes + 1, sectionNotes: s.sectionNotes + 1, prevBar: 0, endingStart: false };
+    case 'tuplet':
+      if (inGroup || waiting || s.tuplet > 0) return null;
+      return { ...s, tuplet: l.n, lastPitch: '', afterNote: false };
+    case 'slurOpen':
+      // The slur's first note follows at once (abcjs reads '(' then '[M:..]' as a chord).
+      if (inGroup || waiting || s.slur > 0) return null;
+      return { ...s, slur: 1, deco: LEAD, lastPitch: '', afterNote: false };
+    case 'slurClose':
+      if (inGroup || s.slur < 1 || waiting || !s.afterNote || s.tuplet > 0) return null;
+      return { ...s, slur: 0, lastPitch: '', afterNote: false };
+    case 'tie':
+      if (!s.lastPitch) return null;
+      return { ...s, tie: s.lastPitch, tieAcc: s.lastAcc, lastPitch: '', afterNote: false };
+    case 'broken':
+      // abcjs: a dotted B3 ("B3>") is a "Duration not representable": only plain lengths take a dot.
+      // Only the common lengths, so that the vocabulary surely has a note to answer with.
+      if (!s.lastPitch || s.tuplet > 0 || !brokenOk(s.lastLen)) return null;
+      return { ...s, broken: s.lastLen, lastPitch: '', afterNote: false };
+    case 'graceOpen':
+      if (inGroup || waiting) return null;
+      return { ...s, grace: 0, lastPitch: '', afterNote: false };
+    case 'graceClose':
+      if (s.grace < 1) return null;
+      // Grace notes lead into a note (abcjs reads a '[' after them as a chord; abc2midi wants a note between two groups).
+      return { ...s, grace: -1, deco: LEAD, afterNote: false };
+    case 'deco':
+      if (inGroup || waiting) return null;
+      return { ...s, deco: l.needsNote ? (t === '.' ? STACCATO : ORNAMENT) : 0, lastPitch: '', afterNote: false };
+  }
+}
+
+function bar(s: GrammarState, l: Extract<Lex, { k: 'bar' }>): GrammarState | null {
+  if (s.chord >= 0 || s.grace >= 0 || s.tuplet > 0 || s.broken > 0 || s.deco) return null;
+  // A tie may cross a plain bar line, not a repeat (the note it ties to is elsewhere on the replay).
+  if (s.tie && !l.plain) return null;
+  // An ending holds at least one note before its next bar line; so does a bar after a first-ending close.
+  if ((s.endingStart || s.rep === Rep.AfterEnding1) && !(s.rep === Rep.AfterEnding1 && l.ending === 2 && !l.end)) {
+    if (s.barNotes === 0) return null;
+  }
+  // Two bar symbols with nothing between: only ':|' then '|:' or '[2' (abc2midi misreads '|]||:', ':|||:').
+  // A bare '[1' / '[2' stands right after a bar line (abc2midi misses an ending in mid-bar).
+  const bareEnding = l.ending > 0 && !l.end && !l.bar;
+  if (bareEnding ? s.prevBar === 0 : s.prevBar === 1) return null;
+  if (s.prevBar === 2 && !((l.start && !l.end && !l.ending) || (l.ending === 2 && !l.end))) return null;
+  // A repeat of nothing (abcjs reads such a tune as having no notes).
+  if (l.end && s.sectionNotes === 0 && s.rep !== Rep.Ending1) return null;
+  let rep = s.rep;
+  let endingStart = false;
+  if (rep === Rep.AfterEnding1) {
+    // Only the second ending may follow the :| that closed the first.
+    if (l.ending !== 2 || l.end || l.start) return null;
+    return { ...s, rep: Rep.Ending2, barNotes: 0, prevBar: 1, endingStart: true, lastPitch: '', afterNote: false };
+  }
+  if (l.end) {
+    if (rep === Rep.Ending1) {
+      // Exactly ':|' (or ':|2'): ':||' would read '[2' after it as one unknown symbol, a dead end.
+      if (l.start || l.heavy) return null;
+      if (l.ending === 2) rep = Rep.Ending2;
+      else if (l.ending === 0) rep = Rep.AfterEnding1;
+      else return null;
+      endingStart = l.ending === 2;
+    } else if (rep === Rep.Implicit || rep === Rep.Open || rep === Rep.Closed) {
+      // A :| in a closed section repeats from the previous :| (abc2midi: "Assuming repeat", a warning).
+      if (l.ending) return null; // ending 2 without ending 1
+      if (l.start && rep === Rep.Closed) return null; // abc2midi: "found :: before |:"
+      rep = l.start ? Rep.Open : Rep.Closed;
+    } else return null; // Ending2: abc2midi wants || or |: to close it
+    if (l.final && rep !== Rep.Closed && rep !== Rep.Ending2) return null;
+  } else if (l.ending) {
+    if (l.ending === 1 && (rep === Rep.Implicit || rep === Rep.Open) && !l.start) {
+      rep = Rep.Ending1;
+      endingStart = true;
+    } else return null;
+  } else if (l.start) {
+    if (rep === Rep.Implicit || rep === Rep.Closed || rep === Rep.Ending2) rep = Rep.Open;
+    else return null;
+    endingStart = true; // abc2midi: '|:' then '|1' with nothing between is "[1 before |:"
+  } else if (l.heavy) {
+    // || and |] close a second ending; inside an open repeat or a first ending they are out of place.
+    if (rep === Rep.Ending1) return null;
+    if (rep === Rep.Open && l.final) return null;
+    if (rep === Rep.Ending2) rep = Rep.Closed;
+  }
+  return { ...s, rep, barNotes: 0, sectionNotes: l.end || l.start ? 0 : s.sectionNotes, prevBar: l.end && !l.heavy ? 2 : 1, endingStart, lastPitch: '', afterNote: false };
+}
+
+/** A take shorter than this is not a tune (and abcjs may find no notes in it). */
+const MIN_NOTES = 4;
+
+function canEnd(s: GrammarState): boolean {
+  return s.body && s.notes >= MIN_NOTES && s.chord < 0 && s.grace < 0 && s.tuplet === 0 && !s.tie && !s.broken && !s.deco && !s.endingStart && (s.rep === Rep.Implicit || s.rep === Rep.Closed || s.rep === Rep.Ending2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// abc-token adapter
+
+/** A variation's position: the grammar state, and the symbol the last token(s) spelled. */
+interface Cursor {
+  state: GrammarState;
+  /** The state before `pending` (a token that merges with `pending` is judged from here). */
+  before: GrammarState;
+  /** The text of the last symbol (body only), '' after a line break or in the header. */
+  pending: string;
+  /** Body tokens with a bar line in them, as the decoder counts them to break lines. */
+  bars: number;
+  /** The start of the current line of the decoded text (a few characters). */
+  lineHead: string;
+}
+
+export interface AbcGrammar {
+  /** Feeds a token chosen (or given in the seed) for a variation. */
+  push(variation: number, token: number): void;
+  /** Zeroes the row's tokens that would make the tune malformed; the sampler renormalizes. */
+  mask(variation: number, index: number, probs: Float64Array): void;
+}
+
+/**
+ * The grammar for an abc-token or abc-char model, one cursor per variation, fed with the prime.
+ * Returns null for other encodings.
+ */
+export function abcGrammar(encoding: Encoding, prime: readonly number[], count: number): AbcGrammar | null {
+  if (encoding.name === 'abc-token') return new TokenGrammar(encoding, prime, count);
+  if (encoding.name === 'abc-char') return new CharGrammar(encoding, prime, count);
+  return null;
+}
+
+/** Body text as the tokenizer cuts it (after a rest, so that "B:" is not read as a field line). */
+function readBody(text: string): string[] {
+  return tokenizeAbc(`K:C\nz ${text}`).slice(2);
+}
+
+/**
+ * A symbol that can take more characters after it: an accidental alone, an unclosed quote,
+ * decoration or bracket. After anything else, a token that starts with a note letter or one of
+ * these marks begins a new symbol (no symbol of the tokenizer continues with them).
+ */
+const OPEN_END = /^(?:\^\^?|__?|=|["!+[].*)$/;
+const STARTS_APART = /^[A-Ga-gzxZ~.\-(){}^_=HT]/;
+
+function isFieldLike(lineHead: string, t: string): boolean {
+  return lineHead.length < 2 && /^[A-Za-z]:/.test(lineHead + t) && !/^[A-Za-z]:/.test(t);
+}
+
+/** How two adjacent pieces of body text read back: 0 apart, 1 as one symbol, 2 otherwise (refused). */
+function joinKind(a: string, b: string): { kind: 0 | 1 | 2; merged?: string } {
+  if (STARTS_APART.test(b) && !OPEN_END.test(a)) return { kind: 0 };
+  const t = readBody(a + b);
+  if (t.length === 2 && t[0] === a && t[1] === b) return { kind: 0 };
+  if (t.length === 1) return { kind: 1, merged: t[0] };
+  return { kind: 2 };
+}
+
+interface TokenCaches {
+  hasBar: Uint8Array;
+  /** Per pending symbol: how each token joins it. */
+  joins: Map<string, { kinds: Uint8Array; merged: Map<number, string>; any: boolean; ids: number[] }>;
+  /** Per state: the tokens to zero when they do not join the pending symbol. */
+  banned: Map<string, Int32Array>;
+  /** Per (state before the pending symbol, that symbol): the joining tokens to zero. */
+  bannedJoined: Map<string, Int32Array>;
+  /** The two above together, per (state, state before, symbol). */
+  bannedBoth: Map<string, Int32Array>;
+}
+
+/** Kept per vocabulary (the model cache keeps the encoding), so a second Generate starts warm. */
+const tokenCaches = new WeakMap<readonly string[], TokenCaches>();
+
+class TokenGrammar implements AbcGrammar {
+  private readonly cursors: Cursor[];
+  private readonly texts: readonly string[];
+  private readonly hasBar: Uint8Array;
+  private readonly joins: TokenCaches['joins'];
+  private readonly banned: TokenCaches['banned'];
+  private readonly bannedJoined: TokenCaches['bannedJoined'];
+  private readonly bannedBoth: TokenCaches['bannedBoth'];
+  private readonly closer: number;
+  private readonly colonIds: number[];
+
+  constructor(
+    private readonly encoding: Encoding,
+    prime: readonly number[],
+    count: number,
+  ) {
+    this.texts = encoding.tokens;
+    let caches = tokenCaches.get(this.texts);
+    if (!caches) {
+      caches = { hasBar: Uint8Array.from(this.texts, (t) => (t.includes('|') ? 1 : 0)), joins: new Map(), banned: new Map(), bannedJoined: new Map(), bannedBoth: new Map() };
+      tokenCaches.set(this.texts, caches);
+    }
+    this.hasBar = caches.hasBar;
+    this.joins = caches.joins;
+    this.banned = caches.banned;
+    this.bannedJoined = caches.bannedJoined;
+    this.bannedBoth = caches.bannedBoth;
+    this.closer = this.texts.indexOf(':|');
+    this.colonIds = this.texts.flatMap((t, i) => (t.startsWith(':') ? [i] : []));
+    const c: Cursor = { state: initialState(), before: initialState(), pending: '', bars: 0, lineHead: '' };
+    this.cursors = [c];
+    for (let i = 0; i < prime.length; i++) {
+      if (i === 0 && prime[i] === encoding.bos) continue;
+      this.advanceCursor(c, prime[i], true);
+    }
+    for (let v = 1; v < count; v++) this.cursors.push({ ...c });
+  }
+
+  private joinsOf(pending: string) {
+    let j = this.joins.get(pending);
+    if (!j) {
+      const kinds = new Uint8Array(this.texts.length);
+      const merged = new Map<number, string>();
+      if (pending) {
+        for (let id = 2; id < this.texts.length; id++) {
+          const t = this.texts[id];
+          if (/^\[?[A-Za-z]:/.test(t)) continue; // fields are written whole ([K:..] inline)
+          const r = joinKind(pending, t);
+          kinds[id] = r.kind;
+          if (r.merged) merged.set(id, r.merged);
+        }
+      }
+      const ids: number[] = [];
+      kinds.forEach((k, id) => k !== 0 && ids.push(id));
+      j = { kinds, merged, any: ids.length > 0, ids };
+      this.joins.set(pending, j);
+    }
+    return j;
+  }
+
+  /** The cursor after token `id`, or null if not allowed. `lenient` (the seed): never null. */
+  private next(c: Cursor, id: number, lenient = false): Cursor | null {
+    const { bos, eos } = this.encoding;
+    if (id === eos) return advance(c.state, END) ? c : null;
+    if (id === bos || id < 0 || id >= this.texts.length) return lenient ? c : null;
+    const t = this.texts[id];
+    if (!c.state.body) {
+      const s = advance(c.state, t);
+      if (!s) return lenient ? { ...c, state: /^K:/.test(t) ? { ...c.state, body: true } : c.state } : null;
+      return { state: s, before: c.state, pending: '', bars: c.bars, lineHead: '' };
+    }
+    // A line of the decoded text that starts "A:" reads as a header field (abcjs fails on "A:|").
+    if (!lenient && isFieldLike(c.lineHead, t)) return null;
+    // Body: does the token join the symbol before it?
+    const bars = c.bars + this.hasBar[id];
+    const lineBreak = this.hasBar[id] === 1 && bars % 4 === 0;
+    const lineHead = lineBreak ? '' : c.lineHead.length >= 2 ? c.lineHead : (c.lineHead + t).slice(0, 2);
+    const j = c.pending ? this.joinsOf(c.pending) : undefined;
+    const kind = j ? j.kinds[id] : 0;
+    if (kind === 2) return lenient ? { state: c.state, before: c.state, pending: '', bars, lineHead } : null;
+    if (kind === 1) {
+      const merged = j!.merged.get(id)!;
+      const s = advance(c.before, merged);
+      if (!s) return lenient ? { state: c.state, before: c.state, pending: '', bars, lineHead } : null;
+      return { state: s, before: c.before, pending: lineBreak ? '' : merged, bars, lineHead };
+    }
+    const s = advance(c.state, t);
+    if (!s) return lenient ? { state: c.state, before: c.state, pending: lineBreak ? '' : t, bars, lineHead } : null;
+    // Header-style fields in the body are written as [X:..] inline fields: nothing joins them.
+    const joinable = !/^[A-Za-z]:/.test(t);
+    return { state: s, before: c.state, pending: lineBreak || !joinable ? '' : t, bars, lineHead };
+  }
+
+  private advanceCursor(c: Cursor, id: number, lenient: boolean): void {
+    const n = this.next(c, id, lenient);
+    if (n) Object.assign(c, n);
+  }
+
+  push(variation: number, token: number): void {
+    // Chosen tokens passed the mask; one that did not (the fallback) is taken leniently.
+    this.advanceCursor(this.cursors[variation], token, true);
+  }
+
+  /**
+   * The tokens to zero, in two cached parts: tokens read as a new symbol depend only on the state
+   * (a few hundred distinct states in practice); the few tokens that join the pending symbol (a
+   * length digit after a note, `|` after `:`) depend on the state before it and on that symbol.
+   */
+  private bannedFor(c: Cursor): Int32Array {
+    const key = stateKey(c.state);
+    let apart = this.banned.get(key);
+    if (!apart) {
+      const free: Cursor = { state: c.state, before: c.state, pending: '', bars: 0, lineHead: '' };
+      const out: number[] = [];
+      for (let id = 0; id < this.texts.length; id++) if (id !== this.encoding.bos && !this.next(free, id)) out.push(id);
+      apart = Int32Array.from(out);
+      this.banned.set(key, apart);
+    }
+    if (!c.pending) return apart;
+    const j = this.joinsOf(c.pending);
+    if (!j.any) return apart;
+    const jkey = `${stateKey(c.before)}|${c.pending}`;
+    let joined = this.bannedJoined.get(jkey);
+    if (!joined) {
+      const out: number[] = [];
+      for (const id of j.ids) if (!this.next(c, id)) out.push(id);
+      joined = Int32Array.from(out);
+      if (this.bannedJoined.size > 50_000) this.bannedJoined.clear();
+      this.bannedJoined.set(jkey, joined);
+    }
+    const ckey = `${key}|${jkey}`;
+    let both = this.bannedBoth.get(ckey);
+    if (!both) {
+      const out: number[] = [];
+      for (const id of apart) if (j.kinds[id] === 0) out.push(id);
+      for (const id of joined) out.push(id);
+      both = Int32Array.from(out);
+      if (this.bannedBoth.size > 50_000) this.bannedBoth.clear();
+      this.bannedBoth.set(ckey, both);
+    }
+    return both;
+  }
+
+  mask(variation: number, _index: number, probs: Float64Array): void {
+    const c = this.cursors[variation];
+    // Not in the cached lists (they do not know the line): a note letter alone at a line's start
+    // may not be followed by a ':' symbol.
+    if (c.lineHead.length === 1 && c.state.body) for (const id of this.colonIds) if (isFieldLike(c.lineHead, this.texts[id])) probs[id] = 0;
+    applyBan(probs, this.bannedFor(c), this.encoding.eos, this.closer, (id) => !!this.next(c, id));
+  }
+}
+
+/**
+ * Zeroes `banned`; an end of tune the grammar refuses because a repeat is open gives its
+ * probability to the `:|` that closes it (the model wanted to stop: let it stop properly). If
+ * nothing would be left, the row is left as it was (never a dead end).
+ */
+function applyBan(probs: Float64Array, banned: Int32Array, eos: number, closer: number, allowed: (id: number) => boolean): void {
+  let left = 0;
+  for (let i = 0; i < probs.length; i++) left += probs[i];
+  let removed = 0;
+  for (let i = 0; i < banned.length; i++) removed += probs[banned[i]];
+  if (left - removed <= 0) return;
+  const pEos = probs[eos];
+  for (let i = 0; i < banned.length; i++) probs[banned[i]] = 0;
+  if (pEos > 0 && probs[eos] === 0 && closer >= 0 && probs[closer] > 0 && allowed(closer)) probs[closer] += pEos;
+}
+
+// ---------------------------------------------------------------------------------------------
+// abc-char adapter
+
+/**
+ * For a character model the symbol is built a character at a time. The cursor keeps the text of
+ * the current line; a character is judged by re-reading the pending symbol with it: joined to it,
+ * from the state before it; apart from it, from the state after it. Symbols that are still
+ * incomplete (an accidental without its note, `:` before `|`, `[` before `1` or `K:`, `!..`) are
+ * let through: what follows them is judged when it comes. The header and free text (quoted
+ * strings, fields) are not constrained.
+ */
+class CharGrammar implements AbcGrammar {
+  private readonly cursors: CharCursor[];
+  private readonly texts: readonly string[];
+  private readonly banned = new Map<string, Int32Array>();
+
+  constructor(
+    private readonly encoding: Encoding,
+    prime: readonly number[],
+    count: number,
+  ) {
+    this.texts = encoding.tokens;
+    const c = newCharCursor();
+    for (let i = 0; i < prime.length; i++) {
+      if (i === 0 && prime[i] === encoding.bos) continue;
+      feedChar(c, this.texts[prime[i]] ?? '', true);
+    }
+    this.cursors = [c];
+    for (let v = 1; v < count; v++) this.cursors.push(cloneCharCursor(c));
+  }
+
+  push(variation: number, token: number): void {
+    if (token === this.encoding.eos || token === this.encoding.bos) return;
+    feedChar(this.cursors[variation], this.texts[token] ?? '', true);
+  }
+
+  mask(variation: number, _index: number, probs: Float64Array): void {
+    const c = this.cursors[variation];
+    if (!c.state.body || c.freeText) return;
+    const key = `${stateKey(c.state)}|${c.pending}`;
+    let banned = this.banned.get(key);
+    if (!banned) {
+      const out: number[] = [];
+      for (let id = 0; id < this.texts.length; id++) {
+        if (id === this.encoding.bos) continue;
+        const ok = id === this.encoding.eos ? charCanEnd(c) : feedChar(cloneCharCursor(c), this.texts[id], false);
+        if (!ok) out.push(id);
+      }
+      banned = Int32Array.from(out);
+      if (this.banned.size > 20_000) this.banned.clear();
+      this.banned.set(key, banned);
+    }
+    applyBan(probs, banned, this.encoding.eos, -1, () => false);
+  }
+}
+
+interface CharCursor {
+  state: GrammarState;
+  before: GrammarState;
+  /** The symbol being written (complete or not). */
+  pending: string;
+  /** The current line so far (to tell a header line, and K: ending the header). */
+  line: string;
+  /** Inside a quoted string, a !decoration! or an inline field: no constraint until it closes. */
+  freeText: boolean;
+}
+
+function newCharCursor(): CharCursor {
+  return { state: initialState(), before: initialState(), pending: '', line: '', freeText: false };
+}
+function cloneCharCursor(c: CharCursor): CharCursor {
+  return { ...c };
+}
+
+/** Prefixes of symbols that are not yet symbols: let them through. */
+const INCOMPLETE = /^(?:\^\^?|__?|=|:+|\[|\(|\{|!.*|".*|\[[A-Za-z]:?[^\]]*)$/;
+
+/** Settles the pending symbol: applies it to the state. */
+function settle(c: CharCursor, lenient: boolean): boolean {
+  if (!c.pending) return true;
+  const p = c.pending;
+  c.pending = '';
+  if (INCOMPLETE.test(p) && !/^(?:\[|\()$/.test(p)) {
+    // An incomplete symbol left so: only harmless if it is a lone slur/chord bracket (handled below).
+    if (lenient) return true;
+    return false;
+  }
+  const s = advance(c.before, p);
+  if (!s) {
+    if (lenient) return true;
+    return false;
+  }
+  c.state = s;
+  c.before = s;
+  return true;
+}
+
+/** Feeds one character; returns false if it makes the tune malformed (then `c` is spoiled). */
+function feedChar(c: CharCursor, ch: string, lenient: boolean): boolean {
+  if (!c.state.body) {
+    if (ch === '\n') {
+      const s = /^[A-Za-z]:/.test(c.line) ? advance(c.state, c.line.trim()) : c.state;
+      if (s) c.state = s;
+      else if (/^K:/.test(c.line)) c.state = { ...c.state, body: true };
+      c.before = c.state;
+      c.line = '';
+    } else c.line += ch;
+    return true;
+  }
+  if (c.freeText) {
+    c.pending += ch;
+    if ((c.pending.startsWith('"') && ch === '"' && c.pending.length > 1) || (c.pending.startsWith('!') && ch === '!' && c.pending.length > 1) || (c.pending.startsWith('[') && ch === ']')) {
+      c.freeText = false;
+      const p = c.pending;
+      c.pending = '';
+      if (p.startsWith('"')) return true; // chord symbols and annotations do not change the structure
+      const s = advance(c.before, p);
+      if (!s) return lenient;
+      c.state = s;
+      c.before = s;
+    } else if (ch === '\n') {
+      c.freeText = false;
+      c.pending = '';
+      return lenient;
+    }
+    return true;
+  }
+  if (ch === '\n') {
+    c.line = '';
+    if (!settle(c, lenient)) return false;
+    return true;
+  }
+  c.line += ch;
+  if (ch === ' ' || ch === '\t') return settle(c, lenient);
+  if (ch === '\\') return settle(c, lenient);
+  if (!c.pending) {
+    c.pending = ch;
+    if (ch === '"' || ch === '!') c.freeText = true;
+    return lenient || INCOMPLETE.test(ch) || !!advance(c.state, ch) || /^[|:\[\]]$/.test(ch);
+  }
+  const joined = c.pending + ch;
+  if (/^\[[A-Za-z]:$/.test(joined) || (joined.startsWith('[') && /^\[[A-Za-z]$/.test(joined) && /[A-Za-z]/.test(ch) && false)) {
+    c.pending = joined;
+    c.freeText = true;
+    return true;
+  }
+  const t = readBody(joined);
+  if (t.length === 1 || INCOMPLETE.test(joined)) {
+    // Still one symbol (or the start of one): judged whole from the state before it.
+    c.pending = joined;
+    if (lenient || INCOMPLETE.test(joined)) return true;
+    return !!advance(c.before, joined) || BAR_PREFIX.test(joined);
+  }
+  // The character starts a new symbol: the pending one is complete.
+  if (!settle(c, lenient)) return false;
+  c.pending = ch;
+  if (ch === '"' || ch === '!') c.freeText = true;
+  if (lenient || INCOMPLETE.test(ch)) return true;
+  return !!advance(c.state, ch);
+}
+
+/** A bar symbol that may still grow into an allowed one (`|` before `1`, `:|` before `2`). */
+const BAR_PREFIX = /^(?::*\|[\]|]?:*\[?|\[\|:*)$/;
+
+function charCanEnd(c: CharCursor): boolean {
+  if (c.freeText) return false;
+  const probe = cloneCharCursor(c);
+  if (!settle(probe, false)) return false;
+  return !!advance(probe.state, END);
+}
