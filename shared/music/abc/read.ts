@@ -268,7 +268,10 @@ function signatureChanges(tune: abcjs.TuneObject): { keys: SignatureChange<KeySi
   const meters: SignatureChange<TimeSignature>[] = [];
   const lastKey = new Map<string, string>();
   const lastMeter = new Map<string, string>();
-  type Pending = { key?: KeySignature; meter?: TimeSignature; before: number };
+  // back: the last played note before the change and the written time from its start to the
+  // change, for a change followed by a tied-in note (which abcjs merges into the note before).
+  type Pending = { key?: KeySignature; meter?: TimeSignature; before: number; back: { anchor: number; since: number } | null };
+  const heads = new Map<string, { anchor: number; since: number }>();
   // Per voice: a change at the end of a line waits for the next line's first note.
   const waiting = new Map<string, Pending[]>();
   for (const line of tune.lines ?? []) {
@@ -276,6 +279,10 @@ function signatureChanges(tune: abcjs.TuneObject): { keys: SignatureChange<KeySi
     staves?.forEach((staff, si) =>
       (staff.voices ?? []).forEach((voice, vi) => {
         const id = `${si}:${vi}`;
+        const back = () => {
+          const h = heads.get(id);
+          return h ? { ...h } : null;
+        };
         const pending = waiting.get(id) ?? [];
         waiting.set(id, pending);
         const note = (key: KeySignature | null, meter: TimeSignature | null) => {
@@ -283,12 +290,12 @@ function signatureChanges(tune: abcjs.TuneObject): { keys: SignatureChange<KeySi
           // every line, so only a different value is a change.
           if (key) {
             const k = `${key.tonic}${key.mode}`;
-            if (lastKey.has(id) && lastKey.get(id) !== k) pending.push({ key, before: 0 });
+            if (lastKey.has(id) && lastKey.get(id) !== k) pending.push({ key, before: 0, back: back() });
             lastKey.set(id, k);
           }
           if (meter) {
             const m = `${meter.numerator}/${meter.denominator}`;
-            if (lastMeter.has(id) && lastMeter.get(id) !== m) pending.push({ meter, before: 0 });
+            if (lastMeter.has(id) && lastMeter.get(id) !== m) pending.push({ meter, before: 0, back: back() });
             lastMeter.set(id, m);
           }
         };
@@ -296,22 +303,35 @@ function signatureChanges(tune: abcjs.TuneObject): { keys: SignatureChange<KeySi
         for (const el of voice) {
           if (el.el_type === 'key') note(keyFrom(el, 0), null);
           else if (el.el_type === 'meter') note(null, meterFrom(el, 0));
-          else if (el.el_type === 'note' && pending.length) {
-            if (el.rest || typeof el.startChar !== 'number') {
-              const d = typeof el.duration === 'number' && Number.isFinite(el.duration) ? el.duration : 0;
-              for (const p of pending) p.before += d;
-            } else {
+          else if (el.el_type === 'note') {
+            const d = typeof el.duration === 'number' && Number.isFinite(el.duration) ? el.duration : 0;
+            const pitches = (el.pitches ?? []).filter((p): p is AbcjsPitch => !!p);
+            const tiedIn = pitches.length > 0 && pitches.every((p) => p.endTie);
+            const played = !el.rest && !tiedIn && typeof el.startChar === 'number';
+            if (pending.length && !el.rest && typeof el.startChar === 'number') {
               for (const p of pending) {
-                if (p.key) keys.push({ value: p.key, anchor: el.startChar, before: p.before });
-                if (p.meter) meters.push({ value: p.meter, anchor: el.startChar, before: p.before });
+                const at = played ? { anchor: el.startChar, before: p.before } : p.back ? { anchor: p.back.anchor, before: -p.back.since } : null;
+                if (!at) continue;
+                if (p.key) keys.push({ value: p.key, ...at });
+                if (p.meter) meters.push({ value: p.meter, ...at });
               }
               pending.length = 0;
-            }
+            } else for (const p of pending) p.before += d;
+            const h = heads.get(id);
+            if (played) heads.set(id, { anchor: el.startChar!, since: d });
+            else if (h) h.since += d;
           }
         }
       }),
     );
   }
+  // Changes that no note follows (in the rests at the end) hang on the last note before them.
+  for (const pending of waiting.values())
+    for (const p of pending) {
+      if (!p.back) continue;
+      if (p.key) keys.push({ value: p.key, anchor: p.back.anchor, before: -p.back.since });
+      if (p.meter) meters.push({ value: p.meter, anchor: p.back.anchor, before: -p.back.since });
+    }
   return { keys, meters };
 }
 

@@ -30,4 +30,56 @@ describe('writeAbc', () => {
       { numRuns: 150 },
     );
   });
+
+  it('writes triplets: (3 spans of eighths and 16ths, mixed with straight quarters (property round trip)', () => {
+    // Each quarter has its own grid: 16ths (4 steps), triplet eighths (3) or triplet 16ths (6).
+    const grids = fc.array(fc.constantFrom(4, 3, 6), { minLength: 4, maxLength: 8 });
+    const prop = grids.chain((g) => {
+      const points: number[] = [];
+      g.forEach((n, q) => {
+        for (let i = 0; i < n; i++) points.push(q + i / n);
+      });
+      points.push(g.length);
+      const noteArb3 = fc.record({ pitch: fc.integer({ min: 48, max: 84 }), a: fc.integer({ min: 0, max: points.length - 2 }), len: fc.integer({ min: 1, max: 4 }) }).map((r): Note => ({ pitch: r.pitch, start: points[r.a], end: points[Math.min(points.length - 1, r.a + r.len)], velocity: 80, voice: 0 }));
+      return fc.tuple(fc.constant(g), fc.array(noteArb3, { minLength: 1, maxLength: 16 }), meterArb, keyArb);
+    });
+    fc.assert(
+      fc.property(prop, ([, notes, [num, den], keys]) => {
+        const seq: NoteSequence = { notes, tempos: [{ time: 0, qpm: 120 }], timeSignatures: [{ time: 0, numerator: num, denominator: den }], keySignatures: keys, totalTime: 0 };
+        const abc = writeAbc(seq);
+        const back = parseAbc(abc, { voices: 'all' });
+        expect(back.errors).toEqual([]);
+        const round = (s: NoteSequence) => triples(s).map(([p, a, b]) => [p, Math.round(a * 12), Math.round(b * 12)]);
+        expect(round(back.tunes[0].sequence), abc).toEqual(round(quantize(seq, { triplets: true })));
+      }),
+      { numRuns: 150 },
+    );
+    expect(writeAbc({ notes: [0, 1, 2].map((i) => ({ pitch: 60 + 2 * i, start: i / 3, end: (i + 1) / 3, velocity: 80, voice: 0 })), tempos: [], timeSignatures: [{ time: 0, numerator: 2, denominator: 4 }], keySignatures: [], totalTime: 2 })).toContain('(3CDE');
+  });
+  it('writes meter and key changes where they happen, and reads them back (property round trip)', () => {
+    const change = fc.record({ at: fc.integer({ min: 1, max: 47 }), meter: meterArb, key: keyArb.filter((k) => k.length > 0).map((k) => k[0]), which: fc.constantFrom('meter', 'key', 'both') });
+    fc.assert(
+      fc.property(fc.array(noteArb, { minLength: 1, maxLength: 20 }), fc.array(change, { maxLength: 4 }), meterArb, keyArb, (notes, changes, [num, den], keys) => {
+        const timeSignatures = [{ time: 0, numerator: num, denominator: den }];
+        const keySignatures = [...keys];
+        for (const c of [...changes].sort((a, b) => a.at - b.at)) {
+          if (timeSignatures.some((t) => t.time === c.at / 4) || keySignatures.some((k) => k.time === c.at / 4)) continue;
+          if (c.which !== 'key') timeSignatures.push({ time: c.at / 4, numerator: c.meter[0], denominator: c.meter[1] });
+          if (c.which !== 'meter') keySignatures.push({ ...c.key, time: c.at / 4 });
+        }
+        const seq: NoteSequence = { notes, tempos: [{ time: 0, qpm: 120 }], timeSignatures, keySignatures, totalTime: 13 };
+        const abc = writeAbc(seq);
+        const back = parseAbc(abc, { voices: 'all' });
+        expect(back.errors).toEqual([]);
+        const got = back.tunes[0].sequence;
+        expect(triples(got), abc).toEqual(triples(quantize(seq)));
+        // The same changes, leaving out those that change nothing.
+        const meters = (l: NoteSequence['timeSignatures']) => l.map((t) => [t.time, `${t.numerator}/${t.denominator}`]).filter((t, i, a) => i === 0 || t[1] !== a[i - 1][1]);
+        const keyList = (l: KeySignature[]) => l.map((k) => [k.time, k.accidentals, k.tonic]).filter((k, i, a) => i === 0 || k[1] !== a[i - 1][1] || k[2] !== a[i - 1][2]);
+        expect(meters(got.timeSignatures), abc).toEqual(meters(timeSignatures));
+        if (keySignatures.length && keySignatures[0].time === 0) expect(keyList(got.keySignatures), abc).toEqual(keyList(keySignatures));
+      }),
+      { numRuns: 150 },
+    );
+  });
 });

@@ -6,7 +6,7 @@
  * (polyphony included) come back note for note when it is read again. Velocities are not written.
  */
 import { keyAccidentals, quantize } from '../sequence';
-import type { KeySignature, Mode, NoteSequence } from '../types';
+import type { KeySignature, Mode, NoteSequence, TimeSignature } from '../types';
 
 export interface AbcWriteOptions {
   /** X: number (default 1). */
@@ -23,6 +23,11 @@ export interface AbcWriteOptions {
   barsPerLine?: number;
   /** Write the Q: field (default true). */
   tempo?: boolean;
+  /**
+   * Triplets: by default, notes on the 16th-triplet grid but not on the 16th grid are written as
+   * (3 tuplets (only when stepsPerQuarter is not given); false quantizes them to 16ths.
+   */
+  triplets?: boolean;
 }
 
 const LETTERS = ['C', 'D', 'E', 'F', 'G', 'A', 'B'] as const;
@@ -117,17 +122,27 @@ export function keyName(k: KeySignature | undefined): string {
 }
 
 export function writeAbc(seq: NoteSequence, opts: AbcWriteOptions = {}): string {
-  const ts = seq.timeSignatures.find((t) => t.time <= 0) ?? seq.timeSignatures[0] ?? { time: 0, numerator: 4, denominator: 4 };
-  let spq = opts.stepsPerQuarter ?? 4;
-  // The bar must be a whole number of steps (e.g. 3/32 needs 32nds).
-  while (!Number.isInteger((ts.numerator * 4 * spq) / ts.denominator) && spq < 64) spq *= 2;
-  const barSteps = Math.max(1, Math.round((ts.numerator * 4 * spq) / ts.denominator));
-  const compound = ts.numerator % 3 === 0 && ts.numerator > 3 && ts.denominator >= 8;
-  const beatSteps = Math.max(1, Math.round(((compound ? 3 : 1) * 4 * spq) / ts.denominator));
-
-  const q = quantize(seq, { stepsPerQuarter: spq });
+  const sigs = [...seq.timeSignatures].filter((t) => t.numerator > 0 && t.denominator > 0).sort((a, b) => a.time - b.time);
+  const ts = sigs.find((t) => t.time <= 0) ?? sigs[0] ?? { time: 0, numerator: 4, denominator: 4 };
+  // Triplets: when the notes sit on the 16th-triplet grid and not on the 16th grid, write on a
+  // grid of 12 per quarter and group the triplet spans as (3 tuplets.
+  let triplets = false;
+  let q = quantize(seq, { stepsPerQuarter: opts.stepsPerQuarter ?? 4 });
+  if (opts.stepsPerQuarter === undefined && opts.triplets !== false) {
+    const t = quantize(seq, { stepsPerQuarter: 4, triplets: true });
+    if (t.notes.some((n) => !onGrid(n.start, 4) || !onGrid(n.end, 4))) {
+      triplets = true;
+      q = t;
+    }
+  }
+  let spq = triplets ? 12 : (opts.stepsPerQuarter ?? 4);
+  // Every bar must be a whole number of steps (e.g. 3/32 needs 32nds).
+  const whole = (t: { numerator: number; denominator: number }) => Number.isInteger((t.numerator * 4 * spq) / t.denominator);
+  while (![ts, ...sigs].every(whole) && spq < 192) spq *= 2;
   const notes = q.notes.map((n) => ({ pitch: n.pitch, s: Math.round(n.start * spq), e: Math.round(n.end * spq) }));
-  const endStep = Math.max(Math.round(q.totalTime * spq), notes.reduce((m, n) => Math.max(m, n.e), 0));
+  let endStep = Math.max(Math.round(q.totalTime * spq), notes.reduce((m, n) => Math.max(m, n.e), 0));
+  // Triplet spans are whole quarters or halves: the tune ends on a quarter.
+  if (triplets) endStep = Math.ceil(endStep / spq) * spq;
 
   // L: the ABC 2.1 default rule would give 1/16 for short meters; a melody of 16ths reads better in 1/16 too.
   let unitDen = opts.unitDenominator;
@@ -140,16 +155,21 @@ export function writeAbc(seq: NoteSequence, opts: AbcWriteOptions = {}): string 
   const unitInt = Number.isInteger(unitSteps) ? unitSteps : 1;
   const unitDenUsed = Number.isInteger(unitSteps) ? unitDen : 4 * spq;
 
-  const key = seq.keySignatures.find((k) => k.time <= 0) ?? seq.keySignatures[0];
-  const keyAcc = key ? keyAccidentals(key.tonic, key.mode) : 0;
-  const keyAlt = keyAlterations(keyAcc);
-  const sharpKey = keyAcc >= 0;
+  const keys = [...seq.keySignatures].sort((a, b) => a.time - b.time);
+  const key = keys.find((k) => k.time <= 0) ?? keys[0];
+  const keyAt = (k: KeySignature) => ({ ...k, accidentals: keyAccidentals(k.tonic, k.mode) });
+  const keyChanges = new Map<number, KeySignature>();
+  for (const k of keys) {
+    const step = Math.round(k.time * spq);
+    if (step > 0 && step < endStep) keyChanges.set(step, keyAt(k));
+  }
+  const bars = barsOf(sigs, ts, spq, endStep);
 
   const voices = allocateVoices(notes);
   const body: string[] = [];
   voices.forEach((chords, vi) => {
     if (voices.length > 1) body.push(`V:${vi + 1}`);
-    body.push(...writeVoice(chords, { endStep, barSteps, beatSteps, unitSteps: unitInt, keyAlt, sharpKey, barsPerLine: opts.barsPerLine ?? 4, final: opts.finalBar ?? true }));
+    body.push(...writeVoice(chords, { endStep, bars, unitSteps: unitInt, key: key ? keyAt(key) : undefined, keyChanges, triplets, barsPerLine: opts.barsPerLine ?? 4, final: opts.finalBar ?? true }));
   });
 
   const head = [`X:${opts.x ?? 1}`, `T:${(opts.title ?? seq.title ?? 'Untitled').replace(/\s+/g, ' ').trim() || 'Untitled'}`, `M:${ts.numerator}/${ts.denominator}`, `L:1/${unitDenUsed}`];
@@ -157,8 +177,50 @@ export function writeAbc(seq: NoteSequence, opts: AbcWriteOptions = {}): string 
     const qpm = seq.tempos.find((t) => t.time <= 0)?.qpm ?? seq.tempos[0]?.qpm;
     if (qpm && qpm > 0) head.push(`Q:1/4=${Math.round(qpm)}`);
   }
-  head.push(`K:${keyName(key ? { ...key, accidentals: keyAcc } : undefined)}`);
+  head.push(`K:${keyName(key ? keyAt(key) : undefined)}`);
   return head.join('\n') + '\n' + body.join('\n') + '\n';
+}
+
+function onGrid(t: number, spq: number): boolean {
+  return Math.abs(t * spq - Math.round(t * spq)) < 1e-6;
+}
+
+interface Bar {
+  start: number;
+  end: number;
+  beatSteps: number;
+  /** The meter written at the start of this bar ([M:3/4]) when it changes here. */
+  meter?: string;
+}
+
+/**
+ * The bars of the timeline, from the time signatures: a meter change starts a new bar, also in the
+ * middle of one (which then ends short).
+ */
+function barsOf(sigs: TimeSignature[], first: TimeSignature, spq: number, endStep: number): Bar[] {
+  const changes = sigs.map((t) => ({ ...t, step: Math.round(t.time * spq) })).filter((t) => t.step > 0 && t.step < endStep);
+  const bars: Bar[] = [];
+  let cur = first;
+  let written = `${first.numerator}/${first.denominator}`;
+  let t = 0;
+  let ci = 0;
+  while (t < endStep) {
+    let meter: string | undefined;
+    while (ci < changes.length && changes[ci].step <= t) {
+      cur = changes[ci++];
+      const m = `${cur.numerator}/${cur.denominator}`;
+      if (m !== written) meter = written = m;
+    }
+    const barSteps = Math.max(1, Math.round((cur.numerator * 4 * spq) / cur.denominator));
+    const compound = cur.numerator % 3 === 0 && cur.numerator > 3 && cur.denominator >= 8;
+    const beatSteps = Math.max(1, Math.round(((compound ? 3 : 1) * 4 * spq) / cur.denominator));
+    let end = t + barSteps;
+    if (ci < changes.length && changes[ci].step < end) end = changes[ci].step;
+    bars.push({ start: t, end, beatSteps, meter });
+    t = end;
+  }
+  if (!bars.length) bars.push({ start: 0, end: Math.max(1, endStep), beatSteps: spq });
+  return bars;
 }
 
 interface Chord {
@@ -181,7 +243,19 @@ function allocateVoices(notes: { pitch: number; s: number; e: number }[]): Chord
       if (!g.pitches.includes(n.pitch)) g.pitches.push(n.pitch);
     } else groups.set(k, { s: n.s, e: n.e, pitches: [n.pitch] });
   }
-  const chords = [...groups.values()].sort((a, b) => a.s - b.s || b.pitches[0] - a.pitches[0]);
+  // Two notes a semitone apart may share a letter (G ^G), and abcjs then mixes up their ties: such
+  // notes go to chords of their own (hence other voices).
+  const split: Chord[] = [];
+  for (const g of groups.values()) {
+    const parts: Chord[] = [];
+    for (const p of [...g.pitches].sort((x, y) => x - y)) {
+      let part = parts.find((c) => c.pitches.every((q) => Math.abs(q - p) > 1));
+      if (!part) parts.push((part = { s: g.s, e: g.e, pitches: [] }));
+      part.pitches.push(p);
+    }
+    split.push(...parts);
+  }
+  const chords = split.sort((a, b) => a.s - b.s || b.pitches[0] - a.pitches[0]);
   const voices: Chord[][] = [];
   const voiceEnd: number[] = [];
   for (const c of chords) {
@@ -201,40 +275,109 @@ function allocateVoices(notes: { pitch: number; s: number; e: number }[]): Chord
 
 interface VoiceContext {
   endStep: number;
-  barSteps: number;
-  beatSteps: number;
+  bars: Bar[];
   unitSteps: number;
-  keyAlt: number[];
-  sharpKey: boolean;
+  key: KeySignature | undefined;
+  /** Key changes by step (after 0). */
+  keyChanges: Map<number, KeySignature>;
+  /** The grid is 12 per quarter and triplet spans are written as tuplets. */
+  triplets: boolean;
   barsPerLine: number;
   final: boolean;
 }
 
-function writeVoice(chords: Chord[], ctx: VoiceContext): string[] {
-  const { barSteps, beatSteps, unitSteps, keyAlt, sharpKey } = ctx;
-  const cuts = new Set<number>([0, ctx.endStep]);
-  for (const c of chords) {
-    cuts.add(c.s);
-    cuts.add(c.e);
+/**
+ * Triplet spans on the 12-per-quarter grid: a quarter whose cuts are all on thirds becomes one
+ * (3 span of eighths, and a half-quarter whose cuts are on sixths a (3 span of 16ths. Cuts that
+ * mix both in one half-quarter are moved to the nearest sixth (documented limit). A span never
+ * crosses a bar line. Returns the spans (start -> end) and the cuts to add or move.
+ */
+function tripletSpans(points: number[], barStarts: Set<number>, endStep: number): { spans: Map<number, number>; moved: Map<number, number> } {
+  const spans = new Map<number, number>();
+  const moved = new Map<number, number>();
+  const inside = (a: number, b: number) => points.filter((p) => p > a && p < b);
+  for (let q = 0; q < endStep; q += 12) {
+    const qEnd = Math.min(endStep, q + 12);
+    const pts = inside(q, qEnd);
+    if (pts.every((p) => p % 3 === 0)) continue;
+    if (qEnd - q === 12 && pts.every((p) => p % 4 === 0) && !pts.some((p) => barStarts.has(p)) && ![...barStarts].some((b) => b > q && b < qEnd)) {
+      spans.set(q, qEnd);
+      continue;
+    }
+    for (const h of [q, q + 6]) {
+      const hEnd = Math.min(qEnd, h + 6);
+      if (h >= qEnd) break;
+      const hp = inside(h, hEnd);
+      if (hp.every((p) => p % 3 === 0)) continue;
+      if (hEnd - h !== 6 || [...barStarts].some((b) => b > h && b < hEnd)) {
+        for (const p of hp) if (p % 3 !== 0) moved.set(p, Math.round(p / 3) * 3);
+        continue;
+      }
+      for (const p of hp) if (p % 2 !== 0) moved.set(p, Math.round(p / 2) * 2);
+      spans.set(h, hEnd);
+    }
   }
-  for (let b = barSteps; b < ctx.endStep; b += barSteps) cuts.add(b);
+  return { spans, moved };
+}
+
+function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
+  const { unitSteps, bars } = ctx;
+  let keyAcc = ctx.key ? ctx.key.accidentals : 0;
+  let keyAlt = keyAlterations(keyAcc);
+  let sharpKey = keyAcc >= 0;
+  const barStarts = new Set(bars.map((b) => b.start));
+  const meterChanges = bars.some((b) => b.meter);
+  let chords = chordsIn;
+  const cuts = new Set<number>([0, ctx.endStep]);
+  const addChordCuts = () => {
+    for (const c of chords) {
+      cuts.add(c.s);
+      cuts.add(c.e);
+    }
+  };
+  addChordCuts();
+  for (const b of bars) if (b.start > 0) cuts.add(b.start);
+  for (const k of ctx.keyChanges.keys()) cuts.add(k);
+  let spans = new Map<number, number>();
+  if (ctx.triplets) {
+    const t = tripletSpans([...cuts].sort((a, b) => a - b), barStarts, ctx.endStep);
+    spans = t.spans;
+    if (t.moved.size) {
+      const mv = (x: number) => t.moved.get(x) ?? x;
+      chords = chords.map((c) => ({ ...c, s: mv(c.s), e: mv(c.e) })).filter((c) => c.e > c.s);
+      cuts.clear();
+      cuts.add(0).add(ctx.endStep);
+      addChordCuts();
+      for (const b of bars) if (b.start > 0) cuts.add(b.start);
+      for (const k of ctx.keyChanges.keys()) cuts.add(mv(k));
+    }
+    for (const [a, b] of spans) cuts.add(a).add(b);
+  }
   const points = [...cuts].filter((c) => c >= 0 && c <= ctx.endStep).sort((a, b) => a - b);
 
   const lines: string[] = [];
   let line = '';
   let barsOnLine = 0;
+  let bar = 0;
   let stateLetter = new Map<number, number>(); // letter -> alteration within the bar
   let stateExact = new Map<string, number>(); // letter+octave -> alteration within the bar
+  // After a key change inside a bar, readers differ on what the earlier accidentals of the bar
+  // still mean: every note spells its accidental out until the bar line.
+  let explicit = false;
   // abcjs does not let the accidental of a tied-in note carry on through the bar: such notes spell
   // themselves out but leave the bar's accidentals as they were.
+  // A tied-in note keeps the spelling of the note it is tied from (C#- [K:F] ^C, not _D): a tie
+  // joins notes of the same letter.
+  const spelled = new Map<number, Spelling>();
   const pitchText = (p: number, tiedIn: boolean): string => {
-    const sp = spellPitch(p, keyAlt, sharpKey);
+    const sp = (tiedIn && spelled.get(p)) || spellPitch(p, keyAlt, sharpKey);
+    spelled.set(p, sp);
     const exactKey = `${sp.letter}:${sp.octave}`;
     const curLetter = stateLetter.get(sp.letter) ?? keyAlt[sp.letter];
     const cur = stateExact.get(exactKey) ?? keyAlt[sp.letter];
     // Readers differ on whether an accidental carries to other octaves: write it whenever either reading would need it.
     let acc = '';
-    if (sp.alter !== cur || sp.alter !== curLetter) {
+    if (explicit || sp.alter !== cur || sp.alter !== curLetter) {
       acc = accidentalText(sp.alter);
       if (!tiedIn) {
         stateExact.set(exactKey, sp.alter);
@@ -245,25 +388,45 @@ function writeVoice(chords: Chord[], ctx: VoiceContext): string[] {
   };
 
   let ci = 0;
+  let tuplet: { end: number; start: number; count: number } | null = null;
   for (let i = 0; i + 1 < points.length; i++) {
     const a = points[i];
     const b = points[i + 1];
-    if (a > 0 && a % barSteps === 0) {
+    while (bar + 1 < bars.length && bars[bar + 1].start <= a) {
+      bar++;
       line += '|';
       barsOnLine++;
       stateLetter = new Map();
       stateExact = new Map();
+      explicit = false;
       if (barsOnLine >= ctx.barsPerLine) {
         lines.push(line);
         line = '';
         barsOnLine = 0;
       } else line += ' ';
-    } else if (a > 0 && a % beatSteps === 0 && line !== '' && !line.endsWith(' ')) line += ' ';
+      if (bars[bar].meter) line += `[M:${bars[bar].meter}]`;
+    }
+    if (a > 0 && a !== bars[bar].start && (a - bars[bar].start) % bars[bar].beatSteps === 0 && line !== '' && !line.endsWith(' ')) line += ' ';
+    const k = ctx.keyChanges.get(a);
+    if (k) {
+      line += `[K:${keyName(k)}]`;
+      keyAcc = k.accidentals;
+      keyAlt = keyAlterations(keyAcc);
+      sharpKey = keyAcc >= 0;
+      if (a !== bars[bar].start) explicit = true;
+    }
+    const spanEnd = spans.get(a);
+    if (spanEnd !== undefined) tuplet = { start: line.length, end: spanEnd, count: 0 };
     while (ci < chords.length && chords[ci].e <= a) ci++;
     const c = ci < chords.length && chords[ci].s <= a ? chords[ci] : null;
-    const pieces = splitDuration(b - a, unitSteps);
+    // Inside a triplet span every length is written 3/2 as long: (3 plays three in the time of two.
+    let pieces = splitDuration(tuplet ? ((b - a) * 3) / 2 : b - a, unitSteps);
+    // abcjs 6.7 plays a rest that fills a bar for the length of the tune's first meter, also after
+    // an [M:] change; two rests are read at their written length.
+    if (!c && meterChanges && a === bars[bar].start && b === bars[bar].end && pieces.length === 1 && pieces[0] % 2 === 0) pieces = [pieces[0] / 2, pieces[0] / 2];
     for (let k = 0; k < pieces.length; k++) {
       const len = lengthText(pieces[k], unitSteps);
+      if (tuplet) tuplet.count++;
       if (!c) {
         line += 'z' + len;
         continue;
@@ -272,6 +435,11 @@ function writeVoice(chords: Chord[], ctx: VoiceContext): string[] {
       const tiedIn = k > 0 || c.s < a;
       const names = c.pitches.map((p) => pitchText(p, tiedIn));
       line += (names.length === 1 ? names[0] : '[' + names.join('') + ']') + len + tie;
+    }
+    if (tuplet && b >= tuplet.end) {
+      const mark = tuplet.count === 3 ? '(3' : `(3:2:${tuplet.count}`;
+      line = line.slice(0, tuplet.start) + mark + line.slice(tuplet.start);
+      tuplet = null;
     }
   }
   line = line.replace(/\s+$/, '');
