@@ -83,3 +83,101 @@ export async function writeDirAtomic(target: string, fill: (tmpDir: string) => P
   await fsyncDir(parent);
   if (aside) await fs.rm(aside, { recursive: true, force: true });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Leftovers of interrupted writes
+
+/** The temporary names above: `.<target>.<pid>.<8 hex>.tmp`, and `.tmp.old` for a set-aside folder. */
+const TEMP_NAME = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp(\.old)?$/;
+/** ModelCatalog.delete moves a model aside under this name before removing it. */
+const DELETING_NAME = /^\.deleting-.+-[0-9a-f]{6}$/;
+
+export interface CleanReport {
+  /** Paths removed (temporary files and folders of writes that will never finish). */
+  removed: string[];
+  /** Targets put back from a set-aside copy (a kill between the two renames of writeDirAtomic). */
+  restored: string[];
+}
+
+export interface CleanOptions {
+  /** Folder levels to look into below the root (library / model / checkpoints / checkpoint). */
+  depth?: number;
+  /** A temporary file older than this is stale even if a process with its writer's pid runs. */
+  staleMs?: number;
+  /** For tests: whether a writer pid still runs. */
+  isAlive?: (pid: number) => boolean;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes what interrupted atomic writes left behind under `root`: only names this module makes
+ * (never a user's file), and only when their writer is gone (its pid no longer runs) or the file is
+ * older than `staleMs` (default one hour: a pid can be reused). A write in flight in this or another
+ * live process is left alone. When a folder was set aside (`.old`) and the kill came before the new
+ * one took its place, the target is put back first: the complete new folder if it is there, else
+ * the old one. Assumes one machine: a library shared over a network with another machine's writer
+ * could lose that writer's in-flight temporary file.
+ */
+export async function cleanStaleTemps(root: string, opts: CleanOptions = {}): Promise<CleanReport> {
+  const report: CleanReport = { removed: [], restored: [] };
+  const alive = opts.isAlive ?? pidAlive;
+  const staleMs = opts.staleMs ?? 60 * 60 * 1000;
+  const now = Date.now();
+  const visit = async (dir: string, depth: number): Promise<void> => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    const names = new Set(entries.map((e) => e.name));
+    const stale: { name: string; target: string; pid: number; old: boolean }[] = [];
+    for (const e of entries) {
+      const m = TEMP_NAME.exec(e.name);
+      if (m) {
+        const pid = Number(m[2]);
+        let old = false;
+        if (alive(pid)) {
+          const st = await fs.stat(path.join(dir, e.name)).catch(() => null);
+          old = !!st && now - st.mtimeMs > staleMs;
+          if (!old) continue;
+        }
+        stale.push({ name: e.name, target: m[1], pid, old: !!m[3] });
+      } else if (depth === 0 && DELETING_NAME.test(e.name) && e.isDirectory()) {
+        await fs.rm(path.join(dir, e.name), { recursive: true, force: true });
+        report.removed.push(path.join(dir, e.name));
+      } else if (e.isDirectory() && !e.name.startsWith('.') && depth < (opts.depth ?? 3)) {
+        await visit(path.join(dir, e.name), depth + 1);
+      }
+    }
+    // A set-aside folder whose target is missing: the write died between its two renames.
+    for (const aside of stale.filter((s) => s.old)) {
+      if (names.has(aside.target)) continue;
+      const fresh = stale.find((s) => !s.old && s.target === aside.target && s.pid === aside.pid);
+      const from = fresh ?? aside;
+      try {
+        await fs.rename(path.join(dir, from.name), path.join(dir, aside.target));
+        names.add(aside.target);
+        report.restored.push(path.join(dir, aside.target));
+        stale.splice(stale.indexOf(from), 1);
+      } catch {
+        /* leave it for the removal below */
+      }
+    }
+    for (const s of stale) {
+      await fs.rm(path.join(dir, s.name), { recursive: true, force: true });
+      report.removed.push(path.join(dir, s.name));
+    }
+  };
+  await visit(root, 0);
+  if (report.removed.length || report.restored.length) await fsyncDir(root);
+  return report;
+}

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { writeFileAtomic } from './atomic';
+import { cleanStaleTemps, writeFileAtomic, type CleanReport } from './atomic';
 import { EngineError } from './errors';
 import type { ModelSpec, TrainingConfig } from './hyperparameters';
 import type { EpochRecord, TrainerState } from './train';
@@ -170,7 +170,18 @@ export function summarize(id: string, dir: string, meta: ModelMeta): ModelSummar
 }
 
 export class ModelCatalog {
+  private opened?: Promise<CleanReport>;
+
   constructor(readonly root: string) {}
+
+  /**
+   * Opening the library (done by the first list()): removes what writes killed mid-way left
+   * behind (temporary files and folders of our own atomic writes, see cleanStaleTemps).
+   */
+  open(): Promise<CleanReport> {
+    this.opened ??= cleanStaleTemps(this.root).catch(() => ({ removed: [], restored: [] }));
+    return this.opened;
+  }
 
   dirOf(id: string): string {
     checkModelId(id);
@@ -178,6 +189,7 @@ export class ModelCatalog {
   }
 
   async list(): Promise<ModelSummary[]> {
+    await this.open();
     let names: string[] = [];
     try {
       names = await fs.readdir(this.root);
