@@ -65,7 +65,7 @@ describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong ser
   it('typed ABC fills the score and the roll', async () => {
     await page.getByLabel('ABC text').fill(TUNE);
     await expect.poll(() => rollData(page, 'notes'), { timeout: 5000 }).toBe('18');
-    await expect.poll(() => page.locator('.sheet svg .abcjs-note').count()).toBeGreaterThan(10);
+    await expect.poll(() => page.locator('.sheet svg path').count()).toBeGreaterThan(18); // staff lines, clef, key, notes
     expect(await page.getByRole('button', { name: 'Undo' }).isEnabled()).toBe(true);
     await page.getByRole('button', { name: 'Fit' }).click();
     await page.screenshot({ path: artifactPath('studio-abc-1280.png') });
