@@ -214,7 +214,7 @@ export function measureJitter(options: JitterOptions): Promise<Summary> {
 /** The take played by the playback thread; lateness is measured in that thread, right after each send. */
 async function threadJitterRun(options: JitterOptions): Promise<Summary> {
   const clock = options.clock ?? realClock({ approachMs: options.approachMs });
-  const started = await PlaybackThread.start({ clock });
+  const started = await PlaybackThread.start({ clock, approachMs: options.approachMs });
   if (!started.ok) throw new Error(`the playback thread did not start: ${started.reason}`);
   const { thread } = started;
   const bus = new OutputBus();
@@ -225,17 +225,22 @@ async function threadJitterRun(options: JitterOptions): Promise<Summary> {
     if (e.kind === 'on') lateness.push(e.sentMs - e.targetMs);
   });
   scheduler.load(benchTake(options.seconds, options.qpm ?? 120, options.density ?? 4));
+  let waitedNs: number | null = null;
   try {
+    const before = await thread.runDelayNs();
     await new Promise<void>((resolve) => {
       scheduler.onEnd(() => resolve());
       scheduler.play();
     });
+    const after = await thread.runDelayNs();
+    if (before !== null && after !== null) waitedNs = after - before;
   } finally {
     scheduler.dispose();
     thread.dispose();
   }
   const summary = summarize(lateness);
   summary.where = 'playback thread';
+  if (waitedNs !== null) summary.cpu_wait_ms = Math.round(waitedNs / 1e4) / 100;
   return summary;
 }
 

@@ -18,6 +18,8 @@ export interface PlayerHostOptions {
   openDirect?: (name: string) => Promise<MidiOutput>;
   /** How often a playing scheduler reports its position. */
   stateEveryMs?: number;
+  /** Nanoseconds this thread has waited for a core (Linux), for the benchmark. */
+  runDelayNs?: () => number | null;
 }
 
 interface Entry {
@@ -71,6 +73,10 @@ export class PlayerHost {
   handle(m: ToThread): void {
     if (m.t === 'panic') {
       for (const e of this.entries.values()) e.bus.panic();
+      return;
+    }
+    if (m.t === 'probe') {
+      this.options.post({ t: 'probe', id: m.id, runDelayNs: this.options.runDelayNs?.() ?? null });
       return;
     }
     if (m.t === 'create') {

@@ -4,7 +4,8 @@
  * Hardware outputs are opened here by name through the RtMidi adapter (@julusian/midi is a
  * Node-API addon, so it loads in a worker); everything else goes back to the main thread.
  */
-import { parentPort } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
 import { realClock } from './clock';
 import { PlayerHost } from './player-host';
 import type { MidiSystem } from './port';
@@ -14,8 +15,22 @@ const port = parentPort;
 if (!port) throw new Error('player-worker.ts runs as a worker thread (PlaybackThread.start)');
 
 let system: Promise<MidiSystem> | undefined;
+/**
+ * This thread may block: it waits out the last APPROACH_MS before each message in a futex sleep
+ * (precise) rather than trusting setTimeout, which wakes late when the machine is busy.
+ */
+const APPROACH_MS = 10;
+const approachMs = Number((workerData as { approachMs?: number } | null)?.approachMs ?? APPROACH_MS);
+
 const host = new PlayerHost({
-  clock: realClock(),
+  clock: realClock({ approachMs }),
+  runDelayNs: () => {
+    try {
+      return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').trim().split(/\s+/)[1]);
+    } catch {
+      return null;
+    }
+  },
   post: (m) => port.postMessage(m),
   openDirect: async (name) => {
     system ??= import('./rtmidi').then(async ({ openRtMidi }) => {

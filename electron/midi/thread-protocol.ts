@@ -39,7 +39,9 @@ export type ToThread =
   | { t: 'voice'; id: number; channel: number; program?: number }
   | { t: 'sendProgram'; id: number }
   | { t: 'dispose'; id: number }
-  | { t: 'panic' };
+  | { t: 'panic' }
+  /** How long the playback thread has waited for a core so far (Linux schedstat), for benches. */
+  | { t: 'probe'; id: number };
 
 export type FromThread =
   | { t: 'ready'; timeOrigin: number }
@@ -48,4 +50,5 @@ export type FromThread =
   | { t: 'sent'; id: number; epoch: number; event: SentEvent }
   | { t: 'ended'; id: number; epoch: number; why: SchedulerEnd }
   | { t: 'state'; id: number; epoch: number; playing: boolean; beat: number; atMs: number; qpm: number; lateNotes: number }
-  | { t: 'notice'; message: string };
+  | { t: 'notice'; message: string }
+  | { t: 'probe'; id: number; runDelayNs: number | null };

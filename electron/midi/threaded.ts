@@ -74,6 +74,7 @@ export interface ThreadedSchedulerOptions extends SchedulerOptions {
 export class PlaybackThread {
   private readonly schedulers = new Map<number, ThreadedScheduler>();
   private readonly noticeListeners = new Listeners<[string]>();
+  private readonly probes = new Map<number, (ns: number | null) => void>();
   private nextId = 1;
   private deadReason: string | null = null;
 
@@ -95,12 +96,13 @@ export class PlaybackThread {
    * Starts the worker and waits until it is ready. Never throws: `{ ok: false, reason }` says why
    * playback has to stay on the main thread.
    */
-  static async start(options: { entry?: string; clock: Clock; timeoutMs?: number }): Promise<{ ok: true; thread: PlaybackThread } | { ok: false; reason: string }> {
+  static async start(options: { entry?: string; clock: Clock; timeoutMs?: number; approachMs?: number }): Promise<{ ok: true; thread: PlaybackThread } | { ok: false; reason: string }> {
     const entry = options.entry ?? defaultWorkerEntry();
     if (!entry) return { ok: false, reason: 'the playback thread script (player-worker.js) is not part of this build' };
     let worker: Worker;
     try {
-      worker = entry.endsWith('.ts') ? new Worker(tsBootstrap(entry), { eval: true }) : new Worker(entry);
+      const workerData = { approachMs: options.approachMs };
+      worker = entry.endsWith('.ts') ? new Worker(tsBootstrap(entry), { eval: true, workerData }) : new Worker(entry, { workerData });
     } catch (e) {
       return { ok: false, reason: `the playback thread could not start (${(e as Error).message ?? e})` };
     }
@@ -207,6 +209,20 @@ export class PlaybackThread {
     return this.noticeListeners.add(listener);
   }
 
+  /** Nanoseconds the playback thread has spent waiting for a core (Linux; null elsewhere). */
+  runDelayNs(): Promise<number | null> {
+    if (!this.alive) return Promise.resolve(null);
+    const id = this.nextId++;
+    this.link.keepAlive?.(true); // an answer is awaited: keep the process up for it
+    return new Promise((resolve) => {
+      this.probes.set(id, (ns) => {
+        resolve(ns);
+        this.playingChanged();
+      });
+      this.post({ t: 'probe', id });
+    });
+  }
+
   /** The Panic button: every scheduler's bus on the thread sends its note-offs (owed ones too). */
   panic(): void {
     this.post({ t: 'panic' });
@@ -238,6 +254,11 @@ export class PlaybackThread {
     if (m.t === 'ready') return;
     if (m.t === 'notice') {
       this.noticeListeners.emit(m.message);
+      return;
+    }
+    if (m.t === 'probe') {
+      this.probes.get(m.id)?.(m.runDelayNs);
+      this.probes.delete(m.id);
       return;
     }
     this.schedulers.get(m.id)?.receive(m);
@@ -420,7 +441,7 @@ export class ThreadedScheduler implements PlaybackScheduler {
   }
 
   /** @internal */
-  receive(m: Exclude<FromThread, { t: 'ready' } | { t: 'notice' }>): void {
+  receive(m: Exclude<FromThread, { t: 'ready' } | { t: 'notice' } | { t: 'probe' }>): void {
     const offset = this.thread.offsetMs;
     switch (m.t) {
       case 'out': {
