@@ -15,6 +15,7 @@ import type { BatchProgress, EpochRecord } from './train';
 import type { CheckpointInfo } from './library';
 import type { EvalRequest, EvalResult } from './evaluate';
 import type { Note } from '../../shared/music/types';
+import type { EngineMemory } from './memory';
 
 /** What the client needs of a child process; Electron's utilityProcess can be adapted to it. */
 export interface EngineChild {
@@ -206,7 +207,7 @@ export class EngineClient {
     this.spawn();
   }
 
-  private async request<T>(kind: 'train' | 'generate' | 'evaluate' | 'import', build: (runId: string) => EngineRequest, onEvent: (e: EngineEvent) => void, runId = newRunId()): Promise<RunHandle<T>> {
+  private async request<T>(kind: 'train' | 'generate' | 'evaluate' | 'import' | 'memory', build: (runId: string) => EngineRequest, onEvent: (e: EngineEvent) => void, runId = newRunId()): Promise<RunHandle<T>> {
     await this.start();
     const result = new Promise<T>((resolve, reject) => this.pending.set(runId, { resolve: resolve as (v: unknown) => void, reject, onEvent, kind }));
     this.child!.send(build(runId));
@@ -254,6 +255,15 @@ export class EngineClient {
     return handle.result;
   }
 
+  /**
+   * The engine process's memory: live tensors and their bytes (tf.memory()), resident set and
+   * JavaScript heap. Starts the engine if it is not running.
+   */
+  async memory(): Promise<EngineMemory> {
+    const handle = await this.request<EngineMemory>('memory', (id) => ({ type: 'memory', runId: id }), () => {});
+    return handle.result;
+  }
+
   /** For tests of supervision: kills the process as a crash would. */
   kill(): void {
     this.child?.kill();
@@ -281,4 +291,4 @@ export function newRunId(): string {
   return `run-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
-export type { SerializedError };
+export type { SerializedError, EngineMemory };

@@ -38,6 +38,18 @@ describe('engine process', () => {
     expect(notes.length).toBe(takes[0].sequence.notes.length);
   }, 60_000);
 
+  it("reports the engine process's own memory on request", async () => {
+    await client.start();
+    const m = await client.memory();
+    expect(m.pid).toBe(client.status().pid);
+    expect(m.pid).not.toBe(process.pid);
+    expect(m.tensors).toBeGreaterThanOrEqual(0);
+    expect(m.tensorBytes).toBeGreaterThanOrEqual(0);
+    expect(m.rss).toBeGreaterThan(0);
+    expect(m.heapUsed).toBeGreaterThan(0);
+    expect(['wasm', 'cpu']).toContain(m.backend);
+  });
+
   it('a killed engine fails the run, restarts, and leaves a loadable, resumable checkpoint', async () => {
     const dir = await tempDir();
     const corpus = await writeTinyCorpus(dir);

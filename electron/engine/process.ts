@@ -10,6 +10,7 @@ import { runGeneration, runTraining, releaseModelCache } from './jobs';
 import { runEvaluation } from './evaluate';
 import { PROGRESS_INTERVAL_MS, type EngineEvent, type EngineRequest } from './protocol';
 import { enableFastPath } from './accelerate';
+import { engineMemory } from './memory';
 
 interface Port {
   send(msg: EngineEvent): void;
@@ -91,6 +92,10 @@ export async function serveEngine(port: Port = defaultPort()): Promise<void> {
           const meta = await importLayersModel(msg.request.src, msg.request.dest, { name: msg.request.name, vocab: msg.request.vocab, encoding: msg.request.encoding });
           return { dest: msg.request.dest, name: meta.name };
         });
+        break;
+      case 'memory':
+        // Answered between two batches or tokens of a run in progress (both yield now and then).
+        void run(msg.runId, async () => engineMemory());
         break;
       case 'pause':
         runs.get(msg.runId)?.pause();

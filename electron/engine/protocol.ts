@@ -10,6 +10,7 @@ import type { BatchProgress, EpochRecord } from './train';
 import type { CheckpointInfo } from './library';
 import type { EvalRequest, EvalResult } from './evaluate';
 import type { Note } from '../../shared/music/types';
+import type { EngineMemory } from './memory';
 
 /** Import a converted Keras / TensorFlow.js LayersModel folder (src) into the library folder dest. */
 export interface ImportRequest {
@@ -29,6 +30,8 @@ export type EngineRequest =
   | { type: 'generate'; runId: string; request: GenerateRequest }
   | { type: 'evaluate'; runId: string; request: EvalRequest }
   | { type: 'import'; runId: string; request: ImportRequest }
+  /** The engine process's memory (answered with done: EngineMemory); not a run, nothing to cancel. */
+  | { type: 'memory'; runId: string }
   | { type: 'pause'; runId: string }
   | { type: 'resume'; runId: string }
   | { type: 'cancel'; runId: string }
@@ -45,7 +48,7 @@ export type EngineEvent =
   | { type: 'checkpoint'; runId: string; checkpoint: CheckpointInfo }
   | { type: 'token'; runId: string; variation: number; token: number; text: string }
   | { type: 'note'; runId: string; variation: number; note: Note }
-  | { type: 'done'; runId: string; result: TrainSummary | GeneratedTake[] | EvalResult | ImportResult }
+  | { type: 'done'; runId: string; result: TrainSummary | GeneratedTake[] | EvalResult | ImportResult | EngineMemory }
   | { type: 'error'; runId: string; error: SerializedError };
 
 export interface EngineProcessOptions {
