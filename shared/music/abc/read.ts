@@ -120,7 +120,7 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   // A unit length of 1/4294967296 makes every note vanish (and abcjs warn on each one).
   for (const m of [...header, t.text].join('\n').matchAll(/(?:^|\[)\s*L:\s*(\d+)\s*\/\s*(\d+)/gm)) {
     const [num, den] = [Number(m[1]), Number(m[2])];
-    if (num < 1 || num > 64 || den < 1 || den > 512) throw new MusicError('abc-syntax', `unit length L:${m[1]}/${m[2]} is not a playable length (expected 1/1 to 1/512)`, where);
+    if (num < 1 || num > 64 || den < 1 || den > 512) throw new MusicError(num > 64 ? 'abc-too-long' : 'abc-syntax', `unit length L:${m[1]}/${m[2]} is not a playable length (expected 1/1 to 1/512)`, where);
   }
   // File-header fields go right after X: so that the tune's own fields still override them.
   const nl = t.text.indexOf('\n');
