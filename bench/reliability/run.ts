@@ -213,8 +213,16 @@ if (only.includes('soak')) {
     figure('soak.tf-tensors-after-release', last.tensors, 'tensors');
     figure('soak.errors', r.errors.length);
     for (const e of r.errors.slice(0, 5)) note(e);
-    note('tf.memory() of the engine process itself is not reported: the engine protocol has no memory message');
-    criterion('soak: no hung notes, no tensor leak, no errors', r.hungNotes === 0 && r.tensorGrowth <= 0 && last.tensors === 0 && r.errors.length === 0, `${r.hungNotes} hung, tensor growth ${r.tensorGrowth}, ${r.errors.length} errors, heap growth ${r.heapGrowthMb.toFixed(1)} MB`);
+    figure('soak.engine-tf-tensors-start/end', `${first.engineTensors ?? 'n/a'}/${last.engineTensors ?? 'n/a'}`, 'tensors', "the engine process's tf.memory()");
+    figure('soak.engine-tf-bytes-start/end', `${first.engineTensorMb?.toFixed(1) ?? 'n/a'}/${last.engineTensorMb?.toFixed(1) ?? 'n/a'}`, 'MB');
+    figure('soak.engine-tf-tensors-growth', r.engineTensorGrowth ?? 'n/a', 'tensors', 'lowest of the last quarter minus lowest of the first');
+    figure('soak.engine-heap-growth', r.engineHeapGrowthMb ?? 'n/a', 'MB');
+    const engineLeak = r.engineTensorGrowth === null || r.engineTensorGrowth > 0;
+    criterion(
+      'soak: no hung notes, no tensor leak (here or in the engine), no errors',
+      r.hungNotes === 0 && r.tensorGrowth <= 0 && last.tensors === 0 && !engineLeak && r.errors.length === 0,
+      `${r.hungNotes} hung, tensor growth ${r.tensorGrowth} here / ${r.engineTensorGrowth ?? 'unmeasured'} in the engine, ${r.errors.length} errors, heap growth ${r.heapGrowthMb.toFixed(1)} MB`,
+    );
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * The soak: for N minutes the engine process trains while takes are generated and played, over
  * and over. Generation runs both through the engine process (the studio's path) and in this
- * process through the same engine code (so tf.memory() can be read: the engine protocol does not
- * report it). Each take is played in real time through the scheduler to a loopback synth.
+ * process through the same engine code; tf.memory() is read in both (the engine's through its
+ * 'memory' message). Each take is played in real time through the scheduler to a loopback synth.
  * Reported: takes, notes played, hung notes, late notes, generation latency, and memory at the
  * start and end of the run (this process's heap and RSS, the engine's RSS, tf tensors).
  */
@@ -23,6 +23,10 @@ export interface MemorySample {
   engineRssMb: number | null;
   tensors: number;
   tfBytesMb: number;
+  /** The engine process's own tf.memory() and heap (its 'memory' message). */
+  engineTensors: number | null;
+  engineTensorMb: number | null;
+  engineHeapMb: number | null;
 }
 
 export interface SoakResult {
@@ -45,6 +49,9 @@ export interface SoakResult {
   heapGrowthMb: number;
   engineRssGrowthMb: number | null;
   tensorGrowth: number;
+  /** Lowest engine tensor count of the last quarter minus that of the first (training holds some between steps). */
+  engineTensorGrowth: number | null;
+  engineHeapGrowthMb: number | null;
   skipped?: string;
 }
 
@@ -65,6 +72,14 @@ function growth(samples: MemorySample[], key: keyof MemorySample): number | null
   if (values.length < 4) return null;
   const q = Math.max(1, Math.floor(values.length / 4));
   return avg(values.slice(-q)) - avg(values.slice(1, 1 + q));
+}
+
+/** Growth of the lowest value per quarter: transient tensors inside a training step do not count. */
+function minGrowth(samples: MemorySample[], key: keyof MemorySample): number | null {
+  const values = samples.map((s) => s[key]).filter((v): v is number => typeof v === 'number');
+  if (values.length < 4) return null;
+  const q = Math.max(1, Math.floor(values.length / 4));
+  return Math.min(...values.slice(-q)) - Math.min(...values.slice(1, 1 + q));
 }
 
 async function play(seq: NoteSequence, qpm: number): Promise<{ hung: number; late: number; notes: number }> {
@@ -88,7 +103,7 @@ async function play(seq: NoteSequence, qpm: number): Promise<{ hung: number; lat
 }
 
 export async function soak(opts: { minutes: number; sampleEveryS?: number; log?: (line: string) => void }): Promise<SoakResult> {
-  const res: SoakResult = { minutes: opts.minutes, trainingRuns: 0, trainingSteps: 0, trainingEpochs: 0, checkpoints: 0, engineTakes: 0, localTakes: 0, notesPlayed: 0, hungNotes: 0, lateNotes: 0, generateP50Ms: 0, generateP99Ms: 0, errors: [], samples: [], heapGrowthMb: 0, engineRssGrowthMb: null, tensorGrowth: 0 };
+  const res: SoakResult = { minutes: opts.minutes, trainingRuns: 0, trainingSteps: 0, trainingEpochs: 0, checkpoints: 0, engineTakes: 0, localTakes: 0, notesPlayed: 0, hungNotes: 0, lateNotes: 0, generateP50Ms: 0, generateP99Ms: 0, errors: [], samples: [], heapGrowthMb: 0, engineRssGrowthMb: null, tensorGrowth: 0, engineTensorGrowth: null, engineHeapGrowthMb: null };
   let client: import('../../electron/engine/client').EngineClient | undefined;
   let jobs: typeof import('../../electron/engine/jobs') | undefined;
   try {
@@ -135,13 +150,24 @@ export async function soak(opts: { minutes: number; sampleEveryS?: number; log?:
     const started = performance.now();
     const endAt = started + opts.minutes * 60_000;
     const sampleEvery = (opts.sampleEveryS ?? Math.max(5, opts.minutes * 6)) * 1000;
-    const sample = () => {
+    const sample = async () => {
       const mu = process.memoryUsage();
       const tm = tf.memory();
-      res.samples.push({ atS: (performance.now() - started) / 1000, heapMb: mu.heapUsed / 1e6, rssMb: mu.rss / 1e6, engineRssMb: engineRss(client!.status().pid), tensors: tm.numTensors, tfBytesMb: tm.numBytes / 1e6 });
+      const em = await client!.memory().catch(() => null);
+      res.samples.push({
+        atS: (performance.now() - started) / 1000,
+        heapMb: mu.heapUsed / 1e6,
+        rssMb: mu.rss / 1e6,
+        engineRssMb: em ? em.rss / 1e6 : engineRss(client!.status().pid),
+        tensors: tm.numTensors,
+        tfBytesMb: tm.numBytes / 1e6,
+        engineTensors: em?.tensors ?? null,
+        engineTensorMb: em ? em.tensorBytes / 1e6 : null,
+        engineHeapMb: em ? em.heapUsed / 1e6 : null,
+      });
     };
-    sample();
-    const sampler = setInterval(sample, sampleEvery);
+    await sample();
+    const sampler = setInterval(() => void sample(), sampleEvery);
     const latencies: number[] = [];
     let i = 0;
     while (performance.now() < endAt) {
@@ -167,7 +193,7 @@ export async function soak(opts: { minutes: number; sampleEveryS?: number; log?:
     }
     clearInterval(sampler);
     jobs.releaseModelCache();
-    sample();
+    await sample();
     soaking = false;
     const last = training as Awaited<ReturnType<typeof client.train>> | undefined;
     last?.cancel();
@@ -177,6 +203,8 @@ export async function soak(opts: { minutes: number; sampleEveryS?: number; log?:
     res.generateP99Ms = latencies[Math.floor(latencies.length * 0.99)] ?? 0;
     res.heapGrowthMb = growth(res.samples.slice(0, -1), 'heapMb') ?? 0;
     res.engineRssGrowthMb = growth(res.samples.slice(0, -1), 'engineRssMb');
+    res.engineHeapGrowthMb = growth(res.samples.slice(0, -1), 'engineHeapMb');
+    res.engineTensorGrowth = minGrowth(res.samples.slice(0, -1), 'engineTensors');
     res.tensorGrowth = res.samples.length > 2 ? res.samples[res.samples.length - 2].tensors - res.samples[1].tensors : 0;
     fs.rmSync(dir, { recursive: true, force: true });
   } catch (e) {
