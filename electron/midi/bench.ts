@@ -168,6 +168,10 @@ export interface JitterOptions {
    * taken there; main: the scheduler on this thread's event loop.
    */
   where?: 'thread' | 'main';
+  /** thread: try to raise the playback thread's priority, as the studio does (default true). */
+  raisePriority?: boolean;
+  /** thread: spin this long before each send (default: the playback thread's own, 1.5 ms). */
+  spinMs?: number;
   clock?: Clock;
   /** For the real clock: how long before each send to stop sleeping on setTimeout. */
   approachMs?: number;
@@ -214,7 +218,7 @@ export function measureJitter(options: JitterOptions): Promise<Summary> {
 /** The take played by the playback thread; lateness is measured in that thread, right after each send. */
 async function threadJitterRun(options: JitterOptions): Promise<Summary> {
   const clock = options.clock ?? realClock({ approachMs: options.approachMs });
-  const started = await PlaybackThread.start({ clock, approachMs: options.approachMs });
+  const started = await PlaybackThread.start({ clock, approachMs: options.approachMs, spinMs: options.spinMs, raisePriority: options.raisePriority });
   if (!started.ok) throw new Error(`the playback thread did not start: ${started.reason}`);
   const { thread } = started;
   const bus = new OutputBus();
@@ -239,7 +243,7 @@ async function threadJitterRun(options: JitterOptions): Promise<Summary> {
     thread.dispose();
   }
   const summary = summarize(lateness);
-  summary.where = 'playback thread';
+  summary.where = `playback thread (${thread.priority})`;
   if (waitedNs !== null) summary.cpu_wait_ms = Math.round(waitedNs / 1e4) / 100;
   return summary;
 }

@@ -23,6 +23,12 @@ export interface Clock {
 export interface RealClockOptions {
   /** How long before the target to stop sleeping on setTimeout and wait precisely. */
   approachMs?: number;
+  /**
+   * The last stretch is spun, not slept: a thread woken from a futex still has to get a core, and
+   * on a busy machine that takes up to a millisecond or two; a spinning thread is already on one.
+   * Default 0.15 ms (the main thread should not burn CPU); the playback thread spins longer.
+   */
+  spinMs?: number;
 }
 
 /**
@@ -38,11 +44,12 @@ export interface RealClockOptions {
  */
 export function realClock(options: RealClockOptions = {}): Clock {
   const approachMs = options.approachMs ?? 4;
+  const spinMs = Math.max(0, Math.min(options.spinMs ?? 0.15, approachMs));
   const now = () => performance.now();
   const cell = new Int32Array(new SharedArrayBuffer(4));
   let canBlock = true;
   const waitUntil = (atMs: number) => {
-    const sleepMs = atMs - now() - 0.15;
+    const sleepMs = atMs - now() - spinMs;
     if (canBlock && sleepMs > 0) {
       try {
         Atomics.wait(cell, 0, 0, sleepMs);
@@ -50,7 +57,7 @@ export function realClock(options: RealClockOptions = {}): Clock {
         canBlock = false; // a thread that may not block (a browser main thread): spin instead
       }
     }
-    const limit = now() + approachMs + 1;
+    const limit = now() + spinMs + approachMs + 1;
     let t = now();
     while (t < atMs && t < limit) t = now();
     return t >= atMs;

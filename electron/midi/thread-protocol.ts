@@ -44,7 +44,7 @@ export type ToThread =
   | { t: 'probe'; id: number };
 
 export type FromThread =
-  | { t: 'ready'; timeOrigin: number }
+  | { t: 'ready'; timeOrigin: number; priority?: string }
   /** A message for the synth: `delivered` when the thread already sent it (rtmidi), else main sends it. */
   | { t: 'out'; id: number; epoch: number; bytes: number[]; atMs?: number; delivered: boolean }
   | { t: 'sent'; id: number; epoch: number; event: SentEvent }

@@ -87,6 +87,8 @@ export class PlaybackThread {
     readonly offsetMs: number,
     /** How the thread was started, for logs: "worker thread", "in-process (tests)". */
     readonly description: string,
+    /** The thread's CPU priority: "nice -10", or "normal (...why)". */
+    readonly priority = 'normal',
   ) {
     link.onMessage((m) => this.receive(m));
     link.onExit((reason) => this.died(reason));
@@ -96,12 +98,12 @@ export class PlaybackThread {
    * Starts the worker and waits until it is ready. Never throws: `{ ok: false, reason }` says why
    * playback has to stay on the main thread.
    */
-  static async start(options: { entry?: string; clock: Clock; timeoutMs?: number; approachMs?: number }): Promise<{ ok: true; thread: PlaybackThread } | { ok: false; reason: string }> {
+  static async start(options: { entry?: string; clock: Clock; timeoutMs?: number; approachMs?: number; spinMs?: number; raisePriority?: boolean }): Promise<{ ok: true; thread: PlaybackThread } | { ok: false; reason: string }> {
     const entry = options.entry ?? defaultWorkerEntry();
     if (!entry) return { ok: false, reason: 'the playback thread script (player-worker.js) is not part of this build' };
     let worker: Worker;
     try {
-      const workerData = { approachMs: options.approachMs };
+      const workerData = { approachMs: options.approachMs, spinMs: options.spinMs, raisePriority: options.raisePriority };
       worker = entry.endsWith('.ts') ? new Worker(tsBootstrap(entry), { eval: true, workerData }) : new Worker(entry, { workerData });
     } catch (e) {
       return { ok: false, reason: `the playback thread could not start (${(e as Error).message ?? e})` };
@@ -144,7 +146,7 @@ export class PlaybackThread {
             void worker.terminate();
           },
         };
-        settle({ ok: true, thread: new PlaybackThread(link, options.clock, m.timeOrigin - performance.timeOrigin, 'worker thread') });
+        settle({ ok: true, thread: new PlaybackThread(link, options.clock, m.timeOrigin - performance.timeOrigin, 'worker thread', m.priority) });
       });
     });
   }

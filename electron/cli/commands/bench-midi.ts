@@ -54,7 +54,11 @@ Options:
   --where W          thread (default): the scheduler in the playback thread; main: on this thread
   --answer-engine E  own (default): the answers come from their own engine process; shared: from
                      the engine that is training (one engine, as in the studio today)
-  --approach-ms N    wake this long before each note and wait out the rest precisely (default 4)`;
+  --normal-priority  leave the playback thread at normal priority (by default it asks for nice -10,
+                     which Linux grants to root or with RLIMIT_NICE; the figure says which it got)
+  --spin-ms N        the playback thread spins this long before each note (default 1.5)
+  --approach-ms N    wake this long before each note and wait out the rest precisely
+                     (default 10 in the playback thread, 4 on the main thread)`;
 
 export type LoadKind = 'train' | 'matrix' | 'none' | { command: string } | { train: string };
 
@@ -193,6 +197,8 @@ export function makeBenchMidiCommand(deps: BenchMidiDeps = defaultDeps): CliComm
           model: { type: 'string' },
           where: { type: 'string' },
           'answer-engine': { type: 'string' },
+          'normal-priority': { type: 'boolean' },
+          'spin-ms': { type: 'string' },
         },
         false,
       );
@@ -201,6 +207,7 @@ export function makeBenchMidiCommand(deps: BenchMidiDeps = defaultDeps): CliComm
       const procs = numberFlag('load-procs', values['load-procs'], { min: 1, max: 64, integer: true }) ?? 1;
       const nice = numberFlag('load-nice', values['load-nice'], { min: 0, max: 19, integer: true }) ?? 0;
       const approachMs = numberFlag('approach-ms', values['approach-ms'], { min: 0, max: 20 });
+      const spinMs = numberFlag('spin-ms', values['spin-ms'], { min: 0, max: 10 });
       const kind = values.load ?? (values['load-procs'] !== undefined ? 'matrix' : 'train');
       if (kind !== 'matrix' && kind !== 'none' && kind !== 'train') throw new UsageError(`--load expects "train", "matrix" or "none", got "${kind}"`);
       const model = values.model ?? 'default';
@@ -221,13 +228,13 @@ export function makeBenchMidiCommand(deps: BenchMidiDeps = defaultDeps): CliComm
       let thread: PlaybackThread | undefined;
       try {
         if (!json) io.out(`Playing a ${seconds} s take (16th notes and chords at 120 qpm) in the ${where === 'thread' ? 'playback thread' : 'main thread'}...`);
-        jitter = await deps.measureJitter({ seconds, approachMs, where });
+        jitter = await deps.measureJitter({ seconds, approachMs, where, raisePriority: !values['normal-priority'], spinMs });
         const shared = answerEngine === 'shared' ? (load as Partial<TrainingLoad>).client : undefined;
         const made = deps.makeAnswer ? await deps.makeAnswer(model, shared) : { description: 'stand-in', close: async () => {} };
         answerText = made.description;
         let scheduler: SchedulerFactory | undefined;
         if (where === 'thread' && deps.makeAnswer) {
-          const started = await PlaybackThread.start({ clock: realClock() });
+          const started = await PlaybackThread.start({ clock: realClock(), raisePriority: !values['normal-priority'] });
           if (started.ok) {
             thread = started.thread;
             scheduler = thread.factory();
