@@ -141,6 +141,13 @@ describe('studio with the engine process', () => {
     await studio.handlers.deleteModel({ modelId: 'keras-tune' }, ctx);
   }, 120_000);
 
+  it("reports the engine process's memory", async () => {
+    const m = await studio.handlers.engineMemory({}, ctx);
+    expect(m.rss).toBeGreaterThan(10e6);
+    expect(m.tensors).toBeGreaterThanOrEqual(0);
+    expect(m.backend).toMatch(/wasm|cpu|tensorflow/);
+  });
+
   it('in serve mode a save answers "download" and writes nothing', async () => {
     expect(await studio.handlers.saveFile({ suggestedName: 'take.mid', kind: 'mid', base64: 'TVRoZA==' }, ctx)).toEqual({ saved: false, reason: 'download' });
   });

@@ -223,6 +223,15 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
       return summaryOf(name);
     },
 
+    async memory() {
+      try {
+        const m = await client.memory();
+        return { tensors: m.tensors, tensorBytes: m.tensorBytes, rss: m.rss, heapUsed: m.heapUsed, backend: m.backend };
+      } catch (e) {
+        throw toStudioError(e);
+      }
+    },
+
     dispose: () => client.dispose(),
   };
 }

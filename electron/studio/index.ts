@@ -9,6 +9,7 @@ import type { Handlers } from '../../shared/ipc/dispatch';
 import { StudioError } from '../../shared/ipc/result';
 import type { BackendInfo, MidiStatus, ModelSummary, Seed, Sampling, Take, NoteDto } from '../../shared/ipc/schemas';
 import type { EpochRecordDto } from '../../shared/ipc/channels/training';
+import type { EngineMemoryDto } from '../../shared/ipc/channels/app';
 import { CorpusStore } from './corpora';
 import type { TrainingService } from './training';
 import { CallResponseService } from './call-response';
@@ -32,6 +33,8 @@ export interface StudioEngine {
     onNote: (variation: number, note: NoteDto) => void,
     signal: AbortSignal,
   ): Promise<Take[]>;
+  /** The engine process's memory (tf.memory() and process figures). */
+  memory?(): Promise<EngineMemoryDto>;
   dispose(): Promise<void>;
 }
 
@@ -133,6 +136,11 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       backend: engine?.status() ?? NO_ENGINE,
       midi: midiStatus(),
     }),
+
+    engineMemory: async () => {
+      if (!engine?.memory) throw new StudioError('unsupported', 'the engine is not available in this build');
+      return engine.memory();
+    },
 
     listModels: async () => (options.models ? options.models.list() : []),
     renameModel: ({ modelId, to }) => needModels().rename(modelId, to),
