@@ -56,6 +56,8 @@ Options:
                      the engine that is training (one engine, as in the studio today)
   --normal-priority  leave the playback thread at normal priority (by default it asks for nice -10,
                      which Linux grants to root or with RLIMIT_NICE; the figure says which it got)
+  --no-early         ask the model only when the pause is over (the studio asks ${EARLY_ASK_MS} ms after the
+                     last key goes up, so the answer is ready when the pause ends)
   --spin-ms N        the playback thread spins this long before each note (default 1.5)
   --approach-ms N    wake this long before each note and wait out the rest precisely
                      (default 10 in the playback thread, 4 on the main thread)`;
@@ -199,6 +201,7 @@ export function makeBenchMidiCommand(deps: BenchMidiDeps = defaultDeps): CliComm
           'answer-engine': { type: 'string' },
           'normal-priority': { type: 'boolean' },
           'spin-ms': { type: 'string' },
+          'no-early': { type: 'boolean' },
         },
         false,
       );
@@ -242,7 +245,7 @@ export function makeBenchMidiCommand(deps: BenchMidiDeps = defaultDeps): CliComm
         }
         try {
           if (!json) io.out(`Playing ${trials} phrases for call-and-response (${answerText})...`);
-          cr = await deps.measureCallResponse({ trials, answer: made.answer, scheduler, speculateAfterMs: EARLY_ASK_MS });
+          cr = await deps.measureCallResponse({ trials, answer: made.answer, scheduler, speculateAfterMs: values['no-early'] ? undefined : EARLY_ASK_MS });
         } finally {
           thread?.dispose();
           await made.close();
