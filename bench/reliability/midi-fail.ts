@@ -6,8 +6,10 @@
  *    anything): note-offs the port refused are owed and the bus sends them again by itself;
  *  - after Stop + Panic, for a synth that honours All Notes Off (CC123) and for a strict one that
  *    only releases a key on its own note-off.
+ * Every other trial plays through the playback thread's code (ThreadedScheduler, thread run
+ * in-process on the same FakeClock), as the studio plays.
  */
-import { FakeClock, LoopbackMidiSystem, OutputBus, Scheduler, soundingNotes, type LogEntry } from '../../electron/midi/index';
+import { FakeClock, LoopbackMidiSystem, OutputBus, PlaybackThread, Scheduler, soundingNotes, type LogEntry, type PlaybackScheduler } from '../../electron/midi/index';
 import type { Note, NoteSequence } from '../../shared/music/types';
 import { rng, type Rng } from './mutate';
 
@@ -15,6 +17,8 @@ export type FailureMode = 'some-sends' | 'note-offs' | 'unplug';
 
 export interface MidiFailResult {
   trials: number;
+  /** Trials played through the playback thread's code. */
+  threadedTrials: number;
   notes: number;
   failedSends: number;
   byMode: Record<FailureMode, { trials: number; hungAfterEnd: number; hungAfterPanic: number; hungAfterPanicStrict: number }>;
@@ -50,6 +54,7 @@ export function runMidiFailures(opts: { trials: number; runSeed?: number }): Mid
   const modes: FailureMode[] = ['some-sends', 'note-offs', 'unplug'];
   const res: MidiFailResult = {
     trials: 0,
+    threadedTrials: 0,
     notes: 0,
     failedSends: 0,
     byMode: Object.fromEntries(modes.map((m) => [m, { trials: 0, hungAfterEnd: 0, hungAfterPanic: 0, hungAfterPanicStrict: 0 }])) as MidiFailResult['byMode'],
@@ -69,7 +74,10 @@ export function runMidiFailures(opts: { trials: number; runSeed?: number }): Mid
     const bus = new OutputBus({ clock });
     bus.setPort(sys.openOutput('synth'));
     const seq = randomSequence(r);
-    const scheduler = new Scheduler({ clock, bus });
+    const threaded = trial % 2 === 1;
+    const thread = threaded ? PlaybackThread.inProcess(clock).thread : undefined;
+    const scheduler: PlaybackScheduler = thread ? thread.scheduler({ clock, bus }) : new Scheduler({ clock, bus });
+    if (threaded) res.threadedTrials++;
     let ended = false;
     scheduler.onEnd(() => (ended = true));
     scheduler.load(seq);
@@ -131,6 +139,8 @@ export function runMidiFailures(opts: { trials: number; runSeed?: number }): Mid
     res.trials++;
     res.notes += seq.notes.length;
     scheduler.dispose();
+    thread?.dispose();
+    bus.dispose();
     sys.dispose();
   }
   res.seconds = (performance.now() - started) / 1000;
