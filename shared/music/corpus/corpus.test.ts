@@ -28,6 +28,14 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('loadCorpus', () => {
+  it('gives the same corpus when worker threads parse the files', { timeout: 60_000 }, async () => {
+    const opts = { encodings: ['abc-token' as const], validationFraction: 0.25, seed: 7 };
+    const one = await loadCorpus([dir], { ...opts, workers: 0 });
+    const progress: number[] = [];
+    const two = await loadCorpus([dir], { ...opts, workers: 2, onProgress: (done) => progress.push(done) });
+    expect(progress).toEqual([1, 2, 3, 4]);
+    expect(JSON.stringify([two.stats, two.entries, two.files, two.encodings['abc-token']?.tokens])).toBe(JSON.stringify([one.stats, one.entries, one.files, one.encodings['abc-token']?.tokens]));
+  });
   it('loads folders, removes duplicates, reports errors with file and line, and splits by tune', async () => {
     const c = await loadCorpus([dir], { encodings: ['abc-char', 'abc-token', 'melody-event', 'midi-event'], validationFraction: 0.25, seed: 7 });
     expect(c.stats.files).toBe(4);
