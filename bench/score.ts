@@ -29,7 +29,7 @@ try {
   lines[at] = lines[at].replace(/^(\|:)?[^|]+/, (m, rep) => `${rep ?? ''}a3 f3`);
   const edited = lines.join('\n');
   type Result = { whole: number[]; first: number[]; longest: number[]; all: number[]; edit: number[]; editChunks: number[]; chunks: number };
-  const r = await page.evaluate(([text, changed]) => (window as unknown as { benchScore: (a: string, e: string, n: number) => Promise<Result> }).benchScore(text, changed, 15), [abc, edited]);
+  const r = await page.evaluate(([text, changed]) => (window as unknown as { benchScore: (a: string, e: string, n: number) => Promise<Result> }).benchScore(text, changed, 30), [abc, edited]);
   const rows = [
     { figure: 'abcjs render of the 200-bar tune in one call, for reference (ms)', ...stats(r.whole) },
     { figure: `score panel: first chunk (the one in view) on screen, of ${r.chunks} (ms)`, ...stats(r.first) },
