@@ -238,6 +238,29 @@ describe('ABC grammar: sampling an untrained model', () => {
     await initBackend();
   });
 
+  it('abc-char: every take parses cleanly, with the grammar on (and not without)', async () => {
+    const vocab = ['<s>', '</s>', ...'\n |:[]12ABCDEFGabcdefgz/34>-(){}~.^_=,\'"!KLMX68'];
+    const encoding = makeAbcEncoding('abc-char', vocab);
+    const model = buildModel({ architecture: 'lstm', vocabSize: vocab.length, embeddingSize: 8, units: [16], dropout: 0, recurrentDropout: 0, layers: 1, heads: 0, contextLength: 0 }, 4);
+    const prime = [0, ...Array.from('X:1\nM:6/8\nL:1/8\nK:G\n', (c) => vocab.indexOf(c))];
+    expect(prime).not.toContain(-1);
+    const run = async (on: boolean) => {
+      const g = on ? abcGrammar(encoding, prime, 24) : null;
+      const takes = await sample(createStepModel(model), { prime, count: 24, maxTokens: 400, eos: 1, forbid: [0], rngSeed: 2, mask: g ? g.mask.bind(g) : undefined, onToken: (v, t) => g?.push(v, t) });
+      return takes.filter((t) => t.stop === 'eos').map((t) => encoding.decode([...prime, ...t.tokens, 1]).abc);
+    };
+    const abcjsClean = (abc: string) => {
+      const r = parseAbc(abc, { file: 'take' });
+      return !r.errors.length && r.tunes.length === 1 && !r.tunes[0].warnings.length;
+    };
+    const on = await run(true);
+    expect(on.length).toBeGreaterThan(5);
+    on.forEach((abc) => expect(abcjsClean(abc), abc).toBe(true));
+    const off = await run(false);
+    expect(off.filter((abc) => !abcjsClean(abc)).length).toBeGreaterThan(off.length / 2);
+    model.dispose();
+  });
+
   it('every take parses cleanly with abcjs and abc2midi, with the grammar on (and not without)', async () => {
     const vocab = ['<s>', '</s>', 'M:6/8', 'L:1/8', 'K:G', 'K:D', 'G', 'A', 'B', 'c', 'd', 'e', 'A2', 'B3', 'd/', '|', '||', '|:', ':|', '|1', ':|2', '[2', '::', '|]', '[', ']', '-', '>', '(3', '~', '{', '}', '1', ':'];
     const encoding = makeAbcEncoding('abc-token', vocab);

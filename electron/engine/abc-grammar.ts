@@ -139,10 +139,12 @@ function lengthOf(digits: string, slashes: string, den: string): number {
 /** A plain, dotted or double-dotted length written the usual way (no "/1", no leading 0, at most 16). */
 function representable(digits: string, slashes: string, den: string, len: number): boolean {
   if (/^0/.test(digits) || /^0|^1$/.test(den) || slashes.length > 2 || (den && slashes.length > 1)) return false;
+  // abc2midi: "6 b is not a power of 2" for B3/6.
+  if (den && !Number.isInteger(Math.log2(Number(den)))) return false;
   if (!(len > 0 && len <= 16)) return false;
   for (const head of [1, 3, 7]) {
     const k = Math.log2(len / head);
-    if (Number.isInteger(k) && k >= -4) return true;
+    if (Number.isInteger(k) && k >= -3) return true; // abcjs: "Duration not representable" for g/16
   }
   return false;
 }
@@ -173,12 +175,16 @@ export function classify(t: string): Lex {
   if (n) {
     const len = lengthOf(n[4], n[5], n[6]);
     // abcjs: "Duration not representable" for lengths a note head cannot show (5, 9, 11 units).
-    if (!representable(n[4], n[5], n[6], len) || (n[3].includes(',') && n[3].includes("'"))) return { k: 'junk' };
+    // abc2midi: "Bad pitch specifier ' after note E": ' only on lower case, ',' only on upper case.
+    const upper = n[2] === n[2].toUpperCase();
+    if (!representable(n[4], n[5], n[6], len) || (upper ? n[3].includes("'") : n[3].includes(','))) return { k: 'junk' };
     return { k: 'note', pitch: n[2] + n[3], acc: n[1] ?? '', len };
   }
-  if (/^[zx]\d*(?:\/+\d*)?$/.test(t)) return { k: 'rest' };
+  const rest = /^[zx](\d*)(\/*)(\d*)$/.exec(t);
+  if (rest) return representable(rest[1], rest[2], rest[3], lengthOf(rest[1], rest[2], rest[3])) ? { k: 'rest' } : { k: 'junk' };
   if (t === '[') return { k: 'chordOpen' };
-  if (/^\]\d*(?:\/+\d*)?$/.test(t)) return { k: 'chordClose' };
+  const close = /^\](\d*)(\/*)(\d*)$/.exec(t);
+  if (close) return !close[1] && !close[2] && !close[3] || representable(close[1], close[2], close[3], lengthOf(close[1], close[2], close[3])) ? { k: 'chordClose' } : { k: 'junk' };
   const tup = /^\((\d)$/.exec(t);
   if (tup) return Number(tup[1]) >= 2 ? { k: 'tuplet', n: Number(tup[1]) } : { k: 'junk' };
   if (t === '(') return { k: 'slurOpen' };
@@ -586,17 +592,106 @@ function applyBan(probs: Float64Array, banned: Int32Array, eos: number, closer: 
 // abc-char adapter
 
 /**
- * For a character model the symbol is built a character at a time. The cursor keeps the text of
- * the current line; a character is judged by re-reading the pending symbol with it: joined to it,
- * from the state before it; apart from it, from the state after it. Symbols that are still
- * incomplete (an accidental without its note, `:` before `|`, `[` before `1` or `K:`, `!..`) are
- * let through: what follows them is judged when it comes. The header and free text (quoted
- * strings, fields) are not constrained.
+ * For a character model a symbol is spelled a character at a time. The cursor holds the state
+ * before the symbol being spelled and its text so far; a character either extends that symbol
+ * (judged whole, from the state before it), or completes it and starts the next one, or is a space
+ * or line break that completes it. A symbol may be left incomplete only while it can still grow
+ * into one (an accidental before its note, ':' before '|', '[' before '1' or 'K:', '(' before '3',
+ * an inline field before its ']'); the tune cannot end on one. The header is free text (titles)
+ * except that the tune cannot end in it. Chord symbols and !decorations! are not offered in the
+ * body: their text is free, and abc2midi rejects guitar chords it cannot read.
  */
+interface CharCursor {
+  /** In the tune body (after the K: line). */
+  body: boolean;
+  /** The state before `pending`. */
+  before: GrammarState;
+  /** The symbol being spelled ('' between symbols). */
+  pending: string;
+  /** The current line so far, kept only while short (header K: line, "A:" at a line start). */
+  line: string;
+  /** Nothing but spaces on the current line yet (a line break now would leave an empty line, ending the tune). */
+  blank: boolean;
+}
+
+/** Symbol prefixes that may still grow into a symbol the grammar knows. */
+const PREFIX = /^(?:\^\^?|__?|=|:|\[|\(|\[[KLMQ](?::[^\]\n]*)?)$/;
+const FIELD_SAMPLE: Record<string, string> = { K: 'C', L: '1/8', M: '4/4', Q: '120' };
+
+/** A prefix is worth spelling only if some symbol it grows into is allowed here (no dead ends). */
+function prefixOk(before: GrammarState, p: string): boolean {
+  let ways: string[];
+  if (/^[\^_=]/.test(p)) ways = Array.from('CDEFGABcdefgab', (l) => p + l);
+  else if (p === ':') ways = [':|', '::', ':|2'];
+  else if (p === '[') ways = ['[', '[1', '[2', '[|', '[K:C]'];
+  else if (p === '(') ways = ['(', '(3'];
+  else if (p.startsWith('[')) ways = [`[${p[1]}:${FIELD_SAMPLE[p[1]] ?? ''}]`];
+  else return false;
+  return ways.some((w) => !!advance(before, w));
+}
+
+const NOTE_SO_FAR = /^((?:\^\^|\^|__|_|=)?[A-Ga-gzx][,']*)(\d*\/*\d*)$/;
+/** The lengths a note still being spelled may grow into (written the usual way). */
+const LENGTHS = ['', '2', '3', '4', '6', '8', '12', '16', '/', '//', '/2', '/4', '3/2', '3/4', '7/4'];
+
+/**
+ * Whether the symbol spelled so far is allowed, or can still become allowed: a note whose length
+ * is still to come (after a broken rhythm 'c' must become 'c2'), or a prefix (see prefixOk).
+ */
+function canGrow(before: GrammarState, p: string): boolean {
+  if (advance(before, p)) return true;
+  const n = NOTE_SO_FAR.exec(p);
+  if (n) return LENGTHS.some((l) => l.length > n[2].length && l.startsWith(n[2]) && !!advance(before, n[1] + l));
+  return PREFIX.test(p) && prefixOk(before, p);
+}
+
+/** The cursor after character `ch`, or null if it would make the tune malformed. */
+function charNext(c: CharCursor, ch: string): CharCursor | null {
+  if (!c.body) {
+    if (ch !== '\n') return { ...c, line: c.line.length < 80 ? c.line + ch : c.line };
+    if (/^K:/.test(c.line)) return { body: true, before: { ...initialState(), body: true }, pending: '', line: '', blank: true };
+    return { ...c, line: '' };
+  }
+  if (ch === ' ' || ch === '\t' || ch === '\n') {
+    const s = c.pending ? advance(c.before, c.pending) : c.before;
+    // No space inside a chord or grace group (abcjs: "Spaces are not allowed in chords"), and no
+    // empty line: it ends the tune.
+    // A decoration, slur or broken rhythm holds on to its note (abc2midi: "Malformed note" after "~ ").
+    if (!s || s.chord >= 0 || s.grace >= 0 || s.deco || s.broken || (ch === '\n' && c.blank && !c.pending)) return null;
+    return { body: true, before: s, pending: '', line: ch === '\n' ? '' : c.line.length < 2 ? c.line + ch : c.line, blank: ch === '\n' || c.blank };
+  }
+  // A line that starts "A:" reads as a header field.
+  if (ch === ':' && /^[A-Za-z]$/.test(c.line)) return null;
+  const line = c.line.length < 2 ? c.line + ch : c.line;
+  // A broken rhythm or tie right after its note (abcjs: '>' at a line start is an unknown character).
+  if ((ch === '>' || ch === '<' || ch === '-' || ch === ')') && !c.pending) return null;
+  const joined = c.pending + ch;
+  if (PREFIX.test(joined) || /^\[[KLMQ]:[^\]\n]*\]$/.test(joined)) {
+    // Still spelling one symbol (an inline field is one symbol once its ']' comes).
+    if (joined.endsWith(']') ? !advance(c.before, joined) : !prefixOk(c.before, joined)) return null;
+    return { body: true, before: c.before, pending: joined, line, blank: false };
+  }
+  if (!c.pending) return canGrow(c.before, ch) ? { body: true, before: c.before, pending: ch, line, blank: false } : null;
+  const t = readBody(joined);
+  if (t.length === 1 && t[0] === joined) return canGrow(c.before, joined) ? { body: true, before: c.before, pending: joined, line, blank: false } : null;
+  if (t.length === 2 && t[0] === c.pending && t[1] === ch) {
+    const s = advance(c.before, c.pending);
+    if (!s) return null;
+    return canGrow(s, ch) ? { body: true, before: s, pending: ch, line, blank: false } : null;
+  }
+  return null;
+}
+
+function charCanEnd(c: CharCursor): boolean {
+  if (!c.body) return false;
+  const s = c.pending ? advance(c.before, c.pending) : c.before;
+  return !!s && !!advance(s, END);
+}
+
 class CharGrammar implements AbcGrammar {
   private readonly cursors: CharCursor[];
   private readonly texts: readonly string[];
-  private readonly banned = new Map<string, Int32Array>();
+  private readonly banned: Map<string, Int32Array>;
 
   constructor(
     private readonly encoding: Encoding,
@@ -604,151 +699,60 @@ class CharGrammar implements AbcGrammar {
     count: number,
   ) {
     this.texts = encoding.tokens;
-    const c = newCharCursor();
+    let banned = charCaches.get(this.texts);
+    if (!banned) charCaches.set(this.texts, (banned = new Map()));
+    this.banned = banned;
+    const c: CharCursor = { body: false, before: initialState(), pending: '', line: '', blank: true };
+    this.cursors = [c];
     for (let i = 0; i < prime.length; i++) {
       if (i === 0 && prime[i] === encoding.bos) continue;
-      feedChar(c, this.texts[prime[i]] ?? '', true);
+      this.feed(c, prime[i]);
     }
-    this.cursors = [c];
-    for (let v = 1; v < count; v++) this.cursors.push(cloneCharCursor(c));
+    for (let v = 1; v < count; v++) this.cursors.push({ ...c });
+  }
+
+  /** Follows a chosen (or seeded) character; one the grammar refuses resets the symbol being spelled. */
+  private feed(c: CharCursor, id: number): void {
+    const ch = this.texts[id];
+    if (id === this.encoding.eos || id === this.encoding.bos || ch === undefined) return;
+    for (const part of ch) {
+      const n = charNext(c, part);
+      if (n) Object.assign(c, n);
+      else Object.assign(c, { pending: '', line: part === '\n' ? '' : c.line });
+    }
   }
 
   push(variation: number, token: number): void {
-    if (token === this.encoding.eos || token === this.encoding.bos) return;
-    feedChar(this.cursors[variation], this.texts[token] ?? '', true);
+    this.feed(this.cursors[variation], token);
   }
 
   mask(variation: number, _index: number, probs: Float64Array): void {
     const c = this.cursors[variation];
-    if (!c.state.body || c.freeText) return;
-    const key = `${stateKey(c.state)}|${c.pending}`;
-    let banned = this.banned.get(key);
+    // The symbol being spelled may be a tie or broken rhythm that takes the last note's pitch.
+    const b = c.before;
+    const key = `${+c.body}|${stateKey(b)}|${b.lastPitch}${b.lastAcc}${b.lastLen}|${c.pending}|${c.blank ? 0 : /^[A-Za-z]$/.test(c.line) ? 1 : 2}`;
+    let banned = c.body ? this.banned.get(key) : undefined;
     if (!banned) {
       const out: number[] = [];
       for (let id = 0; id < this.texts.length; id++) {
         if (id === this.encoding.bos) continue;
-        const ok = id === this.encoding.eos ? charCanEnd(c) : feedChar(cloneCharCursor(c), this.texts[id], false);
-        if (!ok) out.push(id);
+        if (id === this.encoding.eos) {
+          if (!charCanEnd(c)) out.push(id);
+          continue;
+        }
+        if (!c.body) continue; // header text is free
+        let n: CharCursor | null = c;
+        for (const part of this.texts[id]) if (n) n = charNext(n, part);
+        if (!n) out.push(id);
       }
       banned = Int32Array.from(out);
-      if (this.banned.size > 20_000) this.banned.clear();
-      this.banned.set(key, banned);
+      if (c.body) {
+        if (this.banned.size > 50_000) this.banned.clear();
+        this.banned.set(key, banned);
+      }
     }
     applyBan(probs, banned, this.encoding.eos, -1, () => false);
   }
 }
 
-interface CharCursor {
-  state: GrammarState;
-  before: GrammarState;
-  /** The symbol being written (complete or not). */
-  pending: string;
-  /** The current line so far (to tell a header line, and K: ending the header). */
-  line: string;
-  /** Inside a quoted string, a !decoration! or an inline field: no constraint until it closes. */
-  freeText: boolean;
-}
-
-function newCharCursor(): CharCursor {
-  return { state: initialState(), before: initialState(), pending: '', line: '', freeText: false };
-}
-function cloneCharCursor(c: CharCursor): CharCursor {
-  return { ...c };
-}
-
-/** Prefixes of symbols that are not yet symbols: let them through. */
-const INCOMPLETE = /^(?:\^\^?|__?|=|:+|\[|\(|\{|!.*|".*|\[[A-Za-z]:?[^\]]*)$/;
-
-/** Settles the pending symbol: applies it to the state. */
-function settle(c: CharCursor, lenient: boolean): boolean {
-  if (!c.pending) return true;
-  const p = c.pending;
-  c.pending = '';
-  if (INCOMPLETE.test(p) && !/^(?:\[|\()$/.test(p)) {
-    // An incomplete symbol left so: only harmless if it is a lone slur/chord bracket (handled below).
-    if (lenient) return true;
-    return false;
-  }
-  const s = advance(c.before, p);
-  if (!s) {
-    if (lenient) return true;
-    return false;
-  }
-  c.state = s;
-  c.before = s;
-  return true;
-}
-
-/** Feeds one character; returns false if it makes the tune malformed (then `c` is spoiled). */
-function feedChar(c: CharCursor, ch: string, lenient: boolean): boolean {
-  if (!c.state.body) {
-    if (ch === '\n') {
-      const s = /^[A-Za-z]:/.test(c.line) ? advance(c.state, c.line.trim()) : c.state;
-      if (s) c.state = s;
-      else if (/^K:/.test(c.line)) c.state = { ...c.state, body: true };
-      c.before = c.state;
-      c.line = '';
-    } else c.line += ch;
-    return true;
-  }
-  if (c.freeText) {
-    c.pending += ch;
-    if ((c.pending.startsWith('"') && ch === '"' && c.pending.length > 1) || (c.pending.startsWith('!') && ch === '!' && c.pending.length > 1) || (c.pending.startsWith('[') && ch === ']')) {
-      c.freeText = false;
-      const p = c.pending;
-      c.pending = '';
-      if (p.startsWith('"')) return true; // chord symbols and annotations do not change the structure
-      const s = advance(c.before, p);
-      if (!s) return lenient;
-      c.state = s;
-      c.before = s;
-    } else if (ch === '\n') {
-      c.freeText = false;
-      c.pending = '';
-      return lenient;
-    }
-    return true;
-  }
-  if (ch === '\n') {
-    c.line = '';
-    if (!settle(c, lenient)) return false;
-    return true;
-  }
-  c.line += ch;
-  if (ch === ' ' || ch === '\t') return settle(c, lenient);
-  if (ch === '\\') return settle(c, lenient);
-  if (!c.pending) {
-    c.pending = ch;
-    if (ch === '"' || ch === '!') c.freeText = true;
-    return lenient || INCOMPLETE.test(ch) || !!advance(c.state, ch) || /^[|:\[\]]$/.test(ch);
-  }
-  const joined = c.pending + ch;
-  if (/^\[[A-Za-z]:$/.test(joined) || (joined.startsWith('[') && /^\[[A-Za-z]$/.test(joined) && /[A-Za-z]/.test(ch) && false)) {
-    c.pending = joined;
-    c.freeText = true;
-    return true;
-  }
-  const t = readBody(joined);
-  if (t.length === 1 || INCOMPLETE.test(joined)) {
-    // Still one symbol (or the start of one): judged whole from the state before it.
-    c.pending = joined;
-    if (lenient || INCOMPLETE.test(joined)) return true;
-    return !!advance(c.before, joined) || BAR_PREFIX.test(joined);
-  }
-  // The character starts a new symbol: the pending one is complete.
-  if (!settle(c, lenient)) return false;
-  c.pending = ch;
-  if (ch === '"' || ch === '!') c.freeText = true;
-  if (lenient || INCOMPLETE.test(ch)) return true;
-  return !!advance(c.state, ch);
-}
-
-/** A bar symbol that may still grow into an allowed one (`|` before `1`, `:|` before `2`). */
-const BAR_PREFIX = /^(?::*\|[\]|]?:*\[?|\[\|:*)$/;
-
-function charCanEnd(c: CharCursor): boolean {
-  if (c.freeText) return false;
-  const probe = cloneCharCursor(c);
-  if (!settle(probe, false)) return false;
-  return !!advance(probe.state, END);
-}
+const charCaches = new WeakMap<readonly string[], Map<string, Int32Array>>();
