@@ -27,6 +27,7 @@ describe('ModelsState', () => {
     expect(fake.calls.some((c) => c.channel === 'deleteModel')).toBe(false);
     expect(await state.remove(library[1])).toBe(true);
     expect(state.message).toBe('Deleted jigs.');
+    expect(state.about).toBe('library');
     expect(refreshed()).toBe(1);
   });
 
@@ -76,6 +77,7 @@ describe('ModelsState', () => {
     expect(atob(staged.find((s) => s.path === 'group1-shard1of1.bin')!.base64)).toBe('WEIGHTS');
     expect(fake.calls.at(-1)).toMatchObject({ channel: 'importModel', request: { name: 'my-model-2', uploadId: staged[0].uploadId } });
     expect(state.message).toMatch(/Imported my model as my-model-2 \(keras-lstm/);
+    expect(state.about).toBe('import'); // shown beside the import, not above the backends
     expect(state.pending).toBeNull();
     expect(state.importing).toBeNull();
     expect(refreshed).toBe(1);

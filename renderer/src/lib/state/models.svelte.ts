@@ -32,6 +32,8 @@ export class ModelsState {
   renaming = $state<string | null>(null);
   message = $state<string | null>(null);
   error = $state<string | null>(null);
+  /** Which part of the panel the message is about (shown beside it). */
+  about = $state<'library' | 'import'>('library');
   /** A chosen folder waiting for its name and the Import button. */
   pending = $state.raw<PendingImport | null>(null);
   importName = $state('');
@@ -95,13 +97,13 @@ export class ModelsState {
       .map((f) => ({ f, path: relativeToFolder(f.webkitRelativePath || f.name) }))
       .filter(({ path }) => /\.(json|bin)$/i.test(path) && !path.split('/').some((part) => part.startsWith('.')));
     if (!wanted.some(({ path }) => /(^|\/)model\.json$/i.test(path))) {
-      return this.fail(`${folder} has no model.json: choose the folder tensorflowjs_converter wrote (model.json and its .bin weight files).`);
+      return this.fail(`${folder} has no model.json: choose the folder tensorflowjs_converter wrote (model.json and its .bin weight files).`, 'import');
     }
     try {
       const files = await Promise.all(wanted.map(async ({ f, path }) => ({ path, bytes: new Uint8Array(await f.arrayBuffer()) })));
       this.pending = { folder, files, bytes: files.reduce((n, f) => n + f.bytes.length, 0), skipped: chosen.length - files.length };
     } catch (e) {
-      return this.fail(`${folder} could not be read: ${(e as Error)?.message ?? String(e)}`);
+      return this.fail(`${folder} could not be read: ${(e as Error)?.message ?? String(e)}`, 'import');
     }
     const base = folder.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 100) || 'imported';
     let name = base;
@@ -109,6 +111,7 @@ export class ModelsState {
     this.importName = name;
     this.error = null;
     this.message = null;
+    this.about = 'import';
     return true;
   }
 
@@ -117,30 +120,32 @@ export class ModelsState {
     const pending = this.pending;
     if (!pending || this.importing !== null) return null;
     const problem = this.nameProblem(name, models);
-    if (problem) return (this.fail(problem), null);
+    if (problem) return (this.fail(problem, 'import'), null);
     this.importing = 0;
     try {
       const r = await importModelFolder(this.api, name, pending.files, (sent, total) => {
         this.importing = total ? sent / total : 1;
       });
-      if (!r.ok) return (this.fail(`${pending.folder} was not imported: ${r.error.message}`), null);
+      if (!r.ok) return (this.fail(`${pending.folder} was not imported: ${r.error.message}`, 'import'), null);
       this.pending = null;
-      await this.done(`Imported ${pending.folder} as ${r.value.name} (${r.value.architecture} · ${r.value.encoding}${r.value.parameters ? ` · ${r.value.parameters.toLocaleString()} parameters` : ''}).`);
+      await this.done(`Imported ${pending.folder} as ${r.value.name} (${r.value.architecture} · ${r.value.encoding}${r.value.parameters ? ` · ${r.value.parameters.toLocaleString()} parameters` : ''}).`, 'import');
       return r.value;
     } finally {
       this.importing = null;
     }
   }
 
-  private fail(message: string): false {
+  private fail(message: string, about: 'library' | 'import' = 'library'): false {
     this.error = message;
     this.message = null;
+    this.about = about;
     return false;
   }
 
-  private async done(message: string): Promise<true> {
+  private async done(message: string, about: 'library' | 'import' = 'library'): Promise<true> {
     this.error = null;
     this.message = message;
+    this.about = about;
     await this.refresh();
     return true;
   }
