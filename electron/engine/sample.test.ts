@@ -35,6 +35,28 @@ describe('step models', () => {
     });
   }
 
+  it('gpt: the key/value cache gives the window model\'s probabilities, also once the window slides', () => {
+    const model = buildModel(spec({ architecture: 'gpt', embeddingSize: 8, layers: 2, contextLength: 6 }), 9);
+    const kv = createStepModel(model);
+    const full = createStepModel(model, { kvCache: false });
+    expect(kv.constructor.name).toBe('GptKvStepModel');
+    expect(full.constructor.name).toBe('TfWindowStepModel');
+    const before = tf.memory().numTensors;
+    kv.reset(3);
+    full.reset(3);
+    const ids = [0, 3, 2, 6, 1, 4, 4, 5, 2, 2, 6, 1, 3, 0]; // 14 steps through a window of 6
+    ids.forEach((id, t) => {
+      const tokens = [id, (id + t) % 7, (3 * id + 1) % 7];
+      const a = kv.step(tokens);
+      const b = full.step(tokens);
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-5);
+    });
+    kv.dispose();
+    full.dispose();
+    expect(tf.memory().numTensors).toBe(before); // the cache is freed
+    model.dispose();
+  });
+
   it('follows a model with hardSigmoid gates and a softmax output (as Keras models have)', () => {
     const input = tf.input({ shape: [null], dtype: 'int32' });
     let x = tf.layers.embedding({ inputDim: 7, outputDim: 3 }).apply(input) as tf.SymbolicTensor;

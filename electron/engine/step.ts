@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { EngineError } from './errors';
+import { GptKvStepModel } from './gpt';
 
 export interface StepModel {
   readonly vocabSize: number;
@@ -35,6 +36,8 @@ export interface StepModelOptions {
   tfjsOnly?: boolean;
   /** Window models: attend over at most this many tokens (the trained sequence length). */
   window?: number;
+  /** GPT models: keep keys and values between steps (default); false re-runs the whole window. */
+  kvCache?: boolean;
 }
 
 export function createStepModel(model: tf.LayersModel, opts: StepModelOptions = {}): StepModel {
@@ -44,7 +47,8 @@ export function createStepModel(model: tf.LayersModel, opts: StepModelOptions = 
       if (s) return s;
     }
   }
-  return isRecurrent(model) ? new TfRnnStepModel(model) : new TfWindowStepModel(model, opts.window);
+  if (isRecurrent(model)) return new TfRnnStepModel(model);
+  return (opts.kvCache !== false ? GptKvStepModel.from(model, opts.window) : null) ?? new TfWindowStepModel(model, opts.window);
 }
 
 function isRecurrent(model: tf.LayersModel): boolean {
