@@ -6,6 +6,7 @@
  * starts it (child process, nice 10); playback runs in the playback thread as in the studio, and
  * the call-and-response answer comes from the default model through a real engine process.
  */
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import { availableParallelism as availableCores, loadavg, setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -56,6 +57,8 @@ Options:
                      the engine that is training (one engine, as in the studio today)
   --normal-priority  leave the playback thread at normal priority (by default it asks for nice -10,
                      which Linux grants to root or with RLIMIT_NICE; the figure says which it got)
+  --engine-session S same (default): engine processes in this session at nice ${ENGINE_NICE}, as the studio
+                     starts them; own: each in its own session whose autogroup nice is ${ENGINE_NICE}
   --no-early         ask the model only when the pause is over (the studio asks ${EARLY_ASK_MS} ms after the
                      last key goes up, so the answer is ready when the pause ends)
   --spin-ms N        the playback thread spins this long before each note (default 1.5)
@@ -90,6 +93,42 @@ const niceSpawn =
   };
 
 /**
+ * The engine in its own session: Linux with autogroup scheduling (the default on desktops) shares
+ * the CPU between sessions first and applies nice only inside one, so an engine at nice 10 in the
+ * studio's session still takes the studio's share. In its own session with the session's nice at
+ * `nice`, it only gets what the studio leaves. (What the studio could do; compare with
+ * --engine-session own.)
+ */
+function ownSessionSpawn(entry: string, nice: number): SpawnEngine {
+  return (env) => {
+    const child = fork(entry, [], { env, execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [], stdio: 'inherit', serialization: 'json', detached: true });
+    if (child.pid) {
+      try {
+        fs.writeFileSync(`/proc/${child.pid}/autogroup`, String(nice));
+      } catch {
+        /* no autogroup here */
+      }
+      try {
+        setPriority(child.pid, nice);
+      } catch {
+        /* normal priority */
+      }
+    }
+    return {
+      pid: child.pid,
+      send: (m) => {
+        if (child.connected) child.send(m);
+      },
+      onMessage: (h) => child.on('message', (m) => h(m as never)),
+      onExit: (h) => child.on('exit', (code, signal) => h(code, signal)),
+      kill: () => child.kill('SIGKILL'),
+    };
+  };
+}
+
+let engineSpawn = (nice: number): SpawnEngine => niceSpawn(forkEngine(engineEntry()), nice);
+
+/**
  * A real training run: the engine process the studio uses, training an abc-token 2x256 LSTM (the
  * default model's recipe) on a folk corpus until stopped.
  */
@@ -109,7 +148,7 @@ export function trainingLoad(corpus: string, nice = ENGINE_NICE): TrainingLoad {
     },
     async start() {
       if (!fs.existsSync(corpus)) throw new UsageError(`the training corpus ${corpus} does not exist; give one with --train-corpus, or use --load matrix`);
-      client = new EngineClient({ spawn: niceSpawn(forkEngine(engineEntry()), nice) });
+      client = new EngineClient({ spawn: engineSpawn(nice) });
       await client.start();
       out = fs.mkdtempSync(path.join(tmpdir(), 'seedsong-bench-train-'));
       let started: () => void = () => {};
@@ -147,7 +186,7 @@ export function trainingLoad(corpus: string, nice = ENGINE_NICE): TrainingLoad {
 
 async function defaultMakeAnswer(model: 'default' | 'stand-in', shared: EngineClient | undefined): Promise<{ answer?: AnswerFn; description: string; close(): Promise<void> }> {
   if (model === 'stand-in') return { description: 'stand-in (prime 8 ms, 2.6 ms per note)', close: async () => {} };
-  const own = shared ? undefined : new EngineClient({ spawn: niceSpawn(forkEngine(engineEntry()), ENGINE_NICE) });
+  const own = shared ? undefined : new EngineClient({ spawn: engineSpawn(ENGINE_NICE) });
   const client = shared ?? own!;
   await client.start();
   const library = new ModelCatalog(fs.mkdtempSync(path.join(tmpdir(), 'seedsong-bench-models-')));
@@ -202,6 +241,7 @@ export function makeBenchMidiCommand(deps: BenchMidiDeps = defaultDeps): CliComm
           'normal-priority': { type: 'boolean' },
           'spin-ms': { type: 'string' },
           'no-early': { type: 'boolean' },
+          'engine-session': { type: 'string' },
         },
         false,
       );
@@ -219,6 +259,9 @@ export function makeBenchMidiCommand(deps: BenchMidiDeps = defaultDeps): CliComm
       if (where !== 'thread' && where !== 'main') throw new UsageError(`--where expects "thread" or "main", got "${where}"`);
       const answerEngine = values['answer-engine'] ?? 'own';
       if (answerEngine !== 'own' && answerEngine !== 'shared') throw new UsageError(`--answer-engine expects "own" or "shared", got "${answerEngine}"`);
+      const session = values['engine-session'] ?? 'same';
+      if (session !== 'same' && session !== 'own') throw new UsageError(`--engine-session expects "same" or "own", got "${session}"`);
+      engineSpawn = session === 'own' ? (n) => ownSessionSpawn(engineEntry(), n) : (n) => niceSpawn(forkEngine(engineEntry()), n);
       const loadKind: LoadKind = values['load-cmd'] ? { command: values['load-cmd'] } : kind === 'train' && values['train-corpus'] ? { train: values['train-corpus'] } : kind;
       const load = deps.makeLoad(loadKind, procs, nice);
       const json = Boolean(values.json);
