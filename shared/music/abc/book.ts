@@ -94,10 +94,13 @@ export function commentOutHeaderText(tuneText: string): string {
 }
 
 /**
- * A broken-rhythm mark with a bar line after it (cAA>|| B/) pairs two notes of different bars,
- * which ABC does not allow; abcjs would still dot the first note and overfill its bar, abc2midi
- * ignores the mark. We drop it (replaced by a space, so columns stay right). Chord symbols and
- * !decorations! are left alone.
+ * Marks that sit on the wrong side of a bar line, line by line in the body (columns stay right;
+ * chord symbols and !decorations! are left alone):
+ * - a broken-rhythm mark with a bar line after it (cAA>|| B/) pairs two notes of different bars,
+ *   which ABC does not allow; abcjs would still dot the first note and overfill its bar, abc2midi
+ *   ignores the mark. We drop it (replaced by a space);
+ * - a tuplet mark written before the bar line of the notes it groups ((3|:aba) is ignored by
+ *   abcjs; abc2midi and players apply it to the notes after the bar, so it moves there (|:(3aba).
  */
 export function dropBrokenRhythmBeforeBars(tuneText: string): string {
   const lines = tuneText.split('\n');
@@ -108,10 +111,16 @@ export function dropBrokenRhythmBeforeBars(tuneText: string): string {
       inBody = true;
       continue;
     }
-    if (!inBody || FIELD.test(l) || l.startsWith('%') || !/[<>]/.test(l)) continue;
+    if (!inBody || FIELD.test(l) || l.startsWith('%') || !/[<>]|\(\d[|:[\]]/.test(l)) continue;
     lines[i] = l
       .split(/("[^"]*"|![^!]*!)/)
-      .map((part, k) => (k % 2 ? part : part.replace(/[<>]+(?=\s*(?:[|:]|\[\d))/g, (m) => ' '.repeat(m.length))))
+      .map((part, k) =>
+        k % 2
+          ? part
+          : part
+              .replace(/[<>]+(?=\s*(?:[|:]|\[\d))/g, (m) => ' '.repeat(m.length))
+              .replace(/(\(\d(?::\d*){0,2})(?![:\d])((?:\[\||:*\|+\]?:*|::)+)/g, (_, tuplet: string, bar: string) => bar + tuplet),
+      )
       .join('');
   }
   return lines.join('\n');

@@ -72,6 +72,8 @@ const MAX_WARNINGS = 100;
 
 const MODES: Record<string, Mode> = { '': 'major', m: 'minor', Dor: 'dorian', Mix: 'mixolydian', Lyd: 'lydian', Phr: 'phrygian', Loc: 'locrian' };
 const LETTER_PC: Record<string, number> = { C: 0, D: 2, E: 4, F: 5, G: 7, A: 9, B: 11 };
+/** abcjs counts pitches in staff steps from middle C: step % 7 is the letter. */
+const LETTER_INDEX: Record<string, number> = { c: 0, d: 1, e: 2, f: 3, g: 4, a: 5, b: 6 };
 
 /** Rejects files that are clearly not text (binary junk named .abc) before abcjs sees them. */
 export function looksBinary(text: string): boolean {
@@ -420,7 +422,7 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
   let notesEstimate = 0;
   const lengths = new Map<string, number>();
   // sinceStart: notes since the last |: or :|, played again at the next :|.
-  type VoiceState = { lastEnd: AbcjsElement | null; sawStart: boolean; sectionBar: AbcjsElement | null; endingAfterEnd: boolean; tied: AbcjsPitch[]; barAccidentals: Map<number, string>; sinceStart: number };
+  type VoiceState = { lastEnd: AbcjsElement | null; sawStart: boolean; sectionBar: AbcjsElement | null; endingAfterEnd: boolean; tied: { p: AbcjsPitch; acc: string }[]; barAccidentals: Map<number, string>; sinceStart: number; key: Map<number, string> };
   const states = new Map<string, VoiceState>();
   const supplyStart = (st: VoiceState) => {
     if (!st.lastEnd || st.sawStart) return;
@@ -457,9 +459,37 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
       (staff.voices ?? []).forEach((voice, vi) => {
         const key = `${si}:${vi}`;
         let st = states.get(key);
-        if (!st) states.set(key, (st = { lastEnd: null, sawStart: false, sectionBar: null, endingAfterEnd: false, tied: [], barAccidentals: new Map(), sinceStart: 0 }));
+        if (!st) states.set(key, (st = { lastEnd: null, sawStart: false, sectionBar: null, endingAfterEnd: false, tied: [], barAccidentals: new Map(), sinceStart: 0, key: new Map() }));
+        const state = st;
+        const setKey = (k: unknown) => {
+          const list = (k as { accidentals?: { acc?: string; note?: string }[] } | undefined)?.accidentals;
+          if (!Array.isArray(list)) return;
+          state.key = new Map();
+          for (const a of list) if (a?.note && a.acc) state.key.set(LETTER_INDEX[a.note.toLowerCase()] ?? -1, a.acc);
+        };
+        setKey((staff as { key?: unknown }).key);
+        // What a pitch sounds as: its own accidental, else the bar's for its letter, else the key's.
+        const sounding = (p: AbcjsPitch) => {
+          const letter = ((p.pitch! % 7) + 7) % 7;
+          return p.accidental ?? (accidentals === 'pitch' ? state.barAccidentals.get(letter) : undefined) ?? state.key.get(letter) ?? 'natural';
+        };
         let length = lengths.get(key) ?? 0;
         for (const el of voice) {
+          if (el.el_type === 'key') setKey(el);
+          if (el.el_type === 'note') {
+            // A tie to a different pitch (G3-A, =F2-^F) or to a rest ties nothing, as in abc2midi.
+            // abcjs would keep it open and join the G to the next tied G, however far away, or
+            // sound ^F as the =F it is tied from.
+            const pitches = el.pitches ?? [];
+            for (const t of st.tied) {
+              const q = el.rest ? undefined : pitches.find((x) => x?.pitch === t.p.pitch);
+              // A tied-in note without an accidental sounds as the note it is tied from (=F6-|F4).
+              if (q && (!q.accidental || q.accidental === t.acc)) continue;
+              delete t.p.startTie;
+              if (q) delete q.endTie;
+            }
+            if (st.tied.length) st.tied = [];
+          }
           if (typeof el.duration === 'number' && Number.isFinite(el.duration)) length += el.duration;
           if (el.el_type === 'note' && !el.rest && accidentals === 'pitch') {
             // ABC 2.2's default (and abc2midi's): an accidental holds for that letter in every octave until the bar line.
@@ -480,14 +510,7 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
             notesEstimate += n;
             st.sinceStart += n;
           }
-          if (el.el_type === 'note') {
-            // A tie to a different pitch (G3-A) or to a rest ties nothing, as in abc2midi. abcjs would
-            // keep it open and join the G to the next tied G, however far away.
-            const pitches = el.pitches ?? [];
-            for (const p of st.tied) if (el.rest || !pitches.some((q) => q?.pitch === p.pitch)) delete p.startTie;
-            if (st.tied.length) st.tied = [];
-            if (!el.rest) for (const p of pitches) if (p?.startTie) st.tied.push(p);
-          }
+          if (el.el_type === 'note' && !el.rest) for (const p of el.pitches ?? []) if (p?.startTie && typeof p.pitch === 'number') st.tied.push({ p, acc: sounding(p) });
           if (el.decoration) el.decoration = el.decoration.filter((d) => !ORNAMENTS.has(d));
           // abcjs keeps endings in an array indexed by their number: |589473 would allocate it.
           if (el.startEnding && /\d{3,}|\b(?:[2-9]\d)\b/.test(el.startEnding)) {
