@@ -78,10 +78,12 @@ describe('parseAbc reads folk-tune books as abc2midi and players do', () => {
     expect(notesOf(tune('G2-A2 B2 G2-G2'))).toEqual([[67, 0, 1], [69, 1, 2], [71, 2, 3], [67, 3, 5]]);
     expect(notesOf(tune('TA2 ~B2 !trill!c2'))).toEqual([[69, 0, 1], [71, 1, 2], [72, 2, 3]]);
   });
-  it('ties only notes that sound the same (=F2-^F ties nothing; =F2-|F keeps the natural) and moves a tuplet mark written before a bar line after it', () => {
+  it('ties only notes that sound the same (=F2-^F ties nothing; =F2-|F keeps the natural) moves a tuplet mark written before a bar line after it, and times tuplets of unequal notes', () => {
     const pitchesAndLengths = (abc: string) => parseAbc(abc).tunes[0].sequence.notes.map((n) => [n.pitch, n.end - n.start]);
     expect(pitchesAndLengths('X:1\nL:1/8\nK:C\n=F2-^F2 G|\n')).toEqual([[65, 1], [66, 1], [67, 0.5]]);
     expect(pitchesAndLengths('X:1\nL:1/8\nK:D\n=F2-|F2 G|\n')).toEqual([[65, 2], [67, 0.5]]);
+    // abcjs would time (3D>EG as three notes as long as D and give G what is left.
+    expect(pitchesAndLengths('X:1\nL:1/8\nK:C\n(3D>EG A2|\n').map(([p, d]) => [p, Math.round(d * 6)])).toEqual([[62, 3], [64, 1], [67, 2], [69, 6]]);
     expect(pitchesAndLengths('X:1\nL:1/8\nK:C\nC2 (3|:DEF G:|\n').map(([, d]) => Math.round(d * 3))).toEqual([3, 1, 1, 1, 2, 1, 1, 1, 2]);
   });
   it('carries accidentals to every octave of the letter (or only the octave, as an option)', () => {

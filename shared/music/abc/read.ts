@@ -390,8 +390,41 @@ interface AbcjsElement {
   decoration?: string[];
   gracenotes?: unknown[];
   startEnding?: string;
+  startTriplet?: number;
+  tripletMultiplier?: number;
+  tripletR?: number;
+  endTriplet?: boolean;
   startChar?: number;
   endChar?: number;
+}
+
+/**
+ * abcjs's player times a (3 group as three notes as long as its first, and gives the last note
+ * what is left: (3D>EG plays G for 5/6 of a quarter instead of 1/3. A group whose notes differ in
+ * length is played as plain notes with the tuplet's ratio applied here instead (abc2midi's timing).
+ */
+function evenOutTuplets(voice: AbcjsElement[]): void {
+  for (let i = 0; i < voice.length; i++) {
+    const first = voice[i];
+    if (!first.startTriplet || !first.tripletMultiplier) continue;
+    const group: AbcjsElement[] = [];
+    let j = i;
+    for (; j < voice.length; j++) {
+      const el = voice[j];
+      if (j > i && el.startTriplet) break;
+      if (el.el_type === 'note') group.push(el);
+      if (el.endTriplet) break;
+    }
+    if (j >= voice.length || !voice[j].endTriplet || group.some((el) => typeof el.duration !== 'number')) continue;
+    if (group.every((el) => el.duration === first.duration)) continue;
+    const ratio = first.tripletMultiplier;
+    for (const el of group) el.duration = el.duration! * ratio;
+    delete first.startTriplet;
+    delete first.tripletMultiplier;
+    delete first.tripletR;
+    delete voice[j].endTriplet;
+    i = j;
+  }
 }
 
 /**
@@ -473,6 +506,7 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
           const letter = ((p.pitch! % 7) + 7) % 7;
           return p.accidental ?? (accidentals === 'pitch' ? state.barAccidentals.get(letter) : undefined) ?? state.key.get(letter) ?? 'natural';
         };
+        evenOutTuplets(voice);
         let length = lengths.get(key) ?? 0;
         for (const el of voice) {
           if (el.el_type === 'key') setKey(el);
