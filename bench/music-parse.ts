@@ -1,13 +1,14 @@
 /**
  * Parse + encode all ABC corpora: tunes per second for reading (abcjs + our conversion) and for each
  * encoding. Target: 10,000 tunes in <= 10 s on 2 cores.
- *   npx tsx bench/music-parse.ts [corpora-dir] [--json] [--workers 2]
- * With --workers N the files are shared among N worker threads (each learns the abc vocabularies of
- * its share; the merged vocabulary size is printed).
+ *   npx tsx bench/music-parse.ts [corpora-dir] [--json] [--workers N]
+ * The files are shared among N worker threads (default: one per core, at most 2, as loadCorpus
+ * does; each learns the abc vocabularies of its share and the merged vocabulary size is printed).
+ * --workers 0 measures one thread, with the time of each encoding.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 import { parseAbc, buildEncoding, ENCODING_NAMES, type Tune } from '../shared/music/index';
@@ -15,7 +16,7 @@ import { parseAbc, buildEncoding, ENCODING_NAMES, type Tune } from '../shared/mu
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const wIdx = args.indexOf('--workers');
-const workers = wIdx >= 0 ? Number(args.splice(wIdx, 2)[1]) : 0;
+const workers = wIdx >= 0 ? Number(args.splice(wIdx, 2)[1]) : Math.min(2, availableParallelism());
 const root = args.find((a) => !a.startsWith('--')) ?? new URL('../../shared/corpora', import.meta.url).pathname;
 if (!existsSync(root)) {
   console.log(`no corpora at ${root}; nothing to measure`);
