@@ -194,6 +194,53 @@ describe('ABC grammar: the abc-token mask', () => {
   });
 });
 
+describe('ABC grammar: bars keep to the meter (abc-token)', () => {
+  const T = ['<s>', '</s>', 'M:4/4', 'L:1/8', 'K:D', 'A', 'A2', 'A4', 'z2', '|', '||', '|:', ':|', '|1', '[2', ':|2'];
+  const e = makeAbcEncoding('abc-token', T);
+  const at = (prime: string[], opts?: { meter?: boolean }) => {
+    const g = abcGrammar(e, [0, ...prime.map((t) => T.indexOf(t))], 1, opts)!;
+    const row = new Float64Array(T.length).fill(1);
+    g.mask(0, 0, row);
+    return new Set(T.filter((_, i) => row[i] > 0));
+  };
+  const head = ['M:4/4', 'L:1/8', 'K:D'];
+
+  it('refuses a note that runs past the bar line, and a bar line before the bar is full', () => {
+    const a = at([...head, 'A4', 'A4', '|', 'A4', 'A2']); // 6 of 8 eighths
+    expect(a.has('A2')).toBe(true);
+    expect(a.has('z2')).toBe(true);
+    expect(a.has('A4')).toBe(false);
+    expect(a.has('|')).toBe(false);
+    const full = at([...head, 'A4', 'A4', '|', 'A4', 'A4']);
+    expect(full.has('A')).toBe(false);
+    expect(full.has('|')).toBe(true);
+  });
+
+  it('the first bar may be a pickup; a split bar around a repeat sign adds up to one bar', () => {
+    expect(at([...head, 'A2']).has('|')).toBe(true);
+    const split = at([...head, 'A4', 'A4', '|', 'A2', '||', 'A4']); // 2 before '||' + 4 after
+    expect(split.has('A2')).toBe(true);
+    expect(split.has('A4')).toBe(false);
+    expect(split.has('|')).toBe(false);
+    expect(at([...head, 'A4', 'A4', '|', 'A2', '||', 'A4', 'A2']).has('|')).toBe(true);
+  });
+
+  it('the second ending starts where the first did', () => {
+    const second = at([...head, '|:', 'A4', 'A2', '|1', 'A2', ':|2']);
+    expect(second.has('A4')).toBe(false); // 6 + 4 > 8
+    expect(second.has('A2')).toBe(true);
+  });
+
+  it('can be turned off, and never leaves an empty row', () => {
+    expect(at([...head, 'A4', 'A4', '|', 'A4', 'A2'], { meter: false }).has('A4')).toBe(true);
+    const g = abcGrammar(e, [0, ...[...head, 'A4', 'A4', '|', 'A4', 'A2'].map((t) => T.indexOf(t))], 1)!;
+    const row = new Float64Array(T.length);
+    row[T.indexOf('A4')] = 1;
+    g.mask(0, 0, row);
+    expect(row[T.indexOf('A4')]).toBe(1);
+  });
+});
+
 describe('ABC grammar: the abc-char mask', () => {
   const chars = ['<s>', '</s>', ...'\n :|[]12ABcKLM/8D4-'];
   const cenc = makeAbcEncoding('abc-char', chars);

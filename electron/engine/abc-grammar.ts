@@ -371,10 +371,11 @@ export interface AbcGrammar {
 
 /**
  * The grammar for an abc-token or abc-char model, one cursor per variation, fed with the prime.
- * Returns null for other encodings.
+ * Returns null for other encodings. `meter` (abc-token, default on): bars hold what the meter says
+ * (see BarClock).
  */
-export function abcGrammar(encoding: Encoding, prime: readonly number[], count: number): AbcGrammar | null {
-  if (encoding.name === 'abc-token') return new TokenGrammar(encoding, prime, count);
+export function abcGrammar(encoding: Encoding, prime: readonly number[], count: number, opts: { meter?: boolean } = {}): AbcGrammar | null {
+  if (encoding.name === 'abc-token') return new TokenGrammar(encoding, prime, count, opts.meter ?? true);
   if (encoding.name === 'abc-char') return new CharGrammar(encoding, prime, count);
   return null;
 }
@@ -435,6 +436,7 @@ class TokenGrammar implements AbcGrammar {
     private readonly encoding: Encoding,
     prime: readonly number[],
     count: number,
+    meter: boolean,
   ) {
     this.texts = encoding.tokens;
     let caches = tokenCaches.get(this.texts);
@@ -456,7 +458,13 @@ class TokenGrammar implements AbcGrammar {
       this.advanceCursor(c, prime[i], true);
     }
     for (let v = 1; v < count; v++) this.cursors.push({ ...c });
+    if (meter) {
+      this.clock = new BarClock(this.texts, count);
+      for (let i = 0; i < prime.length; i++) if (!(i === 0 && prime[i] === encoding.bos)) this.clock.push(-1, prime[i]);
+    }
   }
+
+  private readonly clock?: BarClock;
 
   private joinsOf(pending: string) {
     let j = this.joins.get(pending);
@@ -521,6 +529,7 @@ class TokenGrammar implements AbcGrammar {
   push(variation: number, token: number): void {
     // Chosen tokens passed the mask; one that did not (the fallback) is taken leniently.
     this.advanceCursor(this.cursors[variation], token, true);
+    this.clock?.push(variation, token);
   }
 
   /**
@@ -569,6 +578,7 @@ class TokenGrammar implements AbcGrammar {
     // may not be followed by a ':' symbol.
     if (c.lineHead.length === 1 && c.state.body) for (const id of this.colonIds) if (isFieldLike(c.lineHead, this.texts[id])) probs[id] = 0;
     applyBan(probs, this.bannedFor(c), this.encoding.eos, this.closer, (id) => !!this.next(c, id));
+    if (c.state.body) this.clock?.mask(variation, probs);
   }
 }
 
@@ -756,3 +766,229 @@ class CharGrammar implements AbcGrammar {
 }
 
 const charCaches = new WeakMap<readonly string[], Map<string, Int32Array>>();
+
+// ---------------------------------------------------------------------------------------------
+// Bar lengths (abc-token)
+
+/** What a token does to the clock. */
+const enum Tk {
+  Other,
+  Note,
+  Rest,
+  ChordOpen,
+  ChordClose,
+  Tuplet,
+  Broken,
+  GraceOpen,
+  GraceClose,
+  PlainBar,
+  SectionBar,
+  Meter,
+  Unit,
+  Lead,
+}
+
+interface Clock {
+  /** Bar length in units of L (0: unknown, no constraint). */
+  barLen: number;
+  meter: number;
+  unit: number;
+  /** Position in the bar, in units of L. */
+  pos: number;
+  /** Still in the tune's first bar (a pickup may be short). */
+  firstBar: boolean;
+  tupletLeft: number;
+  tupletFactor: number;
+  /** In a chord: the length of its first note (-1: none yet); null outside. */
+  chord: number | null;
+  grace: boolean;
+  lastLen: number;
+  /** Position in the bar where the first ending began. */
+  endingStart: number;
+}
+
+/**
+ * Keeps each bar to the meter: a note or rest that would run past the bar line is refused, and so
+ * is a plain bar line before the bar is full, except for the tune's first bar (a pickup). A repeat
+ * sign, ending or double bar may split a bar: the short bar before it and the pickup after it make
+ * one bar (as abc2midi counts them), and a second ending starts where the first did. Lengths
+ * are counted in units of L; tuplets (2/3 for (3), chords (their first note times the length after
+ * ']'), grace notes (nothing) and broken rhythm (the pair keeps its sum) as ABC says. A bar that
+ * cannot be completed by anything the model would write is left free (never a dead end). Tokens
+ * that join into one symbol (a length digit after a note) are counted as written, a small error.
+ */
+class BarClock {
+  private readonly kind: Uint8Array;
+  private readonly len: Float64Array;
+  private readonly clocks: Clock[];
+  private seed: Clock = { barLen: 0, meter: 0, unit: 0, pos: 0, firstBar: true, tupletLeft: 0, tupletFactor: 1, chord: null, grace: false, lastLen: 0, endingStart: 0 };
+
+  constructor(
+    private readonly texts: readonly string[],
+    private readonly count: number,
+  ) {
+    this.kind = new Uint8Array(texts.length);
+    this.len = new Float64Array(texts.length);
+    texts.forEach((t, i) => {
+      const l = classify(t);
+      let k = Tk.Other;
+      let len = 0;
+      if (l.k === 'note') [k, len] = [Tk.Note, l.len];
+      else if (l.k === 'rest') {
+        const m = /^[zx](\d*)(\/*)(\d*)$/.exec(t)!;
+        [k, len] = [Tk.Rest, lengthOf(m[1], m[2], m[3])];
+      } else if (l.k === 'chordOpen') k = Tk.ChordOpen;
+      else if (l.k === 'chordClose') {
+        const m = /^\](\d*)(\/*)(\d*)$/.exec(t)!;
+        [k, len] = [Tk.ChordClose, lengthOf(m[1], m[2], m[3])];
+      } else if (l.k === 'tuplet') [k, len] = [Tk.Tuplet, l.n];
+      else if (l.k === 'broken') k = Tk.Broken;
+      else if (l.k === 'graceOpen') k = Tk.GraceOpen;
+      else if (l.k === 'graceClose') k = Tk.GraceClose;
+      else if (l.k === 'bar') [k, len] = t === '|' ? [Tk.PlainBar, 0] : [Tk.SectionBar, l.final ? -1 : l.ending];
+      else if (l.k === 'deco' || l.k === 'slurOpen') k = Tk.Lead;
+      else if (l.k === 'field') {
+        const v = (l.inline ? t.slice(3, -1) : t.slice(2)).trim();
+        if (l.key === 'M') [k, len] = [Tk.Meter, meterOf(v)];
+        else if (l.key === 'L') [k, len] = [Tk.Unit, fraction(v)];
+      }
+      this.kind[i] = k;
+      this.len[i] = len;
+    });
+    this.clocks = [];
+  }
+
+  private clock(v: number): Clock {
+    if (v < 0) return this.seed;
+    while (this.clocks.length < this.count) this.clocks.push({ ...this.seed });
+    return this.clocks[v];
+  }
+
+  push(v: number, id: number): void {
+    const c = this.clock(v);
+    const len = this.len[id];
+    switch (this.kind[id]) {
+      case Tk.Meter:
+      case Tk.Unit:
+        if (this.kind[id] === Tk.Meter) c.meter = len;
+        else c.unit = len;
+        // No L: is 1/8 here: the abc-token decoder writes L:1/8 when the tune has none (ABC's own
+        // default would be 1/16 under 3/4).
+        c.barLen = c.meter > 0 ? c.meter / (c.unit || 1 / 8) : 0;
+        return;
+      case Tk.Note:
+      case Tk.Rest:
+        if (c.grace) return;
+        if (c.chord !== null) {
+          if (c.chord < 0) c.chord = len;
+          return;
+        }
+        this.advance(c, len);
+        return;
+      case Tk.ChordOpen:
+        c.chord = -1;
+        return;
+      case Tk.ChordClose:
+        if (c.chord !== null && c.chord > 0) this.advance(c, c.chord * (len || 1));
+        c.chord = null;
+        return;
+      case Tk.Tuplet:
+        c.tupletLeft = len;
+        c.tupletFactor = tupletFactor(len, c.meter);
+        return;
+      case Tk.GraceOpen:
+        c.grace = true;
+        return;
+      case Tk.GraceClose:
+        c.grace = false;
+        return;
+      case Tk.PlainBar:
+        c.pos = 0;
+        c.firstBar = false;
+        c.tupletLeft = 0;
+        c.tupletFactor = 1;
+        return;
+      case Tk.SectionBar:
+        // A short bar before a repeat sign or double bar is completed by the next section's pickup
+        // (abc2midi counts the two halves as one bar); a full one closes. The second ending starts
+        // where the first did.
+        if (len === 2) c.pos = c.endingStart;
+        else if (len === -1 || c.pos >= c.barLen - 1e-6 || (c.firstBar && c.pos === 0)) c.pos = 0;
+        if (len === 1) c.endingStart = c.pos;
+        // After a final bar '|]' the music starts afresh: a pickup may follow.
+        c.firstBar = len === -1;
+        c.tupletLeft = 0;
+        c.tupletFactor = 1;
+        return;
+    }
+  }
+
+  private advance(c: Clock, len: number): void {
+    c.pos += len * (c.tupletLeft > 0 ? c.tupletFactor : 1);
+    c.lastLen = len;
+    if (c.tupletLeft > 0 && --c.tupletLeft === 0) c.tupletFactor = 1;
+  }
+
+  mask(v: number, probs: Float64Array): void {
+    const c = this.clock(v);
+    if (!c.barLen || c.grace) return;
+    const room = c.barLen - c.pos;
+    const eps = 1e-6;
+    const factor = c.tupletLeft > 0 ? c.tupletFactor : 1;
+    let kept = 0;
+    const banned: number[] = [];
+    for (let id = 0; id < probs.length; id++) {
+      const p = probs[id];
+      if (p === 0) continue;
+      let ban = false;
+      switch (this.kind[id]) {
+        case Tk.Note:
+        case Tk.Rest:
+          if (c.chord === null) ban = this.len[id] * factor > room + eps;
+          else if (c.chord < 0) ban = this.len[id] * factor > room + eps;
+          break;
+        case Tk.ChordClose:
+          ban = c.chord !== null && c.chord > 0 && c.chord * (this.len[id] || 1) * factor > room + eps;
+          break;
+        case Tk.PlainBar:
+          ban = !c.firstBar && room > eps;
+          break;
+        case Tk.Broken:
+          ban = c.lastLen > room + eps;
+          break;
+        case Tk.Tuplet:
+          ban = this.len[id] * tupletFactor(this.len[id], c.meter) * 0.5 > room + eps;
+          break;
+        case Tk.ChordOpen:
+        case Tk.GraceOpen:
+        case Tk.Lead:
+          ban = room < 0.5 - eps;
+          break;
+      }
+      if (ban) banned.push(id);
+      else kept += p;
+    }
+    // Nothing the model would write fits: leave the bar free rather than stall.
+    if (kept <= 0) return;
+    for (const id of banned) probs[id] = 0;
+  }
+}
+
+/** "6/8" -> 0.75, "C" -> 1, "C|" -> 1; 0 if not a meter. */
+function meterOf(v: string): number {
+  if (v === 'C') return 1;
+  if (v === 'C|') return 1;
+  return fraction(v);
+}
+
+function fraction(v: string): number {
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  return m && Number(m[2]) > 0 ? Number(m[1]) / Number(m[2]) : 0;
+}
+
+/** ABC's tuplet ratios: (2 three in two... (3 two, (4 three, odd ones two or three (compound meter). */
+function tupletFactor(n: number, meter: number): number {
+  const compound = meter > 0 && Math.round(meter * 8) % 3 === 0 && meter >= 0.75;
+  const q = n === 2 ? 3 : n === 3 ? 2 : n === 4 ? 3 : n === 6 ? 2 : n === 8 ? 3 : compound ? 3 : 2;
+  return q / n;
+}
