@@ -2,11 +2,12 @@
  * Quality report for an ABC model (the default model's README quotes it):
  *
  *   npx tsx scripts/quality-report.ts [--model DIR] [--count 100] [--temperature 1] [--rng-seed 1]
- *                                     [--length 1024] [--corpus PATH...] [--json]
+ *                                     [--length 1024] [--corpus PATH...] [--out FILE.abc] [--no-grammar] [--json]
  *
  * Samples --count tunes with no seed, then measures
  *  - how many parse cleanly with abcjs (the music core's parseAbc: no error and no abcjs warning)
  *    and with abc2midi (exit code 0, no "Error" line, a .mid written);
+ *  - abc2midi's warnings about bars of the wrong length for the meter (outside repeats);
  *  - the longest run of consecutive bars copied from the training tunes (median, max, share <= 4);
  *  - pitch range, in-key ratio and length (notes, bars) against the validation tunes.
  * The training/validation split is the engine's own (encodeCorpus with the model's seed), so the
@@ -154,6 +155,8 @@ export interface Abc2midiCheck {
   ok: boolean;
   errors: string[];
   warnings: number;
+  /** abc2midi's "Bar N has X time units while the time signature has Y", outside repeats (they repeat the same bar). */
+  barLengthWarnings: number;
 }
 
 export function checkWithAbc2midi(exe: string, abc: string, dir: string, n: number): Abc2midiCheck {
@@ -168,7 +171,8 @@ export function checkWithAbc2midi(exe: string, abc: string, dir: string, n: numb
   if (!wrote) errors.push('no MIDI file written');
   rmSync(src, { force: true });
   rmSync(out, { force: true });
-  return { ok: errors.length === 0, errors, warnings: lines.filter((l) => /^\s*Warning\b/.test(l)).length };
+  const barLengthWarnings = lines.filter((l) => /time units while the time signature/.test(l) && !/in repeat/.test(l)).length;
+  return { ok: errors.length === 0, errors, warnings: lines.filter((l) => /^\s*Warning\b/.test(l)).length, barLengthWarnings };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,6 +207,9 @@ interface SetSummary {
   copiedBars: { median: number; max: number; shareAtMost4: number };
   /** Share of all bars that occur somewhere in the training tunes (a bar alone, not a run). */
   barsSeenInTraining: number;
+  /** abc2midi's bar-length warnings (outside repeats) in all tunes, and the share of tunes with any. */
+  wrongLengthBars: number | null;
+  tunesWithWrongLengthBars: number | null;
   notes: Distribution;
   bars: Distribution;
   pitchRange: Distribution;
@@ -226,6 +233,8 @@ function summarize(texts: string[], index: BarIndex, abc2midi: string | null, di
   let abcjsClean = 0;
   let midiClean = 0;
   let both = 0;
+  let wrongBars = 0;
+  let tunesWrong = 0;
   const failures: string[] = [];
   texts.forEach((abc, i) => {
     const a = checkWithAbcjs(abc);
@@ -240,6 +249,8 @@ function summarize(texts: string[], index: BarIndex, abc2midi: string | null, di
       const m = checkWithAbc2midi(abc2midi, abc, dir, i);
       if (m.ok) midiClean++;
       else failures.push(`${tag} ${i + 1}: abc2midi: ${m.errors[0]}`);
+      wrongBars += m.barLengthWarnings;
+      if (m.barLengthWarnings) tunesWrong++;
       if (m.ok && a.ok) both++;
     }
   });
@@ -253,6 +264,8 @@ function summarize(texts: string[], index: BarIndex, abc2midi: string | null, di
       bothClean: abc2midi ? both / n : null,
       copiedBars: { median: quantile(copied, 0.5), max: Math.max(...copied), shareAtMost4: copied.filter((c) => c <= 4).length / n },
       barsSeenInTraining: barsSeen / Math.max(1, barsTotal),
+      wrongLengthBars: abc2midi ? wrongBars : null,
+      tunesWithWrongLengthBars: abc2midi ? tunesWrong / n : null,
       notes: dist(figures.map((f) => f.notes)),
       bars: dist(figures.map((f) => f.bars)),
       pitchRange: dist(figures.map((f) => f.range)),
@@ -381,6 +394,7 @@ async function main(): Promise<number> {
     `parse clean, both: generated ${pct(g.bothClean)}, validation ${pct(v.bothClean)}`,
     `longest run of bars copied from the training tunes: generated median ${g.copiedBars.median}, max ${g.copiedBars.max}, <= 4 bars in ${pct(g.copiedBars.shareAtMost4)}; validation median ${v.copiedBars.median}, max ${v.copiedBars.max}, <= 4 bars in ${pct(v.copiedBars.shareAtMost4)}`,
     `bars that occur somewhere in the training tunes: generated ${pct(g.barsSeenInTraining)}, validation ${pct(v.barsSeenInTraining)}`,
+    `bars of the wrong length (abc2midi warnings, outside repeats): generated ${g.wrongLengthBars ?? 'n/a'}, in ${pct(g.tunesWithWrongLengthBars)} of tunes; validation ${v.wrongLengthBars ?? 'n/a'} in ${v.tunes} tunes, in ${pct(v.tunesWithWrongLengthBars)} of tunes`,
     `notes per tune: generated ${d(g.notes)}; validation ${d(v.notes)}`,
     `bars per tune: generated ${d(g.bars)}; validation ${d(v.bars)}`,
     `pitch range (semitones): generated ${d(g.pitchRange)}; validation ${d(v.pitchRange)}`,
