@@ -856,6 +856,13 @@ class BarClock {
       this.len[i] = len;
     });
     this.clocks = [];
+    const ids = (...kinds: Tk[]) => texts.flatMap((_, i) => (kinds.includes(this.kind[i]) ? [i] : []));
+    this.byLength = ids(Tk.Note, Tk.Rest).sort((a, b) => this.len[b] - this.len[a]);
+    this.closes = ids(Tk.ChordClose);
+    this.plainBars = ids(Tk.PlainBar);
+    this.brokens = ids(Tk.Broken);
+    this.tuplets = ids(Tk.Tuplet);
+    this.leads = ids(Tk.ChordOpen, Tk.GraceOpen, Tk.Lead);
   }
 
   private clock(v: number): Clock {
@@ -932,46 +939,41 @@ class BarClock {
   mask(v: number, probs: Float64Array): void {
     const c = this.clock(v);
     if (!c.barLen || c.grace) return;
-    const room = c.barLen - c.pos;
-    const eps = 1e-6;
+    const room = c.barLen - c.pos + 1e-6;
     const factor = c.tupletLeft > 0 ? c.tupletFactor : 1;
-    let kept = 0;
-    const banned: number[] = [];
-    for (let id = 0; id < probs.length; id++) {
-      const p = probs[id];
-      if (p === 0) continue;
-      let ban = false;
-      switch (this.kind[id]) {
-        case Tk.Note:
-        case Tk.Rest:
-          if (c.chord === null) ban = this.len[id] * factor > room + eps;
-          else if (c.chord < 0) ban = this.len[id] * factor > room + eps;
-          break;
-        case Tk.ChordClose:
-          ban = c.chord !== null && c.chord > 0 && c.chord * (this.len[id] || 1) * factor > room + eps;
-          break;
-        case Tk.PlainBar:
-          ban = !c.firstBar && room > eps;
-          break;
-        case Tk.Broken:
-          ban = c.lastLen > room + eps;
-          break;
-        case Tk.Tuplet:
-          ban = this.len[id] * tupletFactor(this.len[id], c.meter) * 0.5 > room + eps;
-          break;
-        case Tk.ChordOpen:
-        case Tk.GraceOpen:
-        case Tk.Lead:
-          ban = room < 0.5 - eps;
-          break;
+    const banned = this.scratch;
+    banned.length = 0;
+    // Notes and rests, longest first: stop at the first that fits.
+    if (c.chord === null || c.chord < 0) {
+      for (const id of this.byLength) {
+        if (this.len[id] * factor <= room) break;
+        banned.push(id);
       }
-      if (ban) banned.push(id);
-      else kept += p;
+    } else {
+      for (const id of this.closes) if (c.chord * (this.len[id] || 1) * factor > room) banned.push(id);
     }
+    if (!c.firstBar && room > 2e-6) banned.push(...this.plainBars);
+    if (c.lastLen > room) banned.push(...this.brokens);
+    for (const id of this.tuplets) if (this.len[id] * tupletFactor(this.len[id], c.meter) * 0.5 > room) banned.push(id);
+    if (room < 0.5) banned.push(...this.leads);
+    let total = 0;
+    for (let i = 0; i < probs.length; i++) total += probs[i];
+    let removed = 0;
+    for (const id of banned) removed += probs[id];
     // Nothing the model would write fits: leave the bar free rather than stall.
-    if (kept <= 0) return;
+    if (total - removed <= 0) return;
     for (const id of banned) probs[id] = 0;
   }
+
+  private readonly scratch: number[] = [];
+  /** Note and rest ids, longest first. */
+  private readonly byLength: number[];
+  private readonly closes: number[];
+  private readonly plainBars: number[];
+  private readonly brokens: number[];
+  private readonly tuplets: number[];
+  /** Chord and grace openings, decorations, slurs: each needs room for a note. */
+  private readonly leads: number[];
 }
 
 /** "6/8" -> 0.75, "C" -> 1, "C|" -> 1; 0 if not a meter. */
