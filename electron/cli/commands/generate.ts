@@ -33,6 +33,7 @@ folder gets take-N.abc and take-N.mid for every take).
   --count K          number of takes (variations), sampled together (default 1)
   --rng-seed S       the same seed, model and settings give the same takes
   --json             one JSON object per take
+  --no-grammar       ABC models: sample without the grammar that keeps repeats, endings and bars well formed
   --force            replace existing files Seedsong did not write (otherwise they are left alone)
   --backend NAME     force ${BACKEND_ORDER.join(' | ')}`;
 
@@ -91,6 +92,7 @@ export const command: CliCommand = {
       json: { type: 'boolean' },
       backend: { type: 'string' },
       force: { type: 'boolean' },
+      'no-grammar': { type: 'boolean' },
     });
     if (positionals.length) throw new UsageError(`generate takes no positional arguments (got "${positionals[0]}")`);
     const model = values.model ? path.resolve(io.cwd, values.model) : defaultModelDir();
@@ -139,7 +141,7 @@ export const command: CliCommand = {
       await enableFastPath(io.env);
       const started = performance.now();
       const takes = await runGeneration(
-        { model, checkpoint: values.checkpoint, seed, header: { key: values.key, meter: values.meter, unit: values.unit }, temperature, topK, topP, length, count, rngSeed },
+        { model, checkpoint: values.checkpoint, seed, header: { key: values.key, meter: values.meter, unit: values.unit }, temperature, topK, topP, length, count, rngSeed, grammar: !values['no-grammar'] },
         {},
         RunControl.fromSignal(io.interrupted),
       );

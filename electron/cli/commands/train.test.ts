@@ -44,6 +44,7 @@ describe('seedsong train / generate / eval', () => {
     await expect(generate.run(['--model', 'model', '--out', 'song.mid', '--length', '20'], captureIo({ cwd: dir }))).rejects.toThrow(/song\.mid exists and was not written by Seedsong.*--force/);
     expect(await fs.readFile(path.join(dir, 'song.mid'), 'utf8')).toBe('my own recording');
     expect(await generate.run(['--model', 'model', '--out', 'song.mid', '--length', '20', '--force'], captureIo({ cwd: dir }))).toBe(0);
+    expect(await generate.run(['--model', 'model', '--out', 'free.abc', '--length', '20', '--no-grammar'], captureIo({ cwd: dir }))).toBe(0);
     expect(await generate.run(['--model', 'model', '--out', 'folder', '--count', '2', '--length', '30'], captureIo({ cwd: dir }))).toBe(0);
     expect((await fs.readdir(path.join(dir, 'folder'))).sort()).toEqual(['take-1.abc', 'take-1.mid', 'take-2.abc', 'take-2.mid']);
 
