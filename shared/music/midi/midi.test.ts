@@ -52,6 +52,19 @@ describe('writeMidi / readMidi', () => {
     bytes[9] = 2;
     expect(() => readMidi(bytes)).toThrowError(expect.objectContaining({ code: 'midi-type-2' }));
   });
+  it('refuses a meta event longer than its track before @tonejs/midi allocates for it', () => {
+    const track = (events: number[]) => [0x4d, 0x54, 0x72, 0x6b, 0, 0, 0, events.length, ...events];
+    const header = [0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 0, 0, 1, 0x01, 0xe0];
+    // A text meta event claiming 34 GB (five length bytes), then one claiming 100 bytes of 3.
+    for (const meta of [[0x00, 0xff, 0x01, 0xfe, 0xfe, 0xfe, 0xfe, 0x09, 0x41], [0x00, 0xff, 0x01, 0x64, 0x41, 0x42, 0x43]]) {
+      const t0 = performance.now();
+      expect(() => readMidi(Uint8Array.from([...header, ...track([...meta, 0x00, 0xff, 0x2f, 0x00])]), { file: 'm.mid' })).toThrowError(expect.objectContaining({ code: 'midi-format', file: 'm.mid' }));
+      expect(performance.now() - t0).toBeLessThan(1000);
+    }
+    // Running status and a well-formed meta event still read.
+    const ok = Uint8Array.from([...header, ...track([0x00, 0xff, 0x03, 0x01, 0x41, 0x00, 0x90, 60, 100, 0x60, 60, 0, 0x00, 0xff, 0x2f, 0x00])]);
+    expect(readMidi(ok).sequence.notes.map((n) => n.pitch)).toEqual([60]);
+  });
 });
 
 describe.skipIf(!hasSmf)('MIDI test-case files', () => {

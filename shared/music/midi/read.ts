@@ -77,8 +77,44 @@ function checkChunks(bytes: Uint8Array, headerLength: number, where: { file?: st
       const id = String.fromCharCode(bytes[p], bytes[p + 1], bytes[p + 2], bytes[p + 3]);
       throw new MusicError('midi-format', `truncated or corrupt MIDI file: chunk ${n + 1} (${JSON.stringify(id)}) at byte ${p} declares ${len} bytes but only ${bytes.length - p - 8} remain`, where);
     }
+    if (bytes[p] === 0x4d && bytes[p + 1] === 0x54 && bytes[p + 2] === 0x72 && bytes[p + 3] === 0x6b) checkEventLengths(bytes, p + 8, p + 8 + len, n, where);
     p += 8 + len;
     n++;
+  }
+}
+
+/**
+ * Walks a track's events only far enough to see their lengths: a meta or sysex event that claims
+ * more bytes than its track holds (a 5-byte length of 34 GB) makes @tonejs/midi allocate until
+ * the process runs out of memory. Hand-written because it has to run before @tonejs/midi; the
+ * events themselves are still decoded there.
+ */
+function checkEventLengths(bytes: Uint8Array, start: number, end: number, chunk: number, where: { file?: string }): void {
+  let p = start;
+  let status = 0;
+  const vlq = (): number => {
+    let v = 0;
+    for (let k = 0; k < 4; k++) {
+      if (p >= end) return v;
+      const c = bytes[p++];
+      v = v * 128 + (c & 0x7f);
+      if (c < 0x80) return v;
+    }
+    throw new MusicError('midi-format', `corrupt MIDI file: a variable-length number in track chunk ${chunk + 1} at byte ${p - 4} runs past 4 bytes`, where);
+  };
+  while (p < end) {
+    vlq(); // delta time
+    if (p >= end) return;
+    if (bytes[p] >= 0x80) status = bytes[p++];
+    else if (status === 0 || status >= 0xf0) return; // no running status to use: @tonejs/midi decides
+    if (status === 0xff || status === 0xf0 || status === 0xf7) {
+      const at = p;
+      if (status === 0xff) p++; // meta type
+      const len = vlq();
+      if (len > end - p) throw new MusicError('midi-format', `corrupt MIDI file: the ${status === 0xff ? 'meta' : 'sysex'} event at byte ${at} of track chunk ${chunk + 1} claims ${len} bytes but only ${Math.max(0, end - p)} remain in the track`, where);
+      p += len;
+      status = 0; // meta and sysex events cancel running status
+    } else p += (status & 0xf0) === 0xc0 || (status & 0xf0) === 0xd0 ? 1 : 2;
   }
 }
 
