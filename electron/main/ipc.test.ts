@@ -155,12 +155,30 @@ describe('the contract', () => {
     return out;
   }
 
+  // The one exception: a file's place inside an upload (stageFile.path, "tfjs/model.json"). It is
+  // not a path on this computer: the schema admits only plain relative names, and the studio
+  // resolves it under the upload's own folder (UploadStore). The payloads below must be refused.
+  const RELATIVE_ONLY: Record<string, { valid: Record<string, unknown>; field: string }> = {
+    stageFile: { valid: { uploadId: 'up-12345678', base64: '', append: false }, field: 'path' },
+  };
+
   // File contents may cross (e.g. {name, base64} uploads); a text field named like a path may not.
   it('no request carries a file path', () => {
     for (const name of channelNames) {
       const json = z.toJSONSchema(channels[name].request as z.ZodType, { io: 'input', unrepresentable: 'any' });
       for (const field of propertyNames(json)) {
+        if (RELATIVE_ONLY[name]?.field === field) continue;
         expect(PATH_LIKE.test(field) || PATH_LIKE_CAMEL.test(field), `${name}.${field} looks like a file path`).toBe(false);
+      }
+    }
+  });
+
+  it('the upload-relative path admits no absolute path, parent, hidden or drive name', () => {
+    for (const [name, { valid, field }] of Object.entries(RELATIVE_ONLY)) {
+      const schema = channels[name as keyof typeof channels].request as z.ZodType;
+      expect(schema.safeParse({ ...valid, [field]: 'tfjs/model.json' }).success).toBe(true);
+      for (const bad of ['/etc/passwd', '../../.bashrc', 'a/../../b', 'C:\\Windows\\x', '.ssh/id_rsa', '~/x', 'a\\..\\b']) {
+        expect(schema.safeParse({ ...valid, [field]: bad }).success, `${name}.${field} = ${bad}`).toBe(false);
       }
     }
   });
