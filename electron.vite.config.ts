@@ -44,7 +44,14 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        input: { index: resolve('electron/main/index.ts'), engine: resolve('electron/engine/process.ts') },
+        // The two worker scripts are found beside the bundle at run time (out/main/*.js): MIDI
+        // playback's timing thread, and the corpus reader's parsing threads.
+        input: {
+          index: resolve('electron/main/index.ts'),
+          engine: resolve('electron/engine/process.ts'),
+          'player-worker': resolve('electron/midi/player-worker.ts'),
+          'read-worker': resolve('shared/music/corpus/read-worker.ts'),
+        },
         // Native and optional modules are loaded at run time, never bundled.
         external: ['electron', '@julusian/midi', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
       },

@@ -508,9 +508,12 @@ export function defaultWorkerEntry(): string | null {
   } catch {
     return null;
   }
-  for (const name of ['player-worker.ts', 'player-worker.js', 'player-worker.mjs']) {
-    const file = path.join(here, name);
-    if (existsSync(file)) return file;
+  // A bundle may put this code in a chunks/ folder below the entry points (electron-vite does).
+  for (const dir of [here, path.join(here, '..')]) {
+    for (const name of ['player-worker.ts', 'player-worker.js', 'player-worker.mjs']) {
+      const file = path.join(dir, name);
+      if (existsSync(file)) return file;
+    }
   }
   return null;
 }

@@ -148,7 +148,10 @@ async function defaultWorkers(files: string[]): Promise<number> {
 function workerEntry(): string | null {
   try {
     const here = dirname(fileURLToPath(import.meta.url));
-    for (const name of ['read-worker.ts', 'read-worker.js', 'read-worker.mjs']) if (existsSync(join(here, name))) return join(here, name);
+    // A bundle may put this code in a chunks/ folder below the entry points (electron-vite does).
+    for (const dir of [here, join(here, '..')]) {
+      for (const name of ['read-worker.ts', 'read-worker.js', 'read-worker.mjs']) if (existsSync(join(dir, name))) return join(dir, name);
+    }
   } catch {
     // not a file: URL (bundled in a way we cannot see through)
   }
