@@ -87,7 +87,7 @@ export class PlaybackThread {
     readonly offsetMs: number,
     /** How the thread was started, for logs: "worker thread", "in-process (tests)". */
     readonly description: string,
-    /** The thread's CPU priority: "nice -10", or "normal (...why)". */
+    /** The thread's CPU priority: "real-time (SCHED_FIFO 10)", "nice -10", or "normal (...why)". */
     readonly priority = 'normal',
   ) {
     link.onMessage((m) => this.receive(m));
