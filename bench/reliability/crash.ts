@@ -144,7 +144,9 @@ export async function killTraining(opts: { kills: number; runSeed?: number }): P
     client = new EngineClient({ spawn: forkEngine(entry, { stdio: 'pipe' }) });
     await client.start();
     const r = rng(opts.runSeed ?? 9);
-    const overrides = { ...TINY, training: { ...TINY.training, epochs: 10_000, checkpointEverySteps: 1 } };
+    // No early stopping: on the tiny corpus the validation loss stops improving within a few dozen
+    // epochs, and a run that stopped early has nothing left to resume.
+    const overrides = { ...TINY, training: { ...TINY.training, epochs: 10_000, checkpointEverySteps: 1, patience: 0 } };
     for (let k = 0; k < opts.kills; k++) {
       const request = k === 0 ? { preset: 'abc-token-lstm', corpus: [corpus], out, overrides } : { out, resume: true, epochs: 10_000 };
       let checkpoints = 0;
