@@ -121,7 +121,10 @@ export async function runTraining(req: TrainRequest, events: TrainEvents = {}, c
     }
     const ck = await loadCheckpoint(pick.dir);
     model = ck.model;
-    resume = { state: ck.state, optimizer: ck.optimizer };
+    // A run that stopped early (patience) is finished; asking for more epochs than it reached is
+    // the musician saying "train on anyway": it continues, with its patience counted afresh.
+    const state = ck.state.finished && req.epochs && ck.state.epoch < req.epochs ? { ...ck.state, finished: false, epochsWithoutImprovement: 0 } : ck.state;
+    resume = { state, optimizer: ck.optimizer };
     resumedFrom = ck.info;
   } else {
     if (!req.preset) throw new EngineError('bad-request', 'no preset given (see the list of presets)');

@@ -61,6 +61,16 @@ describe('seedsong train / generate / eval', () => {
     expect(JSON.parse(resumed.stdout.at(-1)!)).toMatchObject({ event: 'done', epochs: 3 });
     await expect(train.run(['--resume', '--checkpoint', 'nope', '--out', 'model'], captureIo({ cwd: dir }))).rejects.toThrow(/no checkpoint "nope"/);
 
+    // A run stopped early by patience goes on when more epochs are asked for.
+    const early = captureIo({ cwd: dir });
+    expect(await train.run(['--preset', 'abc-token-lstm', '--corpus', corpus, '--out', 'early', '--epochs', '40', '--patience', '1', ...tiny, '--lr', '0.5', '--json'], early)).toBe(0);
+    const stopped = JSON.parse(early.stdout.at(-1)!) as { stopReason: string; epochs: number };
+    if (stopped.stopReason === 'early-stopping') {
+      const more = captureIo({ cwd: dir });
+      expect(await train.run(['--resume', '--out', 'early', '--epochs', String(stopped.epochs + 1), '--json'], more)).toBe(0);
+      expect(JSON.parse(more.stdout.at(-1)!).epochs).toBe(stopped.epochs + 1);
+    } else console.log(`early stopping did not trigger in 40 epochs (${stopped.stopReason}); the resume-after-early-stop check did not run`);
+
     const e = captureIo({ cwd: dir });
     expect(await evaluate.run(['--model', 'model', '--corpus', corpus], e)).toBe(0);
     const r = JSON.parse(e.stdout[0]) as { crossEntropyPerToken: number; tunes: number; crossEntropyPerNote: number };
