@@ -89,6 +89,8 @@ describe('parseAbc reads folk-tune books as abc2midi and players do', () => {
   it('carries accidentals to every octave of the letter (or only the octave, as an option)', () => {
     expect(pitches(tune('^c C c|C'))).toEqual([73, 61, 73, 60]);
     expect(notesOf(tune('^c C c|C'), { accidentals: 'octave' }).map((n) => n[0])).toEqual([73, 60, 73, 60]);
+    // In a chord, a note written before a sharp on its letter stays natural, also when tied.
+    expect(notesOf(tune('[A^a]- [=Aa]')).map((n) => n.slice(0, 3))).toEqual([[69, 0, 1], [82, 0, 1]]);
   });
   it('ignores unknown header fields and a broken rhythm that runs into a bar line', () => {
     expect(pitches('X:1\nY:ABBA\nL:1/8\nK:C\nC D|\n')).toEqual([60, 62]);

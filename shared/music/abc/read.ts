@@ -525,18 +525,23 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
             if (st.tied.length) st.tied = [];
           }
           if (typeof el.duration === 'number' && Number.isFinite(el.duration)) length += el.duration;
-          if (el.el_type === 'note' && !el.rest && accidentals === 'pitch') {
-            // ABC 2.2's default (and abc2midi's): an accidental holds for that letter in every octave until the bar line.
+          if (el.el_type === 'note' && !el.rest) {
             for (const p of el.pitches ?? []) {
               if (!p || typeof p.pitch !== 'number') continue;
-              const letter = ((p.pitch % 7) + 7) % 7;
-              // A tied-in note's accidental only repeats the tie's pitch; abcjs does not carry it either.
-              if (p.accidental) {
-                if (!p.endTie) st.barAccidentals.set(letter, p.accidental);
-              } else {
-                const carried = st.barAccidentals.get(letter);
-                if (carried && !p.startTie && !p.endTie) p.accidental = carried;
+              if (accidentals === 'pitch') {
+                // ABC 2.2's default (and abc2midi's): an accidental holds for that letter in every octave until the bar line.
+                const letter = ((p.pitch % 7) + 7) % 7;
+                // A tied-in note's accidental only repeats the tie's pitch; abcjs does not carry it either.
+                if (p.accidental) {
+                  if (!p.endTie) st.barAccidentals.set(letter, p.accidental);
+                } else {
+                  const carried = st.barAccidentals.get(letter);
+                  if (carried && !p.startTie && !p.endTie) p.accidental = carried;
+                }
               }
+              // What a tied note sounds as is fixed here, in chord order: in [A^a]-, the A was
+              // written before the sharp and stays natural.
+              if (p.startTie) st.tied.push({ p, acc: sounding(p) });
             }
           }
           if (el.el_type === 'note' && !el.rest) {
@@ -544,7 +549,6 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
             notesEstimate += n;
             st.sinceStart += n;
           }
-          if (el.el_type === 'note' && !el.rest) for (const p of el.pitches ?? []) if (p?.startTie && typeof p.pitch === 'number') st.tied.push({ p, acc: sounding(p) });
           if (el.decoration) el.decoration = el.decoration.filter((d) => !ORNAMENTS.has(d));
           // abcjs keeps endings in an array indexed by their number: |589473 would allocate it.
           if (el.startEnding && /\d{3,}|\b(?:[2-9]\d)\b/.test(el.startEnding)) {
