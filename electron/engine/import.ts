@@ -49,7 +49,7 @@ async function findVocab(dir: string, opts: ImportOptions): Promise<EncodingSpec
   }
   throw new EngineError(
     'bad-model',
-    `${dir}: the model has no vocabulary, so its token ids cannot be turned into music. Put a vocab.json next to ${MODEL_FILE} ({"name": "abc-char", "tokens": [...]} in id order) or give one with --vocab`,
+    `${dir}: the model has no vocabulary, so its token ids cannot be turned into music. Put a vocab.json next to ${MODEL_FILE} ({"name": "abc-char", "tokens": [...]} in id order)`,
   );
 }
 

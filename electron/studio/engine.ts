@@ -217,7 +217,7 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
       } catch (e) {
         // The engine names the staged file; the user knows the folder they chose, not our copy.
         const err = toStudioError(e);
-        const message = err.message.split(folder + path.sep).join('').split(folder).join('the chosen folder').replace(' or give one with --vocab', '');
+        const message = err.message.split(folder + path.sep).join('').split(folder).join('the chosen folder');
         throw new StudioError(err.code, message);
       }
       return summaryOf(name);

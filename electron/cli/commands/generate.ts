@@ -66,7 +66,7 @@ async function outputs(out: string, takes: GeneratedTake[], guard: WriteGuard): 
       await write(w.files[1]!, writeMidi(w.take.sequence));
     }
   }
-  return written.map((w) => (ext === '.abc' ? { ...w, files: [out] } : w));
+  return written;
 }
 
 export const command: CliCommand = {

@@ -31,6 +31,23 @@ describe('ModelsState', () => {
     expect(refreshed()).toBe(1);
   });
 
+  it("shows the engine's memory in words, or why it is not known", async () => {
+    const memory = { tensors: 24, tensorBytes: 3 * 1024 * 1024, rss: 200 * 1024 * 1024, heapUsed: 50 * 1024 * 1024, backend: 'wasm' };
+    let fail = false;
+    const fake = fakeStudio({
+      engineMemory: () => {
+        if (fail) throw new Error('the engine is not available in this build');
+        return memory;
+      },
+    });
+    const state = new ModelsState(fake.api, async () => {});
+    await state.refreshEngineMemory();
+    expect(state.engineMemory).toBe('24 tensors (3.0 MB), process 200.0 MB, heap 50.0 MB');
+    fail = true;
+    await state.refreshEngineMemory();
+    expect(state.engineMemory).toMatch(/^not known \(.*not available in this build\)$/);
+  });
+
   it('answers a refused delete in words', async () => {
     const { state } = setup();
     await state.remove(library[0]);

@@ -39,6 +39,8 @@ export class ModelsState {
   importName = $state('');
   /** Upload progress 0..1 while an import runs, else null. */
   importing = $state<number | null>(null);
+  /** The engine process's memory in words, or why it is not known. */
+  engineMemory = $state<string | null>(null);
 
   constructor(
     private readonly api: StudioApi,
@@ -140,6 +142,18 @@ export class ModelsState {
     this.message = null;
     this.about = about;
     return false;
+  }
+
+  /** Reads the engine process's memory (tf.memory() and resident set) for the panel. */
+  async refreshEngineMemory(): Promise<void> {
+    const r = await this.api.engineMemory({});
+    if (!r.ok) {
+      this.engineMemory = `not known (${r.error.message})`;
+      return;
+    }
+    const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
+    const m = r.value;
+    this.engineMemory = `${m.tensors} tensors (${mb(m.tensorBytes)}), process ${mb(m.rss)}, heap ${mb(m.heapUsed)}`;
   }
 
   private async done(message: string, about: 'library' | 'import' = 'library'): Promise<true> {
