@@ -61,7 +61,7 @@ export function quantize(seq: NoteSequence, opts: QuantizeOptions = {}): NoteSeq
     const start = snap(n.start);
     let end = snap(n.end);
     if (end <= start + 1e-9) end = start + minStep;
-    snapped.push({ ...n, start, end });
+    snapped.push({ pitch: n.pitch, start, end, velocity: n.velocity, voice: n.voice });
   }
   snapped.sort(compareNotes);
   // Resolve same-pitch overlaps per voice.
@@ -101,7 +101,7 @@ export function monophonic(seq: NoteSequence): NoteSequence {
     const prev = out[out.length - 1];
     if (prev && Math.abs(prev.start - n.start) < 1e-9) continue; // a lower note of the same chord
     if (prev && prev.end > n.start) prev.end = n.start;
-    out.push({ ...n, voice: 0 });
+    out.push({ pitch: n.pitch, start: n.start, end: n.end, velocity: n.velocity, voice: 0 });
   }
   const result = withNotes(seq, out);
   result.totalTime = Math.max(seq.totalTime, result.totalTime);

@@ -1,11 +1,13 @@
 /**
- * ABC in: abcjs parses (parseOnly) and expands repeats, endings, ties, tuplets and broken rhythm
- * (setUpAudio); this module turns its note events into NoteSequences and its warnings into ours.
+ * ABC in: abcjs parses (parseOnly); perform.ts plays its parse tree (repeats, endings, ties, tuplets;
+ * broken rhythm is in abcjs's durations); this module turns the notes into NoteSequences and abcjs's
+ * warnings into ours.
  */
 import abcjs from 'abcjs';
 import { MusicError, type MusicWarning } from '../errors';
 import { DEFAULT_QPM, compareNotes, keyAccidentals } from '../sequence';
 import type { KeySignature, Mode, Note, NoteSequence, TimeSignature } from '../types';
+import { performTune, snap } from './perform';
 import { commentOutHeaderText, dropBrokenRhythmBeforeBars, inheritedHeader, normalizeAbc, splitAbcBook, type AbcTuneText } from './book';
 
 export interface AbcReadOptions {
@@ -62,8 +64,6 @@ export interface AbcReadResult {
   errors: MusicError[];
 }
 
-/** Quarter-note times are snapped to this grid: abcjs rounds its whole-note times to 6 decimals. */
-const TIME_GRID = 10080; // 2^5 * 3^2 * 5 * 7: exact for every duplet..septuplet and 1/128 notes
 const MAX_QUARTERS = 100_000;
 const MAX_NOTES = 12_000;
 const MAX_TUNE_CHARS = 50_000;
@@ -115,15 +115,8 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   if (t.text.length > maxChars) throw new MusicError('abc-too-long', `tune is ${t.text.length} characters long; the limit is ${maxChars}`, where);
   // abcjs builds arrays as long as a bar of the meter: an absurd meter (M:4294967296/4) grows one
   // until V8 aborts the whole process, so look at every M: (header, body and inline) first.
-  for (const m of [...header, t.text].join('\n').matchAll(/(?:^|\[)\s*M:\s*(\d+)\s*\/\s*(\d+)/gm)) {
-    const [num, den] = [Number(m[1]), Number(m[2])];
-    if (num > 64 || den > 64 || den === 0) throw new MusicError('abc-too-long', `meter M:${m[1]}/${m[2]} is not a playable meter (expected at most 64 beats of at least 1/64)`, where);
-  }
   // A unit length of 1/4294967296 makes every note vanish (and abcjs warn on each one).
-  for (const m of [...header, t.text].join('\n').matchAll(/(?:^|\[)\s*L:\s*(\d+)\s*\/\s*(\d+)/gm)) {
-    const [num, den] = [Number(m[1]), Number(m[2])];
-    if (num < 1 || num > 64 || den < 1 || den > 512) throw new MusicError(num > 64 ? 'abc-too-long' : 'abc-syntax', `unit length L:${m[1]}/${m[2]} is not a playable length (expected 1/1 to 1/512)`, where);
-  }
+  for (const part of header.length ? [...header, t.text] : [t.text]) checkLengths(part, where);
   // File-header fields go right after X: so that the tune's own fields still override them.
   const nl = t.text.indexOf('\n');
   const text = commentOutHeaderText(header.length ? t.text.slice(0, nl + 1) + header.join('\n') + '\n' + t.text.slice(nl + 1) : t.text);
@@ -143,26 +136,34 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   const { written, notesEstimate } = prepareForAudio(tune, warnings, fileLine, opts.accidentals ?? 'pitch', supplied);
   if (notesEstimate > maxNotes) throw new MusicError('abc-too-long', `the tune would play about ${notesEstimate} notes with its repeats; the limit is ${maxNotes} (option maxNotes)`, where);
   if (written * 4 > MAX_QUARTERS) throw new MusicError('abc-too-long', `the tune is written ${Math.round(written * 4)} quarter notes long (absurd durations?); the limit is ${MAX_QUARTERS}`, where);
-  const changes = signatureChanges(tune);
-  const audio = tune.setUpAudio({ chordsOff: true });
-  const tracks = audio.tracks.map((tr) => tr.filter((e): e is abcjs.AudioTrackNoteItem => e.cmd === 'note'));
-  const withNotes = tracks.map((tr, i) => ({ tr, i })).filter((x) => x.tr.length > 0);
+  // Most tunes change neither key nor meter after the header: skip the walk over the tree.
+  const changes = BODY_SIGNATURE.test(text.slice(bodyStart(text))) ? signatureChanges(tune) : { keys: [], meters: [] };
+  const graces = opts.graces ?? 'drop';
+  const anchors = new Set<number>();
+  for (const c of changes.keys) anchors.add(c.anchor);
+  for (const c of changes.meters) anchors.add(c.anchor);
+  const { voices, anchorTimes } = performTune(tune as never, graces, anchors);
+  const withNotes = voices.map((v, i) => ({ v, i })).filter((x) => x.v.played > 0);
   if (withNotes.length === 0) throw new MusicError('abc-no-notes', 'the tune has no notes (expected music after K:)', where);
 
   const which = opts.voices ?? 'first';
-  let chosen: { tr: abcjs.AudioTrackNoteItem[]; i: number }[];
+  let chosen: { v: (typeof voices)[number]; i: number }[];
   if (which === 'all') chosen = withNotes;
   else if (which === 'first') chosen = [withNotes[0]];
   else {
-    const v = tracks[which];
-    if (!v || v.length === 0) throw new MusicError('abc-no-notes', `voice ${which} has no notes (the tune has ${tracks.length} voices)`, where);
-    chosen = [{ tr: v, i: which }];
+    const v = voices[which];
+    if (!v || v.played === 0) throw new MusicError('abc-no-notes', `voice ${which} has no notes (the tune has ${voices.length} voices)`, where);
+    chosen = [{ v, i: which }];
   }
 
-  const notes: Note[] = [];
-  for (const { tr, i } of chosen) {
-    const voice = which === 'all' ? i : 0;
-    collectNotes(tr, voice, opts.graces ?? 'drop', notes);
+  let notes: Note[] = chosen[0].v.notes;
+  if (chosen.length > 1 || which === 'all') {
+    notes = [];
+    for (const { v, i } of chosen)
+      for (const n of v.notes) {
+        n.voice = i;
+        notes.push(n);
+      }
   }
   notes.sort(compareNotes);
   if (notes.length === 0) throw new MusicError('abc-no-notes', 'every note of the tune is too short to play (absurd lengths?)', where);
@@ -174,8 +175,8 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   const sequence: NoteSequence = {
     notes,
     tempos: [{ time: 0, qpm: tempoOf(tune) }],
-    timeSignatures: withChanges(meterOf(tune), changes.meters, audio.tracks),
-    keySignatures: withChanges(keyOf(tune), changes.keys, audio.tracks),
+    timeSignatures: withChanges(meterOf(tune), changes.meters, anchorTimes),
+    keySignatures: withChanges(keyOf(tune), changes.keys, anchorTimes),
     totalTime,
   };
   if (title) sequence.title = title;
@@ -184,31 +185,28 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   return result;
 }
 
-function snap(wholeNotes: number): number {
-  return Math.round(wholeNotes * 4 * TIME_GRID) / TIME_GRID;
+const METER = /(?:^|\[)\s*M:\s*(\d+)\s*\/\s*(\d+)/gm;
+const UNIT = /(?:^|\[)\s*L:\s*(\d+)\s*\/\s*(\d+)/gm;
+/** A K: or M: field in the body: a line of its own or inline. */
+const BODY_SIGNATURE = /(?:^|\[)\s*[KM]:/m;
+
+function checkLengths(text: string, where: { file?: string; tune: number; line: number }): void {
+  if (text.includes('M:'))
+    for (const m of text.matchAll(METER)) {
+      const [num, den] = [Number(m[1]), Number(m[2])];
+      if (num > 64 || den > 64 || den === 0) throw new MusicError('abc-too-long', `meter M:${m[1]}/${m[2]} is not a playable meter (expected at most 64 beats of at least 1/64)`, where);
+    }
+  if (text.includes('L:'))
+    for (const m of text.matchAll(UNIT)) {
+      const [num, den] = [Number(m[1]), Number(m[2])];
+      if (num < 1 || num > 64 || den < 1 || den > 512) throw new MusicError(num > 64 ? 'abc-too-long' : 'abc-syntax', `unit length L:${m[1]}/${m[2]} is not a playable length (expected 1/1 to 1/512)`, where);
+    }
 }
 
-function collectNotes(track: abcjs.AudioTrackNoteItem[], voice: number, graces: 'drop' | 'keep', out: Note[]): void {
-  let graceStart = -1;
-  let graceEnd = -1;
-  for (const e of track) {
-    const isGrace = (e as { style?: string }).style === 'grace';
-    const start = snap(e.start);
-    const end = snap(e.start + e.duration);
-    if (isGrace && graces === 'drop') {
-      if (graceStart < 0 || Math.abs(start - graceEnd) > 1e-6) graceStart = start;
-      graceEnd = end;
-      continue;
-    }
-    let s = start;
-    if (graceStart >= 0) {
-      // The main note (or each note of a chord) that abcjs pushed later to make room for the graces.
-      if (Math.abs(start - graceEnd) < 1e-6) s = graceStart;
-      else graceStart = graceEnd = -1;
-    }
-    if (!(end > s) || !Number.isFinite(end) || e.pitch < 0 || e.pitch > 127) continue;
-    out.push({ pitch: e.pitch, start: s, end, velocity: Math.min(127, Math.max(1, Math.round(e.volume ?? 100))), voice });
-  }
+/** Where the body starts: after the first K: line (the header's last field). */
+function bodyStart(text: string): number {
+  const k = /^K:.*$/m.exec(text);
+  return k ? k.index + k[0].length : 0;
 }
 
 function tempoOf(tune: abcjs.TuneObject): number {
@@ -338,17 +336,15 @@ function signatureChanges(tune: abcjs.TuneObject): { keys: SignatureChange<KeySi
 }
 
 /** The first signature followed by every change at every time it is played, repeats expanded. */
-function withChanges<T extends { time: number }>(first: T[], changes: SignatureChange<T>[], tracks: abcjs.AudioTrack[]): T[] {
+function withChanges<T extends { time: number }>(first: T[], changes: SignatureChange<T>[], anchorTimes: Map<number, number[]>): T[] {
   if (!changes.length) return first;
   const byAnchor = new Map<number, SignatureChange<T>[]>();
   for (const c of changes) byAnchor.set(c.anchor, [...(byAnchor.get(c.anchor) ?? []), c]);
   const at: T[] = [];
-  for (const track of tracks)
-    for (const e of track) {
-      if (e.cmd !== 'note') continue;
-      const list = byAnchor.get((e as { startChar?: number }).startChar ?? -1);
-      if (list) for (const c of list) at.push({ ...c.value, time: snap(Math.max(0, e.start - c.before)) });
-    }
+  for (const [anchor, times] of anchorTimes) {
+    const list = byAnchor.get(anchor);
+    if (list) for (const start of times) for (const c of list) at.push({ ...c.value, time: snap(Math.max(0, start - c.before)) });
+  }
   const same = (a: T, b: T) => JSON.stringify({ ...a, time: 0 }) === JSON.stringify({ ...b, time: 0 });
   const out = [...first];
   for (const s of at.sort((a, b) => a.time - b.time)) {

@@ -132,8 +132,8 @@ export class MidiEventEncoding implements Encoding {
 
   /** The notes as they will come back from decode: on the 12-per-quarter grid, velocities binned, voices merged. */
   static reduce(seq: NoteSequence): NoteSequence {
-    const q = quantize({ ...seq, notes: seq.notes.map((n) => ({ ...n, voice: 0 })) }, { stepsPerQuarter: MIDI_EVENT_STEPS_PER_QUARTER });
-    return { ...q, notes: q.notes.map((n) => ({ ...n, velocity: binVelocity(velocityBin(n.velocity)) })) };
+    const q = quantize({ ...seq, notes: seq.notes.map((n) => ({ pitch: n.pitch, start: n.start, end: n.end, velocity: binVelocity(velocityBin(n.velocity)), voice: 0 })) }, { stepsPerQuarter: MIDI_EVENT_STEPS_PER_QUARTER });
+    return q;
   }
 
   encode(tune: Tune): number[] {
