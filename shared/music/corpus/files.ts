@@ -24,8 +24,8 @@ export interface LoadCorpusOptions extends CorpusOptions {
   onProgress?: (done: number, total: number, file: string) => void;
   /**
    * Worker threads that parse files while this thread keeps the books (abcjs is most of the
-   * time). Default: up to 2 (one per core) when the corpus has at least PARALLEL_BYTES of files,
-   * else 0 (the calling thread parses; workers cost ~0.3 s to start).
+   * time). Default: parseThreads() when the corpus has at least PARALLEL_BYTES of files, else 0
+   * (the calling thread parses; workers cost ~0.3 s to start).
    */
   workers?: number;
 }
@@ -39,6 +39,16 @@ export const PARALLEL_BYTES = 1_000_000;
  * faster reading (bench/music-parse.ts), for memory that is given back when the worker ends.
  */
 export const PARSE_YOUNG_GENERATION_MB = 192;
+
+/**
+ * How many threads parse a large corpus: one on machines with fewer than 4 cores, else two. A
+ * parsing thread keeps about 1.6 cores busy (V8's garbage collector runs beside it), so on 2 cores
+ * a second thread measured no faster (bench/music-parse.ts: 8.0-10.5 s per 10,000 tunes with one,
+ * 8.2-10.5 s with two, for 50% more CPU time) and it would take the core the studio plays on.
+ */
+export function parseThreads(): number {
+  return availableParallelism() >= 4 ? 2 : 1;
+}
 
 export interface Corpus {
   files: CorpusFileReport[];
@@ -146,7 +156,7 @@ async function defaultWorkers(files: string[]): Promise<number> {
   let bytes = 0;
   for (const f of files) {
     bytes += await stat(f).then((s) => s.size, () => 0);
-    if (bytes >= PARALLEL_BYTES) return Math.min(2, availableParallelism());
+    if (bytes >= PARALLEL_BYTES) return parseThreads();
   }
   return 0;
 }
