@@ -311,7 +311,7 @@ function linearize(tune: TuneLike): Stream[] {
                   items.push({ kind: 'beat', stress: volume.slice(), perPitch: [] });
                 }
               dynamics(el, v);
-              if (el.rest?.type === 'spacer') break; // x rests take no time in abcjs's player
+              if (el.rest?.type === 'spacer') break; // y (a spacer) takes no time; x (an invisible rest) does
               const written = el.duration as number;
               let d = written === 0 ? 0.25 : written;
               if (el.startTriplet) {

@@ -36,8 +36,8 @@ export interface AbcReadOptions {
   maxTuneChars?: number;
   /**
    * Tunes that would play more notes than this (repeats expanded) are refused, counted on abcjs's
-   * parse before its costly expansion. Default 12,000: ten times the longest tune of the corpora
-   * (1,084), and what abcjs expands in well under 2 s on a busy machine.
+   * parse before they are played. Default 12,000: ten times the longest tune of the corpora
+   * (1,084); a hostile file cannot make one tune hold megabytes of notes.
    */
   maxNotes?: number;
 }
@@ -435,7 +435,7 @@ export function impliedRepeatStarts(tune: AbcTune): { start: number; end: number
 }
 
 /**
- * Adjusts abcjs's parse tree before it is played:
+ * Adjusts abcjs's parse tree before perform.ts plays it (abcjs's own player read it the same way):
  * - ornaments (trills, rolls, mordents...) are not expanded into extra notes;
  * - a section that repeats (ends with :|, or starts a first ending) without its own |: repeats from
  *   the last double bar (||, [|, |]) since the previous :|, or else from that :| itself. This is how
@@ -444,7 +444,7 @@ export function impliedRepeatStarts(tune: AbcTune): { start: number; end: number
  * - ties that do not reach the same pitch are dropped;
  * - absurd ending numbers are dropped.
  * Returns the written length of the longest voice in whole notes (repeats not expanded) and an
- * estimate (from above) of the notes abcjs will play with repeats expanded.
+ * estimate (from above) of the notes perform.ts will play with repeats expanded.
  */
 function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileLine: (tuneLine: number) => number, accidentals: 'octave' | 'pitch', supplied: { start: number; end: number }[]): { written: number; notesEstimate: number } {
   let longest = 0; // written length of the longest voice, in whole notes
