@@ -9,8 +9,8 @@
  * module follows the player's reading of the tree (the same voice numbering, repeat sections,
  * triplet rounding, tie joining and beat accents) so that notes come out as they did, with two
  * deliberate differences: inline tempo changes (Q: in the body) do not stretch note lengths (times
- * here are in notes, tempo belongs to the tempo map), and a grace note group is only built when
- * asked for. parseAbc adjusts the tree before (see prepareForAudio in read.ts).
+ * here are in notes, tempo belongs to the tempo map, which this module reads too), and a grace note
+ * group is only built when asked for. parseAbc adjusts the tree before (see prepareForAudio in read.ts).
  */
 
 import type { Note } from '../types';
@@ -33,6 +33,8 @@ export interface PlayedVoice {
 
 export interface Performance {
   voices: PlayedVoice[];
+  /** Tempo changes written in the body ([Q:] or a Q: line), at each time they are played, in quarter notes. */
+  tempos: { time: number; qpm: number }[];
   /** For each asked-for character position: the whole-note times at which the note written there starts. */
   anchorTimes: Map<number, number[]>;
 }
@@ -88,6 +90,14 @@ interface TuneLike {
   getPickupLength?: () => number;
 }
 
+/** Quarter notes per minute of an abcjs tempo (Q:3/8=120 is 180), or null when it has none. */
+export function qpmOf(tempo: { duration?: number[]; bpm?: number } | undefined): number | null {
+  if (!tempo?.bpm || !(tempo.bpm > 0)) return null;
+  const beat = (tempo.duration ?? [0.25]).reduce((a, b) => a + b, 0) || 0.25;
+  const qpm = tempo.bpm * beat * 4;
+  return Number.isFinite(qpm) && qpm > 0 && qpm < 2000 ? qpm : null;
+}
+
 /** What the player reads from the linear stream of a voice (before repeats are expanded). */
 type Item =
   | { kind: 'note'; el: Element; duration: number }
@@ -98,7 +108,8 @@ type Item =
   | { kind: 'beat'; stress: number[]; perPitch: number[][] }
   | { kind: 'vol'; volume: number }
   | { kind: 'volinc'; volume: number }
-  | { kind: 'accents'; on: boolean };
+  | { kind: 'accents'; on: boolean }
+  | { kind: 'tempo'; qpm: number };
 
 type Section = { type: 'start' | 'end'; index: number } | { type: 'ending'; index: number; endings: number[] };
 
@@ -134,8 +145,17 @@ export function performTune(tune: TuneLike, graces: 'drop' | 'keep', anchors?: R
   const streams = linearize(tune);
   const pickup = safePickup(tune);
   const anchorTimes = new Map<number, number[]>();
-  const voices = streams.map((s) => play(s.items, expandRepeats(s.items, s.sections), pickup, graces, anchors?.size ? anchors : undefined, anchorTimes));
-  return { voices, anchorTimes };
+  const tempos: { time: number; qpm: number }[] = [];
+  const voices = streams.map((s) => play(s.items, expandRepeats(s.items, s.sections), pickup, graces, anchors?.size ? anchors : undefined, anchorTimes, tempos));
+  // A tempo written in one voice holds for all: one list, in time order, repeats of a value dropped.
+  tempos.sort((a, b) => a.time - b.time);
+  const changes: { time: number; qpm: number }[] = [];
+  for (const t of tempos) {
+    const last = changes[changes.length - 1];
+    if (last && last.time === t.time) last.qpm = t.qpm;
+    else if (!last || last.qpm !== t.qpm) changes.push(t);
+  }
+  return { voices, anchorTimes, tempos: changes };
 }
 
 function safePickup(tune: TuneLike): number {
@@ -377,8 +397,13 @@ function linearize(tune: TuneLike): Stream[] {
               else if ((el.cmd === 'vol' || el.cmd === 'volinc') && Number.isFinite(p)) items.push({ kind: el.cmd, volume: p });
               break;
             }
+            case 'tempo': {
+              const qpm = qpmOf(el as { duration?: number[]; bpm?: number });
+              if (qpm) items.push({ kind: 'tempo', qpm });
+              break;
+            }
             default:
-              // Tempo, part labels, stems, fonts, line breaks: nothing that changes notes.
+              // Part labels, stems, fonts, line breaks: nothing that changes notes.
               break;
           }
         }
@@ -478,7 +503,7 @@ interface GraceGroup {
  * Walks the spans of one voice and sounds its notes. While playing, a note's duration holds its
  * written length with the notes tied to it; lengths are rounded once every tie is joined.
  */
-function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'keep', anchors: ReadonlySet<number> | undefined, anchorTimes: Map<number, number[]>): PlayedVoice {
+function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'keep', anchors: ReadonlySet<number> | undefined, anchorTimes: Map<number, number[]>, tempos: { time: number; qpm: number }[]): PlayedVoice {
   const out: Sounding[] = [];
   const groups: GraceGroup[] = [];
   const halved = new Set<Sounding>();
@@ -617,6 +642,9 @@ function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'ke
           break;
         case 'accents':
           accents = it.on;
+          break;
+        case 'tempo':
+          tempos.push({ time: snap(time / 1e6), qpm: it.qpm });
           break;
       }
     }

@@ -54,6 +54,22 @@ describe('parseAbc music', () => {
     const r = parseAbc('X:1\nM:2/4\nL:1/8\nK:C\n|:CDEF|[M:3/4]GABcde|[M:2/4]fgab:|\n').tunes[0].sequence;
     expect(r.timeSignatures.map((t) => [t.time, t.numerator])).toEqual([[0, 2], [2, 3], [5, 2], [9, 3], [12, 2]]);
   });
+  it('keeps tempo changes written in the body in the tempo map, repeats expanded', () => {
+    const s = parseAbc('X:1\nQ:1/4=120\nL:1/4\nK:C\nC D [Q:1/4=60] E F|\nQ:3/8=50\nG A|\n').tunes[0].sequence;
+    expect(s.tempos).toEqual([
+      { time: 0, qpm: 120 },
+      { time: 2, qpm: 60 },
+      { time: 4, qpm: 75 },
+    ]);
+    // Note lengths are not stretched by the change.
+    expect(s.notes.map((n) => n.end - n.start)).toEqual([1, 1, 1, 1, 1, 1]);
+    const r = parseAbc('X:1\nQ:1/4=100\nL:1/4\nK:C\n|:C D [Q:1/4=80]E F:|\n').tunes[0].sequence;
+    // The second time through, the tempo is still 80: nothing to list again.
+    expect(r.tempos.map((t) => [t.time, t.qpm])).toEqual([
+      [0, 100],
+      [2, 80],
+    ]);
+  });
   it('takes the first voice as the melody, or every voice', () => {
     const abc = 'X:1\nL:1/4\nK:C\nV:1\nc d|\nV:2\nC, D,|\n';
     expect(notesOf(abc).map((n) => n[0])).toEqual([72, 74]);

@@ -6,8 +6,8 @@
 import abcjs from 'abcjs';
 import { MusicError, type MusicWarning } from '../errors';
 import { DEFAULT_QPM, compareNotes, keyAccidentals } from '../sequence';
-import type { KeySignature, Mode, Note, NoteSequence, TimeSignature } from '../types';
-import { performTune, snap } from './perform';
+import type { KeySignature, Mode, Note, NoteSequence, TempoChange, TimeSignature } from '../types';
+import { performTune, qpmOf, snap } from './perform';
 import { commentOutHeaderText, dropBrokenRhythmBeforeBars, inheritedHeader, normalizeAbc, splitAbcBook, type AbcTuneText } from './book';
 
 export interface AbcReadOptions {
@@ -142,7 +142,7 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   const anchors = new Set<number>();
   for (const c of changes.keys) anchors.add(c.anchor);
   for (const c of changes.meters) anchors.add(c.anchor);
-  const { voices, anchorTimes } = performTune(tune as never, graces, anchors);
+  const { voices, anchorTimes, tempos } = performTune(tune as never, graces, anchors);
   const withNotes = voices.map((v, i) => ({ v, i })).filter((x) => x.v.played > 0);
   if (withNotes.length === 0) throw new MusicError('abc-no-notes', 'the tune has no notes (expected music after K:)', where);
 
@@ -174,7 +174,7 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   const title = tune.metaText?.title?.split('\n')[0]?.trim() || undefined;
   const sequence: NoteSequence = {
     notes,
-    tempos: [{ time: 0, qpm: tempoOf(tune) }],
+    tempos: tempoMap(tempoOf(tune), tempos),
     timeSignatures: withChanges(meterOf(tune), changes.meters, anchorTimes),
     keySignatures: withChanges(keyOf(tune), changes.keys, anchorTimes),
     totalTime,
@@ -210,13 +210,18 @@ function bodyStart(text: string): number {
 }
 
 function tempoOf(tune: abcjs.TuneObject): number {
-  const q = tune.metaText?.tempo as { duration?: number[]; bpm?: number } | undefined;
-  if (q?.bpm && q.bpm > 0) {
-    const beat = (q.duration ?? [0.25]).reduce((a, b) => a + b, 0) || 0.25;
-    const qpm = q.bpm * beat * 4;
-    if (Number.isFinite(qpm) && qpm > 0 && qpm < 2000) return qpm;
+  return qpmOf(tune.metaText?.tempo as { duration?: number[]; bpm?: number } | undefined) ?? DEFAULT_QPM;
+}
+
+/** The header's tempo, then the body's changes; a change at time 0 replaces the header's. */
+function tempoMap(first: number, changes: { time: number; qpm: number }[]): TempoChange[] {
+  const out: TempoChange[] = [{ time: 0, qpm: first }];
+  for (const c of changes) {
+    const last = out[out.length - 1];
+    if (c.time <= 0) last.qpm = c.qpm;
+    else if (c.qpm !== last.qpm) out.push({ time: c.time, qpm: c.qpm });
   }
-  return DEFAULT_QPM;
+  return out;
 }
 
 function meterOf(tune: abcjs.TuneObject): TimeSignature[] {

@@ -82,4 +82,22 @@ describe('writeAbc', () => {
       { numRuns: 150 },
     );
   });
+  it('writes tempo changes as [Q:] where they happen, and reads them back (property round trip)', () => {
+    const change = fc.record({ at: fc.integer({ min: 1, max: 51 }), qpm: fc.integer({ min: 40, max: 240 }) });
+    fc.assert(
+      fc.property(fc.array(noteArb, { minLength: 1, maxLength: 20 }), fc.array(change, { maxLength: 4 }), meterArb, fc.integer({ min: 40, max: 240 }), (notes, changes, [num, den], first) => {
+        const tempos = [{ time: 0, qpm: first }];
+        for (const c of [...changes].sort((a, b) => a.at - b.at)) if (!tempos.some((t) => t.time === c.at / 4)) tempos.push({ time: c.at / 4, qpm: c.qpm });
+        const seq: NoteSequence = { notes, tempos, timeSignatures: [{ time: 0, numerator: num, denominator: den }], keySignatures: [], totalTime: 13 };
+        const abc = writeAbc(seq);
+        const back = parseAbc(abc, { voices: 'all' });
+        expect(back.errors).toEqual([]);
+        const got = back.tunes[0].sequence;
+        expect(triples(got), abc).toEqual(triples(quantize(seq)));
+        const distinct = (l: NoteSequence['tempos']) => l.map((t) => [t.time, t.qpm]).filter((t, i, a) => i === 0 || t[1] !== a[i - 1][1]);
+        expect(distinct(got.tempos), abc).toEqual(distinct(tempos));
+      }),
+      { numRuns: 150 },
+    );
+  });
 });

@@ -164,19 +164,29 @@ export function writeAbc(seq: NoteSequence, opts: AbcWriteOptions = {}): string 
     if (step > 0 && step < endStep) keyChanges.set(step, keyAt(k));
   }
   const bars = barsOf(sigs, ts, spq, endStep);
+  const tempos = [...seq.tempos].filter((t) => t.qpm > 0 && Number.isFinite(t.qpm)).sort((a, b) => a.time - b.time);
+  const firstQpm = tempos.find((t) => t.time <= 0)?.qpm ?? tempos[0]?.qpm;
+  const tempoChanges = new Map<number, number>();
+  if (opts.tempo ?? true) {
+    let last = firstQpm !== undefined ? Math.round(firstQpm) : undefined;
+    for (const t of tempos) {
+      const step = Math.round(t.time * spq);
+      const qpm = Math.round(t.qpm);
+      if (step <= 0 || step >= endStep || qpm === last) continue;
+      tempoChanges.set(step, qpm);
+      last = qpm;
+    }
+  }
 
   const voices = allocateVoices(notes);
   const body: string[] = [];
   voices.forEach((chords, vi) => {
     if (voices.length > 1) body.push(`V:${vi + 1}`);
-    body.push(...writeVoice(chords, { endStep, bars, unitSteps: unitInt, key: key ? keyAt(key) : undefined, keyChanges, triplets, barsPerLine: opts.barsPerLine ?? 4, final: opts.finalBar ?? true }));
+    body.push(...writeVoice(chords, { endStep, bars, unitSteps: unitInt, key: key ? keyAt(key) : undefined, keyChanges, tempoChanges: vi === 0 ? tempoChanges : new Map(), triplets, barsPerLine: opts.barsPerLine ?? 4, final: opts.finalBar ?? true }));
   });
 
   const head = [`X:${opts.x ?? 1}`, `T:${(opts.title ?? seq.title ?? 'Untitled').replace(/\s+/g, ' ').trim() || 'Untitled'}`, `M:${ts.numerator}/${ts.denominator}`, `L:1/${unitDenUsed}`];
-  if (opts.tempo ?? true) {
-    const qpm = seq.tempos.find((t) => t.time <= 0)?.qpm ?? seq.tempos[0]?.qpm;
-    if (qpm && qpm > 0) head.push(`Q:1/4=${Math.round(qpm)}`);
-  }
+  if ((opts.tempo ?? true) && firstQpm) head.push(`Q:1/4=${Math.round(firstQpm)}`);
   head.push(`K:${keyName(key ? keyAt(key) : undefined)}`);
   return head.join('\n') + '\n' + body.join('\n') + '\n';
 }
@@ -280,6 +290,8 @@ interface VoiceContext {
   key: KeySignature | undefined;
   /** Key changes by step (after 0). */
   keyChanges: Map<number, KeySignature>;
+  /** Tempo changes by step (after 0), in quarter notes per minute: written in the first voice only. */
+  tempoChanges: Map<number, number>;
   /** The grid is 12 per quarter and triplet spans are written as tuplets. */
   triplets: boolean;
   barsPerLine: number;
@@ -338,6 +350,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
   addChordCuts();
   for (const b of bars) if (b.start > 0) cuts.add(b.start);
   for (const k of ctx.keyChanges.keys()) cuts.add(k);
+  for (const t of ctx.tempoChanges.keys()) cuts.add(t);
   let spans = new Map<number, number>();
   if (ctx.triplets) {
     const t = tripletSpans([...cuts].sort((a, b) => a - b), barStarts, ctx.endStep);
@@ -350,6 +363,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
       addChordCuts();
       for (const b of bars) if (b.start > 0) cuts.add(b.start);
       for (const k of ctx.keyChanges.keys()) cuts.add(mv(k));
+      for (const t of ctx.tempoChanges.keys()) cuts.add(mv(t));
     }
     for (const [a, b] of spans) cuts.add(a).add(b);
   }
@@ -407,6 +421,8 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
       if (bars[bar].meter) line += `[M:${bars[bar].meter}]`;
     }
     if (a > 0 && a !== bars[bar].start && (a - bars[bar].start) % bars[bar].beatSteps === 0 && line !== '' && !line.endsWith(' ')) line += ' ';
+    const qpm = ctx.tempoChanges.get(a);
+    if (qpm) line += `[Q:1/4=${qpm}]`;
     const k = ctx.keyChanges.get(a);
     if (k) {
       line += `[K:${keyName(k)}]`;
