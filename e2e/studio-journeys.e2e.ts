@@ -94,7 +94,8 @@ describe.skipIf(missing !== null)('studio journeys in Chromium through `seedsong
     const status = await page.getByRole('status').first().evaluate((el) => el.textContent);
     expect(status, `seed:\n${await page.getByLabel('ABC text').inputValue()}`).toMatch(/3 new takes/);
     expect(await page.getByRole('button', { name: /^Take \d+$/ }).count()).toBe(3);
-    expect(await rollNotes(page)).toBeGreaterThan(6);
+    // The roll takes the first take on its next update: wait for it rather than race it.
+    await expect.poll(() => rollNotes(page), { timeout: 5000, message: `the roll still shows only the seed; ABC shown:\n${await page.getByLabel('ABC text').inputValue()}` }).toBeGreaterThan(6);
     await page.screenshot({ path: artifactPath('journey-takes.png') });
   });
 
