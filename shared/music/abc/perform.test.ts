@@ -60,6 +60,13 @@ describe('performTune (through parseAbc)', () => {
     expect(t[12][1]).toBeCloseTo(2 + 2 / 3, 9);
   });
 
+  it('plays (5, (7 and (9 in a compound meter in the time of three (ABC 2.1, abc2midi), unless the ratio is written', () => {
+    const lengths = (abc: string) => timeline(abc).map((n) => +(n[2] - n[1]).toFixed(6));
+    expect(lengths(tune('(5ABcde f3|(7ABcdefg f3|', 'M:6/8\nL:1/8\nK:C'))).toEqual([...Array(5).fill(0.3), 1.5, ...Array(7).fill(0.214286), 1.5]);
+    expect(lengths(tune('(5ABcde f3|', 'M:2/4\nL:1/8\nK:C')).slice(0, 5)).toEqual(Array(5).fill(0.2));
+    expect(lengths(tune('(5:2ABcde f3|', 'M:6/8\nL:1/8\nK:C')).slice(0, 5)).toEqual(Array(5).fill(0.2));
+  });
+
   it('keeps grace notes in the first half of the main note when asked', () => {
     expect(timeline(tune('{ga}A2 B'), { graces: 'keep' })).toEqual([
       [79, 0, 0.25],
@@ -138,7 +145,7 @@ function viaAbcjs(text: string): string[][] {
 function viaPerform(text: string): string[][] {
   const t = abcjs.parseOnly(text)[0];
   stripOrnaments(t);
-  return performTune(t as never, 'keep').voices.map((v) => v.notes.map((n) => `${n.pitch}@${n.start}-${n.end}v${n.velocity}`).sort());
+  return performTune(t as never, 'keep', undefined, false).voices.map((v) => v.notes.map((n) => `${n.pitch}@${n.start}-${n.end}v${n.velocity}`).sort());
 }
 
 describe('performTune plays as abcjs\'s player does', () => {

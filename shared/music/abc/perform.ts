@@ -140,9 +140,12 @@ const letterOf = (staffPitch: number) => ((staffPitch % 7) + 7) % 7;
 /**
  * The notes of every voice of the tune, in the voice order abcjs numbers them. `anchors`: character
  * positions of written notes whose start times the caller wants (where key and meter changes hang).
+ * `compoundTuplets`: (5, (7 and (9 in a compound meter (6/8, 9/8, 12/8) last three beats' notes, as
+ * ABC 2.1 and abc2midi read them (abcjs: two); the caller turns it off when the tune writes the
+ * ratio out ((5:2), which the parse tree does not tell apart.
  */
-export function performTune(tune: TuneLike, graces: 'drop' | 'keep', anchors?: ReadonlySet<number>): Performance {
-  const streams = linearize(tune);
+export function performTune(tune: TuneLike, graces: 'drop' | 'keep', anchors?: ReadonlySet<number>, compoundTuplets = true): Performance {
+  const streams = linearize(tune, compoundTuplets);
   const pickup = safePickup(tune);
   const anchorTimes = new Map<number, number[]>();
   const tempos: { time: number; qpm: number }[] = [];
@@ -176,6 +179,13 @@ function keyItem(key: Element): Item {
     acc[letterOf(a.note.toLowerCase().charCodeAt(0) - 99)] += KEY_SHIFT[a.acc ?? ''] ?? 0;
   }
   return { kind: 'key', acc, id: acc.join(',') };
+}
+
+/** A compound meter: six, nine, twelve... beats (6/8, 9/8, 12/8, 6/4). */
+function isCompound(meter: Element | undefined): boolean {
+  if (meter?.type !== 'specified' || !meter.value?.length) return false;
+  const num = parseInt(String(meter.value[0].num), 10);
+  return num > 3 && num % 3 === 0;
 }
 
 function beatFractionOf(meter: Element): number {
@@ -236,7 +246,7 @@ interface Stream {
 }
 
 /** Each voice's elements in one stream, lines joined, with the bars where repeats start and end. */
-function linearize(tune: TuneLike): Stream[] {
+function linearize(tune: TuneLike, compoundTuplets: boolean): Stream[] {
   const streams: Stream[] = [];
   const midi = tune.formatting?.midi ?? {};
   let transpose = 0;
@@ -277,6 +287,7 @@ function linearize(tune: TuneLike): Stream[] {
             clefShifted[number] = false;
           }
         }
+        let compound = isCompound(staff.meter);
         let notesInBar = 0;
         let tupletRatio = 0;
         let tupletTotal = 0;
@@ -336,6 +347,8 @@ function linearize(tune: TuneLike): Stream[] {
               let d = written === 0 ? 0.25 : written;
               if (el.startTriplet) {
                 tupletRatio = el.tripletMultiplier as number;
+                const p = el.startTriplet;
+                if (compoundTuplets && compound && (p === 5 || p === 7 || p === 9) && Math.abs(tupletRatio - 2 / p) < 1e-9) tupletRatio = 3 / p;
                 tupletTotal = el.startTriplet * tupletRatio * written;
                 if (el.startTriplet !== el.tripletR && v + (el.tripletR as number) <= voice.length) {
                   let sum = 0;
@@ -365,6 +378,7 @@ function linearize(tune: TuneLike): Stream[] {
             case 'meter':
             case 'timeSignature':
               addIfNew(items, { kind: 'meter', beatFraction: beatFractionOf(el) });
+              compound = isCompound(el);
               break;
             case 'clef':
               if (el.transpose) items.push({ kind: 'transpose', semitones: el.transpose });

@@ -142,7 +142,8 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   const anchors = new Set<number>();
   for (const c of changes.keys) anchors.add(c.anchor);
   for (const c of changes.meters) anchors.add(c.anchor);
-  const { voices, anchorTimes, tempos } = performTune(tune as never, graces, anchors);
+  // (5:2 written out keeps its ratio; the tree cannot tell it from a bare (5 (see perform.ts).
+  const { voices, anchorTimes, tempos } = performTune(tune as never, graces, anchors, !/\([579]:/.test(text));
   const withNotes = voices.map((v, i) => ({ v, i })).filter((x) => x.v.played > 0);
   if (withNotes.length === 0) throw new MusicError('abc-no-notes', 'the tune has no notes (expected music after K:)', where);
 
