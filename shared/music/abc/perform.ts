@@ -52,13 +52,15 @@ interface Pitch {
   midipitch?: number;
   startTie?: unknown;
   endTie?: unknown;
+  /** Grace notes carry their written length. */
+  duration?: number;
 }
 
 interface Element {
   el_type?: string;
   type?: string;
   pitches?: (Pitch | null)[];
-  gracenotes?: Pitch[] & { duration?: number }[];
+  gracenotes?: Pitch[];
   rest?: { type?: string };
   duration?: number;
   decoration?: string[];
@@ -125,8 +127,8 @@ const DYNAMICS = new Map<string, number[]>([
   ['fff', [127, 125, 110]],
   ['ffff', [127, 125, 110]],
 ]);
-/** The order in which a note's dynamics are looked for (the first found wins). */
-const DYNAMIC_ORDER = ['pppp', 'ppp', 'pp', 'p', 'mp', 'mf', 'f', 'ff', 'fff', 'ffff'];
+/** The order in which a note's dynamics are looked for (the first found wins): softest first. */
+const DYNAMIC_ORDER = [...DYNAMICS.keys()];
 const DEFAULT_STRESS = [105, 95, 85];
 /** How far a crescendo or diminuendo moves the volume when no dynamic marks its end. */
 const HAIRPIN = 50;
@@ -514,8 +516,8 @@ interface GraceGroup {
 }
 
 /**
- * Walks the spans of one voice and sounds its notes. While playing, a note's duration holds its
- * written length with the notes tied to it; lengths are rounded once every tie is joined.
+ * Walks the spans of one voice and sounds its notes. While playing, a note's `end` holds its
+ * written length with the notes tied to it; times are set once every tie is joined.
  */
 function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'keep', anchors: ReadonlySet<number> | undefined, anchorTimes: Map<number, number[]>, tempos: { time: number; qpm: number }[]): PlayedVoice {
   const out: Sounding[] = [];
@@ -539,7 +541,7 @@ function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'ke
   const pitchOf = (p: Pitch): number => {
     if (p.midipitch !== undefined) return p.midipitch;
     const staff = p.pitch as number;
-    if (p.accidental && p.accidental in ACCIDENTAL_SHIFT) barAcc.set(staff, ACCIDENTAL_SHIFT[p.accidental]);
+    if (p.accidental && Object.hasOwn(ACCIDENTAL_SHIFT, p.accidental)) barAcc.set(staff, ACCIDENTAL_SHIFT[p.accidental]);
     const letter = letterOf(staff);
     const shift = barAcc.get(staff) ?? keyAcc[letter];
     // Quarter tones round to the nearest semitone.
@@ -593,14 +595,14 @@ function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'ke
           if (!pitches) break;
           const first = pitches[0];
           const firstStarts = !!first && starts(first, d);
-          let group: GraceGroup | undefined;
+          let kept: GraceGroup['graces'] | undefined;
           if (el.gracenotes?.length && firstStarts) {
             // Grace pitches count for the bar's accidentals whether or not they are kept.
-            const volume = Math.round((velocity * 2) / 3);
-            const list = el.gracenotes.map((g) => ({ note: { pitch: pitchOf(g), start: beat, end: 0, velocity: volume, voice: 0 }, length: (g as { duration?: number }).duration ?? 0 }));
-            if (graces === 'keep') {
-              group = { main: null as unknown as Sounding, graces: list };
-              for (const g of list) {
+            if (graces === 'drop') for (const g of el.gracenotes) pitchOf(g);
+            else {
+              const volume = Math.round((velocity * 2) / 3);
+              kept = el.gracenotes.map((g) => ({ note: { pitch: pitchOf(g), start: beat, end: 0, velocity: volume, voice: 0 }, length: g.duration ?? 0 }));
+              for (const g of kept) {
                 out.push(g.note);
                 graceNotes.add(g.note);
               }
@@ -622,10 +624,7 @@ function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'ke
               else anchorTimes.set(el.startChar, [beat]);
             }
             if (p.startTie) ties.set(p.pitch as number, note);
-            if (group && j === 0) {
-              group.main = note;
-              groups.push(group);
-            }
+            if (kept && j === 0) groups.push({ main: note, graces: kept });
             if (halve) halved.add(note);
             out.push(note);
           }
@@ -675,7 +674,7 @@ function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'ke
       t += x.length * ratio;
     }
   }
-  let kept = 0;
+  let count = 0;
   for (const n of out) {
     let start = n.start;
     let end: number;
@@ -692,9 +691,9 @@ function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'ke
     n.end = snap(end);
     if (!(n.end > n.start) || !Number.isFinite(n.end) || n.pitch < 0 || n.pitch > 127) continue;
     n.velocity = Math.min(127, Math.max(1, Math.round(n.velocity)));
-    out[kept++] = n;
+    out[count++] = n;
   }
   const played = out.length;
-  out.length = kept;
+  out.length = count;
   return { notes: out, played };
 }

@@ -157,8 +157,9 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
     chosen = [{ v, i: which }];
   }
 
+  // Every voice keeps its index only when all are asked for (note.voice is 0 otherwise).
   let notes: Note[] = chosen[0].v.notes;
-  if (chosen.length > 1 || which === 'all') {
+  if (which === 'all') {
     notes = [];
     for (const { v, i } of chosen)
       for (const n of v.notes) {

@@ -121,15 +121,20 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-export function mutateBytes(seed: Uint8Array, other: Uint8Array, r: Rng): { data: Uint8Array; ops: string[] } {
+/** One to four mutations from `table`, each named in `ops` so that a failing case can be told. */
+function mutate<T>(table: Record<string, (x: T, r: Rng, other: T) => T>, names: string[], seed: T, other: T, r: Rng): { data: T; ops: string[] } {
   let data = seed;
   const ops: string[] = [];
   for (let k = 1 + int(r, 4); k > 0; k--) {
-    const op = pick(r, BYTE_MUTATIONS);
+    const op = pick(r, names);
     ops.push(op);
-    data = byteMutations[op](data, r, other);
+    data = table[op](data, r, other);
   }
   return { data, ops };
+}
+
+export function mutateBytes(seed: Uint8Array, other: Uint8Array, r: Rng): { data: Uint8Array; ops: string[] } {
+  return mutate(byteMutations, BYTE_MUTATIONS, seed, other, r);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,12 +282,5 @@ const textMutations: Record<string, TextMutation> = {
 export const TEXT_MUTATIONS = Object.keys(textMutations);
 
 export function mutateText(seed: string, other: string, r: Rng): { data: string; ops: string[] } {
-  let data = seed;
-  const ops: string[] = [];
-  for (let k = 1 + int(r, 4); k > 0; k--) {
-    const op = pick(r, TEXT_MUTATIONS);
-    ops.push(op);
-    data = textMutations[op](data, r, other);
-  }
-  return { data, ops };
+  return mutate(textMutations, TEXT_MUTATIONS, seed, other, r);
 }
