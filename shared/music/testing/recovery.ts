@@ -20,6 +20,11 @@ export interface Recovery {
   pitchesExact: boolean;
   /** Written notes found with their pitch at their written onset. */
   onsetsRight: number;
+  /**
+   * The same at the note value the transcription chose: onsets right once its times are doubled or
+   * halved (a tune written in quarters and read in eighths at twice the tempo has the same rhythm).
+   */
+  onsetsRightAtLevel: number;
   /** Written notes, except the last (held), found with their written onset and end. */
   lengthsRight: number;
   meterRight: boolean;
@@ -66,6 +71,8 @@ export function recovery(written: Written, t: Transcription): Recovery {
     onsetsRight++;
     if (i < w.length - 1 && eq(w[i].end, g[j].end)) lengthsRight++;
   }
+  let onsetsRightAtLevel = onsetsRight;
+  for (const f of [0.5, 2]) onsetsRightAtLevel = Math.max(onsetsRightAtLevel, pairs.filter(([i, j]) => eq(w[i].start, g[j].start * f)).length);
   const bar = (m: { numerator: number; denominator: number }) => (m.numerator * 4) / m.denominator;
   const meterRight = t.meter.numerator === written.meter.numerator && t.meter.denominator === written.meter.denominator;
   const compound = (m: { numerator: number }) => m.numerator > 3 && m.numerator % 3 === 0;
@@ -79,5 +86,5 @@ export function recovery(written: Written, t: Transcription): Recovery {
   const barsCompatible = meterRight || (sameKind && (eq(ratio, 1) || eq(ratio, 2) || eq(ratio, 0.5)) && downbeatsTogether);
   const pickupRight = eq(t.pickup, written.pickup);
   const barsRight = pickupRight && (meterRight || (eq(bt, bw) && compound(t.meter) === compound(written.meter)));
-  return { notes: w.length, pitchesExact: pairs.length === w.length && g.length === w.length, onsetsRight, lengthsRight, meterRight, barsRight, barsCompatible, pickupRight };
+  return { notes: w.length, pitchesExact: pairs.length === w.length && g.length === w.length, onsetsRight, onsetsRightAtLevel, lengthsRight, meterRight, barsRight, barsCompatible, pickupRight };
 }

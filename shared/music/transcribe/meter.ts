@@ -73,10 +73,8 @@ export interface MeterEvidence {
   /** Velocity accent of each onset in standard deviations from the typical one; undefined when velocities do not vary. */
   accents?: number[];
   candidates: MeterCandidate[];
-  /** Bar lines known to be at multiples of the bar from unit 0 (the metronome's); a bonus, not a rule. */
-  clickBars?: boolean;
-  /** Bar lines known exactly (a notated file with a meter): only phase 0 is tried. */
-  barsFromZero?: boolean;
+  /** Bar lines likely at multiples of the bar from unit 0 (the metronome's, a notated file's): this bonus (nats) for that downbeat, not a rule. */
+  barsFromZero?: number;
   /** The pickup the user set, in units from the first onset. */
   pickupUnits?: number;
 }
@@ -91,7 +89,6 @@ export interface MeterFit {
 }
 
 const ACCENT_WEIGHT = 0.7;
-const CLICK_BONUS = 8;
 
 /** Prior of a pickup of `q` quarter notes in a bar of `bar`: measured on the corpora (no pickup 38%, an eighth 28%, a quarter 20%). */
 function pickupPrior(q: number, bar: number, phases: number): number {
@@ -127,7 +124,6 @@ export function fitMeters(ev: MeterEvidence): MeterFit[] {
     const step = R % 2 === 0 ? R / 2 : R;
     const phases: number[] = [];
     if (ev.pickupUnits !== undefined) phases.push((((first + ev.pickupUnits) % L) + L) % L);
-    else if (ev.barsFromZero) phases.push(0);
     else for (let ph = 0; ph < L; ph += step) phases.push(ph);
     let best: MeterFit | undefined;
     for (const phase of phases) {
@@ -155,8 +151,8 @@ export function fitMeters(ev: MeterEvidence): MeterFit[] {
         ACCENT_WEIGHT * accent +
         ending +
         prior +
-        (ev.pickupUnits === undefined && !ev.barsFromZero ? pickupPrior(pickupUnits / R, L / R, phases.length) : 0) +
-        (ev.clickBars && phase === 0 ? CLICK_BONUS : 0);
+        (ev.pickupUnits === undefined ? pickupPrior(pickupUnits / R, L / R, phases.length) : 0) +
+        (phase === 0 ? ev.barsFromZero ?? 0 : 0);
       if (!best || score > best.score) best = { meter: { numerator: cand.numerator, denominator: cand.denominator }, phase, pickupUnits, score };
     }
     if (best) fits.push(best);

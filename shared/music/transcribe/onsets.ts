@@ -92,12 +92,14 @@ export function playedNotes(seq: NoteSequence, changes: TranscribeChanges): Play
       changes.invalidDropped++;
       continue;
     }
+    let qEnd = n.end;
     if (off - on > MAX_HOLD_S) {
+      qEnd = n.start + ((n.end - n.start) * MAX_HOLD_S) / (off - on);
       off = on + MAX_HOLD_S;
       changes.longNotesCut++;
     }
     const v = Number.isFinite(n.velocity) ? Math.round(n.velocity) : 100;
-    out.push({ pitch: n.pitch, q: n.start, qEnd: n.end, on, off, velocity: Math.max(1, Math.min(127, v)), voice: Number.isInteger(n.voice) ? n.voice : 0 });
+    out.push({ pitch: n.pitch, q: n.start, qEnd, on, off, velocity: Math.max(1, Math.min(127, v)), voice: Number.isInteger(n.voice) ? n.voice : 0 });
   }
   out.sort((a, b) => a.on - b.on || b.pitch - a.pitch);
   return out;
@@ -106,20 +108,27 @@ export function playedNotes(seq: NoteSequence, changes: TranscribeChanges): Play
 /** Long silences in the middle shortened, so that one stray note a minute later does not stretch the seed. */
 export function shortenLongGaps(notes: PlayedNote[], changes: TranscribeChanges): void {
   let shift = 0;
+  let qShift = 0;
   let lastEnd = -Infinity;
-  let lastOn = -Infinity;
+  let lastQEnd = -Infinity;
   for (const n of notes) {
     const on = n.on - shift;
-    const quietSince = Math.max(lastEnd, lastOn);
-    if (on - quietSince > LONG_GAP_S && Number.isFinite(quietSince)) {
-      const cut = on - quietSince - LONG_GAP_KEEP_S;
+    if (Number.isFinite(lastEnd) && on - lastEnd > LONG_GAP_S) {
+      const cut = on - lastEnd - LONG_GAP_KEEP_S;
+      // The same cut in the input's quarter notes, in proportion (a notated file is read by its quarters).
+      const qGap = n.q - qShift - lastQEnd;
+      qShift += qGap > 0 ? (qGap * cut) / (on - lastEnd) : 0;
       shift += cut;
       changes.longGapsShortened++;
     }
     n.on -= shift;
     n.off -= shift;
-    lastEnd = Math.max(lastEnd, n.off);
-    lastOn = n.on;
+    n.q -= qShift;
+    n.qEnd -= qShift;
+    if (n.off > lastEnd) {
+      lastEnd = n.off;
+      lastQEnd = n.qEnd;
+    }
   }
 }
 

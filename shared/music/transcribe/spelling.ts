@@ -11,6 +11,8 @@ export interface Spelling {
   chords: ChordPolicy;
   /** The meters the vocabulary has (ABC models); undefined: any. */
   meters?: MeterCandidate[];
+  /** ABC models: the unit length (L:1/8 -> 8) to write the seed with, one the vocabulary has. */
+  unitDenominator?: number;
 }
 
 const NOTE_TOKEN = /^(?:\^{1,2}|_{1,2}|=)?[A-Ga-gz][,']*(\d*)(?:\/(\d*))?$/;
@@ -64,5 +66,5 @@ export function spellingFor(encoding: { name: string; tokens: readonly string[] 
     }
   }
   const triplets = tokens.includes('(3') && stepsPerQuarter % 2 === 0;
-  return { grid: { stepsPerQuarter, triplets, ...(sorted.length ? { lengths: sorted } : {}) }, chords, ...(meters.length ? { meters } : {}) };
+  return { grid: { stepsPerQuarter, triplets, ...(sorted.length ? { lengths: sorted } : {}) }, chords, ...(meters.length ? { meters } : {}), ...(units.length ? { unitDenominator: unit } : {}) };
 }

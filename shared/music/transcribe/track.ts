@@ -89,6 +89,12 @@ export function tempoCost(qpm: number): number {
   return 0.5 * z * z;
 }
 
+/** Prior over the beat a player taps (seconds): log-normal around 0.6 s (100 beats a minute), a beat of 1.5 s or 0.25 s three SDs away. */
+export function tactusCost(seconds: number): number {
+  const z = Math.log(seconds / 0.6) / 0.3;
+  return 0.5 * z * z;
+}
+
 export const MIN_QPM = 40;
 export const MAX_QPM = 300;
 

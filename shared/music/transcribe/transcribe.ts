@@ -9,7 +9,7 @@ import { compareNotes } from '../sequence';
 import type { KeySignature, Note, NoteSequence, TempoChange } from '../types';
 import { barQuarters, beatQuarters, fitMeters, type MeterFit } from './meter';
 import { groupOnsets, intervalPeaks, playedNotes, removeGhosts, removeGraces, shortenLongGaps, typicalInterval, type Onset, type PlayedNote } from './onsets';
-import { quarterCandidates, tempoCost, unitGrid, type UnitGrid } from './track';
+import { quarterCandidates, tactusCost, tempoCost, unitGrid, type UnitGrid } from './track';
 import { placeOnBeats, trackBeatTimes } from './beats';
 import type { ChordPolicy, Meter, MeterCandidate, SeedGrid, Source, TranscribeChanges, TranscribeOptions, Transcription } from './types';
 
@@ -129,10 +129,22 @@ interface Track {
 interface Beat {
   track: Track;
   source: Source;
-  /** Bar lines at multiples of the bar from unit 0 are known (metronome: a bonus; notated file with a meter: exact). */
-  clickBars: boolean;
-  barsFromZero: boolean;
+  /** Bar lines at multiples of the bar from unit 0 are likely (the metronome's, a notated file's): a bonus for that downbeat, in nats. */
+  barsFromZero: number;
 }
+
+/** The input's tempo at its start (0 when it has none that makes sense). */
+function fileQpmOf(perf: NoteSequence): number {
+  const t = Array.isArray(perf.tempos) ? perf.tempos.find((x) => x && x.time <= 0 && Number.isFinite(x.qpm) && x.qpm > 0) : undefined;
+  return t ? t.qpm : 0;
+}
+
+/**
+ * The click's bar lines are strong evidence (the player heard the downbeat); a notated file's are
+ * weaker, since a pickup is often written from time 0 (MIDI has no short first bar).
+ */
+const CLICK_BARS_BONUS = 8;
+const FILE_BARS_BONUS = 0.5;
 
 /** How strongly each onset draws a beat: longer notes more (they tend to start on beats). */
 function beatWeights(times: number[], period: number): number[] {
@@ -167,18 +179,19 @@ function periodsAt(beats: number[], units: number[], R: number): number[] {
 function findBeat(onsets: Onset[], perf: NoteSequence, notes: PlayedNote[], grid: UnitGrid, o: Checked): Beat {
   const times = onsets.map((x) => x.time);
   const R = grid.R;
-  const fileQpm = perf.tempos?.find((t) => t && t.time <= 0 && Number.isFinite(t.qpm) && t.qpm > 0)?.qpm ?? 120;
+  const fileQpm = fileQpmOf(perf) || 120;
   if (o.clock === 'free' && o.qpm === undefined && isNotated(notes)) {
     // Keep the file's own beats: positions straight from its quarter notes.
     const units = onsets.map((x) => nearestAllowed(Math.min(...x.notes.map((n) => n.q)) * R, grid));
     for (let i = 1; i < units.length; i++) if (units[i] <= units[i - 1]) units[i] = units[i - 1] + 1;
-    const hasMeter = Array.isArray(perf.timeSignatures) && perf.timeSignatures.some((t) => t && isMeter(t));
-    return { track: { units, period: onsets.map(() => 60 / fileQpm), cost: 0 }, source: 'file', clickBars: !hasMeter, barsFromZero: hasMeter };
+    // Its bars are likely to start at 0, but a pickup is often written from 0 too (MIDI has no
+    // short first bar): the playing's evidence decides, with a bonus for the file's bar lines.
+    return { track: { units, period: onsets.map(() => 60 / fileQpm), cost: 0 }, source: 'file', barsFromZero: FILE_BARS_BONUS };
   }
   if (onsets.length < 2) {
     const period = 60 / (o.qpm ?? fileQpm);
     const unit = o.clock === 'metronome' ? nearestAllowed((times[0] / period) * R, grid) : 0;
-    return { track: { units: [unit], period: [period], cost: 0 }, source: o.qpm !== undefined || o.clock === 'metronome' ? 'given' : 'file', clickBars: o.clock === 'metronome', barsFromZero: false };
+    return { track: { units: [unit], period: [period], cost: 0 }, source: o.qpm !== undefined || o.clock === 'metronome' ? 'given' : 'file', barsFromZero: o.clock === 'metronome' ? CLICK_BARS_BONUS : 0 };
   }
   if (o.clock === 'metronome') {
     // The click's beats, numbered as the click counts them (time 0 is a downbeat), are where the
@@ -189,9 +202,9 @@ function findBeat(onsets: Onset[], perf: NoteSequence, notes: PlayedNote[], grid
     for (let k = first; (k - 1) * period <= times[times.length - 1] + period; k++) clickBeats.push(k * period);
     const placed = placeOnBeats(times, clickBeats, grid, period);
     const units = placed.units.map((u) => u + first * R);
-    return { track: { units, period: periodsAt(placed.beats, placed.units, R), cost: placed.cost }, source: 'given', clickBars: true, barsFromZero: false };
+    return { track: { units, period: periodsAt(placed.beats, placed.units, R), cost: placed.cost }, source: 'given', barsFromZero: CLICK_BARS_BONUS };
   }
-  if (o.qpm !== undefined) return { track: trackAt(times, 60 / o.qpm, grid, false), source: 'given', clickBars: false, barsFromZero: false };
+  if (o.qpm !== undefined) return { track: trackAt(times, 60 / o.qpm, grid, false), source: 'given', barsFromZero: 0 };
   const head = times.slice(0, HYPOTHESIS_ONSETS);
   const iois: number[] = [];
   for (let i = 1; i < head.length; i++) if (head[i] - head[i - 1] > 0.04) iois.push(head[i] - head[i - 1]);
@@ -202,11 +215,14 @@ function findBeat(onsets: Onset[], perf: NoteSequence, notes: PlayedNote[], grid
     const elapsed = head[head.length - 1] - head[0];
     const quarters = (t.units[t.units.length - 1] - t.units[0]) / R;
     const qpm = quarters > 0 && elapsed > 0 ? (60 * quarters) / elapsed : 60 / period;
-    const score = t.cost + tempoCost(qpm);
+    // With the user's meter, the beat it implies should be one a player taps (a 3/4 air at 80 is
+    // not a 3/8 at 40 with twice as many notes per beat).
+    const score = t.cost + tempoCost(qpm) + (o.meter ? tactusCost((60 / qpm) * beatQuarters(o.meter)) : 0);
+    if ((globalThis as any).DEBUG_TR) console.log("hyp", period.toFixed(3), qpm.toFixed(1), t.cost.toFixed(1), score.toFixed(1));
     if (!best || score < best.score) best = { period, score };
   }
   const period = best?.period ?? 60 / fileQpm;
-  return { track: trackAt(times, period, grid), source: 'played', clickBars: false, barsFromZero: false };
+  return { track: trackAt(times, period, grid), source: 'played', barsFromZero: 0 };
 }
 
 /** Seconds -> grid units, through the onsets' positions (and the local tempo past either end). */
@@ -290,7 +306,7 @@ export function transcribe(performance: NoteSequence, options: TranscribeOptions
   } else if (o.clock === 'metronome' && fileMeter) {
     candidates = [{ numerator: fileMeter.numerator, denominator: fileMeter.denominator, weight: 1 }];
     meterSource = 'given';
-  } else if (beat.barsFromZero && fileMeter) {
+  } else if (beat.source === 'file' && fileMeter) {
     candidates = [{ numerator: fileMeter.numerator, denominator: fileMeter.denominator, weight: 1 }];
     meterSource = 'file';
   } else candidates = (o.meters ?? DEFAULT_METERS).filter((m) => m.weight > 0);
@@ -302,7 +318,7 @@ export function transcribe(performance: NoteSequence, options: TranscribeOptions
     const shortest = Math.min(...spellable.map((m) => barQuarters(m)));
     if (o.pickup >= shortest - 1e-9) throw bad(`a pickup of ${lengthInWords(o.pickup)} is not shorter than a bar of ${meterText(spellable[0])}: it must be less than ${lengthInWords(shortest)}`);
   }
-  const fits = fitMeters({ grid, units, accents: accentsOf(onsets), candidates: spellable, clickBars: beat.clickBars && pickupUnits === undefined, barsFromZero: beat.barsFromZero && pickupUnits === undefined, pickupUnits });
+  const fits = fitMeters({ grid, units, accents: accentsOf(onsets), candidates: spellable, barsFromZero: pickupUnits === undefined ? beat.barsFromZero : 0, pickupUnits });
   const chosen: MeterFit = fits[0];
   const meter = chosen.meter;
   const L = Math.round(barQuarters(meter) * R);
@@ -355,7 +371,7 @@ export function transcribe(performance: NoteSequence, options: TranscribeOptions
   // Tempo: the whole playing's, with a change where a bar departs more than 8% from the tempo in force
   // (drift of a few percent is the player's, not the tune's).
   let qpm: number;
-  if (beat.source === 'given') qpm = o.qpm ?? 60 / track.period[0];
+  if (beat.source === 'given') qpm = o.qpm ?? (fileQpmOf(performance) || 60 / track.period[0]);
   else if (onsets.length > 1 && times[times.length - 1] > times[0] && units[units.length - 1] > first) qpm = (60 * (units[units.length - 1] - first)) / R / (times[times.length - 1] - times[0]);
   else qpm = 60 / track.period[0];
   if (beat.source !== 'given') qpm = Math.round(qpm);
@@ -408,7 +424,7 @@ export function transcribe(performance: NoteSequence, options: TranscribeOptions
     qpm,
     grid: { stepsPerQuarter: o.grid.stepsPerQuarter, triplets: o.grid.triplets, ...(o.grid.lengths ? { lengths: [...o.grid.lengths] } : {}) },
     key,
-    found: { tempo: beat.source, meter: meterSource, pickup: o.pickup !== undefined ? 'given' : meterSource === 'file' ? 'file' : 'played', key: keySource },
+    found: { tempo: beat.source, meter: meterSource, pickup: o.pickup !== undefined ? 'given' : 'played', key: keySource },
     meters,
     changes,
     report: [],
@@ -450,7 +466,8 @@ function snapLastEnd(u: number, performedEnd: number, grid: UnitGrid, minStep: n
     const end = u + l;
     const onBar = (((end - phase) % L) + L) % L === 0;
     const onBeat = (((end - phase) % beatUnits) + beatUnits) % beatUnits === 0;
-    const cost = Math.abs(Math.log(l / want)) - (onBar ? 0.2 : onBeat ? 0.08 : 0);
+    // The phrase ends at a bar line when it can: the hold after the last note is the player waiting.
+    const cost = Math.abs(Math.log(l / want)) - (onBar ? 0.5 : onBeat ? 0.1 : 0);
     if (cost < bestCost) {
       bestCost = cost;
       best = l;
@@ -463,9 +480,10 @@ function describe(t: Transcription, notes: Note[], onsetCount: number, o: Checke
   const lines: string[] = [];
   const c = t.changes;
   const bpm = Math.round(t.qpm);
-  if (t.found.tempo === 'played') {
+  if (onsetCount < 2 && t.found.tempo !== 'given') lines.push(`tempo: ${bpm} bpm (one note: nothing to find it from)`);
+  else if (t.found.tempo === 'played') {
     const drift = t.sequence.tempos.length > 1 ? ` (drifting: ${t.sequence.tempos.map((x) => x.qpm).join(', ')})` : '';
-    lines.push(onsetCount > 1 ? `tempo found: ${bpm} bpm${drift}` : `tempo: ${bpm} bpm (one note: nothing to find it from)`);
+    lines.push(`tempo found: ${bpm} bpm${drift}`);
   } else if (t.found.tempo === 'given') lines.push(o.clock === 'metronome' ? `tempo: ${bpm} bpm (the metronome's)` : `tempo: ${bpm} bpm (as set)`);
   else lines.push(`tempo: ${bpm} bpm (the file's own beat)`);
   const alternatives = t.meters.slice(1, 3).filter((m) => m.score > -3);

@@ -111,7 +111,7 @@ export interface Transcription {
   qpm: number;
   grid: Required<Pick<SeedGrid, 'stepsPerQuarter' | 'triplets'>> & { lengths?: number[] };
   key?: KeySignature;
-  found: { tempo: Source; meter: Source; pickup: Source; key: 'played' | 'given' | 'file' | 'none' };
+  found: { tempo: Source; meter: Source; pickup: 'played' | 'given'; key: 'played' | 'given' | 'file' | 'none' };
   /** The meters considered, best first, with the pickup each would have. */
   meters: MeterChoice[];
   changes: TranscribeChanges;
