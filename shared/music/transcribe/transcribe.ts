@@ -218,7 +218,6 @@ function findBeat(onsets: Onset[], perf: NoteSequence, notes: PlayedNote[], grid
     // With the user's meter, the beat it implies should be one a player taps (a 3/4 air at 80 is
     // not a 3/8 at 40 with twice as many notes per beat).
     const score = t.cost + tempoCost(qpm) + (o.meter ? tactusCost((60 / qpm) * beatQuarters(o.meter)) : 0);
-    if ((globalThis as any).DEBUG_TR) console.log("hyp", period.toFixed(3), qpm.toFixed(1), t.cost.toFixed(1), score.toFixed(1));
     if (!best || score < best.score) best = { period, score };
   }
   const period = best?.period ?? 60 / fileQpm;
