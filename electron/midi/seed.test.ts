@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock';
 import { LoopbackMidiSystem } from './loopback';
 import { Recorder } from './recorder';
-import { guessKey, seedQuantizer } from './seed';
+import { guessKey, seedQuantizer, seedTranscription } from './seed';
 import { note, rng, sequence } from './testing';
 
 describe('seedQuantizer (music core quantize) on a recorded take', () => {
@@ -81,13 +81,18 @@ describe('seedQuantizer: the recorder\'s takes through the music core\'s transcr
     return recorder.stop();
   }
 
-  it('with a count-in: the click\'s tempo and the studio\'s meter; a pickup played in the first bar becomes the pickup, its rest kept before it', () => {
+  it('with a count-in: the click\'s tempo and the studio\'s meter; a pickup played at the end of the first bar becomes the pickup', () => {
     // 4/4 at 100: rests for three beats, then two eighths before the downbeat of bar 2.
     const tune: [number, number, number][] = [[66, 3, 0.5], [69, 3.5, 0.5], [74, 4, 1], [78, 5, 0.5], [74, 5.5, 0.5], [69, 6, 0.5], [74, 6.5, 0.5], [78, 7, 0.5], [76, 7.5, 0.5], [74, 8, 2]];
-    const { seed } = record({ qpm: 100, countInBars: 1, meter: { numerator: 4, denominator: 4 } }, tune);
+    const { seed, performance } = record({ qpm: 100, countInBars: 1, meter: { numerator: 4, denominator: 4 } }, tune);
     expect(seed.tempos[0].qpm).toBe(100);
     expect(seed.timeSignatures[0]).toMatchObject({ numerator: 4, denominator: 4 });
-    expect(seed.notes.map((n) => [n.pitch, n.start])).toEqual(tune.map(([p, at]) => [p, at]));
+    expect(seed.notes.map((n) => [n.pitch, n.start])).toEqual(tune.map(([p, at]) => [p, at - 3]));
+    const t = seedTranscription(performance, { clicked: true });
+    expect(t.pickup).toBe(1);
+    expect(t.report).toContain('pickup found: a pickup of a quarter before the first downbeat');
+    // Bar-aligned, the pickup's rest comes back: the notes sit where they were played.
+    expect(seedQuantizer({ alignBars: true })(performance, { clicked: true }).notes.map((n) => n.start)).toEqual(tune.map(([, at]) => at));
   });
 
   it('without a click (call and response): the tempo and meter come from the playing, and the seed starts at its first note', () => {
@@ -96,8 +101,7 @@ describe('seedQuantizer: the recorder\'s takes through the music core\'s transcr
     // Played at 95 bpm while the studio says 120: the playing wins.
     expect(Math.abs(seed.tempos[0].qpm - 95)).toBeLessThanOrEqual(3);
     expect(seed.notes.map((n) => n.pitch)).toEqual(jig.map(([p]) => p));
-    const first = seed.notes[0].start;
-    expect(seed.notes.map((n) => n.start - first)).toEqual(jig.map((_, i) => i / 2));
+    expect(seed.notes.map((n) => n.start)).toEqual(jig.map((_, i) => i / 2));
   });
 
   it('an empty take stays empty', () => {

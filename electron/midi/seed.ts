@@ -30,6 +30,14 @@ export interface SeedOptions {
   pickup?: number;
   /** Estimate a key signature when the take has none (default true). */
   guessKey?: boolean;
+  /**
+   * Put the pickup's rest before the first note, so that bar lines fall at multiples of the bar
+   * from time 0 (for a writer that counts bars from 0). Default false: the seed starts at its
+   * first note, because today's ABC writer would spell that rest as a bar-long "z6" that a learned
+   * vocabulary may not have; the pickup is in seedTranscription(...).pickup for a writer that knows
+   * pickups (the tune form).
+   */
+  alignBars?: boolean;
 }
 
 /** The whole transcription of a take (report, alternatives, pickup), for the studio to show and re-run with the user's changes. */
@@ -50,13 +58,13 @@ export function seedTranscription(performance: NoteSequence, context: TakeContex
 }
 
 /**
- * The recorder's `quantize`: a take -> the seed, with the pickup's rest before the first note so
- * that bar lines fall at multiples of the bar from time 0 (as the ABC writer and the piano roll
- * count them). A take with no notes stays as it is.
+ * The recorder's `quantize`: a take -> the seed (from its first note, or bar-aligned with
+ * `alignBars`). A take with no notes stays as it is.
  */
 export function seedQuantizer(options: SeedOptions = {}): (performance: NoteSequence, context?: TakeContext) => NoteSequence {
   return (performance, context = { clicked: true }) => {
     if (performance.notes.length === 0) return performance;
-    return barAligned(seedTranscription(performance, context, options));
+    const t = seedTranscription(performance, context, options);
+    return options.alignBars ? barAligned(t) : t.sequence;
   };
 }
