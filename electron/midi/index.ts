@@ -11,7 +11,7 @@ export { OutputBus, Voice } from './output';
 export { NoteStream, NoteStreamError } from './stream';
 export { Scheduler, type SchedulerOptions, type SentEvent, type SchedulerEnd } from './scheduler';
 export { Recorder, type RecorderOptions, type Take, type TakeStats, type Meter, type RecorderState } from './recorder';
-export { seedQuantizer, guessKey, type SeedOptions } from './seed';
+export { seedQuantizer, seedTranscription, guessKey, type SeedOptions, type TakeContext } from './seed';
 export { CallAndResponse, DEFAULT_PAUSE_MS, type AnswerFn, type CallAndResponseOptions, type CallResponseState } from './callResponse';
 export { DeviceManager, VIRTUAL_PORT_NAMES, DEFAULT_OUTPUT_SETTINGS, type DeviceChoices, type DeviceEvent, type OutputSettings } from './devices';
 

@@ -27,10 +27,11 @@ export interface RecorderOptions {
   /** Where the clicks go; no bus, no clicks. */
   metronome?: { bus: OutputBus; during: 'count-in' | 'always' };
   /**
-   * Turns the performance into the seed; the studio passes the music core's quantize. Without it
-   * the seed is the unquantized performance.
+   * Turns the performance into the seed; the studio passes seedQuantizer (the music core's
+   * transcription), told whether the player heard the click. Without it the seed is the
+   * unquantized performance.
    */
-  quantize?: (performance: NoteSequence) => NoteSequence;
+  quantize?: (performance: NoteSequence, context: { clicked: boolean }) => NoteSequence;
   /** Called once when the take ends, whether by stop() or after stopAfterBars. */
   onTake?: (take: Take) => void;
   /** A click was sent: beat index from the start of the count-in, and whether it is a downbeat. */
@@ -250,7 +251,9 @@ export class Recorder {
       keySignatures: [],
       totalTime: exact ? totalTime : Math.max(lastEnd, Math.min(totalTime, barEnd)),
     };
-    const seed = this.options.quantize ? this.options.quantize(performance) : performance;
+    // A count-in (or a running metronome) gave the player the tempo and the downbeat.
+    const clicked = Math.max(0, this.options.countInBars ?? 1) > 0 || this.options.metronome?.during === 'always';
+    const seed = this.options.quantize ? this.options.quantize(performance, { clicked }) : performance;
     this.take = { performance, seed, stats: { ...this.parser.stats, notes: notes.length, beforeDownbeat: this.beforeDownbeat } };
     this.options.onState?.('done');
     this.options.onTake?.(this.take);

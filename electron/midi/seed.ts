@@ -1,79 +1,70 @@
 /**
- * Takes become seeds: the music core's quantize puts a recorded phrase on the same grid as tunes
- * read from ABC or MIDI files, and a key signature is guessed so the score spells it the way a
- * musician would (F#, not ^F everywhere in D major) and ABC-based encodings see a K: field like
- * the ones they were trained on.
+ * Takes become seeds: the music core's transcription (shared/music/transcribe) turns what was
+ * played into a quantized phrase on a grid the model can spell, with its meter, pickup and key.
+ * A take recorded against the click keeps the click's tempo and beat (only drift and phase are
+ * refined) and the studio's meter; a phrase played without a click (call and response) has its
+ * tempo, beat and meter found from the playing.
  */
-import { keyAccidentals, quantize, type QuantizeOptions } from '../../shared/music/index';
-import type { KeySignature, NoteSequence } from '../../shared/music/types';
+import { barAligned, transcribe, type ChordPolicy, type MeterCandidate, type SeedGrid, type Transcription } from '../../shared/music/transcribe/index';
+import type { NoteSequence } from '../../shared/music/types';
 
-// Krumhansl-Kessler key profiles (probe-tone ratings), index 0 = tonic.
-const MAJOR = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88];
-const MINOR = [6.33, 2.68, 3.52, 5.38, 2.6, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17];
-const MAJOR_SCALE = [0, 2, 4, 5, 7, 9, 11];
+export { guessKey } from '../../shared/music/key';
 
-function correlation(weights: number[], profile: number[], tonic: number): number {
-  const n = 12;
-  const mw = weights.reduce((a, b) => a + b, 0) / n;
-  const mp = profile.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let dw = 0;
-  let dp = 0;
-  for (let pc = 0; pc < n; pc++) {
-    const w = weights[pc] - mw;
-    const p = profile[(pc - tonic + 12) % 12] - mp;
-    num += w * p;
-    dw += w * w;
-    dp += p * p;
-  }
-  return dw && dp ? num / Math.sqrt(dw * dp) : 0;
+/** How a take was recorded, as the recorder knows it. */
+export interface TakeContext {
+  /** The player heard the click (a count-in or a running metronome): its tempo and beat are the take's. */
+  clicked: boolean;
+}
+
+export interface SeedOptions {
+  /** What the model's encoding can spell (spellingFor(encoding) gives it); default 16ths. */
+  grid?: SeedGrid;
+  /** Old spelling of grid.stepsPerQuarter and grid.triplets (16th notes, `triplets: true` adds the triplet grid). */
+  stepsPerQuarter?: number;
+  triplets?: boolean;
+  chords?: ChordPolicy;
+  /** Meters to choose from when the take was played without a click (the model's corpus). */
+  meters?: MeterCandidate[];
+  /** Overrides: the meter (default: the studio's, from the take, when recorded with the click) and the pickup in quarter notes. */
+  meter?: { numerator: number; denominator: number };
+  pickup?: number;
+  /** Estimate a key signature when the take has none (default true). */
+  guessKey?: boolean;
+  /**
+   * Put the pickup's rest before the first note, so that bar lines fall at multiples of the bar
+   * from time 0 (for a writer that counts bars from 0). Default false: the seed starts at its
+   * first note, because today's ABC writer would spell that rest as a bar-long "z6" that a learned
+   * vocabulary may not have; the pickup is in seedTranscription(...).pickup for a writer that knows
+   * pickups (the tune form).
+   */
+  alignBars?: boolean;
+}
+
+/** The whole transcription of a take (report, alternatives, pickup), for the studio to show and re-run with the user's changes. */
+export function seedTranscription(performance: NoteSequence, context: TakeContext = { clicked: true }, options: SeedOptions = {}): Transcription {
+  const grid = options.grid ?? { stepsPerQuarter: options.stepsPerQuarter ?? 4, triplets: options.triplets ?? false };
+  const studioMeter = performance.timeSignatures[0];
+  const studioQpm = performance.tempos[0]?.qpm;
+  return transcribe(performance, {
+    clock: context.clicked ? 'metronome' : 'free',
+    qpm: context.clicked ? studioQpm : undefined,
+    meter: options.meter ?? (context.clicked && studioMeter ? { numerator: studioMeter.numerator, denominator: studioMeter.denominator } : undefined),
+    meters: options.meters,
+    pickup: options.pickup,
+    grid,
+    chords: options.chords,
+    key: options.guessKey === false ? (performance.keySignatures[0] ?? null) : undefined,
+  });
 }
 
 /**
- * The key signature that fits the notes best: first the signature whose diatonic scale leaves the
- * least note time outside it (fewer sharps/flats on a tie), then major or relative minor by the
- * Krumhansl-Kessler profiles. Hand-written because it is twenty lines and no library we have does it.
- * Undefined for a seed with no notes.
+ * The recorder's `quantize`: a take -> the seed (from its first note, or bar-aligned with
+ * `alignBars`). A take with no notes stays as it is.
  */
-export function guessKey(seq: NoteSequence): KeySignature | undefined {
-  if (seq.notes.length === 0) return undefined;
-  const weights = new Array<number>(12).fill(0);
-  for (const n of seq.notes) weights[n.pitch % 12] += Math.max(n.end - n.start, 1e-3);
-  let best: { acc: number; outside: number; score: number } | undefined;
-  for (let acc = -6; acc <= 6; acc++) {
-    const tonic = (((acc * 7) % 12) + 12) % 12;
-    const scale = new Set(MAJOR_SCALE.map((d) => (tonic + d) % 12));
-    const outside = weights.reduce((sum, w, pc) => sum + (scale.has(pc) ? 0 : w), 0);
-    const score = Math.max(correlation(weights, MAJOR, tonic), correlation(weights, MINOR, (tonic + 9) % 12));
-    const better =
-      !best ||
-      outside < best.outside - 1e-9 ||
-      (Math.abs(outside - best.outside) <= 1e-9 && (score > best.score + 1e-9 || (Math.abs(score - best.score) <= 1e-9 && Math.abs(acc) < Math.abs(best.acc))));
-    if (better) best = { acc, outside, score };
-  }
-  const major = (((best!.acc * 7) % 12) + 12) % 12;
-  const minor = (major + 9) % 12;
-  const isMinor = correlation(weights, MINOR, minor) > correlation(weights, MAJOR, major);
-  const tonic = isMinor ? minor : major;
-  const mode = isMinor ? 'minor' : 'major';
-  return { time: 0, tonic, mode, accidentals: keyAccidentals(tonic, mode) };
-}
-
-export interface SeedOptions extends QuantizeOptions {
-  /** Guess a key signature when the take has none (default true). */
-  guessKey?: boolean;
-}
-
-/** 16th notes by default; `triplets: true` also allows the triplet grid (slip jigs, hornpipe triplets). */
-export function seedQuantizer(options: SeedOptions = {}): (performance: NoteSequence) => NoteSequence {
-  const { guessKey: withKey = true, ...quantizeOptions } = options;
-  const opts = { stepsPerQuarter: 4, ...quantizeOptions };
-  return (performance) => {
-    const seed = quantize(performance, opts);
-    if (withKey && seed.keySignatures.length === 0) {
-      const key = guessKey(seed);
-      if (key) seed.keySignatures = [key];
-    }
-    return seed;
+export function seedQuantizer(options: SeedOptions = {}): (performance: NoteSequence, context?: TakeContext) => NoteSequence {
+  return (performance, context = { clicked: true }) => {
+    if (performance.notes.length === 0) return performance;
+    const t = seedTranscription(performance, context, options);
+    return options.alignBars ? barAligned(t) : t.sequence;
   };
 }

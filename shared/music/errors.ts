@@ -14,6 +14,8 @@ export type MusicErrorCode =
   | 'out-of-range' // e.g. a transposition that pushes notes beyond 0-127
   | 'unencodable' // a token or note the encoding's vocabulary cannot express
   | 'bad-spec' // a saved vocabulary that is malformed
+  | 'bad-seed' // a played seed that cannot be transcribed (no notes, too many, times that are not numbers)
+  | 'bad-option' // a transcription setting that makes no sense (a meter like 5/0, a grid of 0 steps)
   | 'io'; // a file that cannot be read
 
 export interface MusicErrorLocation {

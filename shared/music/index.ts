@@ -20,6 +20,8 @@ export {
   DEFAULT_VELOCITY,
   type QuantizeOptions,
 } from './sequence';
+export { guessKey } from './key';
+export * from './transcribe/index';
 export { parseAbc, parseAbcTune, looksBinary, type AbcReadOptions, type AbcReadResult, type AbcTune } from './abc/read';
 export { splitAbcBook, normalizeAbc, type AbcBook, type AbcTuneText } from './abc/book';
 export { writeAbc, keyName, spellPitch, type AbcWriteOptions } from './abc/write';

@@ -10,7 +10,9 @@ import { enableFastPath } from '../../engine/accelerate';
 import { EngineError } from '../../engine/errors';
 import { WriteGuard } from '../../studio/written';
 import { defaultUserDataDir } from '../../studio/paths';
-import { readMidi } from '../../../shared/music/midi/read';
+import { MusicError } from '../../../shared/music/errors';
+import { readMeta } from '../../engine/catalog';
+import { transcribeSeedFile } from '../seed-file';
 import { writeMidi } from '../../../shared/music/midi/write';
 
 const usage = `Usage: seedsong generate [--model DIR] --out FILE_OR_DIR [options]
@@ -20,7 +22,11 @@ folder gets take-N.abc and take-N.mid for every take).
 
   --model DIR        a model folder (model.json + seedsong.json); default: the built-in default model
   --seed-abc TEXT    ABC to continue (a header and a bar or two)
-  --seed-file FILE   .abc or .mid file to continue
+  --seed-file FILE   .abc or .mid file to continue; a .mid is played music: its tempo, beat, meter
+                     and pickup are found from the playing and it is put on a grid the model spells
+  --seed-meter M, --seed-grid G, --seed-pickup P
+                     a .mid seed's meter (6/8, C), grid (16 = 16ths, 8, 16t with triplets) and pickup
+                     (1/8 = an eighth, 0 = none), instead of what is found
   --key K, --meter M, --unit L
                      without a seed (ABC models): start the tune with this header, e.g.
                      --meter 6/8 --key D (as the training corpus wrote it; errors list the options).
@@ -79,6 +85,9 @@ export const command: CliCommand = {
       out: { type: 'string' },
       'seed-abc': { type: 'string' },
       'seed-file': { type: 'string' },
+      'seed-meter': { type: 'string' },
+      'seed-grid': { type: 'string' },
+      'seed-pickup': { type: 'string' },
       key: { type: 'string' },
       meter: { type: 'string' },
       unit: { type: 'string' },
@@ -127,13 +136,23 @@ export const command: CliCommand = {
       } catch {
         throw new CommandError(`${file}: cannot read the seed file`);
       }
+      const flags = { meter: values['seed-meter'], grid: values['seed-grid'], pickup: values['seed-pickup'] };
       if (/\.midi?$/i.test(file)) {
+        const meta = await readMeta(model).catch((e: Error) => {
+          throw new CommandError(e.message);
+        });
         try {
-          seed = { kind: 'sequence', sequence: readMidi(bytes, { file }).sequence };
+          const read = transcribeSeedFile(bytes, file, meta.encoding, flags);
+          seed = read.kind === 'abc' ? { kind: 'abc', text: read.text } : { kind: 'sequence', sequence: read.sequence };
+          for (const line of read.transcription.report) (values.json ? io.err : io.out)(`seed: ${line}`);
         } catch (e) {
-          throw new CommandError(`${file}: ${(e as Error).message}`);
+          if (e instanceof UsageError) throw e;
+          throw new CommandError(e instanceof MusicError ? e.message : `${file}: ${(e as Error).message}`);
         }
-      } else seed = { kind: 'abc', text: bytes.toString('utf8') };
+      } else if (Object.values(flags).some((f) => f !== undefined)) throw new UsageError('--seed-meter, --seed-grid and --seed-pickup apply to a .mid seed (an ABC seed says its own meter)');
+      else seed = { kind: 'abc', text: bytes.toString('utf8') };
+    } else if (values['seed-meter'] !== undefined || values['seed-grid'] !== undefined || values['seed-pickup'] !== undefined) {
+      throw new UsageError('--seed-meter, --seed-grid and --seed-pickup need a --seed-file .mid');
     }
 
     try {
