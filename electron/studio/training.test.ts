@@ -165,3 +165,14 @@ describe('training jobs', () => {
     expect(engineRuns[0].calls).toEqual(['cancel']);
   });
 });
+
+describe('the time left', () => {
+  it('is the wall clock\'s when the engine, timing only its batches, says less', async () => {
+    const { wallClock } = await import('./training');
+    // 10 steps took 5 s (checkpoints included); 90 to go: 45 s, not the engine's 0.2 s.
+    expect(wallClock({ step: 20, totalSteps: 110, etaSeconds: 0.2, tokensPerSecond: 50_000 }, { ms: 1000, step: 10 }, 6000)).toEqual({ etaSeconds: 45, tokensPerSecond: (50_000 * 0.2) / 45 });
+    // The engine's own estimate stands when it is the slower one, and before any step was timed.
+    expect(wallClock({ step: 20, totalSteps: 110, etaSeconds: 100, tokensPerSecond: 500 }, { ms: 1000, step: 10 }, 6000)).toEqual({ etaSeconds: 100, tokensPerSecond: 500 });
+    expect(wallClock({ step: 10, totalSteps: 110, etaSeconds: 3, tokensPerSecond: 500 }, { ms: 1000, step: 10 }, 6000)).toEqual({ etaSeconds: 3, tokensPerSecond: 500 });
+  });
+});

@@ -31,6 +31,22 @@ export interface TrainingServiceOptions {
   runs: RunRegistry;
   /** The studio's jobs (createStudio passes its own; tests may leave it out). */
   jobs?: JobBoard;
+  /** Milliseconds, for the time left as the wall clock sees it (tests pass a fake). */
+  now?: () => number;
+}
+
+/**
+ * The time left and speed as the wall clock sees them. The engine times its batches only; on a
+ * small model saving a checkpoint each epoch takes far longer than the batches, and its estimate
+ * said "0 s left" with hundreds of epochs to go. Whichever is slower is the truth.
+ */
+export function wallClock(p: { step: number; totalSteps: number; etaSeconds: number; tokensPerSecond: number }, since: { ms: number; step: number }, nowMs: number): { etaSeconds: number; tokensPerSecond: number } {
+  const done = p.step - since.step;
+  const seconds = (nowMs - since.ms) / 1000;
+  if (done < 1 || seconds <= 0) return { etaSeconds: p.etaSeconds, tokensPerSecond: p.tokensPerSecond };
+  const eta = (seconds / done) * Math.max(0, p.totalSteps - p.step);
+  if (eta <= p.etaSeconds) return { etaSeconds: p.etaSeconds, tokensPerSecond: p.tokensPerSecond };
+  return { etaSeconds: eta, tokensPerSecond: p.etaSeconds > 0 ? (p.tokensPerSecond * p.etaSeconds) / eta : p.tokensPerSecond };
 }
 
 const jobId = (modelId: string) => `train:${modelId}`;
@@ -101,6 +117,9 @@ export class TrainingService {
       runs.finish(runId);
       throw new StudioError('busy', `${modelId} is already training`);
     }
+    const now = this.o.now ?? (() => performance.now());
+    /** The first progress report: where the wall-clock speed is measured from. */
+    let since: { ms: number; step: number } | undefined;
     // Cancel may come while the engine is still starting the run: remember it and pass it on.
     let handle: RunHandle<TrainSummary> | undefined;
     signal.addEventListener(
@@ -120,8 +139,9 @@ export class TrainingService {
             events.emit('train.started', { runId, modelId, parameters: info.parameters, batchesPerEpoch: info.batchesPerEpoch, problems: info.problems });
           },
           onProgress: (p) => {
+            since ??= { ms: now(), step: p.step };
             this.jobs.patch(id, { progress: { epoch: p.epoch, epochs: p.epochs, step: p.step, totalSteps: p.totalSteps } });
-            events.emit('train.progress', { runId, ...p });
+            events.emit('train.progress', { runId, ...p, ...wallClock(p, since, now()) });
           },
           onEpoch: (record) => {
             this.jobs.patch(id, { history: [...(this.jobs.get(id)?.history ?? []).filter((h) => h.epoch < record.epoch), record] });
