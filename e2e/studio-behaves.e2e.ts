@@ -13,12 +13,37 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { parseAbc } from '../shared/music/index';
-import { TINY_CORPUS, artifactPath, chromiumMissingReason, grabDownload, openStudio, startServe, type ServeProcess } from './fixtures';
+import { artifactPath, chromiumMissingReason, grabDownload, openStudio, startServe, type ServeProcess } from './fixtures';
 
 const missing = chromiumMissingReason();
 if (missing) console.log(`e2e (studio behaves) skipped: ${missing}`);
 
 const TUNE = ['X:1', 'T:Keys test', 'M:6/8', 'L:1/8', 'K:D', 'DEF GAB|c2d e2f|gfe dcB|A3 A3|'].join('\n');
+
+/**
+ * Twenty-four different little jigs (a fixed pseudo-random walk each): epochs long enough that a run
+ * saves a checkpoint every second or so rather than dozens a second (the machine is shared).
+ */
+function jigs(count: number): string {
+  const letters = 'DEFGABcdef';
+  const tunes: string[] = [];
+  for (let t = 0; t < count; t++) {
+    let x = t * 7919 + 17;
+    let at = 3;
+    const bars: string[] = [];
+    for (let b = 0; b < 8; b++) {
+      let bar = '';
+      for (let n = 0; n < 6; n++) {
+        x = (x * 1103515245 + 12345) % 2 ** 31;
+        at = Math.max(0, Math.min(letters.length - 1, at + ((x >> 16) % 5) - 2));
+        bar += letters[at] + (n === 2 ? ' ' : '');
+      }
+      bars.push(bar);
+    }
+    tunes.push(`X:${t + 1}\nT:Jig ${t + 1}\nM:6/8\nL:1/8\nK:D\n${bars.slice(0, 4).join('|')}|\n${bars.slice(4).join('|')}|]\n`);
+  }
+  return tunes.join('\n');
+}
 
 const rollData = (page: Page, key: string) => page.getByTestId('roll').evaluate((el, k) => (el as HTMLElement).dataset[k], key);
 const abcText = (page: Page) => page.getByLabel('ABC text').inputValue();
@@ -264,12 +289,11 @@ describe.skipIf(missing !== null)('the studio behaves (Chromium through `seedson
   it('Cancel, Resume, Cancel: the run view tells one truth, lists each checkpoint once, and the status line follows the run', { timeout: 90_000 }, async () => {
     expect(await status(page)).toMatch(/Recorded a seed/);
     await page.getByRole('tab', { name: 'Train' }).click();
-    await page.getByLabel('Corpus files').setInputFiles([{ name: 'tiny.abc', mimeType: 'text/plain', buffer: Buffer.from(TINY_CORPUS) }]);
-    await expect.poll(() => page.getByLabel('Corpus stats').textContent(), { timeout: 20_000 }).toMatch(/4\s*tunes/);
+    await page.getByLabel('Corpus files').setInputFiles([{ name: 'jigs.abc', mimeType: 'text/plain', buffer: Buffer.from(jigs(24)) }]);
+    await expect.poll(() => page.getByLabel('Corpus stats').textContent(), { timeout: 20_000 }).toMatch(/24\s*tunes/);
     await page.getByLabel('Model name').fill('behaves-model');
     await page.getByLabel('Layer sizes').fill('8');
-    // Many short batches per epoch: a checkpoint a second or so, not dozens (the machine is shared).
-    for (const [label, value] of [['Epochs', '400'], ['Batch size', '1'], ['Sequence length', '4'], ['Embedding size', '8'], ['Early-stopping patience', '0']]) {
+    for (const [label, value] of [['Epochs', '400'], ['Batch size', '2'], ['Sequence length', '8'], ['Embedding size', '8'], ['Early-stopping patience', '0']]) {
       await page.getByRole('spinbutton', { name: label, exact: true }).fill(value);
     }
     const runState = page.getByLabel('Run state');
@@ -287,7 +311,8 @@ describe.skipIf(missing !== null)('the studio behaves (Chromium through `seedson
 
     await page.getByRole('button', { name: 'Resume' }).click();
     await expect.poll(() => runState.textContent(), { timeout: 30_000 }).toBe('running');
-    await expect.poll(async () => Number((await run.textContent())!.match(/epoch (\d+)/)![1]), { timeout: 30_000 }).toBeGreaterThan(stoppedAt + 1);
+    // Running again, on from where it stopped (the epoch under way is the next one).
+    await expect.poll(async () => Number((await run.textContent())!.match(/epoch (\d+)/)![1]), { timeout: 30_000 }).toBeGreaterThan(stoppedAt);
     await page.getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(() => runState.textContent(), { timeout: 30_000 }).toBe('cancelled');
     const text = (await run.textContent()) ?? '';
@@ -326,10 +351,17 @@ describe.skipIf(missing !== null)('the studio behaves (Chromium through `seedson
   it('deleting the chosen model goes back to the default model', async () => {
     await page.getByRole('combobox', { name: 'Model' }).selectOption('behaves-model');
     await page.getByRole('tab', { name: 'Models' }).click();
+    // The library is one Tab stop too: arrows move between models, Tab leaves the list.
+    const models = page.getByRole('list', { name: 'Models' });
+    await models.getByRole('button', { name: /^default/ }).focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toMatch(/behaves-model/);
+    await page.keyboard.press('Tab');
+    expect(await models.evaluate((el) => el.contains(document.activeElement))).toBe(false);
     await page.getByRole('button', { name: 'Delete behaves-model' }).click();
     await page.getByRole('button', { name: 'Really delete behaves-model' }).click();
     await expect.poll(() => page.getByRole('tabpanel').textContent()).toMatch(/Deleted behaves-model/);
-    expect(await page.getByRole('combobox', { name: 'Model' }).inputValue()).toBe('builtin.default');
+    await expect.poll(() => page.getByRole('combobox', { name: 'Model' }).inputValue()).toBe('builtin.default');
     await page.getByRole('tab', { name: 'Generate' }).click();
   });
 

@@ -166,11 +166,12 @@ export class ModelsState {
     this.engineMemory = `${m.tensors} tensors (${mb(m.tensorBytes)}), process ${mb(m.rss)}, heap ${mb(m.heapUsed)}`;
   }
 
+  /** Says what was done once the library (and the model chosen) shows it. */
   private async done(message: string, about: 'library' | 'import' = 'library'): Promise<true> {
+    await this.refresh();
     this.error = null;
     this.message = message;
     this.about = about;
-    await this.refresh();
     return true;
   }
 }
