@@ -45,6 +45,9 @@ function jigs(count: number): string {
   return tunes.join('\n');
 }
 
+/** How long a wait for state may take before it is a failure (it ends as soon as the state is there). */
+const WAIT = { timeout: 10_000 };
+
 const rollData = (page: Page, key: string) => page.getByTestId('roll').evaluate((el, k) => (el as HTMLElement).dataset[k], key);
 const abcText = (page: Page) => page.getByLabel('ABC text').inputValue();
 const status = async (page: Page) => (await page.getByRole('status').first().textContent()) ?? '';
@@ -90,6 +93,8 @@ describe.skipIf(missing !== null)('the studio behaves (Chromium through `seedson
 
   afterAll(async () => {
     await close();
+    // The studio restarted by the resume test is not the one openStudio started: stop it too.
+    await serve?.stop();
     fs.rmSync(serve.userDataDir, { recursive: true, force: true });
   });
 
@@ -97,7 +102,7 @@ describe.skipIf(missing !== null)('the studio behaves (Chromium through `seedson
 
   it('arrow keys on the focused Temperature slider move the slider, not the selected notes', async () => {
     await page.getByLabel('ABC text').fill(TUNE);
-    await expect.poll(() => rollData(page, 'notes')).toBe('18');
+    await expect.poll(() => rollData(page, 'notes'), WAIT).toBe('18');
     await page.getByTestId('roll').focus();
     await page.keyboard.press('Control+a');
     expect(await rollData(page, 'selected')).toBe('18');
@@ -127,12 +132,12 @@ describe.skipIf(missing !== null)('the studio behaves (Chromium through `seedson
     await page.getByTestId('roll').focus();
     await page.keyboard.press('Shift+?');
     const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
-    await expect.poll(() => help.isVisible()).toBe(true);
+    await expect.poll(() => help.isVisible(), WAIT).toBe(true);
     const text = (await help.textContent()) ?? '';
     for (const words of ['Play or stop', 'Transpose', 'Note input', 'Previous note', 'Keep the take', 'Play the on-screen keyboard']) expect(text).toContain(words);
     await page.screenshot({ path: artifactPath('behaves-shortcuts-1440.png') });
     await page.keyboard.press('Escape');
-    await expect.poll(() => help.count()).toBe(0);
+    await expect.poll(() => help.count(), WAIT).toBe(0);
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('roll');
   });
 
@@ -162,11 +167,11 @@ describe.skipIf(missing !== null)('the studio behaves (Chromium through `seedson
   });
 
   it('clicking a note in the score selects it in the roll and moves the playhead there', async () => {
-    await expect.poll(() => page.locator('.sheet svg [data-index]').count()).toBeGreaterThan(3);
+    await expect.poll(() => page.locator('.sheet svg [data-index]').count(), WAIT).toBeGreaterThan(3);
     // The F, a quarter in. The click lands on the sheet where the note is drawn (its SVG group's
     // box: the score picks the note under the pointer, glyph or not), hence force.
     await page.locator('.sheet svg [data-index="2"]').first().click({ force: true });
-    await expect.poll(() => rollData(page, 'selected')).toBe('1');
+    await expect.poll(() => rollData(page, 'selected'), WAIT).toBe('1');
     expect(Number(await rollData(page, 'playhead'))).toBeCloseTo(1, 5);
   });
 
@@ -198,7 +203,8 @@ describe.skipIf(missing !== null)('the studio behaves (Chromium through `seedson
     await page.getByRole('tab', { name: 'Train' }).click();
     await page.getByRole('tab', { name: 'Generate' }).click();
     expect(await lock.isChecked()).toBe(true);
-    await expect.poll(() => autosaved(serve.userDataDir)?.sampling.rngSeed ?? null).not.toBeNull();
+    // The autosave runs a moment after the last change: wait for the file to hold the lock.
+    await expect.poll(() => autosaved(serve.userDataDir)?.sampling.rngSeed ?? null, { timeout: 10_000 }).not.toBeNull();
     await page.reload();
     await expect.poll(() => status(page), { timeout: 15_000 }).toMatch(/Reopened your last session/);
     expect(await lock.isChecked()).toBe(true);
@@ -214,7 +220,7 @@ describe.skipIf(missing !== null)('the studio behaves (Chromium through `seedson
     expect(await abcText(page)).toMatch(new RegExp(`^T:Lark Seed, take ${n}$`, 'm'));
     const edited = (await abcText(page)).replace(/^T:.*$/m, 'T:Morning Star');
     await page.getByLabel('ABC text').fill(edited);
-    await expect.poll(() => page.getByRole('button', { name: `Take ${n}`, exact: true }).textContent()).toMatch(/Morning Star/);
+    await expect.poll(() => page.getByRole('button', { name: `Take ${n}`, exact: true }).textContent(), WAIT).toMatch(/Morning Star/);
     await page.getByRole('button', { name: `Take ${n + 1}`, exact: true }).click();
     expect(await abcText(page)).toMatch(new RegExp(`^T:Lark Seed, take ${n + 1}$`, 'm'));
     expect((await grabDownload(page, 'Export .abc', 'behaves-')).name).toBe(`lark-seed-take-${n + 1}.abc`);
@@ -248,9 +254,9 @@ describe.skipIf(missing !== null)('the studio behaves (Chromium through `seedson
 
   it('a dropped valid file clears the stale ABC error and the highlighted take, and is titled by its T:', async () => {
     await page.getByLabel('ABC text').fill('X:1\nK:D\n');
-    await expect.poll(() => page.getByLabel('ABC text').getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(() => page.getByLabel('ABC text').getAttribute('aria-invalid'), WAIT).toBe('true');
     await dropFile(page, 'reel.abc', 'X:1\nT:The Silver Spear\nM:4/4\nL:1/8\nK:D\nFA (3AAA BAFA|dAFA BEEF|\n');
-    await expect.poll(() => status(page)).toMatch(/The Silver Spear/);
+    await expect.poll(() => status(page), WAIT).toMatch(/The Silver Spear/);
     expect(await page.getByLabel('ABC text').getAttribute('aria-invalid')).toBe('false');
     expect(await page.getByRole('list', { name: 'ABC problems' }).getByRole('listitem').count()).toBe(0);
     expect(await page.locator('.takes [aria-current="true"]').count()).toBe(0);
@@ -263,7 +269,7 @@ describe.skipIf(missing !== null)('the studio behaves (Chromium through `seedson
     await page.getByRole('spinbutton', { name: 'Tempo' }).fill('240');
     await page.getByRole('spinbutton', { name: 'Tempo' }).press('Tab');
     await page.getByRole('tab', { name: 'Devices' }).click();
-    await expect.poll(() => page.getByRole('combobox', { name: 'MIDI input' }).inputValue()).toBe('On-screen keyboard');
+    await expect.poll(() => page.getByRole('combobox', { name: 'MIDI input' }).inputValue(), WAIT).toBe('On-screen keyboard');
     await page.getByRole('spinbutton', { name: 'Count-in bars' }).fill('1');
     await page.getByRole('button', { name: 'Record' }).click();
     const state = page.getByLabel('Recording state');
@@ -273,10 +279,10 @@ describe.skipIf(missing !== null)('the studio behaves (Chromium through `seedson
     await piano.focus();
     for (const [letter, key] of [['a', 'Key C4'], ['d', 'Key E4'], ['g', 'Key G4']]) {
       await page.keyboard.down(letter);
-      await expect.poll(() => page.getByRole('button', { name: key, exact: true }).getAttribute('aria-pressed')).toBe('true');
+      await expect.poll(() => page.getByRole('button', { name: key, exact: true }).getAttribute('aria-pressed'), WAIT).toBe('true');
       await page.waitForTimeout(150); // how long the key is held: part of what is played, not a wait for state
       await page.keyboard.up(letter);
-      await expect.poll(() => page.getByRole('button', { name: key, exact: true }).getAttribute('aria-pressed')).toBe('false');
+      await expect.poll(() => page.getByRole('button', { name: key, exact: true }).getAttribute('aria-pressed'), WAIT).toBe('false');
     }
     await page.getByRole('button', { name: 'Record' }).click();
     await expect.poll(() => status(page), { timeout: 10_000 }).toMatch(/Recorded a seed of 3 notes/);
@@ -360,8 +366,8 @@ describe.skipIf(missing !== null)('the studio behaves (Chromium through `seedson
     expect(await models.evaluate((el) => el.contains(document.activeElement))).toBe(false);
     await page.getByRole('button', { name: 'Delete behaves-model' }).click();
     await page.getByRole('button', { name: 'Really delete behaves-model' }).click();
-    await expect.poll(() => page.getByRole('tabpanel').textContent()).toMatch(/Deleted behaves-model/);
-    await expect.poll(() => page.getByRole('combobox', { name: 'Model' }).inputValue()).toBe('builtin.default');
+    await expect.poll(() => page.getByRole('tabpanel').textContent(), WAIT).toMatch(/Deleted behaves-model/);
+    await expect.poll(() => page.getByRole('combobox', { name: 'Model' }).inputValue(), WAIT).toBe('builtin.default');
     await page.getByRole('tab', { name: 'Generate' }).click();
   });
 
@@ -370,16 +376,16 @@ describe.skipIf(missing !== null)('the studio behaves (Chromium through `seedson
   it('at 1024x700 the roll and score get most of the window: the takes fold to a rail, the side panel collapses too', async () => {
     await page.setViewportSize({ width: 1024, height: 700 });
     await page.getByLabel('ABC text').fill(TUNE);
-    await expect.poll(() => rollData(page, 'notes')).toBe('18');
+    await expect.poll(() => rollData(page, 'notes'), WAIT).toBe('18');
     const size = () => page.getByTestId('roll').evaluate((el) => [el.getBoundingClientRect().width, el.getBoundingClientRect().height]);
     // A narrow window folds the takes to a rail that says how many there are.
-    await expect.poll(() => page.getByRole('button', { name: /^Open the takes \(\d+\)$/ }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('button', { name: /^Open the takes \(\d+\)$/ }).count(), WAIT).toBe(1);
     const [w, h] = await size();
     expect(w).toBeGreaterThanOrEqual(650);
     expect(h).toBeGreaterThanOrEqual(280);
     await page.screenshot({ path: artifactPath('behaves-1024x700.png') });
     await page.getByRole('button', { name: 'Collapse the side panel' }).click();
-    await expect.poll(async () => (await size())[0]).toBeGreaterThanOrEqual(900);
+    await expect.poll(async () => (await size())[0], WAIT).toBeGreaterThanOrEqual(900);
     await page.screenshot({ path: artifactPath('behaves-1024x700-collapsed.png') });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth > innerWidth || document.documentElement.scrollHeight > innerHeight);
     expect(overflow).toBe(false);
