@@ -42,8 +42,12 @@ export function trainTinyModel(userDataDir: string, name = 'tiny'): void {
   if (run.status !== 0) throw new Error(`seedsong train failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
 }
 
-export async function startServe(extraArgs: string[] = [], prepare?: (userDataDir: string) => void): Promise<ServeProcess> {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seedsong-e2e-'));
+/**
+ * Starts `seedsong serve` on a new temporary user-data folder, or on `reuse.userDataDir` (a studio
+ * restarted on the same folder); `reuse.keep` leaves the folder in place when it stops.
+ */
+export async function startServe(extraArgs: string[] = [], prepare?: (userDataDir: string) => void, reuse: { userDataDir?: string; keep?: boolean } = {}): Promise<ServeProcess> {
+  const userDataDir = reuse.userDataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'seedsong-e2e-'));
   prepare?.(userDataDir);
   const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'bin/seedsong.js'), 'serve', '--port', '0', '--user-data', userDataDir, ...extraArgs], {
     cwd: repoRoot,
@@ -82,7 +86,7 @@ export async function startServe(extraArgs: string[] = [], prepare?: (userDataDi
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
-      fs.rmSync(userDataDir, { recursive: true, force: true });
+      if (!reuse.keep) fs.rmSync(userDataDir, { recursive: true, force: true });
     },
   };
 }
@@ -118,15 +122,18 @@ export interface StudioPage {
 
 /**
  * Starts `seedsong serve` (prepare runs on its user-data folder first, e.g. trainTinyModel),
- * launches Chromium, and opens the studio at 1280x800 with downloads accepted. goto: false leaves
- * the page blank (for specs that first check what the server refuses).
+ * launches Chromium, and opens the studio at 1280x800 (or `viewport`) with downloads accepted.
+ * goto: false leaves the page blank (for specs that first check what the server refuses);
+ * keepUserData leaves the user-data folder for a studio restarted on it (startServe's reuse).
  */
-export async function openStudio(options: { serveArgs?: string[]; prepare?: (userDataDir: string) => void; goto?: boolean } = {}): Promise<StudioPage> {
-  const serve = await startServe(options.serveArgs ?? [], options.prepare);
+export async function openStudio(
+  options: { serveArgs?: string[]; prepare?: (userDataDir: string) => void; goto?: boolean; viewport?: { width: number; height: number }; keepUserData?: boolean } = {},
+): Promise<StudioPage> {
+  const serve = await startServe(options.serveArgs ?? [], options.prepare, { keep: options.keepUserData });
   let browser: Browser | undefined;
   try {
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 }, acceptDownloads: true });
     const page = await context.newPage();
     const consoleErrors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));

@@ -14,6 +14,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Resolves when the user presses Ctrl+C; commands that run long should stop cleanly on it. */
   interrupted: AbortSignal;
+  /** Draws an RNG seed (0 .. 2^32-1) where a command needs a fresh one; tests pass a fixed one. */
+  random?: () => number;
 }
 
 export interface CliCommand {

@@ -85,6 +85,8 @@ export interface TrainHandlers {
   onProgress?(p: BatchProgress): void;
   onEpoch?(r: EpochRecord): void;
   onCheckpoint?(c: CheckpointInfo): void;
+  /** The run stopped between batches for a pause (true), or went on (false). */
+  onPaused?(paused: boolean): void;
 }
 
 export interface GenerateHandlers {
@@ -224,6 +226,7 @@ export class EngineClient {
         else if (e.type === 'progress') h.onProgress?.(e.progress);
         else if (e.type === 'epoch') h.onEpoch?.(e.record);
         else if (e.type === 'checkpoint') h.onCheckpoint?.(e.checkpoint);
+        else if (e.type === 'paused') h.onPaused?.(e.paused);
       },
       runId,
     );
@@ -239,7 +242,9 @@ export class EngineClient {
       },
       runId,
     );
-    signal?.addEventListener('abort', () => handle.cancel(), { once: true });
+    // Stop pressed while the engine was still starting: the abort happened before we could listen.
+    if (signal?.aborted) handle.cancel();
+    else signal?.addEventListener('abort', () => handle.cancel(), { once: true });
     return handle.result;
   }
 

@@ -251,7 +251,11 @@ export interface GenerateRequest {
   /** Most tokens per variation. */
   length?: number;
   count?: number;
-  rngSeed?: number;
+  /**
+   * The RNG seed of this run: drawn where the request is made (the studio, the CLI) and recorded
+   * with the takes, so that no two runs share a seed unless asked to and any take can be remade.
+   */
+  rngSeed: number;
   /**
    * ABC models: keep every take well formed (repeats, endings, chords, ties; see abc-grammar.ts).
    * On unless false.
@@ -535,7 +539,7 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
     eos: encoding.eos,
     forbid: encoding.bos !== encoding.eos ? [encoding.bos] : undefined,
     mask,
-    rngSeed: req.rngSeed ?? 0,
+    rngSeed: req.rngSeed,
     control,
     onToken: (v, t) => {
       grammar?.push(v, t);

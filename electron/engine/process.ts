@@ -50,8 +50,9 @@ export async function serveEngine(port: Port = defaultPort()): Promise<void> {
     switch (msg.type) {
       case 'train': {
         let last = 0;
-        void run(msg.runId, (control) =>
-          runTraining(
+        void run(msg.runId, (control) => {
+          control.onPausedChange = (paused) => send({ type: 'paused', runId: msg.runId, paused });
+          return runTraining(
             msg.request,
             {
               onStart: (info) => send({ type: 'started', runId: msg.runId, info: { out: info.out, parameters: info.parameters, batchesPerEpoch: info.batchesPerEpoch, preset: info.preset, problems: info.problems.slice(0, 50), resumedFrom: info.resumedFrom } }),
@@ -66,8 +67,8 @@ export async function serveEngine(port: Port = defaultPort()): Promise<void> {
               onCheckpoint: (checkpoint) => send({ type: 'checkpoint', runId: msg.runId, checkpoint }),
             },
             control,
-          ),
-        );
+          );
+        });
         break;
       }
       case 'generate':

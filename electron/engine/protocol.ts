@@ -46,6 +46,8 @@ export type EngineEvent =
   | { type: 'progress'; runId: string; progress: BatchProgress }
   | { type: 'epoch'; runId: string; record: EpochRecord }
   | { type: 'checkpoint'; runId: string; checkpoint: CheckpointInfo }
+  /** The run stopped between batches for a pause (true), or went on (false). */
+  | { type: 'paused'; runId: string; paused: boolean }
   | { type: 'token'; runId: string; variation: number; token: number; text: string }
   | { type: 'note'; runId: string; variation: number; note: Note }
   | { type: 'done'; runId: string; result: TrainSummary | GeneratedTake[] | EvalResult | ImportResult | EngineMemory }

@@ -14,7 +14,7 @@ import type { StudioEngine } from './index';
 const dto = (n: Note): NoteDto => ({ pitch: n.pitch, start: n.start, end: n.end, velocity: Math.max(1, Math.min(127, Math.round(n.velocity))), voice: n.voice });
 
 /** Turns a callback stream of notes into an async iterable the controller can consume. */
-export function streamAnswer(engine: StudioEngine, seed: NoteSequence, sampling: Sampling, modelId: string | undefined, signal: AbortSignal): AsyncIterable<Note> {
+export function streamAnswer(engine: StudioEngine, seed: NoteSequence, sampling: Sampling & { rngSeed: number }, modelId: string | undefined, signal: AbortSignal): AsyncIterable<Note> {
   const queue: Note[] = [];
   let wake: (() => void) | null = null;
   let finished = false;
@@ -60,7 +60,7 @@ export const EARLY_ASK_MS = 250;
  * Loads the model in the engine now (the first answer would otherwise also pay for reading and
  * compiling the model, ~0.2 s here): a one-note seed, stopped at its first note.
  */
-export function warmUp(engine: StudioEngine, modelId: string | undefined, sampling: Sampling): void {
+export function warmUp(engine: StudioEngine, modelId: string | undefined, sampling: Sampling & { rngSeed: number }): void {
   const abort = new AbortController();
   engine
     .generate({ modelId, seed: { kind: 'notes', notes: [{ pitch: 62, start: 0, end: 1, velocity: 80, voice: 0 }] }, sampling: { ...sampling, count: 1 } }, () => abort.abort(), abort.signal)
@@ -77,6 +77,8 @@ export class CallResponseService {
     private readonly devices: DevicesService,
     private readonly engine: StudioEngine | undefined,
     private readonly events: EventBus,
+    /** Each answer's RNG seed (a fresh one per phrase unless the request locks one). */
+    private readonly random: () => number,
   ) {}
 
   get enabled(): boolean {
@@ -88,7 +90,7 @@ export class CallResponseService {
     if (!options.enabled) return false;
     const engine = this.engine;
     if (!engine) return false;
-    const answer: AnswerFn = (seed, signal) => streamAnswer(engine, seed, options.sampling, options.modelId, signal);
+    const answer: AnswerFn = (seed, signal) => streamAnswer(engine, seed, { ...options.sampling, rngSeed: options.sampling.rngSeed ?? this.random() }, options.modelId, signal);
     const settings = this.devices.outputSettings();
     this.controller = new CallAndResponse({
       clock: this.devices.clock,
@@ -108,7 +110,7 @@ export class CallResponseService {
       // Ask the model while the pause is still running: its answer is ready when the pause ends.
       speculateAfterMs: Math.min(EARLY_ASK_MS, Math.round(options.pauseMs / 2)),
     });
-    warmUp(engine, options.modelId, options.sampling);
+    warmUp(engine, options.modelId, { ...options.sampling, rngSeed: 0 });
     const controller = this.controller;
     this.cancelInput = this.devices.onInput((bytes, timeMs) => controller.feed(bytes, timeMs));
     this.events.emit('call.state', { state: 'listening' });

@@ -74,6 +74,19 @@ describe('studio devices', () => {
     expect(await studio.handlers.stopRecording({ runId }, ctx)).toEqual({ stopped: false });
   });
 
+  it('says where the recording is: each count-in click, then each beat from the downbeat (not the last click throughout)', async () => {
+    const clock = new FakeClock(0);
+    const { studio, seen } = await studioWith({ clock });
+    const { runId } = await studio.handlers.startRecording({ qpm: 120, meter: { numerator: 6, denominator: 8 }, countInBars: 1 }, ctx);
+    clock.advance(20 + 1500 + 250 * 4 + 10); // lead-in, the 6/8 count-in bar (six eighths), four eighths of recording
+    const states = seen.filter((e) => e.name === 'record.state').map((e) => `${e.payload.state} ${e.payload.beat}`);
+    expect(states).toEqual(['count-in 0', 'count-in 1', 'count-in 2', 'count-in 3', 'count-in 4', 'count-in 5', 'recording 0', 'recording 1', 'recording 2', 'recording 3', 'recording 4']);
+    await studio.handlers.stopRecording({ runId }, ctx);
+    clock.advance(2000);
+    expect(seen.filter((e) => e.name === 'record.state').at(-1)?.payload.state).toBe('done');
+    expect(seen.filter((e) => e.name === 'record.state')).toHaveLength(12);
+  });
+
   it('refuses a second recording while one runs', async () => {
     const { studio } = await studioWith({ clock: new FakeClock() });
     await studio.handlers.startRecording({ qpm: 100, meter: { numerator: 6, denominator: 8 }, countInBars: 0 }, ctx);

@@ -279,7 +279,18 @@ export class DevicesService {
     if (this.recording) throw new StudioError('busy', 'already recording; stop the current take first');
     const { events, runs, clock } = this.options;
     const { runId } = runs.start('record');
-    let lastState = '';
+    // While recording, the window is told each beat (the metronome clicks only during the
+    // count-in, so its clicks cannot be what moves the display on). A display needs no precise wake-up.
+    const unitMs = (60_000 / request.qpm) * (4 / request.meter.denominator);
+    const around = (clock.around ?? clock.at).bind(clock);
+    let stopBeats: (() => void) | null = null;
+    const beatFrom = (beat: number) => {
+      stopBeats = around(recorder.downbeat + beat * unitMs, () => {
+        if (recorder.state !== 'recording') return;
+        events.emit('record.state', { runId, state: 'recording', beat });
+        beatFrom(beat + 1);
+      });
+    };
     const recorder: Recorder = new Recorder({
       clock,
       qpm: request.qpm,
@@ -289,11 +300,14 @@ export class DevicesService {
       metronome: { bus: this.manager.bus, during: 'count-in' },
       quantize: seedQuantizer(),
       onClick: (beat) => {
-        const state = recorder.state === 'count-in' ? 'count-in' : 'recording';
-        events.emit('record.state', { runId, state, beat });
-        lastState = state;
+        if (recorder.state !== 'count-in') return;
+        events.emit('record.state', { runId, state: 'count-in', beat });
+      },
+      onState: (state) => {
+        if (state === 'recording') beatFrom(0);
       },
       onTake: (take) => {
+        stopBeats?.();
         this.recording?.cancelInput();
         this.recording = null;
         runs.finish(runId);
@@ -304,7 +318,6 @@ export class DevicesService {
     const cancelInput = this.manager.onInput((bytes, timeMs) => recorder.feed(bytes, timeMs));
     this.recording = { runId, recorder, cancelInput, qpm: request.qpm };
     recorder.start();
-    if (!lastState) events.emit('record.state', { runId, state: recorder.state === 'count-in' ? 'count-in' : 'recording', beat: 0 });
     return runId;
   }
 

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Handlers } from '../../shared/ipc/dispatch';
-import { StudioError } from '../../shared/ipc/result';
+import { StudioError, type ErrorCode } from '../../shared/ipc/result';
 import type { BackendInfo, MidiStatus, ModelSummary, Seed, Sampling, Take, NoteDto } from '../../shared/ipc/schemas';
 import type { EpochRecordDto } from '../../shared/ipc/channels/training';
 import type { EngineMemoryDto } from '../../shared/ipc/channels/app';
@@ -23,13 +23,15 @@ import { realClock, type Clock, type OpenSystemResult } from '../midi/index';
 import { UploadStore } from './uploads';
 import { WriteGuard } from './written';
 import type { SaveKind } from '../../shared/ipc/channels/files';
+import { JobBoard } from './jobs';
+import { randomInt } from 'node:crypto';
 
 /** What the studio needs from the engine process (implemented by electron/engine's client). */
 export interface StudioEngine {
   status(): BackendInfo;
   onStatus(listener: (info: BackendInfo) => void): () => void;
   generate(
-    request: { modelId?: string; seed: Seed; sampling: Sampling; constraints?: { key?: string; meter?: string } },
+    request: { modelId?: string; seed: Seed; sampling: Sampling & { rngSeed: number }; constraints?: { key?: string; meter?: string } },
     onNote: (variation: number, note: NoteDto) => void,
     signal: AbortSignal,
   ): Promise<Take[]>;
@@ -55,8 +57,13 @@ export interface StudioOptions {
   userDataDir: string;
   engine?: StudioEngine;
   models?: ModelStore;
-  /** Builds the training service once the studio's event bus and run registry exist. */
-  training?: (parts: { events: EventBus; runs: RunRegistry; corpora: CorpusStore }) => TrainingService;
+  /** Builds the training service once the studio's event bus, run registry and jobs exist. */
+  training?: (parts: { events: EventBus; runs: RunRegistry; corpora: CorpusStore; jobs: JobBoard }) => TrainingService;
+  /**
+   * Draws an RNG seed for a generation whose request has none (another client, call-and-response):
+   * 0 .. 2^32-1. Tests pass a fixed sequence.
+   */
+  random?: () => number;
   /** Opens the OS's MIDI system (RtMidi via electron/midi); tests pass a loopback or a refusal. */
   openMidi: () => Promise<OpenSystemResult>;
   /** Time for MIDI scheduling and recording; tests pass a FakeClock. */
@@ -97,6 +104,8 @@ const NO_ENGINE: BackendInfo = {
 export async function createStudio(options: StudioOptions): Promise<Studio> {
   const events = new EventBus();
   const runs = new RunRegistry();
+  const jobs = new JobBoard(events);
+  const random = options.random ?? (() => randomInt(0, 2 ** 32));
   const settings = new Settings(options.userDataDir);
   const { engine } = options;
   const unsubscribeEngine = engine?.onStatus((info) => events.emit('engine.status', info));
@@ -110,8 +119,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   });
   await devices.start();
   const corpora = new CorpusStore(options.userDataDir);
-  const training = options.training?.({ events, runs, corpora });
-  const callResponse = new CallResponseService(devices, engine, events);
+  const training = options.training?.({ events, runs, corpora, jobs });
+  const callResponse = new CallResponseService(devices, engine, events, random);
   const uploads = new UploadStore(options.userDataDir);
   uploads.sweep();
   const written = new WriteGuard(options.userDataDir);
@@ -166,25 +175,40 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
 
     generate: async (request) => {
       if (!engine) throw new StudioError('unsupported', 'Generate needs the engine, which is not available in this build.');
+      // A fresh seed for every run unless the request brings one (a locked seed).
+      const rngSeed = request.sampling.rngSeed ?? random();
       const { runId, signal } = runs.start('take');
+      jobs.apply(runId, 'start', {}, () => ({ id: runId, kind: 'generate', state: 'idle', runId, modelId: request.modelId, message: null, progress: null, checkpoints: [], resumable: false, updatedAt: '' }));
+      signal.addEventListener('abort', () => jobs.apply(runId, 'cancel'), { once: true });
+      const failed = (error: { code: ErrorCode; message: string }) => {
+        events.emit('run.failed', { runId, error });
+        jobs.apply(runId, error.code === 'cancelled' ? 'cancelled' : 'fail', { runId: null, message: error.code === 'cancelled' ? 'Generation stopped.' : error.message });
+      };
       // The run continues after this call returns: its notes and result arrive as events.
       void engine
-        .generate(request, (variation, note) => events.emit('take.note', { runId, variation, note }), signal)
+        .generate({ ...request, sampling: { ...request.sampling, rngSeed } }, (variation, note) => events.emit('take.note', { runId, variation, note }), signal)
         .then((takes) => {
-          if (signal.aborted) events.emit('run.failed', { runId, error: { code: 'cancelled', message: 'generation cancelled' } });
-          else events.emit('take.done', { runId, takes });
+          if (signal.aborted) return failed({ code: 'cancelled', message: 'generation cancelled' });
+          events.emit('take.done', { runId, takes });
+          jobs.apply(runId, 'finish', { runId: null, message: `${takes.length} take${takes.length === 1 ? '' : 's'}` });
         })
-        .catch((e: unknown) => {
-          const error =
+        .catch((e: unknown) =>
+          failed(
             e instanceof StudioError
               ? { code: e.code, message: e.message }
               : signal.aborted
-                ? { code: 'cancelled' as const, message: 'generation cancelled' }
-                : { code: 'engine_failed' as const, message: (e as Error)?.message ?? String(e) };
-          events.emit('run.failed', { runId, error });
-        })
+                ? { code: 'cancelled', message: 'generation cancelled' }
+                : { code: 'engine_failed', message: (e as Error)?.message ?? String(e) },
+          ),
+        )
         .finally(() => runs.finish(runId));
-      return { runId };
+      return { runId, rngSeed };
+    },
+
+    listJobs: async () => {
+      const trained = training ? await training.list() : [];
+      const generations = jobs.list().filter((j) => j.kind === 'generate');
+      return [...trained, ...generations].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, 100);
     },
 
     cancelRun: ({ runId }) => ({ cancelled: runs.cancel(runId) }),

@@ -1,17 +1,22 @@
 /**
  * Training runs started from the studio: a corpus of the studio, a preset with changes, a new
  * model folder in the library. The engine process does the work; its progress becomes train.*
- * events with the run id. Pause, resume and cancel reach the engine, which checkpoints on cancel.
+ * events with the run id. Each model's training is one job (JobBoard, shared/jobs/machine.ts):
+ * started, paused, cancelled, resumed from its checkpoint as a new engine run, and after a restart
+ * rebuilt from what the model folder holds (seedsong.json and checkpoints/), so it can be resumed.
  */
 import { EngineClient, type RunHandle } from '../engine/client';
 import { PRESETS, findPreset } from '../engine/hyperparameters';
-import type { ModelCatalog } from '../engine/catalog';
+import { readMeta, type CheckpointInfo, type ModelCatalog, type ModelMeta } from '../engine/catalog';
 import type { TrainSummary } from '../engine/jobs';
 import { StudioError } from '../../shared/ipc/result';
 import type { PresetDto } from '../../shared/ipc/channels/training';
+import type { CheckpointDto, JobDto } from '../../shared/ipc/channels/jobs';
+import { plural } from '../../shared/jobs/machine';
 import type { EventBus } from './events';
 import type { RunRegistry } from './runs';
 import type { CorpusStore } from './corpora';
+import { JobBoard, withCheckpoint } from './jobs';
 import { toStudioError } from './engine';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,19 +29,52 @@ export interface TrainingServiceOptions {
   corpora: CorpusStore;
   events: EventBus;
   runs: RunRegistry;
+  /** The studio's jobs (createStudio passes its own; tests may leave it out). */
+  jobs?: JobBoard;
+  /** Milliseconds, for the time left as the wall clock sees it (tests pass a fake). */
+  now?: () => number;
+}
+
+/**
+ * The time left and speed as the wall clock sees them. The engine times its batches only; on a
+ * small model saving a checkpoint each epoch takes far longer than the batches, and its estimate
+ * said "0 s left" with hundreds of epochs to go. Whichever is slower is the truth.
+ */
+export function wallClock(p: { step: number; totalSteps: number; etaSeconds: number; tokensPerSecond: number }, since: { ms: number; step: number }, nowMs: number): { etaSeconds: number; tokensPerSecond: number } {
+  const done = p.step - since.step;
+  const seconds = (nowMs - since.ms) / 1000;
+  if (done < 1 || seconds <= 0) return { etaSeconds: p.etaSeconds, tokensPerSecond: p.tokensPerSecond };
+  const eta = (seconds / done) * Math.max(0, p.totalSteps - p.step);
+  if (eta <= p.etaSeconds) return { etaSeconds: p.etaSeconds, tokensPerSecond: p.tokensPerSecond };
+  return { etaSeconds: eta, tokensPerSecond: p.etaSeconds > 0 ? (p.tokensPerSecond * p.etaSeconds) / eta : p.tokensPerSecond };
+}
+
+const jobId = (modelId: string) => `train:${modelId}`;
+const toDto = (c: CheckpointInfo): CheckpointDto => ({ id: c.id, epoch: c.epoch, step: c.step, reasons: c.reasons.slice(0, 8) });
+
+const WHY = { completed: 'finished', 'early-stopping': 'stopped early (validation loss stopped improving)', steps: 'reached its step limit', cancelled: 'was cancelled' } as const;
+
+function doneMessage(summary: Pick<TrainSummary, 'stopReason' | 'epochs' | 'bestValLoss'>): string {
+  const best = summary.bestValLoss !== null ? `; best validation loss ${summary.bestValLoss.toFixed(3)}` : '';
+  return `Training ${WHY[summary.stopReason]} after ${plural(summary.epochs, 'epoch')}${best}.`;
 }
 
 export class TrainingService {
   private readonly active = new Map<string, RunHandle<TrainSummary>>();
-  constructor(private readonly o: TrainingServiceOptions) {}
+  private readonly jobs: JobBoard;
+
+  constructor(private readonly o: TrainingServiceOptions) {
+    this.jobs = o.jobs ?? new JobBoard(o.events);
+  }
 
   presets(): PresetDto[] {
     return PRESETS.map((p) => structuredClone({ name: p.name, description: p.description, encoding: p.encoding, model: p.model, training: p.training }) as PresetDto);
   }
 
   async start(request: { corpusId: string; preset: string; modelId: string; overrides: Overrides; maxSteps?: number }): Promise<{ runId: string; modelId: string }> {
+    let epochs: number;
     try {
-      findPreset(request.preset);
+      epochs = request.overrides.training?.epochs ?? findPreset(request.preset).training.epochs;
     } catch (e) {
       throw toStudioError(e);
     }
@@ -44,47 +82,102 @@ export class TrainingService {
     if (!fs.readdirSync(files).length) throw new StudioError('bad_input', 'this corpus has no files yet: add .abc or .mid files first');
     const out = this.o.library.dirOf(request.modelId);
     if (fs.existsSync(out)) throw new StudioError('busy', `a model named "${request.modelId}" already exists; choose another name`);
-    return this.run(request.modelId, { preset: request.preset, overrides: request.overrides, corpus: [files], out, name: request.modelId, maxSteps: request.maxSteps });
+    return this.run(request.modelId, { preset: request.preset, overrides: request.overrides, corpus: [files], out, name: request.modelId, maxSteps: request.maxSteps }, { epoch: 0, epochs, checkpoints: [], history: [] });
   }
 
+  /** Continues a model from its latest checkpoint: a new engine run of the same job. */
   async resume(request: { modelId: string; corpusId?: string; epochs?: number }): Promise<{ runId: string; modelId: string }> {
     const out = this.o.library.dirOf(request.modelId);
     if (!fs.existsSync(path.join(out, 'seedsong.json'))) throw new StudioError('not_found', `there is no model "${request.modelId}" in the library`);
+    const meta = await readMeta(out).catch((e) => {
+      throw toStudioError(e);
+    });
+    const checkpoints = (await this.o.library.checkpoints(request.modelId)).filter((c) => c.id !== 'best').map(toDto);
+    if (!checkpoints.length) throw new StudioError('not_found', `${request.modelId} has no checkpoint to resume from`);
     const corpus = request.corpusId ? [this.o.corpora.filesDir(request.corpusId)] : undefined;
-    return this.run(request.modelId, { resume: true, out, corpus, epochs: request.epochs });
+    const epochs = request.epochs ?? meta.training?.epochs ?? 1;
+    return this.run(request.modelId, { resume: true, out, corpus, epochs: request.epochs }, { epoch: meta.history.length, epochs, checkpoints, history: meta.history });
   }
 
-  private async run(modelId: string, request: Parameters<EngineClient['train']>[0]): Promise<{ runId: string; modelId: string }> {
+  private async run(modelId: string, request: Parameters<EngineClient['train']>[0], from: { epoch: number; epochs: number; checkpoints: CheckpointDto[]; history: ModelMeta['history'] }): Promise<{ runId: string; modelId: string }> {
     const { events, runs, client } = this.o;
     if (this.active.size) {
       const [id] = this.active.keys();
       throw new StudioError('busy', `a training run (${id}) is already going; cancel or finish it first (one run at a time on this machine)`);
     }
+    const id = jobId(modelId);
     const { runId, signal } = runs.start('train');
-    let handle: RunHandle<TrainSummary>;
+    const started = this.jobs.apply(
+      id,
+      'start',
+      { runId, message: null, progress: { epoch: from.epoch, epochs: from.epochs, step: 0, totalSteps: 0 }, checkpoints: from.checkpoints, resumable: from.checkpoints.length > 0, history: from.history },
+      () => ({ id, kind: 'train', state: 'idle', runId: null, modelId, message: null, progress: null, checkpoints: [], resumable: false, history: [], updatedAt: '' }),
+    );
+    if (!started) {
+      runs.finish(runId);
+      throw new StudioError('busy', `${modelId} is already training`);
+    }
+    const now = this.o.now ?? (() => performance.now());
+    /** The first progress report: where the wall-clock speed is measured from. */
+    let since: { ms: number; step: number } | undefined;
+    // Cancel may come while the engine is still starting the run: remember it and pass it on.
+    let handle: RunHandle<TrainSummary> | undefined;
+    signal.addEventListener(
+      'abort',
+      () => {
+        this.jobs.apply(id, 'cancel');
+        handle?.cancel();
+      },
+      { once: true },
+    );
     try {
       handle = await client.train(
         request,
         {
-          onStart: (info) => events.emit('train.started', { runId, modelId, parameters: info.parameters, batchesPerEpoch: info.batchesPerEpoch, problems: info.problems }),
-          onProgress: (p) => events.emit('train.progress', { runId, ...p }),
-          onEpoch: (record) => events.emit('train.epoch', { runId, record }),
-          onCheckpoint: (c) => events.emit('train.checkpoint', { runId, id: c.id, epoch: c.epoch, reasons: c.reasons }),
+          onStart: (info) => {
+            if (info.problems.length) this.jobs.patch(id, { message: info.problems[0] }, true);
+            events.emit('train.started', { runId, modelId, parameters: info.parameters, batchesPerEpoch: info.batchesPerEpoch, problems: info.problems });
+          },
+          onProgress: (p) => {
+            since ??= { ms: now(), step: p.step };
+            this.jobs.patch(id, { progress: { epoch: p.epoch, epochs: p.epochs, step: p.step, totalSteps: p.totalSteps } });
+            events.emit('train.progress', { runId, ...p, ...wallClock(p, since, now()) });
+          },
+          onEpoch: (record) => {
+            this.jobs.patch(id, { history: [...(this.jobs.get(id)?.history ?? []).filter((h) => h.epoch < record.epoch), record] });
+            events.emit('train.epoch', { runId, record });
+          },
+          onCheckpoint: (c) => {
+            const dir = this.o.library.dirOf(modelId);
+            const checkpoints = withCheckpoint(this.jobs.get(id)?.checkpoints ?? [], toDto(c), (cid) => fs.existsSync(path.join(dir, 'checkpoints', cid)));
+            this.jobs.patch(id, { checkpoints, resumable: true }, true);
+            events.emit('train.checkpoint', { runId, id: c.id, epoch: c.epoch, reasons: c.reasons });
+          },
+          onPaused: (paused) => this.jobs.apply(id, paused ? 'paused' : 'resume'),
         },
         runId,
       );
     } catch (e) {
       runs.finish(runId);
-      throw toStudioError(e);
+      const err = toStudioError(e);
+      this.jobs.apply(id, 'fail', { runId: null, message: `Training could not start: ${err.message}` });
+      throw err;
     }
+    if (signal.aborted) handle.cancel();
     this.active.set(runId, handle);
-    signal.addEventListener('abort', () => handle.cancel(), { once: true });
     handle.result
-      .then((summary) =>
-        events.emit('train.done', { runId, modelId, stopReason: summary.stopReason, epochs: summary.epochs, bestValidationLoss: summary.bestValLoss }),
-      )
+      .then((summary) => {
+        const job = this.jobs.get(id);
+        const progress = job?.progress ? { ...job.progress, epoch: summary.epochs } : null;
+        this.jobs.apply(id, summary.stopReason === 'cancelled' ? 'cancelled' : 'finish', { runId: null, progress, message: doneMessage(summary) });
+        events.emit('train.done', { runId, modelId, stopReason: summary.stopReason, epochs: summary.epochs, bestValidationLoss: summary.bestValLoss });
+      })
       .catch((e) => {
         const err = toStudioError(e);
+        const job = this.jobs.get(id);
+        const hint = job?.resumable ? ' Its last checkpoint is kept: Resume continues from it.' : '';
+        if (err.code === 'cancelled') this.jobs.apply(id, 'cancelled', { runId: null, message: 'Training was cancelled.' });
+        else this.jobs.apply(id, 'fail', { runId: null, message: `Training failed: ${err.message}.${hint}` });
         events.emit('run.failed', { runId, error: { code: err.code, message: err.message } });
       })
       .finally(() => {
@@ -94,17 +187,71 @@ export class TrainingService {
     return { runId, modelId };
   }
 
+  /** Asks the run to pause after its current batch: `pausing` until the engine says it stopped. */
   pause(runId: string): boolean {
-    const h = this.active.get(runId);
-    h?.pause();
-    if (h) this.o.events.emit('train.paused', { runId, paused: true });
-    return Boolean(h);
+    const handle = this.active.get(runId);
+    const job = this.jobs.byRun(runId);
+    if (!handle || !job || !this.jobs.apply(job.id, 'pause')) return false;
+    handle.pause();
+    return true;
   }
 
   resumeRun(runId: string): boolean {
-    const h = this.active.get(runId);
-    h?.resume();
-    if (h) this.o.events.emit('train.paused', { runId, paused: false });
-    return Boolean(h);
+    const handle = this.active.get(runId);
+    const job = this.jobs.byRun(runId);
+    if (!handle || !job || !this.jobs.apply(job.id, 'resume')) return false;
+    handle.resume();
+    return true;
   }
+
+  /**
+   * Every model's training as a job, newest first: the live ones as they are, the others rebuilt
+   * from their folder (a run the studio was stopped in the middle of can be resumed).
+   */
+  async list(): Promise<JobDto[]> {
+    const out: JobDto[] = [];
+    for (const model of await this.o.library.list()) {
+      if (model.source !== 'trained') continue;
+      const live = this.jobs.get(jobId(model.id));
+      if (live) {
+        out.push(live);
+        continue;
+      }
+      try {
+        out.push(fromDisk(model.id, await readMeta(model.dir), (await this.o.library.checkpoints(model.id)).filter((c) => c.id !== 'best').map(toDto)));
+      } catch {
+        /* a model folder being written or damaged: not listed as a job */
+      }
+    }
+    return out.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  }
+}
+
+/** A training job as its model folder tells it, when no run of it is live in this studio. */
+export function fromDisk(modelId: string, meta: ModelMeta, checkpoints: CheckpointDto[]): JobDto {
+  const epochs = meta.history.length;
+  const resumable = checkpoints.length > 0 && meta.model !== null && meta.training !== undefined;
+  const last = checkpoints.at(-1);
+  const from = last ? ` Resume continues from its checkpoint at epoch ${last.epoch}.` : '';
+  const [state, message]: [JobDto['state'], string] =
+    meta.status === 'complete'
+      ? ['done', `Training finished after ${plural(epochs, 'epoch')}.`]
+      : meta.status === 'cancelled'
+        ? ['cancelled', `Training was cancelled after ${plural(epochs, 'epoch')}.`]
+        : meta.status === 'failed'
+          ? ['failed', `Training failed after ${plural(epochs, 'epoch')}.${from}`]
+          : ['failed', `Training stopped after ${plural(epochs, 'epoch')} when the studio closed.${from}`];
+  return {
+    id: jobId(modelId),
+    kind: 'train',
+    state,
+    runId: null,
+    modelId,
+    message,
+    progress: { epoch: epochs, epochs: meta.training?.epochs ?? epochs, step: last?.step ?? 0, totalSteps: 0 },
+    checkpoints: checkpoints.slice(-50),
+    resumable,
+    history: meta.history.slice(-10_000),
+    updatedAt: meta.updatedAt,
+  };
 }

@@ -17,6 +17,7 @@ import { trainingChannels, trainingEvents } from './channels/training';
 import { projectChannels } from './channels/project';
 import { liveChannels, liveEvents } from './channels/live';
 import { filesChannels } from './channels/files';
+import { jobChannels, jobEvents } from './channels/jobs';
 
 /** Every request channel: one map per area under channels/, merged here. */
 export const channels = {
@@ -28,6 +29,7 @@ export const channels = {
   ...liveChannels,
   ...projectChannels,
   ...filesChannels,
+  ...jobChannels,
 } as const;
 
 /** Every event the studio sends; each event of a run carries its runId. */
@@ -37,6 +39,7 @@ export const events = {
   ...devicesEvents,
   ...trainingEvents,
   ...liveEvents,
+  ...jobEvents,
 } as const;
 
 export type Channels = typeof channels;

@@ -49,7 +49,7 @@ describe('dispatch', () => {
   });
 
   it('validates payloads against the contract before the handler runs', async () => {
-    const generate = vi.fn(async () => ({ runId: 'x' }));
+    const generate = vi.fn(async () => ({ runId: 'x', rngSeed: 1 }));
     const bad = [
       { seed: { kind: 'abc' }, sampling: {} }, // abc seed without text
       { seed: { kind: 'none' }, sampling: { temperature: 0 } }, // below the minimum
@@ -69,7 +69,7 @@ describe('dispatch', () => {
   });
 
   it('fills defaults from the schema', async () => {
-    const generate = vi.fn(async () => ({ runId: 'x' }));
+    const generate = vi.fn(async () => ({ runId: 'x', rngSeed: 1 }));
     await dispatch(handlers({ generate }), 'generate', { seed: { kind: 'none' }, sampling: {} }, { via: 'test' }, log());
     expect(generate).toHaveBeenCalledWith(
       expect.objectContaining({ sampling: expect.objectContaining({ temperature: 1, topK: 0, topP: 1, count: 1 }) }),

@@ -25,7 +25,8 @@ import { resourcesDir } from '../../studio/paths';
 const TARGET = { jitterP99: 1, jitterMax: 3, callResponse: 50 };
 const SHARED_CORPUS = '/work/shared/corpora/abc_mit_6s191_irish';
 const ENGINE_NICE = 10;
-const SAMPLING = { temperature: 1, topK: 0, topP: 1, length: 256, count: 1 };
+// A fixed RNG seed: every answer of the bench is the same work.
+const SAMPLING = { temperature: 1, topK: 0, topP: 1, length: 256, count: 1, rngSeed: 1 };
 
 const usage = `Usage: seedsong bench midi [--json] [--seconds N] [--trials N] [--load train|matrix|none] [--train-corpus PATH]
                           [--load-procs N] [--load-cmd "COMMAND"] [--load-nice N] [--model default|stand-in]

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { defaultModelDir } from '../../studio/paths';
 import { promises as fs } from 'node:fs';
@@ -37,7 +38,8 @@ folder gets take-N.abc and take-N.mid for every take).
   --top-p P          sample only among the most likely tokens covering P of the probability
   --length N         most tokens per take (default 512)
   --count K          number of takes (variations), sampled together (default 1)
-  --rng-seed S       the same seed, model and settings give the same takes
+  --rng-seed S       the same seed, model and settings give the same takes; without it every run
+                     draws a new seed and prints it (rngSeed in --json), to make a take again
   --json             one JSON object per take
   --no-grammar       ABC models: sample without the grammar that keeps repeats, endings and bars well formed
   --force            replace existing files Seedsong did not write (otherwise they are left alone)
@@ -118,7 +120,8 @@ export const command: CliCommand = {
     const topP = numberFlag('top-p', values['top-p'], { min: 0, max: 1 });
     const length = numberFlag('length', values.length, { min: 1, max: 100_000, integer: true });
     const count = numberFlag('count', values.count, { min: 1, max: 64, integer: true });
-    const rngSeed = numberFlag('rng-seed', values['rng-seed'], { min: 0, integer: true });
+    // Without --rng-seed every run is new; the seed drawn is printed so a take can be made again.
+    const rngSeed = numberFlag('rng-seed', values['rng-seed'], { min: 0, max: 2 ** 32 - 1, integer: true }) ?? (io.random ?? (() => randomInt(0, 2 ** 32)))();
 
     const guard = new WriteGuard(defaultUserDataDir(io.env));
     if (!values.force) {
@@ -168,13 +171,13 @@ export const command: CliCommand = {
       const written = await outputs(out, takes, guard);
       for (const { take, files } of written) {
         const generated = take.tokens.length - take.primeLength;
-        if (values.json) io.out(JSON.stringify({ variation: take.variation, files, tokens: generated, notes: take.sequence.notes.length, stop: take.stop, warnings: take.warnings, backend: report.active }));
+        if (values.json) io.out(JSON.stringify({ variation: take.variation, rngSeed, files, tokens: generated, notes: take.sequence.notes.length, stop: take.stop, warnings: take.warnings, backend: report.active }));
         else {
           io.out(`take ${take.variation + 1}: ${generated} tokens, ${take.sequence.notes.length} notes (${take.stop === 'eos' ? 'tune ended' : take.stop}) -> ${files.join(', ')}`);
           for (const w of take.warnings) io.err(`seedsong: take ${take.variation + 1}: ${w}`);
         }
       }
-      if (!values.json) io.out(`${takes.length} take(s) in ${seconds.toFixed(1)} s on ${report.active}`);
+      if (!values.json) io.out(`${takes.length} take(s) in ${seconds.toFixed(1)} s on ${report.active}, rng seed ${rngSeed} (--rng-seed ${rngSeed} makes them again)`);
       return 0;
     } catch (e) {
       if (e instanceof EngineError) throw new CommandError(e.message);

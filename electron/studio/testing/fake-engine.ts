@@ -6,13 +6,15 @@
 import type { StudioEngine } from '../index';
 import type { BackendInfo, NoteDto, Take } from '../../../shared/ipc/schemas';
 
-export function createFakeEngine(options: { noteDelayMs?: number; fail?: string } = {}): StudioEngine & { generated: number } {
+export function createFakeEngine(options: { noteDelayMs?: number; fail?: string } = {}): StudioEngine & { generated: number; requests: Parameters<StudioEngine['generate']>[0][] } {
   const status: BackendInfo = { status: 'ready', active: 'cpu', candidates: [{ name: 'cpu', available: true }] };
   const engine = {
     generated: 0,
+    requests: [] as Parameters<StudioEngine['generate']>[0][],
     status: () => status,
     onStatus: () => () => {},
     async generate(request: Parameters<StudioEngine['generate']>[0], onNote: (v: number, n: NoteDto) => void, signal: AbortSignal): Promise<Take[]> {
+      engine.requests.push(request);
       if (options.fail) throw new Error(options.fail);
       const takes: Take[] = [];
       for (let variation = 0; variation < request.sampling.count; variation++) {

@@ -90,6 +90,7 @@ export const devicesEvents = {
   'synth.midi': z.object({ bytes: z.array(z.number().int().min(0).max(255)).max(3), delayMs: z.number() }),
   /** Notes played on the chosen input, for the keyboard display. */
   'input.note': z.object({ pitch: z.number().int().min(0).max(127), velocity: z.number().int().min(0).max(127) }),
+  /** beat: in the meter's unit (eighths in 6/8), from the start of the count-in, then from the downbeat. */
   'record.state': z.object({ runId: RunIdSchema, state: z.enum(['count-in', 'recording', 'done']), beat: z.number() }),
   /** The recorded seed, quantized, in quarter notes from the first downbeat. */
   'record.done': z.object({ runId: RunIdSchema, notes: z.array(NoteSchema), qpm: z.number(), dropped: z.number().int() }),

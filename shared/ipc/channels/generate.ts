@@ -25,7 +25,8 @@ export const generateChannels = {
           .optional(),
       })
       .strict(),
-    z.object({ runId: RunIdSchema }),
+    /** rngSeed: the seed the run uses (the request's, or one the studio drew for it). */
+    z.object({ runId: RunIdSchema, rngSeed: z.number().int().min(0).max(2 ** 32 - 1) }),
   ),
   cancelRun: channel('Stop a running generation or training run', z.object({ runId: RunIdSchema }).strict(), z.object({ cancelled: z.boolean() })),
 } as const;

@@ -21,7 +21,14 @@ export const ProjectTakeSchema = z.object({
   notes: Notes,
   seedNotes: Notes,
   warnings: z.array(z.string().max(500)).max(20),
-  edited: z.object({ notes: Notes, abc: Text }).optional(),
+  edited: z.object({ notes: Notes, abc: Text, title: z.string().max(200).optional() }).optional(),
+  // What the take is (issue #16); optional so that projects saved before still open.
+  title: z.string().max(200).optional(),
+  model: z.object({ id: ModelIdSchema.nullable(), name: z.string().max(200) }).optional(),
+  sampling: z
+    .object({ temperature: z.number(), topK: z.number().int(), topP: z.number(), length: z.number().int(), count: z.number().int(), rngSeed: z.number().int().min(0).max(2 ** 32 - 1).nullable() })
+    .optional(),
+  source: z.enum(['none', 'abc', 'selection', 'file', 'keyboard']).optional(),
 });
 
 export const ProjectSchema = z.object({

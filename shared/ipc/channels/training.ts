@@ -151,5 +151,4 @@ export const trainingEvents = {
     epochs: z.number(),
     bestValidationLoss: z.number().nullable(),
   }),
-  'train.paused': z.object({ runId: RunIdSchema, paused: z.boolean() }),
 } as const;

@@ -16,7 +16,17 @@ export interface SynthSink {
 export interface RecordingView {
   runId: string;
   state: 'starting' | 'count-in' | 'recording' | 'done';
+  /** In the meter's unit, from the start of the count-in, then from the downbeat. */
   beat: number;
+}
+
+/** Where a recording is, in words: the count-in's clicks, then bar and beat. */
+export function recordingLine(r: RecordingView, meter: { numerator: number }, countInBars: number): string {
+  const n = Math.max(1, meter.numerator);
+  const beat = Math.max(0, Math.floor(r.beat));
+  if (r.state === 'count-in') return `Count-in… beat ${beat + 1} of ${n * countInBars}`;
+  if (r.state === 'recording') return `Recording — bar ${Math.floor(beat / n) + 1}, beat ${(beat % n) + 1}`;
+  return 'Starting the recording…';
 }
 
 export class DevicesState {
@@ -32,6 +42,12 @@ export class DevicesState {
   callLatencyMs = $state<number | null>(null);
   /** Keys held on the chosen input, for the on-screen keyboard's display. */
   held = $state.raw<ReadonlySet<number>>(new Set());
+  /** The octave the computer keys play on the on-screen keyboard (A = C of this octave). */
+  pianoOctave = $state(4);
+  /** The meter and count-in of the recording under way (for its display). */
+  private recordingMeter = $state({ numerator: 4 });
+  private recordingCountIn = $state(1);
+  readonly recordingLine = $derived(this.recording ? recordingLine(this.recording, this.recordingMeter, this.recordingCountIn) : null);
 
   readonly usesBuiltInSynth = $derived((this.state?.output ?? BUILT_IN_SYNTH) === BUILT_IN_SYNTH);
   private off: (() => void)[] = [];
@@ -99,6 +115,8 @@ export class DevicesState {
     // Count-in clicks sound through the built-in synth: make sure it is running (this is a click).
     if (this.usesBuiltInSynth) await this.synth().catch(() => undefined);
     this.recordedWithCountIn = this.countInBars > 0;
+    this.recordingMeter = { numerator: meter.numerator };
+    this.recordingCountIn = this.countInBars;
     const r = await this.api.startRecording({ qpm, meter: meter as { numerator: number; denominator: 4 }, countInBars: this.countInBars });
     if (!r.ok) {
       this.error = r.error.message;
@@ -125,6 +143,33 @@ export class DevicesState {
     return this.keys;
   }
   private keys: Promise<void> = Promise.resolve();
+
+  /** Computer keys held on the on-screen keyboard, and the pitch each started (octave changes mid-note). */
+  private computerKeys = new Map<string, number>();
+
+  /** A computer key pressed (down) or released on the on-screen keyboard: its semitone above C of pianoOctave. */
+  computerKey(code: string, semitone: number, down: boolean): void {
+    if (down) {
+      if (this.computerKeys.has(code)) return; // key repeat
+      const pitch = Math.min(127, (this.pianoOctave + 1) * 12 + semitone);
+      this.computerKeys.set(code, pitch);
+      void this.key(pitch, true);
+    } else {
+      const pitch = this.computerKeys.get(code);
+      if (pitch === undefined) return;
+      this.computerKeys.delete(code);
+      void this.key(pitch, false);
+    }
+  }
+
+  /** The on-screen keyboard lost the focus: nothing stays held. */
+  releaseComputerKeys(): void {
+    for (const code of [...this.computerKeys.keys()]) this.computerKey(code, 0, false);
+  }
+
+  shiftOctave(delta: number): void {
+    this.pianoOctave = Math.max(0, Math.min(8, this.pianoOctave + delta));
+  }
 
   dispose(): void {
     for (const f of this.off.splice(0)) f();

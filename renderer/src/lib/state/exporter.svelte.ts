@@ -1,19 +1,22 @@
 /**
- * The Export section's state: which takes, which format, the progress of a .wav render and the
- * outcome in words. The bytes come from lib/export; they leave through the studio's save (Electron:
+ * The Export section's state: which takes, which format, the export as a job (the machine of
+ * shared/jobs/machine.ts: running, then done or failed; busy, message and error derive from it),
+ * the progress of a .wav render and the outcome in words. The bytes come from lib/export; they leave through the studio's save (Electron:
  * a save dialog) or, in serve mode, the browser's download (lib/export/save.ts).
  */
 import type { NoteSequence } from '../../../../shared/music/index';
 import { exportAbc, exportMidi, exportWav, slug, type ExportFile, type ExportFormat, type ExportPiece, type ExportScope } from '../export/export';
 import { describeSave } from '../export/save';
 import type { StudioState } from './studio.svelte';
+import { isActive, step, type Job } from '../../../../shared/jobs/machine';
 
 export class ExportState {
   scope = $state<ExportScope>('seed+take');
-  busy = $state<ExportFormat | 'project' | null>(null);
+  job = $state.raw<Job & { format: ExportFormat | 'project' | null }>({ kind: 'export', state: 'idle', message: null, format: null });
   progress = $state(0);
-  message = $state<string | null>(null);
-  error = $state<string | null>(null);
+  readonly busy = $derived(isActive(this.job.state) ? this.job.format : null);
+  readonly message = $derived(this.job.state === 'done' ? this.job.message : null);
+  readonly error = $derived(this.job.state === 'failed' ? this.job.message : null);
 
   constructor(
     private readonly studio: StudioState,
@@ -25,11 +28,13 @@ export class ExportState {
     const tune = this.studio.tune;
     const base = tune.sequence('all');
     if (this.scope === 'kept') {
-      const kept = this.studio.keptTakes;
+      const kept = this.studio.takes.map((t, i) => ({ t, i })).filter(({ t }) => t.kept);
       if (!kept.length) return 'No kept takes yet: press Keep on the takes you like.';
-      return kept.map((t) => {
-        const notes = t.edited?.notes ?? t.notes;
-        const sequence: NoteSequence = { ...base, title: `${tune.title} take ${t.number}`, notes, totalTime: notes.reduce((m, n) => Math.max(m, n.end), 0) };
+      // Each take under its own title (the open one's as the desk has it, edits included).
+      this.studio.saveEdits();
+      return kept.map(({ t, i }) => {
+        const notes = this.studio.takes[i].edited?.notes ?? t.notes;
+        const sequence: NoteSequence = { ...base, title: this.studio.titleOf(i), notes, totalTime: notes.reduce((m, n) => Math.max(m, n.end), 0) };
         return { title: sequence.title!, sequence };
       });
     }
@@ -40,16 +45,14 @@ export class ExportState {
 
   async run(format: ExportFormat): Promise<void> {
     if (this.busy) return;
-    this.error = null;
-    this.message = null;
     const pieces = this.pieces();
     if (typeof pieces === 'string') {
-      this.error = pieces;
+      this.job = step(step(this.job, 'start', { format }), 'fail', { message: pieces });
       return;
     }
-    const take = this.studio.selectedTake !== null ? this.studio.takes[this.studio.selectedTake] : undefined;
-    const base = slug(this.studio.tune.title) + (this.scope === 'kept' ? '-kept' : take ? `-take-${take.number}` : '') + (this.scope === 'take' ? '-only' : '');
-    this.busy = format;
+    // Files are named after the tune's own title: the open take's (its T:), never another take's.
+    const base = this.scope === 'kept' ? 'kept-takes' : slug(this.studio.tune.title) + (this.scope === 'take' ? '-only' : '');
+    this.job = step(this.job, 'start', { format });
     this.progress = 0;
     try {
       let file: ExportFile;
@@ -63,9 +66,8 @@ export class ExportState {
         });
       await this.deliver(file, format);
     } catch (e) {
-      this.error = `Export failed: ${(e as Error)?.message ?? String(e)}`;
+      this.job = step(this.job, 'fail', { message: `Export failed: ${(e as Error)?.message ?? String(e)}` });
     } finally {
-      this.busy = null;
       this.progress = 0;
     }
   }
@@ -73,20 +75,16 @@ export class ExportState {
   /** The whole project (seed, takes, settings, model reference) as a .seedsong.json file. */
   async runProject(): Promise<void> {
     if (this.busy) return;
-    this.error = null;
-    this.message = null;
-    this.busy = 'project';
+    this.job = step(this.job, 'start', { format: 'project' });
     try {
       await this.deliver(this.studio.projectFile(), 'project');
     } catch (e) {
-      this.error = `Export failed: ${(e as Error)?.message ?? String(e)}`;
-    } finally {
-      this.busy = null;
+      this.job = step(this.job, 'fail', { message: `Export failed: ${(e as Error)?.message ?? String(e)}` });
     }
   }
 
   private async deliver(file: ExportFile, kind: ExportFormat | 'project'): Promise<void> {
     const outcome = await this.studio.save(file, kind);
-    this.message = describeSave(outcome, file.bytes.length);
+    this.job = step(this.job, 'finish', { message: describeSave(outcome, file.bytes.length) });
   }
 }

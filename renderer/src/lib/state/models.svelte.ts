@@ -6,6 +6,7 @@
 import type { StudioApi } from '../../../../shared/ipc/api';
 import type { ModelSummary } from '../../../../shared/ipc/schemas';
 import { importModelFolder, relativeToFolder, type FolderFile } from '../../../../shared/ipc/files';
+import { isActive, step, type Job } from '../../../../shared/jobs/machine';
 
 /** What a file chooser gives (a File, or a test's stand-in). */
 export interface ChosenFile {
@@ -37,8 +38,11 @@ export class ModelsState {
   /** A chosen folder waiting for its name and the Import button. */
   pending = $state.raw<PendingImport | null>(null);
   importName = $state('');
+  /** The import as a job (shared/jobs/machine.ts): running while the folder uploads and converts. */
+  importJob = $state.raw<Job>({ kind: 'import', state: 'idle', message: null });
+  private sent = $state(0);
   /** Upload progress 0..1 while an import runs, else null. */
-  importing = $state<number | null>(null);
+  readonly importing = $derived(isActive(this.importJob.state) ? this.sent : null);
   /** The engine process's memory in words, or why it is not known. */
   engineMemory = $state<string | null>(null);
 
@@ -123,17 +127,23 @@ export class ModelsState {
     if (!pending || this.importing !== null) return null;
     const problem = this.nameProblem(name, models);
     if (problem) return (this.fail(problem, 'import'), null);
-    this.importing = 0;
+    this.sent = 0;
+    this.importJob = step(this.importJob, 'start');
     try {
       const r = await importModelFolder(this.api, name, pending.files, (sent, total) => {
-        this.importing = total ? sent / total : 1;
+        this.sent = total ? sent / total : 1;
       });
-      if (!r.ok) return (this.fail(`${pending.folder} was not imported: ${r.error.message}`, 'import'), null);
+      if (!r.ok) {
+        this.importJob = step(this.importJob, 'fail', { message: r.error.message });
+        return (this.fail(`${pending.folder} was not imported: ${r.error.message}`, 'import'), null);
+      }
+      this.importJob = step(this.importJob, 'finish', { message: r.value.name });
       this.pending = null;
       await this.done(`Imported ${pending.folder} as ${r.value.name} (${r.value.architecture} · ${r.value.encoding}${r.value.parameters ? ` · ${r.value.parameters.toLocaleString()} parameters` : ''}).`, 'import');
       return r.value;
-    } finally {
-      this.importing = null;
+    } catch (e) {
+      this.importJob = step(this.importJob, 'fail', { message: (e as Error)?.message ?? String(e) });
+      throw e;
     }
   }
 
@@ -156,11 +166,12 @@ export class ModelsState {
     this.engineMemory = `${m.tensors} tensors (${mb(m.tensorBytes)}), process ${mb(m.rss)}, heap ${mb(m.heapUsed)}`;
   }
 
+  /** Says what was done once the library (and the model chosen) shows it. */
   private async done(message: string, about: 'library' | 'import' = 'library'): Promise<true> {
+    await this.refresh();
     this.error = null;
     this.message = message;
     this.about = about;
-    await this.refresh();
     return true;
   }
 }

@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { fakeStudio } from '../testing/fake-api';
+import { fakeStudio, type FakeStudio } from '../testing/fake-api';
+import type { Take } from '../../../../shared/ipc/schemas';
 import { StudioState } from './studio.svelte';
 
 const info = { name: 'Seedsong', version: '0', mode: 'serve' as const, platform: 'linux', backend: { status: 'ready' as const, active: 'wasm' as const, candidates: [] }, midi: { available: false, message: 'none' } };
 const devices = { hardware: false, message: 'built-in only', inputs: [{ name: 'On-screen keyboard', builtIn: true, connected: true }], outputs: [{ name: 'Built-in synth', builtIn: true, connected: true }], input: 'On-screen keyboard', output: 'Built-in synth', settings: { channel: 0, program: null, latencyMs: 0 }, thru: false };
 const note = (pitch: number, start: number) => ({ pitch, start, end: start + 0.5, velocity: 90, voice: 0 });
 
-function setup(saved: { project: unknown } = { project: null }) {
+/** The studio's end of a generation: its takes, then its job done (as electron/studio sends them). */
+function done(fake: FakeStudio, runId: string, takes: Take[]): void {
+  fake.emit('take.done', { runId, takes });
+  fake.emit('job.state', { id: runId, kind: 'generate', state: 'done', runId: null, message: `${takes.length} takes`, progress: null, checkpoints: [], resumable: false, updatedAt: '' });
+}
+
+function setup(saved: { project: unknown } = { project: null }, random = () => 7) {
+  let runs = 0;
   const fake = fakeStudio({
     loadProject: () => ({ project: saved.project, savedAt: null, problem: null }),
     saveProject: (r) => {
@@ -18,10 +26,11 @@ function setup(saved: { project: unknown } = { project: null }) {
     devices: () => devices,
     listPresets: () => [],
     listCorpora: () => [],
-    generate: () => ({ runId: 'g1' }),
+    generate: (r) => ({ runId: `g${++runs}`, rngSeed: r.sampling.rngSeed }),
+    listJobs: () => [],
     cancelRun: () => ({ cancelled: true }),
   });
-  const studio = new StudioState(fake.api, { storage: null, createOutput: async () => ({ now: () => 0, noteOn() {}, noteOff() {}, allNotesOff() {} }), synth: async () => ({ sendBytes() {} }) });
+  const studio = new StudioState(fake.api, { storage: null, createOutput: async () => ({ now: () => 0, noteOn() {}, noteOff() {}, allNotesOff() {} }), synth: async () => ({ sendBytes() {} }), random });
   return { fake, studio };
 }
 
@@ -40,7 +49,7 @@ describe('StudioState', () => {
     expect(studio.liveNotes).toHaveLength(1);
     // This engine answers with the whole tune, seed first.
     const whole = [note(62, 0), note(66, 0.5), note(69, 1), note(74, 1.5), note(73, 2)];
-    fake.emit('take.done', { runId: 'g1', takes: [{ variation: 0, abc: 'X:1\nK:D\nDFA dc|', notes: whole, warnings: [] }] });
+    done(fake, 'g1', [{ variation: 0, abc: 'X:1\nK:D\nDFA dc|', notes: whole, warnings: [] }]);
     expect(studio.generating).toBe(false);
     expect(studio.takes[0]).toMatchObject({ number: 1, seedLabel: 'ABC: DFA|', kept: false });
     expect(studio.tune.notes.map((n) => n.seed)).toEqual([true, true, true, false, false]);
@@ -52,7 +61,7 @@ describe('StudioState', () => {
     await studio.start();
     studio.seedSource = 'none';
     await studio.generate();
-    fake.emit('take.done', { runId: 'g1', takes: [0, 1].map((variation) => ({ variation, abc: 'X:1\nK:C\nCDE|', notes: [note(60, 0), note(62, 0.5)], warnings: [] })) });
+    done(fake, 'g1', [0, 1].map((variation) => ({ variation, abc: 'X:1\nK:C\nCDE|', notes: [note(60, 0), note(62, 0.5)], warnings: [] })));
     studio.tune.selectAll();
     studio.tune.transposeSelection(5);
     studio.openTake(1);
@@ -120,7 +129,7 @@ describe('StudioState', () => {
     first.studio.seedAbc = 'X:1\nM:6/8\nL:1/8\nK:D\nDFA|';
     first.studio.temperature = 0.8;
     await first.studio.generate();
-    first.fake.emit('take.done', { runId: 'g1', takes: [{ variation: 0, abc: 'X:1\nM:6/8\nL:1/8\nK:D\nDFA dc|', notes: [note(62, 0), note(66, 0.5), note(69, 1), note(74, 1.5)], warnings: [] }] });
+    done(first.fake, 'g1', [{ variation: 0, abc: 'X:1\nM:6/8\nL:1/8\nK:D\nDFA dc|', notes: [note(62, 0), note(66, 0.5), note(69, 1), note(74, 1.5)], warnings: [] }]);
     first.studio.keep(0);
     first.studio.tune.select(new Set([first.studio.tune.notes[3].id]));
     first.studio.tune.transposeSelection(-2);
@@ -135,5 +144,144 @@ describe('StudioState', () => {
     expect(second.studio.tune.notes.map((n) => [n.pitch, n.seed])).toEqual([[62, true], [66, true], [69, true], [72, false]]);
     expect(second.studio.tune.meter).toMatchObject({ numerator: 6, denominator: 8 });
     expect(second.studio.selectedTake).toBe(0);
+  });
+
+  it('draws a fresh RNG seed for every Generate, records it on the take, and locks the open take\'s seed', async () => {
+    const drawn = [101, 202, 303];
+    const { fake, studio } = setup(undefined, () => drawn.shift()!);
+    await studio.start();
+    studio.seedSource = 'none';
+    const scale = [{ variation: 0, abc: 'X:1\nK:C\nCDE|', notes: [note(60, 0), note(62, 0.5)], warnings: [] }];
+    await studio.generate();
+    done(fake, 'g1', scale);
+    await studio.generate();
+    done(fake, 'g2', scale);
+    const sent = fake.calls.filter((c) => c.channel === 'generate').map((c) => c.request.sampling.rngSeed);
+    expect(sent).toEqual([101, 202]);
+    expect(studio.takes.map((t) => [t.number, t.sampling.rngSeed])).toEqual([[2, 202], [1, 101]]);
+    expect(studio.settingsOf(studio.takes[1])).toBe('tiny · T 1.00 · 256 tokens · seed 101');
+    // Lock: the open take's seed, shown ticked because it is set (one state), used as given.
+    studio.openTake(1);
+    studio.lockSeed(true);
+    expect(studio.rngSeed).toBe(101);
+    await studio.generate();
+    expect(fake.calls.filter((c) => c.channel === 'generate').at(-1)!.request.sampling.rngSeed).toBe(101);
+    done(fake, 'g3', scale);
+    studio.lockSeed(false);
+    expect(studio.rngSeed).toBeNull();
+    expect(drawn).toEqual([303]);
+  });
+
+  it('takes carry their own title, model and seed; a T: typed on one stays with it; files opened are titled by their T:', async () => {
+    const { fake, studio } = setup();
+    await studio.start();
+    studio.seedAbc = 'X:1\nT:Lark Seed\nM:6/8\nL:1/8\nK:D\nDFA|';
+    await studio.generate();
+    expect(studio.tune.title).toBe('Lark Seed'); // the seed keeps its own title while sampling
+    done(fake, 'g1', [0, 1].map((variation) => ({ variation, abc: 'X:1\nK:D\nDFA dc|', notes: [note(62, 0), note(66, 0.5), note(69, 1), note(74, 1.5 + variation)], warnings: [] })));
+    expect(studio.takes.map((t) => [t.title, t.model.name, t.source])).toEqual([
+      ['Lark Seed, take 1', 'tiny', 'abc'],
+      ['Lark Seed, take 2', 'tiny', 'abc'],
+    ]);
+    expect(studio.tune.abcText).toMatch(/^T:Lark Seed, take 1$/m);
+    studio.tune.editAbc(studio.tune.abcText.replace(/^T:.*$/m, 'T:Morning Star'));
+    expect(studio.titleOf(0)).toBe('Morning Star');
+    studio.openTake(1);
+    expect(studio.tune.title).toBe('Lark Seed, take 2');
+    expect(studio.tune.abcText).toMatch(/^T:Lark Seed, take 2$/m);
+    expect(studio.titleOf(0)).toBe('Morning Star');
+    studio.openTake(0);
+    expect(studio.tune.title).toBe('Morning Star');
+
+    // A bad ABC edit, then a file dropped: its T: names it, the old problem and highlighted take go.
+    studio.tune.editAbc('X:1\nK:D\n¤¤');
+    expect(studio.tune.abcErrors.length).toBeGreaterThan(0);
+    const file = (name: string, text: string) => ({ name, text: async () => text, arrayBuffer: async () => new TextEncoder().encode(text).buffer });
+    await studio.openSeedFile(file('reel.abc', 'X:1\nT:The Silver Spear\nM:4/4\nL:1/8\nK:D\nFAAB AFED|\n'));
+    expect(studio.tune.abcProblems).toEqual([]);
+    expect(studio.selectedTake).toBeNull();
+    expect(studio.tune.title).toBe('The Silver Spear');
+    expect(studio.tune.abcText).toMatch(/^T:The Silver Spear$/m);
+    expect(studio.statusLine.text).toMatch(/^Seed: The Silver Spear \(reel\.abc, 8 notes\)$/);
+  });
+
+  it('a deleted model gives way to the built-in default, not whichever is first', async () => {
+    let models = [
+      { id: 'mine', name: 'mine', encoding: 'abc-token', architecture: 'lstm', builtIn: false, createdAt: '2026-01-01' },
+      { id: 'builtin.default', name: 'default', encoding: 'abc-token', architecture: 'lstm', builtIn: true, createdAt: '2026-01-01' },
+      { id: 'zz', name: 'zz', encoding: 'abc-token', architecture: 'lstm', builtIn: false, createdAt: '2026-01-01' },
+    ];
+    const { fake, studio } = setup();
+    (fake.api as unknown as { listModels: unknown }).listModels = async () => ({ ok: true, value: models });
+    await studio.start();
+    expect(studio.modelId).toBe('builtin.default'); // a fresh start: the default, though 'mine' is listed first
+    studio.modelId = 'mine';
+    models = models.filter((m) => m.id !== 'mine');
+    await studio.refreshModels();
+    expect(studio.modelId).toBe('builtin.default');
+  });
+
+  it('the status line says what runs now: a training run replaces an old message, its end says how it ended', async () => {
+    const { fake, studio } = setup();
+    await studio.start();
+    studio.say('3 new takes');
+    const job = (state: 'running' | 'cancelled', message: string | null) =>
+      fake.emit('job.state', { id: 'train:jigs', kind: 'train', state, runId: state === 'running' ? 'r1' : null, modelId: 'jigs', message, progress: { epoch: 2, epochs: 10, step: 8, totalSteps: 40 }, checkpoints: [], resumable: true, updatedAt: '' });
+    job('running', null);
+    expect(studio.statusLine.text).toBe('Training jigs: epoch 2 of 10');
+    job('cancelled', 'Training was cancelled after 2 epochs.');
+    expect(studio.statusLine.text).toBe('Training jigs was cancelled after 2 epochs.');
+    studio.seedSource = 'none';
+    await studio.generate();
+    expect(studio.statusLine.text).toBe('Generating… 0 notes so far');
+    fake.emit('job.state', { id: 'g1', kind: 'generate', state: 'failed', runId: null, message: 'the model is damaged', progress: null, checkpoints: [], resumable: false, updatedAt: '' });
+    expect(studio.generating).toBe(false);
+    expect(studio.statusLine).toEqual({ text: 'the model is damaged', error: true });
+  });
+
+  it('note input from the keyboard: after the last note, lengths by digit, letters in the key; Alt+arrows pick; a score click selects and seeks', async () => {
+    const { studio } = setup();
+    await studio.start();
+    studio.tune.editAbc('X:1\nM:6/8\nL:1/8\nK:D\nDEF GAB|\n');
+    studio.toggleNoteInput(true);
+    expect(studio.player.position).toBe(3);
+    studio.setInputLength(4); // eighths
+    studio.enterNote('c');
+    studio.enterNote('d');
+    studio.enterNote('a', true); // on the D's chord, above it
+    const added = studio.tune.notes.slice(6).map((n) => [n.pitch, n.start, n.end]);
+    expect(added).toEqual([[73, 3, 3.5], [74, 3.5, 4], [81, 3.5, 4]]);
+    expect(studio.player.position).toBe(4);
+    studio.moveCursor(1); // a rest
+    expect(studio.player.position).toBe(4.5);
+    studio.pickNote(-1);
+    expect(studio.tune.selectedNotes.map((n) => n.pitch)).toEqual([81]);
+    studio.toggleNoteInput(false);
+    studio.pickNote(-1);
+    expect(studio.tune.selectedNotes.map((n) => n.pitch)).toEqual([74]);
+    expect(studio.player.position).toBe(3.5);
+    studio.selectAt(1.0005); // abcjs's time, in milliseconds turned to quarters
+    expect(studio.tune.selectedNotes.map((n) => n.pitch)).toEqual([66]);
+    expect(studio.player.position).toBe(1);
+    for (let i = 0; i < 3; i++) studio.tune.undo();
+    expect(studio.tune.notes).toHaveLength(6);
+  });
+
+  it('folds the takes (then the side panel) on a narrow window unless the musician opened them; remembers a choice', async () => {
+    const store = new Map<string, string>();
+    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
+    const fake = fakeStudio({});
+    const studio = new StudioState(fake.api, { storage });
+    studio.setWidth(1440);
+    expect([studio.sideCollapsed, studio.takesCollapsed]).toEqual([false, false]);
+    studio.setWidth(1024);
+    expect([studio.sideCollapsed, studio.takesCollapsed]).toEqual([false, true]);
+    studio.setWidth(800);
+    expect([studio.sideCollapsed, studio.takesCollapsed]).toEqual([true, true]);
+    studio.togglePanel('takes');
+    expect(studio.takesCollapsed).toBe(false);
+    const again = new StudioState(fake.api, { storage });
+    again.setWidth(800);
+    expect([again.sideCollapsed, again.takesCollapsed]).toEqual([true, false]);
   });
 });

@@ -1,10 +1,15 @@
 /**
  * The studio's top-level state: connection, app info, the model library, the Generate form, the
- * takes of each seed, the tune on the desk (TuneState) and the transport (PlayerState). Methods
- * are the only writers; components read.
+ * takes (each its own title, model, settings, RNG seed and seed), the tune on the desk (TuneState),
+ * the transport (PlayerState), note input, the side panels and the status line (derived from the
+ * jobs running now, else the last message). Methods are the only writers; components read.
  */
 import type { StudioApi } from '../../../../shared/ipc/api';
 import type { AppInfo, ModelSummary, NoteDto, Seed, Take } from '../../../../shared/ipc/schemas';
+import type { JobDto } from '../../../../shared/ipc/channels/jobs';
+import { isActive, isFinished } from '../../../../shared/jobs/machine';
+import { LENGTH_DIGITS, LENGTH_NAMES, enterNote, inputStart, neighbour, type Letter } from '../roll/note-input';
+import { nextTakeNumber, takeSettings, takeTitle, titleOfAbc, type SeedSource, type TakeSampling, type TakeView } from './takes';
 import { keyName, parseAbc, readMidi, writeAbc, type KeySignature, type Note, type NoteSequence, type TimeSignature } from '../../../../shared/music/index';
 import type { Tool } from '../roll/gestures/pick';
 import { toNotes } from '../roll/notes';
@@ -17,22 +22,10 @@ import { TrainState } from './train.svelte';
 import { TuneState } from './tune.svelte';
 
 export type Panel = 'generate' | 'train' | 'models' | 'devices';
-export type SeedSource = 'none' | 'abc' | 'selection' | 'file' | 'keyboard';
 export type Theme = 'dark' | 'light';
-
-export interface TakeView extends Take {
-  runId: string;
-  kept: boolean;
-  /** Which seed the take continues (takes are grouped by it). */
-  seedLabel: string;
-  seedNotes: NoteDto[];
-  /** 1-based number within its seed's history. */
-  number: number;
-  /** Sampling settings that made it, for comparing takes. */
-  settings: string;
-  /** Edits made in the roll or ABC panel since it arrived. */
-  edited?: { notes: NoteDto[]; abc: string };
-}
+export type { SeedSource, TakeView };
+/** The side panels: open, collapsed to a rail, or (null) as the window's width suggests. */
+export type Collapsed = { side: boolean | null; takes: boolean | null };
 
 export interface StudioOptions {
   createOutput?: OutputFactory;
@@ -41,7 +34,14 @@ export interface StudioOptions {
   storage?: Pick<Storage, 'getItem' | 'setItem'> | null;
   /** Where exports go (default: the studio's saveFile, else a browser download). */
   save?: SaveFn;
+  /** Draws a fresh RNG seed for a Generate without a locked one (default: crypto; tests pass their own). */
+  random?: () => number;
 }
+
+const cryptoSeed = (): number => crypto.getRandomValues(new Uint32Array(1))[0];
+/** Below these widths the takes (then the side panel) fold to a rail unless the musician opened them. */
+const NARROW_TAKES = 1200;
+const NARROW_SIDE = 860;
 
 const defaultOutput: OutputFactory = async () => (await import('../synth/builtin')).builtInSynth();
 const defaultSynth = async (): Promise<SynthSink> => (await import('../synth/builtin')).builtInSynth();
@@ -63,7 +63,7 @@ export class StudioState {
   /** A seed recorded from a keyboard (the on-screen one or a MIDI input). */
   seedKeyboard = $state.raw<NoteDto[] | null>(null);
   /** A seed opened from a file (.abc or .mid). */
-  seedFile = $state.raw<{ name: string; notes: NoteDto[]; meter: TimeSignature; key?: KeySignature } | null>(null);
+  seedFile = $state.raw<{ name: string; title: string; notes: NoteDto[]; meter: TimeSignature; key?: KeySignature } | null>(null);
   temperature = $state(1);
   topK = $state(0);
   topP = $state(1);
@@ -74,6 +74,8 @@ export class StudioState {
   keepKeyAndMeter = $state(false);
 
   runId = $state<string | null>(null);
+  /** The studio's record of this window's generation (shared/jobs/machine.ts): what `generating` is. */
+  genJob = $state.raw<JobDto | null>(null);
   /** Notes of the take being generated, as they arrive (variation 0 is drawn live). */
   liveNotes = $state.raw<NoteDto[]>([]);
   takes = $state.raw<TakeView[]>([]);
@@ -86,6 +88,13 @@ export class StudioState {
   /** Piano roll tool and snap grid (steps per quarter). */
   tool = $state<Tool>('select');
   grid = $state(4);
+  /** Note input (N): letters enter notes at the playhead, digits choose the length (MuseScore's digits). */
+  noteInput = $state(false);
+  inputDigit = $state(5);
+  /** The keyboard shortcuts overlay. */
+  helpOpen = $state(false);
+  collapsed = $state<Collapsed>({ side: null, takes: null });
+  width = $state(1440);
 
   readonly tune = new TuneState();
   readonly player: PlayerState;
@@ -96,28 +105,75 @@ export class StudioState {
   restored = $state(false);
   savedAt = $state<string | null>(null);
 
-  readonly generating = $derived(this.runId !== null);
+  readonly generating = $derived(this.genJob !== null && isActive(this.genJob.state));
+  readonly sideCollapsed = $derived(this.collapsed.side ?? this.width < NARROW_SIDE);
+  readonly takesCollapsed = $derived(this.collapsed.takes ?? this.width < NARROW_TAKES);
+  readonly inputLength = $derived(LENGTH_DIGITS[this.inputDigit] ?? 1);
+  readonly inputLengthName = $derived(LENGTH_NAMES[this.inputDigit] ?? '1/4');
+  /** The take on the desk. */
+  readonly currentTake = $derived(this.selectedTake !== null ? (this.takes[this.selectedTake] ?? null) : null);
+  /**
+   * The status line: what is going on now (training, generating, recording), else the last
+   * message or error. A message is about the past, so a job running now always shows instead.
+   */
+  readonly statusLine = $derived.by((): { text: string; error: boolean } => {
+    const run = this.train.run;
+    if (run && isActive(run.job.state)) return { text: this.train.statusLine, error: false };
+    if (this.generating) return { text: this.genJob?.state === 'cancelling' ? 'Stopping the generation…' : `Generating… ${this.liveNotes.length} notes so far`, error: false };
+    const rec = this.devices.recordingLine;
+    if (rec) return { text: rec, error: false };
+    if (this.noteInput) {
+      const bar = this.tune.barQuarters;
+      const at = this.player.position;
+      return { text: `Note input: ${this.inputLengthName} notes at bar ${Math.floor(at / bar + 1e-9) + 1}, beat ${+((at % bar) / this.tune.beatQuarters + 1).toFixed(2)} · A-G add a note, 1-7 the length, 0 a rest, Esc leaves`, error: false };
+    }
+    return this.error ? { text: this.error, error: true } : { text: this.status, error: false };
+  });
   readonly backendLabel = $derived(this.info?.backend.active ?? this.info?.backend.status ?? '…');
   readonly keptTakes = $derived(this.takes.filter((t) => t.kept));
 
   private unsubscribers: (() => void)[] = [];
-  private pendingSeed: { label: string; notes: NoteDto[] } = { label: 'no seed', notes: [] };
-  private pendingSettings = '';
-  /** Overrides the seed's name in the takes list (Continue names the tune it continues). */
-  private seedLabel: string | null = null;
+  /** What the takes of the generation under way will be: their seed, model and settings. */
+  private pending: Pick<TakeView, 'seedLabel' | 'seedNotes' | 'source' | 'model' | 'sampling'> & { seedTitle: string | null } = {
+    seedLabel: 'no seed',
+    seedNotes: [],
+    source: 'none',
+    model: { id: null, name: '' },
+    sampling: { temperature: 1, topK: 0, topP: 1, length: 256, count: 1, rngSeed: null },
+    seedTitle: null,
+  };
+  /** job.state events that arrived before generate()'s answer named the run. */
+  private earlyJobs = new Map<string, JobDto>();
+  /** The RNG seed of the last Generate (what "Lock RNG seed" locks when no take is open). */
+  private lastRngSeed: number | null = null;
+  /** Overrides the seed's name and source (Continue names the tune it continues). */
+  private continuing: { label: string; title: string | null } | null = null;
   private readonly storage: Pick<Storage, 'getItem' | 'setItem'> | null;
+  private readonly random: () => number;
 
   constructor(
     readonly api: StudioApi,
     options: StudioOptions = {},
   ) {
     this.save = options.save ?? makeSaver(api, 'serve');
+    this.random = options.random ?? cryptoSeed;
     this.player = new PlayerState(options.createOutput ?? defaultOutput);
-    this.train = new TrainState(api, () => void this.refreshModels());
+    this.train = new TrainState(api, {
+      modelsChanged: () => void this.refreshModels(),
+      // A run that starts makes the last message history; one that ends says how it ended.
+      started: () => this.clearMessage(),
+      ended: (message) => this.say(message),
+    });
     this.devices = new DevicesState(api, options.synth ?? defaultSynth, (notes, qpm, dropped, countedIn) => this.keyboardSeed(notes, qpm, dropped, countedIn));
     this.storage = options.storage === undefined ? (typeof localStorage === 'undefined' ? null : localStorage) : options.storage;
     const theme = this.storage?.getItem('seedsong.theme');
     if (theme === 'light' || theme === 'dark') this.theme = theme;
+    try {
+      const panels = JSON.parse(this.storage?.getItem('seedsong.panels') ?? 'null') as Collapsed | null;
+      if (panels) this.collapsed = { side: typeof panels.side === 'boolean' ? panels.side : null, takes: typeof panels.takes === 'boolean' ? panels.takes : null };
+    } catch {
+      /* a damaged preference: the defaults */
+    }
   }
 
   async start(): Promise<void> {
@@ -132,12 +188,13 @@ export class StudioState {
         if (runId === this.runId && variation === 0) this.liveNotes = [...this.liveNotes, note];
       }),
       this.api.on('take.done', ({ runId, takes }) => this.takesArrived(runId, takes)),
-      this.api.on('run.failed', ({ runId, error }) => {
-        if (runId !== this.runId) return;
-        this.runId = null;
-        this.liveNotes = [];
-        if (error.code === 'cancelled') this.status = 'Generation stopped';
-        else this.showError(error.message);
+      this.api.on('job.state', (job) => {
+        if (job.kind !== 'generate') return;
+        if (job.id === this.runId) this.generationState(job);
+        else if (this.runId === null) {
+          this.earlyJobs.set(job.id, job);
+          if (this.earlyJobs.size > 8) this.earlyJobs.delete(this.earlyJobs.keys().next().value!);
+        }
       }),
       this.api.on('playback.state', ({ runId, playing, beat }) => this.player.remoteState(runId, playing, beat)),
       this.api.on('devices.changed', (state) => this.player.setRemote(state.output && state.output !== 'Built-in synth' ? this.remotePlayback : null)),
@@ -170,7 +227,7 @@ export class StudioState {
       const shift = notes[0].start;
       notes = notes.map((n) => ({ ...n, start: n.start - shift, end: n.end - shift }));
     }
-    this.error = null;
+    this.clearMessage();
     this.seedKeyboard = notes;
     this.seedSource = 'keyboard';
     this.selectedTake = null;
@@ -187,7 +244,7 @@ export class StudioState {
     const models = await this.api.listModels({});
     if (models.ok) {
       this.models = models.value;
-      this.modelId ??= models.value[0]?.id;
+      this.modelId ??= this.defaultModelId();
     } else this.showError(models.error.message);
     this.status = this.engineLine();
   }
@@ -201,7 +258,23 @@ export class StudioState {
     const models = await this.api.listModels({});
     if (!models.ok) return this.showError(models.error.message);
     this.models = models.value;
-    if (!this.models.some((m) => m.id === this.modelId)) this.modelId = this.models[0]?.id;
+    if (!this.models.some((m) => m.id === this.modelId)) this.modelId = this.defaultModelId();
+  }
+
+  /** The built-in default model (what a fresh install generates with), else the first there is. */
+  defaultModelId(): string | undefined {
+    return (this.models.find((m) => m.builtIn && m.id === 'builtin.default') ?? this.models.find((m) => m.builtIn) ?? this.models[0])?.id;
+  }
+
+  /** Collapses a side panel to a rail, or opens it; remembered for the next start. */
+  togglePanel(which: 'side' | 'takes'): void {
+    const now = which === 'side' ? this.sideCollapsed : this.takesCollapsed;
+    this.collapsed = { ...this.collapsed, [which]: !now };
+    this.storage?.setItem('seedsong.panels', JSON.stringify(this.collapsed));
+  }
+
+  setWidth(width: number): void {
+    this.width = width;
   }
 
   setConnected(connected: boolean): void {
@@ -283,13 +356,15 @@ export class StudioState {
       const notes = seq.notes;
       if (!notes.length) throw new Error(`${name} has no notes.`);
       const meter = seq.timeSignatures[0] ?? { time: 0, numerator: 4, denominator: 4 };
-      this.seedFile = { name, notes: notes.slice(0, 20_000), meter, key: seq.keySignatures[0] };
+      // A tune is called by its T:, as the file's author wrote it; the file name only when it has none.
+      const title = seq.title?.trim() || name.replace(/\.[^.]+$/, '');
+      this.seedFile = { name, title, notes: notes.slice(0, 20_000), meter, key: seq.keySignatures[0] };
       this.tune.setMeter(meter.numerator, meter.denominator);
       this.tune.setKey(seq.keySignatures[0]);
       this.seedSource = 'file';
-      this.error = null;
-      this.tune.load({ seed: this.seedFile.notes, title: name.replace(/\.[^.]+$/, '') });
-      this.status = `Seed: ${name} (${notes.length} notes)`;
+      this.selectedTake = null;
+      this.tune.load({ seed: this.seedFile.notes, title });
+      this.say(`Seed: ${title} (${name}, ${notes.length} notes)`);
     } catch (e) {
       this.showError((e as Error)?.message ?? String(e));
     }
@@ -299,32 +374,70 @@ export class StudioState {
 
   async generate(): Promise<void> {
     if (this.generating) return;
-    this.error = null;
+    this.clearMessage();
     const chosen = this.seed();
     if ('error' in chosen) return this.showError(chosen.error);
     this.player.stop();
     // The seed replaces the desk while sampling: edits made on the open take stay with it.
     this.saveEdits();
     this.liveNotes = [];
-    this.pendingSeed = { label: this.seedLabel ?? chosen.label, notes: chosen.notes };
-    this.pendingSettings = `T ${this.temperature.toFixed(2)}${this.topK ? ` · top-k ${this.topK}` : ''}${this.topP < 1 ? ` · top-p ${this.topP}` : ''} · ${this.length} tokens${this.rngSeed !== null ? ` · seed ${this.rngSeed}` : ''}`;
-    if (chosen.notes.length) this.tune.load({ seed: chosen.notes });
+    // A fresh RNG seed for every Generate unless one is locked: the take records the one it used.
+    const rngSeed = this.rngSeed ?? this.random();
+    const model = this.models.find((m) => m.id === this.modelId);
+    const seedTitle = this.continuing ? this.continuing.title : this.seedTitle();
+    this.pending = {
+      seedLabel: this.continuing?.label ?? chosen.label,
+      seedNotes: chosen.notes,
+      source: this.continuing ? 'selection' : this.seedSource,
+      model: { id: model?.id ?? null, name: model?.name ?? 'default' },
+      sampling: { temperature: this.temperature, topK: this.topK, topP: this.topP, length: this.length, count: this.count, rngSeed },
+      seedTitle,
+    };
+    if (chosen.notes.length) {
+      this.selectedTake = null;
+      this.tune.load({ seed: chosen.notes, title: seedTitle ?? undefined });
+    }
     const result = await this.api.generate({
       modelId: this.modelId,
       seed: chosen.seed,
-      sampling: {
-        temperature: this.temperature,
-        topK: this.topK,
-        topP: this.topP,
-        length: this.length,
-        count: this.count,
-        rngSeed: this.rngSeed ?? undefined,
-      },
+      sampling: { temperature: this.temperature, topK: this.topK, topP: this.topP, length: this.length, count: this.count, rngSeed },
       constraints: this.keepKeyAndMeter ? { key: keyName(this.tune.key), meter: `${this.tune.meter.numerator}/${this.tune.meter.denominator}` } : undefined,
     });
     if (!result.ok) return this.showError(result.error.message);
-    this.runId = result.value.runId;
-    this.status = 'Generating…';
+    const { runId } = result.value;
+    this.pending = { ...this.pending, sampling: { ...this.pending.sampling, rngSeed: result.value.rngSeed } };
+    this.lastRngSeed = result.value.rngSeed;
+    this.runId = runId;
+    const early = this.earlyJobs.get(runId);
+    this.earlyJobs.clear();
+    this.genJob = { id: runId, kind: 'generate', state: 'running', runId, message: null, progress: null, checkpoints: [], resumable: false, updatedAt: '' };
+    if (early) this.generationState(early);
+  }
+
+  /** The studio's word on this window's generation: running, stopping, or how it ended. */
+  private generationState(job: JobDto): void {
+    this.genJob = job;
+    if (!isFinished(job.state)) return;
+    this.runId = null;
+    this.liveNotes = [];
+    if (job.state === 'failed') this.showError(job.message ?? 'Generation failed.');
+    else if (job.state === 'cancelled') this.say('Generation stopped.');
+  }
+
+  /** Where the seed of the next Generate gets its title (the takes are named after it). */
+  private seedTitle(): string | null {
+    switch (this.seedSource) {
+      case 'abc':
+        return titleOfAbc(this.seedAbc);
+      case 'file':
+        return this.seedFile?.title ?? null;
+      case 'keyboard':
+        return this.seedKeyboard?.length ? 'Keyboard seed' : null;
+      case 'selection':
+        return this.tune.title !== 'Untitled' ? this.tune.title : null;
+      case 'none':
+        return null;
+    }
   }
 
   /** Continue: the whole tune on the desk (seed and take, with your edits) becomes the seed. */
@@ -334,30 +447,54 @@ export class StudioState {
     this.seedSource = 'selection';
     const saved = this.tune.selection;
     this.tune.selectAll();
-    this.seedLabel = `${this.tune.title} (${this.tune.notes.length} notes)`;
-    await this.generate();
-    this.seedLabel = null;
-    this.tune.select(saved);
-    this.seedSource = previous;
+    this.continuing = { label: `${this.tune.title} (${this.tune.notes.length} notes)`, title: this.tune.title !== 'Untitled' ? this.tune.title : null };
+    try {
+      await this.generate();
+    } finally {
+      this.continuing = null;
+      this.tune.select(saved);
+      this.seedSource = previous;
+    }
   }
 
   async stop(): Promise<void> {
-    if (!this.runId) return;
+    if (!this.runId || !this.generating) return;
     await this.api.cancelRun({ runId: this.runId });
   }
 
   private takesArrived(runId: string, takes: Take[]): void {
     if (runId !== this.runId) return;
-    const seed = this.pendingSeed;
-    const already = this.takes.filter((t) => t.seedLabel === seed.label).length;
-    const views: TakeView[] = takes.map((t, i) => ({ ...t, runId, kept: false, seedLabel: seed.label, seedNotes: seed.notes, number: already + i + 1, settings: this.pendingSettings }));
+    const p = this.pending;
+    const first = nextTakeNumber(this.takes);
+    const views: TakeView[] = takes.map((t, i) => ({
+      ...t,
+      runId,
+      kept: false,
+      number: first + i,
+      title: takeTitle(p.seedTitle, first + i),
+      model: p.model,
+      sampling: p.sampling,
+      source: p.source,
+      seedLabel: p.seedLabel,
+      seedNotes: p.seedNotes,
+    }));
     this.takes = [...views, ...this.takes];
-    this.runId = null;
     this.liveNotes = [];
     this.compare = [];
     this.error = null;
+    this.selectedTake = null; // the desk shows the seed now, not an older take: nothing to save into one
     this.openTake(0);
-    this.status = `${takes.length} new take${takes.length === 1 ? '' : 's'}${takes.some((t) => t.warnings.length) ? ` (${takes.flatMap((t) => t.warnings)[0]})` : ''}`;
+    this.say(`${takes.length} new take${takes.length === 1 ? '' : 's'}${takes.some((t) => t.warnings.length) ? ` (${takes.flatMap((t) => t.warnings)[0]})` : ''}`);
+  }
+
+  // ---- the RNG seed ----
+
+  /**
+   * Locks the RNG seed (the open take's, else the last Generate's, else a new one), so the next
+   * Generate with the same settings makes that take again; or unlocks it (every Generate new).
+   */
+  lockSeed(locked: boolean): void {
+    this.rngSeed = locked ? (this.currentTake?.sampling.rngSeed ?? this.lastRngSeed ?? this.random()) : null;
   }
 
   // ---- takes ----
@@ -373,14 +510,26 @@ export class StudioState {
     const notes = take.edited?.notes ?? take.notes;
     const seedEnd = take.seedNotes.reduce((m, n) => Math.max(m, n.end), 0);
     const abc = take.edited?.abc ?? take.abc;
+    const title = take.edited?.title ?? take.title;
     if (!take.edited && take.seedNotes.length) {
       // The engine returns either the continuation alone or the whole tune starting with the seed:
       // either way the seed is drawn in the seed colour.
-      if ((notes[0]?.start ?? 0) >= seedEnd - 1e-6) return this.tune.load({ seed: take.seedNotes, take: notes, abc });
+      if ((notes[0]?.start ?? 0) >= seedEnd - 1e-6) return this.tune.load({ seed: take.seedNotes, take: notes, abc, title });
       const k = startsWith(notes, take.seedNotes);
-      if (k > 0) return this.tune.load({ seed: notes.slice(0, k), take: notes.slice(k), abc });
+      if (k > 0) return this.tune.load({ seed: notes.slice(0, k), take: notes.slice(k), abc, title });
     }
-    this.tune.load({ take: notes, abc });
+    this.tune.load({ take: notes, abc, title });
+  }
+
+  /** A take's title as shown: the open one's is the desk's (a T: typed there renames it at once). */
+  titleOf(index: number): string {
+    const take = this.takes[index];
+    if (!take) return '';
+    return index === this.selectedTake ? this.tune.title : (take.edited?.title ?? take.title);
+  }
+
+  settingsOf(take: TakeView): string {
+    return takeSettings(take);
   }
 
   /** Keeps the desk's edits with the take they were made on. */
@@ -389,7 +538,7 @@ export class StudioState {
     if (i === null || !this.takes[i] || !this.tune.canUndo) return;
     this.tune.flushAbc();
     const notes = toNotes(this.tune.notes);
-    this.takes = this.takes.map((t, k) => (k === i ? { ...t, edited: { notes, abc: this.tune.abcText } } : t));
+    this.takes = this.takes.map((t, k) => (k === i ? { ...t, edited: { notes, abc: this.tune.abcText, title: this.tune.title } } : t));
   }
 
   keep(index: number): void {
@@ -410,6 +559,55 @@ export class StudioState {
 
   toggleCompare(index: number): void {
     this.compare = this.compare.includes(index) ? this.compare.filter((i) => i !== index) : [...this.compare.slice(-1), index];
+  }
+
+  // ---- the desk from the computer keyboard ----
+
+  /** Note input on or off; on, the cursor (the playhead) goes where the next note belongs. */
+  toggleNoteInput(on = !this.noteInput): void {
+    if (on === this.noteInput) return;
+    this.noteInput = on;
+    if (!on) return;
+    this.player.stop();
+    this.player.seek(inputStart(this.tune.notes, this.tune.selection, this.player.position));
+  }
+
+  setInputLength(digit: number): void {
+    if (LENGTH_DIGITS[digit] !== undefined) this.inputDigit = digit;
+  }
+
+  /** A letter in note input: the note at the cursor (or on the chord), selected; the cursor moves on. */
+  enterNote(letter: Letter, chord = false): void {
+    const tune = this.tune;
+    const r = enterNote(tune.notes, tune.selection, { letter, cursor: this.player.position, length: this.inputLength, key: tune.key, chord });
+    const added = r.notes.find((n) => n.id === r.id)!;
+    tune.apply(r.notes, `Add ${letter.toUpperCase()}`, new Set([r.id]));
+    this.player.seek(r.cursor);
+    void this.player.audition(added.pitch, added.velocity);
+  }
+
+  /** Note input's rest, and its arrows: the cursor moves by the length. */
+  moveCursor(steps: number): void {
+    this.tune.select(new Set());
+    this.player.seek(Math.max(0, this.player.position + steps * this.inputLength));
+  }
+
+  /** Alt+arrows: select the previous or next note and move the playhead to it (after it, in note input). */
+  pickNote(delta: 1 | -1): void {
+    const note = neighbour(this.tune.notes, this.tune.selection, this.player.position, delta);
+    if (!note) return;
+    this.tune.select(new Set([note.id]));
+    this.player.stop();
+    this.player.seek(this.noteInput ? note.end : note.start);
+    void this.player.audition(note.pitch, note.velocity);
+  }
+
+  /** A note clicked in the score: the notes starting there are selected in the roll, the playhead moves there. */
+  selectAt(quarters: number): void {
+    // The score's times come from abcjs's milliseconds: within a hundredth of a quarter is the same onset.
+    const notes = this.tune.notes.filter((n) => Math.abs(n.start - quarters) < 0.01);
+    this.tune.select(new Set(notes.map((n) => n.id)));
+    this.seek(notes.length ? Math.min(...notes.map((n) => n.start)) : quarters);
   }
 
   // ---- transport ----
@@ -459,13 +657,17 @@ export class StudioState {
         variation: t.variation,
         number: t.number,
         seedLabel: t.seedLabel.slice(0, 200),
-        settings: t.settings.slice(0, 200),
+        settings: takeSettings(t).slice(0, 200),
         kept: t.kept,
         abc: t.abc.slice(0, 200_000),
         notes: strip(t.notes),
         seedNotes: strip(t.seedNotes),
         warnings: t.warnings.slice(0, 20).map((w) => w.slice(0, 500)),
-        edited: t.edited ? { notes: strip(t.edited.notes), abc: t.edited.abc.slice(0, 200_000) } : undefined,
+        edited: t.edited ? { notes: strip(t.edited.notes), abc: t.edited.abc.slice(0, 200_000), title: t.edited.title?.slice(0, 200) } : undefined,
+        title: t.title.slice(0, 200),
+        model: { id: t.model.id, name: t.model.name.slice(0, 200) },
+        sampling: { ...t.sampling },
+        source: t.source,
       })),
     };
   }
@@ -526,18 +728,37 @@ export class StudioState {
     this.seedAbc = p.seed.abc;
     this.seedKeyboard = p.seed.keyboard;
     this.grid = p.desk.grid;
-    this.takes = p.takes.map((t) => ({ ...t }));
+    // Projects saved before takes knew their title, model and settings still open.
+    this.takes = p.takes.map((t) => ({
+      ...t,
+      title: t.title ?? `Take ${t.number}`,
+      model: t.model ?? { id: null, name: '' },
+      sampling: t.sampling ?? { ...p.sampling, rngSeed: null },
+      source: t.source ?? 'none',
+    }));
     const d = p.desk;
     this.tune.setMeter(d.meter.numerator, d.meter.denominator);
     this.tune.setKey(d.key ? { time: 0, tonic: d.key.tonic, mode: d.key.mode as KeySignature['mode'], accidentals: d.key.accidentals } : undefined);
     this.tune.setTempo(d.qpm);
-    this.tune.load({ seed: d.notes.filter((n) => n.start < d.seedEnd - 1e-9), take: d.notes.filter((n) => n.start >= d.seedEnd - 1e-9), title: d.title });
+    this.tune.load({ seed: d.notes.filter((n) => n.start < d.seedEnd - 1e-9), take: d.notes.filter((n) => n.start >= d.seedEnd - 1e-9), title: d.title || undefined });
     this.selectedTake = d.selectedTake !== null && d.selectedTake < this.takes.length ? d.selectedTake : null;
   }
 
   showError(message: string): void {
     this.error = message;
     this.status = message;
+  }
+
+  /** A message for the status line (it stays until the next one, or a job running shows instead). */
+  say(message: string): void {
+    this.error = null;
+    this.status = message;
+  }
+
+  /** Something new starts: the last message and error are history. */
+  clearMessage(): void {
+    this.error = null;
+    if (this.info) this.status = this.engineLine();
   }
 
   dispose(): void {

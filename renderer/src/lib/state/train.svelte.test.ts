@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fakeStudio } from '../testing/fake-api';
-import { TrainState, parseUnits, validate } from './train.svelte';
+import { TrainState, checkpointLabel, parseUnits, validate } from './train.svelte';
+import { isActive } from '../../../../shared/jobs/machine';
+import type { JobDto } from '../../../../shared/ipc/channels/jobs';
 
 const preset = {
   name: 'abc-token-lstm',
@@ -22,11 +24,17 @@ function setup() {
     cancelRun: () => ({ cancelled: true }),
     createCorpus: (r) => ({ ...corpus, id: 'new', name: r.name, stats: null, files: [] }),
     addCorpusFiles: (r) => ({ ...corpus, id: r.corpusId, files: r.files.map((f: { name: string }) => f.name) }),
+    listJobs: () => [],
+    resumeTraining: (r) => ({ runId: 'run2', modelId: r.modelId }),
     trainingLog: (r) => ({ history: [{ epoch: 1, loss: 2, accuracy: 0.3, val_loss: 2.2, val_accuracy: 0.28, learning_rate: 0.002, seconds: 3 }], csv: `epoch,loss\n1,2\n# ${r.modelId}` }),
   });
   let modelsChanged = 0;
-  const train = new TrainState(fake.api, () => modelsChanged++);
-  return { fake, train, changed: () => modelsChanged };
+  const said: string[] = [];
+  const train = new TrainState(fake.api, { modelsChanged: () => modelsChanged++, ended: (m) => said.push(m), started: () => said.push('started') });
+  /** The studio's job.state for model jiggy's training. */
+  const job = (state: JobDto['state'], more: Partial<JobDto> = {}) =>
+    fake.emit('job.state', { id: 'train:jiggy', kind: 'train', state, runId: isActive(state) ? 'run1' : null, modelId: 'jiggy', message: null, progress: { epoch: 0, epochs: 2, step: 0, totalSteps: 8 }, checkpoints: [], resumable: false, updatedAt: '2026-01-01T00:00:00.000Z', ...more });
+  return { fake, train, changed: () => modelsChanged, said, job };
 }
 
 describe('TrainState', () => {
@@ -49,15 +57,17 @@ describe('TrainState', () => {
     expect(parseUnits('512 256,128')).toEqual([512, 256, 128]);
   });
 
-  it('starts a run with the overrides and follows its progress stream into curves', async () => {
-    const { fake, train, changed } = setup();
+  it('starts a run with the overrides and follows its job and progress stream into curves', async () => {
+    const { fake, train, changed, said, job } = setup();
     await train.start();
     train.modelName = 'jiggy';
     train.form.epochs = 2;
     await train.startTraining();
     const call = fake.calls.find((c) => c.channel === 'startTraining')!.request;
     expect(call).toMatchObject({ corpusId: 'jigs', preset: 'abc-token-lstm', modelId: 'jiggy', overrides: { model: { units: [256, 256] }, training: { epochs: 2 } } });
+    job('running');
     expect(train.active).toBe(true);
+    expect(said).toEqual(['started']);
 
     fake.emit('train.started', { runId: 'run1', modelId: 'jiggy', parameters: 12345, batchesPerEpoch: 4, problems: [] });
     for (let step = 1; step <= 8; step++) {
@@ -71,31 +81,66 @@ describe('TrainState', () => {
     expect(train.run!.history.map((h) => h.epoch)).toEqual([1, 2]);
     expect(train.progress).toBe(1);
     expect(train.run!.parameters).toBe(12345);
+    expect(train.statusLine).toBe('Training jiggy: epoch 2 of 2');
+    expect(train.showsEta).toBe(true);
 
-    fake.emit('train.checkpoint', { runId: 'run1', id: 'epoch-2', epoch: 2, reasons: ['best validation loss'] });
-    fake.emit('train.done', { runId: 'run1', modelId: 'jiggy', stopReason: 'early-stopping', epochs: 2, bestValidationLoss: 1.5 });
-    expect(train.run!.status).toBe('done');
-    expect(train.run!.message).toMatch(/stopped early.*1\.500/);
-    expect(train.run!.checkpoints).toHaveLength(1);
+    // A checkpoint: the job now lists it (each id once, whatever the events say).
+    job('running', { checkpoints: [{ id: 'epoch-0002', epoch: 2, step: 8, reasons: ['epoch'] }], resumable: true });
+    job('done', { message: 'Training stopped early (validation loss stopped improving) after 2 epochs; best validation loss 1.500.', progress: { epoch: 2, epochs: 2, step: 8, totalSteps: 8 }, checkpoints: [{ id: 'epoch-0002', epoch: 2, step: 8, reasons: ['epoch'] }], resumable: true });
+    expect(train.state).toBe('done');
+    expect(train.run!.job.message).toMatch(/stopped early.*1\.500/);
+    expect(train.run!.job.checkpoints).toHaveLength(1);
     expect(train.active).toBe(false);
+    expect(train.showsEta).toBe(false);
     expect(changed()).toBe(1);
+    expect(said.at(-1)).toBe('Training jiggy stopped early (validation loss stopped improving) after 2 epochs; best validation loss 1.500.');
+    // Late reports of the finished run change nothing.
+    fake.emit('train.progress', { runId: 'run1', epoch: 3, epochs: 2, batch: 1, batchesPerEpoch: 4, step: 9, totalSteps: 8, loss: 1, accuracy: 1, tokensPerSecond: 1, etaSeconds: 100 });
+    expect(train.run!.points).toHaveLength(8);
+    expect(train.run!.job.progress?.epoch).toBe(2);
   });
 
-  it('pauses, resumes and cancels; a failure is a readable message', async () => {
-    const { fake, train } = setup();
+  it('pauses, resumes and cancels through the job; Cancel -> Resume -> Cancel ends cancelled, resumable', async () => {
+    const { fake, train, job } = setup();
     await train.start();
+    train.modelName = 'jiggy';
     await train.startTraining();
+    job('running');
+    expect(train.buttons).toEqual({ start: false, pause: true, resume: false, cancel: true });
     await train.pause();
-    fake.emit('train.paused', { runId: 'run1', paused: true });
-    expect(train.run!.status).toBe('paused');
+    expect(fake.calls.some((c) => c.channel === 'pauseRun')).toBe(true);
+    job('pausing');
+    expect(train.statusLine).toMatch(/pausing after this batch/);
+    job('paused');
+    expect(train.buttons.resume).toBe(true);
     await train.resume();
-    expect(fake.calls.some((c) => c.channel === 'resumeRun')).toBe(true);
-    fake.emit('train.paused', { runId: 'run1', paused: false });
-    expect(train.run!.status).toBe('running');
+    expect(fake.calls.filter((c) => c.channel === 'resumeRun')).toHaveLength(1);
+    job('running');
     await train.cancel();
-    fake.emit('run.failed', { runId: 'run1', error: { code: 'engine_failed', message: 'the engine stopped: out of memory' } });
-    expect(train.run!.status).toBe('failed');
-    expect(train.run!.message).toBe('the engine stopped: out of memory');
+    expect(fake.calls.find((c) => c.channel === 'cancelRun')!.request).toEqual({ runId: 'run1' });
+    job('cancelling');
+    job('cancelled', { message: 'Training was cancelled after 1 epoch.', resumable: true, progress: { epoch: 1, epochs: 40, step: 4, totalSteps: 160 } });
+    expect(train.buttons).toEqual({ start: true, pause: false, resume: true, cancel: false });
+    await train.resume();
+    // A stopped run resumes as a new run of the same job, up to the epochs it was going for, on its own corpus.
+    expect(fake.calls.find((c) => c.channel === 'resumeTraining')!.request).toEqual({ modelId: 'jiggy', epochs: 40 });
+    fake.emit('job.state', { id: 'train:jiggy', kind: 'train', state: 'running', runId: 'run2', modelId: 'jiggy', message: null, progress: { epoch: 1, epochs: 40, step: 4, totalSteps: 160 }, checkpoints: [], resumable: true, updatedAt: '' });
+    expect(train.state).toBe('running');
+    job('failed', { message: 'Training failed: the engine stopped: out of memory.' });
+    expect(train.state).toBe('failed');
+    expect(train.run!.job.message).toBe('Training failed: the engine stopped: out of memory.');
+  });
+
+  it('shows the newest run the studio knows when the window opens (a run on disk after a restart), resumable', async () => {
+    const onDisk: JobDto = { id: 'train:reels', kind: 'train', state: 'cancelled', runId: null, modelId: 'reels', message: 'Training was cancelled after 3 epochs.', progress: { epoch: 3, epochs: 30, step: 15, totalSteps: 0 }, checkpoints: [{ id: 'epoch-0003', epoch: 3, step: 15, reasons: ['epoch'] }], resumable: true, history: [{ epoch: 1, loss: 2, accuracy: 0.3, val_loss: null, val_accuracy: null, learning_rate: 0.002, seconds: 1 }], updatedAt: '2026-01-02' };
+    const { fake, train } = setup();
+    (fake as unknown as { api: { listJobs: unknown } }).api.listJobs = async () => ({ ok: true, value: [onDisk] });
+    await train.start();
+    expect(train.state).toBe('cancelled');
+    expect(train.buttons.resume).toBe(true);
+    expect(train.run!.history).toHaveLength(1);
+    expect(checkpointLabel(train.run!.job.checkpoints[0])).toBe('epoch 3');
+    expect(checkpointLabel({ id: 'step-0000017', epoch: 3, step: 17, reasons: [] })).toBe('epoch 4, step 17');
   });
 
   it('refuses to start without a corpus or with a bad form', async () => {

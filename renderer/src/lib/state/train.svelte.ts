@@ -1,10 +1,14 @@
 /**
  * The Train panel's state: corpora (imported as file contents), the preset and its
- * hyperparameters with validation, the running training run with its live curves, earlier runs
- * to overlay, and the CSV log. Components read; these methods are the only writers.
+ * hyperparameters with validation, the training run shown (its job as the studio holds it, see
+ * shared/jobs/machine.ts, with the live curves), earlier runs to overlay, and the CSV log.
+ * Components read; these methods are the only writers. Every view of the run (its state, ETA,
+ * buttons, the status line) derives from the job's state, so none can contradict another.
  */
 import type { StudioApi } from '../../../../shared/ipc/api';
 import type { CorpusInfo, EpochRecordDto, PresetDto } from '../../../../shared/ipc/channels/training';
+import type { CheckpointDto, JobDto } from '../../../../shared/ipc/channels/jobs';
+import { controls, isActive, isFinished, showsEta } from '../../../../shared/jobs/machine';
 
 export interface ProgressPoint {
   /** Epochs, fractional (epoch 2, half-way = 1.5). */
@@ -14,20 +18,36 @@ export interface ProgressPoint {
 }
 
 export interface RunView {
-  runId: string;
-  modelId: string;
-  status: 'starting' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
-  epochs: number;
-  epoch: number;
-  step: number;
-  totalSteps: number;
+  /** The job as the studio last reported it: its state is the run's state. */
+  job: JobDto;
+  /** Per-batch points of the runs of this job seen live. */
+  points: ProgressPoint[];
+  history: EpochRecordDto[];
   tokensPerSecond: number;
   etaSeconds: number;
   parameters: number;
-  points: ProgressPoint[];
-  history: EpochRecordDto[];
-  checkpoints: { id: string; epoch: number; reasons: string[] }[];
-  message?: string;
+}
+
+export interface TrainEvents {
+  /** The model library changed (a run started or ended). */
+  modelsChanged?(): void;
+  /** A run started (the window's last message is history). */
+  started?(): void;
+  /** A run ended: how, in words. */
+  ended?(message: string): void;
+}
+
+/** Curves keep at most this many points: past it every other one is dropped (a long run stays light to draw). */
+export const MAX_POINTS = 4000;
+
+export function addPoint(points: readonly ProgressPoint[], p: ProgressPoint): ProgressPoint[] {
+  const kept = points.length >= MAX_POINTS ? points.filter((_, i) => i % 2 === 1) : points;
+  return [...kept, p];
+}
+
+/** "epoch 3" for an epoch checkpoint, "epoch 4, step 170" for one taken inside an epoch. */
+export function checkpointLabel(c: CheckpointDto): string {
+  return c.id.startsWith('step-') ? `epoch ${c.epoch + 1}, step ${c.step}` : `epoch ${c.epoch}`;
 }
 
 /** The hyperparameters the form edits; every field has its limits and its explanation. */
@@ -73,53 +93,85 @@ export class TrainState {
   readonly corpus = $derived(this.corpora.find((c) => c.id === this.corpusId) ?? null);
   readonly preset = $derived(this.presets.find((p) => p.name === this.presetName) ?? null);
   readonly problems = $derived(validate(this.form, this.modelName));
-  readonly active = $derived(this.run !== null && ['starting', 'running', 'paused'].includes(this.run.status));
-  readonly progress = $derived(this.run && this.run.totalSteps > 0 ? Math.min(1, this.run.step / this.run.totalSteps) : 0);
+  readonly state = $derived(this.run?.job.state ?? 'idle');
+  readonly active = $derived(isActive(this.state));
+  readonly buttons = $derived(controls(this.state, this.run?.job.resumable ?? false));
+  readonly showsEta = $derived(showsEta(this.state));
+  readonly progress = $derived(this.run?.job.progress && this.run.job.progress.totalSteps > 0 ? Math.min(1, this.run.job.progress.step / this.run.job.progress.totalSteps) : isFinished(this.state) && this.state === 'done' ? 1 : 0);
+  /** The status line while the run is active. */
+  readonly statusLine = $derived.by(() => {
+    const run = this.run;
+    if (!run) return '';
+    const name = run.job.modelId ?? 'the model';
+    const p = run.job.progress;
+    const where = p ? `epoch ${p.epoch} of ${p.epochs}` : 'starting';
+    switch (run.job.state) {
+      case 'pausing':
+        return `Training ${name}: pausing after this batch (${where})`;
+      case 'paused':
+        return `Training ${name}: paused at ${where}`;
+      case 'cancelling':
+        return `Training ${name}: cancelling, saving a checkpoint (${where})`;
+      default:
+        return `Training ${name}: ${where}${run.etaSeconds > 0 ? ` · ${formatEta(run.etaSeconds)} left` : ''}`;
+    }
+  });
 
   private off: (() => void)[] = [];
 
   constructor(
     private readonly api: StudioApi,
-    private readonly onModelsChanged: () => void = () => undefined,
+    private readonly on: TrainEvents = {},
   ) {}
 
   async start(): Promise<void> {
     this.off.push(
-      this.api.on('train.started', (e) => this.patch(e.runId, { status: 'running', parameters: e.parameters, message: e.problems[0] })),
+      this.api.on('job.state', (job) => {
+        if (job.kind === 'train') this.jobChanged(job);
+      }),
+      this.api.on('train.started', (e) => {
+        if (this.run?.job.runId === e.runId) this.run = { ...this.run, parameters: e.parameters };
+      }),
       this.api.on('train.progress', (e) => {
-        if (this.run?.runId !== e.runId) return;
+        const run = this.run;
+        if (!run || run.job.runId !== e.runId || !isActive(run.job.state)) return;
         const x = e.epoch - 1 + e.batch / Math.max(1, e.batchesPerEpoch);
-        this.run = {
-          ...this.run,
-          status: this.run.status === 'paused' ? 'paused' : 'running',
-          epoch: e.epoch,
-          epochs: e.epochs,
-          step: e.step,
-          totalSteps: e.totalSteps,
-          tokensPerSecond: e.tokensPerSecond,
-          etaSeconds: e.etaSeconds,
-          points: [...this.run.points, { x, loss: e.loss, accuracy: e.accuracy }],
-        };
+        const progress = { epoch: e.epoch, epochs: e.epochs, step: e.step, totalSteps: e.totalSteps };
+        this.run = { ...run, job: { ...run.job, progress }, tokensPerSecond: e.tokensPerSecond, etaSeconds: e.etaSeconds, points: addPoint(run.points, { x, loss: e.loss, accuracy: e.accuracy }) };
       }),
       this.api.on('train.epoch', (e) => {
-        if (this.run?.runId === e.runId) this.run = { ...this.run, history: [...this.run.history, e.record] };
-      }),
-      this.api.on('train.checkpoint', (e) => {
-        if (this.run?.runId === e.runId) this.run = { ...this.run, checkpoints: [...this.run.checkpoints, { id: e.id, epoch: e.epoch, reasons: e.reasons }] };
-      }),
-      this.api.on('train.paused', (e) => this.patch(e.runId, { status: e.paused ? 'paused' : 'running' })),
-      this.api.on('train.done', (e) => {
-        const why = { completed: 'finished', 'early-stopping': 'stopped early (validation loss stopped improving)', steps: 'reached its step limit', cancelled: 'was cancelled' }[e.stopReason];
-        this.patch(e.runId, { status: e.stopReason === 'cancelled' ? 'cancelled' : 'done', message: `Training ${why} after ${e.epochs} epochs${e.bestValidationLoss !== null ? `; best validation loss ${e.bestValidationLoss.toFixed(3)}` : ''}.` });
-        this.onModelsChanged();
-      }),
-      this.api.on('run.failed', (e) => {
-        if (this.run?.runId !== e.runId) return;
-        this.patch(e.runId, { status: e.error.code === 'cancelled' ? 'cancelled' : 'failed', message: e.error.message });
-        this.onModelsChanged();
+        const run = this.run;
+        if (run?.job.runId !== e.runId) return;
+        this.run = { ...run, history: [...run.history.filter((h) => h.epoch < e.record.epoch), e.record] };
       }),
     );
-    await this.refresh();
+    await Promise.all([this.refresh(), this.refreshRun()]);
+  }
+
+  /** The run to show when the window opens: the newest training job the studio knows (live or on disk). */
+  async refreshRun(): Promise<void> {
+    const r = await this.api.listJobs({});
+    if (!r.ok) return void (this.error = r.error.message);
+    const job = r.value.find((j) => j.kind === 'train');
+    if (job && !this.run) this.run = { job, points: [], history: job.history ?? [], tokensPerSecond: 0, etaSeconds: 0, parameters: 0 };
+  }
+
+  /** The studio's word on a training job: the run shown follows it (a new job replaces the view). */
+  private jobChanged(job: JobDto): void {
+    const run = this.run;
+    const before = run?.job.id === job.id ? run.job.state : null;
+    if (run && run.job.id === job.id) {
+      // The run's own progress (newer than the job's last checkpoint) stays while it runs.
+      const progress = isActive(job.state) && run.job.runId === job.runId && run.job.progress ? run.job.progress : job.progress;
+      this.run = { ...run, job: { ...job, progress }, etaSeconds: isActive(job.state) ? run.etaSeconds : 0, tokensPerSecond: isActive(job.state) ? run.tokensPerSecond : 0 };
+    } else if (!run || isActive(job.state) || !isActive(run.job.state)) {
+      this.run = { job, points: [], history: job.history ?? [], tokensPerSecond: 0, etaSeconds: 0, parameters: 0 };
+    } else return;
+    if (job.state === 'running' && before !== 'running' && before !== 'pausing' && before !== 'paused') this.on.started?.();
+    if (isFinished(job.state) && before !== job.state) {
+      this.on.modelsChanged?.();
+      if (job.message) this.on.ended?.(job.message.replace(/^Training /, `Training ${job.modelId ?? ''} `).replace(/\s+/g, ' '));
+    }
   }
 
   async refresh(): Promise<void> {
@@ -221,33 +273,39 @@ export class TrainState {
         training: { epochs: f.epochs, batchSize: f.batchSize, seqLength: f.seqLength, learningRate: f.learningRate, patience: f.patience, seed: f.seed },
       },
     });
+    // The run appears through its job.state (the studio's word, whichever arrives first).
     if (!r.ok) return void (this.error = r.error.message);
-    this.run = { runId: r.value.runId, modelId: r.value.modelId, status: 'starting', epochs: f.epochs, epoch: 0, step: 0, totalSteps: 0, tokensPerSecond: 0, etaSeconds: 0, parameters: 0, points: [], history: [], checkpoints: [] };
   }
 
   async pause(): Promise<void> {
-    if (!this.run) return;
-    const r = await this.api.pauseRun({ runId: this.run.runId });
+    const runId = this.run?.job.runId;
+    if (!runId || !this.buttons.pause) return;
+    const r = await this.api.pauseRun({ runId });
     if (!r.ok) this.error = r.error.message;
   }
 
+  /** The epochs a resumed run trains up to: its own plan, or the form's when it had finished it. */
+  readonly resumeEpochs = $derived(this.state === 'done' ? Math.max(this.form.epochs, (this.run?.job.progress?.epochs ?? 0) + 1) : (this.run?.job.progress?.epochs ?? this.form.epochs));
+
   async resume(): Promise<void> {
-    if (!this.run) return;
-    if (this.run.status === 'paused') {
-      const r = await this.api.resumeRun({ runId: this.run.runId });
+    const run = this.run;
+    if (!run || !this.buttons.resume) return;
+    this.error = null;
+    if (run.job.state === 'paused' || run.job.state === 'pausing') {
+      const r = await this.api.resumeRun({ runId: run.job.runId! });
       if (!r.ok) this.error = r.error.message;
       return;
     }
-    // A finished or cancelled run continues from its latest checkpoint as a new run.
-    const r = await this.api.resumeTraining({ modelId: this.run.modelId, corpusId: this.corpusId ?? undefined, epochs: this.form.epochs });
-    if (!r.ok) return void (this.error = r.error.message);
-    const previous = this.run;
-    this.run = { ...previous, runId: r.value.runId, status: 'starting', step: 0, totalSteps: 0, message: undefined };
+    // A stopped run continues from its latest checkpoint as a new run of the same job, on the
+    // corpus it was trained on (recorded with the model), up to the epochs it was going for.
+    const r = await this.api.resumeTraining({ modelId: run.job.modelId!, epochs: this.resumeEpochs });
+    if (!r.ok) this.error = r.error.message;
   }
 
   async cancel(): Promise<void> {
-    if (!this.run) return;
-    const r = await this.api.cancelRun({ runId: this.run.runId });
+    const runId = this.run?.job.runId;
+    if (!runId || !this.buttons.cancel) return;
+    const r = await this.api.cancelRun({ runId });
     if (!r.ok) this.error = r.error.message;
   }
 
@@ -274,10 +332,6 @@ export class TrainState {
 
   dispose(): void {
     for (const f of this.off.splice(0)) f();
-  }
-
-  private patch(runId: string, change: Partial<RunView>): void {
-    if (this.run?.runId === runId) this.run = { ...this.run, ...change };
   }
 }
 

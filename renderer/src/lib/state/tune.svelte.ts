@@ -8,6 +8,7 @@ import { parseAbc, writeAbc, type KeySignature, type NoteSequence, type TimeSign
 import { deleteNotes, duplicateNotes, moveNotes, quantizeNotes, setVelocity, type Selection } from '../roll/edit';
 import { History } from '../roll/history';
 import { NoteIndex, sortNotes, toNotes, toRollNotes, type RollNote } from '../roll/notes';
+import { withTitle } from './takes';
 
 export interface AbcProblem {
   /** 1-based line in the ABC text, when known. */
@@ -60,26 +61,29 @@ export class TuneState {
   readonly selectedNotes = $derived(this.notes.filter((n) => this.selection.has(n.id)));
   readonly abcErrors = $derived(this.abcProblems.filter((p) => p.severity === 'error'));
 
-  /** Opens a seed and/or take: replaces the notes, clears the history. */
+  /**
+   * Opens a seed and/or take: replaces the notes, clears the history and the problems of what was
+   * open before. The title is the source's own (given, or its ABC's T:): never the last tune's.
+   */
   load(source: TuneSource): void {
     const seed = toRollNotes(source.seed ?? [], true);
     const take = toRollNotes(source.take ?? [], false);
     this.seedEnd = seed.reduce((m, n) => Math.max(m, n.end), 0);
-    let abc = source.abc;
+    this.abcProblems = [];
+    this.title = source.title ?? 'Untitled';
+    let abc = source.abc && source.title ? withTitle(source.abc, source.title) : source.abc;
     const parsed = abc ? this.parse(abc) : null;
     if (parsed) this.applyHeader(parsed);
     // Only ABC was given (a typed seed, an opened .abc): its notes come from the parser.
     if (parsed && !seed.length && !take.length) take.push(...toRollNotes(parsed.notes, false));
     this.notes = sortNotes([...seed, ...take]);
     this.selection = EMPTY;
-    if (source.title) this.title = source.title;
     this.history.reset({ notes: this.notes, selection: EMPTY });
     this.version++;
     this.loads++;
     // With a seed on the desk, the ABC is written from all its notes (a take's own ABC lacks the seed).
     if ((!abc || seed.length) && this.notes.length) abc = this.writeAbcText();
     this.abcText = abc ?? '';
-    if (!abc) this.abcProblems = [];
   }
 
   /** A NoteSequence of the tune (or only the seed / only the take). */
