@@ -47,6 +47,22 @@ export interface ModelMeta {
   status?: 'training' | 'complete' | 'cancelled' | 'failed';
   /** Which checkpoint the top-level weights are. */
   checkpoint?: { id: string; epoch: number; step: number };
+  /** Written by the PyTorch trainer (engine-torch/): how a torchrun run trained this model. */
+  trainedWith?: TrainedWith;
+}
+
+export interface TrainedWith {
+  engine: 'pytorch';
+  torch: string;
+  /** Processes of the latest session, on how many machines, where, over which backend. */
+  worldSize: number;
+  nodes: number;
+  device: string;
+  backend: string;
+  /** Wall time of all sessions together (seconds). */
+  wallSeconds: number;
+  /** One per start or resume: its processes, the steps it trained, its wall time and how it stopped. */
+  sessions: { startedAt: string; worldSize: number; nodes: number; device: string; backend: string; threads: number; fromStep: number; toStep: number; wallSeconds: number; stopReason: string | null }[];
 }
 
 // ---------------------------------------------------------------------------------------------

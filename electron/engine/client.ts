@@ -16,6 +16,7 @@ import type { CheckpointInfo } from './library';
 import type { EvalRequest, EvalResult } from './evaluate';
 import type { Note } from '../../shared/music/types';
 import type { EngineMemory } from './memory';
+import type { TorchJob, TorchJobRequest } from '../../engine-torch/job';
 
 /** What the client needs of a child process; Electron's utilityProcess can be adapted to it. */
 export interface EngineChild {
@@ -209,7 +210,7 @@ export class EngineClient {
     this.spawn();
   }
 
-  private async request<T>(kind: 'train' | 'generate' | 'evaluate' | 'import' | 'memory', build: (runId: string) => EngineRequest, onEvent: (e: EngineEvent) => void, runId = newRunId()): Promise<RunHandle<T>> {
+  private async request<T>(kind: 'train' | 'generate' | 'evaluate' | 'import' | 'memory' | 'torch-job', build: (runId: string) => EngineRequest, onEvent: (e: EngineEvent) => void, runId = newRunId()): Promise<RunHandle<T>> {
     await this.start();
     const result = new Promise<T>((resolve, reject) => this.pending.set(runId, { resolve: resolve as (v: unknown) => void, reject, onEvent, kind }));
     this.child!.send(build(runId));
@@ -257,6 +258,12 @@ export class EngineClient {
   /** Imports a converted Keras / TensorFlow.js model folder into the library (see import.ts). */
   async importModel(request: ImportRequest): Promise<ImportResult> {
     const handle = await this.request<ImportResult>('import', (id) => ({ type: 'import', runId: id, request }), () => {});
+    return handle.result;
+  }
+
+  /** Writes the job folder of a PyTorch (torchrun) run in the engine process (engine-torch/job.ts). */
+  async torchJob(request: TorchJobRequest): Promise<TorchJob> {
+    const handle = await this.request<TorchJob>('torch-job', (id) => ({ type: 'torch-job', runId: id, request }), () => {});
     return handle.result;
   }
 

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { EngineError } from './errors';
-import { readModelFiles, saveModel, MODEL_FILE, META_FILE, type ModelMeta } from './library';
+import { readMeta, readModelFiles, saveModel, MODEL_FILE, META_FILE, type ModelMeta } from './library';
 import { createStepModel } from './step';
 import { encodingFromSpec, isEncodingName, type EncodingSpec } from '../../shared/music/encodings/index';
 
@@ -90,6 +90,10 @@ export async function importLayersModel(src: string, dest: string, opts: ImportO
     const probe = createStepModel(model, { tfjsOnly: true }); // rejects layers we cannot step
     probe.dispose();
     const now = new Date().toISOString();
+    // A Seedsong model trained elsewhere (e.g. by torchrun on a cluster) keeps its description:
+    // architecture, hyperparameters, corpus, history (the curves), how it was trained.
+    const own = await readMeta(dir).catch(() => null);
+    const trained = own?.source === 'trained' && own.model ? { model: own.model, training: own.training, preset: own.preset, corpus: own.corpus, history: own.history ?? [], metrics: own.metrics, trainedWith: own.trainedWith, createdAt: own.createdAt } : {};
     const meta: ModelMeta = {
       format: 'seedsong-model',
       version: 1,
@@ -102,6 +106,7 @@ export async function importLayersModel(src: string, dest: string, opts: ImportO
       history: [],
       metrics: { parameters: 0 },
       status: 'complete',
+      ...trained,
     };
     await saveModel(dest, model, meta);
     return meta;

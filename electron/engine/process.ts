@@ -94,6 +94,10 @@ export async function serveEngine(port: Port = defaultPort()): Promise<void> {
           return { dest: msg.request.dest, name: meta.name };
         });
         break;
+      case 'torch-job':
+        // Encoding the corpus and building the initial weights is engine work, as for a local run.
+        void run(msg.runId, async () => (await import('../../engine-torch/job')).writeTorchJob(msg.request));
+        break;
       case 'memory':
         // Answered between two batches or tokens of a run in progress (both yield now and then).
         void run(msg.runId, async () => engineMemory());

@@ -11,6 +11,7 @@ import type { CheckpointInfo } from './library';
 import type { EvalRequest, EvalResult } from './evaluate';
 import type { Note } from '../../shared/music/types';
 import type { EngineMemory } from './memory';
+import type { TorchJob, TorchJobRequest } from '../../engine-torch/job';
 
 /** Import a converted Keras / TensorFlow.js LayersModel folder (src) into the library folder dest. */
 export interface ImportRequest {
@@ -30,6 +31,8 @@ export type EngineRequest =
   | { type: 'generate'; runId: string; request: GenerateRequest }
   | { type: 'evaluate'; runId: string; request: EvalRequest }
   | { type: 'import'; runId: string; request: ImportRequest }
+  /** Write a PyTorch trainer job folder (engine-torch/job.ts: corpus encoding, initial weights); done: TorchJob. */
+  | { type: 'torch-job'; runId: string; request: TorchJobRequest }
   /** The engine process's memory (answered with done: EngineMemory); not a run, nothing to cancel. */
   | { type: 'memory'; runId: string }
   | { type: 'pause'; runId: string }
@@ -50,7 +53,7 @@ export type EngineEvent =
   | { type: 'paused'; runId: string; paused: boolean }
   | { type: 'token'; runId: string; variation: number; token: number; text: string }
   | { type: 'note'; runId: string; variation: number; note: Note }
-  | { type: 'done'; runId: string; result: TrainSummary | GeneratedTake[] | EvalResult | ImportResult | EngineMemory }
+  | { type: 'done'; runId: string; result: TrainSummary | GeneratedTake[] | EvalResult | ImportResult | EngineMemory | TorchJob }
   | { type: 'error'; runId: string; error: SerializedError };
 
 export interface EngineProcessOptions {

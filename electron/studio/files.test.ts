@@ -59,6 +59,11 @@ describe('UploadStore', () => {
     await expect(store.modelFolder('up-aaaaaaaa')).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/holds 2 models/) });
     await store.stage('up-bbbbbbbb', 'weights.bin', 'AA==', false);
     await expect(store.modelFolder('up-bbbbbbbb')).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/no model.json/) });
+    // A Seedsong model folder: its own model.json at the top, its checkpoints' below.
+    await store.stage('up-cccccccc', 'model.json', 'e30=', false);
+    await store.stage('up-cccccccc', 'checkpoints/epoch-0001/model.json', 'e30=', false);
+    await store.stage('up-cccccccc', 'torch-job/initial/model.json', 'e30=', false);
+    expect(await store.modelFolder('up-cccccccc')).toBe(path.join(store.root, 'up-cccccccc'));
   });
 
   it('sweeps uploads abandoned by an earlier session, keeps fresh ones', async () => {

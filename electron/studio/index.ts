@@ -172,6 +172,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     resumeTraining: (request) => needTraining().resume(request),
     pauseRun: ({ runId }) => ({ paused: needTraining().pause(runId) }),
     resumeRun: ({ runId }) => ({ resumed: needTraining().resumeRun(runId) }),
+    trainingEngines: ({ refresh }) => needTraining().engines(refresh),
 
     generate: async (request) => {
       if (!engine) throw new StudioError('unsupported', 'Generate needs the engine, which is not available in this build.');

@@ -98,6 +98,9 @@ export class UploadStore {
       }
     };
     walk(root, 0);
+    // A Seedsong model folder (e.g. trained by torchrun on a cluster) also holds the model.json
+    // of each checkpoint and of its job's initial weights: the one at the top is the model.
+    if (found.includes(root)) return root;
     if (found.length === 0) throw new StudioError('bad_input', 'the folder has no model.json: choose the folder written by tensorflowjs_converter (model.json and its .bin weight files)');
     if (found.length > 1) {
       throw new StudioError('bad_input', `the folder holds ${found.length} models (${found.map((f) => path.relative(root, f) || '.').join(', ')}); choose one of them`);

@@ -20,6 +20,14 @@ function recorder(answers: Record<string, unknown>) {
 }
 
 describe('importModelFolder', () => {
+  it("sends a Seedsong model folder's own model, not its checkpoints or torchrun job", async () => {
+    const { api, calls } = recorder({ stageFile: { bytes: 0 }, importModel: { id: 'm' } });
+    const f = (p: string) => ({ path: p, bytes: new Uint8Array(4) });
+    const r = await importModelFolder(api, 'm', [f('model.json'), f('weights-abc.bin'), f('seedsong.json'), f('checkpoints/epoch-0001/model.json'), f('checkpoints/epoch-0001/optimizer.bin'), f('torch-job/initial/model.json'), f('torch-job/job.json')]);
+    expect(r.ok).toBe(true);
+    expect(calls.filter((c) => c.channel === 'stageFile').map((c) => c.payload.path)).toEqual(['model.json', 'weights-abc.bin', 'seedsong.json']);
+  });
+
   it('sends big weight files in chunks that each fit one WebSocket frame, then imports', async () => {
     const { api, calls } = recorder({ stageFile: { bytes: 0 }, importModel: { id: 'm' } });
     const weights = new Uint8Array(5_000_000).map((_, i) => i * 7);

@@ -48,7 +48,10 @@ export async function importModelFolder(
   files: FolderFile[],
   onProgress?: (sentBytes: number, totalBytes: number) => void,
 ): Promise<Result<ModelSummary>> {
-  const wanted = files.filter((f) => /\.(json|bin)$/i.test(f.path));
+  let wanted = files.filter((f) => /\.(json|bin)$/i.test(f.path));
+  // A Seedsong model folder: only the model itself, not its checkpoints (each with the optimizer
+  // state, twice the weights) nor a torchrun job's initial weights.
+  if (wanted.some((f) => /^model\.json$/i.test(f.path))) wanted = wanted.filter((f) => !/^(checkpoints|torch-job)\//.test(f.path));
   if (!wanted.some((f) => /(^|\/)model\.json$/i.test(f.path))) {
     return fail('bad_input', 'the folder has no model.json: choose the folder written by tensorflowjs_converter (model.json and its .bin weight files)');
   }

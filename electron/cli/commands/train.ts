@@ -7,6 +7,7 @@ import { RunControl } from '../../engine/control';
 import { enableFastPath } from '../../engine/accelerate';
 import { EngineError } from '../../engine/errors';
 import { formatEpoch, formatProgress } from '../../engine/format';
+import { DISTRIBUTED_OPTIONS, DISTRIBUTED_USAGE, parseDistributedFlags, trainDistributed } from './train-distributed';
 
 const usage = `Usage: seedsong train --preset NAME --corpus PATH... --out DIR [options]
        seedsong train --resume --out DIR [--corpus PATH...] [--epochs N] [--steps N]
@@ -40,7 +41,9 @@ Hyperparameters (override the preset):
   --patience N           early stopping on validation loss (0 = off)
   --checkpoint-every N   epochs between checkpoints  --checkpoint-steps N (batches, 0 = off)
   --validation F         fraction of tunes held out (default 0.1)
-  --seed N               RNG seed (weights, shuffling, split, dropout)`;
+  --seed N               RNG seed (weights, shuffling, split, dropout)
+
+${DISTRIBUTED_USAGE}`;
 
 function listPresets(io: Parameters<CliCommand['run']>[1], json: boolean): number {
   for (const p of PRESETS) {
@@ -99,9 +102,11 @@ export const command: CliCommand = {
       'checkpoint-steps': { type: 'string' },
       validation: { type: 'string' },
       seed: { type: 'string' },
+      ...DISTRIBUTED_OPTIONS,
     });
     const json = !!values.json;
     if (values['list-presets']) return listPresets(io, json);
+    const distributed = parseDistributedFlags(values);
     if (!values.out) throw new UsageError('--out DIR is required (the model folder to write)');
     if (values.checkpoint !== undefined && !values.resume) throw new UsageError('--checkpoint ID goes with --resume');
     const corpus = [...(values.corpus ?? []), ...positionals].map((p) => path.resolve(io.cwd, p));
@@ -153,6 +158,10 @@ export const command: CliCommand = {
     const backend = oneOf<BackendName>('backend', values.backend, BACKEND_ORDER);
     const maxSteps = int('steps');
     const validationFraction = numberFlag('validation', values.validation, { min: 0, max: 0.9 });
+    if (distributed) {
+      const request = { preset: values.preset, overrides, corpus, out: path.resolve(io.cwd, values.out), maxSteps, resume: !!values.resume, checkpoint: values.checkpoint, epochs: values.resume ? int('epochs') : undefined, validationFraction, backend };
+      return trainDistributed(io, distributed, request, json);
+    }
 
     const control = RunControl.fromSignal(io.interrupted);
     const emit = (o: object) => io.out(JSON.stringify(o));

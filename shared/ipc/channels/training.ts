@@ -36,6 +36,33 @@ const TrainingConfigSchema = z.object({
   seed: z.number().int().min(0).max(2 ** 32 - 1),
 });
 
+/** Train with the PyTorch trainer under torchrun (engine-torch/) instead of on the engine process. */
+export const DistributedSchema = z
+  .object({
+    launcher: z.literal('torchrun'),
+    /** Processes on this machine (one per GPU, or CPU processes sharing the batch). */
+    nprocPerNode: z.number().int().min(1).max(64),
+    device: z.enum(['cpu', 'cuda']).optional(),
+  })
+  .strict();
+export type DistributedDto = z.infer<typeof DistributedSchema>;
+
+/** Whether torchrun training is possible here: `python3 -c 'import torch'` and what it offers, or why not. */
+export const TrainingEnginesSchema = z.object({
+  torchrun: z.object({
+    available: z.boolean(),
+    python: z.string().optional(),
+    torch: z.string().optional(),
+    cuda: z.boolean(),
+    gpus: z.number().int(),
+    cpus: z.number().int(),
+    /** Why it is not available, and what to install. */
+    reason: z.string().optional(),
+    install: z.string().optional(),
+  }),
+});
+export type TrainingEnginesDto = z.infer<typeof TrainingEnginesSchema>;
+
 export const PresetSchema = z.object({
   name: z.string(),
   description: z.string(),
@@ -109,14 +136,20 @@ export const trainingChannels = {
           .strict()
           .default({}),
         maxSteps: z.number().int().min(1).optional(),
+        distributed: DistributedSchema.optional(),
       })
       .strict(),
     z.object({ runId: RunIdSchema, modelId: ModelIdSchema }),
   ),
   resumeTraining: channel(
     'Continue a model from its latest checkpoint (optionally on another corpus: fine-tuning) up to a number of epochs',
-    z.object({ modelId: ModelIdSchema, corpusId: CorpusIdSchema.optional(), epochs: z.number().int().min(1).max(10_000).optional() }).strict(),
+    z.object({ modelId: ModelIdSchema, corpusId: CorpusIdSchema.optional(), epochs: z.number().int().min(1).max(10_000).optional(), distributed: DistributedSchema.optional() }).strict(),
     z.object({ runId: RunIdSchema, modelId: ModelIdSchema }),
+  ),
+  trainingEngines: channel(
+    'Where a run can train besides this engine: torchrun, if a Python with PyTorch is installed (checked once; refresh checks again)',
+    z.object({ refresh: z.boolean().optional() }).strict(),
+    TrainingEnginesSchema,
   ),
   pauseRun: channel('Pause a training run after the current batch', z.object({ runId: RunIdSchema }).strict(), z.object({ paused: z.boolean() })),
   resumeRun: channel('Resume a paused training run', z.object({ runId: RunIdSchema }).strict(), z.object({ resumed: z.boolean() })),
@@ -128,7 +161,15 @@ export const trainingChannels = {
 } as const;
 
 export const trainingEvents = {
-  'train.started': z.object({ runId: RunIdSchema, modelId: ModelIdSchema, parameters: z.number(), batchesPerEpoch: z.number(), problems: z.array(z.string()) }),
+  'train.started': z.object({
+    runId: RunIdSchema,
+    modelId: ModelIdSchema,
+    parameters: z.number(),
+    batchesPerEpoch: z.number(),
+    problems: z.array(z.string()),
+    /** A torchrun run: its processes, machines, device and PyTorch version. */
+    distributed: z.object({ worldSize: z.number().int(), nodes: z.number().int(), device: z.string(), backend: z.string(), torch: z.string(), jobDir: z.string() }).optional(),
+  }),
   'train.progress': z.object({
     runId: RunIdSchema,
     epoch: z.number(),
@@ -141,6 +182,8 @@ export const trainingEvents = {
     accuracy: z.number(),
     tokensPerSecond: z.number(),
     etaSeconds: z.number(),
+    /** torchrun runs: tokens/s of each process (tokensPerSecond is all of them together). */
+    tokensPerSecondPerProcess: z.number().optional(),
   }),
   'train.epoch': z.object({ runId: RunIdSchema, record: EpochRecordSchema }),
   'train.checkpoint': z.object({ runId: RunIdSchema, id: z.string(), epoch: z.number(), reasons: z.array(z.string()) }),

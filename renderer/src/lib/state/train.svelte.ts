@@ -6,7 +6,7 @@
  * buttons, the status line) derives from the job's state, so none can contradict another.
  */
 import type { StudioApi } from '../../../../shared/ipc/api';
-import type { CorpusInfo, EpochRecordDto, PresetDto } from '../../../../shared/ipc/channels/training';
+import type { CorpusInfo, DistributedDto, EpochRecordDto, PresetDto } from '../../../../shared/ipc/channels/training';
 import type { CheckpointDto, JobDto } from '../../../../shared/ipc/channels/jobs';
 import { controls, isActive, isFinished, showsEta } from '../../../../shared/jobs/machine';
 
@@ -87,6 +87,8 @@ export class TrainState {
   /** Earlier runs (by model) whose curves are overlaid for comparison. */
   compared = $state.raw<{ modelId: string; history: EpochRecordDto[] }[]>([]);
   busy = $state<string | null>(null);
+  /** Where runs train: null = this engine, else torchrun (chosen in TrainWhere.svelte). */
+  distributed = $state<DistributedDto | null>(null);
   error = $state<string | null>(null);
   notice = $state<string | null>(null);
 
@@ -186,6 +188,11 @@ export class TrainState {
     } else this.error = corpora.error.message;
   }
 
+  /** Train on this machine (null) or with torchrun. */
+  trainWith(distributed: DistributedDto | null): void {
+    this.distributed = distributed;
+  }
+
   /** Fills the form from a preset's recipe. */
   choosePreset(name: string): void {
     const p = this.presets.find((x) => x.name === name);
@@ -272,6 +279,7 @@ export class TrainState {
         model: { units: parseUnits(f.units)!, embeddingSize: f.embeddingSize, dropout: f.dropout },
         training: { epochs: f.epochs, batchSize: f.batchSize, seqLength: f.seqLength, learningRate: f.learningRate, patience: f.patience, seed: f.seed },
       },
+      distributed: this.distributed ? $state.snapshot(this.distributed) : undefined,
     });
     // The run appears through its job.state (the studio's word, whichever arrives first).
     if (!r.ok) return void (this.error = r.error.message);
@@ -297,8 +305,9 @@ export class TrainState {
       return;
     }
     // A stopped run continues from its latest checkpoint as a new run of the same job, on the
-    // corpus it was trained on (recorded with the model), up to the epochs it was going for.
-    const r = await this.api.resumeTraining({ modelId: run.job.modelId!, epochs: this.resumeEpochs });
+    // corpus it was trained on (recorded with the model), up to the epochs it was going for, here
+    // or with torchrun as the Train panel says (checkpoints are one format).
+    const r = await this.api.resumeTraining({ modelId: run.job.modelId!, epochs: this.resumeEpochs, distributed: this.distributed ? $state.snapshot(this.distributed) : undefined });
     if (!r.ok) this.error = r.error.message;
   }
 
