@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { writeAbc, keyName } from './write';
+import { writeAbc, keyName, work } from './write';
 import { parseAbc } from './read';
 import { quantize } from '../sequence';
 import type { KeySignature, Note, NoteSequence } from '../types';
@@ -99,5 +99,38 @@ describe('writeAbc', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('writeAbc in linear time (issue #18)', () => {
+  // A melody with a triplet, then a long silence (a MIDI file with one corrupt delta time), then a note.
+  const silence = (bars: number): NoteSequence => ({
+    notes: [
+      { pitch: 60, start: 0, end: 1 / 3, velocity: 80, voice: 0 },
+      { pitch: 62, start: 1 / 3, end: 2 / 3, velocity: 80, voice: 0 },
+      { pitch: 64, start: 2 / 3, end: 1, velocity: 80, voice: 0 },
+      { pitch: 65, start: bars * 4, end: bars * 4 + 1, velocity: 80, voice: 0 },
+    ],
+    tempos: [{ time: 0, qpm: 120 }],
+    timeSignatures: [{ time: 0, numerator: 4, denominator: 4 }],
+    keySignatures: [],
+    totalTime: bars * 4 + 1,
+  });
+  const stepsFor = (bars: number) => {
+    work.steps = 0;
+    const abc = writeAbc(silence(bars));
+    expect(abc).toContain('(3CDE');
+    return work.steps;
+  };
+  it('a silence 4 times as long costs at most ~4 times the work (a quadratic writer: 16 times)', () => {
+    const small = stepsFor(2_500);
+    const big = stepsFor(10_000);
+    expect(big / small).toBeLessThan(5);
+    // Absolute bound: a few steps per bar (the quadratic writer took ~4e8 for 10,000 bars).
+    expect(big).toBeLessThan(10_000 * 40);
+  });
+  it('the 10,000-bar silence reads back with its notes where they were', () => {
+    const back = parseAbc(writeAbc(silence(10_000))).tunes[0].sequence;
+    expect(back.notes.map((n) => [n.pitch, +n.start.toFixed(3)])).toEqual([[60, 0], [62, 0.333], [64, 0.667], [65, 40_000]]);
   });
 });

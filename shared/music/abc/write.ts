@@ -191,6 +191,12 @@ export function writeAbc(seq: NoteSequence, opts: AbcWriteOptions = {}): string 
   return head.join('\n') + '\n' + body.join('\n') + '\n';
 }
 
+/**
+ * Steps of the writer's loops since the last reset: the linear-time test counts them (a count, not
+ * a wall time, so it holds on a loaded machine).
+ */
+export const work = { steps: 0 };
+
 function onGrid(t: number, spq: number): boolean {
   return Math.abs(t * spq - Math.round(t * spq)) < 1e-6;
 }
@@ -305,23 +311,52 @@ interface VoiceContext {
  * crosses a bar line. Returns the spans (start -> end) and the cuts to add or move.
  */
 function tripletSpans(points: number[], barStarts: Set<number>, endStep: number): { spans: Map<number, number>; moved: Map<number, number> } {
+  work.steps++;
   const spans = new Map<number, number>();
   const moved = new Map<number, number>();
-  const inside = (a: number, b: number) => points.filter((p) => p > a && p < b);
+  // One pass over the sorted points and bar starts (a 10,000-bar silence has 40,000 quarters and
+  // 10,000 points: filtering all points per quarter was quadratic, issue #18).
+  const bars = [...barStarts].sort((a, b) => a - b);
+  let pi = 0;
+  let bi = 0;
+  const inside = (a: number, b: number, from: number) => {
+    const out: number[] = [];
+    for (let i = from; i < points.length && points[i] < b; i++) {
+      work.steps++;
+      if (points[i] > a) out.push(points[i]);
+    }
+    return out;
+  };
+  const barInside = (a: number, b: number, from: number) => {
+    for (let i = from; i < bars.length && bars[i] < b; i++) {
+      work.steps++;
+      if (bars[i] > a) return true;
+    }
+    return false;
+  };
   for (let q = 0; q < endStep; q += 12) {
+    work.steps++;
     const qEnd = Math.min(endStep, q + 12);
-    const pts = inside(q, qEnd);
+    while (pi < points.length && points[pi] <= q) pi++;
+    while (bi < bars.length && bars[bi] <= q) bi++;
+    // A quarter without cuts inside is plain: skip straight to the quarter of the next cut.
+    if (pi >= points.length || points[pi] >= qEnd) {
+      const next = pi < points.length ? points[pi] : endStep;
+      if (next - q > 24) q += Math.floor((next - q) / 12 - 1) * 12;
+      continue;
+    }
+    const pts = inside(q, qEnd, pi);
     if (pts.every((p) => p % 3 === 0)) continue;
-    if (qEnd - q === 12 && pts.every((p) => p % 4 === 0) && !pts.some((p) => barStarts.has(p)) && ![...barStarts].some((b) => b > q && b < qEnd)) {
+    if (qEnd - q === 12 && pts.every((p) => p % 4 === 0) && !pts.some((p) => barStarts.has(p)) && !barInside(q, qEnd, bi)) {
       spans.set(q, qEnd);
       continue;
     }
     for (const h of [q, q + 6]) {
       const hEnd = Math.min(qEnd, h + 6);
       if (h >= qEnd) break;
-      const hp = inside(h, hEnd);
+      const hp = inside(h, hEnd, pi);
       if (hp.every((p) => p % 3 === 0)) continue;
-      if (hEnd - h !== 6 || [...barStarts].some((b) => b > h && b < hEnd)) {
+      if (hEnd - h !== 6 || barInside(h, hEnd, bi)) {
         for (const p of hp) if (p % 3 !== 0) moved.set(p, Math.round(p / 3) * 3);
         continue;
       }
@@ -404,6 +439,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
   let ci = 0;
   let tuplet: { end: number; start: number; count: number } | null = null;
   for (let i = 0; i + 1 < points.length; i++) {
+    work.steps++;
     const a = points[i];
     const b = points[i + 1];
     while (bar + 1 < bars.length && bars[bar + 1].start <= a) {
