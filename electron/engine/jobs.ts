@@ -36,7 +36,7 @@ import { sample, type SampledTake } from './sample';
 import { abcGrammar } from './abc-grammar';
 import { encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
 import type { Note, NoteSequence } from '../../shared/music/types';
-import { parseAbc } from '../../shared/music/abc/read';
+import { diatonicScale, parseKey, signatureScale } from '../../shared/music/key';
 import { keyName } from '../../shared/music/abc/write';
 
 // ---------------------------------------------------------------------------------------------
@@ -382,32 +382,11 @@ export function headerTokens(encoding: Encoding, h: HeaderConstraint): number[] 
   return ids;
 }
 
-const MODE_STEPS: Record<string, number[]> = {
-  major: [0, 2, 4, 5, 7, 9, 11],
-  minor: [0, 2, 3, 5, 7, 8, 10],
-  dorian: [0, 2, 3, 5, 7, 9, 10],
-  phrygian: [0, 1, 3, 5, 7, 8, 10],
-  lydian: [0, 2, 4, 6, 7, 9, 11],
-  mixolydian: [0, 2, 4, 5, 7, 9, 10],
-  locrian: [0, 1, 3, 5, 6, 8, 10],
-};
-const MODE_NAMES: [RegExp, string][] = [
-  [/^(|maj|major|ion|ionian)$/, 'major'],
-  [/^(m|min|minor|aeo|aeolian)$/, 'minor'],
-  [/^(dor|dorian)$/, 'dorian'],
-  [/^(phr|phrygian)$/, 'phrygian'],
-  [/^(lyd|lydian)$/, 'lydian'],
-  [/^(mix|mixolydian)$/, 'mixolydian'],
-  [/^(loc|locrian)$/, 'locrian'],
-];
-
-/** Pitch classes of a key written as in ABC ("D", "Ador", "F#m", "Bb mixolydian"). */
+/** Pitch classes of a key written as in ABC ("D", "Ador", "F#m", "Bb mixolydian"): the music core's key table. */
 export function keyPitchClasses(key: string): Set<number> {
-  const m = /^\s*([A-Ga-g])([#b]?)\s*([A-Za-z]*)\s*$/.exec(key);
-  const mode = m ? MODE_NAMES.find(([re]) => re.test(m[3].toLowerCase()))?.[1] : undefined;
-  if (!m || !mode) throw new EngineError('bad-request', `key "${key}" is not understood; write it as in ABC, e.g. D, Em, Ador, Bb mix`);
-  const tonic = ({ c: 0, d: 2, e: 4, f: 5, g: 7, a: 9, b: 11 } as Record<string, number>)[m[1].toLowerCase()] + (m[2] === '#' ? 1 : m[2] === 'b' ? -1 : 0);
-  return new Set(MODE_STEPS[mode].map((s) => (tonic + s + 12) % 12));
+  const k = parseKey(key);
+  if (!k || !key.trim()) throw new EngineError('bad-request', `key "${key}" is not understood; write it as in ABC, e.g. D, Em, Ador, Bb mix`);
+  return signatureScale(k);
 }
 
 /**
@@ -428,11 +407,6 @@ export function keyMask(encoding: Encoding, key: string): (variation: number, in
 
 function isAbcEncoding(e: Encoding): boolean {
   return e.name === 'abc-char' || e.name === 'abc-token';
-}
-
-/** Pitch classes of the diatonic scale of a key signature with this many sharps (negative: flats). */
-function diatonic(accidentals: number): Set<number> {
-  return new Set([0, 2, 4, 5, 7, 9, 11].map((pc) => (((pc + 7 * accidentals) % 12) + 12) % 12));
 }
 
 /**
@@ -456,9 +430,9 @@ function fitHeaderToVocabulary(seq: NoteSequence, encoding: Encoding): { sequenc
     let best: { key: NoteSequence['keySignatures'][number]; token: string; fit: number } | undefined;
     for (const t of encoding.tokens) {
       if (!t.startsWith('K:')) continue;
-      const key = parseAbc(`X:1\nL:1/8\n${t}\nC|\n`, { file: 'key' }).tunes[0]?.sequence.keySignatures[0];
+      const key = parseKey(t.slice(2));
       if (!key) continue;
-      const scale = diatonic(key.accidentals);
+      const scale = diatonicScale(key.accidentals);
       const same = ks && key.tonic === ks.tonic && key.mode === ks.mode ? 100 : 0;
       const fit = same + seq.notes.filter((n) => scale.has(n.pitch % 12)).length + (key.tonic === seq.notes[0]?.pitch % 12 ? 0.5 : 0);
       if (!best || fit > best.fit) best = { key: { ...key, time: 0 }, token: t, fit };

@@ -3,8 +3,81 @@
  * signature), so the score spells it the way a musician would (F#, not ^F everywhere in D major)
  * and ABC-based encodings see a K: field like the ones they were trained on.
  */
-import { keyAccidentals } from './sequence';
-import type { KeySignature, NoteSequence } from './types';
+import type { KeySignature, Mode, NoteSequence } from './types';
+
+/**
+ * The project's one table of modes: the scale steps above the tonic, how ABC writes the mode after
+ * the tonic (K:ADor), and the names ABC accepts for it (any case, the first three letters suffice).
+ * The engine, the ABC reader and writer and the encodings all read keys through this file.
+ */
+export const MODES: Record<Mode, { steps: number[]; abc: string; names: string[] }> = {
+  major: { steps: [0, 2, 4, 5, 7, 9, 11], abc: '', names: ['', 'maj', 'major'] },
+  ionian: { steps: [0, 2, 4, 5, 7, 9, 11], abc: '', names: ['ion', 'ionian'] },
+  minor: { steps: [0, 2, 3, 5, 7, 8, 10], abc: 'm', names: ['m', 'min', 'minor'] },
+  aeolian: { steps: [0, 2, 3, 5, 7, 8, 10], abc: 'm', names: ['aeo', 'aeolian'] },
+  dorian: { steps: [0, 2, 3, 5, 7, 9, 10], abc: 'Dor', names: ['dor', 'dorian'] },
+  phrygian: { steps: [0, 1, 3, 5, 7, 8, 10], abc: 'Phr', names: ['phr', 'phrygian'] },
+  lydian: { steps: [0, 2, 4, 6, 7, 9, 11], abc: 'Lyd', names: ['lyd', 'lydian'] },
+  mixolydian: { steps: [0, 2, 4, 5, 7, 9, 10], abc: 'Mix', names: ['mix', 'mixolydian'] },
+  locrian: { steps: [0, 1, 3, 5, 6, 8, 10], abc: 'Loc', names: ['loc', 'locrian'] },
+};
+
+const MAJOR_TONIC_SHARPS = [0, -5, 2, -3, 4, -1, 6, 1, -4, 3, -2, 5]; // sharps (+) / flats (-) of the major key on each pitch class
+const LETTER_PC: Record<string, number> = { c: 0, d: 2, e: 4, f: 5, g: 7, a: 9, b: 11 };
+
+/** The key signature's sharps/flats count for a tonic and mode (e.g. A dorian -> 1 sharp). */
+export function keyAccidentals(tonic: number, mode: Mode): number {
+  // The relative major: A minor -> C major (tonic + 3), A dorian -> G major (tonic - 2 = +10).
+  const major = (((tonic + RELATIVE_MAJOR[mode]) % 12) + 12) % 12;
+  return MAJOR_TONIC_SHARPS[major];
+}
+/** Semitones from a mode's tonic up to its relative major's tonic. */
+const RELATIVE_MAJOR: Record<Mode, number> = { major: 0, ionian: 0, minor: 3, aeolian: 3, dorian: 10, phrygian: 8, lydian: 7, mixolydian: 5, locrian: 1 };
+
+/** The mode an ABC key's mode word names ("m", "Dor", "mixolydian", "MAJ"), or null. */
+export function modeOf(word: string): Mode | null {
+  const w = word.trim().toLowerCase();
+  for (const [mode, m] of Object.entries(MODES) as [Mode, (typeof MODES)[Mode]][]) {
+    if (m.names.includes(w)) return mode;
+    // ABC: only the first three letters of a mode name count ("Dorian", "dori", "Mixo").
+    if (w.length >= 3 && m.names.some((n) => n.length >= 3 && n.slice(0, 3) === w.slice(0, 3))) return mode;
+  }
+  return null;
+}
+
+/**
+ * Reads a key as ABC writes it (the value of K:): "D", "Ador", "F#m", "Bb mixolydian", "D Major",
+ * "Hp"/"HP" (Highland pipes: written without a signature, played as A mixolydian), "none"/"" (C).
+ * Clef and extra accidentals after the key ("K:D clef=bass", "K:D ^g") are ignored. Null when it
+ * is not a key.
+ */
+export function parseKey(text: string, time = 0): KeySignature | null {
+  const t = text.replace(/%.*$/, '').trim();
+  if (t === '' || /^none\b/i.test(t)) return { time, tonic: 0, mode: 'major', accidentals: 0 };
+  if (/^hp\b/i.test(t)) return { time, tonic: 9, mode: 'mixolydian', accidentals: keyAccidentals(9, 'mixolydian') };
+  const m = /^([A-Ga-g])([#b]?)\s*([A-Za-z]*)/.exec(t);
+  if (!m) return null;
+  const rest = t.slice(m[0].length);
+  // "K:G clef=..." or "K:D ^g": the mode word is absent; "K:Gm" / "K:G minor": present.
+  let mode = modeOf(m[3]);
+  if (!mode && /^\s*=/.test(rest)) mode = null;
+  if (!mode) {
+    if (m[3] === '' || /^(clef|octave|transpose|middle|stafflines|t|m)$/i.test(m[3])) mode = 'major';
+    else return null;
+  }
+  const tonic = (LETTER_PC[m[1].toLowerCase()] + (m[2] === '#' ? 1 : m[2] === 'b' ? -1 : 0) + 12) % 12;
+  return { time, tonic, mode, accidentals: keyAccidentals(tonic, mode) };
+}
+
+/** The pitch classes of a key's scale (D major: D E F# G A B C#). */
+export function signatureScale(key: Pick<KeySignature, 'tonic' | 'mode'>): Set<number> {
+  return new Set(MODES[key.mode].steps.map((s) => (key.tonic + s) % 12));
+}
+
+/** The pitch classes of the diatonic scale of a signature with this many sharps (negative: flats). */
+export function diatonicScale(accidentals: number): Set<number> {
+  return new Set([0, 2, 4, 5, 7, 9, 11].map((pc) => (((pc + 7 * accidentals) % 12) + 12) % 12));
+}
 
 // Krumhansl-Kessler key profiles (probe-tone ratings), index 0 = tonic.
 const MAJOR = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88];

@@ -3,6 +3,7 @@
  * None of them mutate their input.
  */
 import { MusicError } from './errors';
+import { keyAccidentals } from './key';
 import type { KeySignature, Mode, Note, NoteSequence } from './types';
 
 export const DEFAULT_QPM = 120;
@@ -108,15 +109,7 @@ export function monophonic(seq: NoteSequence): NoteSequence {
   return result;
 }
 
-const MAJOR_TONIC_SHARPS = [0, -5, 2, -3, 4, -1, 6, 1, -4, 3, -2, 5]; // sharps (+) / flats (-) of the major key on each pitch class
-const MODE_OFFSET: Record<Mode, number> = { major: 0, ionian: 0, minor: 3, aeolian: 3, dorian: 10, phrygian: 8, lydian: 7, mixolydian: 5, locrian: 1 };
-
-/** The key signature's sharps/flats count for a tonic and mode (e.g. A dorian -> 1 sharp). */
-export function keyAccidentals(tonic: number, mode: Mode): number {
-  // Relative major: e.g. A minor -> C major (tonic + 3), A dorian -> G major (tonic - 2 = +10).
-  const major = (((tonic + MODE_OFFSET[mode]) % 12) + 12) % 12;
-  return MAJOR_TONIC_SHARPS[major];
-}
+export { keyAccidentals };
 
 /** Transposes every note (and the key signatures) by a number of semitones. Throws out-of-range. */
 export function transpose(seq: NoteSequence, semitones: number): NoteSequence {

@@ -146,7 +146,7 @@ describe('parseAbc bad input', () => {
     expect(r.errors[0].message).toMatch(/about 12800 notes with its repeats; the limit is 12000/);
     expect(r.tunes.map((t) => t.x)).toEqual(['2']);
     expect(parseAbc(book, { maxNotes: 20_000 }).tunes[0].sequence.notes).toHaveLength(12_800);
-    expect(parseAbc('X:1\nL:1/4294967296\nK:C\nCDE|\n').errors[0]).toMatchObject({ code: 'abc-syntax', line: 1 });
+    expect(parseAbc('X:1\nL:1/4294967296\nK:C\nCDE|\n').errors[0]).toMatchObject({ code: 'abc-syntax', line: 2 });
     const noisy = parseAbc('X:1\nK:C\n' + 'C#'.repeat(500) + '\n');
     expect(noisy.tunes[0].warnings.length).toBeLessThanOrEqual(101);
   });

@@ -5,8 +5,9 @@
  */
 import abcjs from 'abcjs';
 import { MusicError, type MusicWarning } from '../errors';
-import { DEFAULT_QPM, compareNotes, keyAccidentals } from '../sequence';
-import type { KeySignature, Mode, Note, NoteSequence, TempoChange, TimeSignature } from '../types';
+import { DEFAULT_QPM, compareNotes } from '../sequence';
+import { parseKey } from '../key';
+import type { KeySignature, Note, NoteSequence, TempoChange, TimeSignature } from '../types';
 import { performTune, qpmOf, snap } from './perform';
 import { commentOutHeaderText, dropBrokenRhythmBeforeBars, inheritedHeader, normalizeAbc, splitAbcBook, type AbcTuneText } from './book';
 
@@ -70,8 +71,6 @@ const MAX_TUNE_CHARS = 50_000;
 /** Warnings kept per tune: a broken tune can warn on every note. */
 const MAX_WARNINGS = 100;
 
-const MODES: Record<string, Mode> = { '': 'major', m: 'minor', Dor: 'dorian', Mix: 'mixolydian', Lyd: 'lydian', Phr: 'phrygian', Loc: 'locrian' };
-const LETTER_PC: Record<string, number> = { C: 0, D: 2, E: 4, F: 5, G: 7, A: 9, B: 11 };
 /** abcjs counts pitches in staff steps from middle C: step % 7 is the letter. */
 const LETTER_INDEX: Record<string, number> = { c: 0, d: 1, e: 2, f: 3, g: 4, a: 5, b: 6 };
 
@@ -116,7 +115,8 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   // abcjs builds arrays as long as a bar of the meter: an absurd meter (M:4294967296/4) grows one
   // until V8 aborts the whole process, so look at every M: (header, body and inline) first.
   // A unit length of 1/4294967296 makes every note vanish (and abcjs warn on each one).
-  for (const part of header.length ? [...header, t.text] : [t.text]) checkLengths(part, where);
+  for (const part of header) checkLengths(part, where, null);
+  checkLengths(t.text, where, t.line || 1);
   // File-header fields go right after X: so that the tune's own fields still override them.
   const nl = t.text.indexOf('\n');
   const text = commentOutHeaderText(header.length ? t.text.slice(0, nl + 1) + header.join('\n') + '\n' + t.text.slice(nl + 1) : t.text);
@@ -188,21 +188,34 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
 }
 
 const METER = /(?:^|\[)\s*M:\s*(\d+)\s*\/\s*(\d+)/gm;
-const UNIT = /(?:^|\[)\s*L:\s*(\d+)\s*\/\s*(\d+)/gm;
+/** An L: field's value, to the end of its line or inline field (a % comment ends it too). */
+const UNIT = /(?:^|\[)[ \t]*L:([^\]\n%]*)/gm;
 /** A K: or M: field in the body: a line of its own or inline. */
 const BODY_SIGNATURE = /(?:^|\[)\s*[KM]:/m;
 
-function checkLengths(text: string, where: { file?: string; tune: number; line: number }): void {
+function checkLengths(text: string, where: { file?: string; tune: number; line: number }, firstLine: number | null): void {
+  // The file line of a match in the tune's text (header parts keep the tune's line).
+  const at = (index: number) => (firstLine === null ? where : { ...where, line: firstLine + countLines(text, index) });
   if (text.includes('M:'))
     for (const m of text.matchAll(METER)) {
       const [num, den] = [Number(m[1]), Number(m[2])];
-      if (num > 64 || den > 64 || den === 0) throw new MusicError('abc-too-long', `meter M:${m[1]}/${m[2]} is not a playable meter (expected at most 64 beats of at least 1/64)`, where);
+      if (num > 64 || den > 64 || den === 0) throw new MusicError('abc-too-long', `meter M:${m[1]}/${m[2]} is not a playable meter (expected at most 64 beats of at least 1/64)`, at(m.index));
     }
   if (text.includes('L:'))
     for (const m of text.matchAll(UNIT)) {
-      const [num, den] = [Number(m[1]), Number(m[2])];
-      if (num < 1 || num > 64 || den < 1 || den > 512) throw new MusicError(num > 64 ? 'abc-too-long' : 'abc-syntax', `unit length L:${m[1]}/${m[2]} is not a playable length (expected 1/1 to 1/512)`, where);
+      const value = m[1].trim();
+      const f = /^(\d+)\s*\/\s*(\d+)$/.exec(value) ?? /^(\d+)()$/.exec(value);
+      // L:-1/4, L:1/0, L:x, L:1/8/2: abcjs reads them as some length or none; we refuse them.
+      if (!f) throw new MusicError('abc-syntax', `unit length L:${value.slice(0, 20)} is not a length (expected a fraction like L:1/8)`, at(m.index));
+      const [num, den] = [Number(f[1]), f[2] === '' ? 1 : Number(f[2])];
+      if (num < 1 || num > 64 || den < 1 || den > 512) throw new MusicError(num > 64 ? 'abc-too-long' : 'abc-syntax', `unit length L:${value} is not a playable length (expected 1/1 to 1/512)`, at(m.index));
     }
+}
+
+function countLines(text: string, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 /** Where the body starts: after the first K: line (the header's last field). */
@@ -240,11 +253,10 @@ function keyOf(tune: abcjs.TuneObject): KeySignature[] {
 }
 
 function keyFrom(k: unknown, time: number): KeySignature | null {
+  // abcjs has read the key already: root, accidental and its short mode name (m, Dor, Mix...).
   const key = k as { root?: string; acc?: string; mode?: string } | undefined;
-  if (!key || !key.root || !(key.root in LETTER_PC)) return null;
-  const tonic = (LETTER_PC[key.root] + (key.acc === '#' ? 1 : key.acc === 'b' ? -1 : 0) + 12) % 12;
-  const mode = MODES[key.mode ?? ''] ?? 'major';
-  return { time, tonic, mode, accidentals: keyAccidentals(tonic, mode) };
+  if (!key || !key.root || !/^[A-G]$/.test(key.root)) return null;
+  return parseKey(`${key.root}${key.acc === '#' || key.acc === 'b' ? key.acc : ''}${key.mode ?? ''}`, time);
 }
 
 function meterFrom(m: unknown, time: number): TimeSignature | null {

@@ -5,8 +5,9 @@
  * rest, and notes that go on into the next piece are tied. That makes any quantized sequence
  * (polyphony included) come back note for note when it is read again. Velocities are not written.
  */
-import { keyAccidentals, quantize } from '../sequence';
-import type { KeySignature, Mode, NoteSequence, TimeSignature } from '../types';
+import { keyAccidentals, MODES } from '../key';
+import { quantize } from '../sequence';
+import type { KeySignature, NoteSequence, TimeSignature } from '../types';
 
 export interface AbcWriteOptions {
   /** X: number (default 1). */
@@ -34,7 +35,6 @@ const LETTERS = ['C', 'D', 'E', 'F', 'G', 'A', 'B'] as const;
 const LETTER_BASE = [0, 2, 4, 5, 7, 9, 11];
 const SHARP_ORDER = [3, 0, 4, 1, 5, 2, 6]; // F C G D A E B as letter indices
 const FLAT_ORDER = [6, 2, 5, 1, 4, 0, 3]; // B E A D G C F
-const MODE_SUFFIX: Record<Mode, string> = { major: '', ionian: '', minor: 'm', aeolian: 'm', dorian: 'Dor', phrygian: 'Phr', lydian: 'Lyd', mixolydian: 'Mix', locrian: 'Loc' };
 
 /** Per-letter alteration (-1, 0, +1) of a key signature with this many sharps (>0) or flats (<0). */
 export function keyAlterations(accidentals: number): number[] {
@@ -118,7 +118,7 @@ export function keyName(k: KeySignature | undefined): string {
   if (!k) return 'C';
   const alt = keyAlterations(k.accidentals);
   const s = spellPitch(k.tonic + 60, alt, k.accidentals >= 0);
-  return LETTERS[s.letter] + (s.alter > 0 ? '#' : s.alter < 0 ? 'b' : '') + MODE_SUFFIX[k.mode];
+  return LETTERS[s.letter] + (s.alter > 0 ? '#' : s.alter < 0 ? 'b' : '') + MODES[k.mode].abc;
 }
 
 export function writeAbc(seq: NoteSequence, opts: AbcWriteOptions = {}): string {
