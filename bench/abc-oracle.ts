@@ -1,7 +1,10 @@
 /**
  * Compares our ABC reading (abcjs) with Debian's abc2midi for every tune of the ABC collections in
  * ../shared/corpora and prints the agreement rate per collection and the kinds of disagreement.
- *   npx tsx bench/abc-oracle.ts [corpora-dir] [--examples N]
+ *   npx tsx bench/abc-oracle.ts [corpora-dir] [--examples N] [--mode edited|unedited]
+ * edited (default): abc2midi's copy without what the notation does not hold (R: swing, decorations,
+ * P: order, implied repeat starts spelled out); unedited: the tunes as written, and we play them
+ * as abc2midi would (P: order followed, hornpipes swung).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +17,9 @@ const onlyIdx = args.indexOf('--only');
 const only = onlyIdx >= 0 ? args.splice(onlyIdx, 2)[1] : undefined;
 const sampleIdx = args.indexOf('--sample');
 const sample = sampleIdx >= 0 ? Number(args.splice(sampleIdx, 2)[1]) : 0;
+const modeIdx = args.indexOf('--mode');
+const mode = (modeIdx >= 0 ? args.splice(modeIdx, 2)[1] : 'edited') as 'edited' | 'unedited';
+if (mode !== 'edited' && mode !== 'unedited') throw new Error('--mode is edited or unedited');
 const root = args[0] ?? new URL('../../shared/corpora', import.meta.url).pathname;
 const exe = findAbc2midi();
 if (!exe) {
@@ -35,7 +41,7 @@ for (const coll of readdirSync(root).filter((d) => d.startsWith('abc_') && (!onl
   // Ryan's Mammoth is one tune per file: batch the files' tunes together so abc2midi runs once per batch.
   for (const f of walk(join(root, coll))) {
     const pick = sample ? (i: number) => (i * 7919 + f.length) % Math.max(1, Math.round(100 / sample)) === 0 : undefined;
-    results.push(...compareFileWithAbc2midi(oracle, f.slice(root.length + 1), readFileSync(f, 'utf8'), pick));
+    results.push(...compareFileWithAbc2midi(oracle, f.slice(root.length + 1), readFileSync(f, 'utf8'), pick, mode));
   }
   const same = results.filter((r) => r.kind === 'none').length;
   allTunes += results.length;

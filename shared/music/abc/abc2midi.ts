@@ -150,7 +150,7 @@ export interface OracleTune {
  * Compares every tune of an ABC file (or the chosen indices) with abc2midi. The tune text given to
  * abc2midi is the same one abcjs reads (file-header fields copied in).
  */
-export function compareFileWithAbc2midi(oracle: Abc2midi, file: string, text: string, pick?: (index: number, count: number) => boolean): OracleTune[] {
+export function compareFileWithAbc2midi(oracle: Abc2midi, file: string, text: string, pick?: (index: number, count: number) => boolean, mode: 'edited' | 'unedited' = 'edited'): OracleTune[] {
   const book = splitAbcBook(text);
   const header = inheritedHeader(book.header);
   const out: OracleTune[] = [];
@@ -159,10 +159,13 @@ export function compareFileWithAbc2midi(oracle: Abc2midi, file: string, text: st
     if (pick && !pick(t.index, book.tunes.length)) continue;
     const base = { file, line: t.line, x: t.x };
     try {
-      const tune = parseAbcTune(t, header, { file });
+      // edited: both asked for the written notes (abc2midi's copy neutralized, P: order not followed);
+      // unedited: abc2midi reads the tune as written and we play it as it would (P: order, hornpipe swing).
+      const tune = parseAbcTune(t, header, mode === 'edited' ? { file, parts: false } : { file, parts: true, swing: true });
       const nl = t.text.indexOf('\n');
       const full = header.length ? t.text.slice(0, nl + 1) + header.join('\n') + '\n' + t.text.slice(nl + 1) : t.text;
-      pending.push({ base, ours: tune.sequence, text: neutralizeForAbc2midi(spellOutRepeatStarts(commentOutHeaderText(full), impliedRepeatStarts(tune))) });
+      const theirs = mode === 'edited' ? neutralizeForAbc2midi(spellOutRepeatStarts(commentOutHeaderText(full), impliedRepeatStarts(tune))) : full;
+      pending.push({ base, ours: tune.sequence, text: theirs });
     } catch (e) {
       out.push({ ...base, kind: 'ours-failed', detail: (e as Error).message });
     }

@@ -5,10 +5,12 @@
  */
 import abcjs from 'abcjs';
 import { MusicError, type MusicWarning } from '../errors';
-import { DEFAULT_QPM, compareNotes } from '../sequence';
+import { DEFAULT_QPM } from '../sequence';
 import { parseKey } from '../key';
-import type { KeySignature, Note, NoteSequence, TempoChange, TimeSignature } from '../types';
-import { performTune, qpmOf, snap } from './perform';
+import type { KeySignature, NoteSequence, TempoChange, TimeSignature } from '../types';
+import { perform, performTune, qpmOf, snap } from '../tune/perform';
+import { formFromPlayed } from '../tune/read';
+import type { TuneForm } from '../tune/form';
 import { commentOutHeaderText, dropBrokenRhythmBeforeBars, inheritedHeader, normalizeAbc, splitAbcBook, type AbcTuneText } from './book';
 
 export interface AbcReadOptions {
@@ -41,6 +43,10 @@ export interface AbcReadOptions {
    * (1,084); a hostile file cannot make one tune hold megabytes of notes.
    */
   maxNotes?: number;
+  /** Follow the header's P: part order when playing (default true); false plays the tune as written. */
+  parts?: boolean;
+  /** Swing R:hornpipe tunes as abc2midi plays them (default false; see PerformOptions). */
+  swing?: boolean;
 }
 
 export interface AbcTune {
@@ -53,7 +59,10 @@ export interface AbcTune {
   title?: string;
   /** Normalized text of this tune (see normalizeAbc). */
   abc: string;
+  /** The performance: perform(form) with the reading options (repeats expanded, P: order followed). */
   sequence: NoteSequence;
+  /** What the notation says: header fields, bars, pickup, repeats, endings, chord symbols, parts. */
+  form: TuneForm;
   /** Number of voices abcjs found (the sequence may hold only one of them). */
   voiceCount: number;
   warnings: MusicWarning[];
@@ -125,7 +134,8 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
     return Math.max(1, t.line + l - 1);
   };
 
-  const parsed = abcjs.parseOnly(dropBrokenRhythmBeforeBars(text));
+  const abcText = dropBrokenRhythmBeforeBars(text);
+  const parsed = abcjs.parseOnly(abcText);
   const tune = parsed[0];
   if (!tune) throw new MusicError('abc-syntax', 'abcjs found no tune here', where);
   const abcjsWarnings: string[] = tune.warnings ?? [];
@@ -142,47 +152,30 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   const anchors = new Set<number>();
   for (const c of changes.keys) anchors.add(c.anchor);
   for (const c of changes.meters) anchors.add(c.anchor);
+  // Heard once through as written (the form); perform(form) expands repeats and parts.
   // (5:2 written out keeps its ratio; the tree cannot tell it from a bare (5 (see perform.ts).
-  const { voices, anchorTimes, tempos } = performTune(tune as never, graces, anchors, !/\([579]:/.test(text));
+  const { voices, anchorTimes, tempos, marks } = performTune(tune as never, graces, anchors, !/\([579]:/.test(text), { linear: true, text: abcText });
   const withNotes = voices.map((v, i) => ({ v, i })).filter((x) => x.v.played > 0);
   if (withNotes.length === 0) throw new MusicError('abc-no-notes', 'the tune has no notes (expected music after K:)', where);
-
   const which = opts.voices ?? 'first';
-  let chosen: { v: (typeof voices)[number]; i: number }[];
-  if (which === 'all') chosen = withNotes;
-  else if (which === 'first') chosen = [withNotes[0]];
-  else {
-    const v = voices[which];
-    if (!v || v.played === 0) throw new MusicError('abc-no-notes', `voice ${which} has no notes (the tune has ${voices.length} voices)`, where);
-    chosen = [{ v, i: which }];
-  }
-
-  // Every voice keeps its index only when all are asked for (note.voice is 0 otherwise).
-  let notes: Note[] = chosen[0].v.notes;
-  if (which === 'all') {
-    notes = [];
-    for (const { v, i } of chosen)
-      for (const n of v.notes) {
-        n.voice = i;
-        notes.push(n);
-      }
-  }
-  notes.sort(compareNotes);
-  if (notes.length === 0) throw new MusicError('abc-no-notes', 'every note of the tune is too short to play (absurd lengths?)', where);
-  if (notes.length > maxNotes) throw new MusicError('abc-too-long', `the tune expands to ${notes.length} notes; the limit is ${maxNotes} (option maxNotes)`, where);
-  const totalTime = notes.reduce((m, n) => Math.max(m, n.end), 0);
-  if (!(totalTime <= MAX_QUARTERS)) throw new MusicError('abc-too-long', `the tune lasts ${Math.round(totalTime)} quarter notes (absurd durations?); the limit is ${MAX_QUARTERS}`, where);
+  if (typeof which === 'number' && !(voices[which]?.played > 0)) throw new MusicError('abc-no-notes', `voice ${which} has no notes (the tune has ${voices.length} voices)`, where);
 
   const title = tune.metaText?.title?.split('\n')[0]?.trim() || undefined;
-  const sequence: NoteSequence = {
-    notes,
+  const form = formFromPlayed({
+    text,
+    title,
+    voices,
+    marks: marks ?? [],
     tempos: tempoMap(tempoOf(tune), tempos),
     timeSignatures: withChanges(meterOf(tune), changes.meters, anchorTimes),
     keySignatures: withChanges(keyOf(tune), changes.keys, anchorTimes),
-    totalTime,
-  };
-  if (title) sequence.title = title;
-  const result: AbcTune = { index: t.index, x: t.x, line: t.line || 1, title, abc: normalizeAbc(text), sequence, voiceCount: withNotes.length, warnings };
+  });
+  const sequence = perform(form, { parts: opts.parts, swing: opts.swing, voices: which });
+  const notes = sequence.notes;
+  if (notes.length === 0) throw new MusicError('abc-no-notes', 'every note of the tune is too short to play (absurd lengths?)', where);
+  if (notes.length > maxNotes) throw new MusicError('abc-too-long', `the tune expands to ${notes.length} notes; the limit is ${maxNotes} (option maxNotes)`, where);
+  if (!(sequence.totalTime <= MAX_QUARTERS)) throw new MusicError('abc-too-long', `the tune lasts ${Math.round(sequence.totalTime)} quarter notes (absurd durations?); the limit is ${MAX_QUARTERS}`, where);
+  const result: AbcTune = { index: t.index, x: t.x, line: t.line || 1, title, abc: normalizeAbc(text), sequence, form, voiceCount: withNotes.length, warnings };
   if (supplied.length) impliedStarts.set(result, supplied);
   return result;
 }

@@ -13,7 +13,9 @@
  * group is only built when asked for. parseAbc adjusts the tree before (see prepareForAudio in read.ts).
  */
 
-import type { Note } from '../types';
+import { compareNotes } from '../sequence';
+import type { Note, NoteSequence, TimeSignature } from '../types';
+import type { FormBar, FormVoice, PerformOptions, TuneForm } from './form';
 
 /** Quarter-note times are snapped to this grid: abcjs rounds its whole-note times to 6 decimals. */
 const TIME_GRID = 10080; // 2^5 * 3^2 * 5 * 7: exact for every duplet..septuplet and 1/128 notes
@@ -31,8 +33,22 @@ export interface PlayedVoice {
   played: number;
 }
 
+/** What a voice writes besides notes, on its written timeline (whole notes; repeats not expanded). */
+export interface WrittenMarks {
+  /** Every bar line element, in order: abcjs's type (after parseAbc's adjustments) and the ending it starts. */
+  lines: { time: number; type: string; ending?: string }[];
+  /** Chord symbols and annotations ("Am", "^text") at the time of the note they are written on. */
+  chords: { time: number; name: string; position: string }[];
+  /** Part labels (P:A in the body). */
+  parts: { time: number; label: string }[];
+  /** Notes written with broken rhythm after them (a>b, a<b): the first note's time and the sign. */
+  broken: { time: number; sign: '>' | '<' }[];
+}
+
 export interface Performance {
   voices: PlayedVoice[];
+  /** With `linear`: each voice's bar lines, chord symbols, parts and broken rhythm (same order as voices). */
+  marks?: WrittenMarks[];
   /** Tempo changes written in the body ([Q:] or a Q: line), at each time they are played, in quarter notes. */
   tempos: { time: number; qpm: number }[];
   /** For each asked-for character position: the whole-note times at which the note written there starts. */
@@ -111,7 +127,9 @@ type Item =
   | { kind: 'vol'; volume: number }
   | { kind: 'volinc'; volume: number }
   | { kind: 'accents'; on: boolean }
-  | { kind: 'tempo'; qpm: number };
+  | { kind: 'tempo'; qpm: number }
+  | { kind: 'line'; type: string; ending?: string }
+  | { kind: 'part'; label: string };
 
 type Section = { type: 'start' | 'end'; index: number } | { type: 'ending'; index: number; endings: number[] };
 
@@ -146,12 +164,19 @@ const letterOf = (staffPitch: number) => ((staffPitch % 7) + 7) % 7;
  * ABC 2.1 and abc2midi read them (abcjs: two); the caller turns it off when the tune writes the
  * ratio out ((5:2), which the parse tree does not tell apart.
  */
-export function performTune(tune: TuneLike, graces: 'drop' | 'keep', anchors?: ReadonlySet<number>, compoundTuplets = true): Performance {
-  const streams = linearize(tune, compoundTuplets);
+export function performTune(tune: TuneLike, graces: 'drop' | 'keep', anchors?: ReadonlySet<number>, compoundTuplets = true, written?: { linear: true; text: string }): Performance {
+  const streams = linearize(tune, compoundTuplets, !!written);
   const pickup = safePickup(tune);
   const anchorTimes = new Map<number, number[]>();
   const tempos: { time: number; qpm: number }[] = [];
-  const voices = streams.map((s) => play(s.items, expandRepeats(s.items, s.sections), pickup, graces, anchors?.size ? anchors : undefined, anchorTimes, tempos));
+  const marks: WrittenMarks[] = [];
+  const voices = streams.map((s) => {
+    // Linear: the voice as written, once through (perform(form) expands the repeats from its bars).
+    const spans = written ? [{ start: 0, end: s.items.length - 1 }] : expandRepeats(s.items, s.sections);
+    const m: WrittenMarks | undefined = written ? { lines: [], chords: [], parts: [], broken: [] } : undefined;
+    if (m) marks.push(m);
+    return play(s.items, spans, pickup, graces, anchors?.size ? anchors : undefined, anchorTimes, tempos, m && { marks: m, text: written!.text });
+  });
   // A tempo written in one voice holds for all: one list, in time order, repeats of a value dropped.
   tempos.sort((a, b) => a.time - b.time);
   const changes: { time: number; qpm: number }[] = [];
@@ -160,7 +185,7 @@ export function performTune(tune: TuneLike, graces: 'drop' | 'keep', anchors?: R
     if (last && last.time === t.time) last.qpm = t.qpm;
     else if (!last || last.qpm !== t.qpm) changes.push(t);
   }
-  return { voices, anchorTimes, tempos: changes };
+  return written ? { voices, anchorTimes, tempos: changes, marks } : { voices, anchorTimes, tempos: changes };
 }
 
 function safePickup(tune: TuneLike): number {
@@ -248,7 +273,7 @@ interface Stream {
 }
 
 /** Each voice's elements in one stream, lines joined, with the bars where repeats start and end. */
-function linearize(tune: TuneLike, compoundTuplets: boolean): Stream[] {
+function linearize(tune: TuneLike, compoundTuplets: boolean, marks = false): Stream[] {
   const streams: Stream[] = [];
   const midi = tune.formatting?.midi ?? {};
   let transpose = 0;
@@ -403,8 +428,13 @@ function linearize(tune: TuneLike, compoundTuplets: boolean): Stream[] {
               }
               if (el.startEnding) secs.push({ type: 'ending', index: here, endings: endingNumbers(el.startEnding) });
               if (isStart) secs.push({ type: 'start', index: here });
+              // After the sections are placed: a line item sounds nothing and moves no index they hold.
+              if (marks) items.push({ kind: 'line', type: el.type ?? 'bar_thin', ending: el.startEnding });
               break;
             }
+            case 'part':
+              if (marks && typeof (el as { title?: unknown }).title === 'string') items.push({ kind: 'part', label: (el as { title: string }).title });
+              break;
             case 'midi': {
               const p = Number(el.params?.[0]);
               if (el.cmd === 'transpose') items.push({ kind: 'transpose', semitones: p || 0 });
@@ -519,7 +549,7 @@ interface GraceGroup {
  * Walks the spans of one voice and sounds its notes. While playing, a note's `end` holds its
  * written length with the notes tied to it; times are set once every tie is joined.
  */
-function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'keep', anchors: ReadonlySet<number> | undefined, anchorTimes: Map<number, number[]>, tempos: { time: number; qpm: number }[]): PlayedVoice {
+function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'keep', anchors: ReadonlySet<number> | undefined, anchorTimes: Map<number, number[]>, tempos: { time: number; qpm: number }[], written?: { marks: WrittenMarks; text: string }): PlayedVoice {
   const out: Sounding[] = [];
   const groups: GraceGroup[] = [];
   const halved = new Set<Sounding>();
@@ -591,6 +621,15 @@ function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'ke
           const beat = time / 1e6;
           time += d ? Math.round(d * 1e6) : 0;
           let velocity = volumeAt(beat);
+          if (written) {
+            const chords = (el as { chord?: { name?: string; position?: string }[] }).chord;
+            if (chords) for (const c of chords) if (typeof c?.name === 'string') written.marks.chords.push({ time: beat, name: c.name, position: c.position ?? 'default' });
+            if (el.startChar !== undefined && (el as { endChar?: number }).endChar !== undefined) {
+              const src = written.text.slice(el.startChar, (el as { endChar: number }).endChar).trimEnd();
+              const sign = src[src.length - 1];
+              if ((sign === '>' || sign === '<') && src[src.length - 2] !== sign) written.marks.broken.push({ time: beat, sign });
+            }
+          }
           const pitches = el.pitches;
           if (!pitches) break;
           const first = pitches[0];
@@ -659,6 +698,12 @@ function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'ke
         case 'tempo':
           tempos.push({ time: snap(time / 1e6), qpm: it.qpm });
           break;
+        case 'line':
+          written?.marks.lines.push({ time: time / 1e6, type: it.type, ending: it.ending });
+          break;
+        case 'part':
+          written?.marks.parts.push({ time: time / 1e6, label: it.label });
+          break;
       }
     }
 
@@ -696,4 +741,224 @@ function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'ke
   const played = out.length;
   out.length = count;
   return { notes: out, played };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The performance of a tune form: repeats, endings and parts expanded bar by bar, swing applied.
+
+/** The bars of a voice in the order they are played: repeats and endings expanded, P: order followed. */
+export function playOrder(voice: FormVoice, partOrder?: string): number[] {
+  // The same repeat reading as the tree player (expandRepeats), on a stream of bar lines and bars:
+  // index 0 is the line before the first bar, bar i is at 2i+1 and the line after it at 2i+2.
+  const n = voice.bars.length;
+  if (n === 0) return [];
+  const items: Item[] = new Array(2 * n + 1).fill({ kind: 'bar' });
+  const sections: Section[] = [{ type: 'start', index: -1 }];
+  const line = (index: number, kind: string | undefined, ending: string | undefined) => {
+    const isStart = kind === '|:' || kind === '::';
+    const isEnd = kind === ':|' || kind === '::';
+    if (isEnd) {
+      const last = sections[sections.length - 1];
+      if (last.type === 'end') sections.push({ type: 'start', index: last.index });
+      sections.push({ type: 'end', index });
+    }
+    if (ending) sections.push({ type: 'ending', index, endings: endingNumbers(ending) });
+    if (isStart) sections.push({ type: 'start', index });
+  };
+  line(0, voice.opening, voice.bars[0].ending);
+  for (let i = 0; i < n; i++) line(2 * i + 2, voice.bars[i].line, voice.bars[i + 1]?.ending);
+  const order: number[] = [];
+  for (const span of expandRepeats(items, sections)) for (let i = span.start; i <= span.end; i++) if (i % 2 === 1) order.push((i - 1) / 2);
+  if (!partOrder) return order;
+  const parts = expandPartOrder(partOrder);
+  if (!parts.length || !voice.bars.some((b) => b.part)) return order;
+  // Each bar belongs to the last part label before it; bars before the first label (an intro)
+  // are played once first, as abc2midi does.
+  const partOf: string[] = [];
+  let current = '';
+  for (const b of voice.bars) partOf.push((current = b.part ?? current));
+  const out = order.filter((b) => partOf[b] === '');
+  for (const p of parts) for (const b of order) if (partOf[b] === p) out.push(b);
+  return out;
+}
+
+/** "AABA" -> AABA, "A2B" -> AAB, "(AB)2C" -> ABABC; dots and spaces are ignored. */
+export function expandPartOrder(order: string): string[] {
+  let i = 0;
+  const group = (depth: number): string[] => {
+    const out: string[] = [];
+    while (i < order.length) {
+      const c = order[i];
+      if (c === ')') {
+        if (depth > 0) {
+          i++;
+          break;
+        }
+        i++;
+        continue;
+      }
+      let unit: string[];
+      if (c === '(') {
+        i++;
+        unit = group(depth + 1);
+      } else if (/[A-Za-z]/.test(c)) {
+        unit = [c];
+        i++;
+      } else {
+        i++;
+        continue;
+      }
+      const m = /^\d+/.exec(order.slice(i));
+      const times = m ? Math.min(16, Number(m[0])) : 1;
+      if (m) i += m[0].length;
+      for (let t = 0; t < times && out.length < 1000; t++) out.push(...unit);
+    }
+    return out;
+  };
+  return group(0);
+}
+
+const isHornpipe = (rhythm: string | undefined) => !!rhythm && /^\s*[Hh]ornpipe/.test(rhythm);
+
+/**
+ * A hornpipe as abc2midi plays it (measured with abc2midi 4.84): R: starting "hornpipe" or
+ * "Hornpipe"; broken rhythm 2:1 in every meter; in 4/4 every pair of single eighth notes that
+ * starts on a beat of its bar 2:1.
+ */
+function swung(voice: FormVoice, meterAt: (t: number) => TimeSignature | undefined): Note[] {
+  const notes = voice.notes.map((n) => ({ ...n }));
+  const byStart = new Map<number, typeof notes>();
+  for (const n of notes) {
+    const list = byStart.get(n.start);
+    if (list) list.push(n);
+    else byStart.set(n.start, [n]);
+  }
+  const eps = 1e-6;
+  const pair = (a: typeof notes, firstShare: number) => {
+    const end = a[0].end;
+    const b = byStart.get(end);
+    if (!b) return false;
+    const total = b[0].end - a[0].start;
+    const split = snapQ(a[0].start + total * firstShare);
+    for (const n of a) if (Math.abs(n.end - end) < eps) n.end = split;
+    for (const n of b) n.start = split;
+    byStart.delete(end);
+    byStart.set(split, b);
+    return true;
+  };
+  const done = new Set<number>();
+  for (const br of voice.broken) {
+    const a = byStart.get(br.time);
+    if (a && pair(a, br.sign === '>' ? 2 / 3 : 1 / 3)) done.add(br.time);
+  }
+  for (const bar of voice.bars) {
+    const m = meterAt(bar.start);
+    if (!m || m.numerator !== 4 || m.denominator !== 4) continue;
+    for (let t = bar.start; t + 1 <= bar.end + eps; t += 1) {
+      const a = byStart.get(snapQ(t));
+      if (!a || a.length !== 1 || done.has(snapQ(t)) || Math.abs(a[0].end - a[0].start - 0.5) > eps) continue;
+      const b = byStart.get(a[0].end);
+      if (!b || b.length !== 1 || Math.abs(b[0].end - b[0].start - 0.5) > eps) continue;
+      pair(a, 2 / 3);
+    }
+  }
+  return notes;
+}
+
+function snapQ(quarters: number): number {
+  return Math.round(quarters * TIME_GRID) / TIME_GRID;
+}
+
+/**
+ * The performance of a tune form: each voice's bars in playing order (repeats and endings
+ * expanded, the P: order followed unless `parts: false`), ties held across bars played in a row,
+ * the meter, key and tempo changes at every time they are played, and hornpipe swing when asked.
+ */
+export function perform(form: TuneForm, opts: PerformOptions = {}): NoteSequence {
+  const which = opts.voices ?? 'first';
+  const withNotes = form.voices.map((v, i) => ({ v, i })).filter((x) => x.v.notes.length > 0);
+  let chosen: { v: FormVoice; i: number }[];
+  if (which === 'all') chosen = withNotes;
+  else if (which === 'first') chosen = withNotes.slice(0, 1);
+  else chosen = form.voices[which] ? [{ v: form.voices[which], i: which }] : [];
+  const partOrder = opts.parts === false ? undefined : form.parts;
+  const meterAt = (t: number) => {
+    let m: TimeSignature | undefined;
+    for (const s of form.timeSignatures) if (s.time <= t + 1e-9) m = s;
+    return m;
+  };
+  const swing = !!opts.swing && isHornpipe(form.rhythm);
+  const notes: Note[] = [];
+  let melodyPlan: { bar: FormBar; at: number }[] | undefined;
+  for (const { v, i } of chosen) {
+    const order = playOrder(v, partOrder);
+    const written = swing ? swung(v, meterAt) : v.notes;
+    // The notes that sound in each bar (a note held over bar lines is in each of them).
+    const inBar: Note[][] = v.bars.map(() => []);
+    let b = 0;
+    const sorted = [...written].sort((x, y) => x.start - y.start);
+    for (const n of sorted) {
+      while (b < v.bars.length - 1 && v.bars[b].end <= n.start) b++;
+      for (let k = b; k < v.bars.length && v.bars[k].start < n.end; k++) inBar[k].push(n);
+    }
+    let time = 0;
+    const plan: { bar: FormBar; at: number }[] = [];
+    for (let k = 0; k < order.length; k++) {
+      const bi = order[k];
+      const bar = v.bars[bi];
+      const offset = time - bar.start;
+      const cameFromBefore = k > 0 && order[k - 1] === bi - 1;
+      for (const n of inBar[bi]) {
+        const startsHere = n.start >= bar.start - 1e-9;
+        if (!startsHere && cameFromBefore) continue; // already sounding from the bar before
+        let end = n.end;
+        let cur = bi;
+        let j = k;
+        while (end > v.bars[cur].end + 1e-9) {
+          if (j + 1 < order.length && order[j + 1] === cur + 1) {
+            j++;
+            cur++;
+          } else {
+            end = v.bars[cur].end;
+            break;
+          }
+        }
+        const start = snapQ((startsHere ? n.start : bar.start) + offset);
+        const stop = snapQ(end + offset);
+        if (stop > start) notes.push({ pitch: n.pitch, start, end: stop, velocity: n.velocity, voice: which === 'all' ? i : 0 });
+      }
+      plan.push({ bar, at: time });
+      time = snapQ(time + (bar.end - bar.start));
+    }
+    melodyPlan ??= plan;
+  }
+  notes.sort(compareNotes);
+  const plan = melodyPlan ?? [];
+  const totalTime = notes.reduce((m, n) => Math.max(m, n.end), 0);
+  const seq: NoteSequence = {
+    notes,
+    tempos: placeChanges(form.tempos, plan),
+    timeSignatures: placeChanges(form.timeSignatures, plan),
+    keySignatures: placeChanges(form.keySignatures, plan),
+    totalTime,
+  };
+  if (form.title) seq.title = form.title;
+  return seq;
+}
+
+/** Signature changes on the written timeline -> at every time their bar is played. */
+function placeChanges<T extends { time: number }>(written: T[], plan: { bar: FormBar; at: number }[]): T[] {
+  if (written.length <= 1 || plan.length === 0) return written.map((w) => ({ ...w }));
+  const at: T[] = [];
+  const last = plan.reduce((m, p) => Math.max(m, p.bar.end), 0);
+  for (const w of written.slice(1))
+    for (const p of plan) if ((w.time >= p.bar.start - 1e-9 && w.time < p.bar.end - 1e-9) || (w.time >= last - 1e-9 && p.bar.end >= last - 1e-9)) at.push({ ...w, time: snapQ(p.at + Math.min(w.time, p.bar.end) - p.bar.start) });
+  const same = (a: T, b: T) => JSON.stringify({ ...a, time: 0 }) === JSON.stringify({ ...b, time: 0 });
+  const out: T[] = [{ ...written[0] }];
+  for (const s of at.sort((a, b) => a.time - b.time)) {
+    const prev = out[out.length - 1];
+    if (prev.time === s.time) out[out.length - 1] = s;
+    else if (!same(prev, s)) out.push(s);
+  }
+  return out.filter((s, i) => i === 0 || !same(out[i - 1], s));
 }

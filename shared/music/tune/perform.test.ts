@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import abcjs from 'abcjs';
 import { describe, expect, it } from 'vitest';
 import { performTune, snap } from './perform';
-import { parseAbc } from './read';
-import { splitAbcBook } from './book';
+import { parseAbc } from '../abc/read';
+import { splitAbcBook } from '../abc/book';
 
 const tune = (body: string, head = 'M:4/4\nL:1/8\nK:C') => `X:1\nT:t\n${head}\n${body}\n`;
 const notes = (abc: string, opts = {}) => {

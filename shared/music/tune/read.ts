@@ -1,0 +1,141 @@
+/**
+ * The tune form of an ABC tune, from what the tree player (perform.ts, linear) heard once through
+ * the written music: bars from the bar lines at the times they were reached, chord symbols, parts
+ * and broken rhythm from the elements, header fields from the text.
+ */
+import type { KeySignature, TempoChange, TimeSignature } from '../types';
+import type { BarLine, FormBar, FormVoice, HeaderField, TuneForm } from './form';
+import { snap, type PlayedVoice, type WrittenMarks } from './perform';
+
+const LINE_OF: Record<string, BarLine> = {
+  bar_thin: '|',
+  bar_thin_thin: '||',
+  bar_thick_thin: '[|',
+  bar_thin_thick: '|]',
+  bar_left_repeat: '|:',
+  bar_right_repeat: ':|',
+  bar_dbl_repeat: '::',
+};
+/** Which of two bar lines at the same time is written (a line ending in :| and the next starting |: is ::). */
+const STRENGTH: Record<BarLine, number> = { '|': 0, '[|': 1, '||': 2, '|]': 3, '|:': 4, ':|': 4, '::': 5 };
+
+function merge(a: BarLine | undefined, b: BarLine): BarLine {
+  if (!a) return b;
+  const ends = a === ':|' || a === '::' || b === ':|' || b === '::';
+  const starts = a === '|:' || a === '::' || b === '|:' || b === '::';
+  if (ends && starts) return '::';
+  return STRENGTH[b] >= STRENGTH[a] ? b : a;
+}
+
+/** Header fields of a tune's text, in order: every `F:value` line up to and including K:. */
+export function headerFields(text: string): { x: string; fields: HeaderField[]; keyText: string } {
+  const fields: HeaderField[] = [];
+  let x = '1';
+  let keyText = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    const m = /^([A-Za-z]):(.*)$/.exec(line);
+    if (!m) continue;
+    const value = m[2].trim();
+    if (m[1] === 'X') x = value;
+    else if (m[1] === 'K') {
+      keyText = value;
+      break;
+    } else fields.push({ field: m[1], value });
+  }
+  return { x, fields, keyText };
+}
+
+/** L: of the header, else ABC's default (1/16 for meters under 3/4, else 1/8). */
+export function unitOf(fields: HeaderField[], meter: TimeSignature | undefined): [number, number] {
+  const l = fields.filter((f) => f.field === 'L').pop();
+  const m = l && /^\s*(\d+)\s*\/\s*(\d+)/.exec(l.value);
+  if (m && Number(m[1]) > 0 && Number(m[2]) > 0) return [Number(m[1]), Number(m[2])];
+  if (meter && meter.numerator / meter.denominator < 0.75) return [1, 16];
+  return [1, 8];
+}
+
+/** One voice of the form from what was heard once through it. */
+function voiceForm(id: string, played: PlayedVoice, marks: WrittenMarks): FormVoice {
+  const notes = played.notes;
+  // Bar lines by time (quarters); several at one time (":|" then "|:" on the next line) are one.
+  const at = new Map<number, { line?: BarLine; ending?: string }>();
+  for (const l of marks.lines) {
+    const t = snap(l.time);
+    const g = at.get(t) ?? {};
+    g.line = merge(g.line, LINE_OF[l.type] ?? '|');
+    if (l.ending) g.ending = l.ending;
+    at.set(t, g);
+  }
+  const noteEnd = notes.reduce((m, n) => Math.max(m, n.end), 0);
+  const chordEnd = marks.chords.reduce((m, c) => Math.max(m, snap(c.time)), 0);
+  const times = [...at.keys()].sort((a, b) => a - b);
+  const end = Math.max(noteEnd, chordEnd, times[times.length - 1] ?? 0);
+  const bars: FormBar[] = [];
+  let start = 0;
+  const opening = at.get(0);
+  let ending = opening?.ending;
+  for (const t of times) {
+    if (t <= 0) continue;
+    const g = at.get(t)!;
+    bars.push({ start, end: t, line: g.line ?? '|', ...(ending ? { ending } : {}) });
+    ending = g.ending;
+    start = t;
+  }
+  if (end > start || bars.length === 0) bars.push({ start, end: Math.max(end, start), line: '', ...(ending ? { ending } : {}) });
+  for (const p of marks.parts) {
+    const t = snap(p.time);
+    const bar = bars.find((b) => t >= b.start && t < b.end) ?? bars[bars.length - 1];
+    bar.part = p.label;
+  }
+  const voice: FormVoice = {
+    id,
+    bars,
+    notes,
+    chords: marks.chords.map((c) => ({ time: snap(c.time), name: c.name, position: c.position })),
+    broken: marks.broken.map((b) => ({ time: snap(b.time), sign: b.sign })),
+    played: played.played,
+  };
+  if (opening?.line && opening.line !== '|') voice.opening = opening.line;
+  return voice;
+}
+
+export interface FormInput {
+  /** The tune's text as abcjs read it (file-header fields copied in). */
+  text: string;
+  title?: string;
+  voices: PlayedVoice[];
+  marks: WrittenMarks[];
+  voiceIds?: string[];
+  timeSignatures: TimeSignature[];
+  keySignatures: KeySignature[];
+  tempos: TempoChange[];
+}
+
+/** The tune form of a tune read by abcjs and heard once through by the tree player. */
+export function formFromPlayed(input: FormInput): TuneForm {
+  const { x, fields, keyText } = headerFields(input.text);
+  const voices = input.voices.map((v, i) => voiceForm(input.voiceIds?.[i] ?? String(i + 1), v, input.marks[i] ?? { lines: [], chords: [], parts: [], broken: [] }));
+  const meter = input.timeSignatures[0];
+  const melody = voices.find((v) => v.notes.length > 0) ?? voices[0];
+  const first = melody?.bars[0];
+  const barLength = meter ? (meter.numerator * 4) / meter.denominator : Infinity;
+  const pickup = first && melody.bars.length > 1 && first.end - first.start < barLength - 1e-9 ? first.end - first.start : 0;
+  const form: TuneForm = {
+    x,
+    header: fields,
+    keyText,
+    unit: unitOf(fields, meter),
+    pickup,
+    voices,
+    timeSignatures: input.timeSignatures,
+    keySignatures: input.keySignatures,
+    tempos: input.tempos,
+  };
+  if (input.title) form.title = input.title;
+  const parts = fields.find((f) => f.field === 'P')?.value;
+  if (parts) form.parts = parts;
+  const rhythm = fields.find((f) => f.field === 'R')?.value;
+  if (rhythm) form.rhythm = rhythm;
+  return form;
+}
