@@ -44,15 +44,38 @@ function onGrid(t: number, spq: number): boolean {
 
 const eq = (a: number, b: number) => Math.abs(a - b) < 1e-6;
 
-/** A meter for notes without one: Temperley's model over the folk meters (transcribe/meter.ts). */
-export function detectMeter(notes: Note[]): { meter: TimeSignature; pickup: number } {
+/**
+ * Meter and pickup of notes without notation: Temperley's model over the folk meters (or the one
+ * meter given), with velocity accents when the velocities vary (transcribe/meter.ts). The pickup
+ * is in quarter notes before the first downbeat, counted from the first note. `barsFromZero`: a
+ * bonus (nats) for bar lines at multiples of the bar from time 0 (a file with its own meter).
+ */
+export function detectMeter(notes: Note[], opts: { meter?: { numerator: number; denominator: number }; barsFromZero?: number } = {}): { meter: TimeSignature; pickup: number } {
   const grid = unitGrid(4, true);
-  const first = notes.reduce((m, n) => Math.min(m, n.start), Infinity);
-  const units = [...new Set(notes.map((n) => Math.round((n.start - first) * grid.R)))].sort((a, b) => a - b);
-  const fits = units.length ? fitMeters({ grid, units, candidates: [...DEFAULT_METERS] }) : [];
+  const byUnit = new Map<number, number>();
+  for (const n of notes) {
+    const u = Math.round(n.start * grid.R);
+    byUnit.set(u, Math.max(byUnit.get(u) ?? 0, n.velocity));
+  }
+  const units = [...byUnit.keys()].sort((a, b) => a - b);
+  const candidates = opts.meter ? [{ ...opts.meter, weight: 1 }] : [...DEFAULT_METERS];
+  const fallback = { meter: { time: 0, numerator: opts.meter?.numerator ?? 4, denominator: opts.meter?.denominator ?? 4 }, pickup: 0 };
+  if (units.length < 2) return fallback;
+  const fits = fitMeters({ grid, units, accents: accentsOf(units.map((u) => byUnit.get(u)!)), candidates, barsFromZero: opts.barsFromZero });
   const best = fits[0];
-  if (!best) return { meter: { time: 0, numerator: 4, denominator: 4 }, pickup: 0 };
+  if (!best) return fallback;
   return { meter: { time: 0, numerator: best.meter.numerator, denominator: best.meter.denominator }, pickup: best.pickupUnits / grid.R };
+}
+
+/** Velocity accents in robust standard deviations, or undefined when the velocities hardly vary (as transcribe does). */
+function accentsOf(v: number[]): number[] | undefined {
+  if (v.length < 4) return undefined;
+  const sorted = [...v].sort((a, b) => a - b);
+  const median = sorted[sorted.length >> 1];
+  const mad = [...v.map((x) => Math.abs(x - median))].sort((a, b) => a - b)[v.length >> 1];
+  const spread = Math.max(1.4826 * mad, 4);
+  if (1.4826 * mad < 3 && sorted[sorted.length - 1] - sorted[0] < 8) return undefined;
+  return v.map((x) => Math.max(-3, Math.min(3, (x - median) / spread)));
 }
 
 /** The tune form of a performance: one voice, bars from the meter(s), repeats folded where exact. */
@@ -70,19 +93,13 @@ export function notate(seq: NoteSequence, opts: NotateOptions = {}): TuneForm {
   let tempos = [...seq.tempos].filter((t) => t.qpm > 0 && Number.isFinite(t.qpm)).sort((a, b) => a.time - b.time);
   let pickup = typeof opts.pickup === 'number' ? opts.pickup : 0;
   if (opts.meter) sigs = [{ time: 0, numerator: opts.meter.numerator, denominator: opts.meter.denominator }];
-  if (!sigs.length) {
-    if (opts.pickup === 'detect' && notes.length) {
-      const d = detectMeter(notes);
-      sigs = [d.meter];
-    } else sigs = [{ time: 0, numerator: 4, denominator: 4 }];
-  }
   if (opts.pickup === 'detect' && notes.length) {
-    // Drop the leading silence; the first bar line stays where the meter puts it.
+    // The meter's downbeats fitted to the rhythm (and accents); the leading silence is dropped.
+    const own = !!seq.timeSignatures.length && !opts.meter;
+    const d = detectMeter(notes, { meter: sigs[0], barsFromZero: own ? 1 : 0 });
+    if (!sigs.length) sigs = [d.meter];
+    pickup = d.pickup;
     const first = notes[0].start;
-    const ts = sigs[0];
-    const bar = (ts.numerator * 4) / ts.denominator;
-    const detected = !seq.timeSignatures.length && !opts.meter ? detectMeter(notes).pickup : (bar - (first % bar)) % bar;
-    pickup = eq(detected, bar) ? 0 : detected;
     if (first > 0) {
       const shift = (t: number) => Math.max(0, t - first);
       notes = notes.map((n) => ({ ...n, start: shift(n.start), end: shift(n.end) }));
@@ -92,9 +109,10 @@ export function notate(seq: NoteSequence, opts: NotateOptions = {}): TuneForm {
       tempos = reanchor(tempos.map((s) => ({ ...s, time: shift(s.time) })));
     }
   }
+  if (!sigs.length) sigs = [{ time: 0, numerator: 4, denominator: 4 }];
   const ts = sigs.find((t) => t.time <= 0) ?? sigs[0];
   const bar = (ts.numerator * 4) / ts.denominator;
-  if (!(pickup >= 0 && pickup < bar)) pickup = 0;
+  if (!(pickup >= 0 && pickup < bar - 1e-9)) pickup = 0;
   let bars = barsOf(sigs, pickup, totalTime);
 
   let voiceNotes: Note[] = notes;
