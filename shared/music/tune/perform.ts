@@ -623,7 +623,7 @@ function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'ke
           let velocity = volumeAt(beat);
           if (written) {
             const chords = (el as { chord?: { name?: string; position?: string }[] }).chord;
-            if (chords) for (const c of chords) if (typeof c?.name === 'string') written.marks.chords.push({ time: beat, name: c.name, position: c.position ?? 'default' });
+            if (chords) for (const c of chords) if (typeof c?.name === 'string') for (const name of c.name.split('\n')) written.marks.chords.push({ time: beat, name, position: c.position ?? 'default' });
             if (el.startChar !== undefined && (el as { endChar?: number }).endChar !== undefined) {
               const src = written.text.slice(el.startChar, (el as { endChar: number }).endChar).trimEnd();
               const sign = src[src.length - 1];

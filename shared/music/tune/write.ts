@@ -151,6 +151,16 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
     if (spq) return opts.stepsPerQuarter ? quantize(seq, { stepsPerQuarter: spq }).notes : v.notes;
     return quantize(seq, { stepsPerQuarter: 4, triplets: opts.triplets !== false }).notes;
   });
+  if (!spq && opts.triplets !== false && !opts.stepsPerQuarter) {
+    // Triplets with 16ths (12 per quarter), 32nds (24) or 64ths (48), exactly as written.
+    for (const grid of [12, 24, 48])
+      if (times.every((t) => onGrid(t, grid))) {
+        spq = grid;
+        triplets = true;
+        quantized.forEach((_, i) => (quantized[i] = voicesIn[i].notes));
+        break;
+      }
+  }
   if (!spq) {
     triplets = opts.triplets !== false && quantized.some((ns) => ns.some((n) => !onGrid(n.start, 4) || !onGrid(n.end, 4)));
     spq = triplets ? 12 : 4;
@@ -167,8 +177,9 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
   let endStep = 0;
   for (const v of voicesIn) endStep = Math.max(endStep, step(v.bars[v.bars.length - 1]?.end ?? 0));
   quantized.forEach((ns) => (endStep = Math.max(endStep, ...ns.map((n) => step(n.end)))));
-  // Triplet spans are whole quarters or halves: the tune ends on a quarter.
-  if (triplets) endStep = Math.ceil(endStep / spq) * spq;
+  // Triplet spans are whole quarters or halves: a tune that ends inside its last bar ends on a quarter.
+  const lastBarEnd = Math.max(...voicesIn.map((v) => step(v.bars[v.bars.length - 1]?.end ?? 0)));
+  if (triplets && endStep > lastBarEnd) endStep = Math.ceil(endStep / spq) * spq;
 
   const keys = [...form.keySignatures].sort((a, b) => a.time - b.time);
   const key = keys.find((k) => k.time <= 0) ?? keys[0];
@@ -234,7 +245,7 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
       const text = `"${ANNOTATION_PREFIX[c.position] ?? ''}${c.name.replace(/"/g, "'")}"`;
       annotations.set(at, (annotations.get(at) ?? '') + text);
     }
-    body.push(...writeVoice(chords, { endStep, bars, unitSteps: unitInt, key: key ? keyAt(key) : undefined, keyChanges, tempoChanges: abcVoice <= 1 ? tempoChanges : new Map(), triplets, barsPerLine: opts.barsPerLine ?? 4, opening: v.opening, annotations }));
+    body.push(...writeVoice(chords, { endStep, bars, unitSteps: unitInt, key: key ? keyAt(key) : undefined, keyChanges, tempoChanges: abcVoice <= 1 ? tempoChanges : new Map(), triplets, stepsPerQuarter: spq, barsPerLine: opts.barsPerLine ?? 4, opening: v.opening, annotations }));
   }
 
   // The header as written; T: and L: as asked, Q: left out without tempo.
@@ -345,8 +356,9 @@ interface VoiceContext {
   keyChanges: Map<number, KeySignature>;
   /** Tempo changes by step (after 0), in quarter notes per minute: written in the first voice only. */
   tempoChanges: Map<number, number>;
-  /** The grid is 12 per quarter and triplet spans are written as tuplets. */
+  /** The grid is 12 (or 24) per quarter and triplet spans are written as tuplets. */
   triplets: boolean;
+  stepsPerQuarter: number;
   barsPerLine: number;
   /** The bar line before the first bar (|:). */
   opening?: BarLine;
@@ -360,7 +372,12 @@ interface VoiceContext {
  * mix both in one half-quarter are moved to the nearest sixth (documented limit). A span never
  * crosses a bar line. Returns the spans (start -> end) and the cuts to add or move.
  */
-function tripletSpans(points: number[], barStarts: Set<number>, endStep: number): { spans: Map<number, number>; moved: Map<number, number> } {
+function tripletSpans(points: number[], barStarts: Set<number>, endStep: number, S = 12): { spans: Map<number, number>; moved: Map<number, number> } {
+  // S steps per quarter (12, or 24 with 32nds): straight notes sit on 3 steps (16ths or 32nds),
+  // triplet eighths on S/3, triplet 16ths on S/6.
+  const T8 = S / 3;
+  const T16 = S / 6;
+  const H = S / 2;
   work.steps++;
   const spans = new Map<number, number>();
   const moved = new Map<number, number>();
@@ -384,42 +401,46 @@ function tripletSpans(points: number[], barStarts: Set<number>, endStep: number)
     }
     return false;
   };
-  for (let q = 0; q < endStep; q += 12) {
+  // Quarters are counted from the bar lines: after a pickup of an eighth they start on its off-beat.
+  const phase = (bars.find((b) => b > 0) ?? 0) % S;
+  for (let q0 = phase > 0 ? phase - S : 0; q0 < endStep; q0 += S) {
     work.steps++;
-    const qEnd = Math.min(endStep, q + 12);
+    const q = Math.max(0, q0);
+    const qEnd = Math.min(endStep, q0 + S);
     while (pi < points.length && points[pi] <= q) pi++;
     while (bi < bars.length && bars[bi] <= q) bi++;
     // A quarter without cuts inside is plain: skip straight to the quarter of the next cut.
     if (pi >= points.length || points[pi] >= qEnd) {
       const next = pi < points.length ? points[pi] : endStep;
-      if (next - q > 24) q += Math.floor((next - q) / 12 - 1) * 12;
+      if (next - q0 > 2 * S) q0 += Math.floor((next - q0) / S - 1) * S;
       continue;
     }
     // Triplet quarters: a half note cut in thirds ((3 of quarters) is one span over two quarters.
-    if (q + 24 <= endStep) {
-      const half = inside(q, q + 24, pi);
-      if (half.some((p) => p % 3 !== 0) && half.every((p) => (p - q) % 8 === 0) && !half.some((p) => barStarts.has(p)) && !barInside(q, q + 24, bi)) {
-        spans.set(q, q + 24);
-        q += 12;
+    if (q0 >= 0 && q + 2 * S <= endStep) {
+      const half = inside(q, q + 2 * S, pi);
+      if (half.some((p) => (p - q) % 3 !== 0) && half.every((p) => (p - q) % (2 * T8) === 0) && !half.some((p) => barStarts.has(p)) && !barInside(q, q + 2 * S, bi)) {
+        spans.set(q, q + 2 * S);
+        q0 += S;
         continue;
       }
     }
     const pts = inside(q, qEnd, pi);
-    if (pts.every((p) => p % 3 === 0)) continue;
-    if (qEnd - q === 12 && pts.every((p) => p % 4 === 0) && !pts.some((p) => barStarts.has(p)) && !barInside(q, qEnd, bi)) {
+    if (pts.every((p) => (p - q0) % 3 === 0)) continue;
+    if (qEnd - q === S && pts.every((p) => (p - q) % T8 === 0) && !pts.some((p) => barStarts.has(p)) && !barInside(q, qEnd, bi)) {
       spans.set(q, qEnd);
       continue;
     }
-    for (const h of [q, q + 6]) {
-      const hEnd = Math.min(qEnd, h + 6);
-      if (h >= qEnd) break;
+    for (const h0 of [q0, q0 + H]) {
+      const h = Math.max(0, h0);
+      const hEnd = Math.min(qEnd, h0 + H);
+      if (h >= hEnd) continue;
       const hp = inside(h, hEnd, pi);
-      if (hp.every((p) => p % 3 === 0)) continue;
-      if (hEnd - h !== 6 || barInside(h, hEnd, bi)) {
-        for (const p of hp) if (p % 3 !== 0) moved.set(p, Math.round(p / 3) * 3);
+      if (hp.every((p) => (p - q0) % 3 === 0)) continue;
+      if (hEnd - h !== H || barInside(h, hEnd, bi)) {
+        for (const p of hp) if ((p - q0) % 3 !== 0) moved.set(p, q0 + Math.round((p - q0) / 3) * 3);
         continue;
       }
-      for (const p of hp) if (p % 2 !== 0) moved.set(p, Math.round(p / 2) * 2);
+      for (const p of hp) if ((p - h) % T16 !== 0) moved.set(p, h + Math.round((p - h) / T16) * T16);
       spans.set(h, hEnd);
     }
   }
@@ -448,7 +469,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
   for (const t of ctx.tempoChanges.keys()) cuts.add(t);
   let spans = new Map<number, number>();
   if (ctx.triplets) {
-    const t = tripletSpans([...cuts].sort((a, b) => a - b), barStarts, ctx.endStep);
+    const t = tripletSpans([...cuts].sort((a, b) => a - b), barStarts, ctx.endStep, ctx.stepsPerQuarter);
     spans = t.spans;
     if (t.moved.size) {
       const mv = (x: number) => t.moved.get(x) ?? x;
