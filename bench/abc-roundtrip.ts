@@ -12,9 +12,9 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Abc2midi, compareMelodies, findAbc2midi, neutralizeForAbc2midi } from '../shared/music/abc/abc2midi';
+import { Abc2midi, compareMelodies, findAbc2midi, neutralizeForAbc2midi, spellOutRepeatStarts } from '../shared/music/abc/abc2midi';
 import { commentOutHeaderText, inheritedHeader, splitAbcBook } from '../shared/music/abc/book';
-import { parseAbc, parseAbcTune } from '../shared/music/abc/read';
+import { impliedRepeatStarts, parseAbc, parseAbcTune } from '../shared/music/abc/read';
 import { writeTuneForm } from '../shared/music/tune/write';
 import type { TuneForm } from '../shared/music/tune/form';
 import type { NoteSequence } from '../shared/music/types';
@@ -94,7 +94,9 @@ for (const coll of readdirSync(root).filter((d) => d.startsWith('abc_') && (!onl
       }
       const nl = t.text.indexOf('\n');
       const full = header.length ? t.text.slice(0, nl + 1) + header.join('\n') + '\n' + t.text.slice(nl + 1) : t.text;
-      pairs.push({ where, original: neutralizeForAbc2midi(commentOutHeaderText(full)), copy: neutralizeForAbc2midi(copy) });
+      // abc2midi gets the original with the repeat starts we read spelled out (it reads implied ones
+      // differently, see abc2midi.ts): the copy writes them out too.
+      pairs.push({ where, original: neutralizeForAbc2midi(spellOutRepeatStarts(commentOutHeaderText(full), impliedRepeatStarts(a))), copy: neutralizeForAbc2midi(copy) });
     }
   }
   if (oracle)

@@ -851,14 +851,18 @@ function swung(voice: FormVoice, meterAt: (t: number) => TimeSignature | undefin
     byStart.set(split, b);
     return true;
   };
+  // Bars abc2midi swings: 2/4 or 4/4 with eight units to the bar. There a<b is played long-short too.
+  const swingBar = (t: number) => {
+    const m = meterAt(t);
+    return !!m && m.denominator === 4 && (m.numerator === 2 || m.numerator === 4) && Math.abs((m.numerator * 4) / m.denominator - 8 * u) < eps;
+  };
   const done = new Set<number>();
   for (const br of voice.broken) {
     const a = byStart.get(br.time);
-    if (a && pair(a, br.sign === '>' ? 2 / 3 : 1 / 3)) done.add(br.time);
+    if (a && pair(a, br.sign === '>' || swingBar(br.time) ? 2 / 3 : 1 / 3)) done.add(br.time);
   }
   for (const bar of voice.bars) {
-    const m = meterAt(bar.start);
-    if (!m || m.denominator !== 4 || (m.numerator !== 2 && m.numerator !== 4) || Math.abs((m.numerator * 4) / m.denominator - 8 * u) > eps) continue;
+    if (!swingBar(bar.start)) continue;
     for (let t = bar.start; t + 2 * u <= bar.end + eps; t += 2 * u) {
       const a = byStart.get(snapQ(t));
       if (!a || a.length !== 1 || done.has(snapQ(t)) || Math.abs(a[0].end - a[0].start - u) > eps) continue;

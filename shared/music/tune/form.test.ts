@@ -1,0 +1,175 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAbc } from '../abc/read';
+import { splitAbcBook } from '../abc/book';
+import { Abc2midi, compareMelodies, findAbc2midi } from '../abc/abc2midi';
+import { writeAbc } from '../abc/write';
+import { MusicError } from '../errors';
+import { quantize } from '../sequence';
+import { findCorpora } from '../testing/corpora';
+import { mutateText, rng } from '../testing/mutate';
+import type { NoteSequence } from '../types';
+import { expandPartOrder, perform } from './perform';
+import { notate } from './notate';
+import { writeTuneForm } from './write';
+
+const exe = findAbc2midi();
+if (!exe) console.log('skipping the abc2midi comparisons of the tune form: abc2midi is not installed (apt-get install abcmidi)');
+const corpora = findCorpora(new URL('.', import.meta.url).pathname);
+if (!corpora) console.log('skipping the corpus parts of the tune form tests: no shared/corpora above this folder');
+
+const notes = (s: NoteSequence) => s.notes.map((n) => [n.pitch, +n.start.toFixed(4), +n.end.toFixed(4)]);
+const tune = (text: string, opts = {}) => {
+  const r = parseAbc(text, opts);
+  expect(r.errors).toEqual([]);
+  return r.tunes[0];
+};
+
+const JIG = 'X:7\nT:Banish Misfortune\nT:Second title\nC:trad\nR:jig\nM:6/8\nL:1/8\nQ:3/8=100\nK:Dmix\nd/e/|:"D"f2d cAG|"C"c2B cAG|1 "D"A2d def:|2 A3 A2||\n|:"G"g3 g2a|[K:G]b2a g3:|\n';
+
+describe('the tune form keeps what the notation says', () => {
+  it('header fields, pickup, bar lines, repeats, endings, chord symbols and key changes', () => {
+    const f = tune(JIG).form;
+    expect(f.x).toBe('7');
+    expect(f.header.map((h) => `${h.field}:${h.value}`)).toEqual(['T:Banish Misfortune', 'T:Second title', 'C:trad', 'R:jig', 'M:6/8', 'L:1/8', 'Q:3/8=100']);
+    expect(f.keyText).toBe('Dmix');
+    expect(f.unit).toEqual([1, 8]);
+    expect(f.pickup).toBe(0.5);
+    const v = f.voices[0];
+    expect(v.bars.map((b) => [b.start, b.end, b.line, b.ending ?? ''])).toEqual([
+      [0, 0.5, '|:', ''],
+      [0.5, 3.5, '|', ''],
+      [3.5, 6.5, '|', ''],
+      [6.5, 9.5, ':|', '1'],
+      // A3 A2 completes the pickup's bar; its || and the next line's |: are one bar line.
+      [9.5, 12, '|:', '2'],
+      [12, 15, '|', ''],
+      [15, 18, ':|', ''],
+    ]);
+    expect(v.chords.map((c) => [c.time, c.name])).toEqual([[0.5, 'D'], [3.5, 'C'], [6.5, 'D'], [12, 'G']]);
+    expect(f.keySignatures.map((k) => [k.time, k.tonic, k.mode])).toEqual([[0, 2, 'mixolydian'], [15, 7, 'major']]);
+  });
+
+  it('writes it back: the same notation, the same performance', () => {
+    const t = tune(JIG);
+    const copy = writeTuneForm(t.form);
+    expect(copy).toMatch(/^X:7\nT:Banish Misfortune\nT:Second title\nC:trad\nR:jig\nM:6\/8\nL:1\/8\nQ:3\/8=100\nK:Dmix\n/);
+    expect(copy).toContain('"D"f2d cAG');
+    expect(copy).toContain('[1 "D"A2d def:|');
+    const back = tune(copy);
+    expect(notes(back.sequence)).toEqual(notes(t.sequence));
+    expect(back.form.voices[0].bars.map((b) => [b.start, b.end, b.line, b.ending ?? ''])).toEqual(t.form.voices[0].bars.map((b) => [b.start, b.end, b.line, b.ending ?? '']));
+    expect(writeTuneForm(t.form, { title: 'Renamed', x: 3 })).toMatch(/^X:3\nT:Renamed\nT:Second title\n/);
+  });
+
+  it('keeps parts, broken rhythm and voices', () => {
+    const t = tune('X:1\nT:Parts\nP:ABA\nM:4/4\nL:1/8\nR:hornpipe\nK:G\nV:1\nP:A\nG>A B<c d2 d2|]\nP:B\ng2 g2 ab ag|]\nV:2\nG,8|G,8|]\n', { voices: 'all' });
+    expect(t.form.parts).toBe('ABA');
+    expect(t.form.voices[0].bars.map((b) => b.part ?? '')).toEqual(['A', 'B']);
+    expect(t.form.voices[0].broken).toEqual([{ time: 0, sign: '>' }, { time: 1, sign: '<' }]);
+    expect(t.form.voices.length).toBe(2);
+    const copy = writeTuneForm(t.form);
+    expect(copy).toMatch(/^P:A$/m);
+    expect(copy).toMatch(/^P:B$/m);
+    expect(notes(parseAbc(copy, { voices: 'all' }).tunes[0].sequence)).toEqual(notes(t.sequence));
+  });
+});
+
+describe('perform(form)', () => {
+  it('expands P: orders', () => {
+    expect(expandPartOrder('AABA')).toEqual([...'AABA']);
+    expect(expandPartOrder('A2B')).toEqual([...'AAB']);
+    expect(expandPartOrder('(AB)2C.D')).toEqual([...'ABABCD']);
+  });
+  it('follows the P: order unless told not to, and plays as written without one', () => {
+    const text = 'X:1\nT:p\nP:BA2\nM:4/4\nL:1/4\nK:C\nP:A\n|:D4:|\nP:B\nE4|]\n';
+    expect(tune(text).sequence.notes.map((n) => n.pitch)).toEqual([64, 62, 62, 62, 62]);
+    expect(tune(text, { parts: false }).sequence.notes.map((n) => n.pitch)).toEqual([62, 62, 64]);
+  });
+  it.skipIf(!exe)('plays P: orders, repeats, endings and hornpipe swing as abc2midi does', () => {
+    const oracle = new Abc2midi(exe!);
+    try {
+      const cases = [
+        'X:1\nT:p\nP:(AB)2A\nM:4/4\nL:1/4\nK:C\nC4|\nP:A\n|:D4:|\nP:B\nE4|F4|]\n',
+        'X:1\nT:p\nP:ABC\nM:4/4\nL:1/4\nK:C\n[P:A]D4|[P:B]E4|]\n',
+        'X:1\nT:e\nM:2/4\nL:1/4\nK:C\n|:C D|1 E F:|2 G A|]\n',
+        'X:1\nT:hp\nR:hornpipe\nM:4/4\nL:1/8\nK:D\nA|Bc de fg ab|c2 dz e/f/g ab|c>d e<f (3gfe d2|]\n',
+        'X:1\nT:hp\nR:Hornpipe\nM:2/4\nL:1/16\nK:D\nAB|cd ef g2 a>b|c2 dc BAGF|]\n',
+        'X:1\nT:hp\nR:hornpipe\nM:6/8\nL:1/8\nK:D\nA>B c d>e f|]\n',
+      ];
+      const theirs = oracle.melodies(cases);
+      cases.forEach((text, i) => {
+        const ours = tune(text, { parts: true, swing: true }).sequence;
+        expect(compareMelodies(ours, theirs[i]!), text).toEqual({ kind: 'none' });
+      });
+    } finally {
+      oracle.dispose();
+    }
+  });
+});
+
+describe('notate: a performance without notation', () => {
+  const played = tune('X:1\nT:Pick\nM:3/4\nL:1/4\nK:D\nA|:dfa|afd|dfa|a2A:|\n').sequence;
+  it('bars from the meter with the pickup given or detected, and folds exact repeats only', () => {
+    const f = notate(played, { pickup: 'detect' });
+    expect(f.pickup).toBe(1);
+    expect(f.voices[0].bars.map((b) => b.line)).toEqual(['|:', '|', '|', '|', ':|']);
+    expect(notes(perform(f))).toEqual(notes(quantize(played)));
+    // Change one note of the second time through: no repeat.
+    const changed = { ...played, notes: played.notes.map((n, i) => (i === 20 ? { ...n, pitch: n.pitch + 2 } : n)) };
+    const g = notate(changed, { pickup: 'detect' });
+    expect(g.voices[0].bars.some((b) => b.line === ':|')).toBe(false);
+    expect(notes(perform(g))).toEqual(notes(quantize(changed)));
+    expect(notate(played, { pickup: 0, repeats: false }).voices[0].bars.every((b, i, all) => b.line === (i === all.length - 1 ? '|]' : '|'))).toBe(true);
+  });
+  it('writeAbc keeps its options: seeds come out as before (no pickup, no folding, open end)', () => {
+    const abc = writeAbc(played, { pickup: 0, repeats: false, finalBar: false, tempo: false, title: 'Seed' });
+    // The same text as before the tune form (checked against main's writer).
+    expect(abc).toBe('X:1\nT:Seed\nM:3/4\nL:1/8\nK:D\nA2 d2 f2| a2 a2 f2| d2 d2 f2| a2 a4|\nA2 d2 f2| a2 a2 f2| d2 d2 f2| a2 a4|\nA2 z4|\n');
+    expect(writeAbc(played, { pickup: 'detect' })).toMatch(/^A2\|: ?d2 f2 a2\|/m);
+    expect(writeAbc(played, { meter: { numerator: 6, denominator: 8 }, repeats: false })).toMatch(/^M:6\/8$/m);
+  });
+});
+
+describe('fuzzing the tune form reader and writer', () => {
+  it('mutated tunes: typed errors naming tune and line, and every form read is written and read back', { timeout: 120_000 }, () => {
+    const seeds = [JIG, 'X:2\nT:Voices\nP:AB\nM:C|\nL:1/8\nK:D\nV:1\nP:A\n"D"d2 fd A2 FA|[K:Bb] B4 b4|\nP:B\n|:c>d (3efg a2 a2:|\nV:2\nD,4 A,4|B,,8|]\n'];
+    if (corpora) {
+      for (const f of ['abc_mit_6s191_irish/irish.abc', 'abc_nottingham/ABC_cleaned/hpps.abc', 'abc_oneills1850/0001-0050.abc']) {
+        const p = join(corpora, f);
+        if (existsSync(p)) seeds.push(...splitAbcBook(readFileSync(p, 'utf8')).tunes.slice(0, 30).map((t) => t.text));
+      }
+    }
+    const r = rng(1414);
+    let forms = 0;
+    let errors = 0;
+    let same = 0;
+    for (let c = 0; c < 400; c++) {
+      const text = mutateText(seeds[Math.floor(r() * seeds.length)], seeds[Math.floor(r() * seeds.length)], r).data;
+      const result = parseAbc(text, { file: 'fuzz.abc', swing: true });
+      for (const e of result.errors) {
+        expect(e).toBeInstanceOf(MusicError);
+        // Every error names its line; errors about one tune name the tune too (a binary file has none).
+        if (e.code !== 'abc-no-tunes') expect(typeof e.line, e.message).toBe('number');
+        if (!/binary|no tune/.test(e.message)) expect(typeof e.tune, e.message).toBe('number');
+      }
+      errors += result.errors.length;
+      for (const t of result.tunes) {
+        let copy: string;
+        try {
+          copy = writeTuneForm(t.form);
+          writeAbc(t.sequence, { pickup: 'detect' });
+        } catch (e) {
+          throw new Error(`case ${c}: the writer threw ${(e as Error).stack}\n--- input ---\n${text.slice(0, 2000)}`);
+        }
+        const back = parseAbc(copy, { file: 'copy.abc', swing: true });
+        for (const e of back.errors) expect(e).toBeInstanceOf(MusicError);
+        forms++;
+        if (back.tunes[0] && compareMelodies(back.tunes[0].sequence, t.sequence).kind === 'none') same++;
+      }
+    }
+    console.log(`tune form: 400 mutated inputs, ${forms} forms written and read back (${same} with the same notes), ${errors} typed errors, no crash`);
+    expect(forms).toBeGreaterThan(100);
+  });
+});
