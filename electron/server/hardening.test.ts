@@ -6,6 +6,7 @@ import path from 'node:path';
 import http from 'node:http';
 import { WebSocket } from 'ws';
 import { hostNamesFor, startServer, type RunningServer } from './index';
+import { apiProtocols } from '../../shared/ipc/wire';
 import { createStudio, noMidiHardware, type Studio } from '../studio';
 import { createFakeEngine } from '../studio/testing/fake-engine';
 
@@ -42,7 +43,7 @@ function status(port: number, pathname: string, host?: string): Promise<number> 
 
 function open(server: RunningServer): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`);
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api`, apiProtocols(server.token));
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.once('error', reject);
@@ -77,8 +78,8 @@ describe('hostNamesFor', () => {
 describe('serve limits', () => {
   it('refuses very long URLs with 414, before looking at anything else', async () => {
     const { server } = await serve();
-    expect(await status(server.port, `/?token=${server.token}&pad=${'x'.repeat(5000)}`)).toBe(414);
-    expect(await status(server.port, `/?token=${server.token}`)).toBe(200);
+    expect(await status(server.port, `/?pad=${'x'.repeat(5000)}`)).toBe(414);
+    expect(await status(server.port, '/')).toBe(200);
   });
 
   it('refuses connections past the limit with 503, and accepts again once one closes', async () => {
@@ -117,9 +118,9 @@ describe('serve limits', () => {
   it('a wildcard bind prints a reachable address and still refuses foreign Host headers', async () => {
     const { server } = await serve({ host: '0.0.0.0' });
     expect(server.url).not.toContain('0.0.0.0');
-    expect(await status(server.port, `/?token=${server.token}`, `127.0.0.1:${server.port}`)).toBe(200);
-    expect(await status(server.port, `/?token=${server.token}`, `${os.hostname().toLowerCase()}:${server.port}`)).toBe(200);
-    expect(await status(server.port, `/?token=${server.token}`, `evil.example:${server.port}`)).toBe(421);
-    expect(await status(server.port, `/?token=${server.token}`, `0.0.0.0:${server.port}`)).toBe(421);
+    expect(await status(server.port, '/', `127.0.0.1:${server.port}`)).toBe(200);
+    expect(await status(server.port, '/', `${os.hostname().toLowerCase()}:${server.port}`)).toBe(200);
+    expect(await status(server.port, '/', `evil.example:${server.port}`)).toBe(421);
+    expect(await status(server.port, '/', `0.0.0.0:${server.port}`)).toBe(421);
   });
 });
