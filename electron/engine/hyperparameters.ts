@@ -39,6 +39,12 @@ export interface TrainingConfig {
   warmupSteps: number;
   /** Clip the global gradient norm to this (0 = no clipping). */
   clipNorm: number;
+  /**
+   * Decoupled weight decay (AdamW, as torch.optim.AdamW): each step multiplies every matrix
+   * (kernels, embeddings, position table; not biases or LayerNorm gains) by 1 - lr * weightDecay
+   * before the update. Optional; absent or 0 = none.
+   */
+  weightDecay?: number;
   /** 'all': loss on every step of a window; 'last': only the last step, as the Melody-RNN thesis did. */
   loss: 'all' | 'last';
   /** Stop when validation loss has not improved for this many epochs (0 = never). */
@@ -128,7 +134,7 @@ export const PRESETS: readonly Preset[] = [
     description: 'Small GPT-style decoder (causal self-attention, pre-LayerNorm, nanoGPT-like) on ABC tokens: 4 blocks, 4 heads, width 128, context 256',
     encoding: 'abc-token',
     model: { architecture: 'gpt', embeddingSize: 128, units: [], dropout: 0.1, recurrentDropout: 0, layers: 4, heads: 4, contextLength: 256 },
-    training: training({ seqLength: 128, batchSize: 16, epochs: 30, learningRate: 1e-3, warmupSteps: 200, lrDecay: 0.95, clipNorm: 1, patience: 5 }),
+    training: training({ seqLength: 128, batchSize: 16, epochs: 30, learningRate: 1e-3, warmupSteps: 200, lrDecay: 0.95, clipNorm: 1, weightDecay: 0.1, patience: 5 }),
   },
 ];
 
@@ -185,6 +191,7 @@ export function validateTrainingConfig(t: TrainingConfig, m?: Pick<ModelSpec, 'a
   check(t.learningRate > 0 && t.learningRate < 10, `learning rate must be in (0, 10), got ${t.learningRate}`);
   check(t.lrDecay > 0 && t.lrDecay <= 1, `learning-rate decay must be in (0, 1], got ${t.lrDecay}`);
   check(t.clipNorm >= 0, `clip norm must be 0 (off) or positive, got ${t.clipNorm}`);
+  check(t.weightDecay === undefined || (t.weightDecay >= 0 && t.weightDecay < 1), `weight decay must be in [0, 1), got ${t.weightDecay}`);
   check(t.loss === 'all' || t.loss === 'last', `loss must be "all" or "last", got "${t.loss}"`);
   check(Number.isInteger(t.patience) && t.patience >= 0, `patience must be a whole number >= 0, got ${t.patience}`);
   check(Number.isInteger(t.seed), `seed must be a whole number, got ${t.seed}`);

@@ -152,7 +152,7 @@ export class TfjsBatchStepper implements BatchStepper {
     private readonly training: TrainingConfig,
   ) {
     this.vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    this.optimizer = new Optimizer(training.optimizer, this.vars);
+    this.optimizer = new Optimizer(training.optimizer, this.vars, { weightDecay: training.weightDecay });
     this.probs = outputIsProbabilities(model);
   }
 

@@ -46,6 +46,8 @@ export function createFastSampler(model: tf.LayersModel): StepModel | null {
 export interface FastSamplerOptions {
   /** Cap on the precomputed first-layer table; above it the embedding row is fed instead. */
   maxTableBytes?: number;
+  /** GPT: attend over at most this many tokens (the trained sequence length); LSTMs ignore it. */
+  window?: number;
 }
 
 export function explainFastSampler(model: tf.LayersModel, options: FastSamplerOptions = {}): FastSamplerResult {

@@ -49,6 +49,7 @@ export function createFastBatchStepper(model: tf.LayersModel, training: Training
     learningRate: training.learningRate,
     optimizer: training.optimizer,
     clipNorm: training.clipNorm,
+    weightDecay: training.weightDecay,
     threads: opts.threads,
     seed: training.seed,
   });

@@ -15,8 +15,9 @@ export interface KernelExports {
   gemm_nn(m: number, n: number, k: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, accumulate: number, pack: number): void;
   transpose(src: number, rows: number, cols: number, lds: number, dst: number, ldd: number): void;
   train_step(net: number): void;
-  adam(w: number, g: number, m: number, v: number, n: number, a: number, b1: number, b2: number, c: number, eps: number, gscale: number): void;
-  rmsprop(w: number, g: number, v: number, n: number, lr: number, rho: number, eps: number, gscale: number): void;
+  gpt_train_step(net: number): void;
+  adam(w: number, g: number, m: number, v: number, n: number, a: number, b1: number, b2: number, c: number, eps: number, gscale: number, wdf: number): void;
+  rmsprop(w: number, g: number, v: number, n: number, lr: number, rho: number, eps: number, gscale: number, wdf: number): void;
   sum_squares(g: number, n: number): number;
   orthonormalize_rows(A: number, rows: number, cols: number, qt: number, c: number, pack: number, from: number, to: number): void;
   add_to(dst: number, src: number, n: number): void;

@@ -29,6 +29,8 @@ const TrainingConfigSchema = z.object({
   lrDecay: z.number().gt(0).max(1),
   warmupSteps: z.number().int().min(0).max(1_000_000),
   clipNorm: z.number().min(0).max(1000),
+  /** Decoupled (AdamW) weight decay of matrices; optional, 0 = none. */
+  weightDecay: z.number().min(0).lt(1).optional(),
   loss: z.enum(['all', 'last']),
   patience: z.number().int().min(0).max(1000),
   checkpointEveryEpochs: z.number().int().min(1).max(10_000),
