@@ -31,6 +31,8 @@ export class Optimizer {
   constructor(
     readonly name: OptimizerName,
     private readonly vars: tf.Variable[],
+    /** Adam / RMSprop epsilon; default 1e-7 (tf.keras's). */
+    private readonly epsilon?: number,
   ) {
     // tidy frees the zerosLike() initial values; variables are not tracked by tidy, so they stay.
     const slot = (w: tf.Variable) => tf.tidy(() => tf.variable(tf.zerosLike(w), false));
@@ -47,7 +49,8 @@ export class Optimizer {
     this.step++;
     tf.tidy(() => {
       if (this.name === 'adam') {
-        const { beta1, beta2, epsilon } = ADAM;
+        const { beta1, beta2 } = ADAM;
+        const epsilon = this.epsilon ?? ADAM.epsilon;
         const lrT = (learningRate * Math.sqrt(1 - Math.pow(beta2, this.step))) / (1 - Math.pow(beta1, this.step));
         grads.forEach((g, i) => {
           const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
@@ -57,7 +60,8 @@ export class Optimizer {
           this.vars[i].assign(tf.sub(this.vars[i], tf.mul(lrT, tf.div(m, tf.add(tf.sqrt(v), epsilon)))));
         });
       } else {
-        const { rho, epsilon } = RMSPROP;
+        const { rho } = RMSPROP;
+        const epsilon = this.epsilon ?? RMSPROP.epsilon;
         grads.forEach((g, i) => {
           const v = tf.add(tf.mul(this.v[i], rho), tf.mul(tf.square(g), 1 - rho));
           this.v[i].assign(v);
