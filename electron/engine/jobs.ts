@@ -29,7 +29,7 @@ import {
   type ModelMeta,
 } from './library';
 import { writeFileAtomic } from './atomic';
-import { encodeCorpus, loadTunes } from './corpus';
+import { DEFAULT_VALIDATION_FRACTION, encodeCorpus, loadTunes } from './corpus';
 import { backendReport } from './backend';
 import { createStepModel } from './step';
 import { sample, type SampledTake } from './sample';
@@ -114,9 +114,11 @@ export async function runTraining(req: TrainRequest, events: TrainEvents = {}, c
     else {
       const paths = req.corpus?.length ? req.corpus : meta.corpus?.paths;
       if (!paths?.length) throw new EngineError('bad-request', 'resuming needs the corpus (none given and none recorded in seedsong.json)');
-      const c = encodeCorpus(await loadTunes(paths, { validationFraction: req.validationFraction, seed: training.seed }), paths, { encoding });
+      // The same split as the run started with, unless asked otherwise.
+      const validationFraction = req.validationFraction ?? meta.corpus?.validationFraction;
+      const c = encodeCorpus(await loadTunes(paths, { validationFraction, seed: training.seed }), paths, { encoding });
       data = c.data;
-      corpusSummary = c.summary;
+      corpusSummary = { ...c.summary, validationFraction: validationFraction ?? DEFAULT_VALIDATION_FRACTION };
       problems = c.problems;
     }
     const ck = await loadCheckpoint(pick.dir);
@@ -140,7 +142,7 @@ export async function runTraining(req: TrainRequest, events: TrainEvents = {}, c
       const c = encodeCorpus(await loadTunes(paths, { validationFraction: req.validationFraction, seed: preset.training.seed }), paths, { encoding: preset.encoding });
       encoding = c.encoding;
       data = c.data;
-      corpusSummary = c.summary;
+      corpusSummary = { ...c.summary, validationFraction: req.validationFraction ?? DEFAULT_VALIDATION_FRACTION };
       problems = c.problems;
     }
     modelSpecFor(preset, encoding.tokens.length); // checks the hyperparameters before any work

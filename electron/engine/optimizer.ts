@@ -33,13 +33,16 @@ export class Optimizer {
   private v: tf.Variable[] = [];
 
   private readonly weightDecay: number;
+  private readonly epsilon: number | undefined;
 
   constructor(
     readonly name: OptimizerName,
     private readonly vars: tf.Variable[],
-    options: { weightDecay?: number } = {},
+    /** weightDecay: AdamW's decoupled decay of matrices; epsilon: Adam / RMSprop epsilon, default 1e-7 (tf.keras's). */
+    options: { weightDecay?: number; epsilon?: number } = {},
   ) {
     this.weightDecay = options.weightDecay ?? 0;
+    this.epsilon = options.epsilon;
     // tidy frees the zerosLike() initial values; variables are not tracked by tidy, so they stay.
     const slot = (w: tf.Variable) => tf.tidy(() => tf.variable(tf.zerosLike(w), false));
     this.m = name === 'adam' ? vars.map(slot) : [];
@@ -56,7 +59,8 @@ export class Optimizer {
     const decay = (i: number) => (this.weightDecay > 0 && this.vars[i].rank >= 2 ? tf.mul(this.vars[i], 1 - learningRate * this.weightDecay) : this.vars[i]);
     tf.tidy(() => {
       if (this.name === 'adam') {
-        const { beta1, beta2, epsilon } = ADAM;
+        const { beta1, beta2 } = ADAM;
+        const epsilon = this.epsilon ?? ADAM.epsilon;
         const lrT = (learningRate * Math.sqrt(1 - Math.pow(beta2, this.step))) / (1 - Math.pow(beta1, this.step));
         grads.forEach((g, i) => {
           const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
@@ -66,7 +70,8 @@ export class Optimizer {
           this.vars[i].assign(tf.sub(decay(i), tf.mul(lrT, tf.div(m, tf.add(tf.sqrt(v), epsilon)))));
         });
       } else {
-        const { rho, epsilon } = RMSPROP;
+        const { rho } = RMSPROP;
+        const epsilon = this.epsilon ?? RMSPROP.epsilon;
         grads.forEach((g, i) => {
           const v = tf.add(tf.mul(this.v[i], rho), tf.mul(tf.square(g), 1 - rho));
           this.v[i].assign(v);
