@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Abc2midi, compareFileWithAbc2midi, findAbc2midi, type OracleTune } from '../shared/music/abc/abc2midi';
+import { Abc2midi, classifyUnedited, compareFileWithAbc2midi, findAbc2midi, type ClassifiedTune } from '../shared/music/abc/abc2midi';
 
 const args = process.argv.slice(2);
 const exIdx = args.indexOf('--examples');
@@ -36,18 +36,22 @@ const oracle = new Abc2midi(exe);
 const t0 = performance.now();
 let allTunes = 0;
 let allSame = 0;
+const allCauses = new Map<string, number>();
 for (const coll of readdirSync(root).filter((d) => d.startsWith('abc_') && (!only || d.includes(only))).sort()) {
-  const results: OracleTune[] = [];
+  const results: ClassifiedTune[] = [];
   // Ryan's Mammoth is one tune per file: batch the files' tunes together so abc2midi runs once per batch.
   for (const f of walk(join(root, coll))) {
     const pick = sample ? (i: number) => (i * 7919 + f.length) % Math.max(1, Math.round(100 / sample)) === 0 : undefined;
-    results.push(...compareFileWithAbc2midi(oracle, f.slice(root.length + 1), readFileSync(f, 'utf8'), pick, mode));
+    const name = f.slice(root.length + 1);
+    const text = readFileSync(f, 'utf8');
+    results.push(...(mode === 'unedited' ? classifyUnedited(oracle, name, text, pick) : compareFileWithAbc2midi(oracle, name, text, pick)));
   }
   const same = results.filter((r) => r.kind === 'none').length;
   allTunes += results.length;
   allSame += same;
-  const kinds = new Map<string, OracleTune[]>();
-  for (const r of results) if (r.kind !== 'none') kinds.set(r.kind, [...(kinds.get(r.kind) ?? []), r]);
+  const kinds = new Map<string, ClassifiedTune[]>();
+  for (const r of results) if (r.kind !== 'none') kinds.set(r.cause ?? r.kind, [...(kinds.get(r.cause ?? r.kind) ?? []), r]);
+  for (const [k, list] of kinds) allCauses.set(k, (allCauses.get(k) ?? 0) + list.length);
   console.log(`${coll.padEnd(22)} ${String(same).padStart(5)}/${String(results.length).padEnd(5)} identical  ${((100 * same) / Math.max(1, results.length)).toFixed(2)}%`);
   for (const [k, list] of kinds) {
     console.log(`    ${k}: ${list.length}`);
@@ -55,4 +59,5 @@ for (const coll of readdirSync(root).filter((d) => d.startsWith('abc_') && (!onl
   }
 }
 oracle.dispose();
+console.log(`${mode === 'unedited' ? 'causes' : 'kinds'} of disagreement over all collections: ${[...allCauses].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join('; ')}`);
 console.log(`all ABC collections: ${allSame}/${allTunes} identical (${((100 * allSame) / Math.max(1, allTunes)).toFixed(2)}%) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -49,7 +49,7 @@ export function parsePickupFlag(value: string): number {
  * (A stand-in until the tune form's writer, which knows pickups, writes seeds.)
  */
 export function seedAbc(t: Transcription, unitDenominator: number | undefined): string {
-  const text = writeAbc(barAligned(t), { finalBar: false, tempo: false, title: t.sequence.title ?? 'Seed', unitDenominator });
+  const text = writeAbc(barAligned(t), { pickup: 0, repeats: false, finalBar: false, tempo: false, title: t.sequence.title ?? 'Seed', unitDenominator });
   if (!(t.pickup > 0)) return text;
   const lines = text.split('\n');
   const body = lines.findIndex((l) => /^K:/.test(l)) + 1;

@@ -70,6 +70,34 @@ export function spellOutRepeatStarts(text: string, starts: { start: number; end:
   return out;
 }
 
+/** The edits neutralizeForAbc2midi makes, one at a time: each names a cause of disagreement. */
+export const ABC2MIDI_EDITS = {
+  /** abc2midi plays trills, rolls and mordents as ornaments and shortens staccato notes. */
+  decorations: (text: string) => editBody(text, (part) => part.replace(/\[R:[^\]]*\]/g, '').replace(/![^!|]*!/g, '').replace(/\+[a-zA-Z]+\+/g, '').replace(/[~THLMOPSuv.]/g, '')),
+  /** abc2midi staggers the notes of a chord (10 ticks apart). */
+  'chord attack': (text: string) => text.replace(/^(X:[^\n]*\n)/, '$1%%MIDI chordattack 0\n'),
+  /** %%MIDI program changes make @tonejs/midi split abc2midi's track in two (a reading artefact of the oracle). */
+  'MIDI program': (text: string) => text.split('\n').map((l) => (/^%%MIDI\s+(program|chordprog|bassprog|channel)/.test(l) ? '%' + l.slice(2) : l)).join('\n'),
+} as const;
+
+function editBody(text: string, edit: (outsideChordSymbols: string) => string): string {
+  let inBody = false;
+  return text
+    .split('\n')
+    .map((line) => {
+      if (/^K:/.test(line)) {
+        inBody = true;
+        return line;
+      }
+      if (!inBody || /^[A-Za-z]:/.test(line) || line.startsWith('%')) return line;
+      return line
+        .split(/("[^"]*")/)
+        .map((part, i) => (i % 2 ? part : edit(part)))
+        .join('');
+    })
+    .join('\n');
+}
+
 export class Abc2midi {
   private dir = mkdtempSync(join(tmpdir(), 'seedsong-abc2midi-'));
   private n = 0;
@@ -182,5 +210,99 @@ export function compareFileWithAbc2midi(oracle: Abc2midi, file: string, text: st
       }
     });
   }
+  return out;
+}
+
+export interface ClassifiedTune extends OracleTune {
+  /** Why ours and abc2midi's performance of the unedited tune differ (undefined when they agree). */
+  cause?: string;
+}
+
+/**
+ * The unedited comparison: abc2midi reads each tune as written, we play it as abc2midi would (P:
+ * order, hornpipe swing). Every disagreement gets a cause: the one difference between the readers
+ * that, taken out alone, makes them agree (decorations, hornpipe swing, P: order, implied repeat
+ * starts, chord attack, MIDI program changes); "several" when only all edits together do; else
+ * "reading: KIND" (the readers also disagree on the edited copy).
+ */
+export function classifyUnedited(oracle: Abc2midi, file: string, text: string, pick?: (index: number, count: number) => boolean): ClassifiedTune[] {
+  const book = splitAbcBook(text);
+  const header = inheritedHeader(book.header);
+  const out: ClassifiedTune[] = [];
+  type Pending = { base: Omit<OracleTune, 'kind'>; t: (typeof book.tunes)[number]; full: string; ours: NoteSequence; result?: ClassifiedTune };
+  const pending: Pending[] = [];
+  for (const t of book.tunes) {
+    if (pick && !pick(t.index, book.tunes.length)) continue;
+    const base = { file, line: t.line, x: t.x };
+    try {
+      const tune = parseAbcTune(t, header, { file, parts: true, swing: true });
+      const nl = t.text.indexOf('\n');
+      const full = header.length ? t.text.slice(0, nl + 1) + header.join('\n') + '\n' + t.text.slice(nl + 1) : t.text;
+      pending.push({ base, t, full, ours: tune.sequence });
+    } catch (e) {
+      out.push({ ...base, kind: 'ours-failed', detail: (e as Error).message });
+    }
+  }
+  const run = (list: Pending[], theirText: (p: Pending) => string, ours: (p: Pending) => NoteSequence | null) => {
+    const res: ReturnType<typeof compareMelodies>[] = [];
+    for (let i = 0; i < list.length; i += 200) {
+      const chunk = list.slice(i, i + 200);
+      const theirs = oracle.melodies(chunk.map(theirText));
+      chunk.forEach((p, j) => {
+        const o = ours(p);
+        res.push(theirs[j] && o ? compareMelodies(o, theirs[j]!) : { kind: 'note-count', detail: 'abc2midi wrote nothing' });
+      });
+    }
+    return res;
+  };
+  const reparse = (p: Pending, opts: { parts: boolean; swing: boolean }) => {
+    try {
+      return parseAbcTune(p.t, header, { file, ...opts }).sequence;
+    } catch {
+      return null;
+    }
+  };
+  const first = run(pending, (p) => p.full, (p) => p.ours);
+  let differ: Pending[] = [];
+  pending.forEach((p, i) => {
+    p.result = { ...p.base, kind: first[i].kind, detail: first[i].detail };
+    if (first[i].kind !== 'none') differ.push(p);
+  });
+  const edits: [string, (p: Pending) => string, (p: Pending) => NoteSequence | null][] = [
+    ['decorations (ornaments played, staccato shortened)', (p) => ABC2MIDI_EDITS.decorations(p.full), (p) => p.ours],
+    ['hornpipe swing', (p) => p.full.replace(/^R:/m, '%R:'), (p) => reparse(p, { parts: true, swing: false })],
+    ['P: part order', (p) => p.full.replace(/^(P:.*\n(?:.*\n)*?K:)/m, '%$1'), (p) => reparse(p, { parts: false, swing: true })],
+    ['implied repeat start (abc2midi 4.84 plays a fragment of the previous section)', (p) => {
+      try {
+        const tune = parseAbcTune(p.t, header, { file });
+        return spellOutRepeatStarts(commentOutHeaderText(p.full), impliedRepeatStarts(tune));
+      } catch {
+        return p.full;
+      }
+    }, (p) => p.ours],
+    ['chord attack (abc2midi staggers chord notes)', (p) => ABC2MIDI_EDITS['chord attack'](p.full), (p) => p.ours],
+    ['MIDI program change (splits abc2midi\'s track)', (p) => ABC2MIDI_EDITS['MIDI program'](p.full), (p) => p.ours],
+  ];
+  for (const [cause, theirs, ours] of edits) {
+    if (!differ.length) break;
+    const r = run(differ, theirs, ours);
+    differ = differ.filter((p, i) => {
+      if (r[i].kind !== 'none') return true;
+      p.result!.cause = cause;
+      return false;
+    });
+  }
+  if (differ.length) {
+    const r = run(differ, (p) => {
+      try {
+        const tune = parseAbcTune(p.t, header, { file });
+        return neutralizeForAbc2midi(spellOutRepeatStarts(commentOutHeaderText(p.full), impliedRepeatStarts(tune)));
+      } catch {
+        return p.full;
+      }
+    }, (p) => reparse(p, { parts: false, swing: false }));
+    differ.forEach((p, i) => (p.result!.cause = r[i].kind === 'none' ? 'several of the above' : `reading: ${r[i].kind}`));
+  }
+  for (const p of pending) out.push(p.result!);
   return out;
 }

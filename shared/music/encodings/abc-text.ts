@@ -13,7 +13,7 @@ import { BOS, EOS, type DecodedTune, type Encoding, type EncodingName, type Tune
 
 /** The ABC text an ABC encoding sees for a tune: its own normalized text, or one written from its notes. */
 export function abcOf(tune: Tune): string {
-  return tune.abc ?? normalizeAbc(writeAbc(tune.sequence, { title: tune.title }));
+  return tune.abc ?? normalizeAbc(writeAbc(tune.sequence, { title: tune.title, repeats: false }));
 }
 
 const BODY_TOKEN = new RegExp(

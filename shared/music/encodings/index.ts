@@ -62,6 +62,6 @@ export function seedToTune(seed: NoteSequence | string, options: { unitDenominat
     const abc = t.abc.replace(/\|\]\s*$/, '|\n');
     return { title: t.title, abc, sequence: t.sequence, source: { file: 'seed', index: 0, line: t.line } };
   }
-  const abc = normalizeAbc(writeAbc(seed, { finalBar: false, tempo: false, title: seed.title ?? 'Seed', unitDenominator: options.unitDenominator }));
+  const abc = normalizeAbc(writeAbc(seed, { pickup: 0, repeats: false, finalBar: false, tempo: false, title: seed.title ?? 'Seed', unitDenominator: options.unitDenominator }));
   return { title: seed.title, abc, sequence: seed, source: { file: 'seed', index: 0, line: 1 } };
 }

@@ -774,9 +774,12 @@ export function playOrder(voice: FormVoice, partOrder?: string): number[] {
   if (!parts.length || !voice.bars.some((b) => b.part)) return order;
   // Each bar belongs to the last part label before it; bars before the first label (an intro)
   // are played once first, as abc2midi does.
+  // Part labels are one letter (P:A); "P:ad lib" is part a.
   const partOf: string[] = [];
   let current = '';
-  for (const b of voice.bars) partOf.push((current = b.part ?? current));
+  for (const b of voice.bars) partOf.push((current = b.part !== undefined ? b.part.trim().charAt(0) : current));
+  // An order that names none of the body's parts is not followed.
+  if (!parts.some((p) => partOf.includes(p))) return order;
   const out = order.filter((b) => partOf[b] === '');
   for (const p of parts) for (const b of order) if (partOf[b] === p) out.push(b);
   return out;
@@ -822,10 +825,11 @@ const isHornpipe = (rhythm: string | undefined) => !!rhythm && /^\s*[Hh]ornpipe/
 
 /**
  * A hornpipe as abc2midi plays it (measured with abc2midi 4.84): R: starting "hornpipe" or
- * "Hornpipe"; broken rhythm 2:1 in every meter; in 4/4 every pair of single eighth notes that
- * starts on a beat of its bar 2:1.
+ * "Hornpipe"; broken rhythm 2:1 in every meter; in 2/4 or 4/4 with eight units (L:) to the bar
+ * (4/4 with L:1/8, 2/4 with L:1/16), every pair of single notes one unit long that starts on an
+ * even unit of its bar 2:1.
  */
-function swung(voice: FormVoice, meterAt: (t: number) => TimeSignature | undefined): Note[] {
+function swung(voice: FormVoice, meterAt: (t: number) => TimeSignature | undefined, unit: [number, number]): Note[] {
   const notes = voice.notes.map((n) => ({ ...n }));
   const byStart = new Map<number, typeof notes>();
   for (const n of notes) {
@@ -834,6 +838,7 @@ function swung(voice: FormVoice, meterAt: (t: number) => TimeSignature | undefin
     else byStart.set(n.start, [n]);
   }
   const eps = 1e-6;
+  const u = (4 * unit[0]) / unit[1];
   const pair = (a: typeof notes, firstShare: number) => {
     const end = a[0].end;
     const b = byStart.get(end);
@@ -853,12 +858,12 @@ function swung(voice: FormVoice, meterAt: (t: number) => TimeSignature | undefin
   }
   for (const bar of voice.bars) {
     const m = meterAt(bar.start);
-    if (!m || m.numerator !== 4 || m.denominator !== 4) continue;
-    for (let t = bar.start; t + 1 <= bar.end + eps; t += 1) {
+    if (!m || m.denominator !== 4 || (m.numerator !== 2 && m.numerator !== 4) || Math.abs((m.numerator * 4) / m.denominator - 8 * u) > eps) continue;
+    for (let t = bar.start; t + 2 * u <= bar.end + eps; t += 2 * u) {
       const a = byStart.get(snapQ(t));
-      if (!a || a.length !== 1 || done.has(snapQ(t)) || Math.abs(a[0].end - a[0].start - 0.5) > eps) continue;
+      if (!a || a.length !== 1 || done.has(snapQ(t)) || Math.abs(a[0].end - a[0].start - u) > eps) continue;
       const b = byStart.get(a[0].end);
-      if (!b || b.length !== 1 || Math.abs(b[0].end - b[0].start - 0.5) > eps) continue;
+      if (!b || b.length !== 1 || Math.abs(b[0].end - b[0].start - u) > eps) continue;
       pair(a, 2 / 3);
     }
   }
@@ -892,7 +897,7 @@ export function perform(form: TuneForm, opts: PerformOptions = {}): NoteSequence
   let melodyPlan: { bar: FormBar; at: number }[] | undefined;
   for (const { v, i } of chosen) {
     const order = playOrder(v, partOrder);
-    const written = swing ? swung(v, meterAt) : v.notes;
+    const written = swing ? swung(v, meterAt, form.unit) : v.notes;
     // The notes that sound in each bar (a note held over bar lines is in each of them).
     const inBar: Note[][] = v.bars.map(() => []);
     let b = 0;

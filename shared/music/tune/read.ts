@@ -36,7 +36,8 @@ export function headerFields(text: string): { x: string; fields: HeaderField[]; 
     const line = raw.replace(/\r$/, '');
     const m = /^([A-Za-z]):(.*)$/.exec(line);
     if (!m) continue;
-    const value = m[2].trim();
+    // A % comment is not part of the value (P:ABA % da capo), \% is a percent sign.
+    const value = m[2].replace(/(^|[^\\])%.*$/, '$1').trim();
     if (m[1] === 'X') x = value;
     else if (m[1] === 'K') {
       keyText = value;

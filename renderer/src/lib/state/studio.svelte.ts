@@ -332,7 +332,7 @@ export class StudioState {
       totalTime: notes.reduce((m, n) => Math.max(m, n.end), 0),
     };
     try {
-      return { kind: 'abc', text: writeAbc(seq, { finalBar: false, tempo: false, title: 'Seed' }) };
+      return { kind: 'abc', text: writeAbc(seq, { pickup: 0, repeats: false, finalBar: false, tempo: false, title: 'Seed' }) };
     } catch {
       return { kind: 'notes', notes };
     }

@@ -1,0 +1,571 @@
+/**
+ * ABC out: NoteSequence -> ABC 2.1 text. Hand-written because abcjs only goes the other way.
+ *
+ * The timeline is cut at every onset, every end and every bar line; each piece is one note, chord or
+ * rest, and notes that go on into the next piece are tied. That makes any quantized sequence
+ * (polyphony included) come back note for note when it is read again. Velocities are not written.
+ */
+import { keyAccidentals, MODES } from '../key';
+import { quantize } from '../sequence';
+import type { KeySignature, NoteSequence } from '../types';
+import type { BarLine, FormVoice, TuneForm } from './form';
+
+const LETTERS = ['C', 'D', 'E', 'F', 'G', 'A', 'B'] as const;
+const LETTER_BASE = [0, 2, 4, 5, 7, 9, 11];
+const SHARP_ORDER = [3, 0, 4, 1, 5, 2, 6]; // F C G D A E B as letter indices
+const FLAT_ORDER = [6, 2, 5, 1, 4, 0, 3]; // B E A D G C F
+
+/** Per-letter alteration (-1, 0, +1) of a key signature with this many sharps (>0) or flats (<0). */
+export function keyAlterations(accidentals: number): number[] {
+  const alt = [0, 0, 0, 0, 0, 0, 0];
+  const n = Math.max(-7, Math.min(7, Math.round(accidentals)));
+  for (let i = 0; i < Math.abs(n); i++) alt[n > 0 ? SHARP_ORDER[i] : FLAT_ORDER[i]] = n > 0 ? 1 : -1;
+  return alt;
+}
+
+interface Spelling {
+  letter: number; // 0-6
+  alter: number; // -2..2
+  octave: number; // scientific octave of the letter (C4 = middle C)
+}
+
+/** Spells a pitch in a key: the key's own note if any, else a natural, else sharps in sharp keys and flats in flat keys. */
+export function spellPitch(pitch: number, keyAlt: number[], sharpKey: boolean): Spelling {
+  const pc = ((pitch % 12) + 12) % 12;
+  let best: Spelling | null = null;
+  let bestScore = Infinity;
+  for (let l = 0; l < 7; l++) {
+    let alter = pc - LETTER_BASE[l];
+    if (alter > 6) alter -= 12;
+    if (alter < -6) alter += 12;
+    if (Math.abs(alter) > 1) continue;
+    const score = alter === keyAlt[l] ? 0 : alter === 0 ? 1 : (alter > 0) === sharpKey ? 2 : 3;
+    if (score < bestScore) {
+      bestScore = score;
+      best = { letter: l, alter, octave: Math.floor((pitch - alter) / 12) - 1 };
+    }
+  }
+  return best!;
+}
+
+function noteName(s: Spelling): string {
+  const letter = LETTERS[s.letter];
+  if (s.octave >= 5) return letter.toLowerCase() + "'".repeat(s.octave - 5);
+  return letter + ','.repeat(Math.max(0, 4 - s.octave));
+}
+
+function accidentalText(alter: number): string {
+  return alter === 0 ? '=' : alter > 0 ? '^'.repeat(alter) : '_'.repeat(-alter);
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Length text for a duration of `steps` grid steps when L is `unitSteps` steps ("", "2", "3/2", "/2"). */
+function lengthText(steps: number, unitSteps: number): string {
+  const g = gcd(steps, unitSteps);
+  const num = steps / g;
+  const den = unitSteps / g;
+  if (den === 1) return num === 1 ? '' : String(num);
+  if (num === 1 && den === 2) return '/';
+  return (num === 1 ? '' : String(num)) + '/' + den;
+}
+
+/** Splits a duration into lengths a reader expects to see (1, 2, 3, 4, 6, 8 ... units, halves, dotted halves). */
+function splitDuration(steps: number, unitSteps: number): number[] {
+  const nice = new Set<number>();
+  for (let j = -6; j <= 6; j++) {
+    for (const k of [1, 3]) {
+      const s = unitSteps * k * 2 ** j;
+      if (Number.isInteger(s) && s > 0) nice.add(s);
+    }
+  }
+  const sorted = [...nice].sort((a, b) => b - a);
+  const out: number[] = [];
+  let left = steps;
+  while (left > 0) {
+    const s = sorted.find((x) => x <= left) ?? left;
+    out.push(s);
+    left -= s;
+  }
+  return out;
+}
+
+export function keyName(k: KeySignature | undefined): string {
+  if (!k) return 'C';
+  const alt = keyAlterations(k.accidentals);
+  const s = spellPitch(k.tonic + 60, alt, k.accidentals >= 0);
+  return LETTERS[s.letter] + (s.alter > 0 ? '#' : s.alter < 0 ? 'b' : '') + MODES[k.mode].abc;
+}
+
+export interface TuneWriteOptions {
+  /** X: number (default: the form's). */
+  x?: number | string;
+  /** T: (replaces the form's first title). */
+  title?: string;
+  /** Quantization grid before writing, steps per quarter (default: the finest straight grid up to 32nds the notes sit on, else 16ths with triplets). */
+  stepsPerQuarter?: number;
+  /** L: denominator (8 -> L:1/8), replacing the form's L:. */
+  unitDenominator?: number;
+  /** Bars per line of music (default 4). */
+  barsPerLine?: number;
+  /** Write Q: fields and tempo changes (default true). */
+  tempo?: boolean;
+  /** Triplets: false quantizes notes on the 16th-triplet grid to 16ths (default: written as (3 tuplets). */
+  triplets?: boolean;
+}
+
+const ANNOTATION_PREFIX: Record<string, string> = { default: '', above: '^', below: '_', left: '<', right: '>' };
+
+/** The grid a set of times sits on: the finest straight grid up to 32nds, or 0 when none. */
+function straightGrid(times: number[]): number {
+  for (const spq of [4, 8, 16, 32]) if (times.every((t) => onGrid(t, spq))) return spq;
+  return 0;
+}
+
+/**
+ * ABC text of a tune form: the header fields as written (X: T: ... K:), then each voice bar by bar
+ * with its bar lines, repeats, endings, parts, chord symbols, key, meter and tempo changes.
+ * Notes are spelled as writeAbc always did (see the module comment); ties join notes across bar
+ * lines; lengths are written in the form's unit (L:).
+ */
+export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): string {
+  const voicesIn = form.voices.filter((v) => v.notes.length > 0 || v.chords.length > 0);
+  if (!voicesIn.length) voicesIn.push(form.voices[0] ?? { id: '1', bars: [{ start: 0, end: 4, line: '|]' }], notes: [], chords: [], broken: [], played: 0 });
+  const sigs = [...form.timeSignatures].filter((t) => t.numerator > 0 && t.denominator > 0).sort((a, b) => a.time - b.time);
+  const ts = sigs.find((t) => t.time <= 0) ?? sigs[0] ?? { time: 0, numerator: 4, denominator: 4 };
+  // The grid: notes and bar lines exactly where they are when they sit on a straight grid, else
+  // 16ths and triplets on 12 steps per quarter (quantized), as writeAbc always did.
+  const times: number[] = [];
+  for (const v of voicesIn) {
+    for (const n of v.notes) times.push(n.start, n.end);
+    for (const b of v.bars) times.push(b.start, b.end);
+    for (const c of v.chords) times.push(c.time);
+  }
+  let triplets = false;
+  let spq = opts.stepsPerQuarter ?? straightGrid(times);
+  const quantized = voicesIn.map((v) => {
+    const seq: NoteSequence = { notes: v.notes, tempos: [], timeSignatures: [], keySignatures: [], totalTime: 0 };
+    if (spq) return opts.stepsPerQuarter ? quantize(seq, { stepsPerQuarter: spq }).notes : v.notes;
+    return quantize(seq, { stepsPerQuarter: 4, triplets: opts.triplets !== false }).notes;
+  });
+  if (!spq) {
+    triplets = opts.triplets !== false && quantized.some((ns) => ns.some((n) => !onGrid(n.start, 4) || !onGrid(n.end, 4)));
+    spq = triplets ? 12 : 4;
+  }
+  // Every bar must be a whole number of steps (e.g. 3/32 needs 32nds), and so must the unit.
+  const [unitNum, unitDenForm] = opts.unitDenominator ? [1, opts.unitDenominator] : form.unit;
+  const whole = (t: { numerator: number; denominator: number }) => Number.isInteger((t.numerator * 4 * spq) / t.denominator);
+  while ((![ts, ...sigs].every(whole) || !Number.isInteger((4 * spq * unitNum) / unitDenForm)) && spq < 192 && !triplets) spq *= 2;
+  const unitSteps = (4 * spq * unitNum) / unitDenForm;
+  const unitInt = Number.isInteger(unitSteps) && unitSteps >= 1 ? unitSteps : 1;
+  const unitText = unitInt === unitSteps ? `${unitNum}/${unitDenForm}` : `1/${4 * spq}`;
+  const step = (t: number) => Math.round(t * spq);
+
+  let endStep = 0;
+  for (const v of voicesIn) endStep = Math.max(endStep, step(v.bars[v.bars.length - 1]?.end ?? 0));
+  quantized.forEach((ns) => (endStep = Math.max(endStep, ...ns.map((n) => step(n.end)))));
+  // Triplet spans are whole quarters or halves: the tune ends on a quarter.
+  if (triplets) endStep = Math.ceil(endStep / spq) * spq;
+
+  const keys = [...form.keySignatures].sort((a, b) => a.time - b.time);
+  const key = keys.find((k) => k.time <= 0) ?? keys[0];
+  const keyAt = (k: KeySignature) => ({ ...k, accidentals: keyAccidentals(k.tonic, k.mode) });
+  const keyChanges = new Map<number, KeySignature>();
+  for (const k of keys) {
+    const at = step(k.time);
+    if (at > 0 && at < endStep) keyChanges.set(at, keyAt(k));
+  }
+  const tempos = [...form.tempos].filter((t) => t.qpm > 0 && Number.isFinite(t.qpm)).sort((a, b) => a.time - b.time);
+  const firstQpm = tempos.find((t) => t.time <= 0)?.qpm ?? tempos[0]?.qpm;
+  const tempoChanges = new Map<number, number>();
+  if (opts.tempo ?? true) {
+    let last = firstQpm !== undefined ? Math.round(firstQpm) : undefined;
+    for (const t of tempos) {
+      const at = step(t.time);
+      const qpm = Math.round(t.qpm);
+      if (at <= 0 || at >= endStep || qpm === last) continue;
+      tempoChanges.set(at, qpm);
+      last = qpm;
+    }
+  }
+  const meterAt = (at: number) => {
+    let m = ts;
+    for (const s of sigs) if (step(s.time) <= at) m = s;
+    return m;
+  };
+
+  const body: string[] = [];
+  let abcVoice = 0;
+  const allVoices: { chords: Chord[]; v: FormVoice }[] = [];
+  voicesIn.forEach((v, i) => {
+    const notes = quantized[i].map((n) => ({ pitch: n.pitch, s: step(n.start), e: step(n.end) })).filter((n) => n.e > n.s);
+    for (const chords of allocateVoices(notes)) allVoices.push({ chords, v });
+  });
+  for (const { chords, v } of allVoices) {
+    if (allVoices.length > 1) body.push(`V:${++abcVoice}`);
+    // Bars: the form's, in steps; the last reaches the end of the tune.
+    const bars: Bar[] = [];
+    let written = `${ts.numerator}/${ts.denominator}`;
+    for (const b of v.bars) {
+      const start = step(b.start);
+      const end = step(b.end);
+      if (end <= start && bars.length) {
+        bars[bars.length - 1].line = b.line || bars[bars.length - 1].line;
+        continue;
+      }
+      const m = meterAt(start);
+      const mt = `${m.numerator}/${m.denominator}`;
+      const compound = m.numerator % 3 === 0 && m.numerator > 3 && m.denominator >= 8;
+      const bar: Bar = { start, end: Math.max(end, start + 1), beatSteps: Math.max(1, Math.round(((compound ? 3 : 1) * 4 * spq) / m.denominator)), line: b.line };
+      if (mt !== written) bar.meter = written = mt;
+      if (b.ending) bar.ending = b.ending;
+      if (b.part) bar.part = b.part;
+      bars.push(bar);
+    }
+    if (!bars.length) bars.push({ start: 0, end: Math.max(1, endStep), beatSteps: spq, line: '|]' });
+    const last = bars[bars.length - 1];
+    if (last.end < endStep) last.end = endStep;
+    const annotations = new Map<number, string>();
+    for (const c of v.chords) {
+      const at = Math.min(step(c.time), endStep - 1);
+      const text = `"${ANNOTATION_PREFIX[c.position] ?? ''}${c.name.replace(/"/g, "'")}"`;
+      annotations.set(at, (annotations.get(at) ?? '') + text);
+    }
+    body.push(...writeVoice(chords, { endStep, bars, unitSteps: unitInt, key: key ? keyAt(key) : undefined, keyChanges, tempoChanges: abcVoice <= 1 ? tempoChanges : new Map(), triplets, barsPerLine: opts.barsPerLine ?? 4, opening: v.opening, annotations }));
+  }
+
+  // The header as written; T: and L: as asked, Q: left out without tempo.
+  const head: string[] = [`X:${opts.x ?? form.x}`];
+  const title = opts.title !== undefined ? opts.title.replace(/\s+/g, ' ').trim() || 'Untitled' : undefined;
+  let wroteTitle = false;
+  let wroteUnit = false;
+  for (const f of form.header) {
+    if (f.field === 'T' && !wroteTitle) {
+      head.push(`T:${title ?? f.value}`);
+      wroteTitle = true;
+      continue;
+    }
+    if (f.field === 'L') {
+      if (!wroteUnit) head.push(`L:${unitText}`);
+      wroteUnit = true;
+      continue;
+    }
+    if (f.field === 'Q' && opts.tempo === false) continue;
+    head.push(`${f.field}:${f.value}`);
+  }
+  if (!wroteTitle) head.splice(1, 0, `T:${title ?? form.title ?? 'Untitled'}`);
+  if (!wroteUnit && (unitText !== `${form.unit[0]}/${form.unit[1]}` || opts.unitDenominator)) head.push(`L:${unitText}`);
+  head.push(`K:${form.keyText}`);
+  return head.join('\n') + '\n' + body.join('\n') + '\n';
+}
+
+/**
+ * Steps of the writer's loops since the last reset: the linear-time test counts them (a count, not
+ * a wall time, so it holds on a loaded machine).
+ */
+export const work = { steps: 0 };
+
+function onGrid(t: number, spq: number): boolean {
+  return Math.abs(t * spq - Math.round(t * spq)) < 1e-6;
+}
+
+interface Bar {
+  start: number;
+  end: number;
+  beatSteps: number;
+  /** The meter written at the start of this bar ([M:3/4]) when it changes here. */
+  meter?: string;
+  /** The bar line after it ('' for none). */
+  line: BarLine | '';
+  /** The ending it starts ("1", "2"). */
+  ending?: string;
+  /** The part it starts (written as a P: line before it). */
+  part?: string;
+}
+
+interface Chord {
+  s: number;
+  e: number;
+  pitches: number[];
+}
+
+/**
+ * One ABC voice can only tie reliably from a note or chord to the same chord: abcjs matches ties
+ * inside chords by position. So notes with the same onset and end form a chord, and chords that
+ * overlap go to separate voices (V:1, V:2 ...). A melody stays one voice.
+ */
+function allocateVoices(notes: { pitch: number; s: number; e: number }[]): Chord[][] {
+  const groups = new Map<string, Chord>();
+  for (const n of notes) {
+    const k = `${n.s}:${n.e}`;
+    const g = groups.get(k);
+    if (g) {
+      if (!g.pitches.includes(n.pitch)) g.pitches.push(n.pitch);
+    } else groups.set(k, { s: n.s, e: n.e, pitches: [n.pitch] });
+  }
+  // Two notes a semitone apart may share a letter (G ^G), and abcjs then mixes up their ties: such
+  // notes go to chords of their own (hence other voices).
+  const split: Chord[] = [];
+  for (const g of groups.values()) {
+    const parts: Chord[] = [];
+    for (const p of [...g.pitches].sort((x, y) => x - y)) {
+      let part = parts.find((c) => c.pitches.every((q) => Math.abs(q - p) > 1));
+      if (!part) parts.push((part = { s: g.s, e: g.e, pitches: [] }));
+      part.pitches.push(p);
+    }
+    split.push(...parts);
+  }
+  const chords = split.sort((a, b) => a.s - b.s || b.pitches[0] - a.pitches[0]);
+  const voices: Chord[][] = [];
+  const voiceEnd: number[] = [];
+  for (const c of chords) {
+    c.pitches.sort((a, b) => a - b);
+    let v = voiceEnd.findIndex((end) => end <= c.s);
+    if (v < 0) {
+      v = voices.length;
+      voices.push([]);
+      voiceEnd.push(0);
+    }
+    voices[v].push(c);
+    voiceEnd[v] = c.e;
+  }
+  if (voices.length === 0) voices.push([]);
+  return voices;
+}
+
+interface VoiceContext {
+  endStep: number;
+  bars: Bar[];
+  unitSteps: number;
+  key: KeySignature | undefined;
+  /** Key changes by step (after 0). */
+  keyChanges: Map<number, KeySignature>;
+  /** Tempo changes by step (after 0), in quarter notes per minute: written in the first voice only. */
+  tempoChanges: Map<number, number>;
+  /** The grid is 12 per quarter and triplet spans are written as tuplets. */
+  triplets: boolean;
+  barsPerLine: number;
+  /** The bar line before the first bar (|:). */
+  opening?: BarLine;
+  /** Chord symbols and annotations ("Am") to write before the note or rest at a step. */
+  annotations: Map<number, string>;
+}
+
+/**
+ * Triplet spans on the 12-per-quarter grid: a quarter whose cuts are all on thirds becomes one
+ * (3 span of eighths, and a half-quarter whose cuts are on sixths a (3 span of 16ths. Cuts that
+ * mix both in one half-quarter are moved to the nearest sixth (documented limit). A span never
+ * crosses a bar line. Returns the spans (start -> end) and the cuts to add or move.
+ */
+function tripletSpans(points: number[], barStarts: Set<number>, endStep: number): { spans: Map<number, number>; moved: Map<number, number> } {
+  work.steps++;
+  const spans = new Map<number, number>();
+  const moved = new Map<number, number>();
+  // One pass over the sorted points and bar starts (a 10,000-bar silence has 40,000 quarters and
+  // 10,000 points: filtering all points per quarter was quadratic, issue #18).
+  const bars = [...barStarts].sort((a, b) => a - b);
+  let pi = 0;
+  let bi = 0;
+  const inside = (a: number, b: number, from: number) => {
+    const out: number[] = [];
+    for (let i = from; i < points.length && points[i] < b; i++) {
+      work.steps++;
+      if (points[i] > a) out.push(points[i]);
+    }
+    return out;
+  };
+  const barInside = (a: number, b: number, from: number) => {
+    for (let i = from; i < bars.length && bars[i] < b; i++) {
+      work.steps++;
+      if (bars[i] > a) return true;
+    }
+    return false;
+  };
+  for (let q = 0; q < endStep; q += 12) {
+    work.steps++;
+    const qEnd = Math.min(endStep, q + 12);
+    while (pi < points.length && points[pi] <= q) pi++;
+    while (bi < bars.length && bars[bi] <= q) bi++;
+    // A quarter without cuts inside is plain: skip straight to the quarter of the next cut.
+    if (pi >= points.length || points[pi] >= qEnd) {
+      const next = pi < points.length ? points[pi] : endStep;
+      if (next - q > 24) q += Math.floor((next - q) / 12 - 1) * 12;
+      continue;
+    }
+    // Triplet quarters: a half note cut in thirds ((3 of quarters) is one span over two quarters.
+    if (q + 24 <= endStep) {
+      const half = inside(q, q + 24, pi);
+      if (half.some((p) => p % 3 !== 0) && half.every((p) => (p - q) % 8 === 0) && !half.some((p) => barStarts.has(p)) && !barInside(q, q + 24, bi)) {
+        spans.set(q, q + 24);
+        q += 12;
+        continue;
+      }
+    }
+    const pts = inside(q, qEnd, pi);
+    if (pts.every((p) => p % 3 === 0)) continue;
+    if (qEnd - q === 12 && pts.every((p) => p % 4 === 0) && !pts.some((p) => barStarts.has(p)) && !barInside(q, qEnd, bi)) {
+      spans.set(q, qEnd);
+      continue;
+    }
+    for (const h of [q, q + 6]) {
+      const hEnd = Math.min(qEnd, h + 6);
+      if (h >= qEnd) break;
+      const hp = inside(h, hEnd, pi);
+      if (hp.every((p) => p % 3 === 0)) continue;
+      if (hEnd - h !== 6 || barInside(h, hEnd, bi)) {
+        for (const p of hp) if (p % 3 !== 0) moved.set(p, Math.round(p / 3) * 3);
+        continue;
+      }
+      for (const p of hp) if (p % 2 !== 0) moved.set(p, Math.round(p / 2) * 2);
+      spans.set(h, hEnd);
+    }
+  }
+  return { spans, moved };
+}
+
+function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
+  const { unitSteps, bars } = ctx;
+  let keyAcc = ctx.key ? ctx.key.accidentals : 0;
+  let keyAlt = keyAlterations(keyAcc);
+  let sharpKey = keyAcc >= 0;
+  const barStarts = new Set(bars.map((b) => b.start));
+  const meterChanges = bars.some((b) => b.meter);
+  let chords = chordsIn;
+  const cuts = new Set<number>([0, ctx.endStep]);
+  const addChordCuts = () => {
+    for (const c of chords) {
+      cuts.add(c.s);
+      cuts.add(c.e);
+    }
+  };
+  addChordCuts();
+  for (const b of bars) if (b.start > 0) cuts.add(b.start);
+  for (const t of ctx.annotations.keys()) cuts.add(t);
+  for (const k of ctx.keyChanges.keys()) cuts.add(k);
+  for (const t of ctx.tempoChanges.keys()) cuts.add(t);
+  let spans = new Map<number, number>();
+  if (ctx.triplets) {
+    const t = tripletSpans([...cuts].sort((a, b) => a - b), barStarts, ctx.endStep);
+    spans = t.spans;
+    if (t.moved.size) {
+      const mv = (x: number) => t.moved.get(x) ?? x;
+      chords = chords.map((c) => ({ ...c, s: mv(c.s), e: mv(c.e) })).filter((c) => c.e > c.s);
+      cuts.clear();
+      cuts.add(0).add(ctx.endStep);
+      addChordCuts();
+      for (const b of bars) if (b.start > 0) cuts.add(b.start);
+      for (const t of ctx.annotations.keys()) cuts.add(mv(t));
+      for (const k of ctx.keyChanges.keys()) cuts.add(mv(k));
+      for (const t of ctx.tempoChanges.keys()) cuts.add(mv(t));
+    }
+    for (const [a, b] of spans) cuts.add(a).add(b);
+  }
+  const points = [...cuts].filter((c) => c >= 0 && c <= ctx.endStep).sort((a, b) => a - b);
+
+  const lines: string[] = [];
+  if (bars[0].part !== undefined) lines.push(`P:${bars[0].part}`);
+  let line = ctx.opening ?? '';
+  if (bars[0].ending) line += `[${bars[0].ending} `;
+  let barsOnLine = 0;
+  let bar = 0;
+  let stateLetter = new Map<number, number>(); // letter -> alteration within the bar
+  let stateExact = new Map<string, number>(); // letter+octave -> alteration within the bar
+  // After a key change inside a bar, readers differ on what the earlier accidentals of the bar
+  // still mean: every note spells its accidental out until the bar line.
+  let explicit = false;
+  // abcjs does not let the accidental of a tied-in note carry on through the bar: such notes spell
+  // themselves out but leave the bar's accidentals as they were.
+  // A tied-in note keeps the spelling of the note it is tied from (C#- [K:F] ^C, not _D): a tie
+  // joins notes of the same letter.
+  const spelled = new Map<number, Spelling>();
+  const pitchText = (p: number, tiedIn: boolean): string => {
+    const sp = (tiedIn && spelled.get(p)) || spellPitch(p, keyAlt, sharpKey);
+    spelled.set(p, sp);
+    const exactKey = `${sp.letter}:${sp.octave}`;
+    const curLetter = stateLetter.get(sp.letter) ?? keyAlt[sp.letter];
+    const cur = stateExact.get(exactKey) ?? keyAlt[sp.letter];
+    // Readers differ on whether an accidental carries to other octaves: write it whenever either reading would need it.
+    let acc = '';
+    if (explicit || sp.alter !== cur || sp.alter !== curLetter) {
+      acc = accidentalText(sp.alter);
+      if (!tiedIn) {
+        stateExact.set(exactKey, sp.alter);
+        stateLetter.set(sp.letter, sp.alter);
+      }
+    }
+    return acc + noteName(sp);
+  };
+
+  let ci = 0;
+  let tuplet: { end: number; start: number; count: number } | null = null;
+  for (let i = 0; i + 1 < points.length; i++) {
+    work.steps++;
+    const a = points[i];
+    const b = points[i + 1];
+    while (bar + 1 < bars.length && bars[bar + 1].start <= a) {
+      line += bars[bar].line || '|';
+      bar++;
+      barsOnLine++;
+      stateLetter = new Map();
+      stateExact = new Map();
+      explicit = false;
+      const part = bars[bar].part;
+      if (barsOnLine >= ctx.barsPerLine || part !== undefined) {
+        lines.push(line);
+        if (part !== undefined) lines.push(`P:${part}`);
+        line = '';
+        barsOnLine = 0;
+      } else line += ' ';
+      // An ending right after its bar line: |1, :|2 (abcjs and abc2midi read [1 and |1 alike).
+      if (bars[bar].ending) line = line.replace(/ $/, '') + `[${bars[bar].ending} `;
+      if (bars[bar].meter) line += `[M:${bars[bar].meter}]`;
+    }
+    if (a > 0 && a !== bars[bar].start && (a - bars[bar].start) % bars[bar].beatSteps === 0 && line !== '' && !line.endsWith(' ')) line += ' ';
+    const qpm = ctx.tempoChanges.get(a);
+    if (qpm) line += `[Q:1/4=${qpm}]`;
+    const k = ctx.keyChanges.get(a);
+    if (k) {
+      line += `[K:${keyName(k)}]`;
+      keyAcc = k.accidentals;
+      keyAlt = keyAlterations(keyAcc);
+      sharpKey = keyAcc >= 0;
+      if (a !== bars[bar].start) explicit = true;
+    }
+    const spanEnd = spans.get(a);
+    if (spanEnd !== undefined) tuplet = { start: line.length, end: spanEnd, count: 0 };
+    const annotation = ctx.annotations.get(a);
+    if (annotation) line += annotation;
+    while (ci < chords.length && chords[ci].e <= a) ci++;
+    const c = ci < chords.length && chords[ci].s <= a ? chords[ci] : null;
+    // Inside a triplet span every length is written 3/2 as long: (3 plays three in the time of two.
+    let pieces = splitDuration(tuplet ? ((b - a) * 3) / 2 : b - a, unitSteps);
+    // abcjs 6.7 plays a rest that fills a bar for the length of the tune's first meter, also after
+    // an [M:] change; two rests are read at their written length.
+    if (!c && meterChanges && a === bars[bar].start && b === bars[bar].end && pieces.length === 1 && pieces[0] % 2 === 0) pieces = [pieces[0] / 2, pieces[0] / 2];
+    for (let k = 0; k < pieces.length; k++) {
+      const len = lengthText(pieces[k], unitSteps);
+      if (tuplet) tuplet.count++;
+      if (!c) {
+        line += 'z' + len;
+        continue;
+      }
+      const tie = k < pieces.length - 1 || c.e > b ? '-' : '';
+      const tiedIn = k > 0 || c.s < a;
+      const names = c.pitches.map((p) => pitchText(p, tiedIn));
+      line += (names.length === 1 ? names[0] : '[' + names.join('') + ']') + len + tie;
+    }
+    if (tuplet && b >= tuplet.end) {
+      const mark = tuplet.count === 3 ? '(3' : `(3:2:${tuplet.count}`;
+      line = line.slice(0, tuplet.start) + mark + line.slice(tuplet.start);
+      tuplet = null;
+    }
+  }
+  line = line.replace(/\s+$/, '');
+  const end = bars[bars.length - 1].line;
+  if (line !== '' || lines.length === 0) lines.push(line + end);
+  else lines[lines.length - 1] += end;
+  return lines;
+}
