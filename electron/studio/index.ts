@@ -124,6 +124,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   const uploads = new UploadStore(options.userDataDir);
   uploads.sweep();
   const written = new WriteGuard(options.userDataDir);
+  const project = projectHandlers(options.userDataDir);
+  await project.sweep();
 
   const needModels = (): ModelStore => {
     if (!options.models) throw new StudioError('unsupported', 'the model library is not available in this build');
@@ -230,7 +232,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       return {};
     },
 
-    ...projectHandlers(options.userDataDir),
+    saveProject: project.saveProject,
+    loadProject: project.loadProject,
 
     stageFile: async ({ uploadId, path: relative, base64, append }) => ({ bytes: await uploads.stage(uploadId, relative, base64, append) }),
     importModel: async ({ uploadId, name }) => {

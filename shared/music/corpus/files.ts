@@ -5,7 +5,8 @@
  * memory twice (or at all, unless the caller keeps them).
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { DEFAULT_MAX_FILE_BYTES, readRegularFile } from './regular-file';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -140,11 +141,15 @@ export async function expandCorpusPaths(paths: string[], cwd = process.cwd(), si
 
 /** Reads and parses one corpus file; never throws (problems come back as errors). */
 export async function readOne(file: string, opts: LoadCorpusOptions): Promise<ReturnType<typeof readTunes>> {
-  const max = opts.maxFileBytes ?? 20_000_000;
+  const max = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  let bytes: Buffer;
   try {
-    const st = await stat(file);
-    if (st.size > max) return { tunes: [], errors: [{ code: 'io', message: `${file}: ${st.size} bytes is more than the ${max} bytes a corpus file may have`, file }] };
-    const bytes = await readFile(file);
+    // Regular files only: a FIFO or a link to /dev/zero would block or never end.
+    bytes = await readRegularFile(file, { maxBytes: max });
+  } catch (e) {
+    return { tunes: [], errors: [{ code: 'io', message: (e as Error).message, file }] };
+  }
+  try {
     return readTunes(file, isMidiFile(file) ? new Uint8Array(bytes) : bytes.toString('utf8'), opts);
   } catch (e) {
     return { tunes: [], errors: [{ code: 'io', message: `${file}: cannot be read (${(e as Error).message})`, file }] };
