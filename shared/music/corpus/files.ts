@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { DEFAULT_MAX_FILE_BYTES, readRegularFile } from './regular-file';
+import { DEFAULT_MAX_FILE_BYTES, readRegularFile, statLossy } from './regular-file';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -124,7 +124,7 @@ export async function expandCorpusPaths(paths: string[], cwd = process.cwd(), si
     }
     let st;
     try {
-      st = await stat(p);
+      st = await statLossy(p);
     } catch {
       problems.push({ file: raw, tunes: 0, duplicates: 0, errors: [{ code: 'io', message: `${raw}: no such file or folder`, file: raw }] });
       continue;

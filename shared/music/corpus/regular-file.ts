@@ -51,6 +51,17 @@ async function rawNameFor(file: string): Promise<Buffer | null> {
   return match ? Buffer.concat([Buffer.from(dir + path.sep, 'utf8'), match]) : null;
 }
 
+/** fs.stat, falling back to the raw bytes of a name that is not valid UTF-8 (see rawNameFor). */
+export async function statLossy(file: string): Promise<Stats> {
+  try {
+    return await fs.stat(file);
+  } catch (e) {
+    const raw = (e as NodeJS.ErrnoException).code === 'ENOENT' ? await rawNameFor(file) : null;
+    if (!raw) throw e;
+    return fs.stat(raw);
+  }
+}
+
 /** Opens a path, falling back to the raw bytes of a name that is not valid UTF-8. */
 async function openRead(file: string): Promise<fs.FileHandle> {
   const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
