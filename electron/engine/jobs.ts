@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { checkModelMemory } from './model-memory';
 import { EngineError } from './errors';
 import { applyOverrides, findPreset, modelSpecFor, validateTrainingConfig, type HyperparameterOverrides, type Preset, type TrainingConfig } from './hyperparameters';
 import { prepareData, type TokenData } from './data';
@@ -145,7 +146,8 @@ export async function runTraining(req: TrainRequest, events: TrainEvents = {}, c
       corpusSummary = { ...c.summary, validationFraction: req.validationFraction ?? DEFAULT_VALIDATION_FRACTION };
       problems = c.problems;
     }
-    modelSpecFor(preset, encoding.tokens.length); // checks the hyperparameters before any work
+    // Checks the hyperparameters, and that the model fits in memory, before any work.
+    checkModelMemory(modelSpecFor(preset, encoding.tokens.length), 'train', preset.training);
     model = undefined as unknown as tf.LayersModel;
   }
   const prepared = prepareData(data, preset.training);

@@ -288,6 +288,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
     const unsubscribe = options.studio.events.subscribe((name, payload) => send({ type: 'event', name, payload }));
+    // Runs this connection started (generations) are cancelled when it closes: nobody sees them.
+    const connection = new AbortController();
     let windowStart = Date.now();
     let callsInWindow = 0;
     let pending = 0;
@@ -322,8 +324,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (pending >= maxPending) return send({ type: 'result', id: call.data.id, result: fail('busy', `${pending} calls are still running; wait for their answers`) });
       pending++;
       try {
-        const result = await dispatch(options.studio.handlers, call.data.channel, call.data.payload, { via: 'serve' }, log);
+        const result = await dispatch(options.studio.handlers, call.data.channel, call.data.payload, { via: 'serve', signal: connection.signal }, log);
         send({ type: 'result', id: call.data.id, result });
+      } catch (e) {
+        // dispatch answers every failure itself; this is a last guard so no rejection escapes.
+        log.error('a call failed outside its handler', e instanceof Error ? e.message : String(e));
+        send({ type: 'result', id: call.data.id, result: fail('internal', 'the call failed unexpectedly') });
       } finally {
         pending--;
       }
@@ -332,6 +338,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ws.on('close', (code) => {
       if (code === 1009) log.warn('WebSocket closed: frame larger than the limit');
       unsubscribe();
+      connection.abort();
     });
   });
 

@@ -6,6 +6,7 @@ import http from 'node:http';
 import { WebSocket } from 'ws';
 import { isLoopbackHost, loggablePath, protocolToken, startServer, type RunningServer } from './index';
 import { apiProtocols } from '../../shared/ipc/wire';
+import { saveProjectInParts } from '../../shared/ipc/project-save';
 import { createStudio, noMidiHardware, type Studio } from '../studio';
 import { createFakeEngine } from '../studio/testing/fake-engine';
 import { MAX_FRAME_BYTES } from '../../shared/ipc/wire';
@@ -202,6 +203,30 @@ describe('seedsong serve: WebSocket API', () => {
     await opened(other);
     expect(await call(other, 1, 'appInfo', {})).toMatchObject({ ok: true });
     other.close();
+  });
+
+  it('autosaves a project larger than one frame (in parts) over the real WebSocket', async () => {
+    const ws = connect();
+    await opened(ws);
+    const n = (i: number) => ({ pitch: 40 + (i % 48), start: i * 0.25, end: i * 0.25 + 0.2, velocity: 80, voice: 0 });
+    const seed = Array.from({ length: 2621 }, (_, i) => n(i));
+    const take = (i: number) => ({ runId: `r${i}`, variation: 0, number: i + 1, seedLabel: 'piano', settings: '', kept: false, abc: 'X:1\nK:C\nC|', notes: Array.from({ length: 5000 }, (_, k) => n(k)), seed: 0, warnings: [] });
+    const project = {
+      version: 2 as const,
+      sampling: { temperature: 1, topK: 0, topP: 1, length: 128, count: 4, rngSeed: null },
+      seed: { source: 'keyboard' as const, abc: '', keyboard: seed },
+      desk: { title: 'big', qpm: 120, meter: { numerator: 4, denominator: 4 }, key: null, seedEnd: 0, notes: seed, selectedTake: null, grid: 4 },
+      seeds: [seed],
+      takes: Array.from({ length: 20 }, (_, i) => take(i)),
+    };
+    expect(JSON.stringify(project).length).toBeGreaterThan(MAX_FRAME_BYTES);
+    let id = 100;
+    const r = await saveProjectInParts((part) => call(ws, id++, 'saveProject', part), project);
+    expect(r).toMatchObject({ ok: true, value: { savedAt: expect.any(String) } });
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    const back = await call(ws, id++, 'loadProject', {});
+    expect(back.value.project.takes).toHaveLength(20);
+    ws.close();
   });
 
   it('throttles a connection that floods calls, answering busy', async () => {

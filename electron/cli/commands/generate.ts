@@ -15,6 +15,7 @@ import { MusicError } from '../../../shared/music/errors';
 import { readMeta } from '../../engine/catalog';
 import { transcribeSeedFile } from '../seed-file';
 import { writeMidi } from '../../../shared/music/midi/write';
+import { readRegularFile } from '../../../shared/music/corpus/regular-file';
 
 const usage = `Usage: seedsong generate [--model DIR] --out FILE_OR_DIR [options]
 
@@ -135,9 +136,9 @@ export const command: CliCommand = {
       const file = path.resolve(io.cwd, values['seed-file']);
       let bytes: Buffer;
       try {
-        bytes = await fs.readFile(file);
-      } catch {
-        throw new CommandError(`${file}: cannot read the seed file`);
+        bytes = await readRegularFile(file, { display: values['seed-file'] });
+      } catch (e) {
+        throw new CommandError(`cannot read the seed file: ${(e as Error).message}`);
       }
       const flags = { meter: values['seed-meter'], grid: values['seed-grid'], pickup: values['seed-pickup'] };
       if (/\.midi?$/i.test(file)) {

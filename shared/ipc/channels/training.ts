@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { channel } from './define';
-import { EncodingNameSchema, ModelIdSchema, RunIdSchema } from '../schemas';
+import { EncodingNameSchema, ModelIdSchema, NewModelNameSchema, RunIdSchema } from '../schemas';
 
 export const CorpusIdSchema = z.string().regex(/^[a-z0-9-]{1,64}$/, 'corpus id: lowercase letters, digits and -');
 
@@ -132,7 +132,7 @@ export const trainingChannels = {
       .object({
         corpusId: CorpusIdSchema,
         preset: z.string().min(1).max(64),
-        modelId: ModelIdSchema,
+        modelId: NewModelNameSchema,
         overrides: z
           .object({ encoding: EncodingNameSchema.optional(), model: ModelSpecSchema.partial().optional(), training: TrainingConfigSchema.partial().optional() })
           .strict()
