@@ -16,6 +16,10 @@ export interface KernelExports {
   transpose(src: number, rows: number, cols: number, lds: number, dst: number, ldd: number): void;
   train_step(net: number): void;
   gpt_train_step(net: number): void;
+  gpt_embed_rows(X: number, rows: number, w: number, emb: number, pos: number, tokens: number, p: number): void;
+  gpt_layernorm_rows(X: number, rows: number, w: number, g: number, b: number, eps: number, Y: number): void;
+  gpt_gelu(X: number, count: number): void;
+  gpt_attend_step(QKV: number, ldq: number, rows: number, W: number, H: number, p: number, K: number, V: number, ctx: number, out: number, scores: number): void;
   adam(w: number, g: number, m: number, v: number, n: number, a: number, b1: number, b2: number, c: number, eps: number, gscale: number, wdf: number): void;
   rmsprop(w: number, g: number, v: number, n: number, lr: number, rho: number, eps: number, gscale: number, wdf: number): void;
   sum_squares(g: number, n: number): number;
