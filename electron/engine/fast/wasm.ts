@@ -57,7 +57,8 @@ export class KernelInstance {
   private top: number;
 
   constructor(module: WebAssembly.Module) {
-    this.memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
+    // 1 MB: the kernels' static scratch (gemm.c) sits below __heap_base
+    this.memory = new WebAssembly.Memory({ initial: 16, maximum: 65536 });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as KernelExports;
     this.top = align(this.exports.__heap_base.value as number);
