@@ -1,0 +1,20 @@
+import { PRESETS, modelSpecFor } from '/work/wt/perf/electron/engine/hyperparameters';
+import { buildModel } from '/work/wt/perf/electron/engine/model';
+import { explainFastTrainer } from '/work/wt/perf/electron/engine/fast/trainer';
+import * as tf from '@tensorflow/tfjs';
+await tf.setBackend('cpu');
+const name = process.argv[2] ?? 'melody-rnn';
+const threads = Number(process.argv[3] ?? 1);
+const p = PRESETS.find((x) => x.name === name)!;
+const V = { 'melody-event': 130, 'abc-char': 96, 'abc-token': 200, 'midi-event': 388 }[p.encoding]!;
+const model = buildModel(modelSpecFor(p, V), 1);
+const B = p.training.batchSize, T = p.training.seqLength;
+const { trainer, reason } = explainFastTrainer(model, { batchSize: B, seqLength: T, learningRate: 1e-3, weightDecay: p.training.weightDecay, threads });
+if (!trainer) throw new Error(reason!);
+const x = Int32Array.from({ length: B * T }, (_, i) => (i * 7) % V), y = Int32Array.from({ length: B * T }, (_, i) => (i * 3) % V);
+trainer.step(x, y);
+const c0 = process.cpuUsage(); const t0 = performance.now(); let n = 0;
+while (performance.now() - t0 < 6000) { trainer.step(x, y); n++; }
+const c = process.cpuUsage(c0);
+console.log(`${name} threads ${threads}: ${Math.round((n * B * T) / ((c.user + c.system) / 1e6))} tokens per CPU s, ${Math.round((n * B * T) / ((performance.now() - t0) / 1e3))} tokens/s wall`);
+trainer.dispose();
