@@ -103,8 +103,8 @@ def main():
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             opt.step()
 
-        n, dt = timed_steps(step, a.seconds)
-        print(json.dumps({"tokens_per_s": n * a.batch * a.seq / dt, "steps": n, "threads": a.threads, **fields()}))
+        n, dt, cpu = timed_steps(step, a.seconds)
+        print(json.dumps({"tokens_per_s": n * a.batch * a.seq / dt, "tokens_per_cpu_s": n * a.batch * a.seq / cpu, "steps": n, "threads": a.threads, **fields()}))
     else:
         net.eval()
         st = {"pos": 0, "tok": torch.zeros((1, 1), dtype=torch.long), "caches": None}

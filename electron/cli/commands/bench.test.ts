@@ -21,3 +21,21 @@ describe('seedsong bench', () => {
     await expect(command.run(['midi', '--no-such-flag'], io())).rejects.toThrow(UsageError);
   });
 });
+
+describe('seedsong bench and signals', () => {
+  it('stops on SIGTERM between steps (it used to run on)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { resolve } = await import('node:path');
+    const child = spawn(process.execPath, [resolve('bin/seedsong.js'), 'bench', 'train', '--preset', 'melody-rnn', '--no-torch', '--no-baseline', '--seconds', '600', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    // wait until it measures (the orthogonal init line comes first, then the timed run starts)
+    await new Promise<void>((done) => child.stdout.on('data', (d) => ((out += d), out.includes('"bench":"init"') && done())));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    expect(code).toBe(1);
+    expect(err).toMatch(/interrupted/);
+    expect(out).not.toMatch(/"bench":"train"/);
+  }, 120_000);
+});

@@ -318,9 +318,13 @@ export async function benchTrain(opts: BenchOptions = {}): Promise<BenchRecord[]
         const curve = [trainer.step(batches[0].x, batches[0].y, T, 0).loss];
         let n = 0;
         const t0 = performance.now();
+        let cpu = 0;
         while (performance.now() - t0 < seconds * 1000 || n < 3) {
           const b = batches[(n + 1) % 3];
+          const c0 = process.cpuUsage();
           curve.push(trainer.step(b.x, b.y, T, n + 1).loss);
+          const c = process.cpuUsage(c0);
+          cpu += (c.user + c.system) / 1e6;
           n++;
           peak = Math.max(peak, process.memoryUsage().rss);
           await breathe(opts.signal);
@@ -328,6 +332,11 @@ export async function benchTrain(opts: BenchOptions = {}): Promise<BenchRecord[]
         if (!fastCurve) fastCurve = curve;
         const v = (n * tokens) / ((performance.now() - t0) / 1000);
         const rec: BenchRecord = { bench: 'train', ...common(p), kernels: 'fast', threads: trainer.threads, batch: B, seq: T, tokens_per_s: Math.round(v), ...peerFields(trainer.threads) };
+        // CPU time (all threads of this process): steadier than wall time on a shared machine;
+        // compared with the peer's at one thread each, where it measures the same thing
+        rec.tokens_per_cpu_s = Math.round((n * tokens) / cpu);
+        const peerCpu = peers.get(1)?.result?.tokens_per_cpu_s;
+        rec.ratio_cpu_1_thread = trainer.threads === 1 && peerCpu && comparable ? r3(rec.tokens_per_cpu_s / Number(peerCpu)) : null;
         rec.ratio = best && comparable ? r3(v / best.tps) : null;
         const same = tps(peers.get(trainer.threads));
         rec.ratio_same_threads = same !== null && comparable ? r3(v / same) : null;
@@ -387,5 +396,6 @@ export function formatRecord(r: BenchRecord): string {
   if (r.tokens_per_s === null) return `${head}: not used: ${r.reason}`;
   const torch = r.torch_tokens_per_s != null ? `, PyTorch best ${r.torch_tokens_per_s} tokens/s (${r.torch_best_threads} thread(s)), ratio ${r.ratio}${r.ratio_same_threads != null ? `, same threads ${r.ratio_same_threads}` : ''}` : '';
   const curve = r.curve_max_diff_vs_fast != null ? `; loss curve vs fast over ${r.curve_steps} steps: max diff ${r.curve_max_diff_vs_fast}` : '';
-  return `${head}${r.threads ? `, threads ${r.threads}` : ''}: ${r.tokens_per_s} tokens/s${torch}, peak RSS ${r.peak_rss_mb} MB${curve}${why}`;
+  const cpu = r.ratio_cpu_1_thread != null ? `, per CPU second ${r.ratio_cpu_1_thread} of PyTorch's` : '';
+  return `${head}${r.threads ? `, threads ${r.threads}` : ''}: ${r.tokens_per_s} tokens/s${torch}${cpu}, peak RSS ${r.peak_rss_mb} MB${curve}${why}`;
 }

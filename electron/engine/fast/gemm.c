@@ -27,10 +27,76 @@ EXPORT(gemm_nn) void gemm_nn(int m, int n, int k, const float* A, int lda, const
 
 /* C (+)= A . B with B already packed by pack_b: the recurrent matrix is packed once per pass
  * instead of once per time step (at batch 4 the packing would cost as much as the product). */
+/* Rows packed four at a time, [k][4]: the micro-kernel then reads each step's four A values at
+ * fixed offsets from one pointer (no per-row address arithmetic in the inner loop). One block of
+ * rows at a time, small enough to stay in L2 while every column panel of B passes over it. */
+#define APACK_FLOATS 65536
+static float apack[APACK_FLOATS];
+
+static void pack_a4(const float* A, int rows4, int k, int lda, float* pa) {
+  for (int i = 0; i < rows4; i += 4) {
+    const float* a0 = A + i * lda; const float* a1 = a0 + lda; const float* a2 = a1 + lda; const float* a3 = a2 + lda;
+    float* p = pa + i * k;
+    int t = 0;
+    for (; t + 4 <= k; t += 4, p += 16) {
+      /* 4x4 transpose */
+      f4 r0 = wasm_v128_load(a0 + t), r1 = wasm_v128_load(a1 + t), r2 = wasm_v128_load(a2 + t), r3 = wasm_v128_load(a3 + t);
+      f4 t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+      f4 t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+      wasm_v128_store(p, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+      wasm_v128_store(p + 4, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+      wasm_v128_store(p + 8, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+      wasm_v128_store(p + 12, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+    }
+    for (; t < k; t++, p += 4) { p[0] = a0[t]; p[1] = a1[t]; p[2] = a2[t]; p[3] = a3[t]; }
+  }
+}
+
+/* C[4][8] (+)= A4 (packed [k][4]) . P ([k][8]) */
+static inline void micro_4x8(int k, const float* a, const float* q, float* c, int ldc, int accumulate) {
+  f4 c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (int t = 0; t < k; t++, q += 8, a += 4) {
+    f4 b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 4);
+    f4 s;
+    s = wasm_v128_load32_splat(a); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, b1));
+    s = wasm_v128_load32_splat(a + 1); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s, b1));
+    s = wasm_v128_load32_splat(a + 2); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(s, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(s, b1));
+    s = wasm_v128_load32_splat(a + 3); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(s, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(s, b1));
+  }
+  if (accumulate) {
+    float* d = c;
+    c00 = wasm_f32x4_add(c00, wasm_v128_load(d)); c01 = wasm_f32x4_add(c01, wasm_v128_load(d + 4)); d += ldc;
+    c10 = wasm_f32x4_add(c10, wasm_v128_load(d)); c11 = wasm_f32x4_add(c11, wasm_v128_load(d + 4)); d += ldc;
+    c20 = wasm_f32x4_add(c20, wasm_v128_load(d)); c21 = wasm_f32x4_add(c21, wasm_v128_load(d + 4)); d += ldc;
+    c30 = wasm_f32x4_add(c30, wasm_v128_load(d)); c31 = wasm_f32x4_add(c31, wasm_v128_load(d + 4));
+  }
+  wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01); c += ldc;
+  wasm_v128_store(c, c10); wasm_v128_store(c + 4, c11); c += ldc;
+  wasm_v128_store(c, c20); wasm_v128_store(c + 4, c21); c += ldc;
+  wasm_v128_store(c, c30); wasm_v128_store(c + 4, c31);
+}
+
 void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack, float* C, int ldc, int accumulate) {
+  const int m4 = m & ~3;
+  /* k in blocks of KC: a column panel's block (KC x 8 floats, 8 KB) stays in L1 for every row tile */
+  const int KC = 256;
+  for (int k0 = 0; k0 < k; k0 += KC) {
+    const int kc = k - k0 < KC ? k - k0 : KC;
+    const int acc = k0 > 0 ? 1 : accumulate;
+    int mc = (APACK_FLOATS / kc) & ~3;
+    if (mc > 256) mc = 256;
+    for (int i0 = 0; i0 < m4; i0 += mc) {
+      const int rows = m4 - i0 < mc ? m4 - i0 : mc;
+      pack_a4(A + i0 * lda + k0, rows, kc, lda, apack);
+      for (int j = 0; j < n; j += 8)
+        for (int i = 0; i < rows; i += 4) micro_4x8(kc, apack + i * kc, pack + j * k + k0 * 8, C + (i0 + i) * ldc + j, ldc, acc);
+    }
+  }
+  const int mc = 4;
+  const int from = mc >= 4 ? m4 : 0;
   for (int j = 0; j < n; j += 8) {
     const float* p = pack + j * k;
-    int i = 0;
+    int i = from;
     for (; i + 4 <= m; i += 4) {
       const float* a0 = A + i * lda; const float* a1 = a0 + lda; const float* a2 = a1 + lda; const float* a3 = a2 + lda;
       f4 c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;

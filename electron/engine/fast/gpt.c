@@ -387,3 +387,51 @@ EXPORT(gpt_train_step) void gpt_train_step(GptNet* n) {
       add_rows(dp, dp, s, W);
     }
 }
+
+/* ---------------------------------------------------------------- sampling with a key/value cache */
+
+/* X[b] = emb[tokens[b]] + pos[p] */
+EXPORT(gpt_embed_rows) void gpt_embed_rows(float* X, int rows, int w, const float* emb, const float* pos, const int32_t* tokens, int p) {
+  for (int b = 0; b < rows; b++) add_rows(X + b * w, emb + tokens[b] * w, pos + p * w, w);
+}
+
+EXPORT(gpt_layernorm_rows) void gpt_layernorm_rows(const float* X, int rows, int w, const float* g, const float* b, float eps, float* Y) {
+  layernorm_fwd(X, rows, w, g, b, eps, Y, 0);
+}
+
+EXPORT(gpt_gelu) void gpt_gelu(float* X, int count) { gelu_fwd(X, X, count); }
+
+/*
+ * One new position p for each row: its key and value (from QKV [rows][ldq], columns W..3W) go into
+ * the row's cache (K, V: [rows][ctx][W]) at p, then each head's query attends over positions 0..p.
+ * out [rows][W]. scores: scratch of ctx floats.
+ */
+EXPORT(gpt_attend_step) void gpt_attend_step(const float* QKV, int ldq, int rows, int W, int H, int p, float* K, float* V, int ctx, float* out, float* scores) {
+  const int d = W / H;
+  const float sc = 1.0f / __builtin_sqrtf((float)d);
+  for (int b = 0; b < rows; b++) {
+    const float* q = QKV + b * ldq;
+    float* kc = K + b * ctx * W;
+    float* vc = V + b * ctx * W;
+    for (int j = 0; j < W; j += 4) {
+      wasm_v128_store(kc + p * W + j, wasm_v128_load(q + W + j));
+      wasm_v128_store(vc + p * W + j, wasm_v128_load(q + 2 * W + j));
+    }
+    for (int h = 0; h < H; h++) {
+      const float* qh = q + h * d;
+      for (int t = 0; t <= p; t++) {
+        const float* kh = kc + t * W + h * d;
+        f4 s = wasm_f32x4_splat(0);
+        for (int j = 0; j < d; j += 4) s = wasm_f32x4_add(s, wasm_f32x4_mul(wasm_v128_load(qh + j), wasm_v128_load(kh + j)));
+        scores[t] = hsum(s);
+      }
+      causal_softmax_row(scores, p + 1, p + 1, sc);
+      float* o = out + b * W + h * d;
+      for (int j = 0; j < d; j += 4) {
+        f4 acc = wasm_f32x4_splat(0);
+        for (int t = 0; t <= p; t++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(scores[t]), wasm_v128_load(vc + t * W + h * d + j)));
+        wasm_v128_store(o + j, acc);
+      }
+    }
+  }
+}

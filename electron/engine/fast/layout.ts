@@ -1,9 +1,10 @@
 /**
  * Where everything lives in one training shard's wasm memory, and the Net struct train_step reads
- * (kernels.c: 31 words, then 4 Layer structs of 13 words; all ints, floats or 32-bit pointers).
+ * (lstm.c: 31 words, then 4 Layer structs of 13 words, then the first layer's table pointer; all
+ * ints, floats or 32-bit pointers).
  * Computed once on the main thread and sent to workers as plain numbers.
  */
-export const NET_WORDS = 31 + 4 * 13;
+export const NET_WORDS = 31 + 4 * 13 + 1;
 export const MAX_LAYERS = 4;
 
 export interface TrainShape {
@@ -142,6 +143,7 @@ export function layoutShard(s: TrainShape, batch: number, time: number, base: nu
   const last = 1 + 3 * s.units.length;
   w.set([p(last), p(last + 1), g(last), g(last + 1)], 13);
   w.set([X0, Z, dH, dX, dG, dh, dc, at, pack, wt, upack, xm], 17);
+  w[31 + 4 * 13] = alloc(s.vocab * 4 * s.units[0]);
   inDim = s.embedding;
   const masks: number[] = [];
   const inputs: number[] = [];

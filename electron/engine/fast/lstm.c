@@ -104,6 +104,7 @@ typedef struct {
   float *xm;             /* [rows][maxdim] a layer's input times its dropout mask */
   float loss, correct;   /* outputs: summed over this worker's tokens */
   Layer layers[4];
+  float *etab;           /* [V][4 u0]: Embedding . first kernel (forward), per-token sums of dG (backward) */
 } Net;
 
 static void zero(float* p, int n) { for (int i = 0; i < n; i++) p[i] = 0; }
@@ -121,8 +122,13 @@ static void apply_mask(float* dst, const float* src, const float* mask, int T, i
 
 EXPORT(train_step) void train_step(Net* net) {
   const int B = net->B, T = net->T, rows = B * T, E = net->E, V = net->V, Vp = net->Vp, L = net->L, hard = net->hard;
+  /* The first layer's input is an embedding row, so its projection is a row of the table
+   * emb . W (V rows instead of B*T), and its weight and embedding gradients come from the per-token
+   * sums of its gate gradients: a fifth to a quarter of a step's arithmetic for a vocabulary smaller
+   * than the chunk. Not with an input dropout mask (each row's input then differs). */
+  const int table0 = net->etab && V < rows && (net->forward_only || !net->layers[0].mask);
   /* time-major rows: r = t * B + b */
-  for (int t = 0; t < T; t++)
+  if (!table0) for (int t = 0; t < T; t++)
     for (int b = 0; b < B; b++) {
       const float* e = net->emb + net->x[b * T + t] * E;
       float* d = net->X0 + (t * B + b) * E;
@@ -136,8 +142,18 @@ EXPORT(train_step) void train_step(Net* net) {
     float* G = ly->G;
     const float* mask = net->forward_only ? 0 : ly->mask;
     if (mask) { apply_mask(net->xm, X, mask, T, B, in); X = net->xm; }
-    for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4) wasm_v128_store(G + r * g4 + j, wasm_v128_load(ly->b + j));
-    gemm_nn(rows, g4, in, X, in, ly->W, g4, G, g4, 1, net->pack);
+    if (l == 0 && table0) {
+      gemm_nn(V, g4, E, net->emb, E, ly->W, g4, net->etab, g4, 0, net->pack);
+      for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++) {
+          const float* e = net->etab + net->x[b * T + t] * g4;
+          float* g = G + (t * B + b) * g4;
+          for (int j = 0; j < g4; j += 4) wasm_v128_store(g + j, wasm_f32x4_add(wasm_v128_load(ly->b + j), wasm_v128_load(e + j)));
+        }
+    } else {
+      for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4) wasm_v128_store(G + r * g4 + j, wasm_v128_load(ly->b + j));
+      gemm_nn(rows, g4, in, X, in, ly->W, g4, G, g4, 1, net->pack);
+    }
     pack_b(ly->U, u, g4, g4, net->upack);
     for (int t = 0; t < T; t++) {
       float* g = G + t * B * g4;
@@ -244,11 +260,25 @@ EXPORT(train_step) void train_step(Net* net) {
     }
     /* weight gradients over all steps at once */
     if (T > 1) gemm_tn(u, g4, (T - 1) * B, ly->H, u, dG + B * g4, g4, ly->dU, g4, net->at, net->pack);
-    gemm_tn(lin, g4, rows, Xin, lin, dG, g4, ly->dW, g4, net->at, net->pack);
     for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4)
       wasm_v128_store(ly->db + j, wasm_f32x4_add(wasm_v128_load(ly->db + j), wasm_v128_load(dG + r * g4 + j)));
-    /* input gradient: next dH (layer below) or the embedding rows */
     transpose(ly->W, lin, g4, g4, net->wt, lin);
+    if (l == 0 && table0) {
+      /* S[v] = sum of dG over the rows whose token is v; dW += emb^T S; demb += S W^T */
+      float* S = net->etab;
+      zero(S, V * g4);
+      for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++) {
+          float* s = S + net->x[b * T + t] * g4;
+          const float* d = dG + (t * B + b) * g4;
+          for (int j = 0; j < g4; j += 4) wasm_v128_store(s + j, wasm_f32x4_add(wasm_v128_load(s + j), wasm_v128_load(d + j)));
+        }
+      gemm_tn(lin, g4, V, net->emb, lin, S, g4, ly->dW, g4, net->at, net->pack);
+      gemm_nn(V, lin, g4, S, g4, net->wt, lin, net->demb, lin, 1, net->pack);
+      return;
+    }
+    gemm_tn(lin, g4, rows, Xin, lin, dG, g4, ly->dW, g4, net->at, net->pack);
+    /* input gradient: next dH (layer below) or the embedding rows */
     float* dIn = l > 0 ? net->dH : net->dX;
     gemm_nn(rows, lin, g4, dG, g4, net->wt, lin, dIn, lin, 0, net->pack);
     if (ly->mask) apply_mask(dIn, dIn, ly->mask, T, B, lin);
