@@ -32,7 +32,7 @@ import { writeFileAtomic } from './atomic';
 import { encodeCorpus, loadTunes } from './corpus';
 import { backendReport } from './backend';
 import { createStepModel } from './step';
-import { sample, type SampledTake } from './sample';
+import { freshRngSeed, sample, type SampledTake } from './sample';
 import { abcGrammar } from './abc-grammar';
 import { encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
 import type { Note, NoteSequence } from '../../shared/music/types';
@@ -272,6 +272,8 @@ export interface GeneratedTake {
   sequence: NoteSequence;
   warnings: string[];
   stop: SampledTake['stop'];
+  /** The RNG seed the run used (the request's, or a fresh one when it had none): it makes the take again. */
+  rngSeed: number;
 }
 
 export interface GenerateEvents {
@@ -526,6 +528,8 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
   }
   const window = meta.model?.architecture === 'gpt' ? meta.training?.seqLength : undefined;
   const count = req.count ?? 1;
+  // The request's seed, or a fresh one for a request that came without (never a fixed default).
+  const rngSeed = Number.isInteger(req.rngSeed) ? req.rngSeed : freshRngSeed();
   const grammar = req.grammar === false ? null : abcGrammar(encoding, prime, count);
   if (grammar) mask = grammar.mask.bind(grammar);
   const streamer = events.onNote ? new NoteStreamer(encoding, prime, count, events.onNote) : undefined;
@@ -539,7 +543,7 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
     eos: encoding.eos,
     forbid: encoding.bos !== encoding.eos ? [encoding.bos] : undefined,
     mask,
-    rngSeed: req.rngSeed,
+    rngSeed,
     control,
     onToken: (v, t) => {
       grammar?.push(v, t);
@@ -553,6 +557,6 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
     const decoded = encoding.decode(tokens);
     const warnings = [...decoded.warnings];
     if (t.stop === 'length') warnings.push(`the take reached the length limit (${req.length ?? 512} tokens) before the model ended the tune`);
-    return { variation, tokens, primeLength: prime.length, abc: decoded.abc, sequence: decoded.sequence, warnings, stop: t.stop };
+    return { variation, tokens, primeLength: prime.length, abc: decoded.abc, sequence: decoded.sequence, warnings, stop: t.stop, rngSeed };
   });
 }
