@@ -33,5 +33,13 @@ const opts = {
   baseline: !values['no-baseline'],
   torch: !values['no-torch'],
   log: (line: string) => console.log(values.json ? line : formatRecord(JSON.parse(line))),
+  signal: stopOnSignals(),
 };
+
+function stopOnSignals(): AbortSignal {
+  const c = new AbortController();
+  process.once('SIGINT', () => c.abort());
+  process.once('SIGTERM', () => c.abort());
+  return c.signal;
+}
 await (what === 'sample' ? benchSample(opts) : benchTrain(opts));

@@ -60,7 +60,7 @@ export async function startServe(extraArgs: string[] = [], prepare?: (userDataDi
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`seedsong serve did not print its URL within 60 s:\n${output}`)), 60_000);
     const check = () => {
-      const match = output.match(/(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/);
+      const match = output.match(/(http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);
@@ -76,7 +76,7 @@ export async function startServe(extraArgs: string[] = [], prepare?: (userDataDi
   return {
     url,
     origin: parsed.origin,
-    token: parsed.searchParams.get('token')!,
+    token: new URLSearchParams(parsed.hash.slice(1)).get('token')!,
     userDataDir,
     output: () => output,
     async stop() {

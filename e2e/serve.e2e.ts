@@ -17,16 +17,29 @@ describe.skipIf(missing !== null)('studio in Chromium through `seedsong serve`',
 
   afterAll(() => close());
 
-  it('refuses the page without the token', async () => {
+  it('serves the public page without a secret or a cookie, but its API refuses a connection without the token', async () => {
     const response = await page.goto(serve.origin + '/');
-    expect(response?.status()).toBe(401);
-    expect(await page.textContent('body')).toContain('seedsong serve');
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['set-cookie']).toBeUndefined();
+    const refused = await page.evaluate(
+      (u) =>
+        new Promise<boolean>((resolve) => {
+          const ws = new WebSocket(u, ['seedsong.v1']);
+          ws.onopen = () => resolve(false);
+          ws.onerror = () => resolve(true);
+        }),
+      serve.origin.replace(/^http/, 'ws') + '/api',
+    );
+    expect(refused).toBe(true);
   });
 
-  it('opens the studio and completes a round trip through the WebSocket API', async () => {
-    consoleErrors.length = 0; // the 401 above is expected
+  it('opens the studio from the link (token in the fragment) and completes a round trip through the WebSocket API', async () => {
+    await page.goto('about:blank');
+    consoleErrors.length = 0; // the refused connections above are expected
     const response = await page.goto(serve.url);
     expect(response?.status()).toBe(200);
+    // The token leaves the address bar once read (it stays in this tab's sessionStorage for reloads).
+    await expect.poll(() => page.url()).not.toContain('token');
     expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
     // appInfo travelled page -> WebSocket -> studio -> back: the status line shows the engine and MIDI state.
     await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toMatch(/Engine: .* MIDI: /);

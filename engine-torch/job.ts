@@ -97,7 +97,16 @@ export interface TorchJob {
  * What the trainer cannot reproduce, refused before any work with the reason and what to do. The
  * rest of the preset (dropout, optimizer, clipping, schedule, loss) carries over exactly.
  */
-export function checkDistributable(model: Pick<ModelSpec, 'architecture' | 'recurrentDropout'>): void {
+export function checkDistributable(model: Pick<ModelSpec, 'architecture' | 'recurrentDropout' | 'dropoutPlacement' | 'dropout'>, training?: Pick<TrainingConfig, 'stateful' | 'epsilon'>): void {
+  if (training?.stateful) {
+    throw new EngineError('bad-hyperparameters', 'stateful training (each batch row continuing the last window\'s state, as keras-stateful) is not implemented by the torchrun trainer. Train it on this machine');
+  }
+  if (model.dropoutPlacement === 'output' && model.dropout > 0) {
+    throw new EngineError('bad-hyperparameters', 'dropout after each LSTM (dropoutPlacement "output", as keras-stateful) is not implemented by the torchrun trainer. Train it on this machine');
+  }
+  if (training?.epsilon !== undefined && training.epsilon !== 1e-7) {
+    throw new EngineError('bad-hyperparameters', `an optimizer epsilon of ${training.epsilon} is not passed to the torchrun trainer (it uses 1e-7). Train it on this machine`);
+  }
   if (model.architecture === 'gru') {
     throw new EngineError('bad-hyperparameters', "GRU models cannot be trained with torchrun: TensorFlow.js's GRU applies the reset gate before the recurrent product and PyTorch's after it, so the trained weights would not be the same model. Use an LSTM or a GPT, or train the GRU on this machine");
   }
@@ -256,7 +265,7 @@ export async function writeTorchJob(req: TorchJobRequest, env?: NodeJS.ProcessEn
     if (!req.preset) throw new EngineError('bad-request', 'no preset given (see the list of presets)');
     preset = applyOverrides(findPreset(req.preset), req.overrides ?? {});
     validateTrainingConfig(preset.training, preset.model);
-    checkDistributable(preset.model);
+    checkDistributable(preset.model, preset.training);
     if (await isNonEmptyDir(out)) throw new EngineError('exists', `${out} already exists and is not empty; choose a new folder, or resume it`);
     if (req.tokens) {
       encoding = encodingFromSpec(req.tokens.encoding);
@@ -271,7 +280,7 @@ export async function writeTorchJob(req: TorchJobRequest, env?: NodeJS.ProcessEn
       problems = c.problems;
     }
   }
-  checkDistributable(preset.model);
+  checkDistributable(preset.model, preset.training);
   const spec = modelSpecFor(preset, encoding.tokens.length);
   const prepared = prepareData(data, preset.training); // the engine's own checks of data vs hyperparameters
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """PyTorch peer for bench/engine.ts: the same Embedding -> LSTM xN -> Linear model, trained
 (Adam, loss on every step) and sampled (stateful, batch 1) on the CPU, so the TypeScript numbers
-have a side-by-side reference. Prints one JSON object. Needs torch (Debian: python3-torch)."""
+have a side-by-side reference. Prints one JSON object, with the BLAS torch really loaded
+(torch_blas). Needs torch and OpenBLAS (Debian: apt-get install python3-torch libopenblas0-pthread)."""
 import argparse
 import json
-import time
 
 import torch
 import torch.nn as nn
+
+from peer_common import fields, per_token_times, timed_steps
 
 
 class Net(nn.Module):
@@ -58,28 +60,20 @@ def main():
             loss.backward()
             opt.step()
 
-        step()
-        n, t0 = 0, time.perf_counter()
-        while time.perf_counter() - t0 < a.seconds:
-            step()
-            n += 1
-        dt = time.perf_counter() - t0
-        print(json.dumps({"tokens_per_s": n * a.batch * a.seq / dt, "threads": a.threads, "torch": torch.__version__}))
+        n, dt, cpu = timed_steps(step, a.seconds)
+        print(json.dumps({"tokens_per_s": n * a.batch * a.seq / dt, "tokens_per_cpu_s": n * a.batch * a.seq / cpu, "steps": n, "threads": a.threads, **fields()}))
     else:
-        times = []
-        with torch.no_grad():
-            state = None
-            tok = torch.zeros((1, 1), dtype=torch.long)
-            t_end = time.perf_counter() + a.seconds
-            while time.perf_counter() < t_end or len(times) < 200:
-                t0 = time.perf_counter()
-                logits, state = net(tok, state)
-                probs = torch.softmax(logits[0, -1], -1)
-                tok = torch.multinomial(probs, 1).view(1, 1)
-                times.append((time.perf_counter() - t0) * 1000)
-        times.sort()
-        print(json.dumps({"median_ms": times[len(times) // 2], "p99_ms": times[int(len(times) * 0.99)], "threads": a.threads, "torch": torch.__version__}))
+        state = [None]
+        tok = [torch.zeros((1, 1), dtype=torch.long)]
 
+        def one():
+            logits, state[0] = net(tok[0], state[0])
+            probs = torch.softmax(logits[0, -1], -1)
+            tok[0] = torch.multinomial(probs, 1).view(1, 1)
+
+        with torch.no_grad():
+            r = per_token_times(one, a.seconds)
+        print(json.dumps({**r, "threads": a.threads, **fields()}))
 
 if __name__ == "__main__":
     main()

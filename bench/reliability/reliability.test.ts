@@ -9,6 +9,7 @@ import { runMidiFailures } from './midi-fail';
 import { fuzzImporters } from './fuzz-import';
 import { judge } from './fuzz-case';
 import { mutateBytes, mutateText, rng } from './mutate';
+import { attackIds, attackServer } from './attacks';
 
 describe('crash safety', () => {
   it('10 SIGKILLs during checkpoint and model writes: every model and checkpoint still loads', async () => {
@@ -77,5 +78,19 @@ describe('the importer fuzz harness', () => {
     expect(r.cases).toBe(300);
     expect(r.accepted + r.partial + r.rejected + r.crashes + r.untyped + r.badOutput + r.killed).toBe(300);
     expect(r.rejected).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('issue #18 attacks (small versions of the suite\'s attacks step)', () => {
+  it('hostile requests, token leaks, look-alike loopback names: all held', async () => {
+    const r = await attackServer({ requests: 100, runSeed: 2 });
+    expect(r.failures).toEqual([]);
+    expect(r.held).toBe(r.tried);
+  }, 60_000);
+
+  it('ids reaching outside the model folders: all refused, typed, without paths', async () => {
+    const r = await attackIds();
+    expect(r.failures).toEqual([]);
+    expect(r.tried).toBeGreaterThan(100);
   }, 60_000);
 });

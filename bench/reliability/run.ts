@@ -19,8 +19,9 @@ import { fuzzDispatch, fuzzWebSocket } from './ws-fuzz';
 import { runMidiFailures } from './midi-fail';
 import { killTraining, killWriters } from './crash';
 import { soak } from './soak';
+import { attackAutosave, attackCorpusAdd, attackEngineLimits, attackFiles, attackIds, attackServer, type AttackResult } from './attacks';
 
-const STEPS = ['mid', 'abc', 'ws', 'ipc', 'midi', 'crash', 'train-crash', 'soak'] as const;
+const STEPS = ['mid', 'abc', 'ws', 'ipc', 'attacks', 'midi', 'crash', 'train-crash', 'soak'] as const;
 type Step = (typeof STEPS)[number];
 
 const { values } = parseArgs({
@@ -56,9 +57,12 @@ const runSeed = Number(values.seed ?? 1);
 const reproDir = values.repro ?? path.join(os.tmpdir(), 'seedsong-reliability');
 const soakMinutes = Number(values['soak-minutes'] ?? (quick ? 1 : 30));
 
-const N = quick
-  ? { files: 2000, frames: 10_000, calls: 10_000, midiTrials: 300, kills: 10, trainKills: 3 }
-  : { files: 20_000, frames: 10_000, calls: 20_000, midiTrials: 3000, kills: 50, trainKills: 10 };
+// The counts per step, as bench/reliability/README.md lists them (full / --quick).
+const COUNTS = {
+  full: { files: 20_000, frames: 10_000, calls: 20_000, midiTrials: 3000, kills: 50, trainKills: 10, hostileRequests: 2000, projectSizes: [5000, 10_000, 15_000, 20_000], corpusTunes: 6000, floods: 5 },
+  quick: { files: 2000, frames: 10_000, calls: 10_000, midiTrials: 300, kills: 10, trainKills: 3, hostileRequests: 300, projectSizes: [5000, 10_000], corpusTunes: 2000, floods: 2 },
+};
+const N = quick ? COUNTS.quick : COUNTS.full;
 
 const verdicts: { criterion: string; ok: boolean; detail: string }[] = [];
 function figure(name: string, value: number | string | boolean | null, unit = '', note = ''): void {
@@ -137,6 +141,26 @@ if (only.includes('ipc')) {
   figure('ipc.prototype-polluted', r.polluted);
   figure('ipc.seconds', r.seconds, 's');
   criterion('ipc: malformed calls answered with typed Results, none thrown', r.threw === 0 && r.internal === 0 && !r.polluted, `${r.calls} calls, ${r.threw} threw, ${r.internal} internal`);
+}
+
+if (only.includes('attacks')) {
+  // Issue #18: what a hostile page or process on the same machine, a big project and odd files broke.
+  const results: AttackResult[] = [
+    await attackServer({ requests: N.hostileRequests, runSeed }),
+    await attackAutosave({ sizes: N.projectSizes }),
+    await attackCorpusAdd({ tunes: N.corpusTunes }),
+    await attackIds(),
+    await attackFiles(),
+    await attackEngineLimits({ floods: N.floods }),
+  ];
+  for (const a of results) {
+    figure(`attacks.${a.name}.tried`, a.tried);
+    figure(`attacks.${a.name}.held`, a.held);
+    for (const [k, v] of Object.entries(a.figures)) figure(`attacks.${a.name}.${k}`, v);
+    figure(`attacks.${a.name}.seconds`, a.seconds, 's');
+    for (const f of a.failures.slice(0, 5)) note(`attacks.${a.name}: ${f}`);
+    criterion(`attacks.${a.name}: every input handled as issue #18 asks`, a.tried > 0 && a.held === a.tried, `${a.held}/${a.tried} held`);
+  }
 }
 
 if (only.includes('midi')) {

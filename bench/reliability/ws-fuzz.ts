@@ -15,7 +15,7 @@ import { createStudio, noMidiHardware } from '../../electron/studio/index';
 import { createFakeEngine } from '../../electron/studio/testing/fake-engine';
 import { channelNames, channels } from '../../shared/ipc/contract';
 import { dispatch } from '../../shared/ipc/dispatch';
-import { MAX_CALLS_PER_SECOND, MAX_FRAME_BYTES } from '../../shared/ipc/wire';
+import { MAX_CALLS_PER_SECOND, MAX_FRAME_BYTES, apiProtocols } from '../../shared/ipc/wire';
 import { rng, type Rng } from './mutate';
 
 const int = (r: Rng, n: number) => Math.floor(r() * n);
@@ -146,7 +146,7 @@ export async function fuzzWebSocket(opts: { frames: number; connections?: number
 
   const open = () =>
     new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { headers: { origin } });
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api`, apiProtocols(server.token), { headers: { origin } });
       ws.once('open', () => resolve(ws));
       ws.once('error', reject);
     });
@@ -235,14 +235,19 @@ export async function fuzzWebSocket(opts: { frames: number; connections?: number
   };
   await Promise.all(Array.from({ length: nConn }, (_, c) => runConnection(c)));
 
-  // The HTTP side: requests without a token, with a wrong one, a foreign Host, or a bad path.
+  // The HTTP side (the pages are public; these must all be refused and must not stop the server):
+  // a foreign Host, paths outside the renderer, bad encodings, NUL and control bytes (GET /%00 used
+  // to kill serve: fs.stat throws synchronously on a NUL byte), plain HTTP to /api.
   const probes: [string, Record<string, string>][] = [
-    ['/', {}],
-    ['/?token=wrong', {}],
-    [`/?token=${server.token}`, { host: `evil.example:${server.port}` }],
-    [`/../../etc/passwd?token=${server.token}`, {}],
-    [`/%2e%2e/%2e%2e/etc/passwd?token=${server.token}`, {}],
-    [`/%E0%A4%A?token=${server.token}`, {}],
+    ['/', { host: `evil.example:${server.port}` }],
+    ['/', { host: `127.0.0.1.example.com:${server.port}` }],
+    ['/../../etc/passwd', {}],
+    ['/%2e%2e/%2e%2e/etc/passwd', {}],
+    ['/%E0%A4%A', {}],
+    ['/%00', {}],
+    ['/assets/%00.js', {}],
+    ['/%01', {}],
+    ['/a%0a/', {}],
     ['/api', {}],
   ];
   for (let k = 0; k < 20; k++) {

@@ -1,12 +1,12 @@
 /**
  * `seedsong generate --seed-file x.mid`: the .mid is a played seed, so it is transcribed (tempo,
  * beat, meter, pickup found from the playing unless the flags give them) onto what the model's
- * encoding can spell, before the engine's seed path writes it for the model.
+ * encoding can spell, and for ABC models written in the vocabulary's own words
+ * (shared/music/transcribe/fit.ts), as the engine's seed path does for notes.
  */
 import { readMidi } from '../../shared/music/midi/read';
-import { writeAbc } from '../../shared/music/abc/write';
 import { MusicError } from '../../shared/music/errors';
-import { barAligned, spellingFor, transcribe, type Meter, type SeedGrid, type Transcription } from '../../shared/music/transcribe/index';
+import { fitSeedToVocabulary, SeedSpellingError, spellingFor, transcribe, type Meter, type SeedGrid, type Transcription } from '../../shared/music/transcribe/index';
 import type { NoteSequence } from '../../shared/music/types';
 import { UsageError } from './command';
 
@@ -42,22 +42,8 @@ export function parsePickupFlag(value: string): number {
   return (4 * Number(m[1])) / Number(m[2]);
 }
 
-/**
- * The seed as ABC with its pickup as a short first bar. The ABC writer counts bars from time 0, so
- * it gets the notes with the pickup's rest before them, and the rest is taken out again: a
- * vocabulary learned from tunes knows a pickup bar, not a bar that opens with a long rest.
- * (A stand-in until the tune form's writer, which knows pickups, writes seeds.)
- */
-export function seedAbc(t: Transcription, unitDenominator: number | undefined): string {
-  const text = writeAbc(barAligned(t), { pickup: 0, repeats: false, finalBar: false, tempo: false, title: t.sequence.title ?? 'Seed', unitDenominator });
-  if (!(t.pickup > 0)) return text;
-  const lines = text.split('\n');
-  const body = lines.findIndex((l) => /^K:/.test(l)) + 1;
-  if (body > 0 && body < lines.length) lines[body] = lines[body].replace(/^(?:z[\d/]*\s*)+/, '');
-  return lines.join('\n');
-}
-
-export type SeedFileResult = { transcription: Transcription } & ({ kind: 'abc'; text: string } | { kind: 'sequence'; sequence: NoteSequence });
+/** The transcription, what was changed to spell it (ABC models), and the seed for the engine. */
+export type SeedFileResult = { transcription: Transcription; changes: string[] } & ({ kind: 'abc'; text: string } | { kind: 'sequence'; sequence: NoteSequence });
 
 /**
  * Reads and transcribes a .mid seed for a model whose encoding is `encoding`: ABC models get ABC
@@ -77,6 +63,15 @@ export function transcribeSeedFile(bytes: Uint8Array, file: string, encoding: { 
     if (e instanceof MusicError) throw new MusicError(e.code, e.detail, { file });
     throw e;
   }
-  if (encoding.name === 'abc-char' || encoding.name === 'abc-token') return { kind: 'abc', text: seedAbc(transcription, spelling.unitDenominator), transcription };
-  return { kind: 'sequence', sequence: transcription.sequence, transcription };
+  if (encoding.name === 'abc-char' || encoding.name === 'abc-token') {
+    // Written in the model's own words (a held note ends at the bar line if it has no tie, ...).
+    try {
+      const fitted = fitSeedToVocabulary(transcription, { encoding, unitDenominator: spelling.unitDenominator ?? 8 });
+      return { kind: 'abc', text: fitted.abc, transcription, changes: fitted.changes };
+    } catch (e) {
+      if (e instanceof SeedSpellingError) throw new MusicError('unencodable', `${e.detail}`, { file });
+      throw e;
+    }
+  }
+  return { kind: 'sequence', sequence: transcription.sequence, transcription, changes: [] };
 }

@@ -1,5 +1,5 @@
 /**
- * Puts the hand-written fast path (fast/: wasm SIMD LSTM kernels) in front of tfjs for training
+ * Puts the hand-written fast path (fast/: wasm SIMD LSTM and GPT kernels) in front of tfjs for training
  * and sampling, where it applies; each factory declines (null) for models or backends it does not
  * cover, and tfjs runs them as before. Loaded lazily so a broken or missing fast path only costs
  * speed: the reason is kept for `seedsong doctor`. SEEDSONG_FAST=0 turns it off.
@@ -16,14 +16,14 @@ export async function enableFastPath(env: NodeJS.ProcessEnv = process.env): Prom
   try {
     const fast = await import('./fast/stepper');
     registerBatchStepperFactory((model, training) => fast.createFastBatchStepper(model, training));
-    registerStepModelFactory((model) => fast.createFastStepModel(model));
+    registerStepModelFactory((model, opts) => fast.createFastStepModel(model, { window: opts.window, kvCache: opts.kvCache }));
     try {
       const orthogonal = await import('./fast/orthogonal');
       registerOrthogonalInitializer((rows, cols, seed) => orthogonal.randomOrthogonal(rows, cols, seed));
     } catch {
       /* the initializer is optional: large layers keep glorot-uniform recurrent weights */
     }
-    state = { enabled: true, reason: 'fast LSTM kernels registered (used for LSTM models on the wasm/cpu backends)' };
+    state = { enabled: true, reason: 'fast kernels registered (used for LSTM and GPT models on the wasm/cpu backends)' };
   } catch (e) {
     state = { enabled: false, reason: `fast path unavailable: ${(e as Error).message.split('\n')[0]}` };
   }

@@ -26,6 +26,8 @@ export interface CorpusSummary {
   trainTokens: number;
   validationTokens: number;
   skipped?: number;
+  /** Share of tunes held out for validation when the split was made (0 = trained on all of them). */
+  validationFraction?: number;
 }
 
 export interface ModelMeta {

@@ -28,9 +28,11 @@ export interface LoadOptions {
   signal?: AbortSignal;
 }
 
+export const DEFAULT_VALIDATION_FRACTION = 0.1;
+
 export async function loadTunes(paths: string[], opts: LoadOptions = {}): Promise<LoadedTunes> {
   if (!paths.length) throw new EngineError('bad-corpus', 'no corpus given: name .abc or .mid files, or folders holding them');
-  const corpus = await loadCorpus(paths, { validationFraction: opts.validationFraction ?? 0.1, seed: opts.seed ?? 1, signal: opts.signal });
+  const corpus = await loadCorpus(paths, { validationFraction: opts.validationFraction ?? DEFAULT_VALIDATION_FRACTION, seed: opts.seed ?? 1, signal: opts.signal });
   const problems = corpus.files.flatMap((f) => f.errors.map((e) => e.message));
   const tunes: SplitTune[] = [];
   for await (const t of corpus.tunes('all')) tunes.push(t);

@@ -52,11 +52,67 @@ export class WindowSet {
     }
   }
 
-  /** The window order of one epoch: a permutation that depends only on (seed, epoch). */
-  order(seed: number, epoch: number): Int32Array {
+  /** The window order of one epoch: a permutation that depends only on (seed, epoch); in order with shuffle false. */
+  order(seed: number, epoch: number, shuffle = true): Int32Array {
     const idx = new Int32Array(this.size);
     for (let i = 0; i < idx.length; i++) idx[i] = i;
-    return new Rng(deriveSeed(seed, 'shuffle', epoch)).shuffle(idx);
+    return shuffle ? new Rng(deriveSeed(seed, 'shuffle', epoch)).shuffle(idx) : idx;
+  }
+}
+
+/**
+ * Stateful training data, as a Keras `stateful=True` model reads its text: the tunes laid end to
+ * end are cut into `rows` equal rows (row b = the b-th slice of the stream), and batch k holds
+ * window k of every row, so row b of batch k+1 continues exactly where row b of batch k ended.
+ * Shuffling (when asked) reorders the tunes before the cut, once per epoch; within an epoch every
+ * row runs on in order.
+ */
+export class StatefulRows {
+  private readonly total: number;
+  readonly rowLength: number;
+  readonly batches: number;
+  private cached: { key: string; stream: Int32Array } | null = null;
+
+  constructor(
+    readonly tunes: ArrayLike<number>[],
+    readonly seqLength: number,
+    readonly rows: number,
+  ) {
+    this.total = tunes.reduce((n, t) => n + t.length, 0);
+    this.rowLength = Math.floor(this.total / rows);
+    // A window is seqLength inputs plus the next token (the last target), all inside its row.
+    this.batches = this.rowLength >= seqLength + 1 ? Math.floor((this.rowLength - 1) / seqLength) : 0;
+  }
+
+  get tokens(): number {
+    return this.total;
+  }
+
+  /** The stream of one epoch: the tunes in corpus order, or permuted by (seed, epoch). */
+  stream(seed: number, epoch: number, shuffle: boolean): Int32Array {
+    const key = shuffle ? `${seed}/${epoch}` : 'fixed';
+    if (this.cached?.key === key) return this.cached.stream;
+    const order = new Int32Array(this.tunes.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    if (shuffle) new Rng(deriveSeed(seed, 'shuffle-tunes', epoch)).shuffle(order);
+    const stream = new Int32Array(this.total);
+    let o = 0;
+    for (const i of order) {
+      stream.set(this.tunes[i] as ArrayLike<number>, o);
+      o += this.tunes[i].length;
+    }
+    this.cached = { key, stream };
+    return stream;
+  }
+
+  /** Fills x and y ([rows * seqLength] each) with window k of every row of `stream`. */
+  fill(stream: Int32Array, k: number, x: Int32Array, y: Int32Array): void {
+    const T = this.seqLength;
+    for (let b = 0; b < this.rows; b++) {
+      const s = b * this.rowLength + k * T;
+      x.set(stream.subarray(s, s + T), b * T);
+      y.set(stream.subarray(s + 1, s + T + 1), b * T);
+    }
   }
 }
 
@@ -64,10 +120,12 @@ export interface PreparedData {
   train: WindowSet;
   validation: WindowSet | null;
   batchesPerEpoch: number;
+  /** Stateful training (training.stateful): the rows each batch continues; train/validation windows are then unused. */
+  stateful?: { train: StatefulRows; validation: StatefulRows | null };
 }
 
 /** Builds the windows and checks the combination of data and hyperparameters before any work. */
-export function prepareData(data: TokenData, opts: { seqLength: number; batchSize: number; stride?: number; loss: 'all' | 'last' }): PreparedData {
+export function prepareData(data: TokenData, opts: { seqLength: number; batchSize: number; stride?: number; loss: 'all' | 'last'; stateful?: boolean }): PreparedData {
   if (data.train.length === 0) throw new EngineError('bad-corpus', 'the corpus has no training tunes (is it empty, or did no tune encode?)');
   for (const [set, tunes] of [['training', data.train], ['validation', data.validation]] as const) {
     tunes.forEach((t, i) => {
@@ -78,6 +136,15 @@ export function prepareData(data: TokenData, opts: { seqLength: number; batchSiz
         }
       }
     });
+  }
+  if (opts.stateful) {
+    const rows = new StatefulRows(data.train, opts.seqLength, opts.batchSize);
+    if (rows.batches === 0) {
+      throw new EngineError('bad-hyperparameters', `stateful training cuts the ${rows.tokens} training tokens into ${opts.batchSize} rows of ${rows.rowLength}; a window needs ${opts.seqLength + 1} (lower the batch size or the sequence length)`);
+    }
+    const val = new StatefulRows(data.validation, opts.seqLength, opts.batchSize);
+    const none = new WindowSet([], opts.seqLength, opts.seqLength);
+    return { train: none, validation: null, batchesPerEpoch: rows.batches, stateful: { train: rows, validation: val.batches > 0 ? val : null } };
   }
   const longest = Math.max(...data.train.map((t) => t.length));
   if (opts.seqLength + 1 > longest) {

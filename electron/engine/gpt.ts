@@ -299,7 +299,7 @@ export class GptKvStepModel {
   }
 }
 
-interface GptParts {
+export interface GptParts {
   embedding: tf.layers.Layer;
   positions: PositionEmbedding;
   blocks: { ln1: tf.layers.Layer; attention: CausalSelfAttention; ln2: tf.layers.Layer; mlpIn: tf.layers.Layer; mlpOut: tf.layers.Layer }[];
@@ -308,7 +308,8 @@ interface GptParts {
   probsOut: boolean;
 }
 
-function gptParts(model: tf.LayersModel): GptParts | null {
+/** The layers of a GPT as model.ts lays it out, or null for any other model. */
+export function gptParts(model: tf.LayersModel): GptParts | null {
   const byName = new Map(model.layers.map((l) => [l.name, l]));
   const get = (n: string) => byName.get(n);
   const positions = get('positions');

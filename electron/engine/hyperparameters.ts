@@ -21,6 +21,17 @@ export interface ModelSpec {
   layers: number;
   heads: number;
   contextLength: number;
+  /**
+   * LSTM/GRU: where `dropout` applies. 'input' (default): on each recurrent layer's input, one mask
+   * per window (the layer's own `dropout`). 'output': a Dropout layer after each recurrent layer, a
+   * fresh mask per step and unit, as a Keras model with `Dropout(0.2)` after each LSTM.
+   */
+  dropoutPlacement?: 'input' | 'output';
+  /**
+   * LSTM/GRU: initial recurrent matrices. 'orthogonal' (default, Keras's default; above 256 units
+   * only where the fast path's initializer is present), 'glorot-uniform' (as the MIT lab writes it).
+   */
+  recurrentInitializer?: 'orthogonal' | 'glorot-uniform';
 }
 
 export type OptimizerName = 'adam' | 'rmsprop';
@@ -39,6 +50,12 @@ export interface TrainingConfig {
   warmupSteps: number;
   /** Clip the global gradient norm to this (0 = no clipping). */
   clipNorm: number;
+  /**
+   * Decoupled weight decay (AdamW, as torch.optim.AdamW): each step multiplies every matrix
+   * (kernels, embeddings, position table; not biases or LayerNorm gains) by 1 - lr * weightDecay
+   * before the update. Optional; absent or 0 = none.
+   */
+  weightDecay?: number;
   /** 'all': loss on every step of a window; 'last': only the last step, as the Melody-RNN thesis did. */
   loss: 'all' | 'last';
   /** Stop when validation loss has not improved for this many epochs (0 = never). */
@@ -48,11 +65,26 @@ export interface TrainingConfig {
   /** Also write one every N batches (0 = only at epoch ends); keeps long epochs resumable. */
   checkpointEverySteps: number;
   seed: number;
+  /** Adam / RMSprop epsilon (default 1e-7, tf.keras's). */
+  epsilon?: number;
+  /**
+   * Stateful training as a Keras `stateful=True` model: the tunes laid end to end are cut into
+   * batchSize rows; batch k holds window k of every row, and each row's recurrent state carries on
+   * from its previous window (gradients stop at the window edge). States start at zero each epoch.
+   * LSTM models with loss 'all' only.
+   */
+  stateful?: boolean;
+  /**
+   * Shuffle between epochs (default true). Windowed training: the window order. Stateful training:
+   * the order of the tunes before they are cut into rows (so within an epoch every row still runs
+   * on in order).
+   */
+  shuffle?: boolean;
 }
 
 export interface Preset {
   name: string;
-  /** Where the recipe comes from, one line. */
+  /** Where the recipe comes from, and every way this preset differs from it. */
   description: string;
   encoding: EncodingName;
   model: Omit<ModelSpec, 'vocabSize'>;
@@ -90,45 +122,57 @@ const training = (t: Partial<TrainingConfig>): TrainingConfig => ({
 export const PRESETS: readonly Preset[] = [
   {
     name: 'mit-char-abc',
-    description: 'MIT 6.S191 Lab 1 (2024): ABC characters, Embedding 256 -> LSTM 1024 -> Dense, seq 100, batch 8, Adam 5e-3',
+    description:
+      'MIT 6.S191 Lab 1 (2024): ABC characters, Embedding 256 -> LSTM 1024 (glorot-uniform recurrent, sigmoid gates) -> Dense, seq 100, batch 8, Adam 5e-3, no clipping, loss on every step. ' +
+      'Differs: tunes are framed by <s>/</s> instead of one joined text; windows are shuffled and each starts from zero state (the lab draws random windows into a stateful layer whose state carries over from unrelated windows); 10 epochs instead of 3000 iterations; a validation split unless --validation 0',
     encoding: 'abc-char',
-    model: rnn(256, [1024]),
+    model: { ...rnn(256, [1024]), recurrentInitializer: 'glorot-uniform' },
     training: training({ seqLength: 100, batchSize: 8, learningRate: 5e-3, epochs: 10, clipNorm: 0 }),
   },
   {
     name: 'keras-stateful',
-    description: 'Keras stateful char model on Jigs + Hornpipes: Embedding 512 -> LSTM 256 -> LSTM 128 (dropout 0.2), batch 16, seq 64, checkpoint every 10 epochs, CSV log',
+    description:
+      'Keras stateful char model on Jigs + Hornpipes: Embedding 512 -> LSTM 256 -> Dropout 0.2 -> LSTM 128 -> Dropout 0.2 -> Dense softmax, batch 16, seq 64, stateful (each batch row continues the previous window\'s state, zeroed each epoch), Adam 1e-3, no clipping, weights every 10 epochs, CSV log. ' +
+      'Differs: tunes are framed by <s>/</s> instead of blank lines; the tune order is reshuffled between epochs (rows still run on in order within one); a validation split unless --validation 0 (the seed trained on all of it)',
     encoding: 'abc-char',
-    model: rnn(512, [256, 128], 0.2),
-    training: training({ seqLength: 64, batchSize: 16, epochs: 100, checkpointEveryEpochs: 10, clipNorm: 0 }),
+    model: { ...rnn(512, [256, 128], 0.2), dropoutPlacement: 'output' },
+    training: training({ seqLength: 64, batchSize: 16, epochs: 100, checkpointEveryEpochs: 10, clipNorm: 0, stateful: true, shuffle: true }),
   },
   {
     name: 'melody-rnn',
-    description: 'Melody-RNN thesis: 16th-note grid events (128 note-on, note-off, no-event), Embedding 256 -> 2x LSTM 256 -> Dense 130, seq 30, batch 64',
+    description:
+      'Melody-RNN thesis: 16th-note grid events (128 note-on, note-off, no-event; highest note of a chord), Embedding 256 -> 2x LSTM 256 -> Dense 130, seq 30, batch 64. ' +
+      'Differs: loss on every step (the thesis: the last step of each window; --loss last restores it); Adam 1e-3 with gradient clipping 5',
     encoding: 'melody-event',
     model: rnn(256, [256, 256]),
     training: training({ seqLength: 30, batchSize: 64, epochs: 20 }),
   },
   {
     name: 'midi-event-lm',
-    description: 'MIDI-event language model (Performance-RNN style note-on/off, time-shift, velocity tokens): Embedding 256 -> 2x LSTM 512',
+    description:
+      'MIDI-event language model (Performance-RNN style note-on/off, time-shift, velocity tokens): Embedding 256 -> 2x LSTM 512 (input dropout 0.1), seq 128, batch 32, Adam 1e-3, clipping 5. ' +
+      'Differs from Performance-RNN: smaller (2x512 instead of 3x512), shorter windows (128 instead of 512 events)',
     encoding: 'midi-event',
     model: rnn(256, [512, 512], 0.1),
     training: training({ seqLength: 128, batchSize: 32, epochs: 20 }),
   },
   {
     name: 'abc-token-lstm',
-    description: 'folk-rnn (Sturm et al. 2016) style: ABC tokens, 3x LSTM 512 with dropout 0.5, gradient clipping 5, loss on every step',
+    description:
+      'folk-rnn (Sturm et al. 2016) style: ABC tokens, 3x LSTM 512 with dropout 0.5, gradient clipping 5, loss on every step. ' +
+      'Differs: Adam 2e-3 with 0.97 decay per epoch and early stopping instead of RMSprop; windows of 64 tokens rather than whole tunes; an Embedding 256 rather than one-hot input',
     encoding: 'abc-token',
     model: rnn(256, [512, 512, 512], 0.5),
     training: training({ seqLength: 64, batchSize: 64, epochs: 30, learningRate: 2e-3, lrDecay: 0.97, patience: 5 }),
   },
   {
     name: 'abc-token-gpt',
-    description: 'Small GPT-style decoder (causal self-attention, pre-LayerNorm, nanoGPT-like) on ABC tokens: 4 blocks, 4 heads, width 128, context 256',
+    description:
+      'Small GPT-style decoder (causal self-attention, pre-LayerNorm, nanoGPT-like) on ABC tokens: 4 blocks, 4 heads, width 128, context 256. ' +
+      'Differs from nanoGPT: Adam (no weight decay), 200-step warm-up then 0.95 decay per epoch instead of cosine',
     encoding: 'abc-token',
     model: { architecture: 'gpt', embeddingSize: 128, units: [], dropout: 0.1, recurrentDropout: 0, layers: 4, heads: 4, contextLength: 256 },
-    training: training({ seqLength: 128, batchSize: 16, epochs: 30, learningRate: 1e-3, warmupSteps: 200, lrDecay: 0.95, clipNorm: 1, patience: 5 }),
+    training: training({ seqLength: 128, batchSize: 16, epochs: 30, learningRate: 1e-3, warmupSteps: 200, lrDecay: 0.95, clipNorm: 1, weightDecay: 0.1, patience: 5 }),
   },
 ];
 
@@ -160,6 +204,8 @@ function check(cond: boolean, msg: string): void {
 const posInt = (v: number) => Number.isInteger(v) && v > 0;
 
 export function validateModelSpec(m: ModelSpec): void {
+  check(m.dropoutPlacement === undefined || m.dropoutPlacement === 'input' || m.dropoutPlacement === 'output', `dropout placement must be "input" or "output", got "${m.dropoutPlacement}"`);
+  check(m.recurrentInitializer === undefined || m.recurrentInitializer === 'orthogonal' || m.recurrentInitializer === 'glorot-uniform', `recurrent initializer must be "orthogonal" or "glorot-uniform", got "${m.recurrentInitializer}"`);
   check(['lstm', 'gru', 'gpt'].includes(m.architecture), `architecture must be lstm, gru or gpt, got "${m.architecture}"`);
   check(posInt(m.vocabSize) && m.vocabSize >= 2, `the vocabulary needs at least 2 tokens, got ${m.vocabSize}`);
   check(posInt(m.embeddingSize), `embedding size must be a whole number above 0, got ${m.embeddingSize}`);
@@ -185,9 +231,15 @@ export function validateTrainingConfig(t: TrainingConfig, m?: Pick<ModelSpec, 'a
   check(t.learningRate > 0 && t.learningRate < 10, `learning rate must be in (0, 10), got ${t.learningRate}`);
   check(t.lrDecay > 0 && t.lrDecay <= 1, `learning-rate decay must be in (0, 1], got ${t.lrDecay}`);
   check(t.clipNorm >= 0, `clip norm must be 0 (off) or positive, got ${t.clipNorm}`);
+  check(t.weightDecay === undefined || (t.weightDecay >= 0 && t.weightDecay < 1), `weight decay must be in [0, 1), got ${t.weightDecay}`);
   check(t.loss === 'all' || t.loss === 'last', `loss must be "all" or "last", got "${t.loss}"`);
   check(Number.isInteger(t.patience) && t.patience >= 0, `patience must be a whole number >= 0, got ${t.patience}`);
   check(Number.isInteger(t.seed), `seed must be a whole number, got ${t.seed}`);
+  check(t.epsilon === undefined || (t.epsilon > 0 && t.epsilon < 1), `epsilon must be in (0, 1), got ${t.epsilon}`);
+  if (t.stateful) {
+    check(t.loss === 'all', 'stateful training needs the loss on every step (loss "all"): each window continues the last');
+    check(m === undefined || m.architecture === 'lstm', `stateful training runs LSTM models, not ${m?.architecture}`);
+  }
   if (m?.architecture === 'gpt') check(t.seqLength <= m.contextLength, `sequence length ${t.seqLength} is longer than the GPT context length ${m.contextLength}`);
 }
 

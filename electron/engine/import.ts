@@ -10,10 +10,77 @@ import path from 'node:path';
 import { EngineError } from './errors';
 import { readMeta, readModelFiles, saveModel, MODEL_FILE, META_FILE, type ModelMeta } from './library';
 import { createStepModel } from './step';
-import { encodingFromSpec, isEncodingName, type EncodingSpec } from '../../shared/music/encodings/index';
+import { BOS, EOS, encodingFromSpec, isEncodingName, type EncodingSpec } from '../../shared/music/encodings/index';
+
+/** abc-char tokens that are characters from id 0 on, without Seedsong's <s> and </s> in front. */
+function isPlainCharVocabulary(spec: EncodingSpec): boolean {
+  return spec.name === 'abc-char' && spec.tokens[0] !== BOS && !spec.tokens.includes(BOS) && !spec.tokens.includes(EOS) && spec.tokens.every((t) => Array.from(t).length === 1);
+}
+
+/**
+ * A character model trained on one joined text (a Keras char-RNN: ids 0..V-1 are characters) gets
+ * Seedsong's <s> = 0 and </s> = 1 in front, every character id moving up by 2: the Embedding gains
+ * two rows (<s> reads as a newline, the character that starts a tune in joined text, or as zeros
+ * when there is none; </s> is never read) and the output layer two columns that the model never
+ * predicts (weights 0, bias -1e4: a take ends at its length, and a char take running on into a
+ * second tune keeps the first). A Keras stateful model's fixed batch shape and stateful flags are
+ * dropped: sampling keeps its own state.
+ */
+async function widenPlainVocabulary(model: tf.LayersModel, chars: readonly string[]): Promise<tf.LayersModel> {
+  const V = chars.length;
+  const topology = JSON.parse(JSON.stringify(model.toJSON(null, false))) as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+  const unfixBatch = (cfg: Record<string, unknown>) => {
+    for (const k of ['batch_input_shape', 'batch_shape']) {
+      const shape = cfg[k] as (number | null)[] | undefined;
+      if (Array.isArray(shape)) cfg[k] = shape.map((d, i) => (i < 2 ? null : d)); // [batch, time] free
+    }
+  };
+  let outputLayer: string | null = null;
+  for (const layer of topology.config.layers) {
+    const cfg = layer.config;
+    unfixBatch(cfg);
+    if (cfg.stateful) cfg.stateful = false;
+    if (layer.class_name === 'Embedding') cfg.input_dim = V + 2;
+    const dense = layer.class_name === 'TimeDistributed' ? ((cfg.layer as { config: Record<string, unknown> }).config) : layer.class_name === 'Dense' ? cfg : null;
+    if (dense && dense.units === V) {
+      dense.units = V + 2;
+      outputLayer = cfg.name as string;
+    }
+  }
+  if (!outputLayer) throw new EngineError('bad-model', `no Dense layer with ${V} units (one per character) to widen for <s> and </s>`);
+  const wider = await tf.models.modelFromJSON({ modelTopology: topology } as unknown as tf.io.ModelJSON);
+  const newline = chars.indexOf('\n');
+  for (const layer of model.layers) {
+    const target = wider.getLayer(layer.name);
+    const old = layer.getWeights();
+    if (!old.length) continue;
+    const cls = layer.getClassName();
+    const next = tf.tidy(() => {
+      if (cls === 'Embedding') {
+        const table = old[0];
+        const start = newline >= 0 ? tf.slice(table, [newline, 0], [1, table.shape[1]!]) : tf.zeros([1, table.shape[1]!]);
+        return [tf.concat([start, tf.zeros([1, table.shape[1]!]), table], 0)];
+      }
+      if (layer.name === outputLayer) {
+        const [kernel, bias] = old;
+        const k = tf.concat([tf.zeros([kernel.shape[0]!, 2]), kernel], 1);
+        return bias ? [k, tf.concat([tf.fill([2], -1e4), bias], 0)] : [k];
+      }
+      return old.map((w) => tf.clone(w));
+    });
+    target.setWeights(next);
+    tf.dispose(next);
+  }
+  return wider;
+}
 
 export interface ImportOptions {
-  /** A JSON file: {name, tokens} (an encoding spec) or an array of tokens (then give encoding). */
+  /**
+   * A JSON file: {name, tokens} (an encoding spec), an array of tokens in id order (then give the
+   * encoding; an array of single characters is read as abc-char), or an object from character to id
+   * (a Keras char_to_index). A plain character vocabulary (ids 0..V-1 are characters, no <s>/</s>)
+   * is widened: see widenPlainVocabulary.
+   */
   vocab?: string;
   encoding?: string;
   name?: string;
@@ -27,8 +94,24 @@ async function readVocab(file: string, encoding: string | undefined): Promise<En
     throw new EngineError('bad-model', `${file}: cannot read the vocabulary (${(e as Error).message})`);
   }
   if (Array.isArray(raw)) {
+    const chars = raw.length > 0 && raw.every((t) => typeof t === 'string' && Array.from(t).length === 1);
+    if (!encoding && chars) return { name: 'abc-char', tokens: raw as string[] };
     if (!encoding || !isEncodingName(encoding)) throw new EngineError('bad-model', `${file}: a plain token list needs the encoding it belongs to (abc-char, abc-token, melody-event or midi-event)`);
     return { name: encoding, tokens: raw as string[] };
+  }
+  if (raw && typeof raw === 'object' && !('tokens' in raw) && !('encoding' in raw)) {
+    // {"a": 0, "b": 1, ...}: a Keras char-to-index table; ids must be 0..V-1, each once.
+    const entries = Object.entries(raw as Record<string, unknown>);
+    const tokens: string[] = new Array(entries.length);
+    for (const [ch, id] of entries) {
+      if (Array.from(ch).length !== 1) throw new EngineError('bad-model', `${file}: a character-to-id table must have one character per key, got ${JSON.stringify(ch)}`);
+      if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= entries.length || tokens[id as number] !== undefined) {
+        throw new EngineError('bad-model', `${file}: the ids of a character-to-id table must be 0..${entries.length - 1}, each once; ${JSON.stringify(ch)} has ${JSON.stringify(id)}`);
+      }
+      tokens[id as number] = ch;
+    }
+    if (encoding && encoding !== 'abc-char') throw new EngineError('bad-model', `${file}: a character-to-id table is an abc-char vocabulary, not ${encoding}`);
+    return { name: 'abc-char', tokens };
   }
   const r = raw as { encoding?: EncodingSpec; name?: string; tokens?: unknown };
   if (r.encoding?.tokens) return r.encoding; // a seedsong.json
@@ -38,7 +121,7 @@ async function readVocab(file: string, encoding: string | undefined): Promise<En
 
 async function findVocab(dir: string, opts: ImportOptions): Promise<EncodingSpec> {
   if (opts.vocab) return readVocab(opts.vocab, opts.encoding);
-  for (const f of [META_FILE, 'vocab.json', 'vocabulary.json', 'tokens.json']) {
+  for (const f of [META_FILE, 'vocab.json', 'vocabulary.json', 'tokens.json', 'char_to_index.json', 'char2idx.json']) {
     const file = path.join(dir, f);
     try {
       await fs.access(file);
@@ -78,15 +161,22 @@ export async function importLayersModel(src: string, dest: string, opts: ImportO
   const isJson = src.toLowerCase().endsWith('.json');
   const dir = isJson ? path.dirname(src) : src;
   const file = isJson ? path.basename(src) : MODEL_FILE;
-  const spec = await findVocab(dir, opts);
+  const found = await findVocab(dir, opts);
+  const plain = isPlainCharVocabulary(found);
+  const spec: EncodingSpec = plain ? { name: 'abc-char', tokens: [BOS, EOS, ...found.tokens] } : found;
   try {
     encodingFromSpec(spec);
   } catch (e) {
     throw new EngineError('bad-model', `${dir}: the vocabulary is not usable: ${(e as Error).message}`);
   }
-  const model = await readModelFiles(dir, file);
+  let model = await readModelFiles(dir, file);
   try {
-    checkShapes(model, spec.tokens.length, path.join(dir, file));
+    checkShapes(model, found.tokens.length, path.join(dir, file));
+    if (plain) {
+      const wider = await widenPlainVocabulary(model, found.tokens);
+      model.dispose();
+      model = wider;
+    }
     const probe = createStepModel(model, { tfjsOnly: true }); // rejects layers we cannot step
     probe.dispose();
     const now = new Date().toISOString();

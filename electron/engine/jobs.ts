@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { checkModelMemory } from './model-memory';
 import { EngineError } from './errors';
 import { applyOverrides, findPreset, modelSpecFor, validateTrainingConfig, type HyperparameterOverrides, type Preset, type TrainingConfig } from './hyperparameters';
 import { prepareData, type TokenData } from './data';
@@ -29,15 +30,15 @@ import {
   type ModelMeta,
 } from './library';
 import { writeFileAtomic } from './atomic';
-import { encodeCorpus, loadTunes } from './corpus';
+import { DEFAULT_VALIDATION_FRACTION, encodeCorpus, loadTunes } from './corpus';
 import { backendReport } from './backend';
 import { createStepModel } from './step';
-import { sample, type SampledTake } from './sample';
+import { freshRngSeed, sample, type SampledTake } from './sample';
 import { abcGrammar } from './abc-grammar';
 import { encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
 import type { Note, NoteSequence } from '../../shared/music/types';
-import { diatonicScale, parseKey, signatureScale } from '../../shared/music/key';
-import { keyName } from '../../shared/music/abc/write';
+import { parseKey, signatureScale } from '../../shared/music/key';
+import { fitSeedToVocabulary, SeedSpellingError, spellingFor, transcribe, type SeedFix, type Transcription } from '../../shared/music/transcribe/index';
 
 // ---------------------------------------------------------------------------------------------
 // Training
@@ -114,9 +115,11 @@ export async function runTraining(req: TrainRequest, events: TrainEvents = {}, c
     else {
       const paths = req.corpus?.length ? req.corpus : meta.corpus?.paths;
       if (!paths?.length) throw new EngineError('bad-request', 'resuming needs the corpus (none given and none recorded in seedsong.json)');
-      const c = encodeCorpus(await loadTunes(paths, { validationFraction: req.validationFraction, seed: training.seed }), paths, { encoding });
+      // The same split as the run started with, unless asked otherwise.
+      const validationFraction = req.validationFraction ?? meta.corpus?.validationFraction;
+      const c = encodeCorpus(await loadTunes(paths, { validationFraction, seed: training.seed }), paths, { encoding });
       data = c.data;
-      corpusSummary = c.summary;
+      corpusSummary = { ...c.summary, validationFraction: validationFraction ?? DEFAULT_VALIDATION_FRACTION };
       problems = c.problems;
     }
     const ck = await loadCheckpoint(pick.dir);
@@ -140,10 +143,11 @@ export async function runTraining(req: TrainRequest, events: TrainEvents = {}, c
       const c = encodeCorpus(await loadTunes(paths, { validationFraction: req.validationFraction, seed: preset.training.seed }), paths, { encoding: preset.encoding });
       encoding = c.encoding;
       data = c.data;
-      corpusSummary = c.summary;
+      corpusSummary = { ...c.summary, validationFraction: req.validationFraction ?? DEFAULT_VALIDATION_FRACTION };
       problems = c.problems;
     }
-    modelSpecFor(preset, encoding.tokens.length); // checks the hyperparameters before any work
+    // Checks the hyperparameters, and that the model fits in memory, before any work.
+    checkModelMemory(modelSpecFor(preset, encoding.tokens.length), 'train', preset.training);
     model = undefined as unknown as tf.LayersModel;
   }
   const prepared = prepareData(data, preset.training);
@@ -272,6 +276,8 @@ export interface GeneratedTake {
   sequence: NoteSequence;
   warnings: string[];
   stop: SampledTake['stop'];
+  /** The RNG seed the run used (the request's, or a fresh one when it had none): it makes the take again. */
+  rngSeed: number;
 }
 
 export interface GenerateEvents {
@@ -409,90 +415,134 @@ function isAbcEncoding(e: Encoding): boolean {
   return e.name === 'abc-char' || e.name === 'abc-token';
 }
 
-/**
- * The seed's meter and key, replaced by ones the model's vocabulary has when it has not: the
- * known meter closest in beats per bar, and the known key whose scale holds most of the notes.
- */
-function fitHeaderToVocabulary(seq: NoteSequence, encoding: Encoding): { sequence: NoteSequence; keyToken?: string } {
-  const tokens = new Set(encoding.tokens);
-  const out: NoteSequence = { ...seq };
-  let keyToken: string | undefined;
-  const ts = seq.timeSignatures[0];
-  if (!ts || !tokens.has(`M:${ts.numerator}/${ts.denominator}`)) {
-    const meters = encoding.tokens.map((t) => /^M:(\d+)\/(\d+)$/.exec(t)).filter((m): m is RegExpExecArray => !!m);
-    const want = ts ? ts.numerator / ts.denominator : 1;
-    const best = meters.sort((x, y) => Math.abs(Number(x[1]) / Number(x[2]) - want) - Math.abs(Number(y[1]) / Number(y[2]) - want))[0];
-    if (best) out.timeSignatures = [{ time: 0, numerator: Number(best[1]), denominator: Number(best[2]) }];
+/** What the studio can offer for a seed the model cannot spell, in words. */
+const FIX_WORDS: Record<SeedFix, string> = {
+  quantize: 'quantize the seed to a coarser grid (eighths)',
+  'drop-chords': 'keep only the top note of each chord',
+  'change-meter': 'choose a meter the model knows',
+  transpose: 'transpose the seed by an octave',
+  none: 'edit the seed',
+};
+
+/** A seed the model cannot spell: says what, and the fix to offer (`fix`). */
+export class SeedEncodingError extends EngineError {
+  constructor(
+    message: string,
+    readonly fix: SeedFix,
+  ) {
+    super('bad-request', message);
   }
-  const ks = seq.keySignatures[0];
-  if (!ks || !tokens.has(`K:${keyName(ks)}`)) {
-    // Corpora spell keys their own way ("K:D Major", "K:Ador"): read each known one with the music core.
-    let best: { key: NoteSequence['keySignatures'][number]; token: string; fit: number } | undefined;
-    for (const t of encoding.tokens) {
-      if (!t.startsWith('K:')) continue;
-      const key = parseKey(t.slice(2));
-      if (!key) continue;
-      const scale = diatonicScale(key.accidentals);
-      const same = ks && key.tonic === ks.tonic && key.mode === ks.mode ? 100 : 0;
-      const fit = same + seq.notes.filter((n) => scale.has(n.pitch % 12)).length + (key.tonic === seq.notes[0]?.pitch % 12 ? 0.5 : 0);
-      if (!best || fit > best.fit) best = { key: { ...key, time: 0 }, token: t, fit };
-    }
-    if (best) {
-      out.keySignatures = [best.key];
-      keyToken = best.token;
-    }
-  }
-  return { sequence: out, keyToken };
 }
 
-export function primeTokens(encoding: Encoding, seed: GenerateSeed | undefined, header?: HeaderConstraint): number[] {
-  if ((!seed || seed.kind === 'none') && header && (header.key || header.meter || header.unit) && isAbcEncoding(encoding)) return headerTokens(encoding, header);
-  if (!seed || seed.kind === 'none') return [encoding.bos];
-  if (seed.kind === 'tokens') return seed.ids[0] === encoding.bos ? seed.ids : [encoding.bos, ...seed.ids];
-  // Notes are written as ABC with a unit length (L:) the model has seen: an abc-token model has
-  // one token per header field, so an L: it never learned cannot be encoded.
-  const knownUnits = encoding.tokens.map((t) => /^L:1\/(\d+)$/.exec(t)?.[1]).filter((d): d is string => !!d).map(Number);
-  const unitDenominator = knownUnits.includes(8) ? 8 : knownUnits[0];
-  let tune;
+/** The seed as the model will read it: its tokens, and what was changed to write it in the model's words. */
+export interface PrimedSeed {
+  ids: number[];
+  /** What understanding the seed changed, one line each (found tempo, meter, pickup; respelled notes). */
+  changes: string[];
+  /** ABC models: the seed as written for the model. */
+  abc?: string;
+}
+
+/**
+ * Notes (a recording, a .mid, a selection) become a tune before they are encoded, the same way for
+ * every source: the transcription (tempo and beat from the playing unless the notes sit on their
+ * own grid, the meter given or chosen from the model's corpus, the pickup, a grid the encoding can
+ * spell, chords reduced as the encoding says), then for ABC models the seed written in the
+ * vocabulary's own words (shared/music/transcribe/fit.ts).
+ */
+function transcribeSeed(sequence: NoteSequence, encoding: Encoding): Transcription {
+  const spelling = spellingFor(encoding);
+  const ts = sequence.timeSignatures[0];
+  return transcribe(sequence, {
+    meter: ts ? { numerator: ts.numerator, denominator: ts.denominator } : undefined,
+    meters: spelling.meters,
+    grid: spelling.grid,
+    chords: spelling.chords,
+    key: sequence.keySignatures[0] ?? undefined,
+  });
+}
+
+function fitted(t: { sequence: NoteSequence; meter: { numerator: number; denominator: number }; pickup: number }, encoding: Encoding): { ids: number[]; abc: string; changes: string[] } {
+  const spelling = spellingFor(encoding);
+  const knownUnits = encoding.tokens.map((x) => /^L:1\/(\d+)$/.exec(x)?.[1]).filter((d): d is string => !!d).map(Number);
+  const unitDenominator = spelling.unitDenominator ?? (knownUnits.includes(8) ? 8 : knownUnits[0]) ?? 8;
   try {
-    if (seed.kind === 'abc') tune = seedToTune(seed.text);
-    else {
-      const sequence: NoteSequence = seed.kind === 'sequence' ? seed.sequence : { notes: seed.notes, tempos: [], timeSignatures: [], keySignatures: [], totalTime: Math.max(0, ...seed.notes.map((n) => n.end)) };
-      tune = seedToTune(sequence, { unitDenominator });
-    }
+    const f = fitSeedToVocabulary(t, { encoding, unitDenominator });
+    return { ids: encoding.encode(seedToTune(f.abc)), abc: f.abc, changes: f.changes };
   } catch (e) {
-    throw new EngineError('bad-request', `the seed cannot be read: ${(e as Error).message}`);
+    if (e instanceof SeedSpellingError) throw new SeedEncodingError(`the seed cannot be encoded for this model (${encoding.name}): ${e.detail}. To continue it: ${FIX_WORDS[e.fix]}.`, e.fix);
+    throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(e as Error).message}`);
   }
-  let ids: number[];
-  try {
-    ids = encoding.encode(tune);
-  } catch (e) {
-    // A header the model never saw (a meter, key or unit length outside its corpus): the same
-    // notes, written with a meter, key and unit it knows.
-    let rewritten: number[] | undefined;
-    if (isAbcEncoding(encoding) && tune.sequence.notes.length) {
+}
+
+export function primeSeed(encoding: Encoding, seed: GenerateSeed | undefined, header?: HeaderConstraint): PrimedSeed {
+  if ((!seed || seed.kind === 'none') && header && (header.key || header.meter || header.unit) && isAbcEncoding(encoding)) return { ids: headerTokens(encoding, header), changes: [] };
+  if (!seed || seed.kind === 'none') return { ids: [encoding.bos], changes: [] };
+  if (seed.kind === 'tokens') return { ids: seed.ids[0] === encoding.bos ? seed.ids : [encoding.bos, ...seed.ids], changes: [] };
+  let result: PrimedSeed;
+  if (seed.kind === 'abc') {
+    // Typed ABC is the musician's own spelling: kept when the model can read it as written.
+    let tune;
+    try {
+      tune = seedToTune(seed.text);
+    } catch (e) {
+      throw new EngineError('bad-request', `the seed cannot be read: ${(e as Error).message}`);
+    }
+    let ids: number[] | undefined;
+    let first: unknown;
+    try {
+      ids = encoding.encode(tune);
+    } catch (e) {
+      first = e;
+    }
+    if (ids) result = { ids, changes: [], abc: tune.abc };
+    else if (!isAbcEncoding(encoding) || !tune.sequence.notes.length) throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(first as Error).message}`);
+    else {
+      // Written in words the model does not know: the same notes, understood and respelled.
+      let t: Transcription;
       try {
-        const fitted = fitHeaderToVocabulary(tune.sequence, encoding);
-        const retuned = seedToTune(fitted.sequence, { unitDenominator });
-        if (fitted.keyToken && retuned.abc) retuned.abc = retuned.abc.replace(/^K:.*$/m, fitted.keyToken);
-        rewritten = encoding.encode(retuned);
-      } catch {
-        /* report the first problem */
-        /* report the first problem */
+        t = transcribeSeed(tune.sequence, encoding);
+      } catch (e) {
+        throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(first as Error).message}`);
+      }
+      const f = fitted(t, encoding);
+      result = { ids: f.ids, abc: f.abc, changes: f.changes };
+    }
+  } else {
+    const sequence: NoteSequence = seed.kind === 'sequence' ? seed.sequence : { notes: seed.notes, tempos: [], timeSignatures: [], keySignatures: [], totalTime: Math.max(0, ...seed.notes.map((n) => n.end)) };
+    if (!sequence.notes.length) return { ids: [encoding.bos], changes: [] };
+    let t: Transcription;
+    try {
+      t = transcribeSeed(sequence, encoding);
+    } catch (e) {
+      throw new EngineError('bad-request', `the seed cannot be read: ${(e as Error).message}`);
+    }
+    if (isAbcEncoding(encoding)) {
+      const f = fitted(t, encoding);
+      result = { ids: f.ids, abc: f.abc, changes: [...t.report, ...f.changes] };
+    } else {
+      try {
+        result = { ids: encoding.encode(seedToTune(t.sequence)), changes: t.report };
+      } catch (e) {
+        throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(e as Error).message}`);
       }
     }
-    if (!rewritten) throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(e as Error).message}`);
-    ids = rewritten;
   }
+  let ids = result.ids;
   // encode() closes the tune; the seed must stay open so the model continues it.
   if (ids[ids.length - 1] === encoding.eos) ids = ids.slice(0, -1);
   if (ids[0] !== encoding.bos) ids = [encoding.bos, ...ids];
-  return ids;
+  return { ...result, ids };
+}
+
+export function primeTokens(encoding: Encoding, seed: GenerateSeed | undefined, header?: HeaderConstraint): number[] {
+  return primeSeed(encoding, seed, header).ids;
 }
 
 export async function runGeneration(req: GenerateRequest, events: GenerateEvents = {}, control?: RunControl): Promise<GeneratedTake[]> {
   const { model, encoding, meta } = await loadModelCached(req.model, req.checkpoint);
-  const prime = primeTokens(encoding, req.seed, req.header);
+  const primed = primeSeed(encoding, req.seed, req.header);
+  const prime = primed.ids;
   let mask: ReturnType<typeof keyMask> | undefined;
   if (!isAbcEncoding(encoding) && req.header) {
     if (req.header.meter || req.header.unit) throw new EngineError('bad-request', `meter and unit constraints need an ABC model; this one uses ${encoding.name} (give a seed in that meter instead)`);
@@ -500,6 +550,8 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
   }
   const window = meta.model?.architecture === 'gpt' ? meta.training?.seqLength : undefined;
   const count = req.count ?? 1;
+  // The request's seed, or a fresh one for a request that came without (never a fixed default).
+  const rngSeed = Number.isInteger(req.rngSeed) ? req.rngSeed : freshRngSeed();
   const grammar = req.grammar === false ? null : abcGrammar(encoding, prime, count);
   if (grammar) mask = grammar.mask.bind(grammar);
   const streamer = events.onNote ? new NoteStreamer(encoding, prime, count, events.onNote) : undefined;
@@ -513,7 +565,7 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
     eos: encoding.eos,
     forbid: encoding.bos !== encoding.eos ? [encoding.bos] : undefined,
     mask,
-    rngSeed: req.rngSeed,
+    rngSeed,
     control,
     onToken: (v, t) => {
       grammar?.push(v, t);
@@ -525,8 +577,8 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
   return takes.map((t, variation) => {
     const tokens = [...prime, ...t.tokens, ...(t.stop === 'eos' ? [encoding.eos] : [])];
     const decoded = encoding.decode(tokens);
-    const warnings = [...decoded.warnings];
+    const warnings = [...primed.changes.map((c) => `seed: ${c}`), ...decoded.warnings];
     if (t.stop === 'length') warnings.push(`the take reached the length limit (${req.length ?? 512} tokens) before the model ended the tune`);
-    return { variation, tokens, primeLength: prime.length, abc: decoded.abc, sequence: decoded.sequence, warnings, stop: t.stop };
+    return { variation, tokens, primeLength: prime.length, abc: decoded.abc, sequence: decoded.sequence, warnings, stop: t.stop, rngSeed };
   });
 }

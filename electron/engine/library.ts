@@ -17,6 +17,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeDirAtomic, writeFileAtomic } from './atomic';
 import { EngineError } from './errors';
+import { modelMemoryLimitMb } from './model-memory';
 import {
   CHECKPOINTS,
   LOG_FILE,
@@ -105,6 +106,13 @@ export async function readModelFiles(dir: string, fileName = MODEL_FILE): Promis
       const dtype = w.quantization?.dtype ?? w.dtype;
       expected += w.shape.reduce((a, b) => a * b, 1) * (BYTES[dtype] ?? 4);
     }
+  }
+  // Before reading any weights: a model too large for the memory limit is refused in words.
+  const limitMb = modelMemoryLimitMb();
+  if (expected > limitMb * 1024 * 1024) {
+    throw new EngineError('bad-model', `${path.basename(dir)}: its weights take ${Math.ceil(expected / 1024 / 1024).toLocaleString('en')} MB, more than the ${limitMb.toLocaleString('en')} MB limit for a model (SEEDSONG_MODEL_MEMORY_MB)`);
+  }
+  for (const group of json.weightsManifest) {
     for (const p of group.paths) {
       const file = path.join(dir, p);
       if (path.relative(dir, file).startsWith('..')) throw new EngineError('bad-model', `${jsonPath}: weights path "${p}" points outside the model folder`);

@@ -33,6 +33,8 @@ export function buildModel(spec: ModelSpec, seed: number): tf.LayersModel {
     }
     x = new LayerNorm({ name: 'final_ln' }).apply(x) as tf.SymbolicTensor;
   } else {
+    // Keras's `Dropout(rate)` after each LSTM, rather than the LSTM's own dropout on its input.
+    const afterEach = spec.dropoutPlacement === 'output' && spec.dropout > 0;
     spec.units.forEach((units, i) => {
       const common = {
         units,
@@ -43,19 +45,20 @@ export function buildModel(spec: ModelSpec, seed: number): tf.LayersModel {
         recurrentInitializer: tf.initializers.glorotUniform({ seed: s(`recurrent${i}`) }),
         // Keras/PyTorch semantics: sigmoid gates (tfjs defaults to hardSigmoid).
         recurrentActivation: 'sigmoid' as const,
-        dropout: spec.dropout,
+        dropout: afterEach ? 0 : spec.dropout,
         recurrentDropout: spec.recurrentDropout,
         name: `${spec.architecture}${i}`,
       };
       // unitForgetBias is set by hand in initRecurrentWeights: tfjs's own version leaks 4 tensors per layer.
       x = (spec.architecture === 'gru' ? tf.layers.gru(common) : tf.layers.lstm(common)).apply(x) as tf.SymbolicTensor;
+      if (afterEach) x = tf.layers.dropout({ rate: spec.dropout, name: `dropout${i}` }).apply(x) as tf.SymbolicTensor;
     });
   }
   const logits = tf.layers
     .dense({ units: spec.vocabSize, kernelInitializer: tf.initializers.glorotUniform({ seed: s('output') }), name: 'logits' })
     .apply(x) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: logits, name: `seedsong_${spec.architecture}` });
-  if (spec.architecture !== 'gpt') initRecurrentWeights(model, s('orthogonal'));
+  if (spec.architecture !== 'gpt') initRecurrentWeights(model, s('orthogonal'), 256, spec.recurrentInitializer ?? 'orthogonal');
   return model;
 }
 
@@ -79,7 +82,9 @@ export function registerOrthogonalInitializer(f: OrthogonalInitializer | undefin
   fastOrthogonal = f;
 }
 
-export function initRecurrentWeights(model: tf.LayersModel, seed: number, maxUnits = 256): void {
+export function initRecurrentWeights(model: tf.LayersModel, seed: number, maxUnits = 256, initializer: 'orthogonal' | 'glorot-uniform' = 'orthogonal'): void {
+  // glorot-uniform keeps the layer's initial matrix (tf.layers' glorotUniform, seeded above).
+  if (initializer === 'glorot-uniform') maxUnits = 0;
   const rng = new Rng(seed);
   let layerIndex = 0;
   for (const layer of model.layers) {
@@ -90,7 +95,7 @@ export function initRecurrentWeights(model: tf.LayersModel, seed: number, maxUni
     const [units, total] = recurrent.shape;
     const replaced: tf.Tensor[] = [];
     let next = weights.slice();
-    const big = units > maxUnits && fastOrthogonal ? fastOrthogonal(units, total, deriveSeed(seed, 'orthogonal', layerIndex)) : null;
+    const big = initializer === 'orthogonal' && units > maxUnits && fastOrthogonal ? fastOrthogonal(units, total, deriveSeed(seed, 'orthogonal', layerIndex)) : null;
     layerIndex++;
     if (big) {
       // Keras semantics over the whole [units, gates * units] matrix (orthonormal rows).

@@ -89,6 +89,16 @@ describe('sample', () => {
     model.dispose();
   });
 
+  it('without an RNG seed, two runs differ (a fresh seed each time, not a fixed default)', async () => {
+    const model = buildModel(spec(), 5);
+    const run = () => sample(createStepModel(model), { prime: [0, 3], maxTokens: 30, count: 1, temperature: 1.5 });
+    const a = await run();
+    const b = await run();
+    expect(a[0].tokens).not.toEqual(b[0].tokens);
+    expect(await sample(createStepModel(model), { prime: [0, 3], maxTokens: 30, count: 1, temperature: 1.5, rngSeed: 0 })).toEqual(await sample(createStepModel(model), { prime: [0, 3], maxTokens: 30, count: 1, temperature: 1.5, rngSeed: 0 }));
+    model.dispose();
+  });
+
   it('leaves tf.memory() unchanged after sampling and after dispose', async () => {
     const before = tf.memory().numTensors;
     const model = buildModel(spec(), 5);

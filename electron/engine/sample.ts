@@ -1,8 +1,10 @@
 /**
  * Sampling takes from a StepModel: prime the state with the seed's tokens, then draw one token at
  * a time with temperature, top-k and top-p, streaming each token as it is chosen. Every variation
- * has its own RNG stream derived from (rngSeed, variation), so a fixed seed reproduces a take.
+ * has its own RNG stream derived from (rngSeed, variation), so a fixed seed reproduces a take; without
+ * one, a fresh seed is drawn for the run (never a fixed default: two runs must differ).
  */
+import { randomInt } from 'node:crypto';
 import { EngineError } from './errors';
 import { Rng, deriveSeed } from './rng';
 import type { StepModel } from './step';
@@ -20,6 +22,7 @@ export interface SampleOptions {
   maxTokens: number;
   /** Stop a variation when it produces this token (not included in the output). */
   eos?: number;
+  /** The run's RNG seed; absent: a fresh one (freshRngSeed()). */
   rngSeed?: number;
   /** Called for each token as soon as it is chosen. */
   onToken?(variation: number, token: number, index: number): void;
@@ -37,6 +40,11 @@ export interface SampledTake {
   tokens: number[];
   /** Why this variation stopped. */
   stop: 'eos' | 'length' | 'cancelled';
+}
+
+/** A new RNG seed, 0 .. 2^32 - 1, from the system's random source. */
+export function freshRngSeed(): number {
+  return randomInt(0, 2 ** 32);
 }
 
 /** Chooses one token from a row of probabilities. temperature <= 0 means greedy. */
@@ -95,7 +103,8 @@ export async function sample(model: StepModel, opts: SampleOptions): Promise<Sam
   if (!Number.isInteger(opts.maxTokens) || opts.maxTokens < 1) throw new EngineError('bad-request', `length must be a whole number >= 1, got ${opts.maxTokens}`);
   for (const t of opts.prime) if (!Number.isInteger(t) || t < 0 || t >= model.vocabSize) throw new EngineError('bad-request', `seed token ${t} is outside the vocabulary 0..${model.vocabSize - 1}`);
   const V = model.vocabSize;
-  const rngs = Array.from({ length: count }, (_, v) => new Rng(deriveSeed(opts.rngSeed ?? 0, 'variation', v)));
+  const rngSeed = opts.rngSeed ?? freshRngSeed();
+  const rngs = Array.from({ length: count }, (_, v) => new Rng(deriveSeed(rngSeed, 'variation', v)));
   const takes: SampledTake[] = Array.from({ length: count }, () => ({ tokens: [], stop: 'length' as SampledTake['stop'] }));
   const active = new Array<boolean>(count).fill(true);
   model.reset(count);

@@ -19,7 +19,13 @@ export interface StepModel {
   dispose(): void;
 }
 
-export type StepModelFactory = (model: tf.LayersModel) => StepModel | null;
+/** What the caller asked for that a factory must honour (a GPT's window, or no key/value cache). */
+export interface StepModelRequest {
+  window?: number;
+  kvCache?: boolean;
+}
+
+export type StepModelFactory = (model: tf.LayersModel, opts: StepModelRequest) => StepModel | null;
 
 const factories: StepModelFactory[] = [];
 
@@ -43,7 +49,7 @@ export interface StepModelOptions {
 export function createStepModel(model: tf.LayersModel, opts: StepModelOptions = {}): StepModel {
   if (!opts.tfjsOnly) {
     for (const f of factories) {
-      const s = f(model);
+      const s = f(model, { window: opts.window, kvCache: opts.kvCache });
       if (s) return s;
     }
   }

@@ -9,12 +9,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { EngineError } from './errors';
-import { prepareData, type PreparedData, type TokenData, type WindowSet } from './data';
+import { prepareData, type PreparedData, type StatefulRows, type TokenData, type WindowSet } from './data';
 import { Optimizer, type OptimizerSnapshot } from './optimizer';
 import { RunControl } from './control';
 import { deriveSeed, withSeededMathRandom } from './rng';
 import { logProbabilities, outputIsProbabilities } from './model';
 import { validateTrainingConfig, type TrainingConfig } from './hyperparameters';
+import { StatefulLstmStepper } from './stateful';
+
+const DEFAULT_EPSILON = 1e-7;
 
 export interface EpochRecord {
   epoch: number;
@@ -102,6 +105,8 @@ export interface BatchStepper {
   restore(s: OptimizerSnapshot): void;
   /** Writes the stepper's weights into the model, if it keeps its own copy (called when train() returns). */
   syncWeights?(): void;
+  /** Stateful steppers: zero the carried state of a phase (at each epoch start, before each validation pass). */
+  resetStates?(phase: 'train' | 'evaluate'): void;
   dispose(): void;
 }
 
@@ -118,6 +123,9 @@ export function registerBatchStepperFactory(f: BatchStepperFactory): () => void 
 }
 
 function defaultStepper(model: tf.LayersModel, training: TrainingConfig): BatchStepper {
+  // The registered (fast) steppers start every window from zero state and use the default epsilon.
+  if (training.stateful) return new StatefulLstmStepper(model, training);
+  if (training.epsilon !== undefined && training.epsilon !== DEFAULT_EPSILON) return new TfjsBatchStepper(model, training);
   for (const f of stepperFactories) {
     const s = f(model, training);
     if (s) return s;
@@ -152,7 +160,7 @@ export class TfjsBatchStepper implements BatchStepper {
     private readonly training: TrainingConfig,
   ) {
     this.vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    this.optimizer = new Optimizer(training.optimizer, this.vars);
+    this.optimizer = new Optimizer(training.optimizer, this.vars, { weightDecay: training.weightDecay, epsilon: training.epsilon });
     this.probs = outputIsProbabilities(model);
   }
 
@@ -227,6 +235,25 @@ export function evaluateWindows(stepper: Pick<BatchStepper, 'evaluateBatch'>, se
   return { loss: lossSum / n, accuracy: accSum / n };
 }
 
+/** Stateful validation: every row from zero state, its windows in order, state carried across them. */
+export function evaluateRows(stepper: Pick<BatchStepper, 'evaluateBatch' | 'resetStates'>, rows: StatefulRows): { loss: number; accuracy: number } {
+  const T = rows.seqLength;
+  const x = new Int32Array(rows.rows * T);
+  const y = new Int32Array(rows.rows * T);
+  const stream = rows.stream(0, 0, false);
+  stepper.resetStates?.('evaluate');
+  let lossSum = 0;
+  let accSum = 0;
+  for (let k = 0; k < rows.batches; k++) {
+    rows.fill(stream, k, x, y);
+    const r = stepper.evaluateBatch(x, y, rows.rows, T);
+    lossSum += r.loss;
+    accSum += r.accuracy;
+  }
+  stepper.resetStates?.('evaluate');
+  return { loss: lossSum / rows.batches, accuracy: accSum / rows.batches };
+}
+
 export function initialState(): TrainerState {
   return { epoch: 0, batchInEpoch: 0, step: 0, history: [], bestValLoss: null, bestEpoch: null, epochsWithoutImprovement: 0, epochLossSum: 0, epochAccuracySum: 0, epochSeconds: 0, finished: false };
 }
@@ -243,6 +270,9 @@ export async function train(model: tf.LayersModel, data: TokenData | PreparedDat
   const { train: windows, validation, batchesPerEpoch } = prepared;
   const control = options.control ?? new RunControl();
   const stepper = (options.stepper ?? defaultStepper)(model, t);
+  const rows = prepared.stateful;
+  if (t.stateful && !rows) throw new EngineError('bad-hyperparameters', 'stateful training needs data prepared with stateful: true');
+  if (rows && !stepper.resetStates) throw new EngineError('bad-hyperparameters', 'this trainer cannot carry state between batches (stateful training)');
   const state: TrainerState = options.resume ? structuredClone(options.resume.state) : initialState();
   try {
     if (options.resume) stepper.restore(options.resume.optimizer);
@@ -261,7 +291,11 @@ export async function train(model: tf.LayersModel, data: TokenData | PreparedDat
     };
 
     outer: while (state.epoch < t.epochs && !state.finished) {
-      const order = windows.order(t.seed, state.epoch);
+      const shuffle = t.shuffle ?? true;
+      const order = rows ? null : windows.order(t.seed, state.epoch, shuffle);
+      const stream = rows ? rows.train.stream(t.seed, state.epoch, shuffle) : null;
+      // A stateful epoch starts from zero state; a run resumed mid-epoch does too (states are not checkpointed).
+      if (rows) stepper.resetStates!('train');
       const epochStart = performance.now() - state.epochSeconds * 1000;
       while (state.batchInEpoch < batchesPerEpoch) {
         await control.checkpoint();
@@ -273,7 +307,8 @@ export async function train(model: tf.LayersModel, data: TokenData | PreparedDat
           stopReason = 'steps';
           break outer;
         }
-        windows.fill(order.subarray(state.batchInEpoch * B, (state.batchInEpoch + 1) * B), x, y);
+        if (rows) rows.train.fill(stream!, state.batchInEpoch, x, y);
+        else windows.fill(order!.subarray(state.batchInEpoch * B, (state.batchInEpoch + 1) * B), x, y);
         const lr = learningRateAt(t, state.epoch, state.step);
         const r = stepper.trainBatch(x, y, B, T, lr, state.step);
         state.step++;
@@ -303,7 +338,7 @@ export async function train(model: tf.LayersModel, data: TokenData | PreparedDat
       }
 
       // End of an epoch: validation, history, early stopping, checkpoints.
-      const val = validation ? evaluateWindows(stepper, validation, B) : null;
+      const val = rows ? (rows.validation ? evaluateRows(stepper, rows.validation) : null) : validation ? evaluateWindows(stepper, validation, B) : null;
       const record: EpochRecord = {
         epoch: state.epoch + 1,
         loss: state.epochLossSum / batchesPerEpoch,

@@ -26,6 +26,19 @@ export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'sender' | 'send
   return isOurUrl(frame.url) && isOurPage(event.sender);
 }
 
+/** One signal per window, aborted when its web contents are destroyed (its generations stop then). */
+const senderSignals = new WeakMap<object, AbortSignal>();
+function signalOf(sender: IpcMainInvokeEvent['sender']): AbortSignal | undefined {
+  let signal = senderSignals.get(sender);
+  if (!signal && typeof sender.once === 'function') {
+    const controller = new AbortController();
+    sender.once('destroyed', () => controller.abort());
+    signal = controller.signal;
+    senderSignals.set(sender, signal);
+  }
+  return signal;
+}
+
 export function registerIpc(studio: Studio): () => void {
   for (const name of channelNames) {
     ipcMain.handle(ipcChannel(name), async (event, payload: unknown) => {
@@ -33,7 +46,7 @@ export function registerIpc(studio: Studio): () => void {
         log.warn(`rejected ${name} from a foreign sender (${event.sender.getURL().slice(0, 100)})`);
         return fail('unauthorized', 'calls are only accepted from the studio window');
       }
-      return dispatch(studio.handlers, name, payload, { via: 'electron' }, log);
+      return dispatch(studio.handlers, name, payload, { via: 'electron', signal: signalOf(event.sender) }, log);
     });
   }
   const unsubscribe = studio.events.subscribe((name, payload) => {

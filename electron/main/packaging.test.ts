@@ -22,6 +22,7 @@ interface ExtraResource {
   filter?: string[];
 }
 interface BuilderConfig {
+  electronFuses?: Record<string, boolean>;
   appId: string;
   productName: string;
   electronVersion?: string;
@@ -87,6 +88,50 @@ describe('electron-builder.yml', async () => {
   it('passes electron-builder schema validation, which catches a mistyped key', async () => {
     await expect(validate(config)).resolves.toBeUndefined();
     await expect(validate({ ...config, asarUnpak: ['x'] })).rejects.toThrow(/asarUnpak/);
+  });
+
+  it('flips the Electron fuses: no RunAsNode, NODE_OPTIONS or --inspect; asar integrity checked and the only app loaded', async () => {
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+    // The fuses only take effect with the asar archive they protect.
+    expect(config.asar).toBe(true);
+    // electron-builder's validator knows the fuse names: a mistyped one would be refused.
+    await expect(validate({ ...config, electronFuses: { ...config.electronFuses, runAsNod: false } })).rejects.toThrow(/electronFuses/);
+  });
+
+  it('keeps the engine in an Electron utilityProcess, which works with RunAsNode off (no ELECTRON_RUN_AS_NODE fork)', async () => {
+    const main = fs.readFileSync(path.join(root, 'electron/main/index.ts'), 'utf8');
+    expect(main).toMatch(/spawnEngine: utilityProcessEngine\(utilityProcess, engineEntry\)/);
+    for (const dir of ['electron/main', 'electron/studio', 'electron/server', 'electron/engine']) {
+      for (const f of fs.readdirSync(path.join(root, dir)).filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))) {
+        expect(fs.readFileSync(path.join(root, dir, f), 'utf8'), `${dir}/${f}`).not.toMatch(/ELECTRON_RUN_AS_NODE/);
+      }
+    }
+    // utilityProcessEngine forks through utilityProcess (never child_process) and carries messages both ways.
+    const { utilityProcessEngine } = await import('../engine/client');
+    const calls: { entry: string; env?: NodeJS.ProcessEnv }[] = [];
+    const sent: unknown[] = [];
+    const handlers: Record<string, (v: unknown) => void> = {};
+    const fake = {
+      fork: (entry: string, _args?: string[], options?: { env?: NodeJS.ProcessEnv }) => {
+        calls.push({ entry, env: options?.env });
+        return { pid: 42, postMessage: (m: unknown) => sent.push(m), on: (event: string, h: (v: unknown) => void) => ((handlers[event] = h), undefined), kill: () => true };
+      },
+    };
+    const child = utilityProcessEngine(fake as never, '/app/out/main/engine.js')({ SEEDSONG_X: '1' });
+    const got: unknown[] = [];
+    child.onMessage((m) => got.push(m));
+    child.send({ type: 'ping' } as never);
+    handlers.message!({ type: 'pong' });
+    expect(calls).toEqual([{ entry: '/app/out/main/engine.js', env: { SEEDSONG_X: '1' } }]);
+    expect(sent).toEqual([{ type: 'ping' }]);
+    expect(got).toEqual([{ type: 'pong' }]);
   });
 
   it('names the app and builds AppImage + deb, dmg and nsis', () => {

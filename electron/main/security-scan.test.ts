@@ -12,9 +12,10 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const script = path.resolve(here, '../../scripts/security-scan.js');
 
-function scan(dir: string) {
-  const r = spawnSync(process.execPath, [script, dir, '--json'], { encoding: 'utf8', timeout: 120_000 });
-  const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { findings: { severity: string; check: string }[] };
+function scan(dir: string, json = true) {
+  const r = spawnSync(process.execPath, [script, dir, ...(json ? ['--json'] : [])], { encoding: 'utf8', timeout: 120_000 });
+  if (!json) return { status: r.status, report: { findings: [], unparsed: [], lowered: [] }, stderr: r.stderr } as never;
+  const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { findings: { severity: string; check: string; file: string }[]; unparsed: { file: string }[]; lowered: string[] };
   return { status: r.status, report };
 }
 
@@ -34,4 +35,26 @@ describe('security scan (electronegativity)', () => {
     expect(report.findings.some((f) => f.severity === 'HIGH' && f.check === 'CONTEXT_ISOLATION_JS_CHECK')).toBe(true);
     expect(status).toBe(1);
   }, 120_000);
+
+  it('fails when it cannot read a file (a bundle nobody checked), and reads newer syntax after lowering it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seedsong-scanread-'));
+    // Class private fields (as in the Svelte 5 renderer bundle): unknown to the scanner's parser.
+    fs.writeFileSync(path.join(dir, 'bundle.js'), "class Tune { #notes = []; add(n) { this.#notes.push(n); } }\nconst { BrowserWindow } = require('electron');\nnew BrowserWindow({ webPreferences: { contextIsolation: false } });\n");
+    const lowered = scan(dir);
+    expect(lowered.report.unparsed).toEqual([]);
+    expect(lowered.report.lowered.map((f) => path.basename(f))).toEqual(['bundle.js']);
+    // What is in the lowered file is still checked.
+    expect(lowered.report.findings.some((f) => f.check === 'CONTEXT_ISOLATION_JS_CHECK' && f.file.endsWith('bundle.js'))).toBe(true);
+    expect(lowered.status).toBe(1);
+
+    fs.writeFileSync(path.join(dir, 'bundle.js'), 'class Tune { #notes = []; }\n');
+    fs.writeFileSync(path.join(dir, 'broken.js'), 'const = ;\n');
+    const broken = scan(dir);
+    const text = scan(dir, false) as unknown as { status: number; stderr: string };
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(broken.report.unparsed.map((u) => path.basename(u.file))).toEqual(['broken.js']);
+    expect(broken.status).toBe(1);
+    expect(text.status).toBe(1);
+    expect(text.stderr).toMatch(/FAILED: 1 file\(s\) could not be read, so they were not checked/);
+  }, 240_000);
 });

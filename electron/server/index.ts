@@ -1,17 +1,23 @@
 /**
  * `seedsong serve`: the studio in a browser. Serves the built renderer and carries the same StudioApi
  * over a WebSocket at /api. Loopback by default, a random token per launch, Host and Origin checked
- * (DNS rebinding), frame size and call rate limited. Every rejection is logged with its reason and
- * the server keeps serving.
+ * (DNS rebinding), frame size and call rate limited. Every rejection is logged with its reason (never
+ * with the token or a query string) and the server keeps serving: both handlers are total, a throw
+ * inside them answers 500 and is logged.
+ *
+ * The static pages are the public build of the renderer and need no secret. Only the API needs the
+ * token, and it travels in the WebSocket handshake as a subprotocol (see shared/ipc/wire.ts); the
+ * printed link carries it in its fragment (`/#token=...`), which a browser never sends anywhere.
  */
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { dispatch, type DispatchLog } from '../../shared/ipc/dispatch';
-import { CallFrameSchema, MAX_CALLS_PER_SECOND, MAX_FRAME_BYTES, type ServerFrame } from '../../shared/ipc/wire';
+import { API_PROTOCOL, CallFrameSchema, MAX_CALLS_PER_SECOND, MAX_FRAME_BYTES, TOKEN_PROTOCOL_PREFIX, type ServerFrame } from '../../shared/ipc/wire';
 import { fail } from '../../shared/ipc/result';
 import type { Studio } from '../studio';
 import { contentSecurityPolicy } from '../../shared/csp';
@@ -48,8 +54,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const TOKEN_COOKIE = 'seedsong_token';
-
 const consoleLog: ServerLog = {
   info: (m) => console.log(m),
   warn: (m) => console.warn(`seedsong serve: ${m}`),
@@ -71,8 +75,21 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/**
+ * True only for a loopback address (127.0.0.0/8, ::1, ::ffff:127.x) or the name `localhost`: an
+ * address check, not a text prefix (`127.0.0.1.example.com` is a remote name).
+ */
 export function isLoopbackHost(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost') return true;
+  const kind = net.isIP(h);
+  if (kind === 4) return h.split('.')[0] === '127';
+  if (kind === 6) {
+    if (h === '::1' || /^0{0,4}(:0{0,4}){6}:0{0,3}1$/.test(h)) return true;
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
+    return mapped !== null && mapped[1]!.split('.')[0] === '127';
+  }
+  return false;
 }
 
 export function isWildcardHost(host: string): boolean {
@@ -114,14 +131,23 @@ function sameToken(given: string | null | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieToken(req: http.IncomingMessage): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === TOKEN_COOKIE) return v.join('=');
+/** The token offered as a `seedsong.token.<token>` subprotocol, if any. */
+export function protocolToken(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header.join(',') : header;
+  if (!value) return undefined;
+  for (const part of value.split(',')) {
+    const p = part.trim();
+    if (p.startsWith(TOKEN_PROTOCOL_PREFIX)) return p.slice(TOKEN_PROTOCOL_PREFIX.length);
   }
   return undefined;
+}
+
+/** What a log line may say about a request: its path, never its query (a token could be there). */
+export function loggablePath(rawUrl: string | undefined): string {
+  const u = String(rawUrl ?? '');
+  const q = u.search(/[?#]/);
+  const p = (q === -1 ? u : u.slice(0, q)).slice(0, 200);
+  return p.replace(/[^\x20-\x7e]/g, '?') + (q === -1 ? '' : '?…');
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -143,30 +169,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const checkHost = (req: http.IncomingMessage): string | null =>
     allowedHosts().has(String(req.headers.host ?? '').toLowerCase()) ? null : `unexpected Host header "${String(req.headers.host ?? '').slice(0, 100)}"`;
 
-  const server = http.createServer((req, res) => {
+  const handleRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const reject = (status: number, reason: string, body: string) => {
-      log.warn(`rejected ${req.method} ${String(req.url).slice(0, 200)}: ${reason}`);
+      log.warn(`rejected ${String(req.method).slice(0, 16)} ${loggablePath(req.url)}: ${reason}`);
+      if (res.headersSent) return void res.destroy();
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(body);
     };
     if ((req.url ?? '').length > MAX_URL_LENGTH) return reject(414, `URL of ${(req.url ?? '').length} characters`, 'Seedsong: URL too long.\n');
     const hostProblem = checkHost(req);
     if (hostProblem) return reject(421, hostProblem, 'Seedsong: unexpected Host header.\n');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return reject(405, `method ${req.method}`, 'Seedsong: method not allowed.\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return reject(405, `method ${String(req.method).slice(0, 16)}`, 'Seedsong: method not allowed.\n');
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
       return reject(400, 'malformed URL', 'Seedsong: malformed URL.\n');
-    }
-    const queryToken = url.searchParams.get('token');
-    const authorised = sameToken(queryToken, token) || sameToken(cookieToken(req), token);
-    if (!authorised) {
-      return reject(
-        401,
-        queryToken ? 'wrong token' : 'no token',
-        'Seedsong: open the link printed by `seedsong serve` (it carries ?token=...).\n',
-      );
     }
     if (url.pathname === '/api') return reject(426, 'plain HTTP request to /api', 'Seedsong: /api is a WebSocket.\n');
 
@@ -176,35 +194,63 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     } catch {
       return reject(400, 'malformed path', 'Seedsong: malformed path.\n');
     }
+    // fs throws synchronously on a NUL byte; no file of ours has a control character in its name.
+    if (/[\x00-\x1f]/.test(relative)) return reject(400, 'control character in the path', 'Seedsong: malformed path.\n');
     if (relative.endsWith('/')) relative += 'index.html';
     const file = path.resolve(staticDir, '.' + path.posix.normalize(relative));
     if (!file.startsWith(staticDir + path.sep)) return reject(404, 'path outside the renderer folder', 'Not found\n');
     fs.stat(file, (statError, stat) => {
-      if (statError || !stat.isFile()) return reject(404, 'no such file', 'Not found\n');
-      const headers: Record<string, string> = {
-        'content-type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-        'content-length': String(stat.size),
-        'x-content-type-options': 'nosniff',
-        'referrer-policy': 'no-referrer',
-        'cache-control': 'no-store',
-      };
-      if (file.endsWith('.html')) {
-        headers['content-security-policy'] = contentSecurityPolicy();
-        headers['x-frame-options'] = 'DENY';
-        // The cookie lets the page's scripts and styles load without the token in every URL.
-        headers['set-cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+      try {
+        if (statError || !stat.isFile()) return reject(404, 'no such file', 'Not found\n');
+        const headers: Record<string, string> = {
+          'content-type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+          'content-length': String(stat.size),
+          'x-content-type-options': 'nosniff',
+          'referrer-policy': 'no-referrer',
+          'cache-control': 'no-store',
+        };
+        if (file.endsWith('.html')) {
+          headers['content-security-policy'] = contentSecurityPolicy();
+          headers['x-frame-options'] = 'DENY';
+        }
+        res.writeHead(200, headers);
+        if (req.method === 'HEAD') return void res.end();
+        fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
+      } catch (e) {
+        log.error(`request for ${loggablePath(req.url)} failed`, e instanceof Error ? e.message : String(e));
+        reject(500, 'internal error', 'Seedsong: internal error.\n');
       }
-      res.writeHead(200, headers);
-      if (req.method === 'HEAD') return res.end();
-      fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
     });
+  };
+
+  const server = http.createServer((req, res) => {
+    try {
+      handleRequest(req, res);
+    } catch (e) {
+      log.error(`request for ${loggablePath(req.url)} failed`, e instanceof Error ? e.message : String(e));
+      try {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('Seedsong: internal error.\n');
+      } catch {
+        res.destroy();
+      }
+    }
+  });
+  server.on('clientError', (_e, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    // Answer with the API protocol, never echo the token protocol back.
+    handleProtocols: (protocols) => (protocols.has(API_PROTOCOL) ? API_PROTOCOL : false),
+  });
 
-  server.on('upgrade', (req, socket, head) => {
+  const handleUpgrade = (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void => {
     const refuse = (status: number, reason: string) => {
-      log.warn(`rejected WebSocket: ${reason}`);
+      log.warn(`rejected WebSocket ${loggablePath(req.url)}: ${reason}`);
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     socket.on('error', () => socket.destroy());
@@ -218,13 +264,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return refuse(400, 'malformed URL');
     }
     if (url.pathname !== '/api') return refuse(404, `no WebSocket at ${url.pathname.slice(0, 100)}`);
-    if (!sameToken(url.searchParams.get('token'), token)) return refuse(401, url.searchParams.get('token') ? 'wrong token' : 'no token');
+    const offered = protocolToken(req.headers['sec-websocket-protocol']);
+    if (!sameToken(offered, token)) return refuse(401, offered ? 'wrong token' : 'no token');
     const origin = req.headers.origin;
     // Browsers always send Origin; a foreign one means another web page is trying to drive the studio.
     if (origin !== undefined && !allowedOrigins().has(origin.toLowerCase())) return refuse(403, `foreign Origin "${origin.slice(0, 100)}"`);
     // A page (or script) opening connection after connection would hold memory and event streams.
     if (wss.clients.size >= maxConnections) return refuse(503, `already ${wss.clients.size} connections (the limit is ${maxConnections})`);
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+
+  server.on('upgrade', (req, socket, head) => {
+    try {
+      handleUpgrade(req, socket, head);
+    } catch (e) {
+      log.error(`WebSocket upgrade for ${loggablePath(req.url)} failed`, e instanceof Error ? e.message : String(e));
+      socket.destroy();
+    }
   });
 
   wss.on('connection', (ws: WebSocket) => {
@@ -232,6 +288,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
     const unsubscribe = options.studio.events.subscribe((name, payload) => send({ type: 'event', name, payload }));
+    // Runs this connection started (generations) are cancelled when it closes: nobody sees them.
+    const connection = new AbortController();
     let windowStart = Date.now();
     let callsInWindow = 0;
     let pending = 0;
@@ -266,8 +324,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (pending >= maxPending) return send({ type: 'result', id: call.data.id, result: fail('busy', `${pending} calls are still running; wait for their answers`) });
       pending++;
       try {
-        const result = await dispatch(options.studio.handlers, call.data.channel, call.data.payload, { via: 'serve' }, log);
+        const result = await dispatch(options.studio.handlers, call.data.channel, call.data.payload, { via: 'serve', signal: connection.signal }, log);
         send({ type: 'result', id: call.data.id, result });
+      } catch (e) {
+        // dispatch answers every failure itself; this is a last guard so no rejection escapes.
+        log.error('a call failed outside its handler', e instanceof Error ? e.message : String(e));
+        send({ type: 'result', id: call.data.id, result: fail('internal', 'the call failed unexpectedly') });
       } finally {
         pending--;
       }
@@ -276,6 +338,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ws.on('close', (code) => {
       if (code === 1009) log.warn('WebSocket closed: frame larger than the limit');
       unsubscribe();
+      connection.abort();
     });
   });
 
@@ -289,7 +352,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   port = (server.address() as { port: number }).port;
   const shown = isWildcardHost(host) ? reachableAddress() : host;
   const shownHost = shown.includes(':') ? `[${shown}]` : shown;
-  const url = `http://${shownHost}:${port}/?token=${token}`;
+  const url = `http://${shownHost}:${port}/#token=${token}`;
 
   return {
     url,

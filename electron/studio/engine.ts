@@ -12,6 +12,7 @@ import { StudioError, type ErrorCode } from '../../shared/ipc/result';
 import type { BackendInfo, ModelSummary, NoteDto, Take } from '../../shared/ipc/schemas';
 import type { ModelStore, StudioEngine } from './index';
 import type { Note } from '../../shared/music/types';
+import { hidePaths } from './paths';
 
 const BUILT_IN_PREFIX = 'builtin.';
 
@@ -104,6 +105,21 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
     return out.sort((a, b) => Number(b.id === 'default') - Number(a.id === 'default'));
   };
 
+  // Engine and file-system messages name folders; the user knows "the model library", not our paths.
+  const studioError = (e: unknown): StudioError => {
+    const err = toStudioError(e);
+    return new StudioError(err.code, hidePaths(err.message, [[library.root, 'the model library'], [builtInDir, 'the built-in models']]));
+  };
+
+  /** The folder of a built-in model: a direct child of builtInDir holding a model, or not_found. */
+  const builtInModelDir = (id: string): string => {
+    const dir = path.resolve(builtInDir, id);
+    if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/.test(id) || path.dirname(dir) !== path.resolve(builtInDir) || !fs.existsSync(path.join(dir, 'seedsong.json'))) {
+      throw new StudioError('not_found', `there is no built-in model "${id.slice(0, 128)}"`);
+    }
+    return dir;
+  };
+
   const refuseBuiltIn = (modelId: string, what: string) => {
     if (modelId.startsWith(BUILT_IN_PREFIX)) {
       throw new StudioError('unsupported', `built-in models cannot be ${what}; duplicate it to get your own copy`);
@@ -112,14 +128,14 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
   const summaryOf = async (id: string): Promise<ModelSummary> => toContractSummary(summarize(id, library.dirOf(id), await readMeta(library.dirOf(id))), false);
 
   const modelDir = async (modelId: string | undefined): Promise<string> => {
-    if (modelId?.startsWith(BUILT_IN_PREFIX)) {
-      const id = modelId.slice(BUILT_IN_PREFIX.length);
-      const dir = path.join(builtInDir, id);
-      if (!/^[A-Za-z0-9._-]+$/.test(id) || !fs.existsSync(dir)) throw new StudioError('not_found', `there is no built-in model "${id}"`);
-      return dir;
-    }
+    if (modelId?.startsWith(BUILT_IN_PREFIX)) return builtInModelDir(modelId.slice(BUILT_IN_PREFIX.length));
     if (modelId) {
-      const dir = path.join(library.root, modelId);
+      let dir: string;
+      try {
+        dir = library.dirOf(modelId);
+      } catch {
+        throw new StudioError('not_found', `there is no model "${modelId.slice(0, 128)}" in the library`);
+      }
       if (!fs.existsSync(path.join(dir, 'seedsong.json'))) throw new StudioError('not_found', `there is no model "${modelId}" in the library`);
       return dir;
     }
@@ -158,7 +174,7 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
         );
         return takes.map((t) => ({ variation: t.variation, abc: t.abc, notes: t.sequence.notes.filter((n) => n.end > n.start).map(toDto), warnings: t.warnings }));
       } catch (e) {
-        throw toStudioError(e);
+        throw studioError(e);
       }
     },
 
@@ -168,7 +184,7 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
         await library.rename(modelId, to);
         return await summaryOf(to);
       } catch (e) {
-        throw toStudioError(e);
+        throw studioError(e);
       }
     },
 
@@ -177,11 +193,12 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
       try {
         await library.delete(modelId);
       } catch (e) {
-        throw toStudioError(e);
+        throw studioError(e);
       }
     },
 
     async duplicate(modelId, to) {
+      if (to.startsWith(BUILT_IN_PREFIX) || to.startsWith('.')) throw new StudioError('invalid_request', `"${to.slice(0, 128)}" cannot name a model: "builtin." and "." are reserved`);
       const from = await modelDir(modelId);
       const target = library.dirOf(to);
       if (await exists(target)) throw new StudioError('busy', `a model named "${to}" already exists`);
@@ -195,7 +212,7 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
         await fs.promises.rename(tmp, target);
       } catch (e) {
         await fs.promises.rm(tmp, { recursive: true, force: true });
-        throw toStudioError(e);
+        throw studioError(e);
       }
       return summaryOf(to);
     },
@@ -205,7 +222,7 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
         const meta = await readMeta(await modelDir(modelId));
         return { history: meta.history, csv: csvLog(meta.history) };
       } catch (e) {
-        throw toStudioError(e);
+        throw studioError(e);
       }
     },
 
@@ -216,7 +233,7 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
         await client.importModel({ src: folder, dest, name });
       } catch (e) {
         // The engine names the staged file; the user knows the folder they chose, not our copy.
-        const err = toStudioError(e);
+        const err = studioError(e);
         const message = err.message.split(folder + path.sep).join('').split(folder).join('the chosen folder');
         throw new StudioError(err.code, message);
       }
@@ -228,7 +245,7 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
         const m = await client.memory();
         return { tensors: m.tensors, tensorBytes: m.tensorBytes, rss: m.rss, heapUsed: m.heapUsed, backend: m.backend };
       } catch (e) {
-        throw toStudioError(e);
+        throw studioError(e);
       }
     },
 

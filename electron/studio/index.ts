@@ -76,7 +76,12 @@ export interface StudioOptions {
    * downloads exports instead.
    */
   chooseSavePath?: (suggestedName: string, kind: SaveKind) => Promise<string | null>;
+  /** Generations running at once at most (default MAX_GENERATIONS); more are answered `busy`. */
+  maxGenerations?: number;
 }
+
+/** Each generation holds a model's state and its takes in the engine: a few at once is plenty. */
+export const MAX_GENERATIONS = 4;
 
 export interface Studio {
   readonly handlers: Handlers;
@@ -124,6 +129,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   const uploads = new UploadStore(options.userDataDir);
   uploads.sweep();
   const written = new WriteGuard(options.userDataDir);
+  const project = projectHandlers(options.userDataDir);
+  await project.sweep();
 
   const needModels = (): ModelStore => {
     if (!options.models) throw new StudioError('unsupported', 'the model library is not available in this build');
@@ -135,6 +142,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   };
 
   const midiStatus = (): MidiStatus => devices.status();
+  const maxGenerations = options.maxGenerations ?? MAX_GENERATIONS;
+  let runningGenerations = 0;
 
   const handlers: Handlers = {
     appInfo: () => ({
@@ -174,13 +183,21 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     resumeRun: ({ runId }) => ({ resumed: needTraining().resumeRun(runId) }),
     trainingEngines: ({ refresh }) => needTraining().engines(refresh),
 
-    generate: async (request) => {
+    generate: async (request, ctx) => {
       if (!engine) throw new StudioError('unsupported', 'Generate needs the engine, which is not available in this build.');
+      if (ctx.signal?.aborted) throw new StudioError('cancelled', 'the connection that asked for this generation has closed');
+      if (runningGenerations >= maxGenerations) {
+        throw new StudioError('busy', `${runningGenerations} generations are already running (the limit is ${maxGenerations}); wait for one to finish or stop one`);
+      }
+      runningGenerations++;
       // A fresh seed for every run unless the request brings one (a locked seed).
       const rngSeed = request.sampling.rngSeed ?? random();
       const { runId, signal } = runs.start('take');
       jobs.apply(runId, 'start', {}, () => ({ id: runId, kind: 'generate', state: 'idle', runId, modelId: request.modelId, message: null, progress: null, checkpoints: [], resumable: false, updatedAt: '' }));
       signal.addEventListener('abort', () => jobs.apply(runId, 'cancel'), { once: true });
+      // Nobody will see this run's notes once its connection has closed: stop it.
+      const stopWithCaller = () => runs.cancel(runId);
+      ctx.signal?.addEventListener('abort', stopWithCaller, { once: true });
       const failed = (error: { code: ErrorCode; message: string }) => {
         events.emit('run.failed', { runId, error });
         jobs.apply(runId, error.code === 'cancelled' ? 'cancelled' : 'fail', { runId: null, message: error.code === 'cancelled' ? 'Generation stopped.' : error.message });
@@ -202,7 +219,11 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
                 : { code: 'engine_failed', message: (e as Error)?.message ?? String(e) },
           ),
         )
-        .finally(() => runs.finish(runId));
+        .finally(() => {
+          runningGenerations--;
+          ctx.signal?.removeEventListener('abort', stopWithCaller);
+          runs.finish(runId);
+        });
       return { runId, rngSeed };
     },
 
@@ -230,7 +251,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       return {};
     },
 
-    ...projectHandlers(options.userDataDir),
+    saveProject: project.saveProject,
+    loadProject: project.loadProject,
 
     stageFile: async ({ uploadId, path: relative, base64, append }) => ({ bytes: await uploads.stage(uploadId, relative, base64, append) }),
     importModel: async ({ uploadId, name }) => {

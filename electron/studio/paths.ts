@@ -39,3 +39,18 @@ export const defaultModelDir = () => path.join(resourcesDir(), 'models', 'defaul
 export function defaultUserDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.SEEDSONG_HOME ? path.resolve(env.SEEDSONG_HOME) : path.join(os.homedir(), '.seedsong');
 }
+
+/**
+ * A message for the user without the machine's absolute paths: each known root (and anything under
+ * it) is replaced by a name the user knows, e.g. [[libraryRoot, 'the model library']].
+ */
+export function hidePaths(message: string, roots: [root: string, name: string][]): string {
+  let out = message;
+  for (const [root, name] of roots.sort((a, b) => b[0].length - a[0].length)) {
+    if (!root) continue;
+    const r = path.resolve(root);
+    // "<root>/a/b" becomes "a/b in <name>"; "<root>" alone becomes "<name>".
+    out = out.split(r + path.sep).join(`${name}${path.sep}`).split(r).join(name);
+  }
+  return out;
+}

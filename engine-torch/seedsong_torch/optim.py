@@ -20,13 +20,19 @@ RMSPROP = {"rho": 0.9, "epsilon": 1e-7}
 
 
 class KerasOptimizer:
-    def __init__(self, name: str, bindings):
+    def __init__(self, name: str, bindings, weight_decay: float = 0.0, epsilon=None):
+        """weight_decay: AdamW's decoupled decay of every matrix (w *= 1 - lr * decay before the step,
+        as optimizer.ts); epsilon: the preset's Adam / RMSprop epsilon (None: Keras's 1e-7)."""
         if name not in ("adam", "rmsprop"):
             raise TrainerError("bad-hyperparameters", f'optimizer must be adam or rmsprop, got "{name}"')
         self.name = name
         self.bindings = bindings
         self.params = [b.param for b in bindings]
         self.step = 0
+        self.weight_decay = float(weight_decay or 0.0)
+        self.epsilon = epsilon
+        # Decay applies to weights of rank >= 2 in TensorFlow.js's layout (kernels, embeddings), not biases or gains.
+        self.decays = [len(b.tfjs_shape) >= 2 for b in bindings]
         self.m = [torch.zeros_like(p) for p in self.params] if name == "adam" else []
         self.v = [torch.zeros_like(p) for p in self.params]
 
@@ -34,19 +40,25 @@ class KerasOptimizer:
     def apply(self, learning_rate: float) -> None:
         self.step += 1
         if self.name == "adam":
-            b1, b2, eps = ADAM["beta1"], ADAM["beta2"], ADAM["epsilon"]
+            b1, b2 = ADAM["beta1"], ADAM["beta2"]
+            eps = ADAM["epsilon"] if self.epsilon is None else self.epsilon
             # In float64 from the step count, as optimizer.ts does (so a resumed run matches).
             lr_t = learning_rate * math.sqrt(1 - b2**self.step) / (1 - b1**self.step)
-            for p, m, v in zip(self.params, self.m, self.v):
+            for p, m, v, decays in zip(self.params, self.m, self.v, self.decays):
                 g = p.grad
                 m.mul_(b1).add_(g, alpha=1 - b1)
                 v.mul_(b2).addcmul_(g, g, value=1 - b2)
+                if decays and self.weight_decay > 0:
+                    p.mul_(1 - learning_rate * self.weight_decay)
                 p.sub_(lr_t * m / (v.sqrt() + eps))
         else:
-            rho, eps = RMSPROP["rho"], RMSPROP["epsilon"]
-            for p, v in zip(self.params, self.v):
+            rho = RMSPROP["rho"]
+            eps = RMSPROP["epsilon"] if self.epsilon is None else self.epsilon
+            for p, v, decays in zip(self.params, self.v, self.decays):
                 g = p.grad
                 v.mul_(rho).addcmul_(g, g, value=1 - rho)
+                if decays and self.weight_decay > 0:
+                    p.mul_(1 - learning_rate * self.weight_decay)
                 p.sub_(learning_rate * g / (v.sqrt() + eps))
 
     def snapshot(self) -> dict:

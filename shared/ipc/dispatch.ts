@@ -9,6 +9,11 @@ import { fail, ok, StudioError, type Result } from './result';
 export interface CallContext {
   /** Which front door the call came through. */
   via: 'electron' | 'serve' | 'cli' | 'test';
+  /**
+   * Aborted when the caller goes away (its WebSocket closes, its window is destroyed): work it
+   * started that only it can see, such as a generation, is cancelled then.
+   */
+  signal?: AbortSignal;
 }
 
 export type Handlers = {

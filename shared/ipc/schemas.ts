@@ -5,7 +5,19 @@
 import { z } from 'zod';
 
 export const RunIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'run id: 1-64 letters, digits, _ or -');
-export const ModelIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'model id: 1-128 letters, digits, . _ or -');
+/**
+ * A model of the library (`name`) or a built-in one (`builtin.name`). A name never starts with "."
+ * (".", ".." and hidden folders would name the library's parent, or its temporary folders).
+ */
+export const ModelIdSchema = z
+  .string()
+  .regex(/^(builtin\.)?[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/, 'model id: 1-128 letters, digits, . _ or -, not starting with "."')
+  .refine((id) => !id.startsWith('builtin.') || /^[A-Za-z0-9_-]/.test(id.slice('builtin.'.length)), 'model id: a built-in model\'s name follows "builtin." and does not start with "."');
+/** The name of a new model (train, duplicate, rename, import): a model id that is not a built-in one. */
+export const NewModelNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/, 'model name: 1-128 letters, digits, . _ or -, not starting with "."')
+  .refine((n) => !n.startsWith('builtin.'), 'model name: "builtin." is reserved for the models shipped with Seedsong');
 
 export const NoteSchema = z.object({
   pitch: z.number().int().min(0).max(127),

@@ -6,6 +6,16 @@ export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 /** Calls a connection may make per second before it is throttled (answered with `busy`). */
 export const MAX_CALLS_PER_SECOND = 200;
 
+/**
+ * The API token travels in the WebSocket handshake as a subprotocol (`seedsong.token.<token>`), next
+ * to the protocol the server answers with (`seedsong.v1`): never in a URL (logged by proxies and
+ * kept in history) nor in a cookie (browsers send cookies to every port of a host). The page gets it
+ * from the URL fragment of the printed link (`/#token=...`), which the browser never sends.
+ */
+export const API_PROTOCOL = 'seedsong.v1';
+export const TOKEN_PROTOCOL_PREFIX = 'seedsong.token.';
+export const apiProtocols = (token: string): string[] => [API_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`];
+
 export const CallFrameSchema = z.object({
   type: z.literal('call'),
   id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),

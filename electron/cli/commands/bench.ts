@@ -9,18 +9,22 @@ const usage = `Usage: seedsong bench sample|train [--json] [--preset NAME]... [-
        seedsong bench midi [options]   (see seedsong bench midi --help)
 
   sample   ms per sampled token (median, p99) at batch 1 and for 4 and 8 variations in one pass,
-           with the fast kernels and with plain tfjs on the active backend
-  train    training tokens/s and peak memory (batch and sequence length of the preset), fast
-           kernels on 1 and all threads, and plain tfjs ("before")
+           with the fast kernels and with plain tfjs on the active backend (GPT: key/value cache)
+  train    training tokens/s and peak RSS (batch and sequence length of the preset), fast
+           kernels on all and on 1 thread, and plain tfjs ("before")
   midi     note timing under load and call-and-response latency
 
-When python3 with torch is importable and bench/peers/torch_lstm.py is found from the working
-directory, the same model runs in PyTorch side by side and the ratio is printed.
+When python3 with torch is importable and bench/peers/ is found from the working directory, the
+same model runs in PyTorch side by side (bench/peers/torch_lstm.py, torch_gpt.py; training at 1
+and 2 threads, its best is the reference) and the ratio is printed. Every row names the BLAS
+PyTorch loaded (torch_blas); on the reference BLAS there is no ratio, and the reason says why.
+SIGINT or SIGTERM stops the bench between steps.
 
 Options:
   --json           one JSON object per line
-  --preset NAME    an LSTM preset (repeatable, or "all"); default melody-rnn, abc-token-lstm and
-                   mit-char-abc for sample, melody-rnn and mit-char-abc for train
+  --preset NAME    a preset (repeatable, or "all"); default melody-rnn, abc-token-lstm,
+                   mit-char-abc and abc-token-gpt for sample, melody-rnn, mit-char-abc and
+                   abc-token-gpt for train
   --seconds N      length of each timed training run (default 6)
   --backend NAME   force the tfjs backend (wasm, cpu, ...)
   --threads N      training threads for the fast kernels (default: 1 and all)
@@ -62,9 +66,9 @@ export const command: CliCommand = {
     const threads = numberFlag('threads', values.threads, { min: 1, max: 64, integer: true });
     const { initBackend, BACKEND_ORDER } = await import('../../engine/backend');
     if (values.backend !== undefined && !BACKEND_ORDER.includes(values.backend as never)) throw new UsageError(`--backend must be one of ${BACKEND_ORDER.join(', ')}`);
-    const { benchSample, benchTrain, formatRecord, lstmPresets } = await import('../../engine/fast/bench');
-    const known = lstmPresets().map((p) => p.name);
-    for (const p of values.preset ?? []) if (p !== 'all' && !known.includes(p)) throw new UsageError(`unknown LSTM preset "${p}"; expected one of ${known.join(', ')} or all`);
+    const { benchSample, benchTrain, formatRecord, benchPresets, BenchInterrupted } = await import('../../engine/fast/bench');
+    const known = benchPresets().map((p) => p.name);
+    for (const p of values.preset ?? []) if (p !== 'all' && !known.includes(p)) throw new UsageError(`unknown preset "${p}"; expected one of ${known.join(', ')} or all`);
     const report = await initBackend({ force: values.backend as never });
     if (!values.json) io.out(`backend ${report.active}${report.simd !== undefined ? ` (simd ${report.simd}, threads ${report.threads})` : ''}`);
     const opts = {
@@ -73,12 +77,16 @@ export const command: CliCommand = {
       threads,
       baseline: !values['no-baseline'],
       torch: !values['no-torch'],
-      torchPeer: undefined as string | undefined,
+      peersDir: (await import('node:path')).resolve(io.cwd, 'bench/peers'),
+      signal: io.interrupted,
       log: (line: string) => io.out(values.json ? line : formatRecord(JSON.parse(line))),
     };
-    const { resolve } = await import('node:path');
-    opts.torchPeer = resolve(io.cwd, 'bench/peers/torch_lstm.py');
-    await (what === 'sample' ? benchSample(opts) : benchTrain(opts));
+    try {
+      await (what === 'sample' ? benchSample(opts) : benchTrain(opts));
+    } catch (e) {
+      if (e instanceof BenchInterrupted) throw new CommandError('interrupted');
+      throw e;
+    }
     return 0;
   },
 };

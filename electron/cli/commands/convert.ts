@@ -2,11 +2,11 @@
  * `seedsong convert <in.abc|in.mid> <out.abc|out.mid> [--tune X] [--track N] [--voice N]`:
  * one tune from ABC or MIDI to ABC or MIDI, through the music core.
  */
-import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { CommandError, UsageError, numberFlag, parseCommandArgs, type CliCommand, type CliIo } from '../command';
 import { OverwriteRefused, WriteGuard } from '../../studio/written';
 import { defaultUserDataDir } from '../../studio/paths';
+import { readRegularFile } from '../../../shared/music/corpus/regular-file';
 import { MusicError, parseAbc, readMidi, writeAbc, writeMidi, writeTuneForm, isAbcFile, isMidiFile, type NoteSequence, type TuneForm } from '../../../shared/music/index';
 
 const usage = `Usage: seedsong convert IN OUT [options]
@@ -39,9 +39,10 @@ interface Read {
 async function readSequence(input: string, display: string, opts: { tune?: string; voice?: string; track?: string; straight?: boolean }, io: CliIo): Promise<Read> {
   let data: Buffer;
   try {
-    data = await readFile(input);
+    // Regular files only, with a size limit: a FIFO or a link to /dev/zero is refused at once.
+    data = await readRegularFile(input, { display });
   } catch (e) {
-    throw new CommandError(`${display}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new CommandError((e as Error).message);
   }
   if (isMidiFile(input)) {
     if (opts.tune !== undefined) throw new UsageError('--tune applies to .abc input; use --track for MIDI');

@@ -67,7 +67,9 @@ export const command: CliCommand = {
     const errors = corpus.files.flatMap((f) => f.errors);
     if (values.json) {
       io.out(JSON.stringify({ stats: corpus.stats, files: corpus.files }));
-      return corpus.stats.tunes > 0 ? 0 : 1;
+      // The JSON lists every problem; stderr still gets the one `seedsong:` line every failure has.
+      if (corpus.stats.tunes === 0) throw new CommandError(`no readable tune in ${paths.join(' ')}${errors[0] ? ` (first problem: ${errors[0].message})` : ''}`);
+      return 0;
     }
     const s = corpus.stats;
     io.out(`files: ${s.files}   tunes: ${s.tunes} (train ${s.train}, validation ${s.validation})   duplicates removed: ${s.duplicates}   unreadable: ${s.errors}`);

@@ -15,6 +15,7 @@ import { MusicError } from '../../../shared/music/errors';
 import { readMeta } from '../../engine/catalog';
 import { transcribeSeedFile } from '../seed-file';
 import { writeMidi } from '../../../shared/music/midi/write';
+import { readRegularFile } from '../../../shared/music/corpus/regular-file';
 
 const usage = `Usage: seedsong generate [--model DIR] --out FILE_OR_DIR [options]
 
@@ -36,8 +37,9 @@ folder gets take-N.abc and take-N.mid for every take).
   --temperature T    sampling temperature (default 1; 0 = always the most likely token)
   --top-k K          sample only among the K most likely tokens (0 = off)
   --top-p P          sample only among the most likely tokens covering P of the probability
-  --length N         most tokens per take (default 512)
-  --count K          number of takes (variations), sampled together (default 1)
+  --length N         most tokens per take, 1-100000 (default 512); ABC takes close their repeat
+                     and bar and end before the limit
+  --count K          number of takes (variations), 1-64, sampled together (default 1)
   --rng-seed S       the same seed, model and settings give the same takes; without it every run
                      draws a new seed and prints it (rngSeed in --json), to make a take again
   --json             one JSON object per take
@@ -135,9 +137,9 @@ export const command: CliCommand = {
       const file = path.resolve(io.cwd, values['seed-file']);
       let bytes: Buffer;
       try {
-        bytes = await fs.readFile(file);
-      } catch {
-        throw new CommandError(`${file}: cannot read the seed file`);
+        bytes = await readRegularFile(file, { display: values['seed-file'] });
+      } catch (e) {
+        throw new CommandError(`cannot read the seed file: ${(e as Error).message}`);
       }
       const flags = { meter: values['seed-meter'], grid: values['seed-grid'], pickup: values['seed-pickup'] };
       if (/\.midi?$/i.test(file)) {
@@ -147,7 +149,7 @@ export const command: CliCommand = {
         try {
           const read = transcribeSeedFile(bytes, file, meta.encoding, flags);
           seed = read.kind === 'abc' ? { kind: 'abc', text: read.text } : { kind: 'sequence', sequence: read.sequence };
-          for (const line of read.transcription.report) (values.json ? io.err : io.out)(`seed: ${line}`);
+          for (const line of [...read.transcription.report, ...read.changes]) (values.json ? io.err : io.out)(`seed: ${line}`);
         } catch (e) {
           if (e instanceof UsageError) throw e;
           throw new CommandError(e instanceof MusicError ? e.message : `${file}: ${(e as Error).message}`);

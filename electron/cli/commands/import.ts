@@ -14,8 +14,16 @@ const usage = `Usage: seedsong import SRC --out DIR [--vocab FILE] [--encoding N
 
 Imports a converted Keras / TensorFlow.js LayersModel: SRC is its folder (or its model.json).
 The model must map token ids to next-token probabilities; its vocabulary is read from
-seedsong.json, vocab.json, vocabulary.json or tokens.json beside model.json, or from --vocab
-(a JSON list of tokens in id order, or {"name": ENCODING, "tokens": [...]}).
+seedsong.json, vocab.json, vocabulary.json, tokens.json, char_to_index.json or char2idx.json
+beside model.json, or from --vocab. A vocabulary is one of:
+  {"name": ENCODING, "tokens": [...]}   tokens in id order (abc-char/abc-token: "<s>", "</s>" first)
+  ["a", "b", ...]                       tokens in id order; single characters are read as abc-char,
+                                        anything else needs --encoding
+  {"a": 0, "b": 1, ...}                 a character-to-id table, as a Keras char-RNN saves it
+A plain character vocabulary (ids 0..V-1 are characters, no "<s>"/"</s>": a Keras model trained on
+one joined text) is accepted: Seedsong puts "<s>" and "</s>" in front (ids move up by 2; the
+Embedding gains two rows, "<s>" read as a newline; the output two columns it never predicts, so a
+take ends at its length) and drops a stateful model's fixed batch shape.
 
 Options:
   --out DIR         the new model folder (must not exist)

@@ -37,6 +37,7 @@ Hyperparameters (override the preset):
   --seq N                window length               --batch N     --stride N
   --optimizer adam|rmsprop   --lr F    --lr-decay F (per epoch)    --warmup N (batches)
   --clip F               gradient norm clip (0 = off)
+  --weight-decay F       decoupled (AdamW) weight decay of the weight matrices (0 = off)
   --loss all|last        loss on every step, or only the last (Melody-RNN)
   --patience N           early stopping on validation loss (0 = off)
   --checkpoint-every N   epochs between checkpoints  --checkpoint-steps N (batches, 0 = off)
@@ -96,6 +97,7 @@ export const command: CliCommand = {
       'lr-decay': { type: 'string' },
       warmup: { type: 'string' },
       clip: { type: 'string' },
+      'weight-decay': { type: 'string' },
       loss: { type: 'string' },
       patience: { type: 'string' },
       'checkpoint-every': { type: 'string' },
@@ -148,6 +150,7 @@ export const command: CliCommand = {
         lrDecay: num('lr-decay'),
         warmupSteps: int('warmup', 0),
         clipNorm: num('clip'),
+        weightDecay: numberFlag('weight-decay', values['weight-decay'], { min: 0, max: 0.99 }),
         loss: oneOf<'all' | 'last'>('loss', values.loss, ['all', 'last']),
         patience: int('patience', 0),
         checkpointEveryEpochs: int('checkpoint-every', 0),

@@ -1,15 +1,19 @@
 /**
- * The engine benchmark behind `seedsong bench sample|train` and bench/engine.ts: for LSTM presets,
- * sampling ms/token (batch 1 and batched variations) and training tokens/s with peak memory, for
- * the fast kernels and for plain tfjs on the active backend ("before"), and for PyTorch when
- * python3 with torch is present (bench/peers/torch_lstm.py, run side by side). Never part of the
+ * The engine benchmark behind `seedsong bench sample|train` and bench/engine.ts: for every preset
+ * (LSTM and GPT), sampling ms/token (batch 1 and batched variations) and training tokens/s with
+ * peak memory, for the fast kernels and for plain tfjs on the active backend ("before"), and for
+ * PyTorch when python3 with torch is present (bench/peers/, run side by side). Never part of the
  * test suite's pass/fail: it measures, it does not judge.
+ *
+ * The PyTorch peer is only compared when it ran on an optimised BLAS: every row names the BLAS
+ * torch loaded (torch_blas), the peer runs without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (they make
+ * OpenBLAS pick a slower kernel), and a peer on the reference BLAS gives no ratio but a reason.
  */
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { resolve } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import { PRESETS, modelSpecFor, type Preset } from '../hyperparameters';
 import { buildModel } from '../model';
 import { createStepModel } from '../step';
@@ -20,8 +24,8 @@ import { setOrthogonalRecurrentKernels } from './orthogonal';
 
 /** Typical vocabulary sizes per encoding (the real ones depend on the corpus for ABC encodings). */
 export const BENCH_VOCAB: Record<string, number> = { 'melody-event': 130, 'midi-event': 388, 'abc-char': 96, 'abc-token': 200 };
-export const SAMPLE_DEFAULT = ['melody-rnn', 'abc-token-lstm', 'mit-char-abc'];
-export const TRAIN_DEFAULT = ['melody-rnn', 'mit-char-abc'];
+export const SAMPLE_DEFAULT = ['melody-rnn', 'abc-token-lstm', 'mit-char-abc', 'abc-token-gpt'];
+export const TRAIN_DEFAULT = ['melody-rnn', 'mit-char-abc', 'abc-token-gpt'];
 
 export type BenchRecord = Record<string, string | number | boolean | null>;
 
@@ -33,23 +37,32 @@ export interface BenchOptions {
   baseline?: boolean;
   /** Run the PyTorch peer when it can; default true. */
   torch?: boolean;
-  /** Path of bench/peers/torch_lstm.py (default: found from the working directory). */
-  torchPeer?: string;
+  /** Folder of the PyTorch peers (default: bench/peers from the working directory). */
+  peersDir?: string;
   threads?: number;
   log?: (line: string) => void;
+  /** Stops the bench between steps (SIGINT/SIGTERM from the CLI); it then throws BenchInterrupted. */
+  signal?: AbortSignal;
 }
 
-export function lstmPresets(): Preset[] {
-  return PRESETS.filter((p) => p.model.architecture === 'lstm');
+export class BenchInterrupted extends Error {
+  constructor() {
+    super('interrupted');
+  }
+}
+
+/** Presets the bench knows: recurrent (LSTM) and GPT ones. */
+export function benchPresets(): Preset[] {
+  return PRESETS.filter((p) => p.model.architecture === 'lstm' || p.model.architecture === 'gpt');
 }
 
 function presetsFor(names: string[] | undefined, defaults: string[]): Preset[] {
-  const all = lstmPresets();
+  const all = benchPresets();
   const wanted = names && names.length ? names : defaults;
   if (wanted.includes('all')) return all;
   return wanted.map((n) => {
     const p = all.find((x) => x.name === n);
-    if (!p) throw new RangeError(`unknown LSTM preset "${n}"; expected one of ${all.map((x) => x.name).join(', ')} or all`);
+    if (!p) throw new RangeError(`unknown preset "${n}"; expected one of ${all.map((x) => x.name).join(', ')} or all`);
     return p;
   });
 }
@@ -63,100 +76,178 @@ const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const mb = (bytes: number) => Math.round(bytes / 1e6);
 
+/** Lets signals in (the steps themselves are synchronous) and stops when asked to. */
+async function breathe(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise<void>((r) => setImmediate(r));
+  if (signal?.aborted) throw new BenchInterrupted();
+}
+
 /** Wall-clock median and p99 per step, and the mean CPU time per step (steadier on a busy machine). */
-function timeSteps(step: () => void, warm: number, count: number): { median: number; p99: number; cpu: number } {
+async function timeSteps(step: () => void, warm: number, count: number, signal?: AbortSignal): Promise<{ median: number; p99: number; cpu: number }> {
   for (let i = 0; i < warm; i++) step();
+  await breathe(signal);
   const t: number[] = [];
-  const c0 = process.cpuUsage();
+  let cpu = 0;
+  let c0 = process.cpuUsage();
+  let lastBreath = performance.now();
   for (let i = 0; i < count; i++) {
     const t0 = performance.now();
     step();
-    t.push(performance.now() - t0);
+    const t1 = performance.now();
+    t.push(t1 - t0);
+    if (t1 - lastBreath > 100) {
+      const c = process.cpuUsage(c0);
+      cpu += c.user + c.system;
+      await breathe(signal);
+      c0 = process.cpuUsage();
+      lastBreath = performance.now();
+    }
   }
   const c = process.cpuUsage(c0);
+  cpu += c.user + c.system;
   t.sort((a, b) => a - b);
-  return { median: pct(t, 0.5), p99: pct(t, 0.99), cpu: (c.user + c.system) / 1000 / count };
-}
-
-function findPeer(opts: BenchOptions): string | null {
-  const candidates = [opts.torchPeer, process.env.SEEDSONG_TORCH_PEER, resolve(process.cwd(), 'bench/peers/torch_lstm.py')].filter(Boolean) as string[];
-  return candidates.find((c) => existsSync(c)) ?? null;
-}
-
-function findPython(): string | null {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8', timeout: 60000 });
-    if (r.status === 0) return py;
-  }
-  return null;
+  return { median: pct(t, 0.5), p99: pct(t, 0.99), cpu: cpu / 1000 / count };
 }
 
 let pythonChecked: { py: string | null; reason: string | null } | null = null;
 
-/** Runs the PyTorch peer; returns its JSON or a reason it could not. */
-function torchPeer(opts: BenchOptions, args: string[]): { result: Record<string, number> | null; reason: string | null } {
-  if (opts.torch === false) return { result: null, reason: 'disabled' };
-  const peer = findPeer(opts);
-  if (!peer) return { result: null, reason: 'bench/peers/torch_lstm.py not found from the working directory' };
-  if (!pythonChecked) {
-    const py = findPython();
-    pythonChecked = { py, reason: py ? null : 'python3 with torch is not importable (Debian: apt-get install python3-torch)' };
+function findPython(): { py: string | null; reason: string | null } {
+  if (pythonChecked) return pythonChecked;
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8', timeout: 60000 });
+    if (r.status === 0) return (pythonChecked = { py, reason: null });
   }
-  if (!pythonChecked.py) return { result: null, reason: pythonChecked.reason };
-  // One BLAS thread and one intra-op thread: OpenBLAS's own pool fights torch's on 2 cores.
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
-  const r = spawnSync(pythonChecked.py, [peer, ...args], { encoding: 'utf8', env, timeout: 10 * 60 * 1000 });
-  if (r.status !== 0) return { result: null, reason: `peer failed: ${(r.stderr || '').trim().split('\n').pop()}` };
+  return (pythonChecked = { py: null, reason: 'python3 with torch is not importable (Debian: apt-get install python3-torch libopenblas0-pthread)' });
+}
+
+/**
+ * The peer's environment: one BLAS thread (torch.set_num_threads sets the intra-op threads; an
+ * OpenBLAS pool of its own fights them on 2 cores), and without OPENBLAS_CORETYPE and
+ * OPENBLAS_L2_SIZE, which make OpenBLAS run an older kernel (about half its speed on this CPU).
+ * Only this child's environment changes.
+ */
+export function peerEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
+export interface PeerResult {
+  result: Record<string, number | string | boolean> | null;
+  /** why there is no result, or why it is not compared (reference BLAS) */
+  reason: string | null;
+  /** the result may be compared: PyTorch ran on an optimised BLAS */
+  comparable: boolean;
+}
+
+/** Judges a peer's BLAS: only an optimised one gives a ratio. */
+export function peerVerdict(result: Record<string, unknown>): { comparable: boolean; reason: string | null } {
+  const kind = String(result.torch_blas_kind ?? 'unknown');
+  if (kind === 'openblas' || kind === 'mkl' || kind === 'blis') return { comparable: true, reason: null };
+  return {
+    comparable: false,
+    reason: `PyTorch ran on the ${kind} BLAS (${String(result.torch_blas ?? '?')}), not an optimised one, so its figure is not PyTorch's best and no ratio is given (Debian: apt-get install libopenblas0-pthread)`,
+  };
+}
+
+/** Runs a PyTorch peer (asynchronously, so a signal can stop it); returns its JSON or a reason. */
+async function runPeer(opts: BenchOptions, script: string, args: string[]): Promise<PeerResult> {
+  if (opts.torch === false) return { result: null, reason: 'disabled', comparable: false };
+  const dir = opts.peersDir ?? process.env.SEEDSONG_PEERS_DIR ?? resolve(process.cwd(), 'bench/peers');
+  const path = join(dir, script);
+  if (!existsSync(path)) return { result: null, reason: `${path} not found (run the bench from the project folder)`, comparable: false };
+  const { py, reason } = findPython();
+  if (!py) return { result: null, reason, comparable: false };
+  const child = spawn(py, [path, ...args], { env: peerEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const stop = () => child.kill('SIGTERM');
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+  opts.signal?.removeEventListener('abort', stop);
+  if (opts.signal?.aborted) throw new BenchInterrupted();
+  if (code !== 0) return { result: null, reason: `peer failed: ${stderr.trim().split('\n').pop()}`, comparable: false };
   try {
-    return { result: JSON.parse(r.stdout.trim().split('\n').pop()!), reason: null };
+    const result = JSON.parse(stdout.trim().split('\n').pop()!);
+    return { result, ...peerVerdict(result) };
   } catch {
-    return { result: null, reason: 'peer printed no JSON' };
+    return { result: null, reason: 'peer printed no JSON', comparable: false };
   }
 }
 
+function peerScript(p: Preset): string {
+  return p.model.architecture === 'gpt' ? 'torch_gpt.py' : 'torch_lstm.py';
+}
+
+function peerModelArgs(p: Preset, vocab: number): string[] {
+  const m = p.model;
+  if (m.architecture === 'gpt') {
+    return ['--vocab', String(vocab), '--width', String(m.embeddingSize), '--layers', String(m.layers), '--heads', String(m.heads), '--context', String(m.contextLength), '--dropout', String(m.dropout), '--weight-decay', String(p.training.weightDecay ?? 0)];
+  }
+  return ['--vocab', String(vocab), '--emb', String(m.embeddingSize), '--units', m.units.join(',')];
+}
+
+function shape(p: Preset): string {
+  const m = p.model;
+  return m.architecture === 'gpt' ? `${m.layers}x${m.embeddingSize}/${m.heads}h` : m.units.join('x');
+}
+
 function common(p: Preset): BenchRecord {
-  return { preset: p.name, backend: tf.getBackend(), units: p.model.units.join('x'), load_avg: r3(loadavg()[0]) };
+  return { preset: p.name, architecture: p.model.architecture, backend: tf.getBackend(), units: shape(p), load_avg: r3(loadavg()[0]) };
 }
 
 export async function benchSample(opts: BenchOptions = {}): Promise<BenchRecord[]> {
   const out: BenchRecord[] = [];
+  const emit = (r: BenchRecord) => {
+    out.push(r);
+    opts.log?.(JSON.stringify(r));
+  };
   for (const p of presetsFor(opts.presets, SAMPLE_DEFAULT)) {
     const { model, vocab } = modelFor(p);
-    const { sampler, reason } = explainFastSampler(model);
-    const torch = torchPeer(opts, ['sample', '--vocab', String(vocab), '--emb', String(p.model.embeddingSize), '--units', p.model.units.join(','), '--seconds', '3', '--threads', '1']);
-    const peerFields: BenchRecord = torch.result ? { torch_median_ms: r3(torch.result.median_ms), torch_p99_ms: r3(torch.result.p99_ms) } : { torch_median_ms: null, torch_reason: torch.reason };
-    if (sampler) {
+    const gpt = p.model.architecture === 'gpt';
+    // a GPT samples within its trained window; each side starts a fresh key/value cache every window
+    const window = gpt ? p.training.seqLength : undefined;
+    const { sampler, reason } = explainFastSampler(model, { window });
+    const peer = await runPeer(opts, peerScript(p), ['sample', ...peerModelArgs(p, vocab), ...(gpt ? ['--seq', String(window)] : []), '--seconds', '3', '--threads', '1']);
+    const peerFields: BenchRecord = peer.result
+      ? { torch_median_ms: r3(Number(peer.result.median_ms)), torch_p99_ms: r3(Number(peer.result.p99_ms)), torch_blas: String(peer.result.torch_blas) }
+      : { torch_median_ms: null };
+    if (peer.reason) peerFields.torch_reason = peer.reason;
+    const stepper = (s: { reset(b: number): void; step(ids: ArrayLike<number>): unknown }, ids: Int32Array, batch: number) => {
       let tok = 0;
-      const one = Int32Array.of(0);
-      sampler.reset(1);
-      const t1 = timeSteps(() => ((one[0] = tok++ % vocab), sampler.step(one)), 300, 2000);
-      const rec: BenchRecord = { bench: 'sample', ...common(p), kernels: 'fast', batch: 1, median_ms: r3(t1.median), p99_ms: r3(t1.p99), cpu_ms: r3(t1.cpu), ...peerFields };
-      if (torch.result) rec.speedup_vs_torch = r3(torch.result.median_ms / t1.median);
-      out.push(rec);
-      opts.log?.(JSON.stringify(rec));
+      let pos = 0;
+      s.reset(batch);
+      return () => {
+        if (window && pos === window) {
+          s.reset(batch);
+          pos = 0;
+        }
+        ids.fill(tok++ % vocab);
+        s.step(ids);
+        pos++;
+      };
+    };
+    if (sampler) {
+      const t1 = await timeSteps(stepper(sampler, new Int32Array(1), 1), 300, 2000, opts.signal);
+      const rec: BenchRecord = { bench: 'sample', ...common(p), kernels: 'fast', batch: 1, kv_cache: gpt ? true : null, median_ms: r3(t1.median), p99_ms: r3(t1.p99), cpu_ms: r3(t1.cpu), ...peerFields };
+      if (peer.result && peer.comparable) rec.speedup_vs_torch = r3(Number(peer.result.median_ms) / t1.median);
+      emit(rec);
       for (const n of [4, 8]) {
-        sampler.reset(n);
-        const ids = new Int32Array(n);
-        const tn = timeSteps(() => (ids.fill(tok++ % vocab), sampler.step(ids)), 50, 500);
-        const r: BenchRecord = { bench: 'sample', ...common(p), kernels: 'fast', batch: n, median_ms: r3(tn.median), p99_ms: r3(tn.p99), cpu_ms: r3(tn.cpu), per_variation_ms: r3(tn.median / n), vs_n_single_passes: r3(tn.median / (n * t1.median)), vs_n_single_passes_cpu: r3(tn.cpu / (n * t1.cpu)) };
-        out.push(r);
-        opts.log?.(JSON.stringify(r));
+        const tn = await timeSteps(stepper(sampler, new Int32Array(n), n), 50, 500, opts.signal);
+        emit({ bench: 'sample', ...common(p), kernels: 'fast', batch: n, median_ms: r3(tn.median), p99_ms: r3(tn.p99), cpu_ms: r3(tn.cpu), per_variation_ms: r3(tn.median / n), vs_n_single_passes: r3(tn.median / (n * t1.median)), vs_n_single_passes_cpu: r3(tn.cpu / (n * t1.cpu)) });
       }
       sampler.dispose();
     } else {
-      const rec: BenchRecord = { bench: 'sample', ...common(p), kernels: 'fast', median_ms: null, reason };
-      out.push(rec);
-      opts.log?.(JSON.stringify(rec));
+      emit({ bench: 'sample', ...common(p), kernels: 'fast', median_ms: null, reason, ...peerFields });
     }
     if (opts.baseline !== false) {
-      const s = createStepModel(model, { tfjsOnly: true });
-      s.reset(1);
-      let tok = 0;
-      const t = timeSteps(() => s.step([tok++ % vocab]), 20, 200);
+      const s = createStepModel(model, { tfjsOnly: true, window });
+      const t = await timeSteps(stepper(s, new Int32Array(1), 1), 20, gpt ? 256 : 200, opts.signal);
       s.dispose();
-      const rec: BenchRecord = { bench: 'sample', ...common(p), kernels: 'tfjs', batch: 1, median_ms: r3(t.median), p99_ms: r3(t.p99), cpu_ms: r3(t.cpu) };
-      out.push(rec);
-      opts.log?.(JSON.stringify(rec));
+      emit({ bench: 'sample', ...common(p), kernels: 'tfjs', batch: 1, kv_cache: gpt ? true : null, median_ms: r3(t.median), p99_ms: r3(t.p99), cpu_ms: r3(t.cpu) });
     }
     model.dispose();
   }
@@ -173,57 +264,96 @@ function randomBatch(B: number, T: number, vocab: number, seed: number): { x: In
 
 export async function benchTrain(opts: BenchOptions = {}): Promise<BenchRecord[]> {
   const out: BenchRecord[] = [];
+  const emit = (r: BenchRecord) => {
+    out.push(r);
+    opts.log?.(JSON.stringify(r));
+  };
   const seconds = opts.seconds ?? 6;
+  const cores = Math.min(2, availableParallelism());
   for (const p of presetsFor(opts.presets, TRAIN_DEFAULT)) {
     const { model, vocab } = modelFor(p);
-    {
+    const gpt = p.model.architecture === 'gpt';
+    if (!gpt) {
       // Keras-style orthogonal recurrent kernels for the whole model (tfjs's initializer: minutes)
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const layers = setOrthogonalRecurrentKernels(model, 1);
       const c = process.cpuUsage(c0);
-      const rec: BenchRecord = { bench: 'init', ...common(p), kernels: 'fast', orthogonal_ms: Math.round(performance.now() - t0), cpu_ms: Math.round((c.user + c.system) / 1000), layers: layers.length };
-      out.push(rec);
-      opts.log?.(JSON.stringify(rec));
+      emit({ bench: 'init', ...common(p), kernels: 'fast', orthogonal_ms: Math.round(performance.now() - t0), cpu_ms: Math.round((c.user + c.system) / 1000), layers: layers.length });
     }
     const B = p.training.batchSize;
     const T = p.training.seqLength;
     const tokens = B * T;
-    const torch = torchPeer(opts, ['train', '--vocab', String(vocab), '--emb', String(p.model.embeddingSize), '--units', p.model.units.join(','), '--batch', String(B), '--seq', String(T), '--seconds', String(seconds), '--threads', '1']);
-    const torchTps = torch.result ? torch.result.tokens_per_s : null;
+    // PyTorch at 1 and 2 threads, one after the other: its best is what the fast path is held to
+    const peers = new Map<number, PeerResult>();
+    for (let th = 1; th <= cores; th++) peers.set(th, await runPeer(opts, peerScript(p), ['train', ...peerModelArgs(p, vocab), '--batch', String(B), '--seq', String(T), '--seconds', String(seconds), '--threads', String(th)]));
+    const tps = (r: PeerResult | undefined) => (r?.result ? Number(r.result.tokens_per_s) : null);
+    let best: { threads: number; tps: number } | null = null;
+    for (const [th, r] of peers) {
+      const v = tps(r);
+      if (v !== null && (!best || v > best.tps)) best = { threads: th, tps: v };
+    }
+    const first = peers.get(1)!;
+    const comparable = first.comparable;
+    const peerFields = (threads: number): BenchRecord => {
+      const same = tps(peers.get(threads));
+      const f: BenchRecord = {
+        torch_tokens_per_s: best ? Math.round(best.tps) : null,
+        torch_best_threads: best ? best.threads : null,
+        torch_same_threads_tokens_per_s: same === null ? null : Math.round(same),
+        torch_blas: first.result ? String(first.result.torch_blas) : null,
+      };
+      if (first.reason) f.torch_reason = first.reason;
+      return f;
+    };
     // the same three batches, in the same order, for every run: the loss curves must agree
     const batches = [0, 1, 2].map((i) => randomBatch(B, T, vocab, i + 1));
     let fastCurve: number[] | null = null;
-    const run = (threads: number | undefined): BenchRecord => {
-      const { trainer, reason } = explainFastTrainer(model, { batchSize: B, seqLength: T, learningRate: p.training.learningRate, optimizer: p.training.optimizer, clipNorm: p.training.clipNorm, seed: p.training.seed, threads });
+    const run = async (threads: number | undefined): Promise<BenchRecord> => {
+      const rssBefore = process.memoryUsage().rss;
+      const { trainer, reason } = explainFastTrainer(model, { batchSize: B, seqLength: T, learningRate: p.training.learningRate, optimizer: p.training.optimizer, clipNorm: p.training.clipNorm, weightDecay: p.training.weightDecay, seed: p.training.seed, threads });
       if (!trainer) return { bench: 'train', ...common(p), kernels: 'fast', tokens_per_s: null, reason };
-      let peak = process.memoryUsage().rss;
-      const curve = [trainer.step(batches[0].x, batches[0].y, T, 0).loss];
-      let n = 0;
-      const t0 = performance.now();
-      while (performance.now() - t0 < seconds * 1000 || n < 3) {
-        const b = batches[(n + 1) % 3];
-        curve.push(trainer.step(b.x, b.y, T, n + 1).loss);
-        n++;
-        peak = Math.max(peak, process.memoryUsage().rss);
+      try {
+        let peak = process.memoryUsage().rss;
+        const curve = [trainer.step(batches[0].x, batches[0].y, T, 0).loss];
+        let n = 0;
+        const t0 = performance.now();
+        let cpu = 0;
+        while (performance.now() - t0 < seconds * 1000 || n < 3) {
+          const b = batches[(n + 1) % 3];
+          const c0 = process.cpuUsage();
+          curve.push(trainer.step(b.x, b.y, T, n + 1).loss);
+          const c = process.cpuUsage(c0);
+          cpu += (c.user + c.system) / 1e6;
+          n++;
+          peak = Math.max(peak, process.memoryUsage().rss);
+          await breathe(opts.signal);
+        }
+        if (!fastCurve) fastCurve = curve;
+        const v = (n * tokens) / ((performance.now() - t0) / 1000);
+        const rec: BenchRecord = { bench: 'train', ...common(p), kernels: 'fast', threads: trainer.threads, batch: B, seq: T, tokens_per_s: Math.round(v), ...peerFields(trainer.threads) };
+        // CPU time (all threads of this process): steadier than wall time on a shared machine;
+        // compared with the peer's at one thread each, where it measures the same thing
+        rec.tokens_per_cpu_s = Math.round((n * tokens) / cpu);
+        const peerCpu = peers.get(1)?.result?.tokens_per_cpu_s;
+        rec.ratio_cpu_1_thread = trainer.threads === 1 && peerCpu && comparable ? r3(rec.tokens_per_cpu_s / Number(peerCpu)) : null;
+        rec.ratio = best && comparable ? r3(v / best.tps) : null;
+        const same = tps(peers.get(trainer.threads));
+        rec.ratio_same_threads = same !== null && comparable ? r3(v / same) : null;
+        Object.assign(rec, { peak_rss_mb: mb(peak), rss_before_mb: mb(rssBefore), wasm_mb: mb(trainer.memoryBytes) });
+        return rec;
+      } finally {
+        trainer.dispose();
       }
-      if (!fastCurve) fastCurve = curve;
-      const tps = (n * tokens) / ((performance.now() - t0) / 1000);
-      const rec: BenchRecord = { bench: 'train', ...common(p), kernels: 'fast', threads: threads ?? 'auto', batch: B, seq: T, tokens_per_s: Math.round(tps), torch_tokens_per_s: torchTps === null ? null : Math.round(torchTps), ratio: torchTps ? r3(tps / torchTps) : null, peak_mb: mb(peak), wasm_mb: mb(trainer.memoryBytes) };
-      if (!torch.result) rec.torch_reason = torch.reason;
-      trainer.dispose();
-      return rec;
     };
     for (const threads of opts.threads ? [opts.threads] : [undefined, 1]) {
-      const rec = run(threads);
-      out.push(rec);
-      opts.log?.(JSON.stringify(rec));
+      const rec = await run(threads);
+      emit(rec);
       if (rec.tokens_per_s === null) break;
     }
     if (opts.baseline !== false) {
       const params = model.countParams();
-      let rec: BenchRecord;
-      if (params > 3e6 && tf.getBackend() !== 'tensorflow') rec = { bench: 'train', ...common(p), kernels: 'tfjs', tokens_per_s: null, reason: `skipped: ${Math.round(params / 1e6)}M parameters is too slow for a baseline run on ${tf.getBackend()}` };
+      if (params > 3e6 && tf.getBackend() !== 'tensorflow') emit({ bench: 'train', ...common(p), kernels: 'tfjs', tokens_per_s: null, reason: `skipped: ${Math.round(params / 1e6)}M parameters is too slow for a baseline run on ${tf.getBackend()}` });
       else {
         const stepper = new TfjsBatchStepper(model, p.training);
         // the first step (kernel compilation) is timed apart but its loss is on the curve
@@ -236,17 +366,17 @@ export async function benchTrain(opts: BenchOptions = {}): Promise<BenchRecord[]
           curve.push(stepper.trainBatch(b.x, b.y, B, T, p.training.learningRate, n + 1).loss);
           n++;
           peak = Math.max(peak, process.memoryUsage().rss);
+          await breathe(opts.signal);
         }
-        const tps = (n * tokens) / ((performance.now() - t0) / 1000);
+        const v = (n * tokens) / ((performance.now() - t0) / 1000);
         stepper.dispose();
+        // dropout draws differ (tfjs's Math.random stream vs our masks): no curve comparison then
         const hasDropout = p.model.dropout > 0 || p.model.recurrentDropout > 0;
         const fc = fastCurve as number[] | null;
         const steps = fc ? Math.min(fc.length, curve.length) : 0;
         const diff = fc && !hasDropout ? Math.max(...curve.slice(0, steps).map((l, i) => Math.abs(l - fc[i]))) : null;
-        rec = { bench: 'train', ...common(p), kernels: 'tfjs', batch: B, seq: T, tokens_per_s: Math.round(tps), torch_tokens_per_s: torchTps === null ? null : Math.round(torchTps), ratio: torchTps ? r3(tps / torchTps) : null, peak_mb: mb(peak), curve_steps: steps, curve_max_diff_vs_fast: diff === null ? null : Number(diff.toExponential(2)), tfjs_curve: curve.slice(0, 5).map((l) => Number(l.toFixed(5))).join(' '), fast_curve: fc ? fc.slice(0, 5).map((l) => Number(l.toFixed(5))).join(' ') : null };
+        emit({ bench: 'train', ...common(p), kernels: 'tfjs', batch: B, seq: T, tokens_per_s: Math.round(v), ...peerFields(1), ratio: best && comparable ? r3(v / best.tps) : null, peak_rss_mb: mb(peak), curve_steps: steps, curve_max_diff_vs_fast: diff === null ? null : Number(diff.toExponential(2)), tfjs_curve: curve.slice(0, 5).map((l) => Number(l.toFixed(5))).join(' '), fast_curve: fc ? fc.slice(0, 5).map((l) => Number(l.toFixed(5))).join(' ') : null });
       }
-      out.push(rec);
-      opts.log?.(JSON.stringify(rec));
     }
     model.dispose();
   }
@@ -255,15 +385,17 @@ export async function benchTrain(opts: BenchOptions = {}): Promise<BenchRecord[]
 
 /** One human-readable line per record, for a terminal. */
 export function formatRecord(r: BenchRecord): string {
-  const head = `${r.bench} ${r.preset} (${r.units}) ${r.kernels} on ${r.backend}`;
+  const head = `${r.bench} ${r.preset} (${r.units}) ${r.kernels} on ${r.backend}, load ${r.load_avg}`;
+  const why = r.torch_reason ? `; PyTorch: ${r.torch_reason}` : '';
   if (r.bench === 'init') return `${head}: orthogonal recurrent kernels for ${r.layers} layer(s) in ${r.orthogonal_ms} ms (${r.cpu_ms} ms CPU)`;
   if (r.bench === 'sample') {
-    if (r.median_ms === null) return `${head}: not used: ${r.reason}`;
-    const torch = r.torch_median_ms != null ? `, PyTorch ${r.torch_median_ms} ms` : '';
-    return `${head}, batch ${r.batch}: median ${r.median_ms} ms/step, p99 ${r.p99_ms} ms, CPU ${r.cpu_ms} ms/step${r.per_variation_ms != null ? ` (${r.per_variation_ms} ms per variation)` : ''}${torch}`;
+    if (r.median_ms === null) return `${head}: not used: ${r.reason}${why}`;
+    const torch = r.torch_median_ms != null ? `, PyTorch ${r.torch_median_ms} ms${r.speedup_vs_torch != null ? ` (${r.speedup_vs_torch}x)` : ''}` : '';
+    return `${head}, batch ${r.batch}: median ${r.median_ms} ms/step, p99 ${r.p99_ms} ms, CPU ${r.cpu_ms} ms/step${r.per_variation_ms != null ? ` (${r.per_variation_ms} ms per variation)` : ''}${torch}${why}`;
   }
   if (r.tokens_per_s === null) return `${head}: not used: ${r.reason}`;
-  const torch = r.torch_tokens_per_s != null ? `, PyTorch ${r.torch_tokens_per_s} tokens/s, ratio ${r.ratio}` : '';
+  const torch = r.torch_tokens_per_s != null ? `, PyTorch best ${r.torch_tokens_per_s} tokens/s (${r.torch_best_threads} thread(s)), ratio ${r.ratio}${r.ratio_same_threads != null ? `, same threads ${r.ratio_same_threads}` : ''}` : '';
   const curve = r.curve_max_diff_vs_fast != null ? `; loss curve vs fast over ${r.curve_steps} steps: max diff ${r.curve_max_diff_vs_fast}` : '';
-  return `${head}${r.threads ? `, threads ${r.threads}` : ''}: ${r.tokens_per_s} tokens/s${torch}, peak ${r.peak_mb} MB${curve}`;
+  const cpu = r.ratio_cpu_1_thread != null ? `, per CPU second ${r.ratio_cpu_1_thread} of PyTorch's` : '';
+  return `${head}${r.threads ? `, threads ${r.threads}` : ''}: ${r.tokens_per_s} tokens/s${torch}${cpu}, peak RSS ${r.peak_rss_mb} MB${curve}${why}`;
 }

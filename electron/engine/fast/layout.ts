@@ -1,9 +1,10 @@
 /**
  * Where everything lives in one training shard's wasm memory, and the Net struct train_step reads
- * (kernels.c: 31 words, then 4 Layer structs of 13 words; all ints, floats or 32-bit pointers).
+ * (lstm.c: 31 words, then 4 Layer structs of 13 words, then the first layer's table pointer; all
+ * ints, floats or 32-bit pointers).
  * Computed once on the main thread and sent to workers as plain numbers.
  */
-export const NET_WORDS = 31 + 4 * 13;
+export const NET_WORDS = 31 + 4 * 13 + 1;
 export const MAX_LAYERS = 4;
 
 export interface TrainShape {
@@ -22,6 +23,22 @@ export interface ParamSegment {
   cols: number;
   /** stored row stride (>= cols: the output layer is padded to a multiple of 8 columns) */
   ld: number;
+  /** weight decay applies (matrices: kernels, embeddings; not biases or LayerNorm gains) */
+  decay: boolean;
+}
+
+/** Word indices in a net struct that JS (main thread and workers) writes or reads per chunk. */
+export interface NetFields {
+  T: number;
+  B: number;
+  forwardOnly: number;
+  scale: number;
+  loss: number;
+  correct: number;
+  /** first batch row of the chunk (GPT: dropout masks hash the global row) */
+  row0?: number;
+  /** dropout seed of the step (GPT) */
+  dseed?: number;
 }
 
 export interface ShardLayout {
@@ -43,6 +60,9 @@ export interface ShardLayout {
   /** largest batch rows and rows x time this shard was laid out for */
   batch: number;
   rows: number;
+  /** the kernel export that runs one chunk: train_step (LSTM) or gpt_train_step */
+  entry: 'train_step' | 'gpt_train_step';
+  fields: NetFields;
 }
 
 const A16 = (n: number) => Math.ceil(n / 16) * 16;
@@ -56,7 +76,7 @@ export function paramSegments(s: TrainShape): { segments: ParamSegment[]; floats
   const segs: ParamSegment[] = [];
   let at = 0;
   const add = (rows: number, cols: number, ld = cols) => {
-    segs.push({ at, rows, cols, ld });
+    segs.push({ at, rows, cols, ld, decay: rows > 1 });
     at += A16(rows * ld);
   };
   add(s.vocab, s.embedding);
@@ -123,6 +143,7 @@ export function layoutShard(s: TrainShape, batch: number, time: number, base: nu
   const last = 1 + 3 * s.units.length;
   w.set([p(last), p(last + 1), g(last), g(last + 1)], 13);
   w.set([X0, Z, dH, dX, dG, dh, dc, at, pack, wt, upack, xm], 17);
+  w[31 + 4 * 13] = alloc(s.vocab * 4 * s.units[0]);
   inDim = s.embedding;
   const masks: number[] = [];
   const inputs: number[] = [];
@@ -139,8 +160,8 @@ export function layoutShard(s: TrainShape, batch: number, time: number, base: nu
     w.set([inDim, u, p(seg), p(seg + 1), p(seg + 2), g(seg), g(seg + 1), g(seg + 2), G, C, TC, H, mask], o);
     inDim = u;
   });
-  return { bytes: top, net, words: w, params, grads, paramFloats: floats, segments, x, y, masks, inputs, batch, rows };
+  return { bytes: top, net, words: w, params, grads, paramFloats: floats, segments, x, y, masks, inputs, batch, rows, entry: 'train_step', fields: NET };
 }
 
 /** Net struct word indices JS writes or reads per step. */
-export const NET = { T: 4, B: 5, forwardOnly: 7, scale: 8, loss: 29, correct: 30 } as const;
+export const NET: NetFields = { T: 4, B: 5, forwardOnly: 7, scale: 8, loss: 29, correct: 30 };

@@ -15,6 +15,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { KernelInstance, kernelModule, kernelsUnsupportedReason } from './wasm';
 import { readLstmSpec, readWeights, type LstmModelSpec } from './spec';
+import { looksLikeGpt, readGptSpec } from './gpt-spec';
+import { FastGptSampler } from './gpt-sampler';
 
 /** The engine's StepModel (electron/engine/step.ts) shape, so this registers as a factory there. */
 export interface StepModel {
@@ -46,11 +48,19 @@ export function createFastSampler(model: tf.LayersModel): StepModel | null {
 export interface FastSamplerOptions {
   /** Cap on the precomputed first-layer table; above it the embedding row is fed instead. */
   maxTableBytes?: number;
+  /** GPT: attend over at most this many tokens (the trained sequence length); LSTMs ignore it. */
+  window?: number;
 }
 
 export function explainFastSampler(model: tf.LayersModel, options: FastSamplerOptions = {}): FastSamplerResult {
   const unsupported = kernelsUnsupportedReason();
   if (unsupported) return { sampler: null, reason: unsupported };
+  if (looksLikeGpt(model)) {
+    const g = readGptSpec(model);
+    if (!g.ok) return { sampler: null, reason: g.reason };
+    if (options.window !== undefined && !(Number.isInteger(options.window) && options.window >= 1)) return { sampler: null, reason: `window ${options.window} is not a positive whole number` };
+    return { sampler: new FastGptSampler(g.spec, options.window), reason: null };
+  }
   const read = readLstmSpec(model);
   if (!read.ok) return { sampler: null, reason: read.reason };
   const bad = read.spec.lstm.find((l) => l.units % 4 !== 0);
@@ -76,7 +86,7 @@ interface LayerBuffers {
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
 /** Packs a row-major [k][n] matrix (given as row slices) into [ceil(n/32)][k][32] panels. */
-function packPanels(dst: Float32Array, rows: Float32Array[], rowOffsets: number[], k: number, n: number): void {
+export function packPanels(dst: Float32Array, rows: Float32Array[], rowOffsets: number[], k: number, n: number): void {
   const np = roundUp(n, PANEL);
   for (let p = 0; p < np; p += PANEL) {
     const base = p * k;

@@ -18,6 +18,10 @@ export interface FastPathOptions {
   /** Use the kernels even when tfjs-node is the active backend (benchmarks, tests). */
   evenWithNativeBackend?: boolean;
   threads?: number;
+  /** GPT sampling: attend over at most this many tokens (the trained sequence length). */
+  window?: number;
+  /** GPT sampling: false asks for the window model (no key/value cache), which only tfjs has. */
+  kvCache?: boolean;
 }
 
 function nativeBackendActive(): boolean {
@@ -33,7 +37,11 @@ export function createFastStepModel(model: tf.LayersModel, opts: FastPathOptions
     lastFastSamplerReason = 'the native TensorFlow backend is active';
     return null;
   }
-  const r = explainFastSampler(model);
+  if (opts.kvCache === false) {
+    lastFastSamplerReason = 'sampling without a key/value cache was asked for';
+    return null;
+  }
+  const r = explainFastSampler(model, { window: opts.window });
   lastFastSamplerReason = r.reason;
   return r.sampler;
 }
@@ -49,6 +57,7 @@ export function createFastBatchStepper(model: tf.LayersModel, training: Training
     learningRate: training.learningRate,
     optimizer: training.optimizer,
     clipNorm: training.clipNorm,
+    weightDecay: training.weightDecay,
     threads: opts.threads,
     seed: training.seed,
   });
@@ -57,7 +66,7 @@ export function createFastBatchStepper(model: tf.LayersModel, training: Training
 }
 
 // Compile-time check that the fast sampler fits the engine's factory slot.
-const asFactory: StepModelFactory = (model) => createFastStepModel(model);
+const asFactory: StepModelFactory = (model, opts) => createFastStepModel(model, opts);
 void asFactory;
 
 /** For train()'s `stepper` option: the fast stepper when it applies, else `fallback`. */

@@ -104,6 +104,27 @@ describe('fast LSTM trainer against tfjs', () => {
     fast.dispose();
   });
 
+  it('first layer through the embedding table (vocabulary smaller than the chunk) and without it: the same training', () => {
+    const V = 24, B = 6, T = 7, lr = 0.01;
+    const data = batches(10, B, T, V, 7);
+    const ref = build(V, 16, [16, 24], 5);
+    const refCurve = tfjsCurve(ref, data, B, T, V, lr);
+    // 1 thread: 42 rows per chunk > 24 tokens (table); 3 threads: 7-row chunks < 24 (plain GEMM)
+    const runs = [1, 3].map((threads) => {
+      const m = build(V, 16, [16, 24], 5);
+      const r = fastCurve(m, data, B, T, lr, threads);
+      r.curve.forEach((l, i) => expect(Math.abs(l - refCurve[i])).toBeLessThan(2e-4));
+      r.trainer.syncToModel();
+      r.trainer.dispose();
+      const w = weightsOf(m);
+      m.dispose();
+      return w;
+    });
+    const a = weightsOf(ref);
+    for (const b of runs) a.forEach((w, i) => w.forEach((v, j) => expect(Math.abs(v - b[i][j])).toBeLessThan(1e-3)));
+    ref.dispose();
+  });
+
   it('hardSigmoid gates, one thread, odd batch split, gradient clipping', () => {
     const V = 19, B = 5, T = 6, lr = 0.02;
     const data = batches(8, B, T, V, 2);

@@ -16,7 +16,9 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { KernelInstance, kernelModule, kernelsUnsupportedReason } from './wasm';
 import { readLstmSpec, readWeights, type LstmModelSpec } from './spec';
-import { layoutShard, NET, paramSegments, MAX_LAYERS, type ShardLayout, type TrainShape } from './layout';
+import { layoutShard, paramSegments, MAX_LAYERS, type ShardLayout, type TrainShape } from './layout';
+import { gptParamSegments, layoutGptShard } from './gpt-layout';
+import { looksLikeGpt, readGptSpec, type GptModelSpec } from './gpt-spec';
 import { WORKER_SOURCE } from './worker-source';
 import { deriveSeed, Rng } from '../rng';
 
@@ -42,6 +44,8 @@ export interface FastTrainerOptions {
   threads?: number;
   /** Seed of the dropout masks; each step's masks derive from (seed, step index). */
   seed?: number;
+  /** Decoupled weight decay of the matrices (AdamW; optimizer.ts does the same on tfjs). */
+  weightDecay?: number;
 }
 
 export interface StepResult {
@@ -77,6 +81,8 @@ export interface Trainer {
   setOptimizerState(s: FastOptimizerState): void;
   /** Bytes of wasm memory this trainer holds (main thread + workers). */
   readonly memoryBytes: number;
+  /** Threads that share a step (the caller's included). */
+  readonly threads: number;
   dispose(): void;
 }
 
@@ -89,6 +95,14 @@ export function explainFastTrainer(model: tf.LayersModel, options: FastTrainerOp
   const unsupported = kernelsUnsupportedReason();
   if (unsupported) return no(unsupported);
   if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return no('SharedArrayBuffer is not available');
+  if (!(options.weightDecay === undefined || (options.weightDecay >= 0 && options.weightDecay < 1))) return no(`weight decay ${options.weightDecay} is outside [0, 1)`);
+  if (looksLikeGpt(model)) {
+    const g = readGptSpec(model);
+    if (!g.ok) return no(g.reason);
+    if (!(options.batchSize >= 1 && options.seqLength >= 1)) return no('batch size and sequence length must be at least 1');
+    if (options.seqLength > g.spec.shape.context) return no(`sequence length ${options.seqLength} is longer than the context length ${g.spec.shape.context}`);
+    return { trainer: new ShardedTrainer(gptPlan(g.spec), options), reason: null };
+  }
   const read = readLstmSpec(model);
   if (!read.ok) return no(read.reason);
   const spec = read.spec;
@@ -109,7 +123,70 @@ export function explainFastTrainer(model: tf.LayersModel, options: FastTrainerOp
   if (all.some((w) => !trainable.has(w.name))) return no('some weights are frozen');
   if (all.length !== model.trainableWeights.length) return no('the model has trainable weights outside the Embedding, LSTM and Dense layers');
   if (!(options.batchSize >= 1 && options.seqLength >= 1)) return no('batch size and sequence length must be at least 1');
-  return { trainer: new FastLstmTrainer(spec, options), reason: null };
+  return { trainer: new ShardedTrainer(lstmPlan(spec, options), options), reason: null };
+}
+
+/** What the shared trainer needs to know about one architecture. */
+interface TrainerPlan {
+  layout(batch: number, time: number, base: number): ShardLayout;
+  weightNames: string[];
+  /** the tfjs weights, in segment order */
+  read(): Float32Array[];
+  /** writes arrays in segment order into the tfjs layers */
+  write(arrays: Float32Array[]): void;
+  /** LSTM input dropout masks, [batch][input] per layer (null: none) */
+  masks(batch: number, stepIndex: number): (Float32Array | null)[];
+  /** the default thread count for a batch */
+  threads(batch: number): number;
+}
+
+function lstmPlan(spec: LstmModelSpec, options: FastTrainerOptions): TrainerPlan {
+  const shape: TrainShape = { vocab: spec.vocabSize, embedding: spec.embeddingDim, units: spec.lstm.map((l) => l.units), hard: spec.lstm[0].gate === 'hardSigmoid', dropout: spec.lstm.map((l) => l.dropout) };
+  const inputs = [spec.embeddingDim, ...shape.units.slice(0, -1)];
+  const { segments } = paramSegments(shape);
+  return {
+    layout: (batch, time, base) => layoutShard(shape, batch, time, base),
+    weightNames: [spec.embeddingLayer, ...spec.lstmLayers, spec.denseLayer].flatMap((l) => l.weights.map((w) => w.name)),
+    read: () => [readWeights(spec.embeddingLayer)[0], ...spec.lstmLayers.flatMap((l) => readWeights(l)), ...readWeights(spec.denseLayer)],
+    write: (arrays) => {
+      const tensor = (i: number) => (segments[i].rows === 1 && i > 0 ? tfc.tensor1d(arrays[i]) : tfc.tensor2d(arrays[i], [segments[i].rows, segments[i].cols]));
+      setLayer(spec.embeddingLayer, [0].map(tensor));
+      spec.lstmLayers.forEach((l, i) => setLayer(l, [1 + 3 * i, 2 + 3 * i, 3 + 3 * i].map(tensor)));
+      const d = 1 + 3 * spec.lstmLayers.length;
+      setLayer(spec.denseLayer, [d, d + 1].map(tensor));
+    },
+    masks: (B, stepIndex) => spec.lstm.map((l, i) => (l.dropout > 0 ? dropoutMask(options.seed ?? 0, stepIndex, i, B, inputs[i], l.dropout) : null)),
+    threads: (batch) => defaultThreads(batch, shape.units),
+  };
+}
+
+function gptPlan(spec: GptModelSpec): TrainerPlan {
+  const { segments } = gptParamSegments(spec.shape);
+  const layers = spec.weightLayers;
+  return {
+    layout: (batch, time, base) => layoutGptShard(spec.shape, batch, time, base),
+    weightNames: layers.flatMap((l) => l.weights.map((w) => w.name)),
+    read: () => layers.flatMap((l) => readWeights(l)),
+    write: (arrays) => {
+      let i = 0;
+      for (const layer of layers) {
+        const ts = layer.weights.map(() => {
+          const s = segments[i];
+          const a = arrays[i++];
+          return s.rows === 1 ? tfc.tensor1d(a) : tfc.tensor2d(a, [s.rows, s.cols]);
+        });
+        setLayer(layer, ts);
+      }
+    },
+    masks: () => [],
+    // the weights are small (4 blocks of width 128: 3 MB): two threads always pay off
+    threads: () => Math.min(2, availableParallelism()),
+  };
+}
+
+function setLayer(layer: tf.layers.Layer, ts: tf.Tensor[]): void {
+  layer.setWeights(ts);
+  ts.forEach((t) => t.dispose());
 }
 
 interface ShardWorker {
@@ -122,11 +199,11 @@ const sab = (bytes: number) => new SharedArrayBuffer(Math.max(4, bytes));
 /** How long a worker may stay silent (start-up or one shard's step) before the step fails. */
 const WORKER_TIMEOUT_MS = 10 * 60 * 1000;
 
-class FastLstmTrainer implements Trainer {
+class ShardedTrainer implements Trainer {
   learningRate: number;
   readonly weightNames: string[];
+  readonly threads: number;
   private _iterations = 0;
-  private readonly shape: TrainShape;
   private readonly main: KernelInstance;
   /** one layout for every thread: each holds one chunk of rows at a time */
   private readonly layout: ShardLayout;
@@ -155,14 +232,16 @@ class FastLstmTrainer implements Trainer {
   private readonly rho: number;
   private readonly clipNorm: number;
   private readonly tfStyle: boolean;
+  private readonly weightDecay: number;
   private accBeta1: number;
   private accBeta2: number;
   private disposed = false;
 
   constructor(
-    private readonly spec: LstmModelSpec,
+    private readonly plan: TrainerPlan,
     private readonly options: FastTrainerOptions,
   ) {
+    this.weightDecay = options.weightDecay ?? 0;
     this.learningRate = options.learningRate;
     this.optimizer = options.optimizer ?? 'adam';
     this.beta1 = options.beta1 ?? 0.9;
@@ -173,15 +252,15 @@ class FastLstmTrainer implements Trainer {
     this.tfStyle = options.adamStyle === 'tf.train.adam';
     this.accBeta1 = this.beta1;
     this.accBeta2 = this.beta2;
-    this.weightNames = [spec.embeddingLayer, ...spec.lstmLayers, spec.denseLayer].flatMap((l) => l.weights.map((w) => w.name));
-    this.shape = { vocab: spec.vocabSize, embedding: spec.embeddingDim, units: spec.lstm.map((l) => l.units), hard: spec.lstm[0].gate === 'hardSigmoid', dropout: spec.lstm.map((l) => l.dropout) };
+    this.weightNames = plan.weightNames;
     const module = kernelModule()!;
     this.main = new KernelInstance(module);
     const base = this.main.bytesUsed;
-    const threads = Math.max(1, Math.min(options.threads ?? defaultThreads(options.batchSize, this.shape.units), options.batchSize));
+    const threads = Math.max(1, Math.min(options.threads ?? plan.threads(options.batchSize), options.batchSize));
+    this.threads = threads;
     // two chunks per thread: enough for a descheduled thread's share to be taken by the other
     this.chunkRows = threads === 1 ? options.batchSize : Math.max(1, Math.ceil(options.batchSize / (2 * threads)));
-    this.layout = layoutShard(this.shape, this.chunkRows, options.seqLength, base);
+    this.layout = plan.layout(this.chunkRows, options.seqLength, base);
     const l0 = this.layout;
     this.main.alloc((l0.bytes - base) / 4);
     this.m = this.main.alloc(l0.paramFloats);
@@ -248,7 +327,7 @@ class FastLstmTrainer implements Trainer {
 
   /** Reads the segments of a parameter-shaped block as unpadded arrays. */
   private unpack(block: Float32Array): Float32Array[] {
-    return paramSegments(this.shape).segments.map((s) => {
+    return this.layout.segments.map((s) => {
       const out = new Float32Array(s.rows * s.cols);
       for (let r = 0; r < s.rows; r++) out.set(block.subarray(s.at + r * s.ld, s.at + r * s.ld + s.cols), r * s.cols);
       return out;
@@ -256,7 +335,7 @@ class FastLstmTrainer implements Trainer {
   }
 
   private pack(block: Float32Array, arrays: Float32Array[]): void {
-    const { segments } = paramSegments(this.shape);
+    const { segments } = this.layout;
     if (arrays.length !== segments.length) throw new RangeError(`expected ${segments.length} weight arrays, got ${arrays.length}`);
     arrays.forEach((a, i) => {
       const s = segments[i];
@@ -267,8 +346,7 @@ class FastLstmTrainer implements Trainer {
   }
 
   syncFromModel(): void {
-    const arrays = [readWeights(this.spec.embeddingLayer)[0], ...this.spec.lstmLayers.flatMap((l) => readWeights(l)), ...readWeights(this.spec.denseLayer)];
-    this.pack(this.params(), arrays);
+    this.pack(this.params(), this.plan.read());
     if (this.weightsShared) this.publishWeights();
   }
 
@@ -279,18 +357,7 @@ class FastLstmTrainer implements Trainer {
   }
 
   syncToModel(): void {
-    const arrays = this.unpack(this.params());
-    const { segments } = paramSegments(this.shape);
-    const tensor = (i: number) => (segments[i].rows === 1 && i > 0 ? tfc.tensor1d(arrays[i]) : tfc.tensor2d(arrays[i], [segments[i].rows, segments[i].cols]));
-    const set = (layer: tf.layers.Layer, idx: number[]) => {
-      const ts = idx.map(tensor);
-      layer.setWeights(ts);
-      ts.forEach((t) => t.dispose());
-    };
-    set(this.spec.embeddingLayer, [0]);
-    this.spec.lstmLayers.forEach((l, i) => set(l, [1 + 3 * i, 2 + 3 * i, 3 + 3 * i]));
-    const d = 1 + 3 * this.spec.lstmLayers.length;
-    set(this.spec.denseLayer, [d, d + 1]);
+    this.plan.write(this.unpack(this.params()));
   }
 
   getOptimizerState(): FastOptimizerState {
@@ -320,17 +387,13 @@ class FastLstmTrainer implements Trainer {
     return this.run(batchX, batchY, time, true);
   }
 
-  private dropoutMasks(B: number, stepIndex: number): (Float32Array | null)[] {
-    const inputs = this.layout.inputs;
-    return this.spec.lstm.map((l, i) => (l.dropout > 0 ? dropoutMask(this.options.seed ?? 0, stepIndex, i, B, inputs[i], l.dropout) : null));
-  }
 
   private run(batchX: Int32Array, batchY: Int32Array, time: number | undefined, forwardOnly: boolean, stepIndex?: number): StepResult {
     if (this.disposed) throw new Error('the fast trainer was disposed');
     const T = time ?? this.options.seqLength;
     if (!(T >= 1) || batchX.length % T !== 0 || batchX.length === 0) throw new RangeError(`batch of ${batchX.length} tokens is not a whole number of ${T}-step windows`);
     const B = batchX.length / T;
-    const V = this.shape.vocab;
+    const V = this.layout.words[0];
     let y = batchY;
     if (batchY.length === B && T > 1) {
       // last-step-only loss: every other step gets -1 (no loss)
@@ -348,7 +411,8 @@ class FastLstmTrainer implements Trainer {
     if (count === 0) throw new RangeError('the batch has no targets');
     if (B > this.options.batchSize || T > this.options.seqLength) throw new RangeError(`batch ${B} x ${T} is larger than the trainer was built for (${this.options.batchSize} x ${this.options.seqLength})`);
     const scale = 1 / count;
-    const masks = forwardOnly ? null : this.dropoutMasks(B, stepIndex ?? this._iterations);
+    const masks = forwardOnly ? null : this.plan.masks(B, stepIndex ?? this._iterations);
+    const dseed = deriveSeed(this.options.seed ?? 0, 'fast-gpt-dropout', stepIndex ?? this._iterations) | 0;
     const l0 = this.layout;
     const per = this.chunkRows;
     const chunks = Math.ceil(B / per);
@@ -365,6 +429,7 @@ class FastLstmTrainer implements Trainer {
     job[5] = forwardOnly ? 1 : 0;
     job[6] = this.version;
     job[7] = per;
+    job[8] = dseed;
     this.jobF[0] = scale;
     if (this.workers.length && chunks > 1) {
       Atomics.store(job, 0, this.seq);
@@ -374,6 +439,7 @@ class FastLstmTrainer implements Trainer {
     const words = this.main.i32(l0.net, l0.words.length);
     const floats = this.main.f32(l0.net, l0.words.length);
     const shared = this.workers.length > 0 && chunks > 1;
+    const F = l0.fields;
     const grads = this.main.f32(l0.grads, l0.paramFloats);
     if (!forwardOnly) grads.fill(0);
     let loss = 0;
@@ -383,22 +449,24 @@ class FastLstmTrainer implements Trainer {
       if (i >= chunks) break;
       const b0 = i * per;
       const b1 = Math.min(B, b0 + per);
-      words[NET.T] = T;
-      words[NET.B] = b1 - b0;
-      words[NET.forwardOnly] = forwardOnly ? 1 : 0;
-      floats[NET.scale] = scale;
+      words[F.T] = T;
+      words[F.B] = b1 - b0;
+      words[F.forwardOnly] = forwardOnly ? 1 : 0;
+      floats[F.scale] = scale;
+      if (F.row0 !== undefined) words[F.row0] = b0;
+      if (F.dseed !== undefined) words[F.dseed] = dseed;
       this.main.i32(l0.x, (b1 - b0) * T).set(batchX.subarray(b0 * T, b1 * T));
       this.main.i32(l0.y, (b1 - b0) * T).set(y.subarray(b0 * T, b1 * T));
       masks?.forEach((m, l) => m && this.main.f32(l0.masks[l], (b1 - b0) * l0.inputs[l]).set(m.subarray(b0 * l0.inputs[l], b1 * l0.inputs[l])));
       if (shared && !forwardOnly) grads.fill(0);
-      x.train_step(l0.net);
+      x[l0.entry](l0.net);
       if (shared) {
         if (!forwardOnly) this.chunkGrads.set(grads, i * l0.paramFloats);
-        this.chunkStats[2 * i] = floats[NET.loss];
-        this.chunkStats[2 * i + 1] = floats[NET.correct];
+        this.chunkStats[2 * i] = floats[F.loss];
+        this.chunkStats[2 * i + 1] = floats[F.correct];
       } else {
-        loss += floats[NET.loss];
-        correct += floats[NET.correct];
+        loss += floats[F.loss];
+        correct += floats[F.correct];
       }
     }
     if (shared) {
@@ -421,14 +489,24 @@ class FastLstmTrainer implements Trainer {
         if (norm > this.clipNorm) gscale = this.clipNorm / norm;
       }
       const t = this._iterations + 1;
-      if (this.optimizer === 'rmsprop') x.rmsprop(l0.params, l0.grads, this.v, l0.paramFloats, this.learningRate, this.rho, this.epsilon, gscale);
-      else if (this.tfStyle) {
-        x.adam(l0.params, l0.grads, this.m, this.v, l0.paramFloats, this.learningRate / (1 - this.accBeta1), this.beta1, this.beta2, 1 / (1 - this.accBeta2), this.epsilon, gscale);
+      // one call over the whole block, or per segment when matrices decay and vectors do not
+      const wdf = 1 - this.learningRate * this.weightDecay;
+      const parts = this.weightDecay > 0 ? l0.segments.map((s) => ({ at: s.at * 4, n: s.rows * s.ld, wdf: s.decay ? wdf : 1 })) : [{ at: 0, n: l0.paramFloats, wdf: 1 }];
+      for (const part of parts) {
+        const w = l0.params + part.at;
+        const g = l0.grads + part.at;
+        const m = this.m + part.at;
+        const v = this.v + part.at;
+        if (this.optimizer === 'rmsprop') x.rmsprop(w, g, v, part.n, this.learningRate, this.rho, this.epsilon, gscale, part.wdf);
+        else if (this.tfStyle) x.adam(w, g, m, v, part.n, this.learningRate / (1 - this.accBeta1), this.beta1, this.beta2, 1 / (1 - this.accBeta2), this.epsilon, gscale, part.wdf);
+        else {
+          const lrT = (this.learningRate * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
+          x.adam(w, g, m, v, part.n, lrT, this.beta1, this.beta2, 1, this.epsilon, gscale, part.wdf);
+        }
+      }
+      if (this.tfStyle) {
         this.accBeta1 = Math.fround(this.accBeta1 * this.beta1);
         this.accBeta2 = Math.fround(this.accBeta2 * this.beta2);
-      } else {
-        const lrT = (this.learningRate * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
-        x.adam(l0.params, l0.grads, this.m, this.v, l0.paramFloats, lrT, this.beta1, this.beta2, 1, this.epsilon, gscale);
       }
       this._iterations = t;
       this.publishWeights();

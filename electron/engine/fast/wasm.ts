@@ -15,8 +15,13 @@ export interface KernelExports {
   gemm_nn(m: number, n: number, k: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, accumulate: number, pack: number): void;
   transpose(src: number, rows: number, cols: number, lds: number, dst: number, ldd: number): void;
   train_step(net: number): void;
-  adam(w: number, g: number, m: number, v: number, n: number, a: number, b1: number, b2: number, c: number, eps: number, gscale: number): void;
-  rmsprop(w: number, g: number, v: number, n: number, lr: number, rho: number, eps: number, gscale: number): void;
+  gpt_train_step(net: number): void;
+  gpt_embed_rows(X: number, rows: number, w: number, emb: number, pos: number, tokens: number, p: number): void;
+  gpt_layernorm_rows(X: number, rows: number, w: number, g: number, b: number, eps: number, Y: number): void;
+  gpt_gelu(X: number, count: number): void;
+  gpt_attend_step(QKV: number, ldq: number, rows: number, W: number, H: number, p: number, K: number, V: number, ctx: number, out: number, scores: number): void;
+  adam(w: number, g: number, m: number, v: number, n: number, a: number, b1: number, b2: number, c: number, eps: number, gscale: number, wdf: number): void;
+  rmsprop(w: number, g: number, v: number, n: number, lr: number, rho: number, eps: number, gscale: number, wdf: number): void;
   sum_squares(g: number, n: number): number;
   orthonormalize_rows(A: number, rows: number, cols: number, qt: number, c: number, pack: number, from: number, to: number): void;
   add_to(dst: number, src: number, n: number): void;
@@ -52,7 +57,8 @@ export class KernelInstance {
   private top: number;
 
   constructor(module: WebAssembly.Module) {
-    this.memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
+    // 1 MB: the kernels' static scratch (gemm.c) sits below __heap_base
+    this.memory = new WebAssembly.Memory({ initial: 16, maximum: 65536 });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as KernelExports;
     this.top = align(this.exports.__heap_base.value as number);

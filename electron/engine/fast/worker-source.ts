@@ -11,7 +11,8 @@
  * main thread can block for the result and the engine's BatchStepper stays synchronous.
  *
  * job (Int32, shared by all): [0] step sequence number (-1: exit), [1] next chunk, [2] chunks,
- * [3] T, [4] B, [5] forward only, [6] weights version, [7] rows per chunk. jobF: [0] loss scale.
+ * [3] T, [4] B, [5] forward only, [6] weights version, [7] rows per chunk, [8] dropout seed of the
+ * step (GPT). jobF: [0] loss scale. The layout names the kernel (entry) and the net's word indices (fields).
  * ctrl (Int32, per worker): [1] last finished step, [2] 1 ready / -1 failed at start, [3] chunks
  * done, [7] 1 when a step failed. Each chunk's gradients and [loss, correct] go to its own slot
  * (chunkGrads, chunkStats) and are summed in chunk order, so results do not depend on which thread
@@ -33,6 +34,8 @@ parentPort.once('message', (msg) => {
     Atomics.notify(ctrl, 2);
     return;
   }
+  const F = L.fields;
+  const run = ex[L.entry];
   const job = new Int32Array(msg.job);
   const jobF = new Float32Array(msg.jobF);
   const weights = new Float32Array(msg.weights);
@@ -65,7 +68,9 @@ parentPort.once('message', (msg) => {
         const i = Atomics.add(job, 1, 1);
         if (i >= n) break;
         const b0 = i * per, b1 = Math.min(B, b0 + per);
-        words[4] = T; words[5] = b1 - b0; words[7] = fwd; f[8] = jobF[0];
+        words[F.T] = T; words[F.B] = b1 - b0; words[F.forwardOnly] = fwd; f[F.scale] = jobF[0];
+        if (F.row0 !== undefined) words[F.row0] = b0;
+        if (F.dseed !== undefined) words[F.dseed] = job[8];
         new Int32Array(mem.buffer, L.x, (b1 - b0) * T).set(xs.subarray(b0 * T, b1 * T));
         new Int32Array(mem.buffer, L.y, (b1 - b0) * T).set(ys.subarray(b0 * T, b1 * T));
         if (!fwd) for (let l = 0; l < L.masks.length; l++) {
@@ -74,10 +79,10 @@ parentPort.once('message', (msg) => {
           new Float32Array(mem.buffer, L.masks[l], (b1 - b0) * k).set(masks.subarray(maskAt[l] + b0 * k, maskAt[l] + b1 * k));
         }
         if (!fwd) g.fill(0);
-        ex.train_step(L.net);
+        run(L.net);
         // per chunk, so the main thread sums in chunk order whoever took which chunk
         if (!fwd) chunkGrads.set(g, i * L.paramFloats);
-        chunkStats[2 * i] = f[29]; chunkStats[2 * i + 1] = f[30];
+        chunkStats[2 * i] = f[F.loss]; chunkStats[2 * i + 1] = f[F.correct];
         chunks++;
       }
     } catch (e) {

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { channel } from './define';
-import { ModelIdSchema, ModelSummarySchema } from '../schemas';
+import { ModelSummarySchema, NewModelNameSchema } from '../schemas';
 
 export const UploadIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'upload id: 8-64 letters, digits, _ or -');
 
@@ -55,7 +55,7 @@ export const filesChannels = {
   ),
   importModel: channel(
     'Turn an uploaded Keras / TensorFlow.js model folder (model.json + weight shards + optional vocabulary) into a library model',
-    z.object({ uploadId: UploadIdSchema, name: ModelIdSchema }).strict(),
+    z.object({ uploadId: UploadIdSchema, name: NewModelNameSchema }).strict(),
     ModelSummarySchema,
   ),
   saveFile: channel(

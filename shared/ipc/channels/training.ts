@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { channel } from './define';
-import { EncodingNameSchema, ModelIdSchema, RunIdSchema } from '../schemas';
+import { EncodingNameSchema, ModelIdSchema, NewModelNameSchema, RunIdSchema } from '../schemas';
 
 export const CorpusIdSchema = z.string().regex(/^[a-z0-9-]{1,64}$/, 'corpus id: lowercase letters, digits and -');
 
@@ -29,6 +29,8 @@ const TrainingConfigSchema = z.object({
   lrDecay: z.number().gt(0).max(1),
   warmupSteps: z.number().int().min(0).max(1_000_000),
   clipNorm: z.number().min(0).max(1000),
+  /** Decoupled (AdamW) weight decay of matrices; optional, 0 = none. */
+  weightDecay: z.number().min(0).lt(1).optional(),
   loss: z.enum(['all', 'last']),
   patience: z.number().int().min(0).max(1000),
   checkpointEveryEpochs: z.number().int().min(1).max(10_000),
@@ -130,7 +132,7 @@ export const trainingChannels = {
       .object({
         corpusId: CorpusIdSchema,
         preset: z.string().min(1).max(64),
-        modelId: ModelIdSchema,
+        modelId: NewModelNameSchema,
         overrides: z
           .object({ encoding: EncodingNameSchema.optional(), model: ModelSpecSchema.partial().optional(), training: TrainingConfigSchema.partial().optional() })
           .strict()

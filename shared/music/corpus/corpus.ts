@@ -198,6 +198,53 @@ class TokenCounter {
  * Accumulates files into a corpus: call add() per file (in any order), then finish(). Holds the
  * melody hashes and entry metadata only, never the notes of earlier files.
  */
+/** What the corpus stats need of one tune: small enough to send between threads and to keep. */
+export interface TuneFacts {
+  melody: number;
+  index: number;
+  line: number;
+  title?: string;
+  notes: number;
+  totalTime: number;
+  meter: string;
+  key: string;
+  minPitch: number;
+  maxPitch: number;
+}
+
+export interface FileSummary {
+  file: string;
+  tunes: TuneFacts[];
+  errors: CorpusError[];
+}
+
+export function tuneFacts(tune: Tune): TuneFacts {
+  const s = tune.sequence;
+  const ts = s.timeSignatures[0];
+  let minPitch = 128;
+  let maxPitch = -1;
+  for (const n of s.notes) {
+    if (n.pitch < minPitch) minPitch = n.pitch;
+    if (n.pitch > maxPitch) maxPitch = n.pitch;
+  }
+  return {
+    melody: melodyHash(s),
+    index: tune.source.index,
+    line: tune.source.line,
+    title: tune.title,
+    notes: s.notes.length,
+    totalTime: s.totalTime,
+    meter: ts ? `${ts.numerator}/${ts.denominator}` : 'none',
+    key: s.keySignatures[0] ? keyName(s.keySignatures[0]) : 'none',
+    minPitch,
+    maxPitch,
+  };
+}
+
+export function summarizeTunes(file: string, read: ReadTunesResult): FileSummary {
+  return { file, tunes: read.tunes.map(tuneFacts), errors: read.errors };
+}
+
 export class CorpusBuilder {
   readonly entries: CorpusEntry[] = [];
   readonly files: CorpusFileReport[] = [];
@@ -223,41 +270,53 @@ export class CorpusBuilder {
 
   /** Adds one file's tunes; returns the tunes that were kept, with their split. */
   add(file: string, read: ReadTunesResult): { tune: Tune; split: Split }[] {
-    const report: CorpusFileReport = { file, tunes: 0, duplicates: 0, errors: read.errors };
-    this.errors += read.errors.length;
     const kept: { tune: Tune; split: Split }[] = [];
+    const report = this.startFile(file, read.errors);
     for (const tune of read.tunes) {
-      const key = melodyHash(tune.sequence);
-      if ((this.opts.dedupe ?? true) && this.seen.has(key)) {
-        report.duplicates++;
-        this.duplicates++;
-        continue;
-      }
-      this.seen.add(key);
-      const split = splitOf(key, this.seed, this.fraction);
-      this.entries.push({ file, index: tune.source.index, line: tune.source.line, title: tune.title, split });
-      report.tunes++;
-      this.count(tune);
+      const split = this.accept(file, report, tuneFacts(tune));
+      if (split === null) continue;
+      for (const c of this.counters) c.add(tune);
       kept.push({ tune, split });
     }
-    this.files.push(report);
     return kept;
   }
 
-  private count(tune: Tune): void {
-    const s = tune.sequence;
-    this.notes += s.notes.length;
-    this.durations.push(s.totalTime);
-    const ts = s.timeSignatures[0];
-    const m = ts ? `${ts.numerator}/${ts.denominator}` : 'none';
-    this.meters[m] = (this.meters[m] ?? 0) + 1;
-    const k = s.keySignatures[0] ? keyName(s.keySignatures[0]) : 'none';
-    this.keys[k] = (this.keys[k] ?? 0) + 1;
-    for (const n of s.notes) {
-      if (n.pitch < this.minPitch) this.minPitch = n.pitch;
-      if (n.pitch > this.maxPitch) this.maxPitch = n.pitch;
+  /**
+   * Adds one file from its summary (summarizeTunes, computed where the file was parsed): the same
+   * stats as add() except token counts, without the tunes' notes crossing threads or being kept.
+   */
+  addSummary(summary: FileSummary): void {
+    const report = this.startFile(summary.file, summary.errors);
+    for (const facts of summary.tunes) this.accept(summary.file, report, facts);
+  }
+
+  private startFile(file: string, errors: CorpusError[]): CorpusFileReport {
+    const report: CorpusFileReport = { file, tunes: 0, duplicates: 0, errors };
+    this.errors += errors.length;
+    this.files.push(report);
+    return report;
+  }
+
+  /** Counts one tune unless it is a duplicate (null); returns its split. */
+  private accept(file: string, report: CorpusFileReport, t: TuneFacts): Split | null {
+    if ((this.opts.dedupe ?? true) && this.seen.has(t.melody)) {
+      report.duplicates++;
+      this.duplicates++;
+      return null;
     }
-    for (const c of this.counters) c.add(tune);
+    this.seen.add(t.melody);
+    const split = splitOf(t.melody, this.seed, this.fraction);
+    this.entries.push({ file, index: t.index, line: t.line, title: t.title, split });
+    report.tunes++;
+    this.notes += t.notes;
+    this.durations.push(t.totalTime);
+    this.meters[t.meter] = (this.meters[t.meter] ?? 0) + 1;
+    this.keys[t.key] = (this.keys[t.key] ?? 0) + 1;
+    if (t.notes > 0) {
+      if (t.minPitch < this.minPitch) this.minPitch = t.minPitch;
+      if (t.maxPitch > this.maxPitch) this.maxPitch = t.maxPitch;
+    }
+    return split;
   }
 
   finish(): CorpusStats {

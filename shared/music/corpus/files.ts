@@ -5,7 +5,8 @@
  * memory twice (or at all, unless the caller keeps them).
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { DEFAULT_MAX_FILE_BYTES, readRegularFile, statLossy } from './regular-file';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Encoding, EncodingName, Tune } from '../encodings/index';
 import type { Note } from '../types';
-import { CorpusBuilder, isAbcFile, isMidiFile, readTunes, type CorpusEntry, type CorpusFileReport, type CorpusOptions, type CorpusStats, type Split } from './corpus';
+import { CorpusBuilder, isAbcFile, isMidiFile, readTunes, summarizeTunes, type FileSummary, type CorpusEntry, type CorpusFileReport, type CorpusOptions, type CorpusStats, type Split } from './corpus';
 
 export interface LoadCorpusOptions extends CorpusOptions {
   /** Base for relative paths (default process.cwd()). */
@@ -123,7 +124,7 @@ export async function expandCorpusPaths(paths: string[], cwd = process.cwd(), si
     }
     let st;
     try {
-      st = await stat(p);
+      st = await statLossy(p);
     } catch {
       problems.push({ file: raw, tunes: 0, duplicates: 0, errors: [{ code: 'io', message: `${raw}: no such file or folder`, file: raw }] });
       continue;
@@ -140,11 +141,15 @@ export async function expandCorpusPaths(paths: string[], cwd = process.cwd(), si
 
 /** Reads and parses one corpus file; never throws (problems come back as errors). */
 export async function readOne(file: string, opts: LoadCorpusOptions): Promise<ReturnType<typeof readTunes>> {
-  const max = opts.maxFileBytes ?? 20_000_000;
+  const max = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  let bytes: Buffer;
   try {
-    const st = await stat(file);
-    if (st.size > max) return { tunes: [], errors: [{ code: 'io', message: `${file}: ${st.size} bytes is more than the ${max} bytes a corpus file may have`, file }] };
-    const bytes = await readFile(file);
+    // Regular files only: a FIFO or a link to /dev/zero would block or never end.
+    bytes = await readRegularFile(file, { maxBytes: max });
+  } catch (e) {
+    return { tunes: [], errors: [{ code: 'io', message: (e as Error).message, file }] };
+  }
+  try {
     return readTunes(file, isMidiFile(file) ? new Uint8Array(bytes) : bytes.toString('utf8'), opts);
   } catch (e) {
     return { tunes: [], errors: [{ code: 'io', message: `${file}: cannot be read (${(e as Error).message})`, file }] };
@@ -235,6 +240,72 @@ async function readInWorkers(files: string[], n: number, opts: LoadCorpusOptions
     if (pool.length === 0) stop();
   });
   return added;
+}
+
+function startWorker(entry: string, workerOpts: LoadCorpusOptions): Worker {
+  // A worker does not inherit tsx's loader: it registers it before loading the TypeScript entry.
+  return entry.endsWith('.ts')
+    ? new Worker(`require(${JSON.stringify(createRequire(import.meta.url).resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(entry)});`, { eval: true, workerData: workerOpts, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } })
+    : new Worker(entry, { workerData: workerOpts, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } });
+}
+
+/**
+ * Reads and parses files in worker threads, always (even one small file: a 1 MB file is seconds of
+ * parsing, and the calling thread may be a server or a MIDI scheduler), and returns each file's
+ * summary (the facts the corpus stats need, see CorpusBuilder.addSummary), in file order. Only where
+ * no worker can start (a bundle without read-worker.js) does the calling thread parse, and it says so
+ * through `onFallback`.
+ */
+export async function summarizeFiles(files: string[], opts: { threads?: number; maxFileBytes?: number; signal?: AbortSignal; onFallback?: (why: string) => void } = {}): Promise<FileSummary[]> {
+  const out: FileSummary[] = new Array(files.length);
+  if (!files.length) return out;
+  const entry = workerEntry();
+  const n = Math.max(1, Math.min(opts.threads ?? parseThreads(), files.length));
+  let done = 0;
+  if (entry) {
+    const pool: Worker[] = [];
+    await new Promise<void>((finish) => {
+      let next = 0;
+      let settled = false;
+      const stop = () => {
+        if (settled) return;
+        settled = true;
+        opts.signal?.removeEventListener('abort', stop);
+        for (const w of pool) void w.terminate();
+        finish();
+      };
+      opts.signal?.addEventListener('abort', stop);
+      const send = (w: Worker) => {
+        if (next < files.length && !opts.signal?.aborted) w.postMessage({ index: next, file: files[next++], summary: true });
+      };
+      for (let k = 0; k < n; k++) {
+        let w: Worker;
+        try {
+          w = startWorker(entry, { maxFileBytes: opts.maxFileBytes });
+        } catch {
+          break;
+        }
+        pool.push(w);
+        w.on('message', (m: { index: number; summary: FileSummary }) => {
+          out[m.index] = m.summary;
+          if (++done === files.length) stop();
+          else send(w);
+        });
+        w.on('error', stop);
+        w.on('exit', () => {
+          if (!settled && done < files.length) stop();
+        });
+        send(w);
+      }
+      if (!pool.length) stop();
+    });
+  }
+  const missing = files.map((_, i) => i).filter((i) => !out[i]);
+  if (missing.length && !opts.signal?.aborted) {
+    opts.onFallback?.(entry ? 'a parsing worker stopped' : 'no parsing worker in this build');
+    for (const i of missing) out[i] = summarizeTunes(files[i]!, await readOne(files[i]!, { maxFileBytes: opts.maxFileBytes }));
+  }
+  return out;
 }
 
 /** Notes as one Float64Array (pitch, start, end, velocity, voice per note), for postMessage. */

@@ -6,10 +6,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { packNotes, readOne } from './files';
 import type { LoadCorpusOptions } from './files';
+import { summarizeTunes } from './corpus';
 
 const opts = (workerData ?? {}) as LoadCorpusOptions;
-parentPort?.on('message', async (m: { index: number; file: string }) => {
+parentPort?.on('message', async (m: { index: number; file: string; summary?: boolean }) => {
   const result = await readOne(m.file, opts);
+  // The studio's corpus stats need only a few facts per tune (summarizeFiles): the notes stay here.
+  if (m.summary) return parentPort!.postMessage({ index: m.index, summary: summarizeTunes(m.file, result) });
   // Cloning millions of note objects costs more than parsing them: notes travel packed.
   const packed = result.tunes.map((t) => packNotes(t.sequence.notes));
   const tunes = result.tunes.map((t) => ({ ...t, sequence: { ...t.sequence, notes: [] } }));

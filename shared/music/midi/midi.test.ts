@@ -65,6 +65,15 @@ describe('writeMidi / readMidi', () => {
     const ok = Uint8Array.from([...header, ...track([0x00, 0xff, 0x03, 0x01, 0x41, 0x00, 0x90, 60, 100, 0x60, 60, 0, 0x00, 0xff, 0x2f, 0x00])]);
     expect(readMidi(ok).sequence.notes.map((n) => n.pitch)).toEqual([60]);
   });
+  it('refuses a header claiming more tracks than the file holds (65,535), with a typed error', () => {
+    const bytes = writeMidi(seq);
+    const tracks = (bytes[10]! << 8) | bytes[11]!;
+    for (const claimed of [tracks + 1, 0xffff]) {
+      bytes[10] = claimed >> 8;
+      bytes[11] = claimed & 0xff;
+      expect(() => readMidi(bytes, { file: 'wide.mid' })).toThrowError(expect.objectContaining({ code: 'midi-format', file: 'wide.mid', message: expect.stringMatching(new RegExp(`declares ${claimed} tracks but the file holds ${tracks}`)) }));
+    }
+  });
 });
 
 describe.skipIf(!hasSmf)('MIDI test-case files', () => {

@@ -54,22 +54,27 @@ function readHeader(bytes: Uint8Array, file?: string): { format: number; ntracks
   if (format === 2) throw new MusicError('midi-type-2', 'SMF type 2 (independent sequences) is not supported: save it as type 0 or 1', where);
   if (division & 0x8000) throw new MusicError('midi-format', 'SMPTE time division is not supported (expected ticks per quarter note)', where);
   if (division === 0) throw new MusicError('midi-format', 'ticks per quarter note is 0', where);
-  checkChunks(bytes, len, where);
+  const found = checkChunks(bytes, len, where);
+  // The parser reads as many track chunks as the header declares: more than the file holds would
+  // read past its end (a header claiming 65,535 tracks in a 1 KB file).
+  if (ntracks > found) throw new MusicError('midi-format', `corrupt MIDI file: the header declares ${ntracks} tracks but the file holds ${found} track chunk${found === 1 ? '' : 's'}`, where);
   return { format, ntracks, division };
 }
 
 /**
- * Walks the chunk headers (not the events): every chunk must fit in the file. @tonejs/midi reads a
+ * Walks the chunk headers (not the events): every chunk must fit in the file. Returns the number
+ * of track chunks. @tonejs/midi reads a
  * truncated track past its end and, for some byte patterns, allocates without bound; a truncated
  * file is refused here with a clear message instead.
  */
-function checkChunks(bytes: Uint8Array, headerLength: number, where: { file?: string }): void {
+function checkChunks(bytes: Uint8Array, headerLength: number, where: { file?: string }): number {
   let p = 8 + headerLength;
   let n = 0;
+  let tracks = 0;
   while (p < bytes.length) {
     if (p + 8 > bytes.length) {
       // A few stray bytes after the last chunk are common and harmless.
-      if (n > 0) return;
+      if (n > 0) return tracks;
       throw new MusicError('midi-format', 'truncated MIDI file: no track chunk after the header', where);
     }
     const len = ((bytes[p + 4] << 24) | (bytes[p + 5] << 16) | (bytes[p + 6] << 8) | bytes[p + 7]) >>> 0;
@@ -77,10 +82,14 @@ function checkChunks(bytes: Uint8Array, headerLength: number, where: { file?: st
       const id = String.fromCharCode(bytes[p], bytes[p + 1], bytes[p + 2], bytes[p + 3]);
       throw new MusicError('midi-format', `truncated or corrupt MIDI file: chunk ${n + 1} (${JSON.stringify(id)}) at byte ${p} declares ${len} bytes but only ${bytes.length - p - 8} remain`, where);
     }
-    if (bytes[p] === 0x4d && bytes[p + 1] === 0x54 && bytes[p + 2] === 0x72 && bytes[p + 3] === 0x6b) checkEventLengths(bytes, p + 8, p + 8 + len, n, where);
+    if (bytes[p] === 0x4d && bytes[p + 1] === 0x54 && bytes[p + 2] === 0x72 && bytes[p + 3] === 0x6b) {
+      checkEventLengths(bytes, p + 8, p + 8 + len, n, where);
+      tracks++;
+    }
     p += 8 + len;
     n++;
   }
+  return tracks;
 }
 
 /**

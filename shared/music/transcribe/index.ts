@@ -6,3 +6,4 @@ export { transcribe, barAligned, lengthInWords, DEFAULT_METERS, DEFAULT_GRID, DE
 export { spellingFor, type Spelling } from './spelling';
 export { barQuarters, beatQuarters } from './meter';
 export type { ChordPolicy, Meter, MeterCandidate, MeterChoice, SeedGrid, Source, TranscribeChanges, TranscribeOptions, Transcription } from './types';
+export { fitSeedToVocabulary, writeSeedAbc, SeedSpellingError, type FitOptions, type FittedSeed, type SeedFix, type SeedToFit } from './fit';

@@ -10,6 +10,8 @@ type Pending = { resolve: (value: unknown) => void; timer: ReturnType<typeof set
 
 export interface WsTransportOptions {
   url: string;
+  /** WebSocket subprotocols offered in the handshake (serve's carry the token: apiProtocols). */
+  protocols?: string[];
   /** The WebSocket class (the browser's, or the `ws` package in Node tests). */
   WebSocketImpl?: typeof WebSocket;
   callTimeoutMs?: number;
@@ -30,7 +32,7 @@ export function createWsTransport(options: WsTransportOptions): Transport & { cl
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
   const connect = () => {
-    socket = new Impl(options.url);
+    socket = options.protocols ? new Impl(options.url, options.protocols) : new Impl(options.url);
     socket.onopen = () => {
       retryMs = 250;
       everConnected = true;

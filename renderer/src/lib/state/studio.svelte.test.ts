@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeStudio, type FakeStudio } from '../testing/fake-api';
 import type { Take } from '../../../../shared/ipc/schemas';
 import { StudioState } from './studio.svelte';
+import { StudioError } from '../../../../shared/ipc/result';
 
 const info = { name: 'Seedsong', version: '0', mode: 'serve' as const, platform: 'linux', backend: { status: 'ready' as const, active: 'wasm' as const, candidates: [] }, midi: { available: false, message: 'none' } };
 const devices = { hardware: false, message: 'built-in only', inputs: [{ name: 'On-screen keyboard', builtIn: true, connected: true }], outputs: [{ name: 'Built-in synth', builtIn: true, connected: true }], input: 'On-screen keyboard', output: 'Built-in synth', settings: { channel: 0, program: null, latencyMs: 0 }, thru: false };
@@ -13,12 +14,20 @@ function done(fake: FakeStudio, runId: string, takes: Take[]): void {
   fake.emit('job.state', { id: runId, kind: 'generate', state: 'done', runId: null, message: `${takes.length} takes`, progress: null, checkpoints: [], resumable: false, updatedAt: '' });
 }
 
-function setup(saved: { project: unknown } = { project: null }, random = () => 7) {
+function setup(saved: { project: unknown; failSaves?: number; parts?: number } = { project: null }, random = () => 7) {
   let runs = 0;
+  const texts: string[] = [];
   const fake = fakeStudio({
-    loadProject: () => ({ project: saved.project, savedAt: null, problem: null }),
+    loadProject: () => ({ project: saved.project as never, savedAt: null, problem: null }),
     saveProject: (r) => {
-      saved.project = r.project;
+      if (saved.failSaves) {
+        saved.failSaves--;
+        throw new StudioError('io_error', 'disk full');
+      }
+      texts[r.part] = r.text;
+      saved.parts = r.parts;
+      if (r.part < r.parts - 1) return { savedAt: null };
+      saved.project = JSON.parse(texts.splice(0).join(''));
       return { savedAt: '2026-11-22T00:00:00.000Z' };
     },
     appInfo: () => info,
@@ -30,7 +39,7 @@ function setup(saved: { project: unknown } = { project: null }, random = () => 7
     listJobs: () => [],
     cancelRun: () => ({ cancelled: true }),
   });
-  const studio = new StudioState(fake.api, { storage: null, createOutput: async () => ({ now: () => 0, noteOn() {}, noteOff() {}, allNotesOff() {} }), synth: async () => ({ sendBytes() {} }), random });
+  const studio = new StudioState(fake.api, { storage: null, createOutput: async () => ({ now: () => 0, noteOn() {}, noteOff() {}, allNotesOff() {} }), synth: async () => ({ sendBytes() {} }), random, autosaveRetryWait: async () => {} });
   return { fake, studio };
 }
 
@@ -115,7 +124,7 @@ describe('StudioState', () => {
     expect(second.studio.tune.notes).toHaveLength(6);
     expect(second.studio.temperature).toBe(0.7);
     expect(second.studio.status).toMatch(/Opened kept-jig\.seedsong\.json: 0 takes, 6 notes/);
-    expect(second.studio.openProjectText('x.json', '{"version":2}')).toBe(false);
+    expect(second.studio.openProjectText('x.json', '{"version":3}')).toBe(false);
     expect(second.studio.error).toMatch(/x\.json is not a Seedsong project: version:/);
     expect(second.studio.openProjectText('y.json', 'not json')).toBe(false);
     expect(second.studio.error).toMatch(/y\.json is not a Seedsong project: it is not JSON/);
@@ -144,6 +153,31 @@ describe('StudioState', () => {
     expect(second.studio.tune.notes.map((n) => [n.pitch, n.seed])).toEqual([[62, true], [66, true], [69, true], [72, false]]);
     expect(second.studio.tune.meter).toMatchObject({ numerator: 6, denominator: 8 });
     expect(second.studio.selectedTake).toBe(0);
+  });
+
+  it('autosaves each seed once (version 2), and retries a failed save, telling the user when it gives up', async () => {
+    const saved: { project: any; failSaves?: number } = { project: null };
+    const { fake, studio } = setup(saved);
+    await studio.start();
+    studio.seedAbc = 'X:1\nM:6/8\nL:1/8\nK:D\nDFA|';
+    await studio.generate();
+    const take = (v: number) => ({ variation: v, abc: 'X:1\nK:D\nDFA dc|', notes: [note(62, 0), note(66, 0.5), note(69, 1), note(74 + v, 1.5)], warnings: [] });
+    done(fake, 'g1', [take(0), take(1), take(2)]);
+    expect(await studio.saveProject()).toBe(true);
+    expect(saved.project.version).toBe(2);
+    expect(saved.project.seeds).toHaveLength(1);
+    expect(saved.project.takes.map((t: any) => t.seed)).toEqual([0, 0, 0]);
+    expect(saved.project.takes[0].seedNotes).toBeUndefined();
+
+    saved.failSaves = 1; // one failure: the retry saves it
+    expect(await studio.saveProject()).toBe(true);
+    expect(studio.error).toBeNull();
+    saved.failSaves = 5; // every attempt fails: the user is told, with what to do
+    expect(await studio.saveProject()).toBe(false);
+    expect(studio.error).toMatch(/Autosave failed: .*disk full.*Export project/);
+    saved.failSaves = 0;
+    expect(await studio.saveProject()).toBe(true);
+    expect(studio.status).toMatch(/Autosave works again/);
   });
 
   it('draws a fresh RNG seed for every Generate, records it on the take, and locks the open take\'s seed', async () => {

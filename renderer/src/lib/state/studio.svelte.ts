@@ -15,7 +15,8 @@ import type { Tool } from '../roll/gestures/pick';
 import { toNotes } from '../roll/notes';
 import { DevicesState, type SynthSink } from './devices.svelte';
 import { PlayerState, type OutputFactory, type RemotePlayback } from './player.svelte';
-import { ProjectSchema, type ProjectDto } from '../../../../shared/ipc/channels/project';
+import { collectSeeds, readProject, type ProjectDto } from '../../../../shared/ipc/channels/project';
+import { saveProjectInParts } from '../../../../shared/ipc/project-save';
 import { makeSaver, type SaveFn } from '../export/save';
 import { slug } from '../export/export';
 import { TrainState } from './train.svelte';
@@ -36,6 +37,8 @@ export interface StudioOptions {
   save?: SaveFn;
   /** Draws a fresh RNG seed for a Generate without a locked one (default: crypto; tests pass their own). */
   random?: () => number;
+  /** Waits between autosave attempts (default: 500 ms, then 1 s; tests pass one that does not wait). */
+  autosaveRetryWait?: (attempt: number) => Promise<void>;
 }
 
 const cryptoSeed = (): number => crypto.getRandomValues(new Uint32Array(1))[0];
@@ -104,6 +107,8 @@ export class StudioState {
   /** True once the autosaved project has been read (or there was none): autosave starts then. */
   restored = $state(false);
   savedAt = $state<string | null>(null);
+  /** Why the last autosave failed after its retries (null once a save works again). */
+  autosaveProblem = $state<string | null>(null);
 
   readonly generating = $derived(this.genJob !== null && isActive(this.genJob.state));
   readonly sideCollapsed = $derived(this.collapsed.side ?? this.width < NARROW_SIDE);
@@ -150,6 +155,7 @@ export class StudioState {
   private continuing: { label: string; title: string | null } | null = null;
   private readonly storage: Pick<Storage, 'getItem' | 'setItem'> | null;
   private readonly random: () => number;
+  private readonly autosaveRetryWait: (attempt: number) => Promise<void>;
 
   constructor(
     readonly api: StudioApi,
@@ -157,6 +163,7 @@ export class StudioState {
   ) {
     this.save = options.save ?? makeSaver(api, 'serve');
     this.random = options.random ?? cryptoSeed;
+    this.autosaveRetryWait = options.autosaveRetryWait ?? ((attempt) => new Promise((resolve) => setTimeout(resolve, 500 * attempt)));
     this.player = new PlayerState(options.createOutput ?? defaultOutput);
     this.train = new TrainState(api, {
       modelsChanged: () => void this.refreshModels(),
@@ -637,8 +644,11 @@ export class StudioState {
     // Kept takes always; of the others the most recent, so the file stays small.
     const takes = this.takes.filter((t, i) => t.kept || i < 40).slice(0, 100);
     const strip = (notes: readonly NoteDto[]) => notes.slice(0, 50_000).map(({ pitch, start, end, velocity, voice }) => ({ pitch, start, end, velocity, voice }));
+    // Each seed once: the takes of one Generate share theirs (version 1 copied it into every take).
+    const { seeds, indices } = collectSeeds(takes);
     return {
-      version: 1,
+      version: 2,
+      seeds: seeds.map(strip),
       modelId: this.modelId,
       sampling: { temperature: this.temperature, topK: this.topK, topP: this.topP, length: this.length, count: this.count, rngSeed: this.rngSeed },
       seed: { source: this.seedSource, abc: this.seedAbc.slice(0, 200_000), keyboard: this.seedKeyboard ? strip(this.seedKeyboard) : null },
@@ -652,7 +662,7 @@ export class StudioState {
         selectedTake: this.selectedTake !== null && this.selectedTake < takes.length ? this.selectedTake : null,
         grid: this.grid,
       },
-      takes: takes.map((t) => ({
+      takes: takes.map((t, i) => ({
         runId: t.runId.slice(0, 64),
         variation: t.variation,
         number: t.number,
@@ -661,7 +671,7 @@ export class StudioState {
         kept: t.kept,
         abc: t.abc.slice(0, 200_000),
         notes: strip(t.notes),
-        seedNotes: strip(t.seedNotes),
+        seed: indices[i]!,
         warnings: t.warnings.slice(0, 20).map((w) => w.slice(0, 500)),
         edited: t.edited ? { notes: strip(t.edited.notes), abc: t.edited.abc.slice(0, 200_000), title: t.edited.title?.slice(0, 200) } : undefined,
         title: t.title.slice(0, 200),
@@ -672,10 +682,31 @@ export class StudioState {
     };
   }
 
-  async saveProject(project: ProjectDto = this.projectSnapshot()): Promise<void> {
-    const r = await this.api.saveProject({ project });
-    if (r.ok) this.savedAt = r.value.savedAt;
-    else this.status = `Autosave failed: ${r.error.message}`;
+  /**
+   * Autosaves in parts (a project may be larger than one WebSocket frame), retrying a failed save
+   * twice; if it still fails the user is told, with what to do, and the next change tries again.
+   */
+  async saveProject(project: ProjectDto = this.projectSnapshot()): Promise<boolean> {
+    const attempts = 3;
+    let message = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const r = await saveProjectInParts((part) => this.api.saveProject(part), project);
+      if (r.ok) {
+        this.savedAt = r.value.savedAt;
+        if (this.autosaveProblem) {
+          this.autosaveProblem = null;
+          this.say('Autosave works again: your project is saved.');
+        }
+        return true;
+      }
+      message = r.error.message;
+      // A project the studio refuses will be refused again: no point retrying.
+      if (r.error.code === 'invalid_request') break;
+      if (attempt < attempts) await this.autosaveRetryWait(attempt);
+    }
+    this.autosaveProblem = message;
+    this.showError(`Autosave failed: ${message}. Your work is still open here; use Export project to keep a copy.`);
+    return false;
   }
 
   async restoreProject(): Promise<void> {
@@ -709,15 +740,14 @@ export class StudioState {
       this.showError(`${name} is not a Seedsong project: it is not JSON (${(e as Error).message}).`);
       return false;
     }
-    const parsed = ProjectSchema.safeParse(data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      this.showError(`${name} is not a Seedsong project: ${issue ? `${issue.path.join('.') || 'the file'}: ${issue.message}` : 'unexpected content'}.`);
+    const parsed = readProject(data);
+    if (!parsed.ok) {
+      this.showError(`${name} is not a Seedsong project: ${parsed.message}.`);
       return false;
     }
-    this.applyProject(parsed.data);
+    this.applyProject(parsed.project);
     this.error = null;
-    this.status = `Opened ${name}: ${parsed.data.takes.length} take${parsed.data.takes.length === 1 ? '' : 's'}, ${parsed.data.desk.notes.length} notes on the desk.`;
+    this.status = `Opened ${name}: ${parsed.project.takes.length} take${parsed.project.takes.length === 1 ? '' : 's'}, ${parsed.project.desk.notes.length} notes on the desk.`;
     return true;
   }
 
@@ -729,8 +759,10 @@ export class StudioState {
     this.seedKeyboard = p.seed.keyboard;
     this.grid = p.desk.grid;
     // Projects saved before takes knew their title, model and settings still open.
-    this.takes = p.takes.map((t) => ({
+    // Takes of one seed share its notes (the next autosave stores them once again).
+    this.takes = p.takes.map(({ seed, ...t }) => ({
       ...t,
+      seedNotes: p.seeds[seed] ?? [],
       title: t.title ?? `Take ${t.number}`,
       model: t.model ?? { id: null, name: '' },
       sampling: t.sampling ?? { ...p.sampling, rngSeed: null },

@@ -1,0 +1,269 @@
+/* Matrix products (training GEMM, batch-1 panel GEMV) and the orthogonal initializer. */
+#include "kernels.h"
+
+/* ---------------------------------------------------------------- GEMM for training */
+
+/*
+ * C[m][n] (+)= A[m][k] . B[k][n]. B is packed per call into panels of 8 columns ([n/8][k][8]) in
+ * `pack` so the inner loop streams it; tiles are 4 rows x 8 columns (8 accumulators: fits the 16
+ * SIMD registers V8 gives wasm on x64 without spilling). n % 8 == 0.
+ */
+void pack_b(const float* B, int k, int n, int ldb, float* pack) {
+  for (int j = 0; j < n; j += 8) {
+    float* p = pack + j * k;
+    const float* b = B + j;
+    for (int i = 0; i < k; i++, p += 8, b += ldb) {
+      wasm_v128_store(p, wasm_v128_load(b));
+      wasm_v128_store(p + 4, wasm_v128_load(b + 4));
+    }
+  }
+}
+
+
+EXPORT(gemm_nn) void gemm_nn(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, int accumulate, float* pack) {
+  pack_b(B, k, n, ldb, pack);
+  gemm_packed(m, n, k, A, lda, pack, C, ldc, accumulate);
+}
+
+/* C (+)= A . B with B already packed by pack_b: the recurrent matrix is packed once per pass
+ * instead of once per time step (at batch 4 the packing would cost as much as the product). */
+/* Rows packed four at a time, [k][4]: the micro-kernel then reads each step's four A values at
+ * fixed offsets from one pointer (no per-row address arithmetic in the inner loop). One block of
+ * rows at a time, small enough to stay in L2 while every column panel of B passes over it. */
+#define APACK_FLOATS 65536
+static float apack[APACK_FLOATS];
+
+static void pack_a4(const float* A, int rows4, int k, int lda, float* pa) {
+  for (int i = 0; i < rows4; i += 4) {
+    const float* a0 = A + i * lda; const float* a1 = a0 + lda; const float* a2 = a1 + lda; const float* a3 = a2 + lda;
+    float* p = pa + i * k;
+    int t = 0;
+    for (; t + 4 <= k; t += 4, p += 16) {
+      /* 4x4 transpose */
+      f4 r0 = wasm_v128_load(a0 + t), r1 = wasm_v128_load(a1 + t), r2 = wasm_v128_load(a2 + t), r3 = wasm_v128_load(a3 + t);
+      f4 t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+      f4 t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+      wasm_v128_store(p, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+      wasm_v128_store(p + 4, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+      wasm_v128_store(p + 8, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+      wasm_v128_store(p + 12, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+    }
+    for (; t < k; t++, p += 4) { p[0] = a0[t]; p[1] = a1[t]; p[2] = a2[t]; p[3] = a3[t]; }
+  }
+}
+
+/* C[4][8] (+)= A4 (packed [k][4]) . P ([k][8]) */
+static inline void micro_4x8(int k, const float* a, const float* q, float* c, int ldc, int accumulate) {
+  f4 c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (int t = 0; t < k; t++, q += 8, a += 4) {
+    f4 b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 4);
+    f4 s;
+    s = wasm_v128_load32_splat(a); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, b1));
+    s = wasm_v128_load32_splat(a + 1); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s, b1));
+    s = wasm_v128_load32_splat(a + 2); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(s, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(s, b1));
+    s = wasm_v128_load32_splat(a + 3); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(s, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(s, b1));
+  }
+  if (accumulate) {
+    float* d = c;
+    c00 = wasm_f32x4_add(c00, wasm_v128_load(d)); c01 = wasm_f32x4_add(c01, wasm_v128_load(d + 4)); d += ldc;
+    c10 = wasm_f32x4_add(c10, wasm_v128_load(d)); c11 = wasm_f32x4_add(c11, wasm_v128_load(d + 4)); d += ldc;
+    c20 = wasm_f32x4_add(c20, wasm_v128_load(d)); c21 = wasm_f32x4_add(c21, wasm_v128_load(d + 4)); d += ldc;
+    c30 = wasm_f32x4_add(c30, wasm_v128_load(d)); c31 = wasm_f32x4_add(c31, wasm_v128_load(d + 4));
+  }
+  wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01); c += ldc;
+  wasm_v128_store(c, c10); wasm_v128_store(c + 4, c11); c += ldc;
+  wasm_v128_store(c, c20); wasm_v128_store(c + 4, c21); c += ldc;
+  wasm_v128_store(c, c30); wasm_v128_store(c + 4, c31);
+}
+
+void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack, float* C, int ldc, int accumulate) {
+  const int m4 = m & ~3;
+  /* k in blocks of KC: a column panel's block (KC x 8 floats, 8 KB) stays in L1 for every row tile */
+  const int KC = 256;
+  for (int k0 = 0; k0 < k; k0 += KC) {
+    const int kc = k - k0 < KC ? k - k0 : KC;
+    const int acc = k0 > 0 ? 1 : accumulate;
+    int mc = (APACK_FLOATS / kc) & ~3;
+    if (mc > 256) mc = 256;
+    for (int i0 = 0; i0 < m4; i0 += mc) {
+      const int rows = m4 - i0 < mc ? m4 - i0 : mc;
+      pack_a4(A + i0 * lda + k0, rows, kc, lda, apack);
+      for (int j = 0; j < n; j += 8)
+        for (int i = 0; i < rows; i += 4) micro_4x8(kc, apack + i * kc, pack + j * k + k0 * 8, C + (i0 + i) * ldc + j, ldc, acc);
+    }
+  }
+  const int mc = 4;
+  const int from = mc >= 4 ? m4 : 0;
+  for (int j = 0; j < n; j += 8) {
+    const float* p = pack + j * k;
+    int i = from;
+    for (; i + 4 <= m; i += 4) {
+      const float* a0 = A + i * lda; const float* a1 = a0 + lda; const float* a2 = a1 + lda; const float* a3 = a2 + lda;
+      f4 c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+      const float* q = p;
+      for (int t = 0; t < k; t++, q += 8) {
+        f4 b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 4);
+        f4 s;
+        s = wasm_f32x4_splat(a0[t]); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, b1));
+        s = wasm_f32x4_splat(a1[t]); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s, b1));
+        s = wasm_f32x4_splat(a2[t]); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(s, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(s, b1));
+        s = wasm_f32x4_splat(a3[t]); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(s, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(s, b1));
+      }
+      float* c = C + i * ldc + j;
+      if (accumulate) {
+        c00 = wasm_f32x4_add(c00, wasm_v128_load(c)); c01 = wasm_f32x4_add(c01, wasm_v128_load(c + 4)); c += ldc;
+        c10 = wasm_f32x4_add(c10, wasm_v128_load(c)); c11 = wasm_f32x4_add(c11, wasm_v128_load(c + 4)); c += ldc;
+        c20 = wasm_f32x4_add(c20, wasm_v128_load(c)); c21 = wasm_f32x4_add(c21, wasm_v128_load(c + 4)); c += ldc;
+        c30 = wasm_f32x4_add(c30, wasm_v128_load(c)); c31 = wasm_f32x4_add(c31, wasm_v128_load(c + 4));
+        c = C + i * ldc + j;
+      }
+      wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01); c += ldc;
+      wasm_v128_store(c, c10); wasm_v128_store(c + 4, c11); c += ldc;
+      wasm_v128_store(c, c20); wasm_v128_store(c + 4, c21); c += ldc;
+      wasm_v128_store(c, c30); wasm_v128_store(c + 4, c31);
+    }
+    for (; i < m; i++) {
+      const float* a0 = A + i * lda;
+      f4 c00 = wasm_f32x4_splat(0), c01 = c00;
+      const float* q = p;
+      for (int t = 0; t < k; t++, q += 8) {
+        f4 s = wasm_f32x4_splat(a0[t]);
+        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, wasm_v128_load(q)));
+        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, wasm_v128_load(q + 4)));
+      }
+      float* c = C + i * ldc + j;
+      if (accumulate) { c00 = wasm_f32x4_add(c00, wasm_v128_load(c)); c01 = wasm_f32x4_add(c01, wasm_v128_load(c + 4)); }
+      wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01);
+    }
+  }
+}
+
+/* dst[c][r] = src[r][c] */
+EXPORT(transpose) void transpose(const float* src, int rows, int cols, int lds, float* dst, int ldd) {
+  for (int r0 = 0; r0 < rows; r0 += 16)
+    for (int c0 = 0; c0 < cols; c0 += 16) {
+      int r1 = r0 + 16 < rows ? r0 + 16 : rows, c1 = c0 + 16 < cols ? c0 + 16 : cols;
+      for (int r = r0; r < r1; r++)
+        for (int c = c0; c < c1; c++) dst[c * ldd + r] = src[r * lds + c];
+    }
+}
+
+/* C[i][j] += sum_r A[r][i] * D[r][j]  (weight gradients: A^T . D), via a transposed copy of A. */
+void gemm_tn(int m, int n, int k, const float* A, int lda, const float* D, int ldd, float* C, int ldc, float* at, float* pack) {
+  transpose(A, k, m, lda, at, k);
+  gemm_nn(m, n, k, at, k, D, ldd, C, ldc, 1, pack);
+}
+
+/* ---------------------------------------------------------------- GEMV for sampling */
+
+/*
+ * Y[b][0..np) += X[b][0..k) . P, where P is a [k][n] matrix packed as column panels of 32:
+ * P[panel][k][32]. Streaming one panel keeps 8 accumulators in registers and reads the weights
+ * once, contiguously, for each pair of rows.
+ */
+EXPORT(gemv_panels) void gemv_panels(const float* X, int rows, int k, int ldx, const float* P, int np, float* Y, int ldy) {
+  /* panel-major: one panel (k x 32 floats, <= 128 KB at k = 1024) is read from memory once and
+   * then served from L2 to every pair of rows, so N variations cost far less than N passes. */
+  const int pairs = rows & ~1;
+  for (int j = 0; j < np; j += 32) {
+    const float* p = P + j * k;
+    for (int b = 0; b < pairs; b += 2) {
+      const float* x0 = X + b * ldx;
+      const float* x1 = x0 + ldx;
+      for (int half = 0; half < 32; half += 16) {
+        float* y0 = Y + b * ldy + j + half;
+        float* y1 = y0 + ldy;
+        f4 a0 = wasm_v128_load(y0), a1 = wasm_v128_load(y0 + 4), a2 = wasm_v128_load(y0 + 8), a3 = wasm_v128_load(y0 + 12);
+        f4 c0 = wasm_v128_load(y1), c1 = wasm_v128_load(y1 + 4), c2 = wasm_v128_load(y1 + 8), c3 = wasm_v128_load(y1 + 12);
+        const float* q = p + half;
+        for (int i = 0; i < k; i++, q += 32) {
+          f4 s0 = wasm_f32x4_splat(x0[i]), s1 = wasm_f32x4_splat(x1[i]);
+          f4 w0 = wasm_v128_load(q), w1 = wasm_v128_load(q + 4), w2 = wasm_v128_load(q + 8), w3 = wasm_v128_load(q + 12);
+          a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(s0, w0));
+          a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(s0, w1));
+          a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(s0, w2));
+          a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(s0, w3));
+          c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(s1, w0));
+          c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(s1, w1));
+          c2 = wasm_f32x4_add(c2, wasm_f32x4_mul(s1, w2));
+          c3 = wasm_f32x4_add(c3, wasm_f32x4_mul(s1, w3));
+        }
+        wasm_v128_store(y0, a0); wasm_v128_store(y0 + 4, a1); wasm_v128_store(y0 + 8, a2); wasm_v128_store(y0 + 12, a3);
+        wasm_v128_store(y1, c0); wasm_v128_store(y1 + 4, c1); wasm_v128_store(y1 + 8, c2); wasm_v128_store(y1 + 12, c3);
+      }
+    }
+    if (pairs < rows) {
+      const float* x0 = X + pairs * ldx;
+      float* y0 = Y + pairs * ldy + j;
+      f4 a0 = wasm_v128_load(y0), a1 = wasm_v128_load(y0 + 4), a2 = wasm_v128_load(y0 + 8), a3 = wasm_v128_load(y0 + 12);
+      f4 a4 = wasm_v128_load(y0 + 16), a5 = wasm_v128_load(y0 + 20), a6 = wasm_v128_load(y0 + 24), a7 = wasm_v128_load(y0 + 28);
+      const float* q = p;
+      for (int i = 0; i < k; i++, q += 32) {
+        f4 s = wasm_f32x4_splat(x0[i]);
+        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(s, wasm_v128_load(q)));
+        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(s, wasm_v128_load(q + 4)));
+        a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(s, wasm_v128_load(q + 8)));
+        a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(s, wasm_v128_load(q + 12)));
+        a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(s, wasm_v128_load(q + 16)));
+        a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(s, wasm_v128_load(q + 20)));
+        a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(s, wasm_v128_load(q + 24)));
+        a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(s, wasm_v128_load(q + 28)));
+      }
+      wasm_v128_store(y0, a0); wasm_v128_store(y0 + 4, a1); wasm_v128_store(y0 + 8, a2); wasm_v128_store(y0 + 12, a3);
+      wasm_v128_store(y0 + 16, a4); wasm_v128_store(y0 + 20, a5); wasm_v128_store(y0 + 24, a6); wasm_v128_store(y0 + 28, a7);
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- orthogonal initializer */
+
+static float dot(const float* a, const float* b, int n) {
+  f4 s = wasm_f32x4_splat(0);
+  for (int i = 0; i < n; i += 4) s = wasm_f32x4_add(s, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+  return wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1) + wasm_f32x4_extract_lane(s, 2) + wasm_f32x4_extract_lane(s, 3);
+}
+
+static void axpy(float* y, const float* x, float a, int n) {
+  f4 va = wasm_f32x4_splat(a);
+  for (int i = 0; i < n; i += 4) wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(y + i), wasm_f32x4_mul(va, wasm_v128_load(x + i))));
+}
+
+/*
+ * Orthonormalises the rows of A [rows][cols] in place (rows <= cols, rows % 8 == 0, cols % 8 == 0):
+ * block Gram-Schmidt, 32 rows at a time. Each block is projected off the finished rows with two
+ * GEMMs (against a transposed copy qt [cols][rows]), then orthonormalised within itself by modified
+ * Gram-Schmidt, twice. The result is the Q of A's LQ factorisation with a positive diagonal, which
+ * is what Keras's orthogonal initializer returns for a Gaussian A. For a Gaussian A with cols >=
+ * 4 rows (an LSTM's recurrent kernel, [units][4 units]) A is well conditioned and one projection
+ * pass keeps |Q Q^T - I| near float32 rounding; square A gets a second pass.
+ * Scratch: c [32][rows], pack [cols * rows]. Blocks start at multiples of 32.
+ */
+EXPORT(orthonormalize_rows) void orthonormalize_rows(float* A, int rows, int cols, float* qt, float* c, float* pack, int from, int to) {
+  const int BS = 32;
+  const int passes = cols >= 4 * rows ? 1 : 2;
+  /* rows [from, to) only: the caller goes block by block, so V8 has tiered this code up to its
+   * optimising compiler before the expensive late blocks (a single long first call would run
+   * entirely in baseline code) */
+  for (int k0 = from; k0 < to && k0 < rows; k0 += BS) {
+    int b = rows - k0 < BS ? rows - k0 : BS;
+    float* blk = A + k0 * cols;
+    if (k0 > 0) {
+      for (int pass = 0; pass < passes; pass++) {
+        /* c = blk . Q^T  ([b][k0]); blk -= c . Q */
+        gemm_nn(b, k0, cols, blk, cols, qt, rows, c, k0, 0, pack);
+        for (int i = 0; i < b * k0; i++) c[i] = -c[i];
+        gemm_nn(b, cols, k0, c, k0, A, cols, blk, cols, 1, pack);
+      }
+    }
+    for (int rep = 0; rep < 2; rep++)
+      for (int i = 0; i < b; i++) {
+        float* r = blk + i * cols;
+        for (int j = 0; j < i; j++) axpy(r, blk + j * cols, -dot(r, blk + j * cols, cols), cols);
+        float nrm = __builtin_sqrtf(dot(r, r, cols));
+        float inv = nrm > 0 ? 1.0f / nrm : 0.0f;
+        for (int t = 0; t < cols; t++) r[t] *= inv;
+      }
+    for (int i = 0; i < b; i++)
+      for (int t = 0; t < cols; t++) qt[t * rows + k0 + i] = blk[i * cols + t];
+  }
+}

@@ -1,0 +1,105 @@
+/*
+ * Seedsong fast kernels: WebAssembly SIMD (128-bit) code for the stateful samplers and CPU training
+ * (LSTM and GPT). Shared by gemm.c (matrix products, orthogonal init), lstm.c, gpt.c and optim.c,
+ * which build-kernels.sh compiles and links into kernels.wasm (committed, with kernels-wasm.ts
+ * holding the same bytes as base64 so no compiler or file lookup is needed at run time).
+ *
+ * Why hand-written: tfjs runs an LSTM step as ~20 small ops, each a kernel launch with its own
+ * allocation; at batch 1 that overhead dominates and training on wasm is ~27x slower than PyTorch.
+ * Here one call does a whole layer step, the weights are pre-packed for streaming, and training runs
+ * forward + backward through time over one batch in a single call.
+ *
+ * Memory is owned by JavaScript: every pointer below is an offset JS allocated in the imported
+ * memory. No libc: expf/tanhf are written here (float32, ~1-2 ulp), enough for the 1e-5 check.
+ */
+#ifndef SEEDSONG_KERNELS_H
+#define SEEDSONG_KERNELS_H
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+typedef v128_t f4;
+
+/* ---------------------------------------------------------------- math */
+
+static inline f4 v_exp(f4 x) {
+  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f)), wasm_f32x4_splat(88.0f));
+  f4 n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  f4 r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  /* exp(r) on |r| <= ln2/2 by its Taylor series to r^7 (truncation < 2e-9 relative). */
+  f4 p = wasm_f32x4_splat(1.0f / 5040.0f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 720.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 120.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 24.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 6.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+  v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(p, e);
+}
+
+static inline f4 v_sigmoid(f4 x) {
+  f4 one = wasm_f32x4_splat(1.0f);
+  return wasm_f32x4_div(one, wasm_f32x4_add(one, v_exp(wasm_f32x4_neg(x))));
+}
+
+/* tfjs: clip(0.5 + 0.2 * x, 0, 1), rounded in the same order. */
+static inline f4 v_hard_sigmoid(f4 x) {
+  f4 y = wasm_f32x4_add(wasm_f32x4_splat(0.5f), wasm_f32x4_mul(wasm_f32x4_splat(0.2f), x));
+  return wasm_f32x4_min(wasm_f32x4_max(y, wasm_f32x4_splat(0.0f)), wasm_f32x4_splat(1.0f));
+}
+
+/* tanh(x) = sign(x) * (1 - e) / (1 + e), e = exp(-2|x|): no cancellation for large |x|; for tiny
+ * |x| the absolute error stays ~1e-7, which is what the probability check cares about. */
+static inline f4 v_tanh(f4 x) {
+  f4 ax = wasm_f32x4_abs(x);
+  f4 e = v_exp(wasm_f32x4_mul(ax, wasm_f32x4_splat(-2.0f)));
+  f4 one = wasm_f32x4_splat(1.0f);
+  f4 t = wasm_f32x4_div(wasm_f32x4_sub(one, e), wasm_f32x4_add(one, e));
+  /* small |x|: odd Taylor series avoids 1 - e losing digits relative to x */
+  f4 x2 = wasm_f32x4_mul(x, x);
+  f4 s = wasm_f32x4_mul(x2, wasm_f32x4_splat(2.0f / 15.0f));
+  s = wasm_f32x4_add(s, wasm_f32x4_splat(-1.0f / 3.0f));
+  s = wasm_f32x4_add(wasm_f32x4_mul(s, x2), one);
+  f4 small = wasm_f32x4_mul(ax, s);
+  t = wasm_v128_bitselect(small, t, wasm_f32x4_lt(ax, wasm_f32x4_splat(0.004f)));
+  return wasm_v128_or(t, wasm_v128_and(x, wasm_i32x4_splat((int32_t)0x80000000)));
+}
+
+/* natural log for the loss only (the gradient does not use it) */
+static inline float s_log(float x) {
+  union { float f; int32_t i; } v = { x };
+  int e = ((v.i >> 23) & 255) - 127;
+  v.i = (v.i & 0x007fffff) | 0x3f800000;
+  float m = v.f;
+  if (m > 1.41421356f) { m *= 0.5f; e += 1; }
+  float f = m - 1.0f, s = f / (2.0f + f), s2 = s * s;
+  float p = s * (2.0f + s2 * (2.0f / 3.0f + s2 * (2.0f / 5.0f + s2 * (2.0f / 7.0f + s2 * (2.0f / 9.0f)))));
+  return (float)e * 0.693147180559945f + p;
+}
+
+static inline f4 v_gate(f4 x, int hard) { return hard ? v_hard_sigmoid(x) : v_sigmoid(x); }
+
+static inline float hmax(f4 v) {
+  float a = wasm_f32x4_extract_lane(v, 0), b = wasm_f32x4_extract_lane(v, 1);
+  float c = wasm_f32x4_extract_lane(v, 2), d = wasm_f32x4_extract_lane(v, 3);
+  float m = a > b ? a : b; float n = c > d ? c : d; return m > n ? m : n;
+}
+
+static inline float hsum(f4 v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
+}
+
+/* gemm.c */
+void pack_b(const float* B, int k, int n, int ldb, float* pack);
+void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack, float* C, int ldc, int accumulate);
+void gemm_nn(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, int accumulate, float* pack);
+void gemm_tn(int m, int n, int k, const float* A, int lda, const float* D, int ldd, float* C, int ldc, float* at, float* pack);
+void transpose(const float* src, int rows, int cols, int lds, float* dst, int ldd);
+/* lstm.c */
+void softmax_rows(const float* Z, int rows, int n, int ld, float* out, int ldo);
+
+#endif

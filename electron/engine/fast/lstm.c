@@ -1,0 +1,292 @@
+/* LSTM: the sampler's fused step pieces and the training step (forward + backward through time). */
+#include "kernels.h"
+
+EXPORT(exp_vec) void exp_vec(float* x, int n) {
+  for (int i = 0; i < n; i += 4) wasm_v128_store(x + i, v_exp(wasm_v128_load(x + i)));
+}
+EXPORT(tanh_vec) void tanh_vec(float* x, int n) {
+  for (int i = 0; i < n; i += 4) wasm_v128_store(x + i, v_tanh(wasm_v128_load(x + i)));
+}
+EXPORT(sigmoid_vec) void sigmoid_vec(float* x, int n) {
+  for (int i = 0; i < n; i += 4) wasm_v128_store(x + i, v_sigmoid(wasm_v128_load(x + i)));
+}
+
+/* ---------------------------------------------------------------- sampler */
+
+/* Y[b] = bias (+ table[tokens[b]] when table is set): the first layer's input projection is a
+ * lookup because Embedding . kernel is precomputed per token. */
+EXPORT(init_rows) void init_rows(float* Y, int rows, int n, int ldy, const float* bias, const float* table, const int32_t* tokens) {
+  for (int b = 0; b < rows; b++) {
+    float* y = Y + b * ldy;
+    const float* t = table ? table + tokens[b] * ldy : 0;
+    for (int j = 0; j < n; j += 4) {
+      f4 v = wasm_v128_load(bias + j);
+      if (t) v = wasm_f32x4_add(v, wasm_v128_load(t + j));
+      wasm_v128_store(y + j, v);
+    }
+  }
+}
+
+/* Gate pre-activations G[b] = [i f g o] (u each, u % 4 == 0) -> new c (in place) and h, written to
+ * up to two places (this layer's recurrent input and the next layer's input). */
+EXPORT(lstm_pointwise) void lstm_pointwise(const float* G, int ldg, float* C, int rows, int u, int hard, float* h1, int ld1, float* h2, int ld2) {
+  for (int b = 0; b < rows; b++) {
+    const float* g = G + b * ldg;
+    float* c = C + b * u;
+    for (int j = 0; j < u; j += 4) {
+      f4 i = v_gate(wasm_v128_load(g + j), hard);
+      f4 f = v_gate(wasm_v128_load(g + u + j), hard);
+      f4 z = v_tanh(wasm_v128_load(g + 2 * u + j));
+      f4 o = v_gate(wasm_v128_load(g + 3 * u + j), hard);
+      f4 cn = wasm_f32x4_add(wasm_f32x4_mul(f, wasm_v128_load(c + j)), wasm_f32x4_mul(i, z));
+      wasm_v128_store(c + j, cn);
+      f4 h = wasm_f32x4_mul(o, v_tanh(cn));
+      if (h1) wasm_v128_store(h1 + b * ld1 + j, h);
+      if (h2) wasm_v128_store(h2 + b * ld2 + j, h);
+    }
+  }
+}
+
+/* Row softmax over the first n of each ld-wide row; the padding columns are ignored. */
+EXPORT(softmax_rows) void softmax_rows(const float* Z, int rows, int n, int ld, float* out, int ldo) {
+  for (int b = 0; b < rows; b++) {
+    const float* z = Z + b * ld;
+    float* o = out + b * ldo;
+    float m = -3.4e38f;
+    int j = 0;
+    for (; j + 4 <= n; j += 4) { float t = hmax(wasm_v128_load(z + j)); if (t > m) m = t; }
+    for (; j < n; j++) if (z[j] > m) m = z[j];
+    f4 vm = wasm_f32x4_splat(m);
+    float s = 0;
+    f4 vs = wasm_f32x4_splat(0);
+    for (j = 0; j + 4 <= n; j += 4) {
+      f4 e = v_exp(wasm_f32x4_sub(wasm_v128_load(z + j), vm));
+      wasm_v128_store(o + j, e);
+      vs = wasm_f32x4_add(vs, e);
+    }
+    for (; j < n; j++) {
+      f4 e = v_exp(wasm_f32x4_splat(z[j] - m));
+      o[j] = wasm_f32x4_extract_lane(e, 0);
+      s += o[j];
+    }
+    s += wasm_f32x4_extract_lane(vs, 0) + wasm_f32x4_extract_lane(vs, 1) + wasm_f32x4_extract_lane(vs, 2) + wasm_f32x4_extract_lane(vs, 3);
+    float inv = 1.0f / s;
+    for (j = 0; j < n; j++) o[j] *= inv;
+  }
+}
+
+/* ---------------------------------------------------------------- training step */
+
+typedef struct {
+  int in, u;
+  float *W, *U, *b;      /* [in][4u], [u][4u], [4u] */
+  float *dW, *dU, *db;   /* gradients, accumulated */
+  float *G;              /* [rows][4u] gates after activation */
+  float *C, *TC, *H;     /* [rows][u] cell, tanh(cell), output */
+  float *mask;           /* input dropout [B][in]: 0 or 1/(1-rate), the same at every step; null = none */
+} Layer;
+
+typedef struct {
+  int V, Vp, E, L, T, B, hard;
+  int forward_only;      /* 1: loss and accuracy only (validation), no gradients */
+  float scale;           /* 1 / tokens in the whole batch (all workers) */
+  const int32_t *x, *y;  /* [B][T] */
+  float *emb, *demb;     /* [V][E] */
+  float *Wd, *bd, *dWd, *dbd; /* [u][Vp], [Vp] */
+  float *X0;             /* [rows][E] */
+  float *Z;              /* [rows][Vp] */
+  float *dH, *dX;        /* [rows][maxdim] scratch */
+  float *dG;             /* [rows][4 maxu] */
+  float *dh, *dc;        /* [B][maxu] carried through time */
+  float *at, *pack;      /* scratch for transposes and packing */
+  float *wt;             /* scratch for a transposed weight [4 maxu][maxdim] */
+  float *upack;          /* the recurrent matrix (or its transpose) packed once per pass [4 maxu][maxu] */
+  float *xm;             /* [rows][maxdim] a layer's input times its dropout mask */
+  float loss, correct;   /* outputs: summed over this worker's tokens */
+  Layer layers[4];
+  float *etab;           /* [V][4 u0]: Embedding . first kernel (forward), per-token sums of dG (backward) */
+} Net;
+
+static void zero(float* p, int n) { for (int i = 0; i < n; i++) p[i] = 0; }
+
+/* dst[t*B+b][:] = src[t*B+b][:] * mask[b][:] (dst may be src) */
+static void apply_mask(float* dst, const float* src, const float* mask, int T, int B, int n) {
+  for (int t = 0; t < T; t++)
+    for (int b = 0; b < B; b++) {
+      const float* m = mask + b * n;
+      const float* x = src + (t * B + b) * n;
+      float* d = dst + (t * B + b) * n;
+      for (int j = 0; j < n; j += 4) wasm_v128_store(d + j, wasm_f32x4_mul(wasm_v128_load(x + j), wasm_v128_load(m + j)));
+    }
+}
+
+EXPORT(train_step) void train_step(Net* net) {
+  const int B = net->B, T = net->T, rows = B * T, E = net->E, V = net->V, Vp = net->Vp, L = net->L, hard = net->hard;
+  /* The first layer's input is an embedding row, so its projection is a row of the table
+   * emb . W (V rows instead of B*T), and its weight and embedding gradients come from the per-token
+   * sums of its gate gradients: a fifth to a quarter of a step's arithmetic for a vocabulary smaller
+   * than the chunk. Not with an input dropout mask (each row's input then differs). */
+  const int table0 = net->etab && V < rows && (net->forward_only || !net->layers[0].mask);
+  /* time-major rows: r = t * B + b */
+  if (!table0) for (int t = 0; t < T; t++)
+    for (int b = 0; b < B; b++) {
+      const float* e = net->emb + net->x[b * T + t] * E;
+      float* d = net->X0 + (t * B + b) * E;
+      for (int j = 0; j < E; j++) d[j] = e[j];
+    }
+  const float* X = net->X0;
+  int in = E;
+  for (int l = 0; l < L; l++) {
+    Layer* ly = &net->layers[l];
+    const int u = ly->u, g4 = 4 * u;
+    float* G = ly->G;
+    const float* mask = net->forward_only ? 0 : ly->mask;
+    if (mask) { apply_mask(net->xm, X, mask, T, B, in); X = net->xm; }
+    if (l == 0 && table0) {
+      gemm_nn(V, g4, E, net->emb, E, ly->W, g4, net->etab, g4, 0, net->pack);
+      for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++) {
+          const float* e = net->etab + net->x[b * T + t] * g4;
+          float* g = G + (t * B + b) * g4;
+          for (int j = 0; j < g4; j += 4) wasm_v128_store(g + j, wasm_f32x4_add(wasm_v128_load(ly->b + j), wasm_v128_load(e + j)));
+        }
+    } else {
+      for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4) wasm_v128_store(G + r * g4 + j, wasm_v128_load(ly->b + j));
+      gemm_nn(rows, g4, in, X, in, ly->W, g4, G, g4, 1, net->pack);
+    }
+    pack_b(ly->U, u, g4, g4, net->upack);
+    for (int t = 0; t < T; t++) {
+      float* g = G + t * B * g4;
+      if (t > 0) gemm_packed(B, g4, u, ly->H + (t - 1) * B * u, u, net->upack, g, g4, 1);
+      for (int b = 0; b < B; b++) {
+        float* gr = g + b * g4;
+        const float* cp = t > 0 ? ly->C + ((t - 1) * B + b) * u : 0;
+        float* c = ly->C + (t * B + b) * u;
+        float* tc = ly->TC + (t * B + b) * u;
+        float* h = ly->H + (t * B + b) * u;
+        for (int j = 0; j < u; j += 4) {
+          f4 i = v_gate(wasm_v128_load(gr + j), hard);
+          f4 f = v_gate(wasm_v128_load(gr + u + j), hard);
+          f4 z = v_tanh(wasm_v128_load(gr + 2 * u + j));
+          f4 o = v_gate(wasm_v128_load(gr + 3 * u + j), hard);
+          f4 cn = wasm_f32x4_mul(i, z);
+          if (cp) cn = wasm_f32x4_add(wasm_f32x4_mul(f, wasm_v128_load(cp + j)), cn);
+          f4 th = v_tanh(cn);
+          wasm_v128_store(gr + j, i); wasm_v128_store(gr + u + j, f);
+          wasm_v128_store(gr + 2 * u + j, z); wasm_v128_store(gr + 3 * u + j, o);
+          wasm_v128_store(c + j, cn); wasm_v128_store(tc + j, th);
+          wasm_v128_store(h + j, wasm_f32x4_mul(o, th));
+        }
+      }
+    }
+    X = ly->H; in = u;
+  }
+  /* dense + softmax cross-entropy; dZ overwrites Z */
+  const int uL = in;
+  for (int r = 0; r < rows; r++) for (int j = 0; j < Vp; j += 4) wasm_v128_store(net->Z + r * Vp + j, wasm_v128_load(net->bd + j));
+  gemm_nn(rows, Vp, uL, X, uL, net->Wd, Vp, net->Z, Vp, 1, net->pack);
+  float loss = 0, correct = 0;
+  const float scale = net->scale;
+  for (int t = 0; t < T; t++)
+    for (int b = 0; b < B; b++) {
+      float* z = net->Z + (t * B + b) * Vp;
+      int target = net->y[b * T + t];
+      if (target < 0) { for (int j = 0; j < V; j++) z[j] = 0; continue; } /* no loss on this step */
+      float m = z[0]; int arg = 0;
+      for (int j = 1; j < V; j++) if (z[j] > m) { m = z[j]; arg = j; }
+      softmax_rows(z, 1, V, Vp, z, Vp);
+      float p = z[target];
+      loss += -s_log(p < 1e-7f ? 1e-7f : p);
+      if (arg == target) correct += 1;
+      for (int j = 0; j < V; j++) z[j] *= scale;
+      z[target] -= scale;
+    }
+  net->loss = loss; net->correct = correct;
+  if (net->forward_only) return;
+  /* dense backward */
+  gemm_tn(uL, Vp, rows, X, uL, net->Z, Vp, net->dWd, Vp, net->at, net->pack);
+  for (int r = 0; r < rows; r++) for (int j = 0; j < Vp; j += 4)
+    wasm_v128_store(net->dbd + j, wasm_f32x4_add(wasm_v128_load(net->dbd + j), wasm_v128_load(net->Z + r * Vp + j)));
+  transpose(net->Wd, uL, Vp, Vp, net->wt, uL);
+  gemm_nn(rows, uL, Vp, net->Z, Vp, net->wt, uL, net->dH, uL, 0, net->pack);
+  /* LSTM layers backward through time */
+  for (int l = L - 1; l >= 0; l--) {
+    Layer* ly = &net->layers[l];
+    const int u = ly->u, g4 = 4 * u, lin = ly->in;
+    const float* Xin = l > 0 ? net->layers[l - 1].H : net->X0;
+    if (ly->mask) { apply_mask(net->xm, Xin, ly->mask, T, B, lin); Xin = net->xm; }
+    float* dG = net->dG;
+    zero(net->dh, B * u); zero(net->dc, B * u);
+    transpose(ly->U, u, g4, g4, net->wt, u); /* U^T: [4u][u] */
+    pack_b(net->wt, g4, u, u, net->upack);
+    for (int t = T - 1; t >= 0; t--) {
+      for (int b = 0; b < B; b++) {
+        const int r = t * B + b;
+        const float* gr = ly->G + r * g4;
+        const float* tc = ly->TC + r * u;
+        const float* cp = t > 0 ? ly->C + (r - B) * u : 0;
+        const float* dHr = net->dH + r * u;
+        float* dh = net->dh + b * u;
+        float* dc = net->dc + b * u;
+        float* dg = dG + r * g4;
+        for (int j = 0; j < u; j += 4) {
+          f4 i = wasm_v128_load(gr + j), f = wasm_v128_load(gr + u + j);
+          f4 z = wasm_v128_load(gr + 2 * u + j), o = wasm_v128_load(gr + 3 * u + j);
+          f4 th = wasm_v128_load(tc + j);
+          f4 one = wasm_f32x4_splat(1.0f);
+          f4 dhv = wasm_f32x4_add(wasm_v128_load(dHr + j), wasm_v128_load(dh + j));
+          f4 dcv = wasm_f32x4_add(wasm_v128_load(dc + j),
+                                  wasm_f32x4_mul(wasm_f32x4_mul(dhv, o), wasm_f32x4_sub(one, wasm_f32x4_mul(th, th))));
+          f4 cpv = cp ? wasm_v128_load(cp + j) : wasm_f32x4_splat(0);
+          f4 di = wasm_f32x4_mul(dcv, z), df = wasm_f32x4_mul(dcv, cpv);
+          f4 dz = wasm_f32x4_mul(dcv, i), dov = wasm_f32x4_mul(dhv, th);
+          dz = wasm_f32x4_mul(dz, wasm_f32x4_sub(one, wasm_f32x4_mul(z, z)));
+          if (hard) {
+            f4 k = wasm_f32x4_splat(0.2f), zero4 = wasm_f32x4_splat(0);
+#define HS(d, s) d = wasm_v128_and(wasm_f32x4_mul(d, k), wasm_v128_and(wasm_f32x4_gt(s, zero4), wasm_f32x4_lt(s, one)))
+            HS(di, i); HS(df, f); HS(dov, o);
+#undef HS
+          } else {
+            di = wasm_f32x4_mul(di, wasm_f32x4_mul(i, wasm_f32x4_sub(one, i)));
+            df = wasm_f32x4_mul(df, wasm_f32x4_mul(f, wasm_f32x4_sub(one, f)));
+            dov = wasm_f32x4_mul(dov, wasm_f32x4_mul(o, wasm_f32x4_sub(one, o)));
+          }
+          wasm_v128_store(dg + j, di); wasm_v128_store(dg + u + j, df);
+          wasm_v128_store(dg + 2 * u + j, dz); wasm_v128_store(dg + 3 * u + j, dov);
+          wasm_v128_store(dc + j, wasm_f32x4_mul(dcv, f));
+        }
+      }
+      if (t > 0) gemm_packed(B, u, g4, dG + t * B * g4, g4, net->upack, net->dh, u, 0);
+    }
+    /* weight gradients over all steps at once */
+    if (T > 1) gemm_tn(u, g4, (T - 1) * B, ly->H, u, dG + B * g4, g4, ly->dU, g4, net->at, net->pack);
+    for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4)
+      wasm_v128_store(ly->db + j, wasm_f32x4_add(wasm_v128_load(ly->db + j), wasm_v128_load(dG + r * g4 + j)));
+    transpose(ly->W, lin, g4, g4, net->wt, lin);
+    if (l == 0 && table0) {
+      /* S[v] = sum of dG over the rows whose token is v; dW += emb^T S; demb += S W^T */
+      float* S = net->etab;
+      zero(S, V * g4);
+      for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++) {
+          float* s = S + net->x[b * T + t] * g4;
+          const float* d = dG + (t * B + b) * g4;
+          for (int j = 0; j < g4; j += 4) wasm_v128_store(s + j, wasm_f32x4_add(wasm_v128_load(s + j), wasm_v128_load(d + j)));
+        }
+      gemm_tn(lin, g4, V, net->emb, lin, S, g4, ly->dW, g4, net->at, net->pack);
+      gemm_nn(V, lin, g4, S, g4, net->wt, lin, net->demb, lin, 1, net->pack);
+      return;
+    }
+    gemm_tn(lin, g4, rows, Xin, lin, dG, g4, ly->dW, g4, net->at, net->pack);
+    /* input gradient: next dH (layer below) or the embedding rows */
+    float* dIn = l > 0 ? net->dH : net->dX;
+    gemm_nn(rows, lin, g4, dG, g4, net->wt, lin, dIn, lin, 0, net->pack);
+    if (ly->mask) apply_mask(dIn, dIn, ly->mask, T, B, lin);
+  }
+  for (int t = 0; t < T; t++)
+    for (int b = 0; b < B; b++) {
+      float* d = net->demb + net->x[b * T + t] * E;
+      const float* s = net->dX + (t * B + b) * E;
+      for (int j = 0; j < E; j += 4) wasm_v128_store(d + j, wasm_f32x4_add(wasm_v128_load(d + j), wasm_v128_load(s + j)));
+    }
+}
