@@ -34,6 +34,23 @@ describe('TuneState', () => {
     expect(t.notes[0].pitch).toBe(64);
   });
 
+  it('a roll edit keeps the notation the musician wrote: L:, header fields, pickup, bar lines, chord symbols (issue #14)', () => {
+    const t = new TuneState();
+    t.load({ abc: 'X:3\nT:Hand typed\nC:me\nM:3/4\nL:1/4\nK:G\nD|"G"G A B|"D"A2 F|"G"G3||\n' });
+    t.select(new Set([t.notes[2].id]));
+    t.transposeSelection(2);
+    expect(t.abcText).toBe('X:3\nT:Hand typed\nC:me\nM:3/4\nL:1/4\nK:G\nD| "G"G B B| "D"A2 F| "G"G3||\n');
+    // A tune with repeats is written afresh (the roll holds the notes as played), still readable.
+    const r = new TuneState();
+    r.load({ abc: 'X:1\nT:Rep\nM:2/4\nL:1/8\nK:D\n|:DE FG:|\n' });
+    r.select(new Set([r.notes[0].id]));
+    r.transposeSelection(1);
+    expect(parseAbc(r.abcText).tunes[0].sequence.notes.map((n) => n.pitch)).toEqual(r.notes.map((n) => n.pitch));
+    // Titles do not leak from one take to the next.
+    r.load({ abc: 'X:1\nM:2/4\nL:1/8\nK:D\nDE FG|\n' });
+    expect(r.title).toBe('Untitled');
+  });
+
   it('an ABC edit updates the notes as one undoable step', () => {
     const t = new TuneState();
     t.load({ abc: TUNE });

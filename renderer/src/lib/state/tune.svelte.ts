@@ -4,7 +4,7 @@
  * rewrites the ABC through the music core's writer, an ABC edit re-reads the notes through its
  * parser, and both go through the same history.
  */
-import { parseAbc, writeAbc, type KeySignature, type NoteSequence, type TimeSignature } from '../../../../shared/music/index';
+import { parseAbc, writeAbc, writeTuneForm, type KeySignature, type NoteSequence, type TimeSignature, type TuneForm } from '../../../../shared/music/index';
 import { deleteNotes, duplicateNotes, moveNotes, quantizeNotes, setVelocity, type Selection } from '../roll/edit';
 import { History } from '../roll/history';
 import { NoteIndex, sortNotes, toNotes, toRollNotes, type RollNote } from '../roll/notes';
@@ -75,6 +75,8 @@ export class TuneState {
     const parsed = abc ? this.parse(abc) : null;
     if (parsed) this.applyHeader(parsed);
     // Only ABC was given (a typed seed, an opened .abc): its notes come from the parser.
+    // The notation the musician wrote is kept for roll edits only when the notes are its notes.
+    if (!parsed || seed.length || take.length) this.textForm = null;
     if (parsed && !seed.length && !take.length) take.push(...toRollNotes(parsed.notes, false));
     this.notes = sortNotes([...seed, ...take]);
     this.selection = EMPTY;
@@ -115,17 +117,20 @@ export class TuneState {
   /** Meter and tempo from the transport bar: the notes stay, the ABC is rewritten with the new bars. */
   setMeter(numerator: number, denominator: number): void {
     this.meter = { time: 0, numerator, denominator };
+    this.textForm = null;
     if (this.notes.length) this.refreshAbc();
   }
 
   setKey(key: KeySignature | undefined): void {
     this.key = key;
+    this.textForm = null;
     if (this.notes.length) this.refreshAbc();
   }
 
   setTempo(qpm: number): void {
     if (!(qpm >= 20 && qpm <= 400)) return;
     this.qpm = qpm;
+    this.textForm = null;
     if (this.notes.length) this.refreshAbc();
   }
 
@@ -213,6 +218,14 @@ export class TuneState {
   private abcTimer: ReturnType<typeof setTimeout> | null = null;
 
   /**
+   * The tune form of the ABC text the notes came from (typed, opened or loaded), so that a roll
+   * edit rewrites the notes in the bars the musician wrote (their L:, header fields, bar lines,
+   * pickup and chord symbols stay) instead of a fresh text. Null when the notes did not come from
+   * the text, or when the meter, key or tempo was changed from the transport bar.
+   */
+  private textForm: TuneForm | null = null;
+
+  /**
    * Rewrites the ABC after an edit. Writing is linear in the notes (about 13 ms per 1,000), so a
    * big tune is rewritten a moment after the last edit instead of on every one: the roll stays
    * immediate, the text follows.
@@ -241,11 +254,29 @@ export class TuneState {
   private writeAbcText(): string {
     if (!this.notes.length) return '';
     try {
+      const form = this.editedForm();
+      if (form) return writeTuneForm(form, { title: this.title });
       return writeAbc(this.sequence(), { title: this.title });
     } catch (e) {
       this.abcProblems = [{ severity: 'error', message: `Could not write ABC: ${(e as Error).message}` }];
       return this.abcText;
     }
+  }
+
+  /**
+   * The written tune form with the roll's notes in it, when the text can take them as written: one
+   * voice, played once through (no repeats, endings or part order, so the roll's times are the
+   * written times). Otherwise null and the tune is written afresh.
+   */
+  private editedForm(): TuneForm | null {
+    const form = this.textForm;
+    if (!form) return null;
+    const voices = form.voices.filter((v) => v.notes.length > 0);
+    if (voices.length !== 1 || form.parts) return null;
+    const v = voices[0];
+    if (v.opening || v.bars.some((b) => b.ending || b.line === '|:' || b.line === ':|' || b.line === '::')) return null;
+    const notes = toNotes(this.notes).map((n) => ({ ...n, voice: 0 }));
+    return { ...form, title: this.title, voices: [{ ...v, notes, broken: [] }] };
   }
 
   private parse(text: string, strict = false): NoteSequence | null {
@@ -266,6 +297,7 @@ export class TuneState {
       if (!tune && !problems.length) this.abcProblems = [{ severity: 'error', message: 'No tune found: start with X:1 and a K: line.' }];
       return null;
     }
+    this.textForm = tune.form;
     return tune.sequence;
   }
 
