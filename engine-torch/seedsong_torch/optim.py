@@ -5,7 +5,9 @@ torch.optim.Adam differs in two small ways that would make "the same learning" d
 sqrt(v) and fold the bias correction into the step size; and clip_grad_norm_ divides by
 norm + 1e-6. The state is kept per TensorFlow.js weight in the engine's slot names ("3/m", "3/v"),
 in the TensorFlow.js layout when saved, so a checkpoint written here resumes in Seedsong and the
-other way round.
+other way round. Weight decay (the job's optional training.weightDecay) is decoupled, as
+optimizer.ts applies it: w *= 1 - lr * weightDecay before the update, for weights whose
+TensorFlow.js shape is a matrix (kernels, embeddings, the position table), not biases or gains.
 """
 
 import math
@@ -20,12 +22,14 @@ RMSPROP = {"rho": 0.9, "epsilon": 1e-7}
 
 
 class KerasOptimizer:
-    def __init__(self, name: str, bindings):
+    def __init__(self, name: str, bindings, weight_decay: float = 0.0):
         if name not in ("adam", "rmsprop"):
             raise TrainerError("bad-hyperparameters", f'optimizer must be adam or rmsprop, got "{name}"')
         self.name = name
         self.bindings = bindings
         self.params = [b.param for b in bindings]
+        self.weight_decay = float(weight_decay or 0.0)
+        self.decays = [len(getattr(b, "tfjs_shape", b.param.shape)) >= 2 for b in bindings]
         self.step = 0
         self.m = [torch.zeros_like(p) for p in self.params] if name == "adam" else []
         self.v = [torch.zeros_like(p) for p in self.params]
@@ -33,6 +37,11 @@ class KerasOptimizer:
     @torch.no_grad()
     def apply(self, learning_rate: float) -> None:
         self.step += 1
+        if self.weight_decay > 0:
+            factor = np.float32(1 - learning_rate * self.weight_decay).item()
+            for p, d in zip(self.params, self.decays):
+                if d:
+                    p.mul_(factor)
         if self.name == "adam":
             b1, b2, eps = ADAM["beta1"], ADAM["beta2"], ADAM["epsilon"]
             # In float64 from the step count, as optimizer.ts does (so a resumed run matches).

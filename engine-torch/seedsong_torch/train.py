@@ -208,7 +208,7 @@ def _train(args, job: Job, d: Dist, say, stop: StopRequest) -> int:
 
     model = build_model(spec).to(d.device)
     bindings = model.bindings()
-    optimizer = KerasOptimizer(t["optimizer"], bindings)
+    optimizer = KerasOptimizer(t["optimizer"], bindings, t.get("weightDecay", 0.0))
     initial = read_layers_model(job.initial_dir(), os.path.basename(job.doc["initial"]))
     topology, specs = initial.topology, initial.specs
     generated_by = f"Seedsong PyTorch trainer (torch {torch.__version__})"
