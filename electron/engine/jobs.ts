@@ -568,7 +568,7 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
   const count = req.count ?? 1;
   // The request's seed, or a fresh one for a request that came without (never a fixed default).
   const rngSeed = Number.isInteger(req.rngSeed) ? req.rngSeed : freshRngSeed();
-  const grammar = req.grammar === false ? null : abcGrammar(encoding, prime, count);
+  const grammar = req.grammar === false ? null : abcGrammar(encoding, prime, count, { limit: req.length ?? 512 });
   if (grammar) mask = grammar.mask.bind(grammar);
   const streamer = events.onNote ? new NoteStreamer(encoding, prime, count, events.onNote) : undefined;
   const takes = await sample(createStepModel(model, { window }), {
