@@ -299,12 +299,24 @@ export function fitSeedToVocabulary(seed: SeedToFit, options: FitOptions): Fitte
   const snap = (x: number) => Math.round(x * 48) / 48;
 
   for (let round = 0; round < 400; round++) {
-    const abc = text();
+    let abc = text();
     // What the encoding reads is the text as the ABC reader gives it back (as seedToTune does).
+    if (chars) {
+      // abc-char reads every character, the title's too: a title it cannot spell is left out.
+      const title = abc.split('\n').find((l) => /^T:/.test(l));
+      if (title && !known(title)) {
+        abc = abc.replace(/^T:.*\n/m, '');
+        change('the seed has no title (this model cannot spell it)');
+      }
+    }
     const read = parseAbc(abc, { file: 'seed' }).tunes[0];
     const readText = read ? read.abc.replace(/\|\]\s*$/, '|\n') : abc;
     const placed = place(readText, unitQuarters, lead, compound);
     const badIndex = placed.findIndex((p) => !known(p.text));
+    if (badIndex < 0 && chars && !known(readText.replace(/\n/g, ''))) {
+      const odd = Array.from(readText).find((c) => c !== '\n' && !vocab.has(c))!;
+      throw new SeedSpellingError(`the seed needs the character ${JSON.stringify(odd)}, which this model (${encoding.name}) has never seen`, 'none', odd);
+    }
     if (badIndex < 0) {
       return {
         abc,
