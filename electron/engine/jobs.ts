@@ -453,7 +453,7 @@ export class SeedEncodingError extends EngineError {
 /** The seed as the model will read it: its tokens, and what was changed to write it in the model's words. */
 export interface PrimedSeed {
   ids: number[];
-  /** What understanding the seed changed, one line each (found tempo, meter, pickup; respelled notes). */
+  /** What was changed to write the seed in the model's words, one line each (respelled notes, meter, key). */
   changes: string[];
   /** ABC models: the seed as written for the model. */
   abc?: string;
@@ -535,10 +535,10 @@ export function primeSeed(encoding: Encoding, seed: GenerateSeed | undefined, he
     }
     if (isAbcEncoding(encoding)) {
       const f = fitted(t, encoding);
-      result = { ids: f.ids, abc: f.abc, changes: [...t.report, ...f.changes] };
+      result = { ids: f.ids, abc: f.abc, changes: f.changes };
     } else {
       try {
-        result = { ids: encoding.encode(seedToTune(t.sequence)), changes: t.report };
+        result = { ids: encoding.encode(seedToTune(t.sequence)), changes: [] };
       } catch (e) {
         throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(e as Error).message}`);
       }

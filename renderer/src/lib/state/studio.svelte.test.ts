@@ -43,8 +43,10 @@ describe('StudioState', () => {
     await studio.generate();
     const request = fake.calls.find((c) => c.channel === 'generate')!.request;
     expect(request).toMatchObject({ modelId: 'tiny', seed: { kind: 'abc' }, sampling: { count: 4 } });
-    expect(studio.tune.notes.every((n) => n.seed)).toBe(true); // the seed is on the desk while sampling
+    expect(studio.tune.notes).toHaveLength(0); // the desk changes when the model answers
     fake.emit('take.note', { runId: 'g1', variation: 0, note: note(69, 1.5) });
+    expect(studio.tune.notes.length).toBeGreaterThan(0);
+    expect(studio.tune.notes.every((n) => n.seed)).toBe(true); // the seed is on the desk while sampling
     fake.emit('take.note', { runId: 'g1', variation: 1, note: note(60, 1.5) });
     expect(studio.liveNotes).toHaveLength(1);
     // This engine answers with the whole tune, seed first.
@@ -54,6 +56,24 @@ describe('StudioState', () => {
     expect(studio.takes[0]).toMatchObject({ number: 1, seedLabel: 'ABC: DFA|', kept: false });
     expect(studio.tune.notes.map((n) => n.seed)).toEqual([true, true, true, false, false]);
     expect(studio.tune.abcText).toMatch(/^X:1/);
+  });
+
+  it('a seed the model refuses leaves the desk as it was, and says why and what to do', async () => {
+    const { fake, studio } = setup();
+    await studio.start();
+    studio.seedSource = 'none';
+    await studio.generate();
+    done(fake, 'g1', [{ variation: 0, abc: 'X:1\nK:C\nCDE|', notes: [note(60, 0), note(62, 0.5)], warnings: [] }]);
+    const desk = studio.tune.notes.map((n) => [n.pitch, n.start]);
+    studio.seedSource = 'abc';
+    studio.seedAbc = 'X:1\nM:6/8\nL:1/8\nK:D\nDFA|';
+    await studio.generate();
+    const message = "the seed cannot be encoded for this model (abc-token): the seed's note \"c''\" is outside what this model has learned. To continue it: transpose the seed by an octave.";
+    fake.emit('job.state', { id: 'g2', kind: 'generate', state: 'failed', runId: null, message, progress: null, checkpoints: [], resumable: false, updatedAt: '' });
+    expect(studio.generating).toBe(false);
+    expect(studio.error).toBe(message);
+    expect(studio.tune.notes.map((n) => [n.pitch, n.start])).toEqual(desk);
+    expect(studio.selectedTake).toBe(0);
   });
 
   it('keeps edits with their take, refuses to discard kept takes, explains missing seeds', async () => {
@@ -177,6 +197,7 @@ describe('StudioState', () => {
     await studio.start();
     studio.seedAbc = 'X:1\nT:Lark Seed\nM:6/8\nL:1/8\nK:D\nDFA|';
     await studio.generate();
+    fake.emit('take.note', { runId: 'g1', variation: 0, note: note(74, 1.5) });
     expect(studio.tune.title).toBe('Lark Seed'); // the seed keeps its own title while sampling
     done(fake, 'g1', [0, 1].map((variation) => ({ variation, abc: 'X:1\nK:D\nDFA dc|', notes: [note(62, 0), note(66, 0.5), note(69, 1), note(74, 1.5 + variation)], warnings: [] })));
     expect(studio.takes.map((t) => [t.title, t.model.name, t.source])).toEqual([

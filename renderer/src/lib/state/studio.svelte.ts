@@ -185,7 +185,9 @@ export class StudioState {
         if (this.status.startsWith('Engine: ')) this.status = this.engineLine();
       }),
       this.api.on('take.note', ({ runId, variation, note }) => {
-        if (runId === this.runId && variation === 0) this.liveNotes = [...this.liveNotes, note];
+        if (runId !== this.runId || variation !== 0) return;
+        this.showDeskSeed();
+        this.liveNotes = [...this.liveNotes, note];
       }),
       this.api.on('take.done', ({ runId, takes }) => this.takesArrived(runId, takes)),
       this.api.on('job.state', (job) => {
@@ -393,10 +395,9 @@ export class StudioState {
       sampling: { temperature: this.temperature, topK: this.topK, topP: this.topP, length: this.length, count: this.count, rngSeed },
       seedTitle,
     };
-    if (chosen.notes.length) {
-      this.selectedTake = null;
-      this.tune.load({ seed: chosen.notes, title: seedTitle ?? undefined });
-    }
+    // The seed goes on the desk when the model answers with its first note: a seed the model
+    // cannot take leaves the desk (and the recording) as they were, with the reason and the fix.
+    this.deskSeed = chosen.notes.length ? { seed: chosen.notes, title: seedTitle ?? undefined } : null;
     const result = await this.api.generate({
       modelId: this.modelId,
       seed: chosen.seed,
@@ -414,12 +415,23 @@ export class StudioState {
     if (early) this.generationState(early);
   }
 
+  /** The seed of the generation under way, put on the desk once the model answers (see generate). */
+  private deskSeed: { seed: NoteDto[]; title?: string } | null = null;
+
+  private showDeskSeed(): void {
+    if (!this.deskSeed) return;
+    this.selectedTake = null;
+    this.tune.load(this.deskSeed);
+    this.deskSeed = null;
+  }
+
   /** The studio's word on this window's generation: running, stopping, or how it ended. */
   private generationState(job: JobDto): void {
     this.genJob = job;
     if (!isFinished(job.state)) return;
     this.runId = null;
     this.liveNotes = [];
+    this.deskSeed = null;
     if (job.state === 'failed') this.showError(job.message ?? 'Generation failed.');
     else if (job.state === 'cancelled') this.say('Generation stopped.');
   }
@@ -464,6 +476,7 @@ export class StudioState {
 
   private takesArrived(runId: string, takes: Take[]): void {
     if (runId !== this.runId) return;
+    this.deskSeed = null;
     const p = this.pending;
     const first = nextTakeNumber(this.takes);
     const views: TakeView[] = takes.map((t, i) => ({
