@@ -76,6 +76,20 @@ describe('StudioState', () => {
     expect(studio.selectedTake).toBe(0);
   });
 
+  it('a recorded seed is sent with the pickup the musician chose (a short first bar)', async () => {
+    const { fake, studio } = setup();
+    await studio.start();
+    studio.tune.setMeter(6, 8);
+    studio.seedKeyboard = [note(62, 0), note(67, 0.5), note(71, 1), note(74, 1.5), note(79, 2)];
+    studio.seedSource = 'keyboard';
+    studio.seedPickup = 0.5;
+    await studio.generate();
+    const seed = fake.calls.find((c) => c.channel === 'generate')!.request.seed as { kind: 'abc'; text: string };
+    expect(seed.kind).toBe('abc');
+    const body = seed.text.slice(seed.text.indexOf('K:')).split('\n').slice(1).join('');
+    expect(body.split('|')[0].trim()).toBe('D');
+  });
+
   it('keeps edits with their take, refuses to discard kept takes, explains missing seeds', async () => {
     const { fake, studio } = setup();
     await studio.start();

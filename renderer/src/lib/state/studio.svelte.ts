@@ -10,7 +10,7 @@ import type { JobDto } from '../../../../shared/ipc/channels/jobs';
 import { isActive, isFinished } from '../../../../shared/jobs/machine';
 import { LENGTH_DIGITS, LENGTH_NAMES, enterNote, inputStart, neighbour, type Letter } from '../roll/note-input';
 import { nextTakeNumber, takeSettings, takeTitle, titleOfAbc, type SeedSource, type TakeSampling, type TakeView } from './takes';
-import { keyName, parseAbc, readMidi, writeAbc, type KeySignature, type Note, type NoteSequence, type TimeSignature } from '../../../../shared/music/index';
+import { keyName, parseAbc, readMidi, writeAbc, writeSeedAbc, type KeySignature, type Note, type NoteSequence, type TimeSignature } from '../../../../shared/music/index';
 import type { Tool } from '../roll/gestures/pick';
 import { toNotes } from '../roll/notes';
 import { DevicesState, type SynthSink } from './devices.svelte';
@@ -70,6 +70,12 @@ export class StudioState {
   length = $state(256);
   count = $state(4);
   rngSeed = $state<number | null>(null);
+  /**
+   * The seed's pickup in quarter notes (0: it starts on a downbeat), or null: as recorded (bar
+   * lines from the click's downbeat) or, for a phrase the model cannot read that way, as found
+   * from the playing by the engine.
+   */
+  seedPickup = $state<number | null>(null);
   /** Ask the model for the key and meter of the top bar (ABC models: the tune's header; event models: the scale). */
   keepKeyAndMeter = $state(false);
 
@@ -334,6 +340,12 @@ export class StudioState {
       totalTime: notes.reduce((m, n) => Math.max(m, n.end), 0),
     };
     try {
+      if (this.seedPickup !== null && notes.length) {
+        // The musician's pickup: the seed from its first note, the first bar line after the pickup.
+        const first = Math.min(...notes.map((n) => n.start));
+        const from = { ...seq, notes: notes.map((n) => ({ ...n, start: n.start - first, end: n.end - first })) };
+        return { kind: 'abc', text: writeSeedAbc({ sequence: from, meter, pickup: this.seedPickup }, { title: 'Seed' }) };
+      }
       return { kind: 'abc', text: writeAbc(seq, { finalBar: false, tempo: false, title: 'Seed' }) };
     } catch {
       return { kind: 'notes', notes };
