@@ -74,6 +74,17 @@ describe('StudioState', () => {
     expect(studio.error).toBe(message);
     expect(studio.tune.notes.map((n) => [n.pitch, n.start])).toEqual(desk);
     expect(studio.selectedTake).toBe(0);
+    expect(studio.seedFix).toBeNull(); // a typed seed: the musician edits it
+    // A recording the model cannot take: the fix is offered, and applied only when accepted.
+    studio.seedKeyboard = [note(84, 0), note(86, 0.5), note(88, 1)];
+    studio.seedSource = 'keyboard';
+    await studio.generate();
+    fake.emit('job.state', { id: 'g3', kind: 'generate', state: 'failed', runId: null, message, progress: null, checkpoints: [], resumable: false, updatedAt: '' });
+    expect(studio.seedFix?.label).toBe('Transpose the seed an octave and try again');
+    expect(studio.seedKeyboard.map((n) => n.pitch)).toEqual([84, 86, 88]);
+    await studio.applySeedFix();
+    expect(studio.seedKeyboard.map((n) => n.pitch)).toEqual([72, 74, 76]);
+    expect(fake.calls.filter((c) => c.channel === 'generate')).toHaveLength(4);
   });
 
   it('a recorded seed is sent with the pickup the musician chose (a short first bar)', async () => {

@@ -389,6 +389,7 @@ export class StudioState {
   async generate(): Promise<void> {
     if (this.generating) return;
     this.clearMessage();
+    this.seedFix = null;
     const chosen = this.seed();
     if ('error' in chosen) return this.showError(chosen.error);
     this.player.stop();
@@ -427,6 +428,40 @@ export class StudioState {
     if (early) this.generationState(early);
   }
 
+  /**
+   * The fix the engine offered for a seed it could not take ("To continue it: ..."), as a button:
+   * applied to the recorded or opened seed only when the musician accepts it.
+   */
+  seedFix = $state<{ kind: 'quantize' | 'drop-chords' | 'transpose'; label: string } | null>(null);
+
+  /** Applies the offered fix to the seed (the recording or the opened file) and generates again. */
+  async applySeedFix(): Promise<void> {
+    const fix = this.seedFix;
+    if (!fix) return;
+    this.seedFix = null;
+    const change = (notes: NoteDto[]): NoteDto[] => {
+      if (fix.kind === 'quantize') {
+        const snap = (t: number) => Math.round(t * 2) / 2;
+        return notes.map((n) => ({ ...n, start: snap(n.start), end: Math.max(snap(n.end), snap(n.start) + 0.5) }));
+      }
+      if (fix.kind === 'drop-chords') {
+        const top = new Map<number, NoteDto>();
+        for (const n of notes) {
+          const k = Math.round(n.start * 48);
+          if (!top.has(k) || top.get(k)!.pitch < n.pitch) top.set(k, n);
+        }
+        return [...top.values()].sort((a, b) => a.start - b.start);
+      }
+      const middle = [...notes].sort((a, b) => a.pitch - b.pitch)[notes.length >> 1]?.pitch ?? 67;
+      const shift = middle > 71 ? -12 : 12;
+      return notes.map((n) => ({ ...n, pitch: Math.max(0, Math.min(127, n.pitch + shift)) }));
+    };
+    if (this.seedSource === 'keyboard' && this.seedKeyboard) this.seedKeyboard = change(this.seedKeyboard);
+    else if (this.seedSource === 'file' && this.seedFile) this.seedFile = { ...this.seedFile, notes: change(this.seedFile.notes) };
+    else return;
+    await this.generate();
+  }
+
   /** The seed of the generation under way, put on the desk once the model answers (see generate). */
   private deskSeed: { seed: NoteDto[]; title?: string } | null = null;
 
@@ -444,7 +479,15 @@ export class StudioState {
     this.runId = null;
     this.liveNotes = [];
     this.deskSeed = null;
-    if (job.state === 'failed') this.showError(job.message ?? 'Generation failed.');
+    if (job.state === 'failed') {
+      this.showError(job.message ?? 'Generation failed.');
+      // The engine names its fix at the end of the message: offer it for a seed we can change.
+      const fix = /To continue it: (quantize|keep only the top note|transpose)/.exec(job.message ?? '')?.[1];
+      const kind = fix === 'quantize' ? 'quantize' : fix === 'transpose' ? 'transpose' : fix ? 'drop-chords' : null;
+      if (kind && (this.seedSource === 'keyboard' || this.seedSource === 'file')) {
+        this.seedFix = { kind, label: kind === 'quantize' ? 'Quantize the seed to eighths and try again' : kind === 'transpose' ? 'Transpose the seed an octave and try again' : 'Keep the top note of each chord and try again' };
+      }
+    }
     else if (job.state === 'cancelled') this.say('Generation stopped.');
   }
 
