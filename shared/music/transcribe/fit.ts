@@ -199,6 +199,22 @@ function knownMeters(tokens: readonly string[]): { meter: Meter; token: string }
   return out;
 }
 
+/** The key signatures of a vocabulary's K: tokens, read once per vocabulary (each is an ABC parse). */
+const vocabularyKeys = new WeakMap<readonly string[], { token: string; key: NoteSequence['keySignatures'][number] }[]>();
+function keysOf(tokens: readonly string[]): { token: string; key: NoteSequence['keySignatures'][number] }[] {
+  let keys = vocabularyKeys.get(tokens);
+  if (!keys) {
+    keys = [];
+    for (const t of tokens) {
+      if (!t.startsWith('K:')) continue;
+      const key = parseAbc(`X:1\nL:1/8\n${t}\nC|\n`, { file: 'key' }).tunes[0]?.sequence.keySignatures[0];
+      if (key) keys.push({ token: t, key });
+    }
+    vocabularyKeys.set(tokens, keys);
+  }
+  return keys;
+}
+
 /**
  * The K: token of the vocabulary for the seed's key (corpora spell keys their own way: "K:D Major",
  * "K:Ador"): the same key if the vocabulary has it, else the key whose scale holds most of the notes.
@@ -206,10 +222,7 @@ function knownMeters(tokens: readonly string[]): { meter: Meter; token: string }
 export function keyTokenFor(seq: NoteSequence, tokens: readonly string[]): { token: string; key: NoteSequence['keySignatures'][number] } | undefined {
   const ks = seq.keySignatures[0];
   let best: { key: NoteSequence['keySignatures'][number]; token: string; fit: number } | undefined;
-  for (const t of tokens) {
-    if (!t.startsWith('K:')) continue;
-    const key = parseAbc(`X:1\nL:1/8\n${t}\nC|\n`, { file: 'key' }).tunes[0]?.sequence.keySignatures[0];
-    if (!key) continue;
+  for (const { token: t, key } of keysOf(tokens)) {
     const scale = diatonic(key.accidentals);
     const same = ks && key.tonic === ks.tonic && key.mode === ks.mode ? 100 : 0;
     const fit = same + seq.notes.filter((n) => scale.has(n.pitch % 12)).length + (key.tonic === (seq.notes[0]?.pitch ?? -1) % 12 ? 0.5 : 0);
@@ -309,8 +322,9 @@ export function fitSeedToVocabulary(seed: SeedToFit, options: FitOptions): Fitte
         change('the seed has no title (this model cannot spell it)');
       }
     }
-    const read = parseAbc(abc, { file: 'seed' }).tunes[0];
-    const readText = read ? read.abc.replace(/\|\]\s*$/, '|\n') : abc;
+    // What the encoding reads: the text as written (seedToTune keeps a tune's own text; the writer
+    // writes no final |] here).
+    const readText = abc.replace(/\|\]\s*$/, '|\n');
     const placed = place(readText, unitQuarters, lead, compound);
     const badIndex = placed.findIndex((p) => !known(p.text));
     if (badIndex < 0 && chars && !known(readText.replace(/\n/g, ''))) {
