@@ -1,7 +1,7 @@
 /**
  * The seed recipe side by side with a Seedsong preset (issue #19 item 4):
  *
- *   npx tsx scripts/side-by-side.ts [--epochs 5] [--best abc-token-lstm] [--best-epochs N] [--only keras-stateful|best]
+ *   npx tsx scripts/side-by-side.ts [--epochs 5] [--best abc-token-lstm] [--best-epochs N] [--narrow N] [--only keras-stateful|best]
  *                                   [--corpus PATH...] [--validation 0.1] [--steps N] [--out DIR] [--json]
  *
  * Trains `keras-stateful` on the Nottingham jigs + hornpipes (the seed's data: ABC_cleaned/jigs.abc
@@ -14,6 +14,7 @@
  *    a new tune starts, in nats per token and per note (comparable across encodings);
  *  - for keras-stateful also the held-out tunes scored with state carried from the tune before;
  *  - wall time of the epoch.
+ * --narrow N makes every layer N times narrower (a diagnostic where full width is too slow).
  * And for the last keras-stateful epoch, fresh and carried state split into the first 64 predicted
  * tokens of each tune and the rest: where the gap between fresh and carried state comes from.
  */
@@ -24,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../electron/engine/backend';
 import { enableFastPath } from '../electron/engine/accelerate';
 import { runTraining, type TrainSummary } from '../electron/engine/jobs';
+import { findPreset, type HyperparameterOverrides } from '../electron/engine/hyperparameters';
 import { encodeCorpus, loadTunes } from '../electron/engine/corpus';
 import { listCheckpoints, loadCheckpoint, readMeta } from '../electron/engine/library';
 import { createStepModel } from '../electron/engine/step';
@@ -51,6 +53,7 @@ async function main(): Promise<number> {
       epochs: { type: 'string', default: '5' },
       best: { type: 'string', default: 'abc-token-lstm' },
       'best-epochs': { type: 'string' },
+      narrow: { type: 'string' },
       only: { type: 'string' },
       corpus: { type: 'string', multiple: true },
       validation: { type: 'string', default: '0.1' },
@@ -61,7 +64,7 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    console.log('Usage: npx tsx scripts/side-by-side.ts [--epochs 5] [--best abc-token-lstm] [--best-epochs N] [--only keras-stateful|best] [--corpus PATH...] [--validation 0.1] [--steps N] [--out DIR] [--json]');
+    console.log('Usage: npx tsx scripts/side-by-side.ts [--epochs 5] [--best abc-token-lstm] [--best-epochs N] [--narrow N] [--only keras-stateful|best] [--corpus PATH...] [--validation 0.1] [--steps N] [--out DIR] [--json]');
     return 0;
   }
   const corpus = values.corpus?.length ? values.corpus.map((p) => path.resolve(p)) : SEED_CORPUS;
@@ -87,6 +90,8 @@ async function main(): Promise<number> {
   console.error(`side-by-side: ${presets.join(' and ')} on ${corpus.map((p) => path.basename(p)).join(' + ')}, ${epochs} epochs, validation ${validationFraction}, backend ${backend.active}, fast path ${fast.enabled ? 'on' : 'off'}; models in ${out}`);
 
   const ks = epochs;
+  // A diagnostic for slow machines: every layer `narrow` times narrower, the rest of the recipe as written.
+  const narrow = Number(values.narrow ?? 1);
   const rows: EpochRow[] = [];
   const runs: Record<string, { summary: TrainSummary; wallSeconds: number }> = {};
   for (const preset of presets) {
@@ -96,7 +101,7 @@ async function main(): Promise<number> {
     const summary = existsSync(path.join(dir, 'seedsong.json'))
       ? await runTraining({ resume: true, out: dir, epochs, validationFraction, maxSteps })
       : await runTraining(
-          { preset, corpus, out: dir, validationFraction, maxSteps, overrides: { training: { epochs, checkpointEveryEpochs: 1 } } },
+          { preset, corpus, out: dir, validationFraction, maxSteps, overrides: { model: narrowed(preset, narrow), training: { epochs, checkpointEveryEpochs: 1 } } },
           {
             onStart: (s) => console.error(`${preset}: ${s.parameters.toLocaleString('en-US')} parameters, ${s.batchesPerEpoch} batches per epoch, ${s.corpus?.trainTunes} training / ${s.corpus?.validationTunes} held-out tunes`),
             onEpoch: (r) => console.error(`${preset}: epoch ${r.epoch} loss ${r.loss.toFixed(4)} val ${r.val_loss?.toFixed(4) ?? '-'} in ${r.seconds.toFixed(0)} s`),
@@ -153,6 +158,12 @@ async function main(): Promise<number> {
   if (investigation) console.log(`fresh vs carried state (${JSON.stringify(investigation)})`);
   log({ event: 'done', runs: Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, { epochs: v.summary.epochs, steps: v.summary.steps, wallSeconds: v.wallSeconds }])), investigation, backend: backend.active });
   return 0;
+}
+
+function narrowed(name: string, by: number): HyperparameterOverrides['model'] {
+  if (by === 1) return {};
+  const m = findPreset(name).model;
+  return m.architecture === 'gpt' ? { embeddingSize: Math.max(m.heads * 8, Math.round(m.embeddingSize / by)) } : { units: m.units.map((u) => Math.max(8, Math.round(u / by))), embeddingSize: Math.max(8, Math.round(m.embeddingSize / by)) };
 }
 
 function explain(preset: string, epoch: number, fresh: TuneScore, carried: TuneScore): Record<string, unknown> {
