@@ -154,7 +154,10 @@ async function main(): Promise<number> {
   console.log(`| preset | epoch | s | train loss | engine val loss | held-out fresh (nats/token) | held-out fresh (nats/note) | held-out carried (nats/note) |`);
   console.log(`|---|---|---|---|---|---|---|---|`);
   for (const r of rows) console.log(`| ${r.preset} | ${r.epoch} | ${f(r.seconds, 0)} | ${f(r.trainLoss)} | ${f(r.valLoss)} | ${f(r.heldOutPerToken)} | ${f(r.heldOutPerNote)} | ${f(r.carriedPerNote)} |`);
-  for (const [preset, r] of Object.entries(runs)) console.log(`${preset}: ${r.summary.epochs} epochs, ${r.summary.steps} batches, ${r.wallSeconds.toFixed(0)} s wall (${r.summary.stopReason})`);
+  for (const [preset, r] of Object.entries(runs)) {
+    const trained = r.summary.history.reduce((n, h) => n + h.seconds, 0);
+    console.log(`${preset}: ${r.summary.epochs} epochs, ${r.summary.steps} batches, ${trained.toFixed(0)} s of training (sum of the epochs' wall times, across resumed runs), ${r.wallSeconds.toFixed(0)} s in this invocation (${r.summary.stopReason})`);
+  }
   if (investigation) console.log(`fresh vs carried state (${JSON.stringify(investigation)})`);
   log({ event: 'done', runs: Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, { epochs: v.summary.epochs, steps: v.summary.steps, wallSeconds: v.wallSeconds }])), investigation, backend: backend.active });
   return 0;
