@@ -294,7 +294,7 @@ describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong ser
     const project = await grabDownload(page, 'Export project');
     expect(project.name).toMatch(/\.seedsong\.json$/);
     const data = JSON.parse(project.bytes.toString('utf8'));
-    expect(data.version).toBe(1);
+    expect(data.version).toBe(2); // each seed stored once (shared/ipc/channels/project.ts)
     const notes = data.desk.notes.length;
     expect(notes).toBe(Number(await rollData(page, 'notes')));
     await page.getByLabel('ABC text').fill('X:1\nT:Other\nM:4/4\nL:1/4\nK:C\nCDEF|\n');

@@ -96,6 +96,9 @@ describe.skipIf(missing !== null)('studio journeys in Chromium through `seedsong
     expect(await page.getByRole('button', { name: /^Take \d+$/ }).count()).toBe(3);
     // The roll takes the first take on its next update: wait for it rather than race it.
     await expect.poll(() => rollNotes(page), { timeout: 5000, message: `the roll still shows only the seed; ABC shown:\n${await page.getByLabel('ABC text').inputValue()}` }).toBeGreaterThan(6);
+    // The take starts with the seed's own pitches, as played.
+    const take = parseAbc(await page.getByLabel('ABC text').inputValue()).tunes[0].sequence.notes.map((n) => n.pitch);
+    expect(take.slice(0, 6)).toEqual([67, 71, 74, 79, 74, 71]);
     await page.screenshot({ path: artifactPath('journey-takes.png') });
   });
 

@@ -154,3 +154,15 @@ describe('launching torchrun', () => {
     expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/no-such-python: no such program/), install: expect.stringMatching(/python3-torch libopenblas0-pthread/) });
   });
 });
+
+describe('what torchrun cannot reproduce', () => {
+  it('refuses stateful training and Dropout after each LSTM (keras-stateful) before any work, in words', async () => {
+    const { checkDistributable } = await import('./job');
+    const { findPreset } = await import('../electron/engine/hyperparameters');
+    const p = findPreset('keras-stateful');
+    expect(() => checkDistributable(p.model, p.training)).toThrow(/stateful training .* is not implemented by the torchrun trainer/);
+    expect(() => checkDistributable(p.model, { ...p.training, stateful: false })).toThrow(/dropout after each LSTM/);
+    const lstm = findPreset('abc-token-lstm');
+    expect(() => checkDistributable(lstm.model, lstm.training)).not.toThrow();
+  });
+});

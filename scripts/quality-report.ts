@@ -2,20 +2,24 @@
  * Quality report for an ABC model (the default model's README quotes it):
  *
  *   npx tsx scripts/quality-report.ts [--model DIR] [--count 100] [--temperature 1] [--rng-seed 1]
- *                                     [--length 1024] [--corpus PATH...] [--out FILE.abc] [--no-grammar] [--json]
+ *                                     [--length 1024] [--corpus PATH...] [--real-seed 1] [--out FILE.abc]
+ *                                     [--no-grammar] [--json]
  *
- * Samples --count tunes with no seed, then measures
- *  - how many parse cleanly with abcjs (the music core's parseAbc: no error and no abcjs warning)
- *    and with abc2midi (exit code 0, no "Error" line, a .mid written);
- *  - abc2midi's warnings about bars of the wrong length for the meter (outside repeats);
- *  - the longest run of consecutive bars copied from the training tunes (median, max, share <= 4);
- *  - pitch range, in-key ratio and length (notes, bars) against the validation tunes.
- * The training/validation split is the engine's own (encodeCorpus with the model's seed), so the
- * validation tunes are exactly the ones the model never trained on. The same figures are given for
- * those validation tunes, as the baseline a human-written tune reaches.
+ * Samples --count takes with no seed and draws a seeded sample of --count real tunes from the
+ * held-out tunes (the model's own validation split: encodeCorpus with the model's seed and
+ * validation fraction, tunes it never trained on), and measures both with the same code
+ * (electron/engine/quality.ts), side by side:
+ *  - wrong-length bars: abc2midi's bar-length warnings outside the pickup and the last bar, in and
+ *    outside repeats (each bar once); also the count outside repeats only, as earlier reports gave;
+ *  - tonic endings (last note = the key's tonic), AABB shape (first two sections 7-9 bars each),
+ *    M: and K: present, mode shares (minor, major, ...), the A minor and D major shares;
+ *  - copying: the longest run of consecutive bars identical to a training tune;
+ *  - pitch range, notes and bars per tune, in-key ratio, abcjs/abc2midi parse rates;
+ *  - key and meter distributions: total-variation distance to the training tunes';
+ * and the model's held-out cross-entropy on all held-out tunes, each from a fresh state (nats per
+ * token and per note). The targets are issue 19's.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,160 +27,14 @@ import { initBackend } from '../electron/engine/backend';
 import { enableFastPath } from '../electron/engine/accelerate';
 import { encodeCorpus, loadTunes } from '../electron/engine/corpus';
 import { loadModelCached, runGeneration } from '../electron/engine/jobs';
-import { parseAbc } from '../shared/music/abc/read';
-import { normalizeAbc } from '../shared/music/abc/book';
-import { tokenizeAbc } from '../shared/music/encodings/abc-text';
+import { createStepModel } from '../electron/engine/step';
+import { Rng } from '../electron/engine/rng';
+import { BarIndex, barsOf, checkWithAbc2midi, countsOf, figuresOf, measureTune, scoreTunes, totalVariation, wrongLengthBars } from '../electron/engine/quality';
 import { findAbc2midi } from '../shared/music/abc/abc2midi';
-import type { NoteSequence } from '../shared/music/types';
+
+export { BarIndex, barsOf, checkWithAbc2midi, normalizeKey, scaleOf } from '../electron/engine/quality';
 
 export const DEFAULT_MODEL = path.resolve(import.meta.dirname, '../resources/models/default');
-
-// ---------------------------------------------------------------------------------------------
-// Per-tune measures (exported for reuse in tests)
-
-/** Bar lines, repeats and first/second endings as the abc-token tokenizer cuts them. */
-const BAR = /^(?:::|:*\|[\]|]?:*(?:\[?\d+(?:[,-]\d+)*)?|\[\|:*|\[\d+(?:[,-]\d+)*)$/;
-/** What is not the music of a bar: chord symbols, decorations (also ~ and the letter ones), slurs, inline fields. */
-const NOT_MUSIC = /^(?:"|!|\+|\[[A-Za-z]:|[~.HLMOPSTuv()]$)/;
-
-const MODES: [RegExp, string][] = [
-  [/^(?:maj|ion)/, ''],
-  [/^(?:m$|min|aeo)/, 'm'],
-  [/^dor/, 'dor'],
-  [/^mix/, 'mix'],
-  [/^lyd/, 'lyd'],
-  [/^phr/, 'phr'],
-  [/^loc/, 'loc'],
-];
-
-/** "D Major" and "D", "A Dorian" and "ADor" are the same key (the two corpora spell them differently). */
-export function normalizeKey(k: string): string {
-  const m = /^\s*([A-G][#b]?)\s*([A-Za-z]*)/.exec(k);
-  if (!m) return k.trim();
-  const mode = m[2].toLowerCase();
-  return m[1] + (MODES.find(([re]) => re.test(mode))?.[1] ?? mode);
-}
-
-/**
- * The bars of a tune as strings of its note, rest and rhythm tokens, with the key in front (the
- * same letters mean other pitches in another key). Empty bars (double bar lines, a leading bar
- * line) are dropped so that repeat signs do not break a run.
- */
-export function barsOf(abc: string): string[] {
-  const text = normalizeAbc(abc);
-  const key = normalizeKey(/^K:(.*)$/m.exec(text)?.[1] ?? 'C');
-  const bars: string[] = [];
-  let cur: string[] = [];
-  const close = () => {
-    if (cur.length) bars.push(`${key}|${cur.join(' ')}`);
-    cur = [];
-  };
-  for (const t of tokenizeAbc(text)) {
-    if (/^[A-Za-z]:/.test(t)) continue; // header
-    if (BAR.test(t)) close();
-    else if (!NOT_MUSIC.test(t)) cur.push(t);
-  }
-  close();
-  return bars;
-}
-
-/** Index of every bar position in the training tunes, for the copied-run search. */
-export class BarIndex {
-  private readonly where = new Map<string, number[]>();
-  private readonly tunes: string[][] = [];
-
-  add(bars: string[]): void {
-    const t = this.tunes.length;
-    this.tunes.push(bars);
-    bars.forEach((b, i) => {
-      let list = this.where.get(b);
-      if (!list) this.where.set(b, (list = []));
-      list.push(t * 100_000 + i);
-    });
-  }
-
-  /** Longest run of consecutive bars of `bars` that also stand consecutively in one training tune. */
-  longestCopiedRun(bars: string[]): number {
-    let best = 0;
-    let prev = new Map<number, number>(); // position in the training set -> run length ending there
-    for (const b of bars) {
-      const next = new Map<number, number>();
-      for (const pos of this.where.get(b) ?? []) {
-        const run = (prev.get(pos - 1) ?? 0) + 1;
-        next.set(pos, run);
-        if (run > best) best = run;
-      }
-      prev = next;
-    }
-    return best;
-  }
-}
-
-/** Pitch classes of the key signature's scale (its relative major's): what "in key" means here. */
-export function scaleOf(accidentals: number): Set<number> {
-  const tonic = (((accidentals * 7) % 12) + 12) % 12;
-  return new Set([0, 2, 4, 5, 7, 9, 11].map((s) => (tonic + s) % 12));
-}
-
-export interface TuneFigures {
-  notes: number;
-  bars: number;
-  /** Highest minus lowest pitch, semitones. */
-  range: number;
-  /** Share of notes whose pitch class belongs to the key signature's scale. */
-  inKey: number;
-}
-
-export function figuresOf(seq: NoteSequence, bars: number): TuneFigures {
-  const pitches = seq.notes.map((n) => n.pitch);
-  const key = seq.keySignatures[0];
-  const scale = scaleOf(key?.accidentals ?? 0);
-  const inKey = pitches.length ? pitches.filter((p) => scale.has(p % 12)).length / pitches.length : 0;
-  return { notes: pitches.length, bars, range: pitches.length ? Math.max(...pitches) - Math.min(...pitches) : 0, inKey };
-}
-
-export interface AbcjsCheck {
-  ok: boolean;
-  /** Parsed, but abcjs warned (counted as a failure for `ok`). */
-  warnings: string[];
-  error?: string;
-  sequence?: NoteSequence;
-}
-
-export function checkWithAbcjs(abc: string): AbcjsCheck {
-  const r = parseAbc(abc, { file: 'generated' });
-  if (r.errors.length || !r.tunes.length) return { ok: false, warnings: [], error: r.errors[0]?.message ?? 'no tune' };
-  const t = r.tunes[0];
-  const warnings = t.warnings.map((w) => w.message);
-  return { ok: warnings.length === 0 && r.tunes.length === 1, warnings, sequence: t.sequence };
-}
-
-export interface Abc2midiCheck {
-  ok: boolean;
-  errors: string[];
-  warnings: number;
-  /** abc2midi's "Bar N has X time units while the time signature has Y", outside repeats (they repeat the same bar). */
-  barLengthWarnings: number;
-}
-
-export function checkWithAbc2midi(exe: string, abc: string, dir: string, n: number): Abc2midiCheck {
-  const src = path.join(dir, `t${n}.abc`);
-  const out = path.join(dir, `t${n}.mid`);
-  writeFileSync(src, abc.replace(/\n*$/, '\n'));
-  const r = spawnSync(exe, [src, '-o', out], { encoding: 'utf8', timeout: 30_000 });
-  const lines = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.split('\n');
-  const errors = lines.filter((l) => /^\s*Error\b/.test(l));
-  const wrote = existsSync(out);
-  if (r.status !== 0) errors.push(`exit code ${r.status ?? r.signal}`);
-  if (!wrote) errors.push('no MIDI file written');
-  rmSync(src, { force: true });
-  rmSync(out, { force: true });
-  const barLengthWarnings = lines.filter((l) => /time units while the time signature/.test(l) && !/in repeat/.test(l)).length;
-  return { ok: errors.length === 0, errors, warnings: lines.filter((l) => /^\s*Warning\b/.test(l)).length, barLengthWarnings };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Summaries
 
 function quantile(xs: number[], q: number): number {
   if (!xs.length) return NaN;
@@ -203,69 +61,80 @@ interface SetSummary {
   tunes: number;
   abcjsClean: number;
   abc2midiClean: number | null;
-  bothClean: number | null;
-  copiedBars: { median: number; max: number; shareAtMost4: number };
-  /** Share of all bars that occur somewhere in the training tunes (a bar alone, not a run). */
-  barsSeenInTraining: number;
-  /** abc2midi's bar-length warnings (outside repeats) in all tunes, and the share of tunes with any. */
-  wrongLengthBars: number | null;
+  /** Share of tunes with a wrong-length bar (pickup and last bar aside, in or outside repeats). */
   tunesWithWrongLengthBars: number | null;
+  wrongLengthBars: number | null;
+  /** The same counted outside repeats only (what earlier reports gave). */
+  wrongLengthBarsOutsideRepeats: number | null;
+  tunesWithWrongLengthBarsOutsideRepeats: number | null;
+  tonicEndings: number;
+  aabb: number;
+  meterPresent: number;
+  keyPresent: number;
+  modes: Record<string, number>;
+  aMinor: number;
+  dMajor: number;
+  copiedBars: { median: number; max: number; shareAtMost4: number };
+  keyTv: number;
+  meterTv: number;
   notes: Distribution;
   bars: Distribution;
   pitchRange: Distribution;
   inKey: Distribution;
-  /** The first problem of each failing tune, without its position, counted. */
   problemKinds: Record<string, number>;
 }
 
 function kindOf(failure: string): string {
-  // "take 3: abc2midi: Error in line-char 4-52 : Guitar chord ..." -> "abc2midi: Guitar chord ..."
   const [, tool = '', rest = ''] = /^[^:]*: (\w+): (.*)$/s.exec(failure) ?? [];
   const message = rest.replace(/^Error in line-char [\d-]+ ?: ?/, '').replace(/^column \d+: /, '').split(/: |\n/)[0].trim();
   return `${tool}: ${message.slice(0, 60)}`;
 }
 
-function summarize(texts: string[], index: BarIndex, abc2midi: string | null, dir: string, tag: string): { summary: SetSummary; failures: string[] } {
-  const figures: TuneFigures[] = [];
-  const copied: number[] = [];
-  let barsTotal = 0;
-  let barsSeen = 0;
-  let abcjsClean = 0;
-  let midiClean = 0;
-  let both = 0;
-  let wrongBars = 0;
-  let tunesWrong = 0;
-  const failures: string[] = [];
-  texts.forEach((abc, i) => {
-    const a = checkWithAbcjs(abc);
-    const bars = barsOf(abc);
-    if (a.ok) abcjsClean++;
-    else failures.push(`${tag} ${i + 1}: abcjs: ${a.error ?? a.warnings[0]}`);
-    if (a.sequence) figures.push(figuresOf(a.sequence, bars.length));
-    copied.push(index.longestCopiedRun(bars));
-    barsTotal += bars.length;
-    barsSeen += bars.filter((b) => index.longestCopiedRun([b]) > 0).length;
-    if (abc2midi) {
-      const m = checkWithAbc2midi(abc2midi, abc, dir, i);
-      if (m.ok) midiClean++;
-      else failures.push(`${tag} ${i + 1}: abc2midi: ${m.errors[0]}`);
-      wrongBars += m.barLengthWarnings;
-      if (m.barLengthWarnings) tunesWrong++;
-      if (m.ok && a.ok) both++;
-    }
-  });
+function summarize(texts: string[], index: BarIndex, corpusKeys: Map<string, number>, corpusMeters: Map<string, number>, abc2midi: string | null, dir: string, tag: string): { summary: SetSummary; failures: string[] } {
   const n = texts.length;
+  const failures: string[] = [];
+  const measures = texts.map((abc) => measureTune(abc));
+  const copied = measures.map((m) => index.longestCopiedRun(m.bars));
+  let midiClean = 0;
+  let wrongBars = 0;
+  let wrongOutside = 0;
+  let tunesWrong = 0;
+  let tunesWrongOutside = 0;
+  measures.forEach((m, i) => {
+    if (!m.abcjs.ok) failures.push(`${tag} ${i + 1}: abcjs: ${m.abcjs.error ?? m.abcjs.warnings[0]}`);
+    if (!abc2midi) return;
+    const r = checkWithAbc2midi(abc2midi, texts[i], dir, i);
+    if (r.ok) midiClean++;
+    else failures.push(`${tag} ${i + 1}: abc2midi: ${r.errors[0]}`);
+    const w = wrongLengthBars(texts[i], r.barLength);
+    wrongBars += w.bars;
+    wrongOutside += w.outsideRepeats;
+    if (w.bars) tunesWrong++;
+    if (w.outsideRepeats) tunesWrongOutside++;
+  });
+  const share = (f: (m: (typeof measures)[number]) => boolean) => measures.filter(f).length / n;
+  const modes = countsOf(measures.map((m) => m.mode));
+  const figures = measures.flatMap((m) => (m.sequence ? [figuresOf(m.sequence, m.bars.length)] : []));
   return {
     failures,
     summary: {
       tunes: n,
-      abcjsClean: abcjsClean / n,
+      abcjsClean: share((m) => m.abcjs.ok),
       abc2midiClean: abc2midi ? midiClean / n : null,
-      bothClean: abc2midi ? both / n : null,
-      copiedBars: { median: quantile(copied, 0.5), max: Math.max(...copied), shareAtMost4: copied.filter((c) => c <= 4).length / n },
-      barsSeenInTraining: barsSeen / Math.max(1, barsTotal),
-      wrongLengthBars: abc2midi ? wrongBars : null,
       tunesWithWrongLengthBars: abc2midi ? tunesWrong / n : null,
+      wrongLengthBars: abc2midi ? wrongBars : null,
+      wrongLengthBarsOutsideRepeats: abc2midi ? wrongOutside : null,
+      tunesWithWrongLengthBarsOutsideRepeats: abc2midi ? tunesWrongOutside / n : null,
+      tonicEndings: share((m) => m.tonicEnding === true),
+      aabb: share((m) => m.aabb),
+      meterPresent: share((m) => m.hasMeter),
+      keyPresent: share((m) => m.hasKey),
+      modes: Object.fromEntries([...modes].map(([k, v]) => [k, v / n])),
+      aMinor: share((m) => m.key === 'Am'),
+      dMajor: share((m) => m.key === 'D'),
+      copiedBars: { median: quantile(copied, 0.5), max: Math.max(...copied), shareAtMost4: copied.filter((c) => c <= 4).length / n },
+      keyTv: totalVariation(countsOf(measures.map((m) => m.key)), corpusKeys),
+      meterTv: totalVariation(countsOf(measures.map((m) => m.meter)), corpusMeters),
       notes: dist(figures.map((f) => f.notes)),
       bars: dist(figures.map((f) => f.bars)),
       pitchRange: dist(figures.map((f) => f.range)),
@@ -289,11 +158,12 @@ async function main(): Promise<number> {
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
       'no-grammar': { type: 'boolean', default: false },
+      'real-seed': { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('Usage: npx tsx scripts/quality-report.ts [--model DIR] [--count 100] [--temperature 1] [--rng-seed 1] [--length 1024] [--corpus PATH...] [--out FILE.abc] [--no-grammar] [--json]');
+    console.log('Usage: npx tsx scripts/quality-report.ts [--model DIR] [--count 100] [--temperature 1] [--rng-seed 1] [--length 1024] [--corpus PATH...] [--real-seed 1] [--out FILE.abc] [--no-grammar] [--json]');
     return 0;
   }
   const modelDir = path.resolve(values.model ?? DEFAULT_MODEL);
@@ -301,7 +171,8 @@ async function main(): Promise<number> {
   const temperature = Number(values.temperature);
   const rngSeed = Number(values['rng-seed']);
   const length = Number(values.length);
-  for (const [name, v] of Object.entries({ count, temperature, 'rng-seed': rngSeed, length })) {
+  const realSeed = Number(values['real-seed']);
+  for (const [name, v] of Object.entries({ count, temperature, 'rng-seed': rngSeed, length, 'real-seed': realSeed })) {
     if (!Number.isFinite(v) || v < 0) {
       console.error(`quality-report: --${name} expects a number >= 0`);
       return 2;
@@ -310,7 +181,7 @@ async function main(): Promise<number> {
 
   const backend = await initBackend();
   await enableFastPath();
-  const { encoding, meta } = await loadModelCached(modelDir);
+  const { model, encoding, meta } = await loadModelCached(modelDir);
   if (!encoding.name.startsWith('abc')) {
     console.error(`quality-report: ${modelDir} uses ${encoding.name}; this report is for ABC models`);
     return 2;
@@ -326,13 +197,21 @@ async function main(): Promise<number> {
       return 2;
     }
   }
-  // The engine's split: same seed and default fraction as `seedsong train`, the model's own vocabulary.
-  const split = encodeCorpus(await loadTunes(corpusPaths, { seed: meta.training?.seed }), corpusPaths, { encoding });
+  // The engine's split: the model's seed and validation fraction, the model's own vocabulary.
+  const validationFraction = meta.corpus?.validationFraction;
+  const split = encodeCorpus(await loadTunes(corpusPaths, { seed: meta.training?.seed, validationFraction }), corpusPaths, { encoding });
   if (meta.corpus && split.summary.validationTunes !== meta.corpus.validationTunes) {
-    console.error(`quality-report: warning: the split has ${split.summary.validationTunes} validation tunes, the model recorded ${meta.corpus.validationTunes} (another --validation fraction?)`);
+    console.error(`quality-report: warning: the split has ${split.summary.validationTunes} held-out tunes, the model recorded ${meta.corpus.validationTunes} (another corpus edit or reader version?)`);
+  }
+  if (!split.tunes.validation.length) {
+    console.error('quality-report: the model has no held-out tunes (trained with --validation 0?); nothing to compare with');
+    return 2;
   }
   const index = new BarIndex();
   for (const t of split.tunes.train) index.add(barsOf(t.abc ?? ''));
+  const train = split.tunes.train.map((t) => measureTune(t.abc ?? ''));
+  const corpusKeys = countsOf(train.map((m) => m.key));
+  const corpusMeters = countsOf(train.map((m) => m.meter));
 
   const started = performance.now();
   // The studio samples with the ABC grammar on (abc-grammar.ts); --no-grammar shows the bare model.
@@ -341,23 +220,34 @@ async function main(): Promise<number> {
   const generated = takes.map((t) => t.abc);
   if (values.out) writeFileSync(values.out, generated.map((a, i) => a.trimEnd().replace(/^X:.*$/m, `X:${i + 1}`)).join('\n\n') + '\n');
 
+  // A seeded sample of real tunes, as many as takes, from the held-out tunes.
+  const order = Int32Array.from(split.tunes.validation.keys());
+  new Rng(realSeed).shuffle(order);
+  const real = Array.from(order.subarray(0, Math.min(count, order.length)), (i) => split.tunes.validation[i].abc ?? '');
+
   const abc2midi = findAbc2midi();
   const dir = mkdtempSync(path.join(tmpdir(), 'seedsong-quality-'));
   let gen;
   let val;
   try {
-    gen = summarize(generated, index, abc2midi, dir, 'take');
-    val = summarize(split.tunes.validation.map((t) => t.abc ?? ''), index, abc2midi, dir, 'validation tune');
+    gen = summarize(generated, index, corpusKeys, corpusMeters, abc2midi, dir, 'take');
+    val = summarize(real, index, corpusKeys, corpusMeters, abc2midi, dir, 'real tune');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const ended = takes.filter((t) => t.stop === 'eos').length / takes.length;
-  const perNote = (() => {
-    const vl = meta.metrics.bestValLoss;
-    const notes = split.tunes.validation.reduce((n, t) => n + t.sequence.notes.length, 0);
-    const tokens = split.data.validation.reduce((n, t) => n + t.length - 1, 0);
-    return vl != null && notes ? (vl * tokens) / notes : null;
+
+  // Held-out cross-entropy: every held-out tune, each from a fresh state, every token predicted.
+  const step = createStepModel(model, { window: meta.model?.architecture === 'gpt' ? meta.training?.seqLength : undefined });
+  const score = (() => {
+    try {
+      return scoreTunes(step, split.data.validation, { state: 'fresh' });
+    } finally {
+      step.dispose();
+    }
   })();
+  const heldOutNotes = split.tunes.validation.reduce((n, t) => n + t.sequence.notes.length, 0);
+  const heldOut = { tunes: split.data.validation.length, tokens: score.tokens, notes: heldOutNotes, perToken: score.nats / score.tokens, perNote: heldOutNotes ? score.nats / heldOutNotes : null };
 
   const report = {
     model: modelDir,
@@ -365,14 +255,13 @@ async function main(): Promise<number> {
     backend: backend.active,
     corpus: corpusPaths,
     trainTunes: split.tunes.train.length,
-    validationTunes: split.tunes.validation.length,
-    settings: { count, temperature, rngSeed, length, grammar: !values['no-grammar'] },
+    heldOutTunes: split.tunes.validation.length,
+    settings: { count, temperature, rngSeed, length, grammar: !values['no-grammar'], realSeed, constraints: values['no-grammar'] ? [] : ['abc-grammar (structure, and bar lengths for abc-token)'] },
     sampleSeconds: Math.round(seconds * 10) / 10,
     endedByModel: ended,
-    bestValLossPerToken: meta.metrics.bestValLoss ?? null,
-    bestValLossPerNote: perNote,
-    generated: gen.summary,
-    validation: val.summary,
+    heldOut,
+    takes: gen.summary,
+    real: val.summary,
     abc2midi: abc2midi ?? 'not installed',
     failures: gen.failures.slice(0, 20),
   };
@@ -380,27 +269,42 @@ async function main(): Promise<number> {
     console.log(JSON.stringify(report));
     return 0;
   }
-  const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
-  const d = (x: Distribution) => `median ${x.median}, p10 ${x.p10}, p90 ${x.p90}, mean ${x.mean}`;
+  const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(0)}%`);
+  const d = (x: Distribution) => `median ${x.median}, p10 ${x.p10}, p90 ${x.p90}`;
   const g = gen.summary;
   const v = val.summary;
+  const modes = [...new Set([...Object.keys(g.modes), ...Object.keys(v.modes)])].sort();
+  const rows: [string, string, string, string][] = [
+    ['tunes with a wrong-length bar (abc2midi, pickup and last bar aside, in or outside repeats)', pct(g.tunesWithWrongLengthBars), pct(v.tunesWithWrongLengthBars), '<= 15%'],
+    ['  wrong-length bars, all / outside repeats only', `${g.wrongLengthBars ?? 'n/a'} / ${g.wrongLengthBarsOutsideRepeats ?? 'n/a'}`, `${v.wrongLengthBars ?? 'n/a'} / ${v.wrongLengthBarsOutsideRepeats ?? 'n/a'}`, ''],
+    ['last note is the key\'s tonic', pct(g.tonicEndings), pct(v.tonicEndings), '>= 60%'],
+    ['first two sections 7-9 bars each (AABB shape)', pct(g.aabb), pct(v.aabb), '>= 50%'],
+    ['M: present', pct(g.meterPresent), pct(v.meterPresent), '100%'],
+    ['K: present', pct(g.keyPresent), pct(v.keyPresent), '100%'],
+    ['A minor share / D major share', `${pct(g.aMinor)} / ${pct(g.dMajor)}`, `${pct(v.aMinor)} / ${pct(v.dMajor)}`, ''],
+    ['modes (' + modes.join(', ') + ')', modes.map((m) => pct(g.modes[m] ?? 0)).join(', '), modes.map((m) => pct(v.modes[m] ?? 0)).join(', '), ''],
+    ['longest run of bars copied from a training tune: median / max / <= 4 bars', `${g.copiedBars.median} / ${g.copiedBars.max} / ${pct(g.copiedBars.shareAtMost4)}`, `${v.copiedBars.median} / ${v.copiedBars.max} / ${pct(v.copiedBars.shareAtMost4)}`, 'max <= 4'],
+    ['key distribution, total-variation distance to the training tunes', g.keyTv.toFixed(3), v.keyTv.toFixed(3), '<= 0.25'],
+    ['meter distribution, total-variation distance to the training tunes', g.meterTv.toFixed(3), v.meterTv.toFixed(3), '<= 0.25'],
+    ['pitch range (semitones)', d(g.pitchRange), d(v.pitchRange), ''],
+    ['notes per tune', d(g.notes), d(v.notes), ''],
+    ['bars per tune', d(g.bars), d(v.bars), ''],
+    ['in-key ratio (mean)', String(g.inKey.mean), String(v.inKey.mean), ''],
+    ['parse clean: abcjs / abc2midi', `${pct(g.abcjsClean)} / ${pct(g.abc2midiClean)}`, `${pct(v.abcjsClean)} / ${pct(v.abc2midiClean)}`, ''],
+  ];
   const lines = [
     `model: ${modelDir} (${encoding.name}, ${backend.active})`,
-    `split: ${report.trainTunes} training tunes, ${report.validationTunes} validation tunes (seed ${meta.training?.seed ?? 1})`,
-    `sampled: ${count} tunes at temperature ${temperature}, rng seed ${rngSeed}, grammar ${values['no-grammar'] ? 'off' : 'on'}, in ${report.sampleSeconds} s; ended by the model: ${pct(ended)}`,
-    `validation loss: ${perNote === null ? 'n/a' : `${report.bestValLossPerToken?.toFixed(4)} nats/token, ${perNote.toFixed(4)} nats/note`}`,
-    `parse clean, abcjs: generated ${pct(g.abcjsClean)}, validation ${pct(v.abcjsClean)}`,
-    `parse clean, abc2midi: generated ${pct(g.abc2midiClean)}, validation ${pct(v.abc2midiClean)}${abc2midi ? '' : ' (abc2midi not installed)'}`,
-    `parse clean, both: generated ${pct(g.bothClean)}, validation ${pct(v.bothClean)}`,
-    `longest run of bars copied from the training tunes: generated median ${g.copiedBars.median}, max ${g.copiedBars.max}, <= 4 bars in ${pct(g.copiedBars.shareAtMost4)}; validation median ${v.copiedBars.median}, max ${v.copiedBars.max}, <= 4 bars in ${pct(v.copiedBars.shareAtMost4)}`,
-    `bars that occur somewhere in the training tunes: generated ${pct(g.barsSeenInTraining)}, validation ${pct(v.barsSeenInTraining)}`,
-    `bars of the wrong length (abc2midi warnings, outside repeats): generated ${g.wrongLengthBars ?? 'n/a'}, in ${pct(g.tunesWithWrongLengthBars)} of tunes; validation ${v.wrongLengthBars ?? 'n/a'} in ${v.tunes} tunes, in ${pct(v.tunesWithWrongLengthBars)} of tunes`,
-    `notes per tune: generated ${d(g.notes)}; validation ${d(v.notes)}`,
-    `bars per tune: generated ${d(g.bars)}; validation ${d(v.bars)}`,
-    `pitch range (semitones): generated ${d(g.pitchRange)}; validation ${d(v.pitchRange)}`,
-    `in-key ratio: generated ${d(g.inKey)}; validation ${d(v.inKey)}`,
-    `problems, generated: ${JSON.stringify(g.problemKinds)}`,
-    `problems, validation: ${JSON.stringify(v.problemKinds)}`,
+    `split: ${report.trainTunes} training tunes, ${report.heldOutTunes} held-out tunes (seed ${meta.training?.seed ?? 1}, validation fraction ${validationFraction ?? 'default 0.1'})`,
+    `takes: ${count} at temperature ${temperature}, rng seed ${rngSeed}, constraints: ${values['no-grammar'] ? 'none' : 'the ABC grammar'}, in ${report.sampleSeconds} s; ended by the model: ${pct(ended)}`,
+    `real tunes: ${real.length} held-out tunes drawn with seed ${realSeed}`,
+    `held-out cross-entropy (${heldOut.tunes} tunes, fresh state each): ${heldOut.perToken.toFixed(3)} nats/token, ${heldOut.perNote === null ? 'n/a' : heldOut.perNote.toFixed(3)} nats/note (target <= 2.0 nats/note)`,
+    '',
+    '| measure | takes | real tunes | target |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+    `problems, takes: ${JSON.stringify(g.problemKinds)}`,
+    `problems, real tunes: ${JSON.stringify(v.problemKinds)}`,
     ...gen.failures.slice(0, 10).map((f) => `failure: ${f}`),
   ];
   for (const l of lines) console.log(l);

@@ -374,8 +374,8 @@ export interface AbcGrammar {
  * Returns null for other encodings. `meter` (abc-token, default on): bars hold what the meter says
  * (see BarClock).
  */
-export function abcGrammar(encoding: Encoding, prime: readonly number[], count: number, opts: { meter?: boolean } = {}): AbcGrammar | null {
-  if (encoding.name === 'abc-token') return new TokenGrammar(encoding, prime, count, opts.meter ?? true);
+export function abcGrammar(encoding: Encoding, prime: readonly number[], count: number, opts: { meter?: boolean; limit?: number } = {}): AbcGrammar | null {
+  if (encoding.name === 'abc-token') return new TokenGrammar(encoding, prime, count, opts.meter ?? true, opts.limit);
   if (encoding.name === 'abc-char') return new CharGrammar(encoding, prime, count);
   return null;
 }
@@ -437,6 +437,8 @@ class TokenGrammar implements AbcGrammar {
     prime: readonly number[],
     count: number,
     meter: boolean,
+    /** Most tokens a take may have (the sampler's length): near it the take winds down (see windDown). */
+    private readonly limit?: number,
   ) {
     this.texts = encoding.tokens;
     let caches = tokenCaches.get(this.texts);
@@ -572,15 +574,62 @@ class TokenGrammar implements AbcGrammar {
     return both;
   }
 
-  mask(variation: number, _index: number, probs: Float64Array): void {
+  mask(variation: number, index: number, probs: Float64Array): void {
     const c = this.cursors[variation];
     // Not in the cached lists (they do not know the line): a note letter alone at a line's start
     // may not be followed by a ':' symbol.
     if (c.lineHead.length === 1 && c.state.body) for (const id of this.colonIds) if (isFieldLike(c.lineHead, this.texts[id])) probs[id] = 0;
     applyBan(probs, this.bannedFor(c), this.encoding.eos, this.closer, (id) => !!this.next(c, id));
     if (c.state.body) this.clock?.mask(variation, probs);
+    if (this.limit !== undefined && c.state.body) this.windDown(c, this.limit - index, probs);
+  }
+
+  /**
+   * Near the length limit a take closes what is open and ends, instead of being cut mid-repeat
+   * ("Missing :|" from abc2midi): within `WIND_DOWN` tokens of the limit nothing new opens (a
+   * repeat, an ending, a chord, a tuplet, a slur, a tie, an inline field), a full bar closes with the bar line that
+   * leaves the least open (`:|` in a repeat), and within half of it the tune ends at the first bar
+   * line where it may.
+   */
+  private windDown(c: Cursor, left: number, probs: Float64Array): void {
+    const span = Math.min(WIND_DOWN, Math.floor((this.limit ?? 0) / 2));
+    if (left > span) return;
+    const eos = this.encoding.eos;
+    const endable = !!advance(c.state, END);
+    if (endable && c.state.prevBar > 0 && left <= span / 2) {
+      probs.fill(0);
+      probs[eos] = 1;
+      return;
+    }
+    const keep = (ids: number[]) => {
+      if (!ids.some((id) => probs[id] > 0)) return;
+      const set = new Set(ids);
+      for (let id = 0; id < probs.length; id++) if (!set.has(id)) probs[id] = 0;
+    };
+    const allowed: { id: number; state: GrammarState }[] = [];
+    for (let id = 0; id < probs.length; id++) {
+      if (!(probs[id] > 0) || id === eos) continue;
+      const n = this.next(c, id);
+      if (n) allowed.push({ id, state: n.state });
+    }
+    const s = c.state;
+    const opens = (n: GrammarState) =>
+      (n.rep === Rep.Open && s.rep !== Rep.Open) || (n.rep === Rep.Ending1 && s.rep !== Rep.Ending1) || (n.chord >= 0 && s.chord < 0) || (n.grace >= 0 && s.grace < 0) || n.tuplet > s.tuplet || n.slur > s.slur || (!!n.tie && !s.tie);
+    const bars = allowed.filter((a) => this.hasBar[a.id]);
+    if (bars.length) {
+      // The bar is full: close it now, with the bar line that leaves the least open.
+      const score = (n: GrammarState) => (advance(n, END) ? 0 : n.rep === Rep.Ending2 ? 1 : n.rep === Rep.AfterEnding1 || n.rep === Rep.Open ? 2 : 3);
+      const best = Math.min(...bars.map((b) => score(b.state) + (opens(b.state) ? 4 : 0)));
+      keep(bars.filter((b) => score(b.state) + (opens(b.state) ? 4 : 0) === best).map((b) => b.id));
+      return;
+    }
+    // Music only: an inline field (a key or meter change) is no way to end a tune.
+    keep([...allowed.filter((a) => !opens(a.state) && !/^\[?[A-Za-z]:/.test(this.texts[a.id])).map((a) => a.id), ...(endable ? [eos] : [])]);
   }
 }
+
+/** Tokens before the length limit where an abc-token take starts to wind down (two long bars and their closing). */
+const WIND_DOWN = 64;
 
 /**
  * Zeroes `banned`; an end of tune the grammar refuses because a repeat is open gives its

@@ -437,7 +437,7 @@ export class SeedEncodingError extends EngineError {
 /** The seed as the model will read it: its tokens, and what was changed to write it in the model's words. */
 export interface PrimedSeed {
   ids: number[];
-  /** What understanding the seed changed, one line each (found tempo, meter, pickup; respelled notes). */
+  /** What was changed to write the seed in the model's words, one line each (respelled notes, meter, key). */
   changes: string[];
   /** ABC models: the seed as written for the model. */
   abc?: string;
@@ -519,10 +519,10 @@ export function primeSeed(encoding: Encoding, seed: GenerateSeed | undefined, he
     }
     if (isAbcEncoding(encoding)) {
       const f = fitted(t, encoding);
-      result = { ids: f.ids, abc: f.abc, changes: [...t.report, ...f.changes] };
+      result = { ids: f.ids, abc: f.abc, changes: f.changes };
     } else {
       try {
-        result = { ids: encoding.encode(seedToTune(t.sequence)), changes: t.report };
+        result = { ids: encoding.encode(seedToTune(t.sequence)), changes: [] };
       } catch (e) {
         throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(e as Error).message}`);
       }
@@ -552,7 +552,7 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
   const count = req.count ?? 1;
   // The request's seed, or a fresh one for a request that came without (never a fixed default).
   const rngSeed = Number.isInteger(req.rngSeed) ? req.rngSeed : freshRngSeed();
-  const grammar = req.grammar === false ? null : abcGrammar(encoding, prime, count);
+  const grammar = req.grammar === false ? null : abcGrammar(encoding, prime, count, { limit: req.length ?? 512 });
   if (grammar) mask = grammar.mask.bind(grammar);
   const streamer = events.onNote ? new NoteStreamer(encoding, prime, count, events.onNote) : undefined;
   const takes = await sample(createStepModel(model, { window }), {

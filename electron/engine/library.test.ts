@@ -103,8 +103,12 @@ describe('import a converted Keras model', () => {
     model.dispose();
     await fs.writeFile(path.join(src, 'vocab.json'), JSON.stringify(spec));
     await expect(importLayersModel(src, path.join(root, 'x'))).rejects.toThrow(/wrong input shape/);
-    await fs.writeFile(path.join(src, 'vocab.json'), JSON.stringify(['ab', 'c']));
+    // Tokens longer than a character could be abc-token's: the encoding must be named.
+    await fs.writeFile(path.join(src, 'vocab.json'), JSON.stringify(['ab', 'cd']));
     await expect(importLayersModel(src, path.join(root, 'x'))).rejects.toThrow(/needs the encoding/);
+    // Single characters are a plain character vocabulary (abc-char); this model is still refused for its shape.
+    await fs.writeFile(path.join(src, 'vocab.json'), JSON.stringify(['a', 'b']));
+    await expect(importLayersModel(src, path.join(root, 'x'))).rejects.toThrow(/wrong input shape/);
     expect(existsSync(path.join(root, 'x'))).toBe(false);
   });
 

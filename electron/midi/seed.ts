@@ -22,6 +22,10 @@ export interface SeedOptions {
   /** Old spelling of grid.stepsPerQuarter and grid.triplets (16th notes, `triplets: true` adds the triplet grid). */
   stepsPerQuarter?: number;
   triplets?: boolean;
+  /**
+   * Default 'keep': the recording keeps what was played; the engine reduces chords the way the
+   * model's encoding says when it makes the seed (the top note for a melody model).
+   */
   chords?: ChordPolicy;
   /** Meters to choose from when the take was played without a click (the model's corpus). */
   meters?: MeterCandidate[];
@@ -52,7 +56,7 @@ export function seedTranscription(performance: NoteSequence, context: TakeContex
     meters: options.meters,
     pickup: options.pickup,
     grid,
-    chords: options.chords,
+    chords: options.chords ?? 'keep',
     key: options.guessKey === false ? (performance.keySignatures[0] ?? null) : undefined,
   });
 }

@@ -21,6 +21,7 @@ import { API_PROTOCOL, CallFrameSchema, MAX_CALLS_PER_SECOND, MAX_FRAME_BYTES, T
 import { fail } from '../../shared/ipc/result';
 import type { Studio } from '../studio';
 import { contentSecurityPolicy } from '../../shared/csp';
+import { hidePaths } from '../studio/paths';
 
 export interface ServerLog extends DispatchLog {
   info(message: string): void;
@@ -325,6 +326,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       pending++;
       try {
         const result = await dispatch(options.studio.handlers, call.data.channel, call.data.payload, { via: 'serve', signal: connection.signal }, log);
+        // A browser (perhaps on another machine) is told what went wrong, not where our files are.
+        if (!result.ok) result.error.message = hidePaths(result.error.message, [[options.studio.userDataDir, 'the studio\'s data folder'], [os.homedir(), '~']]);
         send({ type: 'result', id: call.data.id, result });
       } catch (e) {
         // dispatch answers every failure itself; this is a last guard so no rejection escapes.

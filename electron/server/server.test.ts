@@ -205,6 +205,20 @@ describe('seedsong serve: WebSocket API', () => {
     other.close();
   });
 
+  it('answers errors without the studio\'s absolute paths', async () => {
+    const ws = connect();
+    await opened(ws);
+    // A corpus whose files/ folder is a file: Node's message names the absolute path it could not read.
+    const corpus = await call(ws, 50, 'createCorpus', { name: 'damaged' });
+    fs.rmSync(path.join(dir, 'corpora', corpus.value.id, 'files'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'corpora', corpus.value.id, 'files'), 'not a folder');
+    const r = await call(ws, 51, 'addCorpusFiles', { corpusId: corpus.value.id, files: [{ name: 'a.abc', base64: Buffer.from('X:1\nK:C\nC|').toString('base64') }] });
+    expect(r.ok).toBe(false);
+    expect(r.error.message).toMatch(/the studio's data folder/);
+    expect(r.error.message).not.toContain(dir);
+    ws.close();
+  });
+
   it('autosaves a project larger than one frame (in parts) over the real WebSocket', async () => {
     const ws = connect();
     await opened(ws);

@@ -5,7 +5,9 @@ torch.optim.Adam differs in two small ways that would make "the same learning" d
 sqrt(v) and fold the bias correction into the step size; and clip_grad_norm_ divides by
 norm + 1e-6. The state is kept per TensorFlow.js weight in the engine's slot names ("3/m", "3/v"),
 in the TensorFlow.js layout when saved, so a checkpoint written here resumes in Seedsong and the
-other way round.
+other way round. Weight decay (the job's optional training.weightDecay) is decoupled, as
+optimizer.ts applies it: w *= 1 - lr * weightDecay before the update, for weights whose
+TensorFlow.js shape is a matrix (kernels, embeddings, the position table), not biases or gains.
 """
 
 import math
@@ -28,37 +30,37 @@ class KerasOptimizer:
         self.name = name
         self.bindings = bindings
         self.params = [b.param for b in bindings]
-        self.step = 0
         self.weight_decay = float(weight_decay or 0.0)
+        self.decays = [len(getattr(b, "tfjs_shape", b.param.shape)) >= 2 for b in bindings]
+        self.step = 0
         self.epsilon = epsilon
-        # Decay applies to weights of rank >= 2 in TensorFlow.js's layout (kernels, embeddings), not biases or gains.
-        self.decays = [len(b.tfjs_shape) >= 2 for b in bindings]
         self.m = [torch.zeros_like(p) for p in self.params] if name == "adam" else []
         self.v = [torch.zeros_like(p) for p in self.params]
 
     @torch.no_grad()
     def apply(self, learning_rate: float) -> None:
         self.step += 1
+        if self.weight_decay > 0:
+            factor = np.float32(1 - learning_rate * self.weight_decay).item()
+            for p, d in zip(self.params, self.decays):
+                if d:
+                    p.mul_(factor)
         if self.name == "adam":
             b1, b2 = ADAM["beta1"], ADAM["beta2"]
             eps = ADAM["epsilon"] if self.epsilon is None else self.epsilon
             # In float64 from the step count, as optimizer.ts does (so a resumed run matches).
             lr_t = learning_rate * math.sqrt(1 - b2**self.step) / (1 - b1**self.step)
-            for p, m, v, decays in zip(self.params, self.m, self.v, self.decays):
+            for p, m, v in zip(self.params, self.m, self.v):
                 g = p.grad
                 m.mul_(b1).add_(g, alpha=1 - b1)
                 v.mul_(b2).addcmul_(g, g, value=1 - b2)
-                if decays and self.weight_decay > 0:
-                    p.mul_(1 - learning_rate * self.weight_decay)
                 p.sub_(lr_t * m / (v.sqrt() + eps))
         else:
             rho = RMSPROP["rho"]
             eps = RMSPROP["epsilon"] if self.epsilon is None else self.epsilon
-            for p, v, decays in zip(self.params, self.v, self.decays):
+            for p, v in zip(self.params, self.v):
                 g = p.grad
                 v.mul_(rho).addcmul_(g, g, value=1 - rho)
-                if decays and self.weight_decay > 0:
-                    p.mul_(1 - learning_rate * self.weight_decay)
                 p.sub_(learning_rate * g / (v.sqrt() + eps))
 
     def snapshot(self) -> dict:

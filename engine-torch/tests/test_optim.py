@@ -40,6 +40,18 @@ class OptimizerTest(unittest.TestCase):
             w = w - 0.01 * math.sqrt(1 - 0.999**t) / (1 - 0.9**t) * m / (np.sqrt(v) + 1e-7)
         np.testing.assert_allclose(p.detach().numpy(), w, rtol=1e-6)
 
+    def test_weight_decay_is_decoupled_and_for_matrices_only(self):
+        # optimizer.ts: w *= 1 - lr * weightDecay before the update, rank >= 2 weights only
+        k = torch.nn.Parameter(torch.tensor([[0.5, -1.0], [2.0, 1.0]]))
+        b = torch.nn.Parameter(torch.tensor([0.5, -1.0]))
+        opt = KerasOptimizer("adam", [_Binding(k), _Binding(b)], weight_decay=0.1)
+        k0, b0 = k.detach().double().numpy().copy(), b.detach().double().numpy().copy()
+        k.grad = torch.zeros_like(k)
+        b.grad = torch.zeros_like(b)
+        opt.apply(0.01)
+        np.testing.assert_allclose(k.detach().numpy(), k0 * (1 - 0.01 * 0.1), rtol=1e-6)
+        np.testing.assert_allclose(b.detach().numpy(), b0, rtol=0)
+
     def test_rmsprop_is_kerass_rmsprop(self):
         p = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
         opt = KerasOptimizer("rmsprop", [_Binding(p)])

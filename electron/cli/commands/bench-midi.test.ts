@@ -50,5 +50,7 @@ describe('seedsong bench midi', () => {
     expect(jitter.p50_ms).toBeGreaterThanOrEqual(0);
     expect(cr.n).toBe(1);
     expect(cr.p50_ms).toBeGreaterThan(0);
-  });
+    // The call-and-response trial loads the default model and samples with it: 30 s (the suite's
+    // default) was not enough at load 10+ on 2 cores. Nothing here asserts a duration.
+  }, 180_000);
 });

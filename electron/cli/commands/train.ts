@@ -41,7 +41,7 @@ Hyperparameters (override the preset):
   --loss all|last        loss on every step, or only the last (Melody-RNN)
   --patience N           early stopping on validation loss (0 = off)
   --checkpoint-every N   epochs between checkpoints  --checkpoint-steps N (batches, 0 = off)
-  --validation F         fraction of tunes held out (default 0.1)
+  --validation F         fraction of tunes held out (default 0.1; 0 trains on every tune, as the seed recipes did)
   --seed N               RNG seed (weights, shuffling, split, dropout)
 
 ${DISTRIBUTED_USAGE}`;

@@ -340,7 +340,9 @@ export async function benchTrain(opts: BenchOptions = {}): Promise<BenchRecord[]
         rec.ratio = best && comparable ? r3(v / best.tps) : null;
         const same = tps(peers.get(trainer.threads));
         rec.ratio_same_threads = same !== null && comparable ? r3(v / same) : null;
-        Object.assign(rec, { peak_rss_mb: mb(peak), rss_before_mb: mb(rssBefore), wasm_mb: mb(trainer.memoryBytes) });
+        // RSS is the whole process's: earlier presets (and tfjs baselines) leave memory behind, so
+        // the rise during this run is given too; the first preset's peak is its own
+        Object.assign(rec, { peak_rss_mb: mb(peak), rss_before_mb: mb(rssBefore), peak_rss_rise_mb: mb(peak - rssBefore), wasm_mb: mb(trainer.memoryBytes) });
         return rec;
       } finally {
         trainer.dispose();
@@ -397,5 +399,6 @@ export function formatRecord(r: BenchRecord): string {
   const torch = r.torch_tokens_per_s != null ? `, PyTorch best ${r.torch_tokens_per_s} tokens/s (${r.torch_best_threads} thread(s)), ratio ${r.ratio}${r.ratio_same_threads != null ? `, same threads ${r.ratio_same_threads}` : ''}` : '';
   const curve = r.curve_max_diff_vs_fast != null ? `; loss curve vs fast over ${r.curve_steps} steps: max diff ${r.curve_max_diff_vs_fast}` : '';
   const cpu = r.ratio_cpu_1_thread != null ? `, per CPU second ${r.ratio_cpu_1_thread} of PyTorch's` : '';
-  return `${head}${r.threads ? `, threads ${r.threads}` : ''}: ${r.tokens_per_s} tokens/s${torch}${cpu}, peak RSS ${r.peak_rss_mb} MB${curve}${why}`;
+  const rise = r.peak_rss_rise_mb != null ? ` (+${r.peak_rss_rise_mb} MB during the run)` : '';
+  return `${head}${r.threads ? `, threads ${r.threads}` : ''}: ${r.tokens_per_s} tokens/s${torch}${cpu}, peak RSS ${r.peak_rss_mb} MB${rise}${curve}${why}`;
 }

@@ -1,14 +1,17 @@
 /**
- * CPU training for Embedding -> LSTM xN -> Dense models without tfjs-node: forward and backward
- * through time for a whole batch in one wasm call (train_step in kernels.c), the batch split across
- * worker threads (data parallel: each shard computes its gradients, the main thread sums them and
- * runs Adam, then publishes the new weights), and the weights written back into the tfjs model
- * (syncToModel) so saving, loading and sampling are unchanged.
+ * CPU training without tfjs-node for Embedding -> LSTM xN -> Dense models and for model.ts's GPT:
+ * forward and backward for a chunk of the batch in one wasm call (train_step in lstm.c,
+ * gpt_train_step in gpt.c), the chunks shared by worker threads (data parallel: each chunk's
+ * gradients are summed in chunk order, the main thread runs the optimizer, then publishes the new
+ * weights), and the weights written back into the tfjs model (syncToModel) so saving, loading and
+ * sampling are unchanged. One driver (ShardedTrainer) serves both; a TrainerPlan says where each
+ * architecture's weights live.
  *
  * It reproduces what tfjs computes for the same model: sparse softmax cross-entropy averaged over
- * every target step, Adam in tfjs's order (epsilon 1e-7 by default), optional global-norm clipping.
- * LSTM input dropout is supported (masks from our own seeded RNG, so not the same draws as tfjs);
- * recurrent dropout is not: such models get null and a reason, and train with tfjs.
+ * every target step, Adam in tfjs's order (epsilon 1e-7 by default), decoupled weight decay of the
+ * matrices (AdamW, as optimizer.ts), optional global-norm clipping. LSTM input dropout and GPT
+ * dropout use our own seeded masks (not tfjs's draws); LSTM recurrent dropout is not supported:
+ * such models get null and a reason, and train with tfjs.
  */
 import type * as tf from '@tensorflow/tfjs';
 import * as tfc from '@tensorflow/tfjs';

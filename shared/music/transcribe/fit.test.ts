@@ -76,7 +76,7 @@ describe('fitSeedToVocabulary', () => {
       keySignatures: [],
       totalTime: 3.5,
     };
-    const fitted = fitSeedToVocabulary({ sequence: seq, meter: { numerator: 6, denominator: 8 }, pickup: 0.5 }, { encoding: makeAbcEncoding('abc-char', Array.from(new Set(['<s>', '</s>', ...Array.from('M:6/8L:1/8K:C |DGBdgz23-\n[]')]))) });
+    const fitted = fitSeedToVocabulary({ sequence: seq, meter: { numerator: 6, denominator: 8 }, pickup: 0.5 }, { encoding: makeAbcEncoding('abc-char', Array.from(new Set(['<s>', '</s>', ...Array.from('X:1M:6/8L:1/8K:C |DGBdgz23-\n[]')]))) });
     const body = fitted.abc.split('\n').slice(fitted.abc.split('\n').findIndex((l) => l.startsWith('K:')) + 1).join(' ');
     expect(body.trim().startsWith('D')).toBe(true);
     expect(body.split('|')[0].trim()).toBe('D');

@@ -196,6 +196,22 @@ function knownMeters(tokens: readonly string[]): { meter: Meter; token: string }
   return out;
 }
 
+/** The key signatures of a vocabulary's K: tokens (the one key table, shared/music/key.ts), read once per vocabulary. */
+const vocabularyKeys = new WeakMap<readonly string[], { token: string; key: NoteSequence['keySignatures'][number] }[]>();
+function keysOf(tokens: readonly string[]): { token: string; key: NoteSequence['keySignatures'][number] }[] {
+  let keys = vocabularyKeys.get(tokens);
+  if (!keys) {
+    keys = [];
+    for (const t of tokens) {
+      if (!t.startsWith('K:')) continue;
+      const key = parseKey(t.slice(2));
+      if (key) keys.push({ token: t, key });
+    }
+    vocabularyKeys.set(tokens, keys);
+  }
+  return keys;
+}
+
 /**
  * The K: token of the vocabulary for the seed's key (corpora spell keys their own way: "K:D Major",
  * "K:Ador"): the same key if the vocabulary has it, else the key whose scale holds most of the notes.
@@ -203,10 +219,7 @@ function knownMeters(tokens: readonly string[]): { meter: Meter; token: string }
 export function keyTokenFor(seq: NoteSequence, tokens: readonly string[]): { token: string; key: NoteSequence['keySignatures'][number] } | undefined {
   const ks = seq.keySignatures[0];
   let best: { key: NoteSequence['keySignatures'][number]; token: string; fit: number } | undefined;
-  for (const t of tokens) {
-    if (!t.startsWith('K:')) continue;
-    const key = parseKey(t.slice(2));
-    if (!key) continue;
+  for (const { token: t, key } of keysOf(tokens)) {
     const scale = diatonicScale(key.accidentals);
     const same = ks && key.tonic === ks.tonic && key.mode === ks.mode ? 100 : 0;
     const fit = same + seq.notes.filter((n) => scale.has(n.pitch % 12)).length + (key.tonic === (seq.notes[0]?.pitch ?? -1) % 12 ? 0.5 : 0);
@@ -296,12 +309,25 @@ export function fitSeedToVocabulary(seed: SeedToFit, options: FitOptions): Fitte
   const snap = (x: number) => Math.round(x * 48) / 48;
 
   for (let round = 0; round < 400; round++) {
-    const abc = text();
+    let abc = text();
     // What the encoding reads is the text as the ABC reader gives it back (as seedToTune does).
-    const read = parseAbc(abc, { file: 'seed' }).tunes[0];
-    const readText = read ? read.abc.replace(/\|\]\s*$/, '|\n') : abc;
+    if (chars) {
+      // abc-char reads every character, the title's too: a title it cannot spell is left out.
+      const title = abc.split('\n').find((l) => /^T:/.test(l));
+      if (title && !known(title)) {
+        abc = abc.replace(/^T:.*\n/m, '');
+        change('the seed has no title (this model cannot spell it)');
+      }
+    }
+    // What the encoding reads: the text as written (seedToTune keeps a tune's own text; the writer
+    // writes no final |] here).
+    const readText = abc.replace(/\|\]\s*$/, '|\n');
     const placed = place(readText, unitQuarters, lead, compound);
     const badIndex = placed.findIndex((p) => !known(p.text));
+    if (badIndex < 0 && chars && !known(readText.replace(/\n/g, ''))) {
+      const odd = Array.from(readText).find((c) => c !== '\n' && !vocab.has(c))!;
+      throw new SeedSpellingError(`the seed needs the character ${JSON.stringify(odd)}, which this model (${encoding.name}) has never seen`, 'none', odd);
+    }
     if (badIndex < 0) {
       return {
         abc,

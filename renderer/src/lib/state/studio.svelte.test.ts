@@ -52,8 +52,10 @@ describe('StudioState', () => {
     await studio.generate();
     const request = fake.calls.find((c) => c.channel === 'generate')!.request;
     expect(request).toMatchObject({ modelId: 'tiny', seed: { kind: 'abc' }, sampling: { count: 4 } });
-    expect(studio.tune.notes.every((n) => n.seed)).toBe(true); // the seed is on the desk while sampling
+    expect(studio.tune.notes).toHaveLength(0); // the desk changes when the model answers
     fake.emit('take.note', { runId: 'g1', variation: 0, note: note(69, 1.5) });
+    expect(studio.tune.notes.length).toBeGreaterThan(0);
+    expect(studio.tune.notes.every((n) => n.seed)).toBe(true); // the seed is on the desk while sampling
     fake.emit('take.note', { runId: 'g1', variation: 1, note: note(60, 1.5) });
     expect(studio.liveNotes).toHaveLength(1);
     // This engine answers with the whole tune, seed first.
@@ -63,6 +65,49 @@ describe('StudioState', () => {
     expect(studio.takes[0]).toMatchObject({ number: 1, seedLabel: 'ABC: DFA|', kept: false });
     expect(studio.tune.notes.map((n) => n.seed)).toEqual([true, true, true, false, false]);
     expect(studio.tune.abcText).toMatch(/^X:1/);
+  });
+
+  it('a seed the model refuses leaves the desk as it was, and says why and what to do', async () => {
+    const { fake, studio } = setup();
+    await studio.start();
+    studio.seedSource = 'none';
+    await studio.generate();
+    done(fake, 'g1', [{ variation: 0, abc: 'X:1\nK:C\nCDE|', notes: [note(60, 0), note(62, 0.5)], warnings: [] }]);
+    const desk = studio.tune.notes.map((n) => [n.pitch, n.start]);
+    studio.seedSource = 'abc';
+    studio.seedAbc = 'X:1\nM:6/8\nL:1/8\nK:D\nDFA|';
+    await studio.generate();
+    const message = "the seed cannot be encoded for this model (abc-token): the seed's note \"c''\" is outside what this model has learned. To continue it: transpose the seed by an octave.";
+    fake.emit('job.state', { id: 'g2', kind: 'generate', state: 'failed', runId: null, message, progress: null, checkpoints: [], resumable: false, updatedAt: '' });
+    expect(studio.generating).toBe(false);
+    expect(studio.error).toBe(message);
+    expect(studio.tune.notes.map((n) => [n.pitch, n.start])).toEqual(desk);
+    expect(studio.selectedTake).toBe(0);
+    expect(studio.seedFix).toBeNull(); // a typed seed: the musician edits it
+    // A recording the model cannot take: the fix is offered, and applied only when accepted.
+    studio.seedKeyboard = [note(84, 0), note(86, 0.5), note(88, 1)];
+    studio.seedSource = 'keyboard';
+    await studio.generate();
+    fake.emit('job.state', { id: 'g3', kind: 'generate', state: 'failed', runId: null, message, progress: null, checkpoints: [], resumable: false, updatedAt: '' });
+    expect(studio.seedFix?.label).toBe('Transpose the seed an octave and try again');
+    expect(studio.seedKeyboard.map((n) => n.pitch)).toEqual([84, 86, 88]);
+    await studio.applySeedFix();
+    expect(studio.seedKeyboard.map((n) => n.pitch)).toEqual([72, 74, 76]);
+    expect(fake.calls.filter((c) => c.channel === 'generate')).toHaveLength(4);
+  });
+
+  it('a recorded seed is sent with the pickup the musician chose (a short first bar)', async () => {
+    const { fake, studio } = setup();
+    await studio.start();
+    studio.tune.setMeter(6, 8);
+    studio.seedKeyboard = [note(62, 0), note(67, 0.5), note(71, 1), note(74, 1.5), note(79, 2)];
+    studio.seedSource = 'keyboard';
+    studio.seedPickup = 0.5;
+    await studio.generate();
+    const seed = fake.calls.find((c) => c.channel === 'generate')!.request.seed as { kind: 'abc'; text: string };
+    expect(seed.kind).toBe('abc');
+    const body = seed.text.slice(seed.text.indexOf('K:')).split('\n').slice(1).join('');
+    expect(body.split('|')[0].trim()).toBe('D');
   });
 
   it('keeps edits with their take, refuses to discard kept takes, explains missing seeds', async () => {
@@ -211,6 +256,7 @@ describe('StudioState', () => {
     await studio.start();
     studio.seedAbc = 'X:1\nT:Lark Seed\nM:6/8\nL:1/8\nK:D\nDFA|';
     await studio.generate();
+    fake.emit('take.note', { runId: 'g1', variation: 0, note: note(74, 1.5) });
     expect(studio.tune.title).toBe('Lark Seed'); // the seed keeps its own title while sampling
     done(fake, 'g1', [0, 1].map((variation) => ({ variation, abc: 'X:1\nK:D\nDFA dc|', notes: [note(62, 0), note(66, 0.5), note(69, 1), note(74, 1.5 + variation)], warnings: [] })));
     expect(studio.takes.map((t) => [t.title, t.model.name, t.source])).toEqual([

@@ -10,7 +10,7 @@ import type { JobDto } from '../../../../shared/ipc/channels/jobs';
 import { isActive, isFinished } from '../../../../shared/jobs/machine';
 import { LENGTH_DIGITS, LENGTH_NAMES, enterNote, inputStart, neighbour, type Letter } from '../roll/note-input';
 import { nextTakeNumber, takeSettings, takeTitle, titleOfAbc, type SeedSource, type TakeSampling, type TakeView } from './takes';
-import { keyName, parseAbc, readMidi, writeAbc, type KeySignature, type Note, type NoteSequence, type TimeSignature } from '../../../../shared/music/index';
+import { keyName, parseAbc, readMidi, writeAbc, writeSeedAbc, type KeySignature, type Note, type NoteSequence, type TimeSignature } from '../../../../shared/music/index';
 import type { Tool } from '../roll/gestures/pick';
 import { toNotes } from '../roll/notes';
 import { DevicesState, type SynthSink } from './devices.svelte';
@@ -73,6 +73,12 @@ export class StudioState {
   length = $state(256);
   count = $state(4);
   rngSeed = $state<number | null>(null);
+  /**
+   * The seed's pickup in quarter notes (0: it starts on a downbeat), or null: as recorded (bar
+   * lines from the click's downbeat) or, for a phrase the model cannot read that way, as found
+   * from the playing by the engine.
+   */
+  seedPickup = $state<number | null>(null);
   /** Ask the model for the key and meter of the top bar (ABC models: the tune's header; event models: the scale). */
   keepKeyAndMeter = $state(false);
 
@@ -192,7 +198,9 @@ export class StudioState {
         if (this.status.startsWith('Engine: ')) this.status = this.engineLine();
       }),
       this.api.on('take.note', ({ runId, variation, note }) => {
-        if (runId === this.runId && variation === 0) this.liveNotes = [...this.liveNotes, note];
+        if (runId !== this.runId || variation !== 0) return;
+        this.showDeskSeed();
+        this.liveNotes = [...this.liveNotes, note];
       }),
       this.api.on('take.done', ({ runId, takes }) => this.takesArrived(runId, takes)),
       this.api.on('job.state', (job) => {
@@ -339,6 +347,12 @@ export class StudioState {
       totalTime: notes.reduce((m, n) => Math.max(m, n.end), 0),
     };
     try {
+      if (this.seedPickup !== null && notes.length) {
+        // The musician's pickup: the seed from its first note, the first bar line after the pickup.
+        const first = Math.min(...notes.map((n) => n.start));
+        const from = { ...seq, notes: notes.map((n) => ({ ...n, start: n.start - first, end: n.end - first })) };
+        return { kind: 'abc', text: writeSeedAbc({ sequence: from, meter, pickup: this.seedPickup }, { title: 'Seed' }) };
+      }
       return { kind: 'abc', text: writeAbc(seq, { pickup: 0, repeats: false, finalBar: false, tempo: false, title: 'Seed' }) };
     } catch {
       return { kind: 'notes', notes };
@@ -382,6 +396,7 @@ export class StudioState {
   async generate(): Promise<void> {
     if (this.generating) return;
     this.clearMessage();
+    this.seedFix = null;
     const chosen = this.seed();
     if ('error' in chosen) return this.showError(chosen.error);
     this.player.stop();
@@ -400,10 +415,9 @@ export class StudioState {
       sampling: { temperature: this.temperature, topK: this.topK, topP: this.topP, length: this.length, count: this.count, rngSeed },
       seedTitle,
     };
-    if (chosen.notes.length) {
-      this.selectedTake = null;
-      this.tune.load({ seed: chosen.notes, title: seedTitle ?? undefined });
-    }
+    // The seed goes on the desk when the model answers with its first note: a seed the model
+    // cannot take leaves the desk (and the recording) as they were, with the reason and the fix.
+    this.deskSeed = chosen.notes.length ? { seed: chosen.notes, title: seedTitle ?? undefined } : null;
     const result = await this.api.generate({
       modelId: this.modelId,
       seed: chosen.seed,
@@ -421,13 +435,66 @@ export class StudioState {
     if (early) this.generationState(early);
   }
 
+  /**
+   * The fix the engine offered for a seed it could not take ("To continue it: ..."), as a button:
+   * applied to the recorded or opened seed only when the musician accepts it.
+   */
+  seedFix = $state<{ kind: 'quantize' | 'drop-chords' | 'transpose'; label: string } | null>(null);
+
+  /** Applies the offered fix to the seed (the recording or the opened file) and generates again. */
+  async applySeedFix(): Promise<void> {
+    const fix = this.seedFix;
+    if (!fix) return;
+    this.seedFix = null;
+    const change = (notes: NoteDto[]): NoteDto[] => {
+      if (fix.kind === 'quantize') {
+        const snap = (t: number) => Math.round(t * 2) / 2;
+        return notes.map((n) => ({ ...n, start: snap(n.start), end: Math.max(snap(n.end), snap(n.start) + 0.5) }));
+      }
+      if (fix.kind === 'drop-chords') {
+        const top = new Map<number, NoteDto>();
+        for (const n of notes) {
+          const k = Math.round(n.start * 48);
+          if (!top.has(k) || top.get(k)!.pitch < n.pitch) top.set(k, n);
+        }
+        return [...top.values()].sort((a, b) => a.start - b.start);
+      }
+      const middle = [...notes].sort((a, b) => a.pitch - b.pitch)[notes.length >> 1]?.pitch ?? 67;
+      const shift = middle > 71 ? -12 : 12;
+      return notes.map((n) => ({ ...n, pitch: Math.max(0, Math.min(127, n.pitch + shift)) }));
+    };
+    if (this.seedSource === 'keyboard' && this.seedKeyboard) this.seedKeyboard = change(this.seedKeyboard);
+    else if (this.seedSource === 'file' && this.seedFile) this.seedFile = { ...this.seedFile, notes: change(this.seedFile.notes) };
+    else return;
+    await this.generate();
+  }
+
+  /** The seed of the generation under way, put on the desk once the model answers (see generate). */
+  private deskSeed: { seed: NoteDto[]; title?: string } | null = null;
+
+  private showDeskSeed(): void {
+    if (!this.deskSeed) return;
+    this.selectedTake = null;
+    this.tune.load(this.deskSeed);
+    this.deskSeed = null;
+  }
+
   /** The studio's word on this window's generation: running, stopping, or how it ended. */
   private generationState(job: JobDto): void {
     this.genJob = job;
     if (!isFinished(job.state)) return;
     this.runId = null;
     this.liveNotes = [];
-    if (job.state === 'failed') this.showError(job.message ?? 'Generation failed.');
+    this.deskSeed = null;
+    if (job.state === 'failed') {
+      this.showError(job.message ?? 'Generation failed.');
+      // The engine names its fix at the end of the message: offer it for a seed we can change.
+      const fix = /To continue it: (quantize|keep only the top note|transpose)/.exec(job.message ?? '')?.[1];
+      const kind = fix === 'quantize' ? 'quantize' : fix === 'transpose' ? 'transpose' : fix ? 'drop-chords' : null;
+      if (kind && (this.seedSource === 'keyboard' || this.seedSource === 'file')) {
+        this.seedFix = { kind, label: kind === 'quantize' ? 'Quantize the seed to eighths and try again' : kind === 'transpose' ? 'Transpose the seed an octave and try again' : 'Keep the top note of each chord and try again' };
+      }
+    }
     else if (job.state === 'cancelled') this.say('Generation stopped.');
   }
 
@@ -471,6 +538,7 @@ export class StudioState {
 
   private takesArrived(runId: string, takes: Take[]): void {
     if (runId !== this.runId) return;
+    this.deskSeed = null;
     const p = this.pending;
     const first = nextTakeNumber(this.takes);
     const views: TakeView[] = takes.map((t, i) => ({
