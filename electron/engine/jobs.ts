@@ -38,6 +38,7 @@ import { abcGrammar } from './abc-grammar';
 import { encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
 import type { Note, NoteSequence } from '../../shared/music/types';
 import { parseKey, signatureScale } from '../../shared/music/key';
+import { parseAbc } from '../../shared/music/abc/read';
 import { fitSeedToVocabulary, SeedSpellingError, spellingFor, transcribe, type SeedFix, type Transcription } from '../../shared/music/transcribe/index';
 
 // ---------------------------------------------------------------------------------------------
@@ -450,11 +451,18 @@ export interface PrimedSeed {
  * spell, chords reduced as the encoding says), then for ABC models the seed written in the
  * vocabulary's own words (shared/music/transcribe/fit.ts).
  */
-function transcribeSeed(sequence: NoteSequence, encoding: Encoding): Transcription {
+/** Quarter notes in the first bar of a sequence's meter (4/4 when it has none). */
+function ts0(seq: NoteSequence): number {
+  const ts = seq.timeSignatures[0];
+  return ts ? (4 * ts.numerator) / ts.denominator : 4;
+}
+
+function transcribeSeed(sequence: NoteSequence, encoding: Encoding, written: { pickup?: number } = {}): Transcription {
   const spelling = spellingFor(encoding);
   const ts = sequence.timeSignatures[0];
   return transcribe(sequence, {
     meter: ts ? { numerator: ts.numerator, denominator: ts.denominator } : undefined,
+    pickup: written.pickup,
     meters: spelling.meters,
     grid: spelling.grid,
     chords: spelling.chords,
@@ -501,7 +509,11 @@ export function primeSeed(encoding: Encoding, seed: GenerateSeed | undefined, he
       // Written in words the model does not know: the same notes, understood and respelled.
       let t: Transcription;
       try {
-        t = transcribeSeed(tune.sequence, encoding);
+        // The musician's own bars: the pickup the tune was written with, not one guessed from the notes.
+        const form = parseAbc(seed.text, { file: 'seed' }).tunes[0]?.form;
+        const bar = ts0(tune.sequence);
+        const pickup = form && form.pickup > 0 && form.pickup < bar ? form.pickup : form ? 0 : undefined;
+        t = transcribeSeed(tune.sequence, encoding, { pickup });
       } catch (e) {
         throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(first as Error).message}`);
       }

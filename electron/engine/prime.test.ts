@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildEncoding, seedToTune } from '../../shared/music/index';
-import { primeTokens } from './jobs';
+import { primeSeed, primeTokens } from './jobs';
 
 const corpus = ['X:1\nT:A\nM:6/8\nL:1/8\nK:D\nDEF GAB|AFD D3|\n', 'X:2\nT:B\nM:6/8\nL:1/8\nK:G\nGAB cde|dBG G3|\n'].map((t) => seedToTune(t));
 
@@ -28,5 +28,18 @@ describe('seeds for ABC-token models', () => {
   it('still says clearly when a seed cannot be encoded at all', () => {
     expect(() => primeTokens(encoding, { kind: 'abc', text: 'X:1\nM:6/8\nL:1/8\nK:D\nDEF GAB|' }, undefined)).not.toThrow();
     expect(() => primeTokens(encoding, { kind: 'abc', text: 'not music at all' })).toThrow(/seed/);
+  });
+});
+
+describe('a typed ABC seed the model cannot read as written', () => {
+  it('keeps the pickup it was written with when it is respelled (not one guessed from the notes)', () => {
+    const jigs = ['X:1\nT:A\nM:6/8\nL:1/8\nK:D\nA|DEF GAB|AFD D2:|\n', 'X:2\nT:B\nM:6/8\nL:1/8\nK:G\nfed cAG|A2d cAG|A2B =c2d|e2f gfe|d3 d2B|\n'].map((t) => seedToTune(t));
+    const encoding = buildEncoding('abc-token', jigs);
+    // A chord symbol and a mode this vocabulary never saw: the seed is understood and respelled.
+    const text = 'X:1\nT:Seed\nM:6/8\nL:1/8\nK:Dmix\nfed|"D"cAG A2d|cAG A2B|';
+    const primed = primeSeed(encoding, { kind: 'abc', text });
+    const body = primed.abc!.split('\n').filter((l) => !/^[A-Z]:/.test(l)).join(' ');
+    expect(body.replace(/\s+/g, '')).toMatch(/^fed\|cAG/);
+    expect(encoding.decode(primed.ids).sequence.notes.map((n) => n.pitch).slice(0, 6)).toEqual([78, 76, 74, 72, 69, 67]);
   });
 });
