@@ -44,6 +44,25 @@ function setup(saved: { project: unknown; failSaves?: number; parts?: number } =
 }
 
 describe('StudioState', () => {
+  it('Continue this tune sends the notation on the desk as written: its pickup and bars, the closing bar line opened', async () => {
+    const { fake, studio } = setup();
+    await studio.start();
+    const text = 'X:1\nT:Banish Misfortune\nR:jig\nM:6/8\nL:1/8\nK:Dmix\nfed|:cAG A2d|cAG A2B:|\n"D"dfe dcA|"G"GAB cAG|]';
+    expect(studio.tune.editAbc(text)).toBe(true);
+    await studio.continueTune();
+    const seed = fake.calls.find((c) => c.channel === 'generate')!.request.seed as { kind: 'abc'; text: string };
+    expect(seed).toEqual({ kind: 'abc', text: text.replace(/\|\]$/, '|') });
+    // Notes that no longer match the text (an edit not yet written back) are written afresh.
+    const other = setup();
+    await other.studio.start();
+    other.studio.tune.editAbc('X:1\nM:6/8\nL:1/8\nK:D\nDFA dfa|');
+    other.studio.tune.abcText = 'X:1\nM:6/8\nL:1/8\nK:D\nGBd gbd|';
+    await other.studio.continueTune();
+    const again = other.fake.calls.find((c) => c.channel === 'generate')!.request.seed as { kind: 'abc'; text: string };
+    expect(again.text).toMatch(/DFA/);
+    expect(again.text).not.toMatch(/GBd/);
+  });
+
   it('generates from a typed ABC seed: live notes, then takes with the seed in the seed colour', async () => {
     const { fake, studio } = setup();
     await studio.start();

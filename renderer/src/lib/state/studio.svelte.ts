@@ -158,7 +158,7 @@ export class StudioState {
   /** The RNG seed of the last Generate (what "Lock RNG seed" locks when no take is open). */
   private lastRngSeed: number | null = null;
   /** Overrides the seed's name and source (Continue names the tune it continues). */
-  private continuing: { label: string; title: string | null } | null = null;
+  private continuing: { label: string; title: string | null; abc: string | null } | null = null;
   private readonly storage: Pick<Storage, 'getItem' | 'setItem'> | null;
   private readonly random: () => number;
   private readonly autosaveRetryWait: (attempt: number) => Promise<void>;
@@ -319,6 +319,9 @@ export class StudioState {
         return { seed: { kind: 'abc', text: this.seedAbc }, label: `ABC: ${firstMusicLine(this.seedAbc)}`, notes: tune.sequence.notes };
       }
       case 'selection': {
+        // Continue this tune: the notation on the desk as written (pickup, bars, repeats, chords),
+        // when its ABC holds exactly the desk's notes; the engine respells what the model lacks.
+        if (this.continuing?.abc) return { seed: { kind: 'abc', text: this.continuing.abc }, label: this.continuing.label, notes: toNotes(this.tune.notes) };
         const chosen = this.tune.selectedNotes;
         if (!chosen.length) return { error: 'Select some notes in the piano roll to use them as the seed.' };
         const from = Math.floor(chosen[0].start / this.tune.barQuarters) * this.tune.barQuarters;
@@ -514,6 +517,21 @@ export class StudioState {
     }
   }
 
+  /**
+   * The desk's ABC as an open seed, or null when it does not hold exactly the desk's notes (then
+   * the notes are written afresh). Its closing bar line is opened so the model goes on from there.
+   */
+  private deskAbcSeed(): string | null {
+    const text = this.tune.abcText;
+    if (!text.trim()) return null;
+    const tune = parseAbc(text.includes('X:') ? text : `X:1\n${text}`).tunes[0];
+    if (!tune) return null;
+    const desk = [...this.tune.notes].sort((a, b) => a.start - b.start || a.pitch - b.pitch);
+    const read = [...tune.sequence.notes].sort((a, b) => a.start - b.start || a.pitch - b.pitch);
+    if (read.length !== desk.length || read.some((n, i) => n.pitch !== desk[i].pitch || Math.abs(n.start - desk[i].start) > 1e-6)) return null;
+    return text.replace(/\|\]\s*$/, '|').replace(/\s+$/, '');
+  }
+
   /** Continue: the whole tune on the desk (seed and take, with your edits) becomes the seed. */
   async continueTune(): Promise<void> {
     if (!this.tune.notes.length) return this.showError('Nothing to continue yet: generate a take or write some notes first.');
@@ -521,7 +539,7 @@ export class StudioState {
     this.seedSource = 'selection';
     const saved = this.tune.selection;
     this.tune.selectAll();
-    this.continuing = { label: `${this.tune.title} (${this.tune.notes.length} notes)`, title: this.tune.title !== 'Untitled' ? this.tune.title : null };
+    this.continuing = { label: `${this.tune.title} (${this.tune.notes.length} notes)`, title: this.tune.title !== 'Untitled' ? this.tune.title : null, abc: this.deskAbcSeed() };
     try {
       await this.generate();
     } finally {

@@ -83,8 +83,11 @@ export class TuneState {
     this.history.reset({ notes: this.notes, selection: EMPTY });
     this.version++;
     this.loads++;
-    // With a seed on the desk, the ABC is written from all its notes (a take's own ABC lacks the seed).
-    if ((!abc || seed.length) && this.notes.length) abc = this.writeAbcText();
+    // With a seed on the desk, the ABC is written from all its notes when the take's own ABC lacks
+    // the seed; an ABC model's take is the whole tune in the model's own notation (its pickup, bar
+    // lines and repeats), kept as it is when it holds exactly the desk's notes.
+    const whole = !!parsed && parsed.notes.length === this.notes.length && parsed.notes.every((n, i) => n.pitch === this.notes[i].pitch);
+    if ((!abc || (seed.length && !whole)) && this.notes.length) abc = this.writeAbcText();
     this.abcText = abc ?? '';
   }
 
