@@ -79,10 +79,10 @@ export interface QuickTune {
 }
 
 /** Thrown inside the reader when the text leaves the subset; parseAbc falls back to abcjs. */
-class Decline extends Error {}
-const decline = (): never => {
-  throw new Decline();
-};
+const DECLINE = { declined: true };
+function decline(): never {
+  throw DECLINE;
+}
 
 const PITCHES: Record<string, number> = { A: 5, B: 6, C: 0, D: 1, E: 2, F: 3, G: 4, a: 12, b: 13, c: 7, d: 8, e: 9, f: 10, g: 11 };
 const RESTS: Record<string, string> = { x: 'invisible', y: 'spacer', z: 'rest' };
@@ -97,6 +97,8 @@ const LETTER_DECORATIONS: Record<string, string> = { u: 'upbow', v: 'downbow', '
 const DURATIONS = new Set([0.5, 0.75, 0.875, 0.9375, 0.96875, 0.984375, 0.25, 0.375, 0.4375, 0.46875, 0.484375, 0.4921875, 0.125, 0.1875, 0.21875, 0.234375, 0.2421875, 0.24609375, 0.0625, 0.09375, 0.109375, 0.1171875, 0.12109375, 0.123046875, 0.03125, 0.046875, 0.0546875, 0.05859375, 0.060546875, 0.0615234375, 0.015625, 0.0234375, 0.02734375, 0.029296875, 0.0302734375, 0.03076171875]);
 /** Header fields abcjs keeps as text only (metaTextHeaders), and in the body drops the line. */
 const TEXT_FIELDS = new Set(['A', 'B', 'C', 'D', 'F', 'G', 'I', 'N', 'O', 'R', 'S', 'W', 'Z']);
+/** Every letter abcjs's parseHeader acts on; other `x:` lines are music to it (|:..., e:|...). */
+const HEADER_FIELDS = new Set([...TEXT_FIELDS, 'H', 'K', 'L', 'M', 'P', 'Q', 'T', 'U', 'V', 's', 'w', 'X', 'E', 'm']);
 
 // abcjs's key signatures (const/key-accidentals.js and relative-major.js), by relative major.
 const SHARPS = ['f', 'c', 'g', 'd', 'A', 'e', 'B'];
@@ -156,6 +158,7 @@ function parseMeterField(value: string): { meter: Meter | null; defaultLength: n
   const v = value.trim();
   if (v === 'C') return { meter: { type: 'common_time' }, defaultLength: 0.125 };
   if (v === 'C|') return { meter: { type: 'cut_time' }, defaultLength: 0.125 };
+  if (v.length === 0 || v.toLowerCase() === 'none') return { meter: null, defaultLength: 0.125 };
   const m = /^(\d+)\s*\/\s*(\d+)$/.exec(v);
   if (!m) return decline();
   const total = parseInt(m[1]) / parseInt(m[2]);
@@ -299,7 +302,7 @@ export function quickParseAbc(text: string): QuickTune | null {
   try {
     return read(text);
   } catch (e) {
-    if (e instanceof Decline) return null;
+    if (e === DECLINE) return null;
     throw e;
   }
 }
@@ -384,20 +387,16 @@ function read(text: string): QuickTune {
     if (s[index] === '.' && s[index + 1] === '-') decline();
     let state = 'startSlur';
     let durationSetByPrevious = false;
-    const complete = () => state === 'octave' || state === 'duration' || state === 'broken_rhythm' || state === 'end_slur';
-    const done = (end: number): Core => {
-      el.endChar = end;
-      return el as Core;
-    };
     for (;;) {
       const c = s[index];
+      const complete = state === 'octave' || state === 'duration' || state === 'broken_rhythm' || state === 'end_slur';
       switch (c) {
         case '(':
           if (state === 'startSlur') decline(); // a slur inside a note (abcjs keeps count; never in the corpora)
-          if (complete()) return done(index);
+          if (complete) { el.endChar = index; return el as Core; }
           return null;
         case ')':
-          if (complete()) break; // an end slur
+          if (complete) break; // an end slur
           return null;
         case '^':
         case '_':
@@ -407,14 +406,14 @@ function read(text: string): QuickTune {
           } else if (state === (c === '^' ? 'sharp2' : 'flat2')) {
             el.accidental = c === '^' ? 'dblsharp' : 'dblflat';
             state = 'pitch';
-          } else if (complete()) return done(index);
+          } else if (complete) { el.endChar = index; return el as Core; }
           else return null;
           break;
         case '=':
           if (state === 'startSlur') {
             el.accidental = 'natural';
             state = 'pitch';
-          } else if (complete()) return done(index);
+          } else if (complete) { el.endChar = index; return el as Core; }
           else return null;
           break;
         case 'A': case 'B': case 'C': case 'D': case 'E': case 'F': case 'G':
@@ -427,13 +426,13 @@ function read(text: string): QuickTune {
               nextNoteDuration = 0;
               durationSetByPrevious = true;
             } else el.duration = defaultLength;
-          } else if (complete()) return done(index);
+          } else if (complete) { el.endChar = index; return el as Core; }
           else return null;
           break;
         case ',':
         case "'":
           if (state === 'octave') el.pitch! += c === ',' ? -7 : 7;
-          else if (complete()) return done(index);
+          else if (complete) { el.endChar = index; return el as Core; }
           else return null;
           break;
         case 'x': case 'y': case 'z':
@@ -446,7 +445,7 @@ function read(text: string): QuickTune {
               durationSetByPrevious = true;
             } else el.duration = defaultLength;
             state = 'duration';
-          } else if (complete()) return done(index);
+          } else if (complete) { el.endChar = index; return el as Core; }
           else return null;
           break;
         case 'X': case 'Z':
@@ -471,13 +470,13 @@ function read(text: string): QuickTune {
           if (state === 'octave' || state === 'duration' || state === 'end_slur') {
             el.startTie = {};
             if (!durationSetByPrevious && canHaveBrokenRhythm) state = 'broken_rhythm';
-            else return done(index + 1);
-          } else if (state === 'broken_rhythm') return done(index);
+            else { el.endChar = index + 1; return el as Core; }
+          } else if (state === 'broken_rhythm') { el.endChar = index; return el as Core; }
           else return null;
           break;
         case ' ':
         case '\t':
-          if (complete()) {
+          if (complete) {
             do {
               if (s[index] === '.' && s[index + 1] === '-') decline();
               if (s[index] === '-') el.startTie = {};
@@ -492,23 +491,26 @@ function read(text: string): QuickTune {
           break;
         case '>':
         case '<':
-          if (complete()) {
+          if (complete) {
             if (canHaveBrokenRhythm) {
               const br = brokenRhythm(s, index);
               index += br[0] - 1;
               nextNoteDuration = br[2];
               el.duration = br[1] * el.duration!;
               state = 'end_slur';
-            } else return done(index);
+            } else { el.endChar = index; return el as Core; }
           } else return null;
           break;
         default:
-          if (complete()) return done(index);
+          if (complete) { el.endChar = index; return el as Core; }
           return null;
       }
       index++;
       if (index === s.length) {
-        if (complete()) return done(index);
+        if (state === 'octave' || state === 'duration' || state === 'broken_rhythm' || state === 'end_slur') {
+          el.endChar = index;
+          return el as Core;
+        }
         return null;
       }
     }
@@ -829,7 +831,7 @@ function read(text: string): QuickTune {
           }
         }
         if (i === startI) {
-          if (line[i] !== ' ' && line[i] !== '`') decline(); // abcjs: "Unknown character ignored"
+          if (line[i] !== ' ' && line[i] !== '`') warn('Unknown character ignored', i); // abcjs: "Unknown character ignored"
           i++;
         }
       }
@@ -846,12 +848,15 @@ function read(text: string): QuickTune {
     const pct = raw.indexOf('%');
     line = (pct >= 0 ? raw.substring(0, pct) : raw).replace(/\s+$/, '');
     if (line.length === 0) continue;
-    if (line.length < 2 || line[1] !== ':' || lineContinuation || (!inHeader && line[0] >= 'a' && line[0] <= 'g')) {
+    // parseLine: a line whose second character is ':' goes to the header reader, which hands
+    // anything that is not a field it knows (|:..., e:|...) back to the music reader.
+    const f = line[0];
+    const field = line.length >= 2 && line[1] === ':' && !lineContinuation && HEADER_FIELDS.has(f);
+    if (!field) {
       if (inHeader) decline(); // music before K:
       parseMusic();
       continue;
     }
-    const f = line[0];
     const value = line.substring(2);
     if (value.includes('\x12')) decline();
     if (TEXT_FIELDS.has(f) || f === 'X') continue; // text kept by abcjs as metaText, or the X: number
