@@ -175,6 +175,10 @@ function parseTempoField(value: string): { tempo: { duration: number[]; bpm: num
   return decline();
 }
 
+const NO_ACCENT: [number, string | null] = [0, ''];
+/** A chord symbol that abcjs respells (b and # as signs, o, 0 and ^ after the root). */
+const CHORD_SPELLING = /[b#o0^]/;
+
 const isWhite = (c: string | undefined) => c === ' ' || c === '\t' || c === '\x12';
 
 /** tokenizer.getBrackettedSubstring: [consumed, text, closed]. */
@@ -615,7 +619,7 @@ function read(text: string): QuickTune {
             if (first === '@') decline();
             name = name.substring(1);
             position = first === '^' ? 'above' : first === '_' ? 'below' : first === '<' ? 'left' : 'right';
-          } else {
+          } else if (CHORD_SPELLING.test(name)) {
             name = name.replace(/([ABCDEFG0-9])b/g, '$1♭').replace(/([ABCDEFG0-9])#/g, '$1♯').replace(/^([ABCDEFG])([♯♭]?)o([^A-Za-z])/g, '$1$2°$3').replace(/^([ABCDEFG])([♯♭]?)o$/g, '$1$2°').replace(/^([ABCDEFG])([♯♭]?)0([^A-Za-z])/g, '$1$2ø$3').replace(/^([ABCDEFG])([♯♭]?)\^([^A-Za-z])/g, '$1$2∆$3');
           }
           if (name.includes('\\')) decline(); // tokenizer.translateString's escapes
@@ -629,7 +633,7 @@ function read(text: string): QuickTune {
           while (isWhite(line[i])) i++;
           continue;
         }
-        const a = NON_DECORATIONS.includes(line[i]) || line[i] === undefined ? ([0, ''] as [number, string | null]) : accent(i);
+        const a = NON_DECORATIONS.includes(line[i]) || line[i] === undefined ? NO_ACCENT : accent(i);
         if (a[0] > 0) {
           if (a[1] !== null && a[1].length > 0) {
             if (a[1] !== 'beambr1' && a[1] !== 'beambr2') (el.decoration ??= []).push(a[1]);
