@@ -3,13 +3,12 @@
  * utilityProcess); talks only through process.send / 'message' with the messages in protocol.ts.
  * Training and sampling run here so that the studio's UI and MIDI timing never wait on them.
  */
-import { initBackend, type BackendName } from './backend';
+import { bootEngine } from './boot';
 import { serializeError, EngineError } from './errors';
 import { RunControl } from './control';
 import { runGeneration, runTraining, releaseModelCache } from './jobs';
 import { runEvaluation } from './evaluate';
 import { PROGRESS_INTERVAL_MS, type EngineEvent, type EngineRequest } from './protocol';
-import { enableFastPath } from './accelerate';
 import { engineMemory } from './memory';
 
 interface Port {
@@ -127,13 +126,9 @@ export async function serveEngine(port: Port = defaultPort()): Promise<void> {
     }
   });
 
-  ready = initBackend({ force: (process.env.SEEDSONG_BACKEND as BackendName) || undefined })
-    .then(async (backend) => {
-      await enableFastPath();
-      return backend;
-    })
-    .then(
-    (backend) => send({ type: 'ready', backend, pid: process.pid }),
+  // The backend comes from SEEDSONG_BACKEND (set by the studio) or is the best available.
+  ready = bootEngine().then(
+    ({ backend }) => send({ type: 'ready', backend, pid: process.pid }),
     (e) => {
       send({ type: 'backend-failed', error: serializeError(e) });
       throw e;
