@@ -27,11 +27,9 @@ import {
   csvLog,
   exists,
   readMeta,
-  summarize,
   writeMeta,
   type CheckpointInfo,
   type ModelMeta,
-  type ModelSummary,
   type TrainerFile,
 } from './catalog';
 
@@ -254,13 +252,5 @@ export class ModelLibrary extends ModelCatalog {
 
   async save(id: string, model: tf.LayersModel, meta: ModelMeta, opts: { overwrite?: boolean } = {}): Promise<void> {
     return saveModel(this.dirOf(id), model, meta, opts);
-  }
-
-  /** Imports a converted Keras LayersModel (see import.ts) under a new id. */
-  async import(src: string, id: string, opts: { vocab?: string; encoding?: string } = {}): Promise<ModelSummary> {
-    const { importLayersModel } = await import('./import');
-    const dir = this.dirOf(id);
-    const meta = await importLayersModel(src, dir, { ...opts, name: id });
-    return summarize(id, dir, await readMeta(dir).catch(() => meta));
   }
 }
