@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { writeDirAtomic, writeFileAtomic } from './atomic';
+import { writeDirAtomic, writeFileAtomic } from '../node/atomic';
 import { EngineError } from './errors';
 import { modelMemoryLimitMb } from './model-memory';
 import {
@@ -31,9 +31,9 @@ import {
   type CheckpointInfo,
   type ModelMeta,
   type TrainerFile,
-} from './catalog';
+} from '../studio/catalog';
 
-export * from './catalog';
+export * from '../studio/catalog';
 import './gpt'; // registers the custom layers so saved GPT models load
 import type { TrainerState } from './train';
 import type { OptimizerSnapshot } from './optimizer';

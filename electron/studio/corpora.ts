@@ -15,7 +15,7 @@ import { CorpusBuilder, isAbcFile, isMidiFile, type FileSummary } from '../../sh
 import type { CorpusInfo } from '../../shared/ipc/channels/training';
 import { StudioError } from '../../shared/ipc/result';
 import type { Handlers } from '../../shared/ipc/dispatch';
-import { writeFileAtomic } from '../engine/atomic';
+import { writeFileAtomic } from '../node/atomic';
 
 interface CorpusFile {
   name: string;

@@ -11,9 +11,9 @@
  * and job states, and cancels it by signal (it stops after the batch with a checkpoint; resuming
  * starts from it, either way).
  */
-import { EngineClient, type RunHandle } from '../engine/client';
+import { EngineClient, type RunHandle } from './engine-client';
 import { PRESETS, findPreset } from '../engine/hyperparameters';
-import { readMeta, type CheckpointInfo, type ModelCatalog, type ModelMeta } from '../engine/catalog';
+import { readMeta, type CheckpointInfo, type ModelCatalog, type ModelMeta } from './catalog';
 import type { TrainSummary } from '../engine/jobs';
 import { StudioError } from '../../shared/ipc/result';
 import type { Handlers } from '../../shared/ipc/dispatch';

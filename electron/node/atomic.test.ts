@@ -3,8 +3,8 @@ import { promises as fs, existsSync, utimesSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { cleanStaleTemps, writeDirAtomic, writeFileAtomic } from './atomic';
-import { ModelCatalog } from './catalog';
-import { tempDir } from './testing/fixtures';
+import { ModelCatalog } from '../studio/catalog';
+import { tempDir } from '../engine/testing/fixtures';
 
 /** A pid that ran and has exited. */
 function deadPid(): number {

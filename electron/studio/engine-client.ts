@@ -7,15 +7,15 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { EngineError, type SerializedError } from './errors';
-import type { BackendName, BackendReport } from './backend';
-import type { EngineEvent, EngineRequest, ImportRequest, ImportResult, TrainStartInfo } from './protocol';
-import type { GenerateRequest, GeneratedTake, TrainRequest, TrainSummary } from './jobs';
-import type { BatchProgress, EpochRecord } from './train';
-import type { CheckpointInfo } from './library';
-import type { EvalRequest, EvalResult } from './evaluate';
+import { EngineError, type SerializedError } from '../engine/errors';
+import type { BackendName, BackendReport } from '../engine/backend';
+import type { EngineEvent, EngineRequest, ImportRequest, ImportResult, TrainStartInfo } from '../engine/protocol';
+import type { GenerateRequest, GeneratedTake, TrainRequest, TrainSummary } from '../engine/jobs';
+import type { BatchProgress, EpochRecord } from '../engine/train';
+import type { CheckpointInfo } from '../engine/library';
+import type { EvalRequest, EvalResult } from '../engine/evaluate';
 import type { Note } from '../../shared/music/types';
-import type { EngineMemory } from './memory';
+import type { EngineMemory } from '../engine/memory';
 import type { TorchJob, TorchJobRequest } from '../../engine-torch/job';
 
 /** What the client needs of a child process; Electron's utilityProcess can be adapted to it. */
