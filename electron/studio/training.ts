@@ -12,9 +12,8 @@
  * starts from it, either way).
  */
 import { EngineClient, type RunHandle } from './engine-client';
-import { PRESETS, findPreset } from '../engine/hyperparameters';
 import { readMeta, type CheckpointInfo, type ModelCatalog, type ModelMeta } from './catalog';
-import type { TrainSummary } from '../engine/jobs';
+import { PRESETS, findPreset, type TrainSummary } from '../engine/protocol';
 import { StudioError } from '../../shared/ipc/result';
 import type { Handlers } from '../../shared/ipc/dispatch';
 import type { PresetDto } from '../../shared/ipc/channels/training';
