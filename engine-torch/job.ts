@@ -21,7 +21,7 @@ import { applyOverrides, findPreset, modelSpecFor, validateTrainingConfig, type 
 import { prepareData, type TokenData } from '../electron/engine/data';
 import { encodeCorpus, loadTunes } from '../electron/engine/corpus';
 import { writeDirAtomic, writeFileAtomic } from '../electron/node/atomic';
-import { exists, listCheckpoints, readMeta, type CorpusSummary } from '../electron/studio/catalog';
+import { exists, listCheckpoints, readMeta, type CorpusSummary } from '../electron/node/catalog';
 import { encodingFromSpec, type Encoding, type EncodingSpec } from '../shared/music/encodings/index';
 
 export const JOB_DIR = 'torch-job';

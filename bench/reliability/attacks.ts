@@ -15,7 +15,7 @@ import { isLoopbackHost, startServer } from '../../electron/server/index';
 import { createStudio, noMidiHardware } from '../../electron/studio/index';
 import { createFakeEngine } from '../../electron/studio/testing/fake-engine';
 import { createStudioEngine } from '../../electron/studio/engine';
-import { ModelCatalog } from '../../electron/studio/catalog';
+import { ModelCatalog } from '../../electron/node/catalog';
 import type { EngineClient } from '../../electron/studio/engine-client';
 import { checkModelMemory } from '../../electron/engine/model-memory';
 import { resourcesDir } from '../../electron/studio/paths';

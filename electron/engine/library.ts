@@ -31,9 +31,9 @@ import {
   type CheckpointInfo,
   type ModelMeta,
   type TrainerFile,
-} from '../studio/catalog';
+} from '../node/catalog';
 
-export * from '../studio/catalog';
+export * from '../node/catalog';
 import './gpt'; // registers the custom layers so saved GPT models load
 import type { TrainerState } from './train';
 import type { OptimizerSnapshot } from './optimizer';

@@ -19,7 +19,7 @@ import type { BackendName, BackendReport } from './backend';
 import type { SerializedError } from './errors';
 import type { GenerateRequest, GeneratedTake, TrainRequest, TrainSummary } from './jobs';
 import type { BatchProgress, EpochRecord } from './train';
-import type { CheckpointInfo } from '../studio/catalog';
+import type { CheckpointInfo } from '../node/catalog';
 import type { EvalRequest, EvalResult } from './evaluate';
 import type { Note } from '../../shared/music/types';
 import type { EngineMemory } from './memory';

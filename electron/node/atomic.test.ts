@@ -3,7 +3,7 @@ import { promises as fs, existsSync, utimesSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { cleanStaleTemps, writeDirAtomic, writeFileAtomic } from './atomic';
-import { ModelCatalog } from '../studio/catalog';
+import { ModelCatalog } from './catalog';
 import { tempDir } from '../engine/testing/fixtures';
 
 /** A pid that ran and has exited. */

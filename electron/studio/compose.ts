@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createStudio, type Studio, type StudioOptions } from './index';
 import { openSystemMidi } from '../midi/index';
 import { EngineClient, forkEngine, type SpawnEngine } from './engine-client';
-import { ModelCatalog } from './catalog';
+import { ModelCatalog } from '../node/catalog';
 import { createStudioEngine } from './engine';
 import { TrainingService } from './training';
 import { appRoot, resourcesDir } from './paths';

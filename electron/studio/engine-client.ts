@@ -32,7 +32,7 @@ import {
   type TrainStartInfo,
   type TrainSummary,
 } from '../engine/protocol';
-import type { CheckpointInfo } from './catalog';
+import type { CheckpointInfo } from '../node/catalog';
 import type { Note } from '../../shared/music/types';
 
 /** What the client needs of a child process; Electron's utilityProcess can be adapted to it. */

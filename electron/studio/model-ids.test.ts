@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createStudioEngine } from './engine';
-import { ModelCatalog } from './catalog';
+import { ModelCatalog } from '../node/catalog';
 import type { EngineClient } from './engine-client';
 import { channels } from '../../shared/ipc/contract';
 import { ModelIdSchema, NewModelNameSchema } from '../../shared/ipc/schemas';

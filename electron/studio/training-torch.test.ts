@@ -13,7 +13,7 @@ import { TrainingService } from './training';
 import { EventBus } from './events';
 import { RunRegistry } from './runs';
 import { CorpusStore } from './corpora';
-import { ModelCatalog } from './catalog';
+import { ModelCatalog } from '../node/catalog';
 import type { EngineClient } from './engine-client';
 import type { Studio } from './index';
 import type { EventName } from '../../shared/ipc/contract';

@@ -12,7 +12,7 @@
  * starts from it, either way).
  */
 import { EngineClient, type RunHandle } from './engine-client';
-import { readMeta, type CheckpointInfo, type ModelCatalog, type ModelMeta } from './catalog';
+import { readMeta, type CheckpointInfo, type ModelCatalog, type ModelMeta } from '../node/catalog';
 import { PRESETS, findPreset, type TrainSummary } from '../engine/protocol';
 import { StudioError } from '../../shared/ipc/result';
 import type { Handlers } from '../../shared/ipc/dispatch';

@@ -16,7 +16,7 @@ import { realClock, type AnswerFn } from '../../midi/index';
 import { PlaybackThread, type SchedulerFactory } from '../../midi/threaded';
 import { EngineClient, forkEngine, type RunHandle, type SpawnEngine } from '../../studio/engine-client';
 import type { TrainSummary } from '../../engine/jobs';
-import { ModelCatalog } from '../../studio/catalog';
+import { ModelCatalog } from '../../node/catalog';
 import { createStudioEngine } from '../../studio/engine';
 import { EARLY_ASK_MS, streamAnswer, warmUp } from '../../studio/call-response';
 import { engineEntry } from '../../studio/compose';

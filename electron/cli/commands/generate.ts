@@ -11,7 +11,7 @@ import { EngineError } from '../../engine/errors';
 import { WriteGuard } from '../../studio/written';
 import { defaultUserDataDir } from '../../studio/paths';
 import { MusicError } from '../../../shared/music/errors';
-import { readMeta } from '../../studio/catalog';
+import { readMeta } from '../../node/catalog';
 import { transcribeSeedFile } from '../seed-file';
 import { writeMidi } from '../../../shared/music/midi/write';
 import { readRegularFile } from '../../../shared/music/corpus/regular-file';

@@ -6,8 +6,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { cleanStaleTemps, writeFileAtomic, type CleanReport } from '../node/atomic';
-import { EngineError, type ModelSpec, type TrainingConfig, type EpochRecord, type TrainerState, type OptimizerSnapshot } from '../engine/protocol';
+import { cleanStaleTemps, writeFileAtomic, type CleanReport } from './atomic';
+import { EngineError } from '../engine/errors';
+import type { ModelSpec, TrainingConfig } from '../engine/hyperparameters';
+import type { EpochRecord, TrainerState } from '../engine/train';
+import type { OptimizerSnapshot } from '../engine/optimizer';
 import type { EncodingSpec } from '../../shared/music/encodings/types';
 
 export const META_FILE = 'seedsong.json';
