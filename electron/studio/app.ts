@@ -3,7 +3,7 @@ import type { Handlers } from '../../shared/ipc/dispatch';
 import { StudioError } from '../../shared/ipc/result';
 import type { BackendInfo } from '../../shared/ipc/schemas';
 import { APP_NAME, APP_VERSION } from './version';
-import type { DevicesService } from './devices';
+import type { DevicesService } from './midi-service';
 import type { StudioEngine } from './ports';
 
 const NO_ENGINE: BackendInfo = {

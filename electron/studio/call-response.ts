@@ -7,7 +7,7 @@
 import type { Note, NoteSequence } from '../../shared/music/types';
 import { toNoteDto, type Sampling } from '../../shared/ipc/schemas';
 import { CallAndResponse, seedQuantizer, type AnswerFn } from '../midi/index';
-import type { DevicesService } from './devices';
+import type { DevicesService } from './midi-service';
 import type { EventBus } from './events';
 import type { StudioEngine } from './ports';
 import type { Handlers } from '../../shared/ipc/dispatch';

@@ -13,7 +13,7 @@ import { Settings } from './settings';
 import { CorpusStore, setupCorpora } from './corpora';
 import { setupTraining, type TrainingService } from './training';
 import { CallResponseService, setupCallAndResponse } from './call-response';
-import { DevicesService, setupDevices } from './devices';
+import { DevicesService, setupDevices } from './midi-service';
 import { projectHandlers } from './project';
 import { UploadStore } from './uploads';
 import { WriteGuard } from './written';

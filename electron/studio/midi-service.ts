@@ -270,7 +270,7 @@ export class DevicesService {
   }
 
   startRecording(request: { qpm: number; meter: { numerator: number; denominator: number }; countInBars: number; stopAfterBars?: number }): string {
-    if (this.recording) throw new StudioError('busy', 'already recording; stop the current take first');
+    if (this.recording) throw new StudioError('busy', 'already recording; stop the current recording first');
     const { events, runs, clock } = this.options;
     const { runId } = runs.start('record');
     // While recording, the window is told each beat (the metronome clicks only during the
@@ -300,13 +300,13 @@ export class DevicesService {
       onState: (state) => {
         if (state === 'recording') beatFrom(0);
       },
-      onTake: (take) => {
+      onRecording: (recording) => {
         stopBeats?.();
         this.recording?.cancelInput();
         this.recording = null;
         runs.finish(runId);
         events.emit('record.state', { runId, state: 'done', beat: 0 });
-        events.emit('record.done', { runId, notes: take.seed.notes.map(toNoteDto), qpm: request.qpm, dropped: take.stats.beforeDownbeat });
+        events.emit('record.done', { runId, notes: recording.seed.notes.map(toNoteDto), qpm: request.qpm, dropped: recording.stats.beforeDownbeat });
       },
     });
     const cancelInput = this.manager.onInput((bytes, timeMs) => recorder.feed(bytes, timeMs));
@@ -317,7 +317,7 @@ export class DevicesService {
 
   stopRecording(runId: string): boolean {
     if (!this.recording || this.recording.runId !== runId) return false;
-    this.recording.recorder.stop(); // onTake reports the seed
+    this.recording.recorder.stop(); // onRecording reports the seed
     return true;
   }
 
