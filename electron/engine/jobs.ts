@@ -29,7 +29,7 @@ import {
   type LoadedModel,
   type ModelMeta,
 } from './library';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic } from '../node/atomic';
 import { DEFAULT_VALIDATION_FRACTION, encodeCorpus, loadTunes } from './corpus';
 import { backendReport } from './backend';
 import { createStepModel } from './step';

@@ -53,7 +53,6 @@ export type EventName = keyof Events;
 export type EventOf<E extends EventName> = z.output<Events[E]>;
 
 export const channelNames = Object.keys(channels) as ChannelName[];
-export const eventNames = Object.keys(events) as EventName[];
 
 export function isChannelName(name: unknown): name is ChannelName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(channels, name);
