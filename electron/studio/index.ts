@@ -19,6 +19,7 @@ import { APP_NAME, APP_VERSION } from './version';
 import { Settings } from './settings';
 import { DevicesService } from './devices';
 import { projectHandlers } from './project';
+import { OpenedFiles } from '../../shared/ipc/opened-files';
 import { realClock, type Clock, type OpenSystemResult } from '../midi/index';
 import { UploadStore } from './uploads';
 import { WriteGuard } from './written';
@@ -129,6 +130,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   const uploads = new UploadStore(options.userDataDir);
   uploads.sweep();
   const written = new WriteGuard(options.userDataDir);
+  const opened = new OpenedFiles();
   const project = projectHandlers(options.userDataDir);
   await project.sweep();
 
@@ -275,6 +277,9 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       }
       return { saved: true as const, name: path.basename(target) };
     },
+
+    openFile: ({ name, base64 }) => opened.open(name, base64),
+    openTune: ({ fileId, tune, tracks }) => opened.tune(fileId, tune, tracks),
 
     setCallAndResponse: (request) => {
       if (request.enabled && !engine) throw new StudioError('unsupported', 'call-and-response needs the engine, which is not available in this build');
