@@ -33,8 +33,9 @@ export { parseKey, signatureScale, diatonicScale, MODES } from './key';
 export { readMidi, pickMelodyTrack, type MidiReadOptions, type MidiReadResult, type MidiTrackInfo } from './midi/read';
 export { writeMidi, type MidiWriteOptions } from './midi/write';
 export { openMidi, describeTempoMap, trackLabel, type OpenedMidi, type TrackChoice } from './midi/open';
-export { spellPitchName } from './midi/names';
+export { spellPitchName, spellRange } from './midi/names';
 export { listBook, bookTuneText, type BookEntry } from './tune/book';
+export { tempoMarks } from './tune/tempo-marks';
 export * from './encodings/index';
 export {
   CorpusBuilder,

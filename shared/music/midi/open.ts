@@ -6,7 +6,7 @@
 import { readMidi, type MidiReadResult, type MidiTrackInfo } from './read';
 import { MusicError } from '../errors';
 import type { NoteSequence, TempoChange } from '../types';
-import { spellPitchName } from './names';
+import { spellRange } from './names';
 
 export type TrackChoice = 'melody' | 'all' | number;
 
@@ -36,7 +36,7 @@ function noteCount(n: number): string {
 }
 
 function listTracks(tracks: MidiTrackInfo[], limit = 4): string {
-  const named = tracks.slice(0, limit).map((t) => `${trackLabel(t)} (${noteCount(t.noteCount)}, ${spellPitchName(t.lowest)}-${spellPitchName(t.highest)})`);
+  const named = tracks.slice(0, limit).map((t) => `${trackLabel(t)} (${noteCount(t.noteCount)}, ${spellRange(t.lowest, t.highest)})`);
   if (tracks.length > limit) named.push(`${tracks.length - limit} more`);
   return named.join(', ');
 }
