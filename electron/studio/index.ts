@@ -17,6 +17,7 @@ import { DevicesService, setupDevices } from './midi-service';
 import { projectHandlers } from './project';
 import { UploadStore } from './uploads';
 import { WriteGuard } from './written';
+import { OpenedFiles } from '../../shared/ipc/opened-files';
 import { setupApp } from './app';
 import { setupModels } from './models';
 import { setupGeneration } from './generation';
@@ -71,6 +72,14 @@ export const noMidiHardware = async (): Promise<OpenSystemResult> => ({ ok: fals
 
 export { defaultUserDataDir } from './paths';
 
+/** Opening music files (a tune book's picker, a .mid's tracks and tempo map): parsed in the studio process, nothing kept on disk. */
+function setupOpening(opened: OpenedFiles): Pick<Handlers, 'openFile' | 'openTune'> {
+  return {
+    openFile: ({ name, base64 }) => opened.open(name, base64),
+    openTune: ({ fileId, tune, tracks }) => opened.tune(fileId, tune, tracks),
+  };
+}
+
 export async function createStudio(options: StudioOptions): Promise<Studio> {
   const events = new EventBus();
   const runs = new RunRegistry();
@@ -110,6 +119,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     saveProject: project.saveProject,
     loadProject: project.loadProject,
     ...setupSaving({ written, chooseSavePath: options.chooseSavePath }),
+    ...setupOpening(new OpenedFiles()),
   };
 
   return {

@@ -18,6 +18,7 @@ import { projectChannels } from './channels/project';
 import { liveChannels, liveEvents } from './channels/live';
 import { filesChannels } from './channels/files';
 import { jobChannels, jobEvents } from './channels/jobs';
+import { musicChannels } from './channels/music';
 
 /** Every request channel: one map per area under channels/, merged here. */
 export const channels = {
@@ -29,6 +30,7 @@ export const channels = {
   ...liveChannels,
   ...projectChannels,
   ...filesChannels,
+  ...musicChannels,
   ...jobChannels,
 } as const;
 
