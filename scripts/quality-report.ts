@@ -3,7 +3,7 @@
  *
  *   npx tsx scripts/quality-report.ts [--model DIR] [--count 100] [--temperature 1] [--rng-seed 1]
  *                                     [--length 1024] [--corpus PATH...] [--real-seed 1] [--out FILE.abc]
- *                                     [--no-grammar] [--json]
+ *                                     [--no-grammar] [--no-constraints | --constraints LIST] [--json]
  *
  * Samples --count takes with no seed and draws a seeded sample of --count real tunes from the
  * held-out tunes (the model's own validation split: encodeCorpus with the model's seed and
@@ -16,6 +16,10 @@
  *  - copying: the longest run of consecutive bars identical to a training tune;
  *  - pitch range, notes and bars per tune, in-key ratio, abcjs/abc2midi parse rates;
  *  - key and meter distributions: total-variation distance to the training tunes';
+ * Takes are sampled as the studio and `seedsong generate` sample them: with the ABC grammar and
+ * the tune constraints (shared/music/constraints: bar-fill, sections, tonic-ending) on, unless
+ * --no-grammar / --no-constraints (or --constraints bar-fill,sections) say otherwise; the report
+ * names what was on.
  * and the model's held-out cross-entropy on all held-out tunes, each from a fresh state (nats per
  * token and per note). The targets are issue 19's.
  */
@@ -31,6 +35,7 @@ import { createStepModel } from '../electron/engine/step';
 import { Rng } from '../electron/engine/rng';
 import { BarIndex, barsOf, checkWithAbc2midi, countsOf, figuresOf, measureTune, scoreTunes, totalVariation, wrongLengthBars } from '../electron/engine/quality';
 import { findAbc2midi } from '../shared/music/abc/abc2midi';
+import { TUNE_CONSTRAINTS, TUNE_CONSTRAINT_TEXT, type TuneConstraintName } from '../shared/music/constraints/index';
 
 export { BarIndex, barsOf, checkWithAbc2midi, normalizeKey, scaleOf } from '../electron/engine/quality';
 
@@ -158,13 +163,25 @@ async function main(): Promise<number> {
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
       'no-grammar': { type: 'boolean', default: false },
+      'no-constraints': { type: 'boolean', default: false },
+      constraints: { type: 'string' },
       'real-seed': { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('Usage: npx tsx scripts/quality-report.ts [--model DIR] [--count 100] [--temperature 1] [--rng-seed 1] [--length 1024] [--corpus PATH...] [--real-seed 1] [--out FILE.abc] [--no-grammar] [--json]');
+    console.log('Usage: npx tsx scripts/quality-report.ts [--model DIR] [--count 100] [--temperature 1] [--rng-seed 1] [--length 1024] [--corpus PATH...] [--real-seed 1] [--out FILE.abc] [--no-grammar] [--no-constraints | --constraints bar-fill,sections,tonic-ending] [--json]');
     return 0;
+  }
+  let constraints: TuneConstraintName[] = values['no-constraints'] ? [] : [...TUNE_CONSTRAINTS];
+  if (values.constraints !== undefined) {
+    const names = values.constraints.split(',').map((n) => n.trim()).filter(Boolean);
+    const unknown = names.find((n) => !TUNE_CONSTRAINTS.includes(n as TuneConstraintName));
+    if (unknown || values['no-constraints']) {
+      console.error(unknown ? `quality-report: --constraints: "${unknown}" is not one of ${TUNE_CONSTRAINTS.join(', ')}` : 'quality-report: give --constraints or --no-constraints, not both');
+      return 2;
+    }
+    constraints = names as TuneConstraintName[];
   }
   const modelDir = path.resolve(values.model ?? DEFAULT_MODEL);
   const count = Number(values.count);
@@ -215,7 +232,7 @@ async function main(): Promise<number> {
 
   const started = performance.now();
   // The studio samples with the ABC grammar on (abc-grammar.ts); --no-grammar shows the bare model.
-  const takes = await runGeneration({ model: modelDir, count, temperature, rngSeed, length, grammar: !values['no-grammar'] });
+  const takes = await runGeneration({ model: modelDir, count, temperature, rngSeed, length, grammar: !values['no-grammar'], tuneConstraints: constraints });
   const seconds = (performance.now() - started) / 1000;
   const generated = takes.map((t) => t.abc);
   if (values.out) writeFileSync(values.out, generated.map((a, i) => a.trimEnd().replace(/^X:.*$/m, `X:${i + 1}`)).join('\n\n') + '\n');
@@ -236,6 +253,8 @@ async function main(): Promise<number> {
     rmSync(dir, { recursive: true, force: true });
   }
   const ended = takes.filter((t) => t.stop === 'eos').length / takes.length;
+  const fallbacks = takes.reduce((n, t) => n + (t.constraints?.fallbacks ?? 0), 0);
+  const takesWithFallbacks = takes.filter((t) => (t.constraints?.fallbacks ?? 0) > 0).length;
 
   // Held-out cross-entropy: every held-out tune, each from a fresh state, every token predicted.
   const step = createStepModel(model, { window: meta.model?.architecture === 'gpt' ? meta.training?.seqLength : undefined });
@@ -256,9 +275,10 @@ async function main(): Promise<number> {
     corpus: corpusPaths,
     trainTunes: split.tunes.train.length,
     heldOutTunes: split.tunes.validation.length,
-    settings: { count, temperature, rngSeed, length, grammar: !values['no-grammar'], realSeed, constraints: values['no-grammar'] ? [] : ['abc-grammar (structure, and bar lengths for abc-token)'] },
+    settings: { count, temperature, rngSeed, length, grammar: !values['no-grammar'], realSeed, constraints: [...(values['no-grammar'] ? [] : [constraints.includes('bar-fill') ? 'abc-grammar (structure)' : 'abc-grammar (structure, and its own bar clock for abc-token)']), ...constraints] },
     sampleSeconds: Math.round(seconds * 10) / 10,
     endedByModel: ended,
+    constraintFallbacks: { steps: fallbacks, takes: takesWithFallbacks },
     heldOut,
     takes: gen.summary,
     real: val.summary,
@@ -295,7 +315,9 @@ async function main(): Promise<number> {
   const lines = [
     `model: ${modelDir} (${encoding.name}, ${backend.active})`,
     `split: ${report.trainTunes} training tunes, ${report.heldOutTunes} held-out tunes (seed ${meta.training?.seed ?? 1}, validation fraction ${validationFraction ?? 'default 0.1'})`,
-    `takes: ${count} at temperature ${temperature}, rng seed ${rngSeed}, constraints: ${values['no-grammar'] ? 'none' : 'the ABC grammar'}, in ${report.sampleSeconds} s; ended by the model: ${pct(ended)}`,
+    `takes: ${count} at temperature ${temperature}, rng seed ${rngSeed}, constraints: ${report.settings.constraints.join(', ') || 'none'}, in ${report.sampleSeconds} s; ended by the model: ${pct(ended)}`,
+    ...constraints.map((n) => `  ${n}: ${TUNE_CONSTRAINT_TEXT[n]}`),
+    ...(constraints.length ? [`  steps where the constraints could not be met (sampled as the grammar left them): ${fallbacks}, in ${takesWithFallbacks} of ${takes.length} takes`] : []),
     `real tunes: ${real.length} held-out tunes drawn with seed ${realSeed}`,
     `held-out cross-entropy (${heldOut.tunes} tunes, fresh state each): ${heldOut.perToken.toFixed(3)} nats/token, ${heldOut.perNote === null ? 'n/a' : heldOut.perNote.toFixed(3)} nats/note (target <= 2.0 nats/note)`,
     '',

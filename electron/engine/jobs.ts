@@ -35,6 +35,7 @@ import { backendReport } from './backend';
 import { createStepModel } from './step';
 import { freshRngSeed, sample, type SampledTake } from './sample';
 import { abcGrammar } from './abc-grammar';
+import { TuneConstraints, TUNE_CONSTRAINTS, type TuneConstraintName } from '../../shared/music/constraints/index';
 import { emptyEncodeReport, encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
 import type { Note, NoteSequence } from '../../shared/music/types';
 import { parseKey, signatureScale } from '../../shared/music/key';
@@ -266,6 +267,17 @@ export interface GenerateRequest {
    * On unless false.
    */
   grammar?: boolean;
+  /**
+   * ABC models: the tune constraints (shared/music/constraints: bar fill, 8-bar sections, tonic
+   * ending) that guide sampling. All on unless false; a list turns on only those named.
+   */
+  tuneConstraints?: boolean | readonly TuneConstraintName[];
+}
+
+/** The tune constraints a request turns on for an encoding (none for event models). */
+export function tuneConstraintsOf(req: Pick<GenerateRequest, 'tuneConstraints'>, encoding: Encoding): TuneConstraintName[] {
+  if (!isAbcEncoding(encoding) || req.tuneConstraints === false) return [];
+  return [...(Array.isArray(req.tuneConstraints) ? req.tuneConstraints : TUNE_CONSTRAINTS)];
 }
 
 export interface GeneratedTake {
@@ -279,6 +291,8 @@ export interface GeneratedTake {
   stop: SampledTake['stop'];
   /** The RNG seed the run used (the request's, or a fresh one when it had none): it makes the take again. */
   rngSeed: number;
+  /** The tune constraints that guided this take, and how many of its steps they could not meet (sampled as the grammar left them). */
+  constraints?: { names: TuneConstraintName[]; fallbacks: number };
 }
 
 export interface GenerateEvents {
@@ -571,8 +585,21 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
   const count = req.count ?? 1;
   // The request's seed, or a fresh one for a request that came without (never a fixed default).
   const rngSeed = Number.isInteger(req.rngSeed) ? req.rngSeed : freshRngSeed();
-  const grammar = req.grammar === false ? null : abcGrammar(encoding, prime, count, { limit: req.length ?? 512 });
+  const names = tuneConstraintsOf(req, encoding);
+  const tune = names.length ? new TuneConstraints(encoding.tokens, { bos: encoding.bos, eos: encoding.eos }, prime, count, { constraints: names }) : null;
+  // With bar-fill on, the tune constraints keep the bars (the grammar's own bar clock is the older,
+  // looser rule: it lets any short bar stand before a repeat sign).
+  const grammar = req.grammar === false ? null : abcGrammar(encoding, prime, count, { limit: req.length ?? 512, meter: !names.includes('bar-fill') });
   if (grammar) mask = grammar.mask.bind(grammar);
+  if (tune) {
+    // Composed after the grammar: the constraints only narrow what the grammar allows, and leave
+    // the grammar's row when they would leave nothing (the grammar can always close the tune).
+    const before = mask;
+    mask = (v, i, probs) => {
+      before?.(v, i, probs);
+      tune.mask(v, probs);
+    };
+  }
   const streamer = events.onNote ? new NoteStreamer(encoding, prime, count, events.onNote) : undefined;
   const takes = await sample(createStepModel(model, { window }), {
     prime,
@@ -589,6 +616,7 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
     control,
     onToken: (v, t) => {
       grammar?.push(v, t);
+      tune?.push(v, t);
       events.onToken?.(v, t, encoding.tokens[t] ?? '');
       streamer?.push(v, t);
     },
@@ -599,6 +627,6 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
     const decoded = encoding.decode(tokens);
     const warnings = [...primed.changes.map((c) => `seed: ${c}`), ...decoded.warnings];
     if (t.stop === 'length') warnings.push(`the take reached the length limit (${req.length ?? 512} tokens) before the model ended the tune`);
-    return { variation, tokens, primeLength: prime.length, abc: decoded.abc, sequence: decoded.sequence, warnings, stop: t.stop, rngSeed };
+    return { variation, tokens, primeLength: prime.length, abc: decoded.abc, sequence: decoded.sequence, warnings, stop: t.stop, rngSeed, ...(tune ? { constraints: { names, fallbacks: tune.fallbacks[variation] } } : {}) };
   });
 }
