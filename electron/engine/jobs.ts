@@ -36,7 +36,7 @@ import { createStepModel } from './step';
 import { freshRngSeed, sample, type SampledTake } from './sample';
 import { abcGrammar } from './abc-grammar';
 import { TuneConstraints, TUNE_CONSTRAINTS, type TuneConstraintName } from '../../shared/music/constraints/index';
-import { emptyEncodeReport, encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
+import { canonicalKey, emptyEncodeReport, encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
 import type { Note, NoteSequence } from '../../shared/music/types';
 import { parseKey, signatureScale } from '../../shared/music/key';
 import { parseAbc } from '../../shared/music/abc/read';
@@ -382,6 +382,11 @@ export function releaseModelCache(): void {
 export function headerTokens(encoding: Encoding, h: HeaderConstraint): number[] {
   if (encoding.name !== 'abc-char' && encoding.name !== 'abc-token') {
     throw new EngineError('bad-request', `key and meter constraints need an ABC model; this one uses ${encoding.name} (give a seed instead)`);
+  }
+  // A key abcjs would not read is the user's typo, not a token the model lacks: say so before tokenising
+  // (the canonical spelling would otherwise read `K:Q` as C major).
+  if (h.key && canonicalKey(h.key) === null) {
+    throw new EngineError('bad-request', `"${h.key}" is not a key (expected a tonic and an optional mode, e.g. D, Ador, F#m, Bb mixolydian)`);
   }
   const lines = ['X:1'];
   if (h.meter) lines.push(`M:${h.meter}`);
