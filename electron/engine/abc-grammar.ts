@@ -17,6 +17,7 @@
  */
 import { tokenizeAbc } from '../../shared/music/encodings/abc-text';
 import type { Encoding } from '../../shared/music/encodings/types';
+import { isLengthToken, lengthOfToken } from '../../shared/music/encodings/abc-tokens';
 
 /** Where the tune stands with respect to repeats. */
 export const enum Rep {
@@ -69,10 +70,12 @@ export interface GrammarState {
   prevBar: number;
   /** The last bar symbol began an ending or a repeat: a note must come before the next bar line. */
   endingStart: boolean;
+  /** The last symbol was an inline field ([M:..], [K:..]): another may not follow at once. */
+  afterField: boolean;
 }
 
 export function initialState(): GrammarState {
-  return { body: false, rep: Rep.Implicit, chord: -1, grace: -1, tuplet: 0, tie: '', tieAcc: '', broken: 0, lastPitch: '', lastAcc: '', lastLen: 0, deco: 0, afterNote: false, slur: 0, notes: 0, barNotes: 0, sectionNotes: 0, prevBar: 0, endingStart: false };
+  return { body: false, rep: Rep.Implicit, chord: -1, grace: -1, tuplet: 0, tie: '', tieAcc: '', broken: 0, lastPitch: '', lastAcc: '', lastLen: 0, deco: 0, afterNote: false, slur: 0, notes: 0, barNotes: 0, sectionNotes: 0, prevBar: 0, endingStart: false, afterField: false };
 }
 
 /**
@@ -101,7 +104,7 @@ function stateKey(s: GrammarState): string {
   return k;
 }
 function computeKey(s: GrammarState): string {
-  return `${+s.body}${s.rep}${s.chord}${s.grace}${s.tuplet}${s.tie}${s.tieAcc}/${s.broken}/${s.lastPitch ? 1 : 0}${brokenOk(s.lastLen) ? 1 : 0}${s.deco}${+s.afterNote}${s.slur}${s.notes >= MIN_NOTES ? 1 : 0}${s.barNotes > 0 ? 1 : 0}${s.sectionNotes > 0 ? 1 : 0}${s.prevBar}${+s.endingStart}`;
+  return `${+s.body}${s.rep}${s.chord}${s.grace}${s.tuplet}${s.tie}${s.tieAcc}/${s.broken}/${s.lastPitch ? 1 : 0}${brokenOk(s.lastLen) ? 1 : 0}${s.deco}${+s.afterNote}${s.slur}${s.notes >= MIN_NOTES ? 1 : 0}${s.barNotes > 0 ? 1 : 0}${s.sectionNotes > 0 ? 1 : 0}${s.prevBar}${+s.endingStart}${+s.afterField}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -128,7 +131,9 @@ const NOTE = /^(\^\^|\^|__|_|=)?([A-Ga-g])([,']*)(\d*)(\/*)(\d*)$/;
 const BAR = /^(?:::|:*\|[\]|]?:*(?:\[?\d+(?:[,-]\d+)*)?|\[\|:*|\[\d+(?:[,-]\d+)*)$/;
 const KNOWN_BAR = /^(?:\||\|\||\|\]|\[\||\|:|\[\|:|:\|\|?|:\|\]|::|:\|\|:|\|\[?\d|\[\d|:\|\[?\d)$/;
 /** Inline fields abc2midi and abcjs both read: a key, a meter, a unit length, a tempo. */
-const GOOD_FIELD = /^(?:K:[A-G][#b]?(?: ?[A-Za-z]+)?|M:(?:\d+\/\d+|C\|?)|L:1\/\d+|Q:\d+)$/;
+const GOOD_FIELD = /^(?:K:[A-G][#b]?(?: ?[A-Za-z]+)?(?: (?:\^|_|=)[a-g])*|M:(?:\d+\/\d+|C\|?)|L:1\/\d+|Q:\d+|P:[A-Z])$/;
+/** A chord symbol abc2midi reads ("Am", "D7", "G/B", "Bbmaj7"): abc-token version 2 models may keep them. */
+const CHORD_SYMBOL = /^"[A-G][#b]?(?:m|maj|min|dim|aug|sus|add|M)?\d*(?:\/[A-G][#b]?)?"$/;
 
 function lengthOf(digits: string, slashes: string, den: string): number {
   const num = digits ? Number(digits) : 1;
@@ -195,6 +200,7 @@ export function classify(t: string): Lex {
   if (t === '}') return { k: 'graceClose' };
   if (t === '~' || t === '.' || t === 'H' || t === 'T') return { k: 'deco', needsNote: true };
   if (/^![a-z]+!$/.test(t)) return { k: 'deco', needsNote: false };
+  if (CHORD_SYMBOL.test(t)) return { k: 'deco', needsNote: false };
   return { k: 'junk' };
 }
 
@@ -216,6 +222,12 @@ export const END = '\u0000end';
  * state is not changed.
  */
 export function advance(s: GrammarState, t: string): GrammarState | null {
+  const r = advanceSymbol(s, t);
+  // Only a field's own state remembers that a field came last.
+  return r && r !== s && r.afterField && lex(t).k !== 'field' ? { ...r, afterField: false } : r;
+}
+
+function advanceSymbol(s: GrammarState, t: string): GrammarState | null {
   if (t === END) return canEnd(s) ? s : null;
   const l = lex(t);
   if (!s.body) {
@@ -231,8 +243,11 @@ export function advance(s: GrammarState, t: string): GrammarState | null {
     case 'junk':
       return null;
     case 'field':
-      if (!l.ok || !GOOD_FIELD.test(l.inline ? t.slice(1, -1) : t) || inGroup || waiting || s.tuplet > 0) return null;
-      return { ...s, lastPitch: '', afterNote: false };
+      // A key, meter or part change stands at the start of a bar, once: in mid-bar a meter change
+      // can leave the bar overfull with nothing that fits but more fields (a take that ended in
+      // 14 [M:C|] fields).
+      if (!l.ok || !GOOD_FIELD.test(l.inline ? t.slice(1, -1) : t) || inGroup || waiting || s.tuplet > 0 || s.barNotes > 0 || s.afterField) return null;
+      return { ...s, lastPitch: '', afterNote: false, afterField: true };
     case 'bar':
       return bar(s, l);
     case 'note': {
@@ -360,6 +375,11 @@ interface Cursor {
   bars: number;
   /** The start of the current line of the decoded text (a few characters). */
   lineHead: string;
+  /**
+   * abc-token version 2: `pending` is a pitch that is allowed only with a length token after it
+   * (after `c/>`, the next note must be a half too): only such a length may come next.
+   */
+  needsLength?: boolean;
 }
 
 export interface AbcGrammar {
@@ -431,6 +451,8 @@ class TokenGrammar implements AbcGrammar {
   private readonly bannedBoth: TokenCaches['bannedBoth'];
   private readonly closer: number;
   private readonly colonIds: number[];
+  /** Version 2: the vocabulary's length tokens. */
+  private readonly lengthTexts: string[];
 
   constructor(
     private readonly encoding: Encoding,
@@ -452,6 +474,7 @@ class TokenGrammar implements AbcGrammar {
     this.bannedJoined = caches.bannedJoined;
     this.bannedBoth = caches.bannedBoth;
     this.closer = this.texts.indexOf(':|');
+    this.lengthTexts = encoding.version === 2 ? this.texts.filter((t) => isLengthToken(t)) : [];
     this.colonIds = this.texts.flatMap((t, i) => (t.startsWith(':') ? [i] : []));
     const c: Cursor = { state: initialState(), before: initialState(), pending: '', bars: 0, lineHead: '' };
     this.cursors = [c];
@@ -461,7 +484,7 @@ class TokenGrammar implements AbcGrammar {
     }
     for (let v = 1; v < count; v++) this.cursors.push({ ...c });
     if (meter) {
-      this.clock = new BarClock(this.texts, count);
+      this.clock = new BarClock(this.texts, count, encoding.version === 2);
       for (let i = 0; i < prime.length; i++) if (!(i === 0 && prime[i] === encoding.bos)) this.clock.push(-1, prime[i]);
     }
   }
@@ -474,9 +497,16 @@ class TokenGrammar implements AbcGrammar {
       const kinds = new Uint8Array(this.texts.length);
       const merged = new Map<number, string>();
       if (pending) {
+        // Version 2 writes one length after a pitch or rest (the decoder keeps a second apart, and
+        // abc2midi reads a chord's length multiplier after notes with lengths as nothing).
+        const lengthDone = this.encoding.version === 2 && (/[\d/]$/.test(pending) || pending.startsWith(']'));
         for (let id = 2; id < this.texts.length; id++) {
           const t = this.texts[id];
           if (/^\[?[A-Za-z]:/.test(t)) continue; // fields are written whole ([K:..] inline)
+          if (lengthDone && isLengthToken(t)) {
+            kinds[id] = 2;
+            continue;
+          }
           const r = joinKind(pending, t);
           kinds[id] = r.kind;
           if (r.merged) merged.set(id, r.merged);
@@ -509,6 +539,7 @@ class TokenGrammar implements AbcGrammar {
     const lineHead = lineBreak ? '' : c.lineHead.length >= 2 ? c.lineHead : (c.lineHead + t).slice(0, 2);
     const j = c.pending ? this.joinsOf(c.pending) : undefined;
     const kind = j ? j.kinds[id] : 0;
+    if (c.needsLength && kind !== 1 && !lenient) return null;
     if (kind === 2) return lenient ? { state: c.state, before: c.state, pending: '', bars, lineHead } : null;
     if (kind === 1) {
       const merged = j!.merged.get(id)!;
@@ -517,15 +548,25 @@ class TokenGrammar implements AbcGrammar {
       return { state: s, before: c.before, pending: lineBreak ? '' : merged, bars, lineHead };
     }
     const s = advance(c.state, t);
-    if (!s) return lenient ? { state: c.state, before: c.state, pending: lineBreak ? '' : t, bars, lineHead } : null;
+    if (!s) {
+      // Version 2: a pitch (or rest) that is right only with the length still to come.
+      if (!lenient && this.lengthTexts.length && /^(?:\^\^|\^|__|_|=)?[A-Ga-gzx][,']*$/.test(t)) {
+        for (const len of this.lengthTexts) {
+          const s2 = advance(c.state, t + len);
+          if (s2) return { state: s2, before: c.state, pending: t, bars, lineHead, needsLength: true };
+        }
+      }
+      return lenient ? { state: c.state, before: c.state, pending: lineBreak ? '' : t, bars, lineHead } : null;
+    }
     // Header-style fields in the body are written as [X:..] inline fields: nothing joins them.
     const joinable = !/^[A-Za-z]:/.test(t);
     return { state: s, before: c.state, pending: lineBreak || !joinable ? '' : t, bars, lineHead };
   }
 
   private advanceCursor(c: Cursor, id: number, lenient: boolean): void {
-    const n = this.next(c, id, lenient);
-    if (n) Object.assign(c, n);
+    // A token the grammar allows is followed strictly (a pitch may then wait for its length).
+    const n = (lenient && this.next(c, id)) || this.next(c, id, lenient);
+    if (n) Object.assign(c, { needsLength: false }, n);
   }
 
   push(variation: number, token: number): void {
@@ -576,6 +617,15 @@ class TokenGrammar implements AbcGrammar {
 
   mask(variation: number, index: number, probs: Float64Array): void {
     const c = this.cursors[variation];
+    if (c.needsLength) {
+      // Only the lengths that make the pending pitch right.
+      const j = this.joinsOf(c.pending);
+      const out: number[] = [];
+      for (let id = 0; id < this.texts.length; id++) if (!(j.kinds[id] === 1 && this.next(c, id))) out.push(id);
+      applyBan(probs, Int32Array.from(out), this.encoding.eos, -1, () => false);
+      this.clock?.mask(variation, probs);
+      return;
+    }
     // Not in the cached lists (they do not know the line): a note letter alone at a line's start
     // may not be followed by a ':' symbol.
     if (c.lineHead.length === 1 && c.state.body) for (const id of this.colonIds) if (isFieldLike(c.lineHead, this.texts[id])) probs[id] = 0;
@@ -623,8 +673,15 @@ class TokenGrammar implements AbcGrammar {
       keep(bars.filter((b) => score(b.state) + (opens(b.state) ? 4 : 0) === best).map((b) => b.id));
       return;
     }
-    // Music only: an inline field (a key or meter change) is no way to end a tune.
-    keep([...allowed.filter((a) => !opens(a.state) && !/^\[?[A-Za-z]:/.test(this.texts[a.id])).map((a) => a.id), ...(endable ? [eos] : [])]);
+    // Music only: an inline field (a key or meter change) is no way to end a tune. When the model
+    // wants none of that, the tune ends if it may, else any music goes on; never fields alone.
+    const music = allowed.filter((a) => !/^\[?[A-Za-z]:/.test(this.texts[a.id]));
+    const calm = [...music.filter((a) => !opens(a.state)).map((a) => a.id), ...(endable ? [eos] : [])];
+    if (calm.some((id) => probs[id] > 0)) keep(calm);
+    else if (endable) {
+      probs.fill(0);
+      probs[eos] = 1;
+    } else keep(music.map((a) => a.id));
   }
 }
 
@@ -835,6 +892,8 @@ const enum Tk {
   Meter,
   Unit,
   Lead,
+  /** abc-token version 2: a length token after a pitch, a rest or a chord's first pitch. */
+  Length,
 }
 
 interface Clock {
@@ -854,6 +913,13 @@ interface Clock {
   lastLen: number;
   /** Position in the bar where the first ending began. */
   endingStart: number;
+  /**
+   * abc-token version 2: the last token was a pitch or rest whose length token may follow (1:
+   * counted as one unit already, with `pendingFactor`; 2: a chord's first pitch; 3: another
+   * pitch of the chord), else 0.
+   */
+  pending: number;
+  pendingFactor: number;
 }
 
 /**
@@ -870,11 +936,13 @@ class BarClock {
   private readonly kind: Uint8Array;
   private readonly len: Float64Array;
   private readonly clocks: Clock[];
-  private seed: Clock = { barLen: 0, meter: 0, unit: 0, pos: 0, firstBar: true, tupletLeft: 0, tupletFactor: 1, chord: null, grace: false, lastLen: 0, endingStart: 0 };
+  private seed: Clock = { barLen: 0, meter: 0, unit: 0, pos: 0, firstBar: true, tupletLeft: 0, tupletFactor: 1, chord: null, grace: false, lastLen: 0, endingStart: 0, pending: 0, pendingFactor: 1 };
 
   constructor(
     private readonly texts: readonly string[],
     private readonly count: number,
+    /** abc-token version 2: a note is a pitch token, then a length token unless it is one unit. */
+    private readonly factored = false,
   ) {
     this.kind = new Uint8Array(texts.length);
     this.len = new Float64Array(texts.length);
@@ -896,6 +964,7 @@ class BarClock {
       else if (l.k === 'graceClose') k = Tk.GraceClose;
       else if (l.k === 'bar') [k, len] = t === '|' ? [Tk.PlainBar, 0] : [Tk.SectionBar, l.final ? -1 : l.ending];
       else if (l.k === 'deco' || l.k === 'slurOpen') k = Tk.Lead;
+      else if (factored && isLengthToken(t)) [k, len] = [Tk.Length, lengthOfToken(t) ?? 0];
       else if (l.k === 'field') {
         const v = (l.inline ? t.slice(3, -1) : t.slice(2)).trim();
         if (l.key === 'M') [k, len] = [Tk.Meter, meterOf(v)];
@@ -912,6 +981,9 @@ class BarClock {
     this.brokens = ids(Tk.Broken);
     this.tuplets = ids(Tk.Tuplet);
     this.leads = ids(Tk.ChordOpen, Tk.GraceOpen, Tk.Lead);
+    this.lengths = ids(Tk.Length);
+    // The shortest a pitch can be once its length token follows (one unit when it has none).
+    this.shortest = factored ? Math.min(1, ...this.lengths.map((id) => this.len[id]).filter((x) => x > 0)) : 1;
   }
 
   private clock(v: number): Clock {
@@ -923,6 +995,16 @@ class BarClock {
   push(v: number, id: number): void {
     const c = this.clock(v);
     const len = this.len[id];
+    const pending = c.pending;
+    c.pending = 0;
+    if (this.kind[id] === Tk.Length) {
+      // The pitch before counted one unit: the rest of its length now.
+      if (pending === 1) {
+        c.pos += (len - 1) * c.pendingFactor;
+        c.lastLen = len;
+      } else if (pending === 2) c.chord = len;
+      return;
+    }
     switch (this.kind[id]) {
       case Tk.Meter:
       case Tk.Unit:
@@ -936,8 +1018,13 @@ class BarClock {
       case Tk.Rest:
         if (c.grace) return;
         if (c.chord !== null) {
+          if (this.factored) c.pending = c.chord < 0 ? 2 : 3;
           if (c.chord < 0) c.chord = len;
           return;
+        }
+        if (this.factored) {
+          c.pending = 1;
+          c.pendingFactor = c.tupletLeft > 0 ? c.tupletFactor : 1;
         }
         this.advance(c, len);
         return;
@@ -992,10 +1079,20 @@ class BarClock {
     const factor = c.tupletLeft > 0 ? c.tupletFactor : 1;
     const banned = this.scratch;
     banned.length = 0;
-    // Notes and rests, longest first: stop at the first that fits.
+    if (this.factored) {
+      // A length token right after its pitch: it must fit (the pitch counted one unit already).
+      // Anything else leaves the pitch at one unit, which must fit too.
+      // (In a chord, pending 2 or 3, the chord's closing is checked instead.)
+      for (const id of this.lengths) if (c.pending === 0 || (c.pending === 1 && (this.len[id] - 1) * c.pendingFactor > room)) banned.push(id);
+      if (c.pending === 1 && room < 0) {
+        const keep = new Set(this.lengths.filter((id) => (this.len[id] - 1) * c.pendingFactor <= room));
+        for (let id = 0; id < probs.length; id++) if (!keep.has(id)) banned.push(id);
+      }
+    }
+    // Notes and rests, longest first: stop at the first that fits (version 2: the pitch at its shortest).
     if (c.chord === null || c.chord < 0) {
       for (const id of this.byLength) {
-        if (this.len[id] * factor <= room) break;
+        if ((this.factored ? this.shortest : this.len[id]) * factor <= room) break;
         banned.push(id);
       }
     } else {
@@ -1023,6 +1120,9 @@ class BarClock {
   private readonly tuplets: number[];
   /** Chord and grace openings, decorations, slurs: each needs room for a note. */
   private readonly leads: number[];
+  /** Version 2: the length tokens, and the shortest length a pitch can take. */
+  private readonly lengths: number[];
+  private readonly shortest: number;
 }
 
 /** "6/8" -> 0.75, "C" -> 1, "C|" -> 1; 0 if not a meter. */

@@ -26,13 +26,15 @@ export interface LoadOptions {
   validationFraction?: number;
   seed?: number;
   signal?: AbortSignal;
+  /** Drop melodies seen before (default true; eval keeps every tune). */
+  dedupe?: boolean;
 }
 
 export const DEFAULT_VALIDATION_FRACTION = 0.1;
 
 export async function loadTunes(paths: string[], opts: LoadOptions = {}): Promise<LoadedTunes> {
   if (!paths.length) throw new EngineError('bad-corpus', 'no corpus given: name .abc or .mid files, or folders holding them');
-  const corpus = await loadCorpus(paths, { validationFraction: opts.validationFraction ?? DEFAULT_VALIDATION_FRACTION, seed: opts.seed ?? 1, signal: opts.signal });
+  const corpus = await loadCorpus(paths, { validationFraction: opts.validationFraction ?? DEFAULT_VALIDATION_FRACTION, seed: opts.seed ?? 1, signal: opts.signal, dedupe: opts.dedupe ?? true });
   const problems = corpus.files.flatMap((f) => f.errors.map((e) => e.message));
   const tunes: SplitTune[] = [];
   for await (const t of corpus.tunes('all')) tunes.push(t);

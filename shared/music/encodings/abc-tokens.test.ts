@@ -10,7 +10,7 @@ import { splitAbcBook } from '../abc/book';
 import { Abc2midi, compareMelodies, findAbc2midi, neutralizeForAbc2midi } from '../abc/abc2midi';
 import { MusicError } from '../errors';
 import { mutateText, rng } from '../testing/mutate';
-import { buildEncoding, emptyEncodeReport, encodingFromSpec, tokenizeAbc, tokenizeAbcV2, canonicalKey, canonicalMeter, lengthToken, UNK, type Tune } from './index';
+import { buildEncoding, detokenizeAbcV2, emptyEncodeReport, encodingFromSpec, tokenizeAbc, tokenizeAbcV2, canonicalKey, canonicalMeter, lengthToken, UNK, type Tune } from './index';
 
 function tuneFrom(abc: string, file = 'x.abc'): Tune {
   const r = parseAbc(abc, { file });
@@ -176,4 +176,12 @@ describe('abc-token version 2 over real tunes', () => {
     console.log(`abc-token v2 fuzz: ${cases} mutated tunes`);
     expect(cases).toBeGreaterThan(100);
   }, 180_000);
+});
+
+describe('abc-token version 2: decoding what a model writes', () => {
+  it('writes field changes after a bar line as lines, keeps a music line from reading as a field, and two lengths apart', () => {
+    const warnings: string[] = [];
+    const text = detokenizeAbcV2(['M:6/8', 'K:Dmaj', 'A', '2', 'B', '|', '[K:Gmaj]', 'A', ':|', 'B', '2', '/', '|]'], warnings);
+    expect(text).toBe('X:1\nL:1/8\nM:6/8\nK:Dmaj\nA2B|\nK:Gmaj\n A:|B2 /|]\n');
+  });
 });

@@ -336,6 +336,8 @@ function pushLength(tokens: string[], written: string, unit: [number, number]): 
  * L:1/8, M:, P:, K: last), the body joined without spaces, except where two tokens would read as
  * one (a length after a length), four bars to a line.
  */
+const FIELD_LINE = '\u0001';
+
 export function detokenizeAbcV2(tokens: readonly string[], warnings: string[]): string {
   const head: string[] = ['X:1', 'L:1/8'];
   let key: string | undefined;
@@ -359,11 +361,16 @@ export function detokenizeAbcV2(tokens: readonly string[], warnings: string[]): 
     if (inline !== null && (prev === '' || prev.includes('|') || /^\[[A-Za-z]:/.test(prev))) {
       // A field after a bar line is written as its own line, as tunes write key and meter changes
       // (abcjs keeps a K: line's key through a repeat that goes back over it).
-      body += (body === '' || body.endsWith('\n') ? '' : '\n') + inline + '\n';
+      body += (body === '' || body.endsWith('\n') ? '' : '\n') + FIELD_LINE + inline + '\n';
     } else body += sep + (inline !== null ? `[${inline}]` : t);
     prev = t;
     if (/\|/.test(t) && ++bars % 4 === 0) body += '\n';
   }
   head.push(key ?? 'K:Cmaj');
-  return head.join('\n') + '\n' + body.replace(/\n+$/, '') + '\n';
+  // A music line that starts like a field ("A:|") would be read as one: a space keeps it music.
+  const lines = body
+    .replace(/\n+$/, '')
+    .split('\n')
+    .map((l) => (l.startsWith(FIELD_LINE) ? l.slice(1) : /^[A-Za-z]:/.test(l) ? ' ' + l : l));
+  return head.join('\n') + '\n' + lines.join('\n') + '\n';
 }
