@@ -305,9 +305,9 @@ const encode = (s: string) => s.replace(/\x12/g, ' ').replace(/&/g, '&amp;').rep
 export function quickParseAbc(text: string): QuickTune | null {
   try {
     return read(text);
-  } catch (e) {
-    if (e === DECLINE) return null;
-    throw e;
+  } catch {
+    // A decline, or text this reader did not foresee: abcjs reads it (and reports what is wrong).
+    return null;
   }
 }
 
@@ -874,9 +874,9 @@ function read(text: string): QuickTune {
         partForNextLine = { title, startChar: iChar, endChar: iChar + line.length };
         continue;
       }
-      if (f === 'L' || f === 'w') {
+      if (f === 'L' || (f === 'w' && voice)) {
         if (f === 'L') setLength(value);
-        continue;
+        continue; // lyrics (after the first music line; before it abcjs warns)
       }
       decline();
     }
