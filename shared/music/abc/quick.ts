@@ -305,9 +305,9 @@ const encode = (s: string) => s.replace(/\x12/g, ' ').replace(/&/g, '&amp;').rep
 export function quickParseAbc(text: string): QuickTune | null {
   try {
     return read(text);
-  } catch (e) {
-    if (e === DECLINE) return null;
-    throw e;
+  } catch {
+    // A decline, or text this reader did not foresee: abcjs reads it (and reports what is wrong).
+    return null;
   }
 }
 
@@ -357,11 +357,14 @@ function read(text: string): QuickTune {
     metaText.tempo = delayedTempo;
     delayedTempo = null;
   };
+  // Every line's staff gets the key (nothing downstream changes it, so they share one object).
+  let keyOfLines: Key | null = null;
   const staffKey = (): Key => {
+    if (keyOfLines) return keyOfLines;
     const k = key ?? { root: 'none', acc: '', mode: '' };
     const accidentals = k.root === 'none' ? [] : keyAccidentals(k.root + k.acc + k.mode);
     if (!accidentals) return decline();
-    return { root: k.root, acc: k.acc, mode: k.mode, accidentals };
+    return (keyOfLines = { root: k.root, acc: k.acc, mode: k.mode, accidentals });
   };
   const appendElement = (e: QuickElement, startChar: number, endChar: number) => {
     e.startChar = startChar;
@@ -850,7 +853,7 @@ function read(text: string): QuickTune {
     const raw = lines[n];
     if (raw.startsWith('%%')) decline();
     const pct = raw.indexOf('%');
-    line = (pct >= 0 ? raw.substring(0, pct) : raw).replace(/\s+$/, '');
+    line = (pct >= 0 ? raw.substring(0, pct) : raw).trimEnd(); // = replace(/\s+$/, '')
     if (line.length === 0) continue;
     // parseLine: a line whose second character is ':' goes to the header reader, which hands
     // anything that is not a field it knows (|:..., e:|...) back to the music reader.
@@ -871,9 +874,9 @@ function read(text: string): QuickTune {
         partForNextLine = { title, startChar: iChar, endChar: iChar + line.length };
         continue;
       }
-      if (f === 'L' || f === 'w') {
+      if (f === 'L' || (f === 'w' && voice)) {
         if (f === 'L') setLength(value);
-        continue;
+        continue; // lyrics (after the first music line; before it abcjs warns)
       }
       decline();
     }
