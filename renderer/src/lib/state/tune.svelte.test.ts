@@ -39,13 +39,23 @@ describe('TuneState', () => {
     t.load({ abc: 'X:3\nT:Hand typed\nC:me\nM:3/4\nL:1/4\nK:G\nD|"G"G A B|"D"A2 F|"G"G3||\n' });
     t.select(new Set([t.notes[2].id]));
     t.transposeSelection(2);
-    expect(t.abcText).toBe('X:3\nT:Hand typed\nC:me\nM:3/4\nL:1/4\nK:G\nD| "G"G B B| "D"A2 F| "G"G3||\n');
-    // A tune with repeats is written afresh (the roll holds the notes as played), still readable.
+    // Only the touched bar is rewritten: the spacing of the rest is the musician's.
+    expect(t.abcText).toBe('X:3\nT:Hand typed\nC:me\nM:3/4\nL:1/4\nK:G\nD|"G"G B B|"D"A2 F|"G"G3||\n');
+    // A tune with repeats: the written bar changes, so both passes play the edit; undo brings the text back.
     const r = new TuneState();
-    r.load({ abc: 'X:1\nT:Rep\nM:2/4\nL:1/8\nK:D\n|:DE FG:|\n' });
+    const rep = 'X:1\nT:Rep\nM:2/4\nL:1/8\nK:D\n% a comment\n|:DE FG:|\n';
+    r.load({ abc: rep });
+    expect(r.notes).toHaveLength(8);
     r.select(new Set([r.notes[0].id]));
     r.transposeSelection(1);
-    expect(parseAbc(r.abcText).tunes[0].sequence.notes.map((n) => n.pitch)).toEqual(r.notes.map((n) => n.pitch));
+    expect(r.abcText).toBe('X:1\nT:Rep\nM:2/4\nL:1/8\nK:D\n% a comment\n|:^DE FG:|\n');
+    expect(r.notes.map((n) => n.pitch)).toEqual([63, 64, 66, 67, 63, 64, 66, 67]);
+    expect(r.selectedNotes.map((n) => [n.pitch, n.start])).toEqual([[63, 0]]);
+    r.undo();
+    expect(r.abcText).toBe(rep);
+    expect(r.notes[4].pitch).toBe(62);
+    r.redo();
+    expect(r.abcText).toBe('X:1\nT:Rep\nM:2/4\nL:1/8\nK:D\n% a comment\n|:^DE FG:|\n');
     // Titles do not leak from one take to the next.
     r.load({ abc: 'X:1\nM:2/4\nL:1/8\nK:D\nDE FG|\n' });
     expect(r.title).toBe('Untitled');
