@@ -37,6 +37,7 @@ export { spellPitchName, spellRange } from './midi/names';
 export { listBook, bookTuneText, type BookEntry } from './tune/book';
 export { tempoMarks } from './tune/tempo-marks';
 export { spliceEdit, type SpliceResult } from './tune/splice';
+export { takeTitle, titleOfAbc, withTitle } from './tune/title';
 export * from './encodings/index';
 export {
   CorpusBuilder,

@@ -131,3 +131,20 @@ describe('TuneState with a big tune', () => {
     expect(parseAbc(t.abcText).tunes[0].sequence.notes[0].pitch).toBe(62);
   });
 });
+
+describe('TuneState: typing a new tune frames it', () => {
+  it('another title or notes well outside the shown ones re-fit the roll; a small edit does not', () => {
+    const t = new TuneState();
+    t.load({ abc: TUNE });
+    const loads = t.loads;
+    expect(t.editAbc(TUNE.replace('DEF GAB', 'DEF GAA'))).toBe(true);
+    expect(t.loads).toBe(loads);
+    expect(t.editAbc('X:2\nT:Another\nM:6/8\nL:1/8\nK:D\nDEF GAB|\n')).toBe(true);
+    expect(t.loads).toBe(loads + 1);
+    expect(t.editAbc('X:2\nT:Another\nM:6/8\nL:1/8\nK:D\nDEF GAB|' + ' d\'e\'f\' g\'a\'b\'|'.repeat(8) + '\n')).toBe(true);
+    expect(t.loads).toBe(loads + 2);
+    const empty = new TuneState();
+    expect(empty.editAbc(TUNE)).toBe(true);
+    expect(empty.loads).toBe(1);
+  });
+});

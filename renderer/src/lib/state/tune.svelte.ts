@@ -253,6 +253,7 @@ export class TuneState {
     if (this.abcTimer) clearTimeout(this.abcTimer);
     this.abcTimer = null;
     this.abcText = text;
+    const before = { title: this.title, extent: this.index.extent(), count: this.notes.length };
     const parsed = this.parse(text, true);
     if (!parsed) return false;
     this.applyHeader(parsed);
@@ -261,6 +262,11 @@ export class TuneState {
     this.selection = EMPTY;
     this.history.push({ notes, selection: EMPTY, abc: text }, 'Edit ABC');
     this.version++;
+    // A new tune typed or pasted (another title, or notes well outside the ones shown): frame it.
+    const now = this.index.extent();
+    const bar = this.barQuarters;
+    const outside = !before.extent || (now && (now.low < before.extent.low - 3 || now.high > before.extent.high + 3 || now.end > before.extent.end + 2 * bar || now.end < before.extent.end / 2));
+    if (notes.length && (!before.count || this.title !== before.title || outside)) this.loads++;
     return true;
   }
 
