@@ -17,6 +17,7 @@ import { transcribeSeedFile } from '../seed-file';
 import { writeMidi } from '../../../shared/music/midi/write';
 import { readRegularFile } from '../../../shared/music/corpus/regular-file';
 import { takeTitle, titleOfAbc, withTitle } from '../../../shared/music/tune/title';
+import { beamByBeat } from '../../../shared/music/tune/beam';
 
 const usage = `Usage: seedsong generate [--model DIR] --out FILE_OR_DIR [options]
 
@@ -70,10 +71,11 @@ function plannedFiles(out: string, count: number): string[][] {
 
 async function outputs(out: string, generated: GeneratedTake[], guard: WriteGuard, seedTitle: string | null): Promise<{ take: GeneratedTake; files: string[] }[]> {
   const ext = path.extname(out).toLowerCase();
-  // Each take carries its own title (T: and the .mid's name): the seed's title and its number.
+  // Each take carries its own title (T: and the .mid's name): the seed's title and its number;
+  // its notes are grouped by beat as a musician writes them.
   const takes = generated.map((t, i) => {
     const title = takeTitle(seedTitle, i + 1);
-    return { ...t, abc: withTitle(t.abc, title), sequence: { ...t.sequence, title } };
+    return { ...t, abc: withTitle(beamByBeat(t.abc), title), sequence: { ...t.sequence, title } };
   });
   const planned = plannedFiles(out, takes.length);
   const written = takes.map((take, i) => ({ take, files: planned[i]! }));
