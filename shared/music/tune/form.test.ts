@@ -173,3 +173,18 @@ describe('fuzzing the tune form reader and writer', () => {
     expect(forms).toBeGreaterThan(100);
   });
 });
+
+describe('the writer keeps line breaks and decorations as written (#14 item 3)', () => {
+  it('ABC -> ABC: the lines end where the musician ended them; trills, rolls, staccato and dynamics stay', async () => {
+    const { parseAbc } = await import('../abc/read');
+    const { writeTuneForm } = await import('./write');
+    const text = 'X:12\nT:The Kesh\nM:6/8\nL:1/8\nK:G\n|:GAG GAB|ABA ABd|edd gdd|\nedB dBA|GAG GAB:|\n!trill!B2B d2d|~e2e dBA|.B2B !p!dBG|\nABA AGA|]\n';
+    const t = parseAbc(text).tunes[0];
+    const out = writeTuneForm(t.form);
+    expect(out.split('\n').slice(5, 9)).toEqual(['|:GAG GAB| ABA ABd| edd gdd|', 'edB dBA| GAG GAB:|', '!trill!B2B d2d| ~e2e dBA| .B2B !p!dBG|', 'ABA AGA|]']);
+    const back = parseAbc(out).tunes[0];
+    expect(back.sequence.notes.map((n) => [n.pitch, n.start, n.end, n.velocity])).toEqual(t.sequence.notes.map((n) => [n.pitch, n.start, n.end, n.velocity]));
+    // A form without line breaks (notes from a performance) is still written four bars a line.
+    expect(writeTuneForm({ ...t.form, voices: t.form.voices.map((v) => ({ ...v, bars: v.bars.map(({ lineBreak: _, ...b }) => b) })) }).split('\n')[5]).toBe('|:GAG GAB| ABA ABd| edd gdd| edB dBA|');
+  });
+});

@@ -109,7 +109,7 @@ export interface TuneWriteOptions {
   stepsPerQuarter?: number;
   /** L: denominator (8 -> L:1/8), replacing the form's L:. */
   unitDenominator?: number;
-  /** Bars per line of music (default 4). */
+  /** Bars per line of music (default: where the text the form was read from broke its lines, else 4). */
   barsPerLine?: number;
   /** Write Q: fields and tempo changes (default true). */
   tempo?: boolean;
@@ -225,6 +225,7 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
       const end = step(b.end);
       if (end <= start && bars.length) {
         bars[bars.length - 1].line = b.line || bars[bars.length - 1].line;
+        if (b.lineBreak) bars[bars.length - 1].lineBreak = true;
         continue;
       }
       const m = meterAt(start);
@@ -234,6 +235,7 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
       if (mt !== written) bar.meter = written = mt;
       if (b.ending) bar.ending = b.ending;
       if (b.part) bar.part = b.part;
+      if (b.lineBreak) bar.lineBreak = true;
       bars.push(bar);
     }
     if (!bars.length) bars.push({ start: 0, end: Math.max(1, endStep), beatSteps: spq, line: '|]' });
@@ -245,7 +247,13 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
       const text = `"${ANNOTATION_PREFIX[c.position] ?? ''}${c.name.replace(/"/g, "'")}"`;
       annotations.set(at, (annotations.get(at) ?? '') + text);
     }
-    body.push(...writeVoice(chords, { endStep, bars, unitSteps: unitInt, key: key ? keyAt(key) : undefined, keyChanges, tempoChanges: abcVoice <= 1 ? tempoChanges : new Map(), triplets, stepsPerQuarter: spq, barsPerLine: opts.barsPerLine ?? 4, opening: v.opening, annotations }));
+    // Decorations as written, after the chord symbols of their note (~ a roll, . staccato, !name! the rest).
+    for (const d of v.decorations ?? []) {
+      const at = Math.min(step(d.time), endStep - 1);
+      const text = d.name === 'roll' || d.name === 'irishroll' ? '~' : d.name === 'staccato' ? '.' : `!${d.name}!`;
+      annotations.set(at, (annotations.get(at) ?? '') + text);
+    }
+    body.push(...writeVoice(chords, { endStep, bars, unitSteps: unitInt, key: key ? keyAt(key) : undefined, keyChanges, tempoChanges: abcVoice <= 1 ? tempoChanges : new Map(), triplets, stepsPerQuarter: spq, barsPerLine: opts.barsPerLine ?? 4, asWritten: opts.barsPerLine === undefined && v.bars.some((b) => b.lineBreak), opening: v.opening, annotations }));
   }
 
   // The header as written; T: and L: as asked, Q: left out without tempo.
@@ -295,6 +303,8 @@ interface Bar {
   ending?: string;
   /** The part it starts (written as a P: line before it). */
   part?: string;
+  /** The line of music ends after it (as the text it was read from had it). */
+  lineBreak?: boolean;
 }
 
 interface Chord {
@@ -360,6 +370,8 @@ interface VoiceContext {
   triplets: boolean;
   stepsPerQuarter: number;
   barsPerLine: number;
+  /** Lines of music end where the text the form was read from ended them (bars' lineBreak), not every barsPerLine. */
+  asWritten?: boolean;
   /** The bar line before the first bar (|:). */
   opening?: BarLine;
   /** Chord symbols and annotations ("Am") to write before the note or rest at a step. */
@@ -534,7 +546,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
       stateExact = new Map();
       explicit = false;
       const part = bars[bar].part;
-      if (barsOnLine >= ctx.barsPerLine || part !== undefined) {
+      if ((ctx.asWritten ? !!bars[bar - 1].lineBreak : barsOnLine >= ctx.barsPerLine) || part !== undefined) {
         lines.push(line);
         if (part !== undefined) lines.push(`P:${part}`);
         line = '';
