@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
-import { readMidi } from '../shared/music/index';
+import { parseAbc, readMidi } from '../shared/music/index';
+import { Abc2midi, compareMelodies, findAbc2midi } from '../shared/music/abc/abc2midi';
 import { artifactPath, chromiumMissingReason, grabDownload, openStudio } from './fixtures';
 
 const BOOK = '/work/shared/corpora/abc_nottingham/ABC_cleaned/jigs.abc';
@@ -15,6 +16,17 @@ const MIDI = '/work/shared/corpora/midi_piano_midi_de/bach_846.mid';
 const corpora = [BOOK, MIDI].filter((f) => !fs.existsSync(f));
 const missing = chromiumMissingReason() ?? (corpora.length ? `the shared corpora are not here (${corpora.join(', ')})` : null);
 if (missing) console.log(`e2e (studio open) skipped: ${missing}`);
+
+async function rollPoint(page: Page, time: number, pitch: number): Promise<{ x: number; y: number }> {
+  return page.getByTestId('roll').evaluate(
+    (el, [t, p]) => {
+      const r = el.getBoundingClientRect();
+      const d = (el as HTMLElement).dataset;
+      return { x: r.left + +d.keys! + (t - +d.time!) * +d.ppq!, y: r.top + +d.ruler! + (+d.pitchTop! - p) * +d.rowHeight! + +d.rowHeight! / 2 };
+    },
+    [time, pitch],
+  );
+}
 
 const rollData = (page: Page, key: string) => page.getByTestId('roll').evaluate((el, k) => (el as HTMLElement).dataset[k], key);
 
@@ -55,6 +67,38 @@ describe.skipIf(missing !== null)('opening a tune book and a multi-track .mid in
     await expect.poll(() => rollData(page, 'notes'), { timeout: 5000 }).not.toBe('0');
     expect(await page.getByRole('status').textContent()).toMatch(/Seed: Cherish The Ladies \(jigs\.abc, \d+ notes\)/);
     await page.screenshot({ path: artifactPath('studio-open-book-tune.png') });
+  });
+
+  it('a note edited in the roll changes only its bar of the text as written; the export reads in abc2midi', async () => {
+    const before = await page.getByLabel('ABC text').inputValue();
+    // Bar 2 ("D"dFF AGF) is played from the pickup's end (two 16ths: half a quarter) on; its second note F# (66) at 1.
+    const p = await rollPoint(page, 1.2, 66);
+    await page.mouse.click(p.x, p.y);
+    expect(await rollData(page, 'selected')).toBe('1');
+    await page.getByTestId('roll').focus();
+    await page.keyboard.press('ArrowUp'); // F# -> G
+    await expect.poll(() => page.getByLabel('ABC text').inputValue()).not.toBe(before);
+    const after = await page.getByLabel('ABC text').inputValue();
+    expect(after).toBe(before.replace('B/2c/2|"D"dFF AGF|', 'B/2c/2|"D"dGF AGF|'));
+    // The part is repeated: both passes play the edit.
+    const played = parseAbc(after).tunes[0].sequence.notes;
+    expect(played.filter((n) => n.pitch === 67).length).toBe(parseAbc(before).tunes[0].sequence.notes.filter((n) => n.pitch === 67).length + 2);
+    await page.screenshot({ path: artifactPath('studio-open-book-edit.png') });
+    const abc = await grabDownload(page, 'Export .abc', 'open-');
+    const exported = abc.bytes.toString('utf8');
+    expect(exported).toBe(after.replace(/\s*$/, '\n'));
+    if (!findAbc2midi()) {
+      console.log('abc2midi check skipped: abc2midi is not installed');
+      return;
+    }
+    const oracle = new Abc2midi();
+    try {
+      const theirs = oracle.melody(exported);
+      expect(theirs).not.toBeNull();
+      expect(compareMelodies(parseAbc(exported).tunes[0].sequence, theirs!)).toEqual({ kind: 'none' });
+    } finally {
+      oracle.dispose();
+    }
   });
 
   it('Escape closes the picker and leaves the desk as it was', async () => {

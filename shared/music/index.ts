@@ -36,6 +36,9 @@ export { openMidi, describeTempoMap, trackLabel, type OpenedMidi, type TrackChoi
 export { spellPitchName, spellRange } from './midi/names';
 export { listBook, bookTuneText, type BookEntry } from './tune/book';
 export { tempoMarks } from './tune/tempo-marks';
+export { spliceEdit, type SpliceResult } from './tune/splice';
+export { takeTitle, titleOfAbc, withTitle } from './tune/title';
+export { beamByBeat } from './tune/beam';
 export * from './encodings/index';
 export {
   CorpusBuilder,

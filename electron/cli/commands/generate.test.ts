@@ -37,3 +37,13 @@ describe('seedsong generate: fresh randomness', () => {
     expect(io.stdout.at(-1)).toMatch(/rng seed 99 \(--rng-seed 99 makes them again\)$/);
   }, 60_000);
 });
+
+describe('seedsong generate: each take carries its own title', () => {
+  it("a take is called after its seed's T: and its number; without a seed, by its number", async () => {
+    const seeded = await take('kesh.abc', ['--count', '2', '--rng-seed', '5', '--seed-abc', 'X:1\\nT:The Kesh\\nM:6/8\\nL:1/8\\nK:G\\nGAG GAB|']);
+    expect(seeded.abc.match(/^T:.*$/gm)).toEqual(['T:The Kesh, take 1', 'T:The Kesh, take 2']);
+    expect(seeded.abc).toMatch(/^X:1\nT:The Kesh, take 1\n/);
+    const bare = await take('bare.abc', ['--rng-seed', '6']);
+    expect(bare.abc.match(/^T:.*$/gm)).toEqual(['T:Take 1']);
+  }, 60_000);
+});

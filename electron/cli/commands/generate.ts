@@ -15,6 +15,8 @@ import { readMeta } from '../../node/catalog';
 import { transcribeSeedFile } from '../seed-file';
 import { writeMidi } from '../../../shared/music/midi/write';
 import { readRegularFile } from '../../../shared/music/corpus/regular-file';
+import { takeTitle, titleOfAbc, withTitle } from '../../../shared/music/tune/title';
+import { beamByBeat } from '../../../shared/music/tune/beam';
 
 const usage = `Usage: seedsong generate [--model DIR] --out FILE_OR_DIR [options]
 
@@ -46,6 +48,14 @@ folder gets take-N.abc and take-N.mid for every take).
   --force            replace existing files Seedsong did not write (otherwise they are left alone)
   --backend NAME     force ${BACKEND_ORDER.join(' | ')}`;
 
+/** The title of the tune a run continues: the seed's T:, else the seed file's name. */
+function seedTitleOf(seed: GenerateSeed | undefined, file: string | undefined): string | null {
+  const s = seed as { kind?: string; text?: string; sequence?: { title?: string } } | undefined;
+  if (s?.kind === 'abc' && s.text) return titleOfAbc(s.text) ?? (file ? path.basename(file).replace(/\.[^.]+$/, '') : null);
+  if (s?.kind === 'sequence') return s.sequence?.title?.trim() || (file ? path.basename(file).replace(/\.[^.]+$/, '') : null);
+  return null;
+}
+
 function renumber(abc: string, x: number): string {
   return /^X:/m.test(abc) ? abc.replace(/^X:.*$/m, `X:${x}`) : `X:${x}\n${abc}`;
 }
@@ -58,8 +68,14 @@ function plannedFiles(out: string, count: number): string[][] {
   return Array.from({ length: count }, (_, i) => [path.join(out, `take-${i + 1}.abc`), path.join(out, `take-${i + 1}.mid`)]);
 }
 
-async function outputs(out: string, takes: GeneratedTake[], guard: WriteGuard): Promise<{ take: GeneratedTake; files: string[] }[]> {
+async function outputs(out: string, generated: GeneratedTake[], guard: WriteGuard, seedTitle: string | null): Promise<{ take: GeneratedTake; files: string[] }[]> {
   const ext = path.extname(out).toLowerCase();
+  // Each take carries its own title (T: and the .mid's name): the seed's title and its number;
+  // its notes are grouped by beat as a musician writes them.
+  const takes = generated.map((t, i) => {
+    const title = takeTitle(seedTitle, i + 1);
+    return { ...t, abc: withTitle(beamByBeat(t.abc), title), sequence: { ...t.sequence, title } };
+  });
   const planned = plannedFiles(out, takes.length);
   const written = takes.map((take, i) => ({ take, files: planned[i]! }));
   // Permission was settled before sampling (checkOverwrite): write without asking again.
@@ -168,7 +184,7 @@ export const command: CliCommand = {
         control,
       );
       const seconds = (performance.now() - started) / 1000;
-      const written = await outputs(out, takes, guard);
+      const written = await outputs(out, takes, guard, seedTitleOf(seed, values['seed-file']));
       for (const { take, files } of written) {
         const generated = take.tokens.length - take.primeLength;
         if (values.json) io.out(JSON.stringify({ variation: take.variation, rngSeed, files, tokens: generated, notes: take.sequence.notes.length, stop: take.stop, warnings: take.warnings, backend: report.active }));

@@ -567,7 +567,12 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
             notesEstimate += n;
             st.sinceStart += n;
           }
-          if (el.decoration) el.decoration = el.decoration.filter((d) => !ORNAMENTS.has(d));
+          if (el.decoration) {
+            // Ornaments are played as the written note; the tune form still writes them (perform.ts marks).
+            const ornaments = el.decoration.filter((d) => ORNAMENTS.has(d));
+            if (ornaments.length) (el as { ornaments?: string[] }).ornaments = ornaments;
+            el.decoration = el.decoration.filter((d) => !ORNAMENTS.has(d));
+          }
           // abcjs keeps endings in an array indexed by their number: |589473 would allocate it.
           if (el.startEnding && /\d{3,}|\b(?:[2-9]\d)\b/.test(el.startEnding)) {
             warnings.push({ message: `ending number ${el.startEnding} ignored (expected 1-19)`, line: el.line !== undefined ? fileLine(el.line + 1) : undefined });

@@ -173,3 +173,36 @@ describe('fuzzing the tune form reader and writer', () => {
     expect(forms).toBeGreaterThan(100);
   });
 });
+
+describe('the writer keeps line breaks and decorations as written (#14 item 3)', () => {
+  it('ABC -> ABC: the lines end where the musician ended them; trills, rolls, staccato and dynamics stay', async () => {
+    const { parseAbc } = await import('../abc/read');
+    const { writeTuneForm } = await import('./write');
+    const text = 'X:12\nT:The Kesh\nM:6/8\nL:1/8\nK:G\n|:GAG GAB|ABA ABd|edd gdd|\nedB dBA|GAG GAB:|\n!trill!B2B d2d|~e2e dBA|.B2B !p!dBG|\nABA AGA|]\n';
+    const t = parseAbc(text).tunes[0];
+    const out = writeTuneForm(t.form);
+    expect(out.split('\n').slice(5, 9)).toEqual(['|:GAG GAB| ABA ABd| edd gdd|', 'edB dBA| GAG GAB:|', '!trill!B2B d2d| ~e2e dBA| .B2B !p!dBG|', 'ABA AGA|]']);
+    const back = parseAbc(out).tunes[0];
+    expect(back.sequence.notes.map((n) => [n.pitch, n.start, n.end, n.velocity])).toEqual(t.sequence.notes.map((n) => [n.pitch, n.start, n.end, n.velocity]));
+    // A form without line breaks (notes from a performance) is still written four bars a line.
+    expect(writeTuneForm({ ...t.form, voices: t.form.voices.map((v) => ({ ...v, bars: v.bars.map(({ lineBreak: _, ...b }) => b) })) }).split('\n')[5]).toBe('|:GAG GAB| ABA ABd| edd gdd| edB dBA|');
+  });
+});
+
+describe('the writer keeps broken rhythm as written (#14 item 3)', () => {
+  it('a>b and a<b come back as signs, not dotted lengths, and play the same (the hornpipe swing too)', async () => {
+    const { parseAbc } = await import('../abc/read');
+    const { writeTuneForm } = await import('./write');
+    const text = 'X:1\nT:Hp\nR:hornpipe\nM:4/4\nL:1/8\nK:G\n(3DEF|G>AB>c d>BG>B|c<AF>A G2:|\n';
+    const t = parseAbc(text).tunes[0];
+    const out = writeTuneForm(t.form);
+    expect(out).toContain('G>A B>c d>B G>B| c<A F>A G2:|');
+    for (const swing of [false, true]) {
+      const a = parseAbc(text, { swing }).tunes[0].sequence.notes;
+      const b = parseAbc(out, { swing }).tunes[0].sequence.notes;
+      expect(b.map((n) => [n.pitch, n.start, n.end])).toEqual(a.map((n) => [n.pitch, n.start, n.end]));
+    }
+    // Dotted lengths written as such stay dotted.
+    expect(writeTuneForm(parseAbc('X:1\nM:2/4\nL:1/8\nK:D\nd3/2e/ fd|\n').tunes[0].form)).toContain('d3/2e/ fd|');
+  });
+});

@@ -20,6 +20,8 @@ export interface FormBar {
   ending?: string;
   /** The part (P:A in the body) that starts at this bar. */
   part?: string;
+  /** The line of music ends after this bar's bar line, as written. */
+  lineBreak?: boolean;
 }
 
 export interface ChordSymbol {
@@ -42,6 +44,8 @@ export interface FormVoice {
   chords: ChordSymbol[];
   /** Notes written with broken rhythm after them (a>b): the first note's time and the sign. */
   broken: { time: number; sign: '>' | '<' }[];
+  /** Decorations on notes as written (abcjs's names: trill, roll, staccato, p, crescendo( ...). */
+  decorations?: { time: number; name: string }[];
   /** Notes the voice plays, counting those too short to sound. */
   played: number;
 }

@@ -36,13 +36,15 @@ export interface PlayedVoice {
 /** What a voice writes besides notes, on its written timeline (whole notes; repeats not expanded). */
 export interface WrittenMarks {
   /** Every bar line element, in order: abcjs's type (after parseAbc's adjustments) and the ending it starts. */
-  lines: { time: number; type: string; ending?: string }[];
+  lines: { time: number; type: string; ending?: string; eol?: boolean }[];
   /** Chord symbols and annotations ("Am", "^text") at the time of the note they are written on. */
   chords: { time: number; name: string; position: string }[];
   /** Part labels (P:A in the body). */
   parts: { time: number; label: string }[];
   /** Notes written with broken rhythm after them (a>b, a<b): the first note's time and the sign. */
   broken: { time: number; sign: '>' | '<' }[];
+  /** Decorations written on notes (!trill!, ~, !p! ...): the note's time and abcjs's name. */
+  decorations?: { time: number; name: string }[];
 }
 
 export interface Performance {
@@ -128,7 +130,7 @@ type Item =
   | { kind: 'volinc'; volume: number }
   | { kind: 'accents'; on: boolean }
   | { kind: 'tempo'; qpm: number }
-  | { kind: 'line'; type: string; ending?: string }
+  | { kind: 'line'; type: string; ending?: string; eol?: boolean }
   | { kind: 'part'; label: string };
 
 type Section = { type: 'start' | 'end'; index: number } | { type: 'ending'; index: number; endings: number[] };
@@ -173,7 +175,7 @@ export function performTune(tune: TuneLike, graces: 'drop' | 'keep', anchors?: R
   const voices = streams.map((s) => {
     // Linear: the voice as written, once through (perform(form) expands the repeats from its bars).
     const spans = written ? [{ start: 0, end: s.items.length - 1 }] : expandRepeats(s.items, s.sections);
-    const m: WrittenMarks | undefined = written ? { lines: [], chords: [], parts: [], broken: [] } : undefined;
+    const m: WrittenMarks | undefined = written ? { lines: [], chords: [], parts: [], broken: [], decorations: [] } : undefined;
     if (m) marks.push(m);
     return play(s.items, spans, pickup, graces, anchors?.size ? anchors : undefined, anchorTimes, tempos, m && { marks: m, text: written!.text });
   });
@@ -453,6 +455,17 @@ function linearize(tune: TuneLike, compoundTuplets: boolean, marks = false): Str
               break;
           }
         }
+        // The line of music ends here as written: its last bar line carries the break.
+        if (marks) {
+          for (let j = items.length - 1; j >= 0; j--) {
+            const it = items[j];
+            if (it.kind === 'note') break;
+            if (it.kind === 'line') {
+              it.eol = true;
+              break;
+            }
+          }
+        }
         number++;
       });
     }
@@ -629,6 +642,8 @@ function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'ke
               const sign = src[src.length - 1];
               if ((sign === '>' || sign === '<') && src[src.length - 2] !== sign) written.marks.broken.push({ time: beat, sign });
             }
+            // Ornaments (taken out of the decorations by the reader, not played) first, as written.
+            for (const name of [...((el as { ornaments?: string[] }).ornaments ?? []), ...(el.decoration ?? [])]) written.marks.decorations?.push({ time: beat, name });
           }
           const pitches = el.pitches;
           if (!pitches) break;
@@ -699,7 +714,7 @@ function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'ke
           tempos.push({ time: snap(time / 1e6), qpm: it.qpm });
           break;
         case 'line':
-          written?.marks.lines.push({ time: time / 1e6, type: it.type, ending: it.ending });
+          written?.marks.lines.push({ time: time / 1e6, type: it.type, ending: it.ending, ...(it.eol ? { eol: true } : {}) });
           break;
         case 'part':
           written?.marks.parts.push({ time: time / 1e6, label: it.label });

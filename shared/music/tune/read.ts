@@ -60,12 +60,13 @@ export function unitOf(fields: HeaderField[], meter: TimeSignature | undefined):
 function voiceForm(id: string, played: PlayedVoice, marks: WrittenMarks): FormVoice {
   const notes = played.notes;
   // Bar lines by time (quarters); several at one time (":|" then "|:" on the next line) are one.
-  const at = new Map<number, { line?: BarLine; ending?: string }>();
+  const at = new Map<number, { line?: BarLine; ending?: string; eol?: boolean }>();
   for (const l of marks.lines) {
     const t = snap(l.time);
     const g = at.get(t) ?? {};
     g.line = merge(g.line, LINE_OF[l.type] ?? '|');
     if (l.ending) g.ending = l.ending;
+    if (l.eol) g.eol = true;
     at.set(t, g);
   }
   const noteEnd = notes.reduce((m, n) => Math.max(m, n.end), 0);
@@ -79,7 +80,7 @@ function voiceForm(id: string, played: PlayedVoice, marks: WrittenMarks): FormVo
   for (const t of times) {
     if (t <= 0) continue;
     const g = at.get(t)!;
-    bars.push({ start, end: t, line: g.line ?? '|', ...(ending ? { ending } : {}) });
+    bars.push({ start, end: t, line: g.line ?? '|', ...(ending ? { ending } : {}), ...(g.eol ? { lineBreak: true } : {}) });
     ending = g.ending;
     start = t;
   }
@@ -95,6 +96,7 @@ function voiceForm(id: string, played: PlayedVoice, marks: WrittenMarks): FormVo
     notes,
     chords: marks.chords.map((c) => ({ time: snap(c.time), name: c.name, position: c.position })),
     broken: marks.broken.map((b) => ({ time: snap(b.time), sign: b.sign })),
+    ...(marks.decorations?.length ? { decorations: marks.decorations.map((d) => ({ time: snap(d.time), name: d.name })) } : {}),
     played: played.played,
   };
   if (opening?.line && opening.line !== '|') voice.opening = opening.line;

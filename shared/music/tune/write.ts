@@ -109,7 +109,7 @@ export interface TuneWriteOptions {
   stepsPerQuarter?: number;
   /** L: denominator (8 -> L:1/8), replacing the form's L:. */
   unitDenominator?: number;
-  /** Bars per line of music (default 4). */
+  /** Bars per line of music (default: where the text the form was read from broke its lines, else 4). */
   barsPerLine?: number;
   /** Write Q: fields and tempo changes (default true). */
   tempo?: boolean;
@@ -225,6 +225,7 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
       const end = step(b.end);
       if (end <= start && bars.length) {
         bars[bars.length - 1].line = b.line || bars[bars.length - 1].line;
+        if (b.lineBreak) bars[bars.length - 1].lineBreak = true;
         continue;
       }
       const m = meterAt(start);
@@ -234,6 +235,7 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
       if (mt !== written) bar.meter = written = mt;
       if (b.ending) bar.ending = b.ending;
       if (b.part) bar.part = b.part;
+      if (b.lineBreak) bar.lineBreak = true;
       bars.push(bar);
     }
     if (!bars.length) bars.push({ start: 0, end: Math.max(1, endStep), beatSteps: spq, line: '|]' });
@@ -245,7 +247,13 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
       const text = `"${ANNOTATION_PREFIX[c.position] ?? ''}${c.name.replace(/"/g, "'")}"`;
       annotations.set(at, (annotations.get(at) ?? '') + text);
     }
-    body.push(...writeVoice(chords, { endStep, bars, unitSteps: unitInt, key: key ? keyAt(key) : undefined, keyChanges, tempoChanges: abcVoice <= 1 ? tempoChanges : new Map(), triplets, stepsPerQuarter: spq, barsPerLine: opts.barsPerLine ?? 4, opening: v.opening, annotations }));
+    // Decorations as written, after the chord symbols of their note (~ a roll, . staccato, !name! the rest).
+    for (const d of v.decorations ?? []) {
+      const at = Math.min(step(d.time), endStep - 1);
+      const text = d.name === 'roll' || d.name === 'irishroll' ? '~' : d.name === 'staccato' ? '.' : `!${d.name}!`;
+      annotations.set(at, (annotations.get(at) ?? '') + text);
+    }
+    body.push(...writeVoice(chords, { endStep, bars, unitSteps: unitInt, key: key ? keyAt(key) : undefined, keyChanges, tempoChanges: abcVoice <= 1 ? tempoChanges : new Map(), triplets, stepsPerQuarter: spq, barsPerLine: opts.barsPerLine ?? 4, broken: new Map(v.broken.map((x) => [step(x.time), x.sign] as const)), asWritten: opts.barsPerLine === undefined && v.bars.some((b) => b.lineBreak), opening: v.opening, annotations }));
   }
 
   // The header as written; T: and L: as asked, Q: left out without tempo.
@@ -295,6 +303,8 @@ interface Bar {
   ending?: string;
   /** The part it starts (written as a P: line before it). */
   part?: string;
+  /** The line of music ends after it (as the text it was read from had it). */
+  lineBreak?: boolean;
 }
 
 interface Chord {
@@ -360,10 +370,14 @@ interface VoiceContext {
   triplets: boolean;
   stepsPerQuarter: number;
   barsPerLine: number;
+  /** Lines of music end where the text the form was read from ended them (bars' lineBreak), not every barsPerLine. */
+  asWritten?: boolean;
   /** The bar line before the first bar (|:). */
   opening?: BarLine;
   /** Chord symbols and annotations ("Am") to write before the note or rest at a step. */
   annotations: Map<number, string>;
+  /** Broken rhythm as written (a>b, a<b): the first note's step and the sign. */
+  broken?: Map<number, '>' | '<'>;
 }
 
 /**
@@ -522,6 +536,8 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
 
   let ci = 0;
   let tuplet: { end: number; start: number; count: number } | null = null;
+  /** The written length of the second note of a broken-rhythm pair (a>b: both written a unit long). */
+  let brokenNext: number | null = null;
   for (let i = 0; i + 1 < points.length; i++) {
     work.steps++;
     const a = points[i];
@@ -534,7 +550,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
       stateExact = new Map();
       explicit = false;
       const part = bars[bar].part;
-      if (barsOnLine >= ctx.barsPerLine || part !== undefined) {
+      if ((ctx.asWritten ? !!bars[bar - 1].lineBreak : barsOnLine >= ctx.barsPerLine) || part !== undefined) {
         lines.push(line);
         if (part !== undefined) lines.push(`P:${part}`);
         line = '';
@@ -544,7 +560,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
       if (bars[bar].ending) line = line.replace(/ $/, '') + `[${bars[bar].ending} `;
       if (bars[bar].meter) line += `[M:${bars[bar].meter}]`;
     }
-    if (a > 0 && a !== bars[bar].start && (a - bars[bar].start) % bars[bar].beatSteps === 0 && line !== '' && !line.endsWith(' ')) line += ' ';
+    if (a > 0 && a !== bars[bar].start && (a - bars[bar].start) % bars[bar].beatSteps === 0 && line !== '' && !/[ ><]$/.test(line)) line += ' ';
     const qpm = ctx.tempoChanges.get(a);
     if (qpm) line += `[Q:1/4=${qpm}]`;
     const k = ctx.keyChanges.get(a);
@@ -563,6 +579,26 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
     const c = ci < chords.length && chords[ci].s <= a ? chords[ci] : null;
     // Inside a triplet span every length is written 3/2 as long: (3 plays three in the time of two.
     let pieces = splitDuration(tuplet ? ((b - a) * 3) / 2 : b - a, unitSteps);
+    let sign: '>' | '<' | '' = '';
+    if (brokenNext !== null) {
+      pieces = [brokenNext];
+      brokenNext = null;
+    } else if (c && !tuplet && c.s === a && c.e === b && ctx.broken?.has(a) && i + 2 < points.length) {
+      // Written as it was: a>b (3:1) or a<b (1:3), both notes at their mean length.
+      const want = ctx.broken.get(a)!;
+      const nb = points[i + 2];
+      let next: Chord | null = null;
+      for (let j = ci + 1; j < chords.length && chords[j].s <= b; j++) if (chords[j].s === b) next = chords[j];
+      const l1 = b - a;
+      const l2 = nb - b;
+      const half = (l1 + l2) / 2;
+      const ratio = want === '>' ? l1 === 3 * l2 : l2 === 3 * l1;
+      if (next && next.e === nb && ratio && !barStarts.has(b) && !spans.has(b) && splitDuration(half, unitSteps).length === 1 && !ctx.keyChanges.has(b) && !ctx.tempoChanges.has(b)) {
+        pieces = [half];
+        sign = want;
+        brokenNext = half;
+      }
+    }
     // abcjs 6.7 plays a rest that fills a bar for the length of the tune's first meter, also after
     // an [M:] change; two rests are read at their written length.
     if (!c && meterChanges && a === bars[bar].start && b === bars[bar].end && pieces.length === 1 && pieces[0] % 2 === 0) pieces = [pieces[0] / 2, pieces[0] / 2];
@@ -576,7 +612,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
       const tie = k < pieces.length - 1 || c.e > b ? '-' : '';
       const tiedIn = k > 0 || c.s < a;
       const names = c.pitches.map((p) => pitchText(p, tiedIn));
-      line += (names.length === 1 ? names[0] : '[' + names.join('') + ']') + len + tie;
+      line += (names.length === 1 ? names[0] : '[' + names.join('') + ']') + len + tie + sign;
     }
     if (tuplet && b >= tuplet.end) {
       const mark = tuplet.count === 3 ? '(3' : `(3:2:${tuplet.count}`;

@@ -19,6 +19,8 @@ export interface ExportFile {
 export interface ExportPiece {
   title: string;
   sequence: NoteSequence;
+  /** The ABC as the musician has it on the desk (their notation), when it plays exactly `sequence`. */
+  abc?: string;
 }
 
 export function slug(title: string): string {
@@ -51,7 +53,7 @@ export function concatenate(pieces: readonly ExportPiece[]): NoteSequence {
 }
 
 export function exportAbc(pieces: readonly ExportPiece[], baseName: string): ExportFile {
-  const text = pieces.map((p, i) => writeAbc(p.sequence, { x: i + 1, title: p.title })).join('\n');
+  const text = pieces.map((p, i) => (p.abc ? p.abc.replace(/\s*$/, '\n') : writeAbc(p.sequence, { x: i + 1, title: p.title }))).join('\n');
   return { name: `${baseName}.abc`, mime: 'text/vnd.abc;charset=utf-8', bytes: new TextEncoder().encode(text.endsWith('\n') ? text : text + '\n') };
 }
 

@@ -40,7 +40,9 @@ export class ExportState {
     }
     const seq = this.scope === 'take' && tune.seedEnd > 0 ? tune.sequence('take') : base;
     if (!seq.notes.length) return 'Nothing to export yet: generate a take or write some notes.';
-    return [{ title: tune.title, sequence: seq }];
+    // The whole desk as .abc is the text on the desk (repeats, chords, comments as written), when it plays the desk's notes.
+    const abc = seq === base ? tune.writtenAbc() : null;
+    return [{ title: tune.title, sequence: seq, ...(abc ? { abc } : {}) }];
   }
 
   async run(format: ExportFormat): Promise<void> {

@@ -10,7 +10,7 @@ import type { JobDto } from '../../../../shared/ipc/channels/jobs';
 import { isActive, isFinished } from '../../../../shared/jobs/machine';
 import { LENGTH_DIGITS, LENGTH_NAMES, enterNote, inputStart, neighbour, type Letter } from '../roll/note-input';
 import { nextTakeNumber, takeSettings, takeTitle, titleOfAbc, type SeedSource, type TakeSampling, type TakeView } from './takes';
-import { keyName, parseAbc, writeAbc, writeSeedAbc, type KeySignature, type Note, type NoteSequence, type TimeSignature } from '../../../../shared/music/index';
+import { beamByBeat, keyName, parseAbc, writeAbc, writeSeedAbc, type KeySignature, type Note, type NoteSequence, type TimeSignature } from '../../../../shared/music/index';
 import type { Tool } from '../roll/gestures/pick';
 import { toNotes } from '../roll/notes';
 import { DevicesState, type SynthSink } from './devices.svelte';
@@ -650,7 +650,8 @@ export class StudioState {
     this.selectedTake = index;
     const notes = take.edited?.notes ?? take.notes;
     const seedEnd = take.seedNotes.reduce((m, n) => Math.max(m, n.end), 0);
-    const abc = take.edited?.abc ?? take.abc;
+    // A model's take is shown grouped by beat as a musician writes it (abc-token takes have no spaces).
+    const abc = take.edited?.abc ?? (take.abc ? beamByBeat(take.abc) : take.abc);
     const title = take.edited?.title ?? take.title;
     if (!take.edited && take.seedNotes.length) {
       // The engine returns either the continuation alone or the whole tune starting with the seed:

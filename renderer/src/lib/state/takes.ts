@@ -35,25 +35,7 @@ export interface TakeView extends Take {
   edited?: { notes: NoteDto[]; abc: string; title?: string };
 }
 
-/** A take's title: the seed's title and its number, or only its number when there was no seed. */
-export function takeTitle(seedTitle: string | null, number: number): string {
-  const base = seedTitle?.replace(/,\s*take \d+$/i, '').trim();
-  return base ? `${base}, take ${number}` : `Take ${number}`;
-}
-
-/** The T: of an ABC text (the first one), or null. */
-export function titleOfAbc(abc: string): string | null {
-  const m = /^T:[ \t]*(.*?)\s*$/m.exec(abc);
-  return m && m[1] ? m[1] : null;
-}
-
-/** The ABC with `title` as its T: line: the first T: replaced, or one added after X:. */
-export function withTitle(abc: string, title: string): string {
-  const line = `T:${title.replace(/[\r\n]+/g, ' ')}`;
-  if (/^T:.*$/m.test(abc)) return abc.replace(/^T:.*$/m, line);
-  if (/^X:.*$/m.test(abc)) return abc.replace(/^(X:.*)$/m, `$1\n${line}`);
-  return `${line}\n${abc}`;
-}
+export { takeTitle, titleOfAbc, withTitle } from '../../../../shared/music/tune/title';
 
 /** The settings line of a take, for the list and for comparing takes. */
 export function takeSettings(t: Pick<TakeView, 'model' | 'sampling'> & { variation?: number }): string {

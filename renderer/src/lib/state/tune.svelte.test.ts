@@ -39,13 +39,23 @@ describe('TuneState', () => {
     t.load({ abc: 'X:3\nT:Hand typed\nC:me\nM:3/4\nL:1/4\nK:G\nD|"G"G A B|"D"A2 F|"G"G3||\n' });
     t.select(new Set([t.notes[2].id]));
     t.transposeSelection(2);
-    expect(t.abcText).toBe('X:3\nT:Hand typed\nC:me\nM:3/4\nL:1/4\nK:G\nD| "G"G B B| "D"A2 F| "G"G3||\n');
-    // A tune with repeats is written afresh (the roll holds the notes as played), still readable.
+    // Only the touched bar is rewritten: the spacing of the rest is the musician's.
+    expect(t.abcText).toBe('X:3\nT:Hand typed\nC:me\nM:3/4\nL:1/4\nK:G\nD|"G"G B B|"D"A2 F|"G"G3||\n');
+    // A tune with repeats: the written bar changes, so both passes play the edit; undo brings the text back.
     const r = new TuneState();
-    r.load({ abc: 'X:1\nT:Rep\nM:2/4\nL:1/8\nK:D\n|:DE FG:|\n' });
+    const rep = 'X:1\nT:Rep\nM:2/4\nL:1/8\nK:D\n% a comment\n|:DE FG:|\n';
+    r.load({ abc: rep });
+    expect(r.notes).toHaveLength(8);
     r.select(new Set([r.notes[0].id]));
     r.transposeSelection(1);
-    expect(parseAbc(r.abcText).tunes[0].sequence.notes.map((n) => n.pitch)).toEqual(r.notes.map((n) => n.pitch));
+    expect(r.abcText).toBe('X:1\nT:Rep\nM:2/4\nL:1/8\nK:D\n% a comment\n|:^DE FG:|\n');
+    expect(r.notes.map((n) => n.pitch)).toEqual([63, 64, 66, 67, 63, 64, 66, 67]);
+    expect(r.selectedNotes.map((n) => [n.pitch, n.start])).toEqual([[63, 0]]);
+    r.undo();
+    expect(r.abcText).toBe(rep);
+    expect(r.notes[4].pitch).toBe(62);
+    r.redo();
+    expect(r.abcText).toBe('X:1\nT:Rep\nM:2/4\nL:1/8\nK:D\n% a comment\n|:^DE FG:|\n');
     // Titles do not leak from one take to the next.
     r.load({ abc: 'X:1\nM:2/4\nL:1/8\nK:D\nDE FG|\n' });
     expect(r.title).toBe('Untitled');
@@ -119,5 +129,22 @@ describe('TuneState with a big tune', () => {
     t.transposeSelection(1);
     await new Promise((r) => setTimeout(r, 400));
     expect(parseAbc(t.abcText).tunes[0].sequence.notes[0].pitch).toBe(62);
+  });
+});
+
+describe('TuneState: typing a new tune frames it', () => {
+  it('another title or notes well outside the shown ones re-fit the roll; a small edit does not', () => {
+    const t = new TuneState();
+    t.load({ abc: TUNE });
+    const loads = t.loads;
+    expect(t.editAbc(TUNE.replace('DEF GAB', 'DEF GAA'))).toBe(true);
+    expect(t.loads).toBe(loads);
+    expect(t.editAbc('X:2\nT:Another\nM:6/8\nL:1/8\nK:D\nDEF GAB|\n')).toBe(true);
+    expect(t.loads).toBe(loads + 1);
+    expect(t.editAbc('X:2\nT:Another\nM:6/8\nL:1/8\nK:D\nDEF GAB|' + ' d\'e\'f\' g\'a\'b\'|'.repeat(8) + '\n')).toBe(true);
+    expect(t.loads).toBe(loads + 2);
+    const empty = new TuneState();
+    expect(empty.editAbc(TUNE)).toBe(true);
+    expect(empty.loads).toBe(1);
   });
 });

@@ -4,7 +4,7 @@
  * rewrites the ABC through the music core's writer, an ABC edit re-reads the notes through its
  * parser, and both go through the same history.
  */
-import { describeTempoMap, parseAbc, tempoMarks, writeAbc, writeTuneForm, type KeySignature, type NoteSequence, type TempoChange, type TimeSignature, type TuneForm } from '../../../../shared/music/index';
+import { describeTempoMap, parseAbc, spliceEdit, tempoMarks, writeAbc, writeTuneForm, type KeySignature, type NoteSequence, type TempoChange, type TimeSignature, type TuneForm } from '../../../../shared/music/index';
 import { deleteNotes, duplicateNotes, moveNotes, quantizeNotes, setVelocity, type Selection } from '../roll/edit';
 import { History } from '../roll/history';
 import { NoteIndex, sortNotes, toNotes, toRollNotes, type RollNote } from '../roll/notes';
@@ -21,6 +21,8 @@ export interface AbcProblem {
 interface Snapshot {
   notes: RollNote[];
   selection: Selection;
+  /** The ABC text of this state when it was spliced or typed (undo brings the musician's text back). */
+  abc?: string;
 }
 
 export interface TuneSource {
@@ -99,7 +101,6 @@ export class TuneState {
     if (source.abcIsSeed) this.seedEnd = seed.reduce((m, n) => Math.max(m, n.end), 0);
     this.notes = sortNotes([...seed, ...take]);
     this.selection = EMPTY;
-    this.history.reset({ notes: this.notes, selection: EMPTY });
     this.version++;
     this.loads++;
     // With a seed on the desk, the ABC is written from all its notes when the take's own ABC lacks
@@ -108,6 +109,7 @@ export class TuneState {
     const whole = !!parsed && parsed.notes.length === this.notes.length && parsed.notes.every((n, i) => n.pitch === this.notes[i].pitch);
     if ((!abc || (seed.length && !whole)) && this.notes.length) abc = this.writeAbcText();
     this.abcText = abc ?? '';
+    this.history.reset({ notes: this.notes, selection: EMPTY, abc: this.textForm ? this.abcText : undefined });
   }
 
   /** A NoteSequence of the tune (or only the seed / only the take). */
@@ -126,14 +128,45 @@ export class TuneState {
 
   // ---- edits (every one is undoable) ----
 
-  /** Applies an edit made elsewhere (a roll gesture): records it and rewrites the ABC. */
+  /**
+   * Applies an edit made elsewhere (a roll gesture): records it and writes it into the ABC. When
+   * the notes came from the text, only the bars the edit touched are rewritten (spliceEdit): the
+   * rest of what the musician wrote stays as written; an edit to one pass of a repeated bar changes
+   * the written bar, so the desk then plays it in every pass. Otherwise the ABC is written afresh.
+   */
   apply(notes: RollNote[], label: string, selection: Selection = this.selection): void {
+    const spliced = this.splice(notes);
+    if (spliced) ({ notes, selection } = spliced.desk ?? { notes, selection });
     this.notes = notes;
     this.selection = selection;
-    this.history.push({ notes, selection }, label);
+    this.history.push({ notes, selection, abc: spliced?.text }, label);
     this.version++;
-    this.refreshAbc();
+    if (spliced) {
+      if (this.abcTimer) clearTimeout(this.abcTimer);
+      this.abcTimer = null;
+      this.abcText = spliced.text;
+      this.textForm = spliced.form;
+    } else this.refreshAbc();
     this.abcProblems = [];
+  }
+
+  /** The edit spliced into the musician's text, or null (see apply). */
+  private splice(notes: RollNote[]): { text: string; form: TuneForm; desk?: { notes: RollNote[]; selection: Selection } } | null {
+    if (!this.textForm || !this.abcText.trim() || this.abcTimer) return null;
+    let r: ReturnType<typeof spliceEdit>;
+    try {
+      r = spliceEdit(this.abcText, toNotes(this.notes), toNotes(notes));
+    } catch {
+      return null;
+    }
+    if (!r || !r.bars.length) return null;
+    const key = (n: { pitch: number; start: number; end: number }) => `${n.pitch}@${Math.round(n.start * 1e6)}-${Math.round(n.end * 1e6)}`;
+    const mine = new Set(notes.map(key));
+    if (r.notes.length === notes.length && r.notes.every((n) => mine.has(key(n)))) return { text: r.text, form: r.form };
+    // The text plays the edit in every pass of the bar: the desk follows the text.
+    const selected = new Set(notes.filter((n) => this.selection.has(n.id)).map(key));
+    const desk = sortNotes(toRollNotes(r.notes, false).map((n) => ({ ...n, seed: n.start < this.seedEnd - 1e-9 })));
+    return { text: r.text, form: r.form, desk: { notes: desk, selection: new Set(desk.filter((n) => selected.has(key(n))).map((n) => n.id)) } };
   }
 
   /** Meter and tempo from the transport bar: the notes stay, the ABC is rewritten with the new bars. */
@@ -220,14 +253,20 @@ export class TuneState {
     if (this.abcTimer) clearTimeout(this.abcTimer);
     this.abcTimer = null;
     this.abcText = text;
+    const before = { title: this.title, extent: this.index.extent(), count: this.notes.length };
     const parsed = this.parse(text, true);
     if (!parsed) return false;
     this.applyHeader(parsed);
     const notes = sortNotes(toRollNotes(parsed.notes, false).map((n) => ({ ...n, seed: n.start < this.seedEnd - 1e-9 })));
     this.notes = notes;
     this.selection = EMPTY;
-    this.history.push({ notes, selection: EMPTY }, 'Edit ABC');
+    this.history.push({ notes, selection: EMPTY, abc: text }, 'Edit ABC');
     this.version++;
+    // A new tune typed or pasted (another title, or notes well outside the ones shown): frame it.
+    const now = this.index.extent();
+    const bar = this.barQuarters;
+    const outside = !before.extent || (now && (now.low < before.extent.low - 3 || now.high > before.extent.high + 3 || now.end > before.extent.end + 2 * bar || now.end < before.extent.end / 2));
+    if (notes.length && (!before.count || this.title !== before.title || outside)) this.loads++;
     return true;
   }
 
@@ -235,7 +274,13 @@ export class TuneState {
     this.notes = s.notes;
     this.selection = s.selection;
     this.version++;
-    this.refreshAbc();
+    if (s.abc !== undefined) {
+      // The text as it was at that step (the musician's, or a splice of it), and its form again.
+      if (this.abcTimer) clearTimeout(this.abcTimer);
+      this.abcTimer = null;
+      this.abcText = s.abc;
+      this.parse(s.abc);
+    } else this.refreshAbc();
     this.abcProblems = [];
   }
 
@@ -265,6 +310,23 @@ export class TuneState {
       this.abcTimer = null;
       this.abcText = this.writeAbcText();
     }, 250);
+  }
+
+  /**
+   * The ABC text on the desk when it plays exactly the desk's notes (pitches and times), else null
+   * (then an export writes the notes afresh).
+   */
+  writtenAbc(): string | null {
+    this.flushAbc();
+    const text = this.abcText;
+    if (!text.trim() || !this.notes.length) return null;
+    const tune = parseAbc(text.includes('X:') ? text : `X:1\n${text}`).tunes[0];
+    if (!tune) return null;
+    const key = (n: { pitch: number; start: number; end: number }) => `${n.pitch}@${Math.round(n.start * 1e4)}-${Math.round(n.end * 1e4)}`;
+    const desk = this.notes.map(key).sort();
+    const read = tune.sequence.notes.map(key).sort();
+    if (read.length !== desk.length || read.some((k, i) => k !== desk[i])) return null;
+    return text.includes('X:') ? text : `X:1\n${text}`;
   }
 
   /** Writes any pending ABC now (before export, or before reading the text). */
