@@ -168,6 +168,7 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
             count: request.sampling.count,
             rngSeed: request.sampling.rngSeed,
             header: request.constraints,
+            tuneConstraints: request.tuneConstraints,
           },
           { onNote: (variation, note) => onNote(variation, toDto(note)) },
           signal,
