@@ -67,6 +67,13 @@ export interface TakeState {
   barAcc: string;
   /** Position in the bar where the current section started (its pickup's complement): the repeat comes round here. */
   secStart: number;
+  /**
+   * Where a `:|` goes back to, as abc2midi plays it: the tune's start (after its pickup) for the
+   * first repeat, a `|:`, or after a repeat the previous `:|` or `||`.
+   */
+  repTarget: number;
+  /** A `:|` has been played. */
+  repeated: boolean;
   /** Full bars counted in the section. */
   bars: number;
   /** The section started inside a bar: the first bar it completes is the previous section's. */
@@ -105,6 +112,8 @@ export function initialTakeState(): TakeState {
     lastTonic: null,
     barAcc: '',
     secStart: 0,
+    repTarget: 0,
+    repeated: false,
     bars: 0,
     carry: false,
     music: false,
@@ -255,6 +264,8 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
       s.chordTonic = false;
       return true;
     case 'lead':
+      // abc2midi holds a fermata longer than written: the bar would not add up.
+      if (check && c.barFill && x.hold) return false;
       // A decoration or slur waits for its note: there must be room for one.
       if (check && s.chord === null && !s.grace && !roomForNote(s, c, unit, limit())) return false;
       return true;
@@ -352,7 +363,11 @@ function bar(s: TakeState, text: string, c: ConstraintSet, check: boolean): bool
     }
     if (B && !full && s.pos > EPS) {
       if (check && c.barFill && s.pos > B + EPS) return false;
+      // abc2midi goes back to a `|:` after the pickup, so the pickup would not complete the
+      // section's last bar: the repeat starts with the tune instead.
+      if (check && c.barFill && startRep) return false;
       s.secStart = B - s.pos;
+      s.repTarget = s.secStart;
       s.carry = false;
       s.bars = 0;
     } else if (full) s.bars = 1;
@@ -383,22 +398,18 @@ function bar(s: TakeState, text: string, c: ConstraintSet, check: boolean): bool
   // A section bar: || |] [| |: :| :: (with endings).
   if (!s.music) {
     // Right after another section bar (`:|` then `|:`): nothing closes.
+    if (startRep || s.repeated) s.repTarget = B ? s.pos % B : 0;
     if (ending) startEnding(s, ending);
-    if (core === '|]') {
-      s.firstBar = true;
-      s.pos = 0;
-      s.secStart = 0;
-    }
     return true;
   }
-  return closeSection(s, c, check, endRep, core === '|]', ending, n);
+  return closeSection(s, c, check, endRep, startRep, ending, n);
 }
 
-function closeSection(s: TakeState, c: ConstraintSet, check: boolean, endRep: boolean, final: boolean, ending: number, n: number): boolean {
+function closeSection(s: TakeState, c: ConstraintSet, check: boolean, endRep: boolean, startRep: boolean, ending: number, n: number): boolean {
   const B = s.barLen;
   if (check && B) {
     const at = s.pos % B < EPS || near(s.pos, B) ? 0 : s.pos;
-    const target = s.secStart % B < EPS ? 0 : s.secStart;
+    const target = s.repTarget % B < EPS ? 0 : s.repTarget;
     // The repeat comes round to the section's start: the bars on both sides of it add up.
     if (c.barFill && endRep && !near(at, target) && s.pos < B + EPS) return false;
     if (n > 0) {
@@ -422,13 +433,10 @@ function closeSection(s: TakeState, c: ConstraintSet, check: boolean, endRep: bo
   s.pos = rest;
   s.bars = 0;
   s.music = false;
-  if (final) {
-    // After a final bar the music starts afresh: a pickup may follow.
-    s.firstBar = true;
-    s.secStart = 0;
-    s.carry = false;
-    s.pos = 0;
-  }
+  // abc2midi: after a repeat, the next `:|` goes back to the previous `:|` or `||` (or a `|:`);
+  // before the first repeat, to the tune's start. (A `|]` inside the tune is read like `||`.)
+  if (endRep) s.repeated = true;
+  if (startRep || s.repeated) s.repTarget = rest;
   if (ending) startEnding(s, ending);
   else if (closingFirstEnding) s.ending = 1; // waiting for the second ending
   return true;
@@ -569,13 +577,32 @@ export class TuneConstraints {
     this.follow(this.cursors[variation], token);
   }
 
+  /** In the header: a tune states its meter (bars need one) before its key starts the music. */
+  private maskHeader(c: Cursor, variation: number, probs: Float64Array): number {
+    if (c.before.meter) return 0;
+    let left = 0;
+    const banned: number[] = [];
+    for (let id = 0; id < probs.length; id++) {
+      if (!(probs[id] > 0)) continue;
+      if (/^K:/.test(this.texts[id] ?? '') || id === this.special.eos) banned.push(id);
+      else left += probs[id];
+    }
+    if (!banned.length) return 0;
+    if (left <= 0) {
+      this.fallbacks[variation]++;
+      return 0;
+    }
+    for (const id of banned) probs[id] = 0;
+    return banned.length;
+  }
+
   /**
    * Zeroes the tokens that would break a constraint. Leaves the row as it was when nothing would
    * be left (never a dead end). Returns how many tokens were zeroed.
    */
   mask(variation: number, probs: Float64Array): number {
     const c = this.cursors[variation];
-    if (!c.before.body) return 0;
+    if (!c.before.body) return this.set.barFill ? this.maskHeader(c, variation, probs) : 0;
     const banned: number[] = [];
     let left = 0;
     let moving = 0;
