@@ -3,12 +3,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import { parseAbc, buildEncoding, ENCODING_NAMES, type Tune } from '../shared/music/index';
 
-const { files } = workerData as { files: string[] };
+const { files, reader } = workerData as { files: string[]; reader?: 'auto' | 'abcjs' };
 const t0 = performance.now();
 const tunes: Tune[] = [];
 let errors = 0;
 for (const file of files) {
-  const r = parseAbc(readFileSync(file, 'utf8'), { file });
+  const r = parseAbc(readFileSync(file, 'utf8'), { file, reader });
   errors += r.errors.length;
   for (const t of r.tunes) tunes.push({ title: t.title, abc: t.abc, sequence: t.sequence, source: { file, index: t.index, line: t.line } });
 }

@@ -7,6 +7,8 @@
  * merged vocabulary size is printed). The whole measurement is repeated --runs times (default 3)
  * and the median is the result: these shared cores vary by 20% from one minute to the next.
  * --workers 0 measures one thread, once, with the time of each encoding.
+ * --reader abcjs reads every tune with abcjs (as before the quick reader), --reader both measures
+ * abcjs and then the default (quick reader where it covers the tune) in the same run, run by run.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +22,13 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const wIdx = args.indexOf('--workers');
 const workers = wIdx >= 0 ? Number(args.splice(wIdx, 2)[1]) : parseThreads();
+const qIdx = args.indexOf('--reader');
+const readerArg = qIdx >= 0 ? args.splice(qIdx, 2)[1] : 'auto';
+if (!['auto', 'abcjs', 'both'].includes(readerArg)) {
+  console.error('--reader: expected auto, abcjs or both');
+  process.exit(2);
+}
+const readers: ('auto' | 'abcjs')[] = readerArg === 'both' ? ['abcjs', 'auto'] : [readerArg as 'auto' | 'abcjs'];
 const rIdx = args.indexOf('--runs');
 const runs = Math.max(1, rIdx >= 0 ? Number(args.splice(rIdx, 2)[1]) || 1 : 3);
 const root = args.find((a) => !a.startsWith('--')) ?? new URL('../../shared/corpora', import.meta.url).pathname;
@@ -39,7 +48,7 @@ if (workers > 0) {
     shares[i].push(f.f);
     load[i] += f.size;
   }
-  const measure = async () => {
+  const measure = async (reader: 'auto' | 'abcjs') => {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage(); // process-wide: covers every worker thread
     const results = await Promise.all(
@@ -49,7 +58,7 @@ if (workers > 0) {
             // Workers do not inherit tsx's loader: register it inside the worker before importing the .ts file.
             const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
             const entry = JSON.stringify(new URL('./music-parse-worker.ts', import.meta.url).href);
-            const w = new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); })`, { eval: true, workerData: { files: share }, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } });
+            const w = new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); })`, { eval: true, workerData: { files: share, reader }, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } });
             w.once('message', ok);
             w.once('error', fail);
           }),
@@ -59,13 +68,21 @@ if (workers > 0) {
     const cpuUsed = process.cpuUsage(cpu0);
     return { results, wall, cpuSeconds: (cpuUsed.user + cpuUsed.system) / 1e6, load: loadavg()[0] };
   };
-  const all: Awaited<ReturnType<typeof measure>>[] = [];
-  for (let r = 0; r < runs; r++) {
-    const m = await measure();
-    all.push(m);
-    const n = m.results.reduce((a, x) => a + x.tunes, 0);
-    if (!json) console.log(`run ${r + 1}/${runs}: ${n} tunes in ${(m.wall / 1000).toFixed(2)} s wall: 10,000 tunes in ${((m.wall / n) * 10).toFixed(2)} s (cpu ${m.cpuSeconds.toFixed(1)} s, load ${m.load.toFixed(1)})`);
+  const byReader = new Map<string, Awaited<ReturnType<typeof measure>>[]>(readers.map((r) => [r, []]));
+  for (let r = 0; r < runs; r++)
+    for (const reader of readers) {
+      const m = await measure(reader);
+      byReader.get(reader)!.push(m);
+      const n = m.results.reduce((a, x) => a + x.tunes, 0);
+      if (!json) console.log(`run ${r + 1}/${runs}${readers.length > 1 ? ` (reader ${reader})` : ''}: ${n} tunes in ${(m.wall / 1000).toFixed(2)} s wall: 10,000 tunes in ${((m.wall / n) * 10).toFixed(2)} s (cpu ${m.cpuSeconds.toFixed(1)} s: ${((m.cpuSeconds / n) * 10000).toFixed(2)} cpu-s per 10,000; load ${m.load.toFixed(1)})`);
+    }
+  if (readers.length > 1 && !json) {
+    const med = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const [a, q] = readers.map((r) => byReader.get(r)!);
+    const n = a[0].results.reduce((s, x) => s + x.tunes, 0);
+    console.log(`side by side, median of ${runs} runs each (10,000 tunes): abcjs ${((med(a.map((m) => m.wall)) / n) * 10).toFixed(2)} s wall, ${((med(a.map((m) => m.cpuSeconds)) / n) * 10000).toFixed(2)} cpu-s; quick reader ${((med(q.map((m) => m.wall)) / n) * 10).toFixed(2)} s wall, ${((med(q.map((m) => m.cpuSeconds)) / n) * 10000).toFixed(2)} cpu-s`);
   }
+  const all = byReader.get(readers[readers.length - 1])!;
   const { results, wall, cpuSeconds } = all.slice().sort((a, b) => a.wall - b.wall)[Math.floor(all.length / 2)];
   const tunes = results.reduce((a, r) => a + r.tunes, 0);
   const vocab = Object.fromEntries(ENCODING_NAMES.map((n) => [n, new Set(results.flatMap((r) => r.vocab[n])).size]));
@@ -88,7 +105,7 @@ const t0 = performance.now();
 const tunes: Tune[] = [];
 let errors = 0;
 for (const { file, text } of texts) {
-  const r = parseAbc(text, { file });
+  const r = parseAbc(text, { file, reader: readers[readers.length - 1] });
   errors += r.errors.length;
   for (const t of r.tunes) tunes.push({ title: t.title, abc: t.abc, sequence: t.sequence, source: { file, index: t.index, line: t.line } });
 }

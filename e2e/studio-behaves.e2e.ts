@@ -273,8 +273,8 @@ describe.skipIf(missing !== null)('the studio behaves (Chromium through `seedson
     await page.getByRole('spinbutton', { name: 'Count-in bars' }).fill('1');
     await page.getByRole('button', { name: 'Record' }).click();
     const state = page.getByLabel('Recording state');
-    await expect.poll(() => state.textContent(), { timeout: 5000 }).toMatch(/Count-in/);
-    await expect.poll(() => state.textContent(), { timeout: 5000 }).toMatch(/^Recording — bar \d+, beat \d+$/);
+    await expect.poll(() => state.textContent(), { timeout: 30_000 }).toMatch(/Count-in/);
+    await expect.poll(() => state.textContent(), { timeout: 30_000 }).toMatch(/^Recording — bar \d+, beat \d+$/);
     const piano = page.getByRole('group', { name: 'On-screen keyboard' });
     await piano.focus();
     for (const [letter, key] of [['a', 'Key C4'], ['d', 'Key E4'], ['g', 'Key G4']]) {

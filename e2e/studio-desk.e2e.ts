@@ -64,7 +64,7 @@ describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong ser
 
   it('typed ABC fills the score and the roll', async () => {
     await page.getByLabel('ABC text').fill(TUNE);
-    await expect.poll(() => rollData(page, 'notes'), { timeout: 5000 }).toBe('18');
+    await expect.poll(() => rollData(page, 'notes'), { timeout: 30_000 }).toBe('18');
     await expect.poll(() => page.locator('.sheet svg path').count()).toBeGreaterThan(18); // staff lines, clef, key, notes
     expect(await page.getByRole('button', { name: 'Undo' }).isEnabled()).toBe(true);
     await page.getByRole('button', { name: 'Fit' }).click();
@@ -81,22 +81,22 @@ describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong ser
     await page.getByLabel('ABC text').fill(long.replace(/cBA \^GAB\|$/, 'cBA a3|'));
     await expect.poll(() => sheetData('renderedChunks'), { timeout: 10_000 }).toBe('1');
     expect(await page.locator('.sheet svg').count()).toBe(10);
-    await expect.poll(() => rollData(page, 'notes'), { timeout: 5000 }).toBe(String(40 * 23 - 2));
+    await expect.poll(() => rollData(page, 'notes'), { timeout: 30_000 }).toBe(String(40 * 23 - 2));
     await page.waitForTimeout(300);
     expect(await sheetData('renderedChunks')).toBe('1'); // the roll's update did not redraw the score
     await page.screenshot({ path: artifactPath('studio-long-tune.png') });
     await page.getByLabel('ABC text').fill(TUNE);
-    await expect.poll(() => rollData(page, 'notes'), { timeout: 5000 }).toBe('18');
+    await expect.poll(() => rollData(page, 'notes'), { timeout: 30_000 }).toBe('18');
   });
 
   it('an ABC edit that does not read shows its line and keeps the notes', async () => {
     await page.getByLabel('ABC text').fill(TUNE.replace('c2d e2f|', 'c2d e2f| ¤ |'));
-    await expect.poll(() => page.getByRole('list', { name: 'ABC problems' }).textContent(), { timeout: 5000 }).toMatch(/Line 7/);
+    await expect.poll(() => page.getByRole('list', { name: 'ABC problems' }).textContent(), { timeout: 30_000 }).toMatch(/Line 7/);
     expect(await rollData(page, 'notes')).toBe('18');
     expect(await page.getByLabel('ABC text').getAttribute('aria-invalid')).toBe('true');
     await page.screenshot({ path: artifactPath('studio-abc-error.png') });
     await page.getByLabel('ABC text').fill(TUNE);
-    await expect.poll(() => page.getByLabel('ABC text').getAttribute('aria-invalid'), { timeout: 5000 }).toBe('false');
+    await expect.poll(() => page.getByLabel('ABC text').getAttribute('aria-invalid'), { timeout: 30_000 }).toBe('false');
   });
 
   it('selects, moves, transposes, deletes and adds notes in the roll, with undo and redo', async () => {
@@ -180,7 +180,7 @@ describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong ser
   it('plays through the built-in synth (AudioWorklet + SoundFont under the CSP)', async () => {
     await page.getByRole('button', { name: 'Play', exact: true }).click();
     await expect.poll(() => page.getByRole('button', { name: 'Play', exact: true }).getAttribute('aria-pressed'), { timeout: 30_000 }).toBe('true');
-    await expect.poll(async () => page.locator('.sheet .sounding').count(), { timeout: 5000 }).toBeGreaterThan(0);
+    await expect.poll(async () => page.locator('.sheet .sounding').count(), { timeout: 30_000 }).toBeGreaterThan(0);
     await page.screenshot({ path: artifactPath('studio-playing.png') });
     await page.keyboard.press('Space');
     await expect.poll(() => page.getByRole('button', { name: 'Play', exact: true }).getAttribute('aria-pressed')).toBe('false');

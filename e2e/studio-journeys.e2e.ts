@@ -60,7 +60,7 @@ describe.skipIf(missing !== null)('studio journeys in Chromium through `seedsong
     await expect.poll(() => page.getByRole('combobox', { name: 'MIDI input' }).inputValue()).toBe('On-screen keyboard');
     await page.getByRole('spinbutton', { name: 'Count-in bars' }).fill('0');
     await page.getByRole('button', { name: 'Record' }).click();
-    await expect.poll(() => page.getByLabel('Recording state').textContent(), { timeout: 5000 }).toMatch(/Recording/);
+    await expect.poll(() => page.getByLabel('Recording state').textContent(), { timeout: 30_000 }).toMatch(/Recording/);
     for (const key of ['G4', 'B4', 'D5', 'G5', 'D5', 'B4']) {
       const button = page.getByRole('button', { name: `Key ${key}` });
       const box = (await button.boundingBox())!;
@@ -95,7 +95,7 @@ describe.skipIf(missing !== null)('studio journeys in Chromium through `seedsong
     expect(status, `seed:\n${await page.getByLabel('ABC text').inputValue()}`).toMatch(/3 new takes/);
     expect(await page.getByRole('button', { name: /^Take \d+$/ }).count()).toBe(3);
     // The roll takes the first take on its next update: wait for it rather than race it.
-    await expect.poll(() => rollNotes(page), { timeout: 5000, message: `the roll still shows only the seed; ABC shown:\n${await page.getByLabel('ABC text').inputValue()}` }).toBeGreaterThan(6);
+    await expect.poll(() => rollNotes(page), { timeout: 30_000, message: `the roll still shows only the seed; ABC shown:\n${await page.getByLabel('ABC text').inputValue()}` }).toBeGreaterThan(6);
     // The take starts with the seed's own pitches, as played.
     const take = parseAbc(await page.getByLabel('ABC text').inputValue()).tunes[0].sequence.notes.map((n) => n.pitch);
     expect(take.slice(0, 6)).toEqual([67, 71, 74, 79, 74, 71]);

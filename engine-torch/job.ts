@@ -20,8 +20,8 @@ import { EngineError } from '../electron/engine/errors';
 import { applyOverrides, findPreset, modelSpecFor, validateTrainingConfig, type HyperparameterOverrides, type ModelSpec, type Preset, type TrainingConfig } from '../electron/engine/hyperparameters';
 import { prepareData, type TokenData } from '../electron/engine/data';
 import { encodeCorpus, loadTunes } from '../electron/engine/corpus';
-import { writeDirAtomic, writeFileAtomic } from '../electron/engine/atomic';
-import { exists, listCheckpoints, readMeta, type CorpusSummary } from '../electron/engine/catalog';
+import { writeDirAtomic, writeFileAtomic } from '../electron/node/atomic';
+import { exists, listCheckpoints, readMeta, type CorpusSummary } from '../electron/node/catalog';
 import { encodingFromSpec, type Encoding, type EncodingSpec } from '../shared/music/encodings/index';
 
 export const JOB_DIR = 'torch-job';

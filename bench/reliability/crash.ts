@@ -133,9 +133,9 @@ export interface TrainingCrashResult {
 export async function killTraining(opts: { kills: number; runSeed?: number }): Promise<TrainingCrashResult> {
   const started = performance.now();
   const res: TrainingCrashResult = { kills: 0, checkpointsSeen: 0, loadFailures: 0, resumed: false, failures: [], seconds: 0 };
-  let client: import('../../electron/engine/client').EngineClient | undefined;
+  let client: import('../../electron/studio/engine-client').EngineClient | undefined;
   try {
-    const { EngineClient, forkEngine } = await import('../../electron/engine/client');
+    const { EngineClient, forkEngine } = await import('../../electron/studio/engine-client');
     const { TINY, writeTinyCorpus } = await import('../../electron/engine/testing/fixtures');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seedsong-crash-train-'));
     const corpus = await writeTinyCorpus(dir);

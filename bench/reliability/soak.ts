@@ -104,10 +104,10 @@ async function play(seq: NoteSequence, qpm: number): Promise<{ hung: number; lat
 
 export async function soak(opts: { minutes: number; sampleEveryS?: number; log?: (line: string) => void }): Promise<SoakResult> {
   const res: SoakResult = { minutes: opts.minutes, trainingRuns: 0, trainingSteps: 0, trainingEpochs: 0, checkpoints: 0, engineTakes: 0, localTakes: 0, notesPlayed: 0, hungNotes: 0, lateNotes: 0, generateP50Ms: 0, generateP99Ms: 0, errors: [], samples: [], heapGrowthMb: 0, engineRssGrowthMb: null, tensorGrowth: 0, engineTensorGrowth: null, engineHeapGrowthMb: null };
-  let client: import('../../electron/engine/client').EngineClient | undefined;
+  let client: import('../../electron/studio/engine-client').EngineClient | undefined;
   let jobs: typeof import('../../electron/engine/jobs') | undefined;
   try {
-    const { EngineClient, forkEngine } = await import('../../electron/engine/client');
+    const { EngineClient, forkEngine } = await import('../../electron/studio/engine-client');
     const { TINY, writeTinyCorpus } = await import('../../electron/engine/testing/fixtures');
     jobs = await import('../../electron/engine/jobs');
     const { initBackend } = await import('../../electron/engine/backend');

@@ -8,9 +8,14 @@ import { registerBatchStepperFactory } from './train';
 import { registerStepModelFactory } from './step';
 import { registerOrthogonalInitializer } from './model';
 
-let state: { enabled: boolean; reason: string } | undefined;
+export interface FastPathState {
+  enabled: boolean;
+  reason: string;
+}
 
-export async function enableFastPath(env: NodeJS.ProcessEnv = process.env): Promise<{ enabled: boolean; reason: string }> {
+let state: FastPathState | undefined;
+
+export async function enableFastPath(env: NodeJS.ProcessEnv = process.env): Promise<FastPathState> {
   if (state) return state;
   if (env.SEEDSONG_FAST === '0') return (state = { enabled: false, reason: 'turned off by SEEDSONG_FAST=0' });
   try {
@@ -27,9 +32,5 @@ export async function enableFastPath(env: NodeJS.ProcessEnv = process.env): Prom
   } catch (e) {
     state = { enabled: false, reason: `fast path unavailable: ${(e as Error).message.split('\n')[0]}` };
   }
-  return state;
-}
-
-export function fastPathState(): { enabled: boolean; reason: string } | undefined {
   return state;
 }

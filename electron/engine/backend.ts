@@ -11,9 +11,11 @@ import { existsSync } from 'node:fs';
 import { registerMissingKernels } from './kernels';
 import { EngineError } from './errors';
 
-/** Names as in the IPC contract: tensorflow-gpu = tfjs-node-gpu, tensorflow = tfjs-node. */
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+import { BackendNameSchema, type BackendName } from '../../shared/ipc/schemas';
+
+/** The contract's names (tensorflow-gpu = tfjs-node-gpu, tensorflow = tfjs-node), in order of preference. */
+export type { BackendName };
+export const BACKEND_ORDER: readonly BackendName[] = BackendNameSchema.options;
 
 export interface BackendCandidate {
   name: BackendName;

@@ -159,7 +159,7 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'abc-token-lstm',
     description:
-      'folk-rnn (Sturm et al. 2016) style: ABC tokens, 3x LSTM 512 with dropout 0.5, gradient clipping 5, loss on every step. ' +
+      'folk-rnn (Sturm et al. 2016) style: ABC tokens in folk-rnn\'s factored spelling (abc-token version 2: pitch and length as separate tokens, one spelling per key, meter and bar line; chord symbols removed and counted), 3x LSTM 512 with dropout 0.5, gradient clipping 5, loss on every step. ' +
       'Differs: Adam 2e-3 with 0.97 decay per epoch and early stopping instead of RMSprop; windows of 64 tokens rather than whole tunes; an Embedding 256 rather than one-hot input',
     encoding: 'abc-token',
     model: rnn(256, [512, 512, 512], 0.5),
@@ -168,7 +168,7 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'abc-token-gpt',
     description:
-      'Small GPT-style decoder (causal self-attention, pre-LayerNorm, nanoGPT-like) on ABC tokens: 4 blocks, 4 heads, width 128, context 256. ' +
+      'Small GPT-style decoder (causal self-attention, pre-LayerNorm, nanoGPT-like) on ABC tokens (abc-token version 2, factored): 4 blocks, 4 heads, width 128, context 256. ' +
       'Differs from nanoGPT: Adam (no weight decay), 200-step warm-up then 0.95 decay per epoch instead of cosine',
     encoding: 'abc-token',
     model: { architecture: 'gpt', embeddingSize: 128, units: [], dropout: 0.1, recurrentDropout: 0, layers: 4, heads: 4, contextLength: 256 },

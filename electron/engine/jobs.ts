@@ -29,14 +29,14 @@ import {
   type LoadedModel,
   type ModelMeta,
 } from './library';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic } from '../node/atomic';
 import { DEFAULT_VALIDATION_FRACTION, encodeCorpus, loadTunes } from './corpus';
 import { backendReport } from './backend';
 import { createStepModel } from './step';
 import { freshRngSeed, sample, type SampledTake } from './sample';
 import { abcGrammar } from './abc-grammar';
 import { TuneConstraints, TUNE_CONSTRAINTS, type TuneConstraintName } from '../../shared/music/constraints/index';
-import { encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
+import { emptyEncodeReport, encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
 import type { Note, NoteSequence } from '../../shared/music/types';
 import { parseKey, signatureScale } from '../../shared/music/key';
 import { parseAbc } from '../../shared/music/abc/read';
@@ -388,7 +388,7 @@ export function headerTokens(encoding: Encoding, h: HeaderConstraint): number[] 
   if (h.unit) lines.push(`L:${h.unit}`);
   if (h.key) lines.push(`K:${h.key}`);
   const text = lines.join('\n') + '\n';
-  const pieces = encoding.name === 'abc-char' ? Array.from(text) : tokenizeAbc(text);
+  const pieces = encoding.name === 'abc-char' ? Array.from(text) : encoding.tokenize ? encoding.tokenize(text) : tokenizeAbc(text);
   const index = new Map(encoding.tokens.map((t, i) => [t, i]));
   const ids = [encoding.bos];
   for (const p of pieces) {
@@ -512,12 +512,19 @@ export function primeSeed(encoding: Encoding, seed: GenerateSeed | undefined, he
     }
     let ids: number[] | undefined;
     let first: unknown;
+    const report = emptyEncodeReport();
     try {
-      ids = encoding.encode(tune);
+      ids = encoding.encode(tune, encoding.unk !== undefined ? report : undefined);
+      // A model with <unk> encodes anything; a seed with words it does not know is respelled instead.
+      if (report.unknown) {
+        first = new Error(`${Object.keys(report.unknownTokens).map((t) => JSON.stringify(t)).join(', ')} ${report.unknown === 1 ? 'is' : 'are'} not in the ${encoding.name} vocabulary`);
+        ids = undefined;
+      }
     } catch (e) {
       first = e;
     }
-    if (ids) result = { ids, changes: [], abc: tune.abc };
+    const removed = report.chordSymbols ? [`${report.chordSymbols} chord symbol${report.chordSymbols === 1 ? '' : 's'} left out (this model does not write them)`] : [];
+    if (ids) result = { ids, changes: removed, abc: tune.abc };
     else if (!isAbcEncoding(encoding) || !tune.sequence.notes.length) throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(first as Error).message}`);
     else {
       // Written in words the model does not know: the same notes, understood and respelled.
@@ -602,7 +609,8 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
     topP: req.topP,
     maxTokens: req.length ?? 512,
     eos: encoding.eos,
-    forbid: encoding.bos !== encoding.eos ? [encoding.bos] : undefined,
+    // Never <s> again, nor <unk> (a word the model does not know is not a word to write).
+    forbid: [...(encoding.bos !== encoding.eos ? [encoding.bos] : []), ...(encoding.unk !== undefined ? [encoding.unk] : [])],
     mask,
     rngSeed,
     control,

@@ -89,7 +89,8 @@ describe('import a converted Keras model', () => {
 
     await fs.writeFile(path.join(src, 'vocab.json'), JSON.stringify(spec));
     const lib = new ModelLibrary(path.join(root, 'lib'));
-    const summary = await lib.import(src, 'imported');
+    await importLayersModel(src, lib.dirOf('imported'), { name: 'imported' });
+    const summary = (await lib.list()).find((m) => m.id === 'imported')!;
     expect(summary).toMatchObject({ id: 'imported', source: 'imported', encoding: 'abc-char', architecture: 'imported' });
     const takes = await runGeneration({ model: summary.dir, length: 20, rngSeed: 1 });
     expect(takes[0].tokens.length).toBeGreaterThan(1);

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { writeDirAtomic, writeFileAtomic } from './atomic';
+import { writeDirAtomic, writeFileAtomic } from '../node/atomic';
 import { EngineError } from './errors';
 import { modelMemoryLimitMb } from './model-memory';
 import {
@@ -27,15 +27,13 @@ import {
   csvLog,
   exists,
   readMeta,
-  summarize,
   writeMeta,
   type CheckpointInfo,
   type ModelMeta,
-  type ModelSummary,
   type TrainerFile,
-} from './catalog';
+} from '../node/catalog';
 
-export * from './catalog';
+export * from '../node/catalog';
 import './gpt'; // registers the custom layers so saved GPT models load
 import type { TrainerState } from './train';
 import type { OptimizerSnapshot } from './optimizer';
@@ -254,13 +252,5 @@ export class ModelLibrary extends ModelCatalog {
 
   async save(id: string, model: tf.LayersModel, meta: ModelMeta, opts: { overwrite?: boolean } = {}): Promise<void> {
     return saveModel(this.dirOf(id), model, meta, opts);
-  }
-
-  /** Imports a converted Keras LayersModel (see import.ts) under a new id. */
-  async import(src: string, id: string, opts: { vocab?: string; encoding?: string } = {}): Promise<ModelSummary> {
-    const { importLayersModel } = await import('./import');
-    const dir = this.dirOf(id);
-    const meta = await importLayersModel(src, dir, { ...opts, name: id });
-    return summarize(id, dir, await readMeta(dir).catch(() => meta));
   }
 }

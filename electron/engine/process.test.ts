@@ -1,11 +1,11 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EngineClient, forkEngine } from './client';
+import { EngineClient, forkEngine } from '../studio/engine-client';
 import { listCheckpoints, loadCheckpoint, loadModel } from './library';
 import { initBackend } from './backend';
 import { tempDir, writeTinyCorpus, TINY } from './testing/fixtures';
-import type { EngineStatus } from './client';
+import type { EngineStatus } from '../studio/engine-client';
 import { ModelLibrary } from './library';
 import { createStudioEngine } from '../studio/engine';
 import { runTraining } from './jobs';

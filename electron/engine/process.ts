@@ -3,28 +3,28 @@
  * utilityProcess); talks only through process.send / 'message' with the messages in protocol.ts.
  * Training and sampling run here so that the studio's UI and MIDI timing never wait on them.
  */
-import { initBackend, type BackendName } from './backend';
-import { serializeError, EngineError } from './errors';
+import { bootEngine } from './boot';
+import { serializeError } from './errors';
 import { RunControl } from './control';
 import { runGeneration, runTraining, releaseModelCache } from './jobs';
 import { runEvaluation } from './evaluate';
-import { PROGRESS_INTERVAL_MS, type EngineEvent, type EngineRequest } from './protocol';
-import { enableFastPath } from './accelerate';
+import { PROGRESS_INTERVAL_MS, parseEngineRequest, type EngineEvent, type EngineRequest } from './protocol';
 import { engineMemory } from './memory';
 
 interface Port {
   send(msg: EngineEvent): void;
-  onMessage(handler: (msg: EngineRequest) => void): void;
+  /** Every message is checked against the protocol's schemas before it is used. */
+  onMessage(handler: (msg: unknown) => void): void;
 }
 
 /** Node's child_process channel, or Electron's utilityProcess parentPort. */
 function defaultPort(): Port {
   const electronPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', h: (ev: { data: unknown }) => void): void } }).parentPort;
   if (electronPort) {
-    return { send: (m) => electronPort.postMessage(m), onMessage: (h) => electronPort.on('message', (ev) => h(ev.data as EngineRequest)) };
+    return { send: (m) => electronPort.postMessage(m), onMessage: (h) => electronPort.on('message', (ev) => h(ev.data)) };
   }
   if (!process.send) throw new Error('the engine process must be started with an IPC channel (child_process.fork or utilityProcess)');
-  return { send: (m) => process.send!(m), onMessage: (h) => process.on('message', (m) => h(m as EngineRequest)) };
+  return { send: (m) => process.send!(m), onMessage: (h) => process.on('message', (m) => h(m)) };
 }
 
 export async function serveEngine(port: Port = defaultPort()): Promise<void> {
@@ -46,7 +46,10 @@ export async function serveEngine(port: Port = defaultPort()): Promise<void> {
     }
   };
 
-  port.onMessage((msg) => {
+  port.onMessage((raw) => {
+    const parsed = parseEngineRequest(raw);
+    if (!parsed.ok) return send({ type: 'error', runId: parsed.runId ?? '', error: { code: 'bad-request', message: parsed.message } });
+    const msg: EngineRequest = parsed.value;
     switch (msg.type) {
       case 'train': {
         let last = 0;
@@ -122,18 +125,12 @@ export async function serveEngine(port: Port = defaultPort()): Promise<void> {
           new Promise((r) => setTimeout(r, 10_000)),
         ]).then(() => process.exit(0));
         break;
-      default:
-        send({ type: 'error', runId: (msg as { runId?: string }).runId ?? '', error: serializeError(new EngineError('bad-request', `unknown message type ${(msg as { type?: string }).type}`)) });
     }
   });
 
-  ready = initBackend({ force: (process.env.SEEDSONG_BACKEND as BackendName) || undefined })
-    .then(async (backend) => {
-      await enableFastPath();
-      return backend;
-    })
-    .then(
-    (backend) => send({ type: 'ready', backend, pid: process.pid }),
+  // The backend comes from SEEDSONG_BACKEND (set by the studio) or is the best available.
+  ready = bootEngine().then(
+    ({ backend }) => send({ type: 'ready', backend, pid: process.pid }),
     (e) => {
       send({ type: 'backend-failed', error: serializeError(e) });
       throw e;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../midi/clock';
 import { LoopbackMidiSystem } from '../midi/loopback';
-import { Recorder, type Take } from '../midi/recorder';
+import { Recorder, type Recording } from '../midi/recorder';
 import { seedQuantizer } from '../midi/seed';
 import { rng } from '../midi/testing';
 import { buildEncoding, seedToTune, type Encoding } from '../../shared/music/encodings/index';
@@ -37,13 +37,13 @@ const MEANT = [
   { pitch: 71, start: 6, end: 7.5 }, // the last note, held on
 ];
 
-/** Plays MEANT into a recorder at `qpm` with seeded human timing; returns the take. */
-function record(seed: number, qpm: number, clicked: boolean): Take {
+/** Plays MEANT into a recorder at `qpm` with seeded human timing; returns the recording. */
+function record(seed: number, qpm: number, clicked: boolean): Recording {
   const clock = new FakeClock(1000);
   const system = new LoopbackMidiSystem(clock);
   system.addInput('Keys');
-  const takes: Take[] = [];
-  const recorder = new Recorder({ clock, qpm, meter: { numerator: 6, denominator: 8 }, countInBars: clicked ? 1 : 0, quantize: (p) => seedQuantizer()(p, { clicked }), onTake: (t) => takes.push(t) });
+  const recordings: Recording[] = [];
+  const recorder = new Recorder({ clock, qpm, meter: { numerator: 6, denominator: 8 }, countInBars: clicked ? 1 : 0, quantize: (p) => seedQuantizer()(p, { clicked }), onRecording: (t) => recordings.push(t) });
   system.openInput('Keys').onMessage((bytes, t) => recorder.feed(bytes, t));
   recorder.start();
   const random = rng(seed);
@@ -68,7 +68,7 @@ function record(seed: number, qpm: number, clicked: boolean): Take {
   }
   clock.advanceTo(clock.now() + 2 * beatMs);
   recorder.stop();
-  return takes[0];
+  return recordings[0];
 }
 
 const ENCODINGS: { name: string; encoding: () => Encoding; melody: boolean }[] = [
@@ -96,9 +96,9 @@ describe('recorder -> quantizer -> encoder -> sampler, per encoding', () => {
       const model = buildModel({ architecture: 'lstm', vocabSize: encoding.tokens.length, embeddingSize: 8, units: [16], dropout: 0, recurrentDropout: 0, layers: 1, heads: 0, contextLength: 0 }, 3);
       try {
         for (let s = 0; s < 10; s++) {
-          const take = record(40 + s, [72, 90, 110, 132, 150][s % 5], s % 2 === 0);
-          expect(take.seed.notes.length).toBeGreaterThanOrEqual(MEANT.length);
-          const primed = primeSeed(encoding, { kind: 'notes', notes: take.seed.notes });
+          const recording = record(40 + s, [72, 90, 110, 132, 150][s % 5], s % 2 === 0);
+          expect(recording.seed.notes.length).toBeGreaterThanOrEqual(MEANT.length);
+          const primed = primeSeed(encoding, { kind: 'notes', notes: recording.seed.notes });
           const grammar = abcGrammar(encoding, primed.ids, 1, { limit: 40 });
           const [out] = await sample(createStepModel(model), { prime: primed.ids, maxTokens: 40, eos: encoding.eos, forbid: encoding.bos !== encoding.eos ? [encoding.bos] : undefined, rngSeed: s, mask: grammar ? grammar.mask.bind(grammar) : undefined, onToken: (v, t) => grammar?.push(v, t) });
           const decoded = encoding.decode([...primed.ids, ...out.tokens]);

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EngineError } from './errors';
 import { Optimizer, type OptimizerSnapshot } from './optimizer';
 import { deriveSeed } from './rng';
-import type { BatchStepper } from './train';
+import type { BatchStepper } from './batch-stepper';
 import type { TrainingConfig } from './hyperparameters';
 
 type Op =

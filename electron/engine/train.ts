@@ -16,6 +16,7 @@ import { deriveSeed, withSeededMathRandom } from './rng';
 import { logProbabilities, outputIsProbabilities } from './model';
 import { validateTrainingConfig, type TrainingConfig } from './hyperparameters';
 import { StatefulLstmStepper } from './stateful';
+import type { BatchStepper } from './batch-stepper';
 
 const DEFAULT_EPSILON = 1e-7;
 
@@ -96,19 +97,7 @@ export interface TrainResult {
   history: EpochRecord[];
 }
 
-/** One batch forward + backward + update, and one evaluation batch. */
-export interface BatchStepper {
-  trainBatch(x: Int32Array, y: Int32Array, batch: number, seq: number, learningRate: number, step: number): { loss: number; accuracy: number };
-  evaluateBatch(x: Int32Array, y: Int32Array, batch: number, seq: number): { loss: number; accuracy: number };
-  /** Optimizer state; a stepper that keeps its own copy of the weights also writes them into the model here. */
-  snapshot(): Promise<OptimizerSnapshot>;
-  restore(s: OptimizerSnapshot): void;
-  /** Writes the stepper's weights into the model, if it keeps its own copy (called when train() returns). */
-  syncWeights?(): void;
-  /** Stateful steppers: zero the carried state of a phase (at each epoch start, before each validation pass). */
-  resetStates?(phase: 'train' | 'evaluate'): void;
-  dispose(): void;
-}
+export type { BatchStepper } from './batch-stepper';
 
 export type BatchStepperFactory = (model: tf.LayersModel, training: TrainingConfig) => BatchStepper | null;
 const stepperFactories: BatchStepperFactory[] = [];

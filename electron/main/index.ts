@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Studio } from '../studio';
 import type { SaveKind } from '../../shared/ipc/channels/files';
 import { composeStudio } from '../studio/compose';
-import { utilityProcessEngine } from '../engine/client';
+import { utilityProcessEngine } from '../studio/engine-client';
 import { registerIpc } from './ipc';
 import { createStudioWindow, hardenAllContents, registerAppScheme, serveRendererFiles } from './window';
 

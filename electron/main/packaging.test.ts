@@ -114,7 +114,7 @@ describe('electron-builder.yml', async () => {
       }
     }
     // utilityProcessEngine forks through utilityProcess (never child_process) and carries messages both ways.
-    const { utilityProcessEngine } = await import('../engine/client');
+    const { utilityProcessEngine } = await import('../studio/engine-client');
     const calls: { entry: string; env?: NodeJS.ProcessEnv }[] = [];
     const sent: unknown[] = [];
     const handlers: Record<string, (v: unknown) => void> = {};

@@ -10,10 +10,10 @@ export { LoopbackMidiSystem, soundingNotes, type LogEntry } from './loopback';
 export { OutputBus, Voice } from './output';
 export { NoteStream, NoteStreamError } from './stream';
 export { Scheduler, type SchedulerOptions, type SentEvent, type SchedulerEnd } from './scheduler';
-export { Recorder, type RecorderOptions, type Take, type TakeStats, type Meter, type RecorderState } from './recorder';
+export { Recorder, type RecorderOptions, type Recording, type RecordingStats, type Meter, type RecorderState } from './recorder';
 export { seedQuantizer, seedTranscription, guessKey, type SeedOptions, type TakeContext } from './seed';
-export { CallAndResponse, DEFAULT_PAUSE_MS, type AnswerFn, type CallAndResponseOptions, type CallResponseState } from './callResponse';
-export { DeviceManager, VIRTUAL_PORT_NAMES, DEFAULT_OUTPUT_SETTINGS, type DeviceChoices, type DeviceEvent, type OutputSettings } from './devices';
+export { CallAndResponse, DEFAULT_PAUSE_MS, type AnswerFn, type CallAndResponseOptions, type CallResponseState } from './call-and-response';
+export { DeviceManager, VIRTUAL_PORT_NAMES, DEFAULT_OUTPUT_SETTINGS, type DeviceChoices, type DeviceEvent, type OutputSettings } from './device-manager';
 
 /** Opens the OS MIDI system (RtMidi) on first use; never throws, says why when it cannot. */
 export async function openSystemMidi(options?: import('./rtmidi').RtMidiOptions): Promise<import('./port').OpenSystemResult> {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock';
-import { DeviceManager } from './devices';
+import { DeviceManager } from './device-manager';
 import { LoopbackMidiSystem, soundingNotes, type LogEntry } from './loopback';
 import { Recorder } from './recorder';
 import { Scheduler } from './scheduler';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock';
 import { LoopbackMidiSystem, soundingNotes } from './loopback';
 import { OutputBus } from './output';
-import { Recorder, type Take } from './recorder';
+import { Recorder, type Recording } from './recorder';
 import { rng, snapToSixteenths } from './testing';
 
 function rig(options: Partial<ConstructorParameters<typeof Recorder>[0]> = {}) {
@@ -12,19 +12,19 @@ function rig(options: Partial<ConstructorParameters<typeof Recorder>[0]> = {}) {
   system.addInput('Keys');
   const bus = new OutputBus();
   bus.setPort(system.openOutput('Synth'));
-  const takes: Take[] = [];
+  const recordings: Recording[] = [];
   const recorder = new Recorder({
     clock,
     qpm: 120,
     countInBars: 1,
     metronome: { bus, during: 'count-in' },
     quantize: snapToSixteenths,
-    onTake: (t) => takes.push(t),
+    onRecording: (t) => recordings.push(t),
     ...options,
   });
   const input = system.openInput('Keys');
   input.onMessage((bytes, t) => recorder.feed(bytes, t));
-  return { clock, system, recorder, takes };
+  return { clock, system, recorder, recordings };
 }
 
 describe('Recorder', () => {
@@ -72,13 +72,13 @@ describe('Recorder', () => {
       first = false;
     }
     clock.advanceTo(t0 + 6 * 500);
-    const take = recorder.stop();
-    expect(take.seed.notes.map((n) => [n.pitch, n.start, n.end, n.velocity])).toEqual(melody);
-    expect(take.seed.tempos).toEqual([{ time: 0, qpm: 120 }]);
-    expect(take.seed.timeSignatures[0]).toMatchObject({ numerator: 4, denominator: 4 });
+    const recording = recorder.stop();
+    expect(recording.seed.notes.map((n) => [n.pitch, n.start, n.end, n.velocity])).toEqual(melody);
+    expect(recording.seed.tempos).toEqual([{ time: 0, qpm: 120 }]);
+    expect(recording.seed.timeSignatures[0]).toMatchObject({ numerator: 4, denominator: 4 });
     // The unquantized performance keeps the feel.
-    expect(take.performance.notes.filter((n) => (n.start * 4) % 1 !== 0).length).toBeGreaterThan(2);
-    expect(take.stats.notes).toBe(5);
+    expect(recording.performance.notes.filter((n) => (n.start * 4) % 1 !== 0).length).toBeGreaterThan(2);
+    expect(recording.stats.notes).toBe(5);
   });
 
   it('holds released keys while the sustain pedal is down', () => {
@@ -106,18 +106,18 @@ describe('Recorder', () => {
 
   it('stops by itself after N bars, ending held notes at the bar line', () => {
     const states: string[] = [];
-    const { clock, system, recorder, takes } = rig({ stopAfterBars: 2, countInBars: 1, onState: (s) => states.push(s) });
+    const { clock, system, recorder, recordings } = rig({ stopAfterBars: 2, countInBars: 1, onState: (s) => states.push(s) });
     recorder.start();
     clock.advanceTo(3020 + 3000);
     system.play('Keys', [0x90, 72, 100]);
     clock.advance(5000);
-    expect(takes).toHaveLength(1);
+    expect(recordings).toHaveLength(1);
     expect(recorder.state).toBe('done');
-    expect(takes[0].seed.notes).toEqual([{ pitch: 72, start: 6, end: 8, velocity: 100, voice: 0 }]);
-    expect(takes[0].seed.totalTime).toBe(8);
+    expect(recordings[0].seed.notes).toEqual([{ pitch: 72, start: 6, end: 8, velocity: 100, voice: 0 }]);
+    expect(recordings[0].seed.totalTime).toBe(8);
     expect(states).toEqual(['count-in', 'recording', 'done']);
     system.play('Keys', [0x90, 74, 100]);
-    expect(recorder.stop()).toBe(takes[0]);
+    expect(recorder.stop()).toBe(recordings[0]);
   });
 
   it('drops notes from the count-in, keeps an eager downbeat, survives junk and SysEx floods', () => {
@@ -133,10 +133,10 @@ describe('Recorder', () => {
     system.play('Keys', [0x90, 60, 100], 3000); // 20 ms before the downbeat
     system.play('Keys', [0x80, 60, 0], 3520);
     clock.advanceTo(4020);
-    const take = recorder.stop();
-    expect(take.seed.notes.map((n) => [n.pitch, n.start, n.end])).toEqual([[60, 0, 1]]);
-    expect(take.stats).toMatchObject({ beforeDownbeat: 1, sysex: 1, truncated: 1 });
-    expect(take.stats.strayBytes).toBeGreaterThan(0);
+    const recording = recorder.stop();
+    expect(recording.seed.notes.map((n) => [n.pitch, n.start, n.end])).toEqual([[60, 0, 1]]);
+    expect(recording.stats).toMatchObject({ beforeDownbeat: 1, sysex: 1, truncated: 1 });
+    expect(recording.stats.strayBytes).toBeGreaterThan(0);
   });
 
   it('rejects a nonsense tempo or meter with a message that says what was expected', () => {

@@ -32,26 +32,26 @@ export interface RecorderOptions {
    * unquantized performance.
    */
   quantize?: (performance: NoteSequence, context: { clicked: boolean }) => NoteSequence;
-  /** Called once when the take ends, whether by stop() or after stopAfterBars. */
-  onTake?: (take: Take) => void;
+  /** Called once when the recording ends, whether by stop() or after stopAfterBars. */
+  onRecording?: (recording: Recording) => void;
   /** A click was sent: beat index from the start of the count-in, and whether it is a downbeat. */
   onClick?: (beat: number, downbeat: boolean) => void;
   /** count-in -> recording -> done, as they happen (recording starts on the downbeat's clock time). */
   onState?: (state: RecorderState) => void;
 }
 
-export interface TakeStats extends ParserStats {
+export interface RecordingStats extends ParserStats {
   notes: number;
   /** Notes that started before the downbeat (during the count-in) and were left out. */
   beforeDownbeat: number;
 }
 
-export interface Take {
+export interface Recording {
   /** What was played, in quarter notes from the downbeat, not quantized. */
   performance: NoteSequence;
   /** The performance after quantize: what becomes the seed. */
   seed: NoteSequence;
-  stats: TakeStats;
+  stats: RecordingStats;
 }
 
 export type RecorderState = 'idle' | 'count-in' | 'recording' | 'done';
@@ -82,7 +82,7 @@ export class Recorder {
   private notes: { pitch: number; startMs: number; endMs: number; velocity: number }[] = [];
   private beforeDownbeat = 0;
   private timers: Cancel[] = [];
-  private take: Take | undefined;
+  private recording: Recording | undefined;
 
   constructor(private readonly options: RecorderOptions) {
     if (!(options.qpm > 0 && Number.isFinite(options.qpm))) throw new RangeError(`tempo must be a positive number of quarter notes per minute, got ${options.qpm}`);
@@ -131,11 +131,11 @@ export class Recorder {
   }
 
   /**
-   * Ends the take now (or at `atMs`, e.g. the last note-off of a phrase); returns it (also given
-   * to onTake). Calling it again returns the same take.
+   * Ends the recording now (or at `atMs`, e.g. the last note-off of a phrase); returns it (also given
+   * to onRecording). Calling it again returns the same recording.
    */
-  stop(atMs = this.clock.now()): Take {
-    if (this.take) return this.take;
+  stop(atMs = this.clock.now()): Recording {
+    if (this.recording) return this.recording;
     if (this.stateValue === 'idle') {
       this.stateValue = 'recording';
       this.downbeatMs = atMs;
@@ -143,7 +143,7 @@ export class Recorder {
     return this.finish(Math.max(atMs, this.downbeatMs), false);
   }
 
-  /** Abandons the take without producing one (Escape during the count-in). */
+  /** Abandons the recording without producing one (Escape during the count-in). */
   cancel(): void {
     for (const c of this.timers) c();
     this.timers = [];
@@ -213,16 +213,16 @@ export class Recorder {
     }
   }
 
-  /** `exact`: the take is exactly up to endMs (N bars); otherwise it ends at the bar line after the last note. */
-  private finish(endMs: number, exact: boolean): Take {
-    if (this.take) return this.take;
+  /** `exact`: the recording is exactly up to endMs (N bars); otherwise it ends at the bar line after the last note. */
+  private finish(endMs: number, exact: boolean): Recording {
+    if (this.recording) return this.recording;
     for (const c of this.timers) c();
     this.timers = [];
     for (const h of [...this.held.values(), ...this.sustained.values()]) this.close(h, endMs);
     this.held.clear();
     this.sustained.clear();
     this.clickVoice?.dispose();
-    this.stateValue = 'done'; // reported after the take is built, so listeners can read it
+    this.stateValue = 'done'; // reported after the recording is built, so listeners can read it
 
     const toBeats = (ms: number) => (ms - this.downbeatMs) / this.msPerBeat;
     const totalTime = Math.max(0, toBeats(endMs));
@@ -254,9 +254,9 @@ export class Recorder {
     // A count-in (or a running metronome) gave the player the tempo and the downbeat.
     const clicked = Math.max(0, this.options.countInBars ?? 1) > 0 || this.options.metronome?.during === 'always';
     const seed = this.options.quantize ? this.options.quantize(performance, { clicked }) : performance;
-    this.take = { performance, seed, stats: { ...this.parser.stats, notes: notes.length, beforeDownbeat: this.beforeDownbeat } };
+    this.recording = { performance, seed, stats: { ...this.parser.stats, notes: notes.length, beforeDownbeat: this.beforeDownbeat } };
     this.options.onState?.('done');
-    this.options.onTake?.(this.take);
-    return this.take;
+    this.options.onRecording?.(this.recording);
+    return this.recording;
   }
 }

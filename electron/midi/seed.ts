@@ -1,7 +1,7 @@
 /**
  * Takes become seeds: the music core's transcription (shared/music/transcribe) turns what was
  * played into a quantized phrase on a grid the model can spell, with its meter, pickup and key.
- * A take recorded against the click keeps the click's tempo and beat (only drift and phase are
+ * A recording made against the click keeps the click's tempo and beat (only drift and phase are
  * refined) and the studio's meter; a phrase played without a click (call and response) has its
  * tempo, beat and meter found from the playing.
  */
@@ -10,9 +10,9 @@ import type { NoteSequence } from '../../shared/music/types';
 
 export { guessKey } from '../../shared/music/key';
 
-/** How a take was recorded, as the recorder knows it. */
+/** How a recording was made, as the recorder knows it. */
 export interface TakeContext {
-  /** The player heard the click (a count-in or a running metronome): its tempo and beat are the take's. */
+  /** The player heard the click (a count-in or a running metronome): its tempo and beat are the recording's. */
   clicked: boolean;
 }
 
@@ -27,12 +27,12 @@ export interface SeedOptions {
    * model's encoding says when it makes the seed (the top note for a melody model).
    */
   chords?: ChordPolicy;
-  /** Meters to choose from when the take was played without a click (the model's corpus). */
+  /** Meters to choose from when the recording was played without a click (the model's corpus). */
   meters?: MeterCandidate[];
-  /** Overrides: the meter (default: the studio's, from the take, when recorded with the click) and the pickup in quarter notes. */
+  /** Overrides: the meter (default: the studio's, from the recording, when recorded with the click) and the pickup in quarter notes. */
   meter?: { numerator: number; denominator: number };
   pickup?: number;
-  /** Estimate a key signature when the take has none (default true). */
+  /** Estimate a key signature when the recording has none (default true). */
   guessKey?: boolean;
   /**
    * Put the pickup's rest before the first note, so that bar lines fall at multiples of the bar
@@ -44,7 +44,7 @@ export interface SeedOptions {
   alignBars?: boolean;
 }
 
-/** The whole transcription of a take (report, alternatives, pickup), for the studio to show and re-run with the user's changes. */
+/** The whole transcription of a recording (report, alternatives, pickup), for the studio to show and re-run with the user's changes. */
 export function seedTranscription(performance: NoteSequence, context: TakeContext = { clicked: true }, options: SeedOptions = {}): Transcription {
   const grid = options.grid ?? { stepsPerQuarter: options.stepsPerQuarter ?? 4, triplets: options.triplets ?? false };
   const studioMeter = performance.timeSignatures[0];
@@ -62,8 +62,8 @@ export function seedTranscription(performance: NoteSequence, context: TakeContex
 }
 
 /**
- * The recorder's `quantize`: a take -> the seed (from its first note, or bar-aligned with
- * `alignBars`). A take with no notes stays as it is.
+ * The recorder's `quantize`: a recording -> the seed (from its first note, or bar-aligned with
+ * `alignBars`). A recording with no notes stays as it is.
  */
 export function seedQuantizer(options: SeedOptions = {}): (performance: NoteSequence, context?: TakeContext) => NoteSequence {
   return (performance, context = { clicked: true }) => {

@@ -5,13 +5,14 @@
  * and cancels the engine run.
  */
 import type { Note, NoteSequence } from '../../shared/music/types';
-import type { NoteDto, Sampling } from '../../shared/ipc/schemas';
+import { toNoteDto, type Sampling } from '../../shared/ipc/schemas';
 import { CallAndResponse, seedQuantizer, type AnswerFn } from '../midi/index';
-import type { DevicesService } from './devices';
+import type { DevicesService } from './midi-service';
 import type { EventBus } from './events';
-import type { StudioEngine } from './index';
+import type { StudioEngine } from './ports';
+import type { Handlers } from '../../shared/ipc/dispatch';
+import { StudioError } from '../../shared/ipc/result';
 
-const dto = (n: Note): NoteDto => ({ pitch: n.pitch, start: n.start, end: n.end, velocity: Math.max(1, Math.min(127, Math.round(n.velocity))), voice: n.voice });
 
 /** Turns a callback stream of notes into an async iterable the controller can consume. */
 export function streamAnswer(engine: StudioEngine, seed: NoteSequence, sampling: Sampling & { rngSeed: number }, modelId: string | undefined, signal: AbortSignal): AsyncIterable<Note> {
@@ -26,7 +27,7 @@ export function streamAnswer(engine: StudioEngine, seed: NoteSequence, sampling:
   };
   engine
     .generate(
-      { modelId, seed: { kind: 'notes', notes: seed.notes.map(dto) }, sampling },
+      { modelId, seed: { kind: 'notes', notes: seed.notes.map(toNoteDto) }, sampling },
       (variation, note) => {
         if (variation !== 0) return;
         // The answer starts as soon as the pause ends: shift its notes to begin at beat 0.
@@ -102,8 +103,8 @@ export class CallResponseService {
       program: settings.program ?? undefined,
       quantize: seedQuantizer(),
       onState: (state) => this.events.emit('call.state', { state }),
-      onSeed: (seed) => this.events.emit('call.seed', { notes: seed.notes.map(dto) }),
-      onAnswerNote: (note) => this.events.emit('call.answer', { note: dto(note) }),
+      onSeed: (seed) => this.events.emit('call.seed', { notes: seed.notes.map(toNoteDto) }),
+      onAnswerNote: (note) => this.events.emit('call.answer', { note: toNoteDto(note) }),
       onLatency: (ms) => this.events.emit('call.latency', { ms }),
       onError: (message) => this.events.emit('devices.notice', { message }),
       scheduler: this.devices.schedulerFactory,
@@ -125,4 +126,14 @@ export class CallResponseService {
     this.controller = null;
     this.events.emit('call.state', { state: 'off' });
   }
+}
+
+/** `setCallAndResponse`: turn the answering model on or off. */
+export function setupCallAndResponse({ callResponse, engine }: { callResponse: CallResponseService; engine: StudioEngine | undefined }): Pick<Handlers, 'setCallAndResponse'> {
+  return {
+    setCallAndResponse: (request) => {
+      if (request.enabled && !engine) throw new StudioError('unsupported', 'call-and-response needs the engine, which is not available in this build');
+      return { enabled: callResponse.set(request) };
+    },
+  };
 }

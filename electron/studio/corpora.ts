@@ -14,7 +14,8 @@ import { summarizeFiles } from '../../shared/music/corpus/files';
 import { CorpusBuilder, isAbcFile, isMidiFile, type FileSummary } from '../../shared/music/corpus/corpus';
 import type { CorpusInfo } from '../../shared/ipc/channels/training';
 import { StudioError } from '../../shared/ipc/result';
-import { writeFileAtomic } from '../engine/atomic';
+import type { Handlers } from '../../shared/ipc/dispatch';
+import { writeFileAtomic } from '../node/atomic';
 
 interface CorpusFile {
   name: string;
@@ -192,4 +193,17 @@ export class CorpusStore {
     fs.renameSync(dir, aside);
     fs.rmSync(aside, { recursive: true, force: true });
   }
+}
+
+/** The corpora channels. */
+export function setupCorpora(corpora: CorpusStore): Pick<Handlers, 'listCorpora' | 'createCorpus' | 'addCorpusFiles' | 'deleteCorpus'> {
+  return {
+    listCorpora: () => corpora.list(),
+    createCorpus: ({ name }) => corpora.create(name),
+    addCorpusFiles: ({ corpusId, files }) => corpora.add(corpusId, files),
+    deleteCorpus: ({ corpusId }) => {
+      corpora.delete(corpusId);
+      return {};
+    },
+  };
 }

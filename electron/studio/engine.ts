@@ -5,13 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { EngineClient, type EngineStatus } from '../engine/client';
-import { EngineError, type EngineErrorCode } from '../engine/errors';
-import { ModelCatalog, csvLog, readMeta, summarize, writeMeta, type ModelSummary as LibrarySummary } from '../engine/catalog';
+import { EngineClient, type EngineStatus } from './engine-client';
+import { EngineError, type EngineErrorCode } from '../engine/protocol';
+import { ModelCatalog, csvLog, readMeta, summarize, writeMeta, type ModelSummary as LibrarySummary } from '../node/catalog';
 import { StudioError, type ErrorCode } from '../../shared/ipc/result';
-import type { BackendInfo, ModelSummary, NoteDto, Take } from '../../shared/ipc/schemas';
-import type { ModelStore, StudioEngine } from './index';
-import type { Note } from '../../shared/music/types';
+import { toNoteDto, type BackendInfo, type ModelSummary, type Take } from '../../shared/ipc/schemas';
+import type { ModelStore, StudioEngine } from './ports';
 import { hidePaths } from './paths';
 
 const BUILT_IN_PREFIX = 'builtin.';
@@ -46,13 +45,6 @@ export function backendInfo(status: EngineStatus): BackendInfo {
   };
 }
 
-const toDto = (n: Note): NoteDto => ({
-  pitch: n.pitch,
-  start: n.start,
-  end: n.end,
-  velocity: Math.max(1, Math.min(127, Math.round(n.velocity))),
-  voice: n.voice,
-});
 
 function toContractSummary(s: LibrarySummary, builtIn: boolean): ModelSummary {
   return {
@@ -170,10 +162,10 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
             header: request.constraints,
             tuneConstraints: request.tuneConstraints,
           },
-          { onNote: (variation, note) => onNote(variation, toDto(note)) },
+          { onNote: (variation, note) => onNote(variation, toNoteDto(note)) },
           signal,
         );
-        return takes.map((t) => ({ variation: t.variation, abc: t.abc, notes: t.sequence.notes.filter((n) => n.end > n.start).map(toDto), warnings: t.warnings }));
+        return takes.map((t) => ({ variation: t.variation, abc: t.abc, notes: t.sequence.notes.filter((n) => n.end > n.start).map(toNoteDto), warnings: t.warnings }));
       } catch (e) {
         throw studioError(e);
       }

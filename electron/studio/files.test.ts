@@ -153,3 +153,51 @@ describe('saveFile through the studio (Electron: a save dialog is injected)', ()
     }
   });
 });
+
+describe('opening music files (openFile, then openTune by the opaque id)', () => {
+  const book = 'L:1/8\n\nX:3\nT:The Kesh\nM:6/8\nK:G\n|:GAG GAB|ABA ABd:|\n\nX:7\nT:Rakes of Mallow\nM:2/4\nK:G\nBG BG|Bd ef|\n';
+
+  it('lists a book, opens a tune as written (file header in), and refuses ids, names and bytes it does not know', async () => {
+    const studio = await createStudio({ mode: 'serve', userDataDir: tmp(), openMidi: noMidiHardware });
+    try {
+      const r = await dispatch(studio.handlers, 'openFile', { name: 'book.abc', base64: Buffer.from(book).toString('base64') }, ctx, quiet);
+      expect(r.ok).toBe(true);
+      const opened = (r as { value: { kind: string; fileId: string; tunes: { x: string; title: string }[] } }).value;
+      expect(opened.tunes.map((t) => `${t.x} ${t.title}`)).toEqual(['3 The Kesh', '7 Rakes of Mallow']);
+      const t = await dispatch(studio.handlers, 'openTune', { fileId: opened.fileId, tune: 1 }, ctx, quiet);
+      expect(t).toMatchObject({ ok: true, value: { title: 'Rakes of Mallow', abc: 'X:7\nL:1/8\nT:Rakes of Mallow\nM:2/4\nK:G\nBG BG|Bd ef|\n', meter: { numerator: 2, denominator: 4 }, leftOut: [] } });
+      expect((t as { value: { notes: unknown[] } }).value.notes).toHaveLength(8);
+      expect(await dispatch(studio.handlers, 'openTune', { fileId: 'of-0000000000000000', tune: 0 }, ctx, quiet)).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(await dispatch(studio.handlers, 'openTune', { fileId: '../etc/passwd', tune: 0 }, ctx, quiet)).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+      expect(await dispatch(studio.handlers, 'openTune', { fileId: opened.fileId, tune: 5 }, ctx, quiet)).toMatchObject({ ok: false, error: { code: 'bad_input', message: expect.stringMatching(/book\.abc: the file has 2 tunes; there is no tune number 6/) } });
+      expect(await dispatch(studio.handlers, 'openFile', { name: 'photo.png', base64: 'AA==' }, ctx, quiet)).toMatchObject({ ok: false, error: { code: 'bad_input', message: expect.stringMatching(/not a music file/) } });
+      expect(await dispatch(studio.handlers, 'openFile', { name: 'x.mid', base64: Buffer.from('not midi').toString('base64') }, ctx, quiet)).toMatchObject({ ok: false, error: { code: 'bad_input', message: expect.stringMatching(/x\.mid: not a Standard MIDI File/) } });
+      expect(await dispatch(studio.handlers, 'openFile', { name: 'x.abc', base64: 'A'.repeat(4_000_004) }, ctx, quiet)).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    } finally {
+      await studio.dispose();
+    }
+  });
+
+  it('opens a multi-track .mid: its tracks and melody guess, then a chosen track or all of them, with the tempo map and what was left out', async () => {
+    const file = '/work/shared/corpora/midi_piano_midi_de/bach_846.mid';
+    if (!fs.existsSync(file)) {
+      console.log(`skipped: ${file} is not here`);
+      return;
+    }
+    const studio = await createStudio({ mode: 'serve', userDataDir: tmp(), openMidi: noMidiHardware });
+    try {
+      const r = await dispatch(studio.handlers, 'openFile', { name: 'bach_846.mid', base64: fs.readFileSync(file).toString('base64') }, ctx, quiet);
+      const opened = (r as { value: { fileId: string; tracks: { index: number; label: string }[]; melodyTrack: number; tempo: string } }).value;
+      expect(opened.tracks.map((t) => t.label)).toEqual(['Piano right', 'Piano left', 'Fuga 1', 'Fuga 2', 'Fuga 3', 'Fuga 4']);
+      expect(opened.tempo).toMatch(/^tempo map: starts at \d+ bpm, \d+ changes/);
+      const melody = await dispatch(studio.handlers, 'openTune', { fileId: opened.fileId, tracks: 'melody' }, ctx, quiet);
+      const m = (melody as { value: { tempos: unknown[]; leftOut: string[]; notes: unknown[] } }).value;
+      expect(m.tempos.length).toBeGreaterThan(100);
+      expect(m.leftOut[0]).toMatch(/^5 other tracks: /);
+      const all = await dispatch(studio.handlers, 'openTune', { fileId: opened.fileId, tracks: 'all' }, ctx, quiet);
+      expect((all as { value: { notes: unknown[] } }).value.notes).toHaveLength(415 + 134 + 220 + 199 + 175 + 141);
+    } finally {
+      await studio.dispose();
+    }
+  });
+});

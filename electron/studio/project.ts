@@ -12,7 +12,7 @@ import path from 'node:path';
 import { MAX_PROJECT_PARTS, PROJECT_PART_CHARS, readProject } from '../../shared/ipc/channels/project';
 import type { Handlers } from '../../shared/ipc/dispatch';
 import { StudioError } from '../../shared/ipc/result';
-import { writeFileAtomic } from '../engine/atomic';
+import { writeFileAtomic } from '../node/atomic';
 
 export function projectFile(userDataDir: string): string {
   return path.join(userDataDir, 'projects', 'autosave.json');

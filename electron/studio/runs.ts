@@ -1,5 +1,6 @@
 /** Run ids and their abort controllers, for generation and training runs alike. */
 import { randomBytes } from 'node:crypto';
+import type { Handlers } from '../../shared/ipc/dispatch';
 
 export class RunRegistry {
   private runs = new Map<string, { kind: string; controller: AbortController }>();
@@ -30,4 +31,9 @@ export class RunRegistry {
   cancelAll(): void {
     for (const id of [...this.runs.keys()]) this.cancel(id);
   }
+}
+
+/** `cancelRun`: stops a run the registry holds, by its id. */
+export function setupRuns(runs: RunRegistry): Pick<Handlers, 'cancelRun'> {
+  return { cancelRun: ({ runId }) => ({ cancelled: runs.cancel(runId) }) };
 }

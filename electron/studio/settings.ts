@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../engine/atomic';
+import { writeFileAtomic } from '../node/atomic';
 
 export interface SettingsData {
   devices?: {

@@ -7,8 +7,8 @@ import { EventBus } from './events';
 import { RunRegistry } from './runs';
 import { CorpusStore } from './corpora';
 import { JobBoard, withCheckpoint } from './jobs';
-import { ModelCatalog, writeMeta, type ModelMeta } from '../engine/catalog';
-import type { EngineClient, TrainHandlers } from '../engine/client';
+import { ModelCatalog, writeMeta, type ModelMeta } from '../node/catalog';
+import type { EngineClient, TrainHandlers } from './engine-client';
 import type { TrainRequest, TrainSummary } from '../engine/jobs';
 import type { EventName } from '../../shared/ipc/contract';
 

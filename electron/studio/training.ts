@@ -11,11 +11,11 @@
  * and job states, and cancels it by signal (it stops after the batch with a checkpoint; resuming
  * starts from it, either way).
  */
-import { EngineClient, type RunHandle } from '../engine/client';
-import { PRESETS, findPreset } from '../engine/hyperparameters';
-import { readMeta, type CheckpointInfo, type ModelCatalog, type ModelMeta } from '../engine/catalog';
-import type { TrainSummary } from '../engine/jobs';
+import { EngineClient, type RunHandle } from './engine-client';
+import { readMeta, type CheckpointInfo, type ModelCatalog, type ModelMeta } from '../node/catalog';
+import { PRESETS, findPreset, type TrainSummary } from '../engine/protocol';
 import { StudioError } from '../../shared/ipc/result';
+import type { Handlers } from '../../shared/ipc/dispatch';
 import type { PresetDto } from '../../shared/ipc/channels/training';
 import type { CheckpointDto, JobDto } from '../../shared/ipc/channels/jobs';
 import { plural } from '../../shared/jobs/machine';
@@ -64,7 +64,7 @@ export function wallClock(p: { step: number; totalSteps: number; etaSeconds: num
 }
 
 const jobId = (modelId: string) => `train:${modelId}`;
-const toDto = (c: CheckpointInfo): CheckpointDto => ({ id: c.id, epoch: c.epoch, step: c.step, reasons: c.reasons.slice(0, 8) });
+const checkpointDto = (c: CheckpointInfo): CheckpointDto => ({ id: c.id, epoch: c.epoch, step: c.step, reasons: c.reasons.slice(0, 8) });
 
 const WHY = { completed: 'finished', 'early-stopping': 'stopped early (validation loss stopped improving)', steps: 'reached its step limit', cancelled: 'was cancelled' } as const;
 
@@ -125,7 +125,7 @@ export class TrainingService {
     const meta = await readMeta(out).catch((e) => {
       throw toStudioError(e);
     });
-    const checkpoints = (await this.o.library.checkpoints(request.modelId)).filter((c) => c.id !== 'best').map(toDto);
+    const checkpoints = (await this.o.library.checkpoints(request.modelId)).filter((c) => c.id !== 'best').map(checkpointDto);
     if (!checkpoints.length) throw new StudioError('not_found', `${request.modelId} has no checkpoint to resume from`);
     const corpus = request.corpusId ? [this.o.corpora.filesDir(request.corpusId)] : undefined;
     const epochs = request.epochs ?? meta.training?.epochs ?? 1;
@@ -219,7 +219,7 @@ export class TrainingService {
             events.emit('train.epoch', { runId, record });
           },
           onCheckpoint: (c) => {
-            this.noteCheckpoint(id, modelId, toDto(c));
+            this.noteCheckpoint(id, modelId, checkpointDto(c));
             events.emit('train.checkpoint', { runId, id: c.id, epoch: c.epoch, reasons: c.reasons });
           },
           onPaused: (paused) => this.jobs.apply(id, paused ? 'paused' : 'resume'),
@@ -372,7 +372,7 @@ export class TrainingService {
         continue;
       }
       try {
-        out.push(fromDisk(model.id, await readMeta(model.dir), (await this.o.library.checkpoints(model.id)).filter((c) => c.id !== 'best').map(toDto)));
+        out.push(fromDisk(model.id, await readMeta(model.dir), (await this.o.library.checkpoints(model.id)).filter((c) => c.id !== 'best').map(checkpointDto)));
       } catch {
         /* a model folder being written or damaged: not listed as a job */
       }
@@ -407,5 +407,29 @@ export function fromDisk(modelId: string, meta: ModelMeta, checkpoints: Checkpoi
     resumable,
     history: meta.history.slice(-10_000),
     updatedAt: meta.updatedAt,
+  };
+}
+
+/**
+ * The training channels, and `listJobs` (training runs from disk and this session, generations from
+ * the job board). Without a training service (no engine in this build) they answer `unsupported`.
+ */
+export function setupTraining({ training, jobs }: { training: TrainingService | undefined; jobs: JobBoard }): Pick<Handlers, 'listPresets' | 'startTraining' | 'resumeTraining' | 'pauseRun' | 'resumeRun' | 'trainingEngines' | 'listJobs'> {
+  const needTraining = (): TrainingService => {
+    if (!training) throw new StudioError('unsupported', 'training needs the engine, which is not available in this build');
+    return training;
+  };
+  return {
+    listPresets: () => needTraining().presets(),
+    startTraining: (request) => needTraining().start(request),
+    resumeTraining: (request) => needTraining().resume(request),
+    pauseRun: ({ runId }) => ({ paused: needTraining().pause(runId) }),
+    resumeRun: ({ runId }) => ({ resumed: needTraining().resumeRun(runId) }),
+    trainingEngines: ({ refresh }) => needTraining().engines(refresh),
+    listJobs: async () => {
+      const trained = training ? await training.list() : [];
+      const generations = jobs.list().filter((j) => j.kind === 'generate');
+      return [...trained, ...generations].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, 100);
+    },
   };
 }

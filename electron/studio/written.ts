@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../engine/atomic';
+import { writeFileAtomic } from '../node/atomic';
 
 interface Entry {
   size: number;

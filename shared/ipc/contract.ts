@@ -18,6 +18,7 @@ import { projectChannels } from './channels/project';
 import { liveChannels, liveEvents } from './channels/live';
 import { filesChannels } from './channels/files';
 import { jobChannels, jobEvents } from './channels/jobs';
+import { musicChannels } from './channels/music';
 
 /** Every request channel: one map per area under channels/, merged here. */
 export const channels = {
@@ -29,6 +30,7 @@ export const channels = {
   ...liveChannels,
   ...projectChannels,
   ...filesChannels,
+  ...musicChannels,
   ...jobChannels,
 } as const;
 
@@ -53,7 +55,6 @@ export type EventName = keyof Events;
 export type EventOf<E extends EventName> = z.output<Events[E]>;
 
 export const channelNames = Object.keys(channels) as ChannelName[];
-export const eventNames = Object.keys(events) as EventName[];
 
 export function isChannelName(name: unknown): name is ChannelName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(channels, name);

@@ -25,13 +25,6 @@ export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
 
-export function resultSchema<T extends z.ZodType>(value: T) {
-  return z.discriminatedUnion('ok', [
-    z.object({ ok: z.literal(true), value }),
-    z.object({ ok: z.literal(false), error: ErrorInfoSchema }),
-  ]);
-}
-
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 export const fail = (code: ErrorCode, message: string): Result<never> => ({ ok: false, error: { code, message } });
 
@@ -46,8 +39,3 @@ export class StudioError extends Error {
   }
 }
 
-/** Unwraps a Result, throwing a StudioError for failures (for callers that prefer exceptions). */
-export function unwrap<T>(result: Result<T>): T {
-  if (result.ok) return result.value;
-  throw new StudioError(result.error.code, result.error.message);
-}

@@ -28,6 +28,11 @@ export const NoteSchema = z.object({
 }).refine((n) => n.end > n.start, { message: 'a note must end after it starts' });
 export type NoteDto = z.infer<typeof NoteSchema>;
 
+/** A note as the contract carries it (velocity kept within 1..127). */
+export function toNoteDto(n: { pitch: number; start: number; end: number; velocity: number; voice: number }): NoteDto {
+  return { pitch: n.pitch, start: n.start, end: n.end, velocity: Math.max(1, Math.min(127, Math.round(n.velocity))), voice: n.voice };
+}
+
 export const BackendNameSchema = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
 export type BackendName = z.infer<typeof BackendNameSchema>;
 

@@ -22,7 +22,6 @@ export const CallFrameSchema = z.object({
   channel: z.string().max(128),
   payload: z.unknown(),
 });
-export type CallFrame = z.infer<typeof CallFrameSchema>;
 
 export type ServerFrame =
   | { type: 'result'; id: number; result: unknown }

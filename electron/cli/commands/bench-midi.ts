@@ -14,9 +14,9 @@ import { numberFlag, parseCommandArgs, UsageError, type CliCommand, type CliIo }
 import { commandLoad, cpuPressure, matrixLoad, measureCallResponse, measureJitter, noLoad, type BackgroundLoad, type Summary } from '../../midi/bench';
 import { realClock, type AnswerFn } from '../../midi/index';
 import { PlaybackThread, type SchedulerFactory } from '../../midi/threaded';
-import { EngineClient, forkEngine, type RunHandle, type SpawnEngine } from '../../engine/client';
+import { EngineClient, forkEngine, type RunHandle, type SpawnEngine } from '../../studio/engine-client';
 import type { TrainSummary } from '../../engine/jobs';
-import { ModelCatalog } from '../../engine/catalog';
+import { ModelCatalog } from '../../node/catalog';
 import { createStudioEngine } from '../../studio/engine';
 import { EARLY_ASK_MS, streamAnswer, warmUp } from '../../studio/call-response';
 import { engineEntry } from '../../studio/compose';

@@ -3,7 +3,7 @@
  */
 import { numberFlag, parseCommandArgs, type CliCommand, type CliIo } from '../command';
 import { realClock, type Clock } from '../../midi/clock';
-import { DeviceManager, type DeviceEvent } from '../../midi/devices';
+import { DeviceManager, type DeviceEvent } from '../../midi/device-manager';
 import type { MidiPortInfo, OpenSystemResult } from '../../midi/port';
 
 const usage = `Usage: seedsong devices [--json] [--watch SECONDS]

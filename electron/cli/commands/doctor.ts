@@ -1,7 +1,7 @@
 import { UsageError, parseCommandArgs, type CliCommand } from '../command';
-import { initBackend, describeBackend, defaultWasmDir, BACKEND_ORDER, type BackendName } from '../../engine/backend';
+import { describeBackend, defaultWasmDir, BACKEND_ORDER, type BackendName } from '../../engine/backend';
 import { measureStep } from '../../engine/doctor';
-import { enableFastPath } from '../../engine/accelerate';
+import { bootEngine } from '../../engine/boot';
 
 const usage = `Usage: seedsong doctor [--json] [--backend NAME]
 
@@ -16,15 +16,14 @@ export const command: CliCommand = {
     const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, backend: { type: 'string' } });
     if (positionals.length) throw new UsageError(`doctor takes no positional arguments (got "${positionals[0]}")`);
     if (values.backend !== undefined && !BACKEND_ORDER.includes(values.backend as BackendName)) throw new UsageError(`--backend must be one of ${BACKEND_ORDER.join(', ')}`);
-    let report;
+    let report, fast;
     try {
-      report = await initBackend({ force: values.backend as BackendName | undefined });
+      ({ backend: report, fastPath: fast } = await bootEngine({ backend: values.backend as BackendName | undefined, env: io.env }));
     } catch (e) {
       if (values.json) io.out(JSON.stringify({ ok: false, error: (e as Error).message }));
       else io.err(`seedsong: ${(e as Error).message}`);
       return 1;
     }
-    const fast = await enableFastPath(io.env);
     const step = await measureStep();
     const info = { ok: true, node: process.version, platform: `${process.platform}-${process.arch}`, wasmDir: defaultWasmDir() ?? null, ...report, fastPath: fast, lstmStepMs: step };
     if (values.json) io.out(JSON.stringify(info));

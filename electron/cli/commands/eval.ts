@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { defaultModelDir } from '../../studio/paths';
 import { CommandError, UsageError, numberFlag, parseCommandArgs, type CliCommand } from '../command';
-import { initBackend, BACKEND_ORDER, type BackendName } from '../../engine/backend';
+import { BACKEND_ORDER, type BackendName } from '../../engine/backend';
+import { bootEngine } from '../../engine/boot';
 import { runEvaluation } from '../../engine/evaluate';
-import { RunControl } from '../../engine/control';
-import { enableFastPath } from '../../engine/accelerate';
 import { EngineError } from '../../engine/errors';
 
 const usage = `Usage: seedsong eval [--model DIR] --corpus PATH... [--max-tunes N] [--backend NAME]
@@ -33,9 +32,8 @@ export const command: CliCommand = {
     if (values.backend !== undefined && !BACKEND_ORDER.includes(values.backend as BackendName)) throw new UsageError(`--backend must be one of ${BACKEND_ORDER.join(', ')}`);
     const maxTunes = numberFlag('max-tunes', values['max-tunes'], { min: 1, integer: true });
     try {
-      const report = await initBackend({ force: values.backend as BackendName | undefined });
-      await enableFastPath(io.env);
-      const r = await runEvaluation({ model, corpus, maxTunes }, RunControl.fromSignal(io.interrupted));
+      const { backend: report, control } = await bootEngine({ backend: values.backend as BackendName | undefined, env: io.env, signal: io.interrupted });
+      const r = await runEvaluation({ model, corpus, maxTunes }, control);
       io.out(JSON.stringify({ ...r, problems: r.problems.length, firstProblem: r.problems[0], backend: report.active }));
       return 0;
     } catch (e) {

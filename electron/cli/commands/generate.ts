@@ -4,15 +4,14 @@ import path from 'node:path';
 import { defaultModelDir } from '../../studio/paths';
 import { promises as fs } from 'node:fs';
 import { CommandError, UsageError, numberFlag, parseCommandArgs, type CliCommand } from '../command';
-import { initBackend, BACKEND_ORDER, type BackendName } from '../../engine/backend';
+import { BACKEND_ORDER, type BackendName } from '../../engine/backend';
+import { bootEngine } from '../../engine/boot';
 import { runGeneration, type GenerateSeed, type GeneratedTake } from '../../engine/jobs';
-import { RunControl } from '../../engine/control';
-import { enableFastPath } from '../../engine/accelerate';
 import { EngineError } from '../../engine/errors';
 import { WriteGuard } from '../../studio/written';
 import { defaultUserDataDir } from '../../studio/paths';
 import { MusicError } from '../../../shared/music/errors';
-import { readMeta } from '../../engine/catalog';
+import { readMeta } from '../../node/catalog';
 import { transcribeSeedFile } from '../seed-file';
 import { writeMidi } from '../../../shared/music/midi/write';
 import { readRegularFile } from '../../../shared/music/corpus/regular-file';
@@ -176,13 +175,12 @@ export const command: CliCommand = {
     }
 
     try {
-      const report = await initBackend({ force: values.backend as BackendName | undefined });
-      await enableFastPath(io.env);
+      const { backend: report, control } = await bootEngine({ backend: values.backend as BackendName | undefined, env: io.env, signal: io.interrupted });
       const started = performance.now();
       const takes = await runGeneration(
         { model, checkpoint: values.checkpoint, seed, header: { key: values.key, meter: values.meter, unit: values.unit }, temperature, topK, topP, length, count, rngSeed, grammar: !values['no-grammar'], tuneConstraints },
         {},
-        RunControl.fromSignal(io.interrupted),
+        control,
       );
       const seconds = (performance.now() - started) / 1000;
       const written = await outputs(out, takes, guard);

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CommandError, UsageError, parseCommandArgs, type CliCommand } from '../command';
-import { initBackend } from '../../engine/backend';
+import { bootEngine } from '../../engine/boot';
 import { EngineError } from '../../engine/errors';
 import { ENCODING_NAMES, isEncodingName } from '../../../shared/music/encodings/index';
 
@@ -50,7 +50,7 @@ export const command: CliCommand = {
     if (!fs.existsSync(src)) throw new CommandError(`${positionals[0]}: no such folder or file`);
     if (fs.existsSync(out)) throw new CommandError(`${values.out} already exists; choose a new folder for the imported model`);
     try {
-      await initBackend();
+      await bootEngine({ env: io.env });
       const { importLayersModel } = await import('../../engine/import');
       const meta = await importLayersModel(src, out, { vocab: values.vocab && path.resolve(io.cwd, values.vocab), encoding: values.encoding, name: values.name });
       io.out(`${values.out}: imported "${meta.name}" (${meta.encoding.name}, ${meta.encoding.tokens.length} tokens)`);

@@ -5,8 +5,8 @@
  * then runs that command here and shows its progress as a local run's.
  */
 import { CommandError, UsageError, numberFlag, type CliIo } from '../command';
-import { initBackend, type BackendName } from '../../engine/backend';
-import { enableFastPath } from '../../engine/accelerate';
+import { type BackendName } from '../../engine/backend';
+import { bootEngine } from '../../engine/boot';
 import { EngineError } from '../../engine/errors';
 import { formatDuration, formatEpoch, formatProgress } from '../../engine/format';
 import type { HyperparameterOverrides } from '../../engine/hyperparameters';
@@ -100,8 +100,7 @@ export async function trainDistributed(io: CliIo, flags: DistributedFlags, req: 
     }
     // The initial weights come from the engine's own builder (and its fast orthogonal initializer
     // for large layers, as a local run would use).
-    await initBackend({ force: req.backend });
-    await enableFastPath(io.env);
+    await bootEngine({ backend: req.backend, env: io.env });
     const job = await writeTorchJob({ preset: req.preset, overrides: req.overrides, corpus: req.corpus, out: req.out, validationFraction: req.validationFraction, resume: req.resume }, io.env);
     const options: TorchrunOptions = {
       python,

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { CommandError, UsageError, numberFlag, parseCommandArgs, type CliCommand } from '../command';
 import { PRESETS, ENCODING_NAMES, type EncodingName, type HyperparameterOverrides, type Architecture, type OptimizerName } from '../../engine/hyperparameters';
-import { initBackend, BACKEND_ORDER, type BackendName } from '../../engine/backend';
+import { BACKEND_ORDER, type BackendName } from '../../engine/backend';
+import { bootEngine } from '../../engine/boot';
 import { runTraining } from '../../engine/jobs';
-import { RunControl } from '../../engine/control';
-import { enableFastPath } from '../../engine/accelerate';
 import { EngineError } from '../../engine/errors';
 import { formatEpoch, formatProgress } from '../../engine/format';
 import { DISTRIBUTED_OPTIONS, DISTRIBUTED_USAGE, parseDistributedFlags, trainDistributed } from './train-distributed';
@@ -166,13 +165,11 @@ export const command: CliCommand = {
       return trainDistributed(io, distributed, request, json);
     }
 
-    const control = RunControl.fromSignal(io.interrupted);
     const emit = (o: object) => io.out(JSON.stringify(o));
     let lastLine = 0;
     let lastBatch: { loss: number; accuracy: number } | undefined;
     try {
-      const report = await initBackend({ force: backend });
-      await enableFastPath(io.env);
+      const { backend: report, control } = await bootEngine({ backend, env: io.env, signal: io.interrupted });
       if (json) emit({ event: 'backend', backend: report.active });
       const summary = await runTraining(
         {

@@ -9,7 +9,8 @@
  */
 import { KernelInstance, kernelModule } from './wasm';
 import { readWeights } from './spec';
-import { packPanels, type StepModel } from './sampler';
+import { packPanels } from './panels';
+import type { StepModel } from '../step';
 import type { GptModelSpec } from './gpt-spec';
 
 const PANEL = 32;

@@ -20,16 +20,18 @@ const reason = noCompiler();
 if (reason) console.log(`kernels-wasm.test.ts: the fresh-build comparison is skipped: ${reason}`);
 
 describe('the committed kernels', () => {
-  it('kernels-wasm.ts embeds exactly kernels.wasm', () => {
-    expect(Buffer.from(KERNELS_WASM_BASE64, 'base64').equals(readFileSync(join(here, 'kernels.wasm')))).toBe(true);
+  it('kernels-wasm.ts holds a WebAssembly module', () => {
+    const bytes = Buffer.from(KERNELS_WASM_BASE64, 'base64');
+    expect(bytes.subarray(0, 4).toString('latin1')).toBe('\0asm');
+    expect(WebAssembly.validate(bytes)).toBe(true);
   });
 
-  it.skipIf(reason !== null)('are what build-kernels.sh makes from the C sources now (a changed .c file was rebuilt)', () => {
+  it.skipIf(reason !== null)('are what `npm run build:kernels` makes from the C sources now (a changed .c file was rebuilt)', () => {
     const out = mkdtempSync(join(tmpdir(), 'seedsong-kernels-'));
     try {
       execFileSync('sh', [join(here, 'build-kernels.sh'), '--out', out], { stdio: 'pipe' });
       const fresh = readFileSync(join(out, 'kernels.wasm'));
-      expect(fresh.equals(Buffer.from(KERNELS_WASM_BASE64, 'base64')), 'kernels-wasm.ts is stale: run electron/engine/fast/build-kernels.sh').toBe(true);
+      expect(fresh.equals(Buffer.from(KERNELS_WASM_BASE64, 'base64')), 'kernels-wasm.ts is stale: run npm run build:kernels').toBe(true);
       expect(readFileSync(join(out, 'kernels-wasm.ts'), 'utf8')).toBe(readFileSync(join(here, 'kernels-wasm.ts'), 'utf8'));
     } finally {
       rmSync(out, { recursive: true, force: true });

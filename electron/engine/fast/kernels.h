@@ -1,8 +1,8 @@
 /*
  * Seedsong fast kernels: WebAssembly SIMD (128-bit) code for the stateful samplers and CPU training
  * (LSTM and GPT). Shared by gemm.c (matrix products, orthogonal init), lstm.c, gpt.c and optim.c,
- * which build-kernels.sh compiles and links into kernels.wasm (committed, with kernels-wasm.ts
- * holding the same bytes as base64 so no compiler or file lookup is needed at run time).
+ * which build-kernels.sh (`npm run build:kernels`) compiles and links into one WebAssembly module,
+ * committed as base64 in kernels-wasm.ts so no compiler or file lookup is needed at run time.
  *
  * Why hand-written: tfjs runs an LSTM step as ~20 small ops, each a kernel launch with its own
  * allocation; at batch 1 that overhead dominates and training on wasm is ~27x slower than PyTorch.

@@ -17,18 +17,11 @@ import { KernelInstance, kernelModule, kernelsUnsupportedReason } from './wasm';
 import { readLstmSpec, readWeights, type LstmModelSpec } from './spec';
 import { looksLikeGpt, readGptSpec } from './gpt-spec';
 import { FastGptSampler } from './gpt-sampler';
+import { packPanels } from './panels';
+import type { StepModel } from '../step';
 
-/** The engine's StepModel (electron/engine/step.ts) shape, so this registers as a factory there. */
-export interface StepModel {
-  readonly vocabSize: number;
-  /** Rows in the current batch (set by reset). */
-  readonly batchSize: number;
-  /** Zeroes the state for `batch` independent sequences (variations). */
-  reset(batch: number): void;
-  /** Feeds one token per sequence; returns batch x vocab probabilities, row-major (a fresh array). */
-  step(tokenIds: ArrayLike<number>): Float32Array;
-  dispose(): void;
-}
+export type { StepModel };
+export { packPanels };
 
 export interface FastSamplerResult {
   sampler: StepModel | null;
@@ -85,20 +78,6 @@ interface LayerBuffers {
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
-/** Packs a row-major [k][n] matrix (given as row slices) into [ceil(n/32)][k][32] panels. */
-export function packPanels(dst: Float32Array, rows: Float32Array[], rowOffsets: number[], k: number, n: number): void {
-  const np = roundUp(n, PANEL);
-  for (let p = 0; p < np; p += PANEL) {
-    const base = p * k;
-    const width = Math.min(PANEL, n - p);
-    for (let r = 0; r < k; r++) {
-      const src = rows[r];
-      const off = rowOffsets[r] + p;
-      const d = base + r * PANEL;
-      for (let j = 0; j < width; j++) dst[d + j] = src[off + j];
-    }
-  }
-}
 
 class FastLstmSampler implements StepModel {
   readonly vocabSize: number;

@@ -1,5 +1,5 @@
 /**
- * Loads the hand-written SIMD kernels (kernels.c -> kernels.wasm, embedded as base64 so bundlers
+ * Loads the hand-written SIMD kernels (the C sources -> WebAssembly, embedded as base64 so bundlers
  * and the engine process need no file lookup) and gives each user its own memory with a bump
  * allocator: samplers and trainers are long-lived and allocate once, so nothing is ever freed
  * except by dropping the whole instance.

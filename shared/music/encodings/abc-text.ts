@@ -1,6 +1,12 @@
 /**
  * The two encodings of ABC text: abc-char (every character, the MIT lab's char-RNN recipe) and
- * abc-token (one token per note-with-length, bar line, repeat mark, header field; folk-rnn's idea).
+ * abc-token. abc-token has two spellings, told apart by the spec's `version`: version 1 (no
+ * version in the spec; every model trained before issue #14, the default model among them) cuts
+ * one token per note-with-length, bar line, repeat mark, header field as written (`tokenizeAbc`,
+ * below, unchanged); version 2 (new models) is the canonical factored spelling of abc-tokens.ts:
+ * pitch and length as separate tokens as in folk-rnn's vocabulary, one spelling per key, meter,
+ * length and bar line, chord symbols kept or removed and counted, `<unk>` for what a vocabulary
+ * lacks.
  * The tokenizer is hand-written because abcjs has no token stream to offer; it only cuts text into
  * pieces and never interprets them: parseAbc (abcjs) reads the text again on decode.
  */
@@ -9,7 +15,8 @@ import { parseAbc } from '../abc/read';
 import { normalizeAbc } from '../abc/book';
 import { writeAbc } from '../abc/write';
 import { emptySequence } from '../sequence';
-import { BOS, EOS, type DecodedTune, type Encoding, type EncodingName, type Tune } from './types';
+import { BOS, EOS, UNK, type DecodedTune, type Encoding, type EncodeReport, type EncodingName, type EncodingSpec, type Tune } from './types';
+import { detokenizeAbcV2, tokenizeAbcV2, type AbcTokenRemovals } from './abc-tokens';
 
 /** The ABC text an ABC encoding sees for a tune: its own normalized text, or one written from its notes. */
 export function abcOf(tune: Tune): string {
@@ -91,25 +98,64 @@ function decodeAbcText(text: string, warnings: string[]): DecodedTune {
   return { abc: text, sequence: t.sequence, warnings };
 }
 
+/** How an ABC encoding spells: its name, version and (version 2) chord policy. */
+export interface AbcSpelling {
+  name: 'abc-char' | 'abc-token';
+  version: 1 | 2;
+  chords: 'keep' | 'drop';
+}
+
 class AbcTextEncoding implements Encoding {
   readonly bos = 0;
   readonly eos = 1;
+  readonly unk?: number;
+  readonly name: EncodingName;
+  readonly version: 1 | 2;
   private readonly index: Map<string, number>;
 
   constructor(
-    readonly name: EncodingName,
+    private readonly spelling: AbcSpelling,
     readonly tokens: readonly string[],
-    private readonly split: (abc: string) => string[],
   ) {
+    this.name = spelling.name;
+    this.version = spelling.version;
     this.index = new Map(tokens.map((t, i) => [t, i]));
+    if (spelling.version === 2) this.unk = this.index.get(UNK);
   }
 
-  encode(tune: Tune): number[] {
+  tokenize(abc: string): string[] {
+    return this.split(abc);
+  }
+
+  private split(abc: string, removed?: AbcTokenRemovals, source?: Tune['source']): string[] {
+    if (this.name === 'abc-char') return abcCharTokens(abc);
+    if (this.version === 1) return tokenizeAbc(abc);
+    return tokenizeAbcV2(abc, { chords: this.spelling.chords, source }, removed);
+  }
+
+  encode(tune: Tune, report?: EncodeReport): number[] {
     const ids = [this.bos];
-    for (const t of this.split(abcOf(tune))) {
+    const removed = { chordSymbols: 0, annotations: 0 };
+    for (const t of this.split(abcOf(tune), removed, tune.source)) {
       const id = this.index.get(t);
-      if (id === undefined || id < 2) throw new MusicError('unencodable', `${JSON.stringify(t)} is not in the ${this.name} vocabulary`, { file: tune.source.file, tune: tune.source.index, line: tune.source.line });
-      ids.push(id);
+      if (id !== undefined && id >= 2 && id !== this.unk) {
+        ids.push(id);
+        continue;
+      }
+      if (!report && this.unk === undefined) throw new MusicError('unencodable', `${JSON.stringify(t)} is not in the ${this.name} vocabulary`, { file: tune.source.file, tune: tune.source.index, line: tune.source.line });
+      if (report && this.version === 1 && this.name === 'abc-token' && /^"[^\^_<>@]/.test(t)) {
+        report.chordSymbols++; // a version-1 vocabulary without this chord symbol: removed, counted
+        continue;
+      }
+      if (report) {
+        report.unknown++;
+        report.unknownTokens[t] = (report.unknownTokens[t] ?? 0) + 1;
+      }
+      if (this.unk !== undefined) ids.push(this.unk);
+    }
+    if (report) {
+      report.chordSymbols += removed.chordSymbols;
+      report.annotations += removed.annotations;
     }
     ids.push(this.eos);
     return ids;
@@ -118,12 +164,17 @@ class AbcTextEncoding implements Encoding {
   decode(ids: ArrayLike<number>): DecodedTune {
     const warnings: string[] = [];
     const parts: string[] = [];
+    let unknown = 0;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (id === this.bos && i === 0) continue;
       if (id === this.eos) {
         if (i < ids.length - 1) warnings.push(`ignored ${ids.length - 1 - i} tokens after the end of the tune`);
         break;
+      }
+      if (id === this.unk) {
+        unknown++;
+        continue;
       }
       const t = Number.isInteger(id) ? this.tokens[id] : undefined;
       if (t === undefined || id < 2) {
@@ -132,6 +183,7 @@ class AbcTextEncoding implements Encoding {
       }
       parts.push(t);
     }
+    if (unknown) warnings.push(`left out ${unknown} unknown token${unknown === 1 ? '' : 's'} (${UNK})`);
     if (this.name === 'abc-char') {
       let text = parts.join('');
       // A char model may run on into the next tune: keep the first.
@@ -143,10 +195,11 @@ class AbcTextEncoding implements Encoding {
       if (!/^X:/m.test(text)) text = 'X:1\n' + text;
       return decodeAbcText(text, warnings);
     }
-    return decodeAbcText(detokenizeAbc(parts, warnings), warnings);
+    return decodeAbcText(this.version === 2 ? detokenizeAbcV2(parts, warnings) : detokenizeAbc(parts, warnings), warnings);
   }
 
-  toSpec() {
+  toSpec(): EncodingSpec {
+    if (this.version === 2) return { name: this.name, version: 2, chords: this.spelling.chords, tokens: [...this.tokens] };
     return { name: this.name, tokens: [...this.tokens] };
   }
 }
@@ -155,16 +208,36 @@ export function abcCharTokens(abc: string): string[] {
   return Array.from(abc);
 }
 
-export function makeAbcEncoding(name: 'abc-char' | 'abc-token', tokens: readonly string[]): Encoding {
-  return new AbcTextEncoding(name, tokens, name === 'abc-char' ? abcCharTokens : tokenizeAbc);
+/**
+ * An ABC encoding over a vocabulary. abc-token: version 1 unless asked (old specs have no version);
+ * a version-2 vocabulary must hold `<unk>` at id 2.
+ */
+export function makeAbcEncoding(name: 'abc-char' | 'abc-token', tokens: readonly string[], opts: { version?: 1 | 2; chords?: 'keep' | 'drop' } = {}): Encoding {
+  const version = name === 'abc-token' ? (opts.version ?? 1) : 1;
+  if (version === 2 && tokens[2] !== UNK) throw new MusicError('bad-spec', `abc-token version 2: the vocabulary must hold "${UNK}" at id 2`);
+  return new AbcTextEncoding({ name, version, chords: opts.chords ?? 'drop' }, tokens);
 }
 
-/** Learns the vocabulary: specials first (<s> = 0, </s> = 1), then the tokens seen, sorted. */
-export function learnAbcEncoding(name: 'abc-char' | 'abc-token', tunes: Iterable<Tune>): Encoding {
+/**
+ * The current spelling of abc-token for new models: version 2 (canonical, factored), chord symbols
+ * removed and counted unless `chords: 'keep'`.
+ */
+export const CURRENT_ABC_TOKEN_VERSION = 2;
+
+/**
+ * Learns the vocabulary: specials first (<s> = 0, </s> = 1, and for abc-token version 2 <unk> = 2),
+ * then the tokens seen, sorted. abc-token is learned in the current spelling (version 2) unless
+ * `version: 1` is asked.
+ */
+export function learnAbcEncoding(name: 'abc-char' | 'abc-token', tunes: Iterable<Tune>, opts: { version?: 1 | 2; chords?: 'keep' | 'drop' } = {}): Encoding {
   const seen = new Set<string>();
-  const split = name === 'abc-char' ? abcCharTokens : tokenizeAbc;
+  const version = name === 'abc-token' ? (opts.version ?? CURRENT_ABC_TOKEN_VERSION) : 1;
+  const chords = opts.chords ?? 'drop';
+  const split = name === 'abc-char' ? abcCharTokens : version === 1 ? tokenizeAbc : (abc: string) => tokenizeAbcV2(abc, { chords });
   for (const tune of tunes) for (const t of split(abcOf(tune))) seen.add(t);
   seen.delete(BOS);
   seen.delete(EOS);
-  return makeAbcEncoding(name, [BOS, EOS, ...[...seen].sort()]);
+  seen.delete(UNK);
+  const specials = version === 2 ? [BOS, EOS, UNK] : [BOS, EOS];
+  return makeAbcEncoding(name, [...specials, ...[...seen].sort()], { version: version as 1 | 2, chords });
 }

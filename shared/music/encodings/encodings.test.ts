@@ -25,7 +25,7 @@ const seqOf = (notes: Note[]): NoteSequence => ({ notes, tempos: [{ time: 0, qpm
 const tuneOf = (seq: NoteSequence): Tune => ({ sequence: seq, source: { file: 'prop', index: 0, line: 1 } });
 const triples = (s: NoteSequence) => s.notes.map((n) => [n.pitch, +n.start.toFixed(6), +n.end.toFixed(6)]).sort((a, b) => a[1] - b[1] || a[0] - b[0]);
 
-describe('abc-token', () => {
+describe('abc-token version 1 (the default model and older models)', () => {
   it('cuts notes with their lengths, bar lines and repeats into single tokens', () => {
     const toks = tokenizeAbc(tuneFrom(ABC).abc!);
     expect(toks.slice(0, 4)).toEqual(['M:6/8', 'L:1/8', 'Q:3/8=110', 'K:Ador']);
@@ -40,7 +40,7 @@ describe('abc-token', () => {
   it('uses fewer tokens than abc-char and decodes to the same notes', () => {
     const tune = tuneFrom(ABC);
     const chars = buildEncoding('abc-char', [tune]);
-    const toks = buildEncoding('abc-token', [tune]);
+    const toks = buildEncoding('abc-token', [tune], { version: 1 });
     const c = chars.encode(tune);
     const t = toks.encode(tune);
     expect(t.length).toBeLessThan(c.length / 2);
@@ -50,7 +50,7 @@ describe('abc-token', () => {
     expect(c[c.length - 1]).toBe(chars.eos);
   });
   it('throws a typed error for tokens outside the vocabulary and decodes junk with warnings', () => {
-    const enc = buildEncoding('abc-token', [tuneFrom(ABC)]);
+    const enc = buildEncoding('abc-token', [tuneFrom(ABC)], { version: 1 });
     const other = tuneFrom('X:1\nK:C\n_B,,8|]\n');
     expect(() => enc.encode(other)).toThrow(MusicError);
     const d = enc.decode([enc.bos, 9999, -1, 3, 4, enc.eos, 5]);

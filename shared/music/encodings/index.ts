@@ -11,21 +11,25 @@ import { learnAbcEncoding, makeAbcEncoding } from './abc-text';
 import { MelodyEventEncoding, MidiEventEncoding, melodyEventTokens, midiEventTokens } from './events';
 import { BOS, ENCODING_NAMES, EOS, type Encoding, type EncodingName, type EncodingSpec, type Tune } from './types';
 
-export type { DecodedTune, Encoding, EncodingName, EncodingSpec, Tune } from './types';
-export { ENCODING_NAMES, BOS, EOS } from './types';
-export { tokenizeAbc, detokenizeAbc, abcOf } from './abc-text';
+export type { DecodedTune, Encoding, EncodingName, EncodingSpec, EncodeReport, Tune } from './types';
+export { ENCODING_NAMES, BOS, EOS, UNK, emptyEncodeReport, addEncodeReport } from './types';
+export { tokenizeAbc, detokenizeAbc, abcOf, CURRENT_ABC_TOKEN_VERSION } from './abc-text';
+export { tokenizeAbcV2, detokenizeAbcV2, canonicalKey, canonicalMeter, lengthToken, lengthOfToken, isLengthToken, isPitchToken, type AbcTokenRemovals } from './abc-tokens';
 export { MelodyEventEncoding, MidiEventEncoding, MELODY_NOTE_OFF, MELODY_NO_EVENT, MELODY_STEPS_PER_QUARTER, MIDI_EVENT_STEPS_PER_QUARTER, velocityBin, binVelocity } from './events';
 
 export function isEncodingName(x: unknown): x is EncodingName {
   return typeof x === 'string' && (ENCODING_NAMES as readonly string[]).includes(x);
 }
 
-/** Learns the vocabulary from the tunes (abc-char, abc-token); melody-event and midi-event are fixed. */
-export function buildEncoding(name: EncodingName, tunes: Iterable<Tune>): Encoding {
+/**
+ * Learns the vocabulary from the tunes (abc-char, abc-token); melody-event and midi-event are fixed.
+ * abc-token is learned in its current spelling (version 2) unless `version: 1` is asked.
+ */
+export function buildEncoding(name: EncodingName, tunes: Iterable<Tune>, opts: { version?: 1 | 2; chords?: 'keep' | 'drop' } = {}): Encoding {
   switch (name) {
     case 'abc-char':
     case 'abc-token':
-      return learnAbcEncoding(name, tunes);
+      return learnAbcEncoding(name, tunes, opts);
     case 'melody-event':
       return new MelodyEventEncoding();
     case 'midi-event':
@@ -47,7 +51,10 @@ export function encodingFromSpec(spec: EncodingSpec): Encoding {
     return spec.name === 'melody-event' ? new MelodyEventEncoding() : new MidiEventEncoding();
   }
   if (spec.tokens[0] !== BOS || spec.tokens[1] !== EOS) throw new MusicError('bad-spec', `${spec.name}: tokens must start with "${BOS}" and "${EOS}"`);
-  return makeAbcEncoding(spec.name, spec.tokens);
+  if (spec.version !== undefined && spec.version !== 1 && spec.version !== 2) throw new MusicError('bad-spec', `${spec.name}: unknown spelling version ${JSON.stringify(spec.version)} (expected 1 or 2)`);
+  if (spec.version === 2 && spec.name !== 'abc-token') throw new MusicError('bad-spec', `${spec.name}: only abc-token has a version 2`);
+  if (spec.chords !== undefined && spec.chords !== 'keep' && spec.chords !== 'drop') throw new MusicError('bad-spec', `${spec.name}: chords must be "keep" or "drop"`);
+  return makeAbcEncoding(spec.name, spec.tokens, { version: spec.version, chords: spec.chords });
 }
 
 /**

@@ -17,6 +17,13 @@ export interface MidiTrackInfo {
   /** Channel 10 (index 9): percussion, never a melody. */
   isDrums: boolean;
   meanPitch: number;
+  /** General MIDI instrument of the track's program ('' when the file sets none). */
+  instrument: string;
+  /** Lowest and highest pitch (0 when the track has no notes). */
+  lowest: number;
+  highest: number;
+  /** Sustain pedal presses (controller 64): a piano track's pedalling, which notes do not carry. */
+  pedal: number;
 }
 
 export interface MidiReadOptions {
@@ -157,7 +164,20 @@ export function readMidi(data: ArrayLike<number> | ArrayBuffer, opts: MidiReadOp
   const tracks: MidiTrackInfo[] = midi.tracks.map((t, index) => {
     const n = t.notes.length;
     const mean = n ? t.notes.reduce((s, x) => s + x.midi, 0) / n : 0;
-    return { index, name: t.name ?? '', channel: t.channel, noteCount: n, isDrums: t.channel === 9 || t.instrument?.percussion === true, meanPitch: mean };
+    let lowest = 127;
+    let highest = 0;
+    for (const x of t.notes) {
+      if (x.midi < lowest) lowest = x.midi;
+      if (x.midi > highest) highest = x.midi;
+    }
+    const pedal = (t.controlChanges?.[64] ?? []).filter((c, i, all) => c.value >= 0.5 && (i === 0 || all[i - 1].value < 0.5)).length;
+    let instrument = '';
+    try {
+      instrument = t.instrument?.name ?? '';
+    } catch {
+      // a program number outside the General MIDI table
+    }
+    return { index, name: t.name ?? '', channel: t.channel, noteCount: n, isDrums: t.channel === 9 || t.instrument?.percussion === true, meanPitch: mean, instrument, lowest: n ? lowest : 0, highest: n ? highest : 0, pedal };
   });
   const melodyTrack = pickMelodyTrack(tracks);
   const which = opts.tracks ?? 'melody';

@@ -17,6 +17,7 @@ import { parseAbc } from '../abc/read';
 import { diatonicScale, parseKey } from '../key';
 import { MusicError } from '../errors';
 import { tokenizeAbc } from '../encodings/abc-text';
+import { tokenizeAbcV2 } from '../encodings/abc-tokens';
 import type { Note, NoteSequence } from '../types';
 import { barQuarters } from './meter';
 import type { Meter } from './types';
@@ -44,8 +45,8 @@ export interface SeedToFit {
 }
 
 export interface FitOptions {
-  /** The encoding: its name (abc-token or abc-char) and vocabulary. */
-  encoding: { name: string; tokens: readonly string[] };
+  /** The encoding: its name (abc-token or abc-char), vocabulary and (abc-token) spelling version. */
+  encoding: { name: string; tokens: readonly string[]; version?: number };
   /** L:1/unitDenominator; default 8. */
   unitDenominator?: number;
   /** The K: token to write instead of the writer's spelling of the key (a vocabulary's "K:G Major"). */
@@ -185,6 +186,37 @@ function lengthsByPrefix(tokens: readonly string[]): Map<string, number[]> {
   return map;
 }
 
+/** A version-1 token in version-2 pieces (`B3/2` -> `B`, `3/2`; `K:G` -> `K:Gmaj`; `L:1/8` -> none), L:1/8. */
+const pieceCache = new Map<string, string[]>();
+function piecesV2(token: string): string[] {
+  let p = pieceCache.get(token);
+  if (!p) {
+    if (/^[A-Za-z]:/.test(token)) p = token.startsWith('K:') ? tokenizeAbcV2(`${token}\n`) : tokenizeAbcV2(`${token}\nK:C\n`).slice(0, -1);
+    else p = tokenizeAbcV2(`L:1/8\nK:C\n${token}`).slice(1);
+    if (pieceCache.size > 5000) pieceCache.clear();
+    pieceCache.set(token, p);
+  }
+  return p;
+}
+
+/**
+ * For a version-2 vocabulary, the lengths (in L units, L:1/unitDen) every pitch it has can take:
+ * one eighth (no length token) and each length token's.
+ */
+function lengthsFactored(tokens: readonly string[], unitDen: number): Map<string, number[]> & { get(prefix: string): number[] | undefined } {
+  const eighths = [1];
+  for (const t of tokens) if (/^(\d+|\d*\/\d*)$/.test(t)) {
+    const m = /^(\d*)(?:\/(\d*))?$/.exec(t)!;
+    const v = (m[1] ? Number(m[1]) : 1) / (m[2] === undefined ? 1 : m[2] === '' ? 2 : Number(m[2]));
+    if (v > 0) eighths.push(v);
+  }
+  const units = eighths.map((e) => (e * unitDen) / 8).sort((a, b) => a - b);
+  const vocab = new Set(tokens);
+  const map = new Map<string, number[]>();
+  const get = (prefix: string) => (vocab.has(prefix) || (prefix === 'z' && vocab.has('z')) ? units : undefined);
+  return Object.assign(map, { get });
+}
+
 /** The meters of a vocabulary's M: tokens, with their text ("M:C|" is 2/2). */
 function knownMeters(tokens: readonly string[]): { meter: Meter; token: string }[] {
   const out: { meter: Meter; token: string }[] = [];
@@ -255,8 +287,11 @@ export function fitSeedToVocabulary(seed: SeedToFit, options: FitOptions): Fitte
   const unitQuarters = 4 / unitDen;
   const vocab = new Set(encoding.tokens);
   const chars = encoding.name === 'abc-char';
-  const known = (t: string) => (chars ? Array.from(t).every((c) => vocab.has(c)) : vocab.has(t));
-  const byPrefix = lengthsByPrefix(encoding.tokens);
+  // abc-token version 2 spells a written token (the seed is written and placed in version-1 words,
+  // whose note tokens carry their lengths) as its canonical pieces: pitch, then length.
+  const factored = encoding.name === 'abc-token' && encoding.version === 2;
+  const known = (t: string) => (chars ? Array.from(t).every((c) => vocab.has(c)) : factored ? piecesV2(t).every((p) => vocab.has(p)) : vocab.has(t));
+  const byPrefix = factored ? lengthsFactored(encoding.tokens, unitDen) : lengthsByPrefix(encoding.tokens);
   const changes = new Map<string, number>();
   const change = (what: string) => changes.set(what, (changes.get(what) ?? 0) + 1);
   // The header first: a meter and a key the model knows (its own spelling of them, or the nearest).

@@ -4,6 +4,7 @@
  */
 import { MELODY_STEPS_PER_QUARTER, MIDI_EVENT_STEPS_PER_QUARTER } from '../encodings/events';
 import { DEFAULT_METERS } from './transcribe';
+import { isLengthToken, lengthOfToken } from '../encodings/abc-tokens';
 import type { ChordPolicy, MeterCandidate, SeedGrid } from './types';
 
 export interface Spelling {
@@ -31,7 +32,7 @@ function weightOf(num: number, den: number): number {
  *   learned from single melodies has no voice fields for chord notes of different lengths;
  * - abc-char: 16ths and triplets, any length, top note.
  */
-export function spellingFor(encoding: { name: string; tokens: readonly string[] }): Spelling {
+export function spellingFor(encoding: { name: string; tokens: readonly string[]; version?: number }): Spelling {
   if (encoding.name === 'melody-event') return { grid: { stepsPerQuarter: MELODY_STEPS_PER_QUARTER, triplets: false }, chords: 'top' };
   if (encoding.name === 'midi-event') return { grid: { stepsPerQuarter: MIDI_EVENT_STEPS_PER_QUARTER, triplets: false }, chords: 'keep' };
   const tokens = encoding.tokens;
@@ -45,6 +46,24 @@ export function spellingFor(encoding: { name: string; tokens: readonly string[] 
     if (!meters.some((x) => x.numerator === num && x.denominator === den)) meters.push({ numerator: num, denominator: den, weight: weightOf(num, den) });
   }
   if (encoding.name !== 'abc-token') return { grid: { stepsPerQuarter: 4, triplets: true }, chords, ...(meters.length ? { meters } : {}) };
+  if ((encoding as { version?: number }).version === 2) {
+    // Version 2 (abc-tokens.ts): a pitch then a length token in eighths (none for one eighth); L:1/8.
+    const lengths = new Set<number>([0.5]);
+    for (const t of tokens) {
+      const l = isLengthToken(t) ? lengthOfToken(t) : null;
+      if (l && l > 0) lengths.add(l / 2);
+    }
+    const sorted = [...lengths].sort((a, b) => a - b);
+    let stepsPerQuarter = 4;
+    for (const spq of [1, 2, 4, 8]) {
+      if (sorted.every((l) => Math.abs(l * spq - Math.round(l * spq)) < 1e-9)) {
+        stepsPerQuarter = Math.max(spq, 2);
+        break;
+      }
+    }
+    const triplets = tokens.includes('(3') && stepsPerQuarter % 2 === 0;
+    return { grid: { stepsPerQuarter, triplets, lengths: sorted }, chords, ...(meters.length ? { meters } : {}), unitDenominator: 8 };
+  }
   // Lengths are written in units of L:; seeds are written with L:1/8 when the vocabulary has it (as the engine does).
   const units = tokens.map((t) => /^L:1\/(\d+)$/.exec(t)?.[1]).filter((d): d is string => !!d).map(Number);
   const unit = units.includes(8) ? 8 : units[0] ?? 8;

@@ -3,7 +3,9 @@
  * which is created on the first Play (browsers allow audio only after a gesture).
  */
 import type { Note } from '../../../../shared/music/types';
+import type { TempoChange } from '../../../../shared/music/types';
 import { Player, metronomeClicks, type NoteOutput } from '../synth/player';
+import { tempoWarp, type TempoWarp } from './tempo-map';
 
 export type ResumableOutput = NoteOutput & { resume?(): Promise<void> };
 export type OutputFactory = () => Promise<ResumableOutput>;
@@ -36,23 +38,44 @@ export class PlayerState {
 
   constructor(private readonly createOutput: OutputFactory) {}
 
-  async play(notes: readonly Note[], qpm: number, from = this.position): Promise<void> {
+  /** The tempo map of what plays now: the players play at its first tempo, notes moved (tempo-map.ts). */
+  private warp: TempoWarp | null = null;
+
+  /**
+   * Plays `notes` from `from` (quarters). With a tempo map (`tempos`, more than one tempo), the notes,
+   * clicks and loop are moved to where they sound at the first tempo, and the playhead is read back.
+   */
+  async play(notes: readonly Note[], qpm: number, from = this.position, tempos?: readonly TempoChange[]): Promise<void> {
     this.stop();
+    const warp = tempos && tempos.length > 1 ? tempoWarp(tempos, qpm) : null;
+    this.warp = warp?.changes ? warp : null;
+    if (this.warp) {
+      const w = this.warp;
+      const written = notes;
+      notes = written.map((n) => ({ ...n, start: w.toPlayed(n.start), end: w.toPlayed(n.end) }));
+      qpm = w.qpm;
+      from = w.toPlayed(from);
+      if (this.loopRange) this.playedLoop = { start: w.toPlayed(this.loopRange.start), end: w.toPlayed(this.loopRange.end) };
+      this.clicksOf = (until) => metronomeClicks(w.toWritten(until), this.beat.beat, this.beat.bar).map((c) => ({ ...c, start: w.toPlayed(c.start), end: w.toPlayed(c.start) + (c.end - c.start) }));
+    } else {
+      this.playedLoop = this.loopRange;
+      this.clicksOf = (until) => metronomeClicks(until, this.beat.beat, this.beat.bar);
+    }
     if (this.remote) return this.playRemote(notes, qpm, from);
     const output = await this.ensureOutput();
     if (!output || !this.player) return;
     await output.resume?.();
     const end = notes.reduce((m, n) => Math.max(m, n.end), 0);
     if (from >= end) from = 0;
-    const loop = this.loop ? (this.loopRange ?? { start: 0, end: Math.max(end, 0.25) }) : null;
-    const clicks = this.metronome ? metronomeClicks(Math.max(end, loop?.end ?? 0), this.beat.beat, this.beat.bar) : undefined;
+    const loop = this.loop ? (this.playedLoop ?? { start: 0, end: Math.max(end, 0.25) }) : null;
+    const clicks = this.metronome ? this.clicksOf(Math.max(end, loop?.end ?? 0)) : undefined;
     this.player.start(notes, { qpm, from, loop, clicks });
     this.playing = true;
     this.timer = setInterval(() => this.tick(), 25);
     const raf = typeof requestAnimationFrame === 'function' ? requestAnimationFrame : null;
     const follow = () => {
       if (!this.playing || !this.player) return;
-      this.position = this.player.position();
+      this.position = this.written(this.player.position());
       if (raf) this.frame = raf(follow);
     };
     follow();
@@ -61,7 +84,7 @@ export class PlayerState {
   private async playRemote(notes: readonly Note[], qpm: number, from: number): Promise<void> {
     const end = notes.reduce((m, n) => Math.max(m, n.end), 0);
     if (from >= end) from = 0;
-    const loop = this.loop ? (this.loopRange ?? { start: 0, end: Math.max(end, 0.25) }) : null;
+    const loop = this.loop ? (this.playedLoop ?? { start: 0, end: Math.max(end, 0.25) }) : null;
     const r = await this.remote!.play(notes, qpm, from, loop);
     if ('error' in r) {
       this.error = r.error;
@@ -70,13 +93,19 @@ export class PlayerState {
     this.error = null;
     this.remoteRun = r.runId;
     this.playing = true;
-    this.position = from;
+    this.position = this.written(from);
+  }
+
+  private playedLoop: { start: number; end: number } | null = null;
+  private clicksOf: (until: number) => Note[] = (until) => metronomeClicks(until, this.beat.beat, this.beat.bar);
+  private written(played: number): number {
+    return this.warp ? this.warp.toWritten(played) : played;
   }
 
   /** The studio's playback.state events (remote playback). */
   remoteState(runId: string, playing: boolean, beat: number): void {
     if (runId !== this.remoteRun) return;
-    this.position = playing ? beat : 0;
+    this.position = playing ? this.written(beat) : 0;
     this.playing = playing;
     if (!playing) this.remoteRun = null;
   }
@@ -90,15 +119,15 @@ export class PlayerState {
     this.timer = null;
     if (typeof cancelAnimationFrame === 'function') cancelAnimationFrame(this.frame);
     if (this.player?.playing) {
-      this.position = this.player.position();
+      this.position = this.written(this.player.position());
       this.player.stop();
     }
     this.playing = false;
   }
 
-  toggle(notes: readonly Note[], qpm: number): void {
+  toggle(notes: readonly Note[], qpm: number, tempos?: readonly TempoChange[]): void {
     if (this.playing) this.stop();
-    else void this.play(notes, qpm);
+    else void this.play(notes, qpm, this.position, tempos);
   }
 
   seek(quarters: number): void {

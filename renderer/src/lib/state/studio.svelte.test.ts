@@ -174,6 +174,55 @@ describe('StudioState', () => {
     expect(studio.tune.notes).toHaveLength(6);
   });
 
+  it('a book opens the tune picker; the chosen tune goes on the desk as written, and is the seed as written', async () => {
+    const { studio } = setup();
+    await studio.start();
+    const book = 'X:3\nT:The Kesh\nM:6/8\nL:1/8\nK:G\n|:GAG GAB|ABA ABd:|\n\nX:7\nT:Rakes of Mallow\nM:2/4\nL:1/8\nK:G\nBG BG|Bd ef|\n';
+    await studio.openSeedFile({ name: 'book.abc', text: async () => book, arrayBuffer: async () => new TextEncoder().encode(book).buffer });
+    expect(studio.opening?.kind).toBe('abc');
+    expect(studio.status).toBe('book.abc: 2 tunes. Choose one.');
+    expect(studio.tune.notes).toHaveLength(0);
+    await studio.pickTune(studio.opening!, 0);
+    expect(studio.opening).toBeNull();
+    expect(studio.tune.title).toBe('The Kesh');
+    expect(studio.tune.abcText).toBe('X:3\nT:The Kesh\nM:6/8\nL:1/8\nK:G\n|:GAG GAB|ABA ABd:|\n');
+    expect(studio.tune.notes.length).toBe(24); // played with its repeat
+    expect(studio.tune.notes.every((n) => n.seed)).toBe(true);
+    const chosen = studio.seed();
+    expect('seed' in chosen && chosen.seed).toEqual({ kind: 'abc', text: 'X:3\nT:The Kesh\nM:6/8\nL:1/8\nK:G\n|:GAG GAB|ABA ABd:|\n' });
+  });
+
+  it('a multi-track .mid opens the track chooser; the choice keeps the tempo map (played and exported) and says what was left out', async () => {
+    const { Midi } = await import('../../../../shared/music/midi/tonejs');
+    const midi = new Midi();
+    midi.header.setTempo(100);
+    midi.header.tempos.push({ ticks: midi.header.ppq * 4, bpm: 50 });
+    midi.header.update();
+    const tune = midi.addTrack();
+    tune.name = 'Whistle';
+    [74, 76, 78, 79, 81, 83].forEach((p, i) => tune.addNote({ midi: p, ticks: i * 480, durationTicks: 480 }));
+    const drums = midi.addTrack();
+    drums.channel = 9;
+    drums.addNote({ midi: 36, ticks: 0, durationTicks: 100 });
+    const bass = midi.addTrack();
+    bass.name = 'Bass';
+    bass.addNote({ midi: 38, ticks: 0, durationTicks: 960 });
+    const bytes = midi.toArray();
+    const { studio } = setup();
+    await studio.start();
+    await studio.openSeedFile({ name: 'band.mid', text: async () => '', arrayBuffer: async () => bytes.slice().buffer });
+    expect(studio.opening).toMatchObject({ kind: 'midi', melodyTrack: 0, tempo: 'tempo map: starts at 100 bpm, 1 change (50-100 bpm)' });
+    await studio.pickTracks(studio.opening!, 'melody');
+    expect(studio.tune.notes.map((n) => n.pitch)).toEqual([74, 76, 78, 79, 81, 83]);
+    expect(studio.tune.tempos).toEqual([{ time: 0, qpm: 100 }, { time: 4, qpm: 50 }]);
+    expect(studio.tune.tempoLine).toBe('tempo map: starts at 100 bpm, 1 change (50-100 bpm)');
+    expect(studio.tune.sequence().tempos).toEqual([{ time: 0, qpm: 100 }, { time: 4, qpm: 50 }]);
+    expect(studio.status).toMatch(/^Seed: Whistle \(band\.mid, 6 notes; tempo map: .*\)\. Left out: the other track: Bass \(1 note, D2\); the drum channel \(track 2 \(standard kit\), 1 note\): drums are not part of a tune$/);
+    // The transport's tempo scales the whole map.
+    studio.tune.setTempo(120);
+    expect(studio.tune.tempos).toEqual([{ time: 0, qpm: 120 }, { time: 4, qpm: 60 }]);
+  });
+
   it('exports the project as a file that opens again; a file that is not a project changes nothing', async () => {
     const first = setup();
     await first.studio.start();

@@ -10,12 +10,14 @@ import type { JobDto } from '../../../../shared/ipc/channels/jobs';
 import { isActive, isFinished } from '../../../../shared/jobs/machine';
 import { LENGTH_DIGITS, LENGTH_NAMES, enterNote, inputStart, neighbour, type Letter } from '../roll/note-input';
 import { nextTakeNumber, takeSettings, takeTitle, titleOfAbc, type SeedSource, type TakeSampling, type TakeView } from './takes';
-import { keyName, parseAbc, readMidi, writeAbc, writeSeedAbc, type KeySignature, type Note, type NoteSequence, type TimeSignature } from '../../../../shared/music/index';
+import { keyName, parseAbc, writeAbc, writeSeedAbc, type KeySignature, type Note, type NoteSequence, type TimeSignature } from '../../../../shared/music/index';
 import type { Tool } from '../roll/gestures/pick';
 import { toNotes } from '../roll/notes';
 import { DevicesState, type SynthSink } from './devices.svelte';
 import { PlayerState, type OutputFactory, type RemotePlayback } from './player.svelte';
 import { collectSeeds, readProject, type ProjectDto } from '../../../../shared/ipc/channels/project';
+import { MAX_OPEN_BASE64, type OpenedFile, type OpenedTune } from '../../../../shared/ipc/channels/music';
+import { toBase64 } from '../../../../shared/ipc/files';
 import { saveProjectInParts } from '../../../../shared/ipc/project-save';
 import { makeSaver, type SaveFn } from '../export/save';
 import { slug } from '../export/export';
@@ -66,7 +68,7 @@ export class StudioState {
   /** A seed recorded from a keyboard (the on-screen one or a MIDI input). */
   seedKeyboard = $state.raw<NoteDto[] | null>(null);
   /** A seed opened from a file (.abc or .mid). */
-  seedFile = $state.raw<{ name: string; title: string; notes: NoteDto[]; meter: TimeSignature; key?: KeySignature } | null>(null);
+  seedFile = $state.raw<{ name: string; title: string; notes: NoteDto[]; meter: TimeSignature; key?: KeySignature; abc?: string } | null>(null);
   temperature = $state(1);
   topK = $state(0);
   topP = $state(1);
@@ -332,6 +334,8 @@ export class StudioState {
       }
       case 'file':
         if (!this.seedFile) return { error: 'Open an .abc or .mid file to use it as the seed.' };
+        // An opened ABC tune goes as its author wrote it (pickup, bars, repeats); MIDI notes are written afresh.
+        if (this.seedFile.abc) return { seed: { kind: 'abc', text: this.seedFile.abc }, label: `${this.seedFile.title} (${this.seedFile.name})`, notes: this.seedFile.notes };
         return { seed: this.abcSeed(this.seedFile.notes, this.seedFile.meter, this.seedFile.key), label: this.seedFile.name, notes: this.seedFile.notes };
       case 'keyboard':
         if (!this.seedKeyboard?.length) return { error: 'Record a seed first: choose an input in Devices (or the on-screen keyboard), press Rec and play.' };
@@ -364,36 +368,80 @@ export class StudioState {
     }
   }
 
-  /** Reads a dropped or opened file as a seed. Never throws: a bad file becomes a readable error. */
+  /**
+   * A file being opened that needs the musician's choice: a book's tune (the tune picker) or a
+   * MIDI file's tracks (the track chooser). Null when nothing waits.
+   */
+  opening = $state.raw<OpenedFile | null>(null);
+
+  /**
+   * Reads a dropped or opened file as a seed, through the studio (openFile): a book with several
+   * tunes opens the tune picker, a MIDI file with several tracks the track chooser; one tune opens
+   * right away. Never throws: a bad file becomes a readable error.
+   */
   async openSeedFile(file: { name: string; arrayBuffer(): Promise<ArrayBuffer>; text(): Promise<string> }): Promise<void> {
     const name = file.name;
     try {
-      let seq: NoteSequence;
-      if (/\.(mid|midi)$/i.test(name)) {
-        seq = readMidi(new Uint8Array(await file.arrayBuffer()), { file: name }).sequence;
-      } else if (/\.abc$/i.test(name) || /\.txt$/i.test(name)) {
-        const result = parseAbc(await file.text(), { file: name });
-        if (!result.tunes[0]) throw new Error(result.errors[0]?.message ?? `${name}: no tune found`);
-        seq = result.tunes[0].sequence;
-      } else if (/\.json$/i.test(name)) {
+      if (/\.json$/i.test(name)) {
         this.openProjectText(name, await file.text());
         return;
-      } else throw new Error(`${name} is not a music file: open an .abc or .mid file (or a .seedsong.json project).`);
-      const notes = seq.notes;
-      if (!notes.length) throw new Error(`${name} has no notes.`);
-      const meter = seq.timeSignatures[0] ?? { time: 0, numerator: 4, denominator: 4 };
-      // A tune is called by its T:, as the file's author wrote it; the file name only when it has none.
-      const title = seq.title?.trim() || name.replace(/\.[^.]+$/, '');
-      this.seedFile = { name, title, notes: notes.slice(0, 20_000), meter, key: seq.keySignatures[0] };
-      this.tune.setMeter(meter.numerator, meter.denominator);
-      this.tune.setKey(seq.keySignatures[0]);
-      this.seedSource = 'file';
-      this.selectedTake = null;
-      this.tune.load({ seed: this.seedFile.notes, title });
-      this.say(`Seed: ${title} (${name}, ${notes.length} notes)`);
+      }
+      if (!/\.(mid|midi|kar|abc|txt)$/i.test(name)) throw new Error(`${name} is not a music file: open an .abc or .mid file (or a .seedsong.json project).`);
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      if (bytes.length > (MAX_OPEN_BASE64 / 4) * 3) throw new Error(`${name} is ${(bytes.length / 1e6).toFixed(1)} MB; a music file may be up to ${((MAX_OPEN_BASE64 / 4) * 3) / 1e6} MB.`);
+      const r = await this.api.openFile({ name: name.slice(0, 200), base64: toBase64(bytes) });
+      if (!r.ok) throw new Error(r.error.message);
+      const opened = r.value;
+      if (opened.kind === 'abc' && opened.tunes.length === 1) return this.pickTune(opened, opened.tunes[0].index);
+      const melodic = opened.kind === 'midi' ? opened.tracks.filter((t) => !t.drums) : [];
+      if (opened.kind === 'midi' && opened.tracks.length <= 1) return this.pickTracks(opened, 'melody');
+      if (opened.kind === 'midi' && !melodic.length) throw new Error(`${name} holds only drums: there is no tune in it.`);
+      this.opening = opened;
+      this.say(opened.kind === 'abc' ? `${name}: ${opened.tunes.length} tunes. Choose one.` : `${name}: ${opened.tracks.length} tracks. Choose the tune's track.`);
     } catch (e) {
       this.showError((e as Error)?.message ?? String(e));
     }
+  }
+
+  /** Closes the tune picker / track chooser without opening anything. */
+  cancelOpening(): void {
+    this.opening = null;
+    this.clearMessage();
+  }
+
+  /** Opens one tune of the book in `opening` (by its index in the file). */
+  async pickTune(opened: OpenedFile, index: number): Promise<void> {
+    const r = await this.api.openTune({ fileId: opened.fileId, tune: index });
+    if (!r.ok) return this.showError(r.error.message);
+    this.opening = null;
+    this.useOpenedTune(r.value);
+  }
+
+  /** Opens a MIDI file's melody guess, one track, or all tracks merged. */
+  async pickTracks(opened: OpenedFile, tracks: 'melody' | 'all' | number): Promise<void> {
+    const r = await this.api.openTune({ fileId: opened.fileId, tracks });
+    if (!r.ok) return this.showError(r.error.message);
+    this.opening = null;
+    this.useOpenedTune(r.value);
+  }
+
+  private useOpenedTune(t: OpenedTune): void {
+    if (!t.notes.length) return this.showError(`${t.name}: ${t.title} has no notes.`);
+    const meter: TimeSignature = { time: 0, ...t.meter };
+    const key: KeySignature | undefined = t.key ? { time: 0, ...t.key } : undefined;
+    this.seedFile = { name: t.name, title: t.title, notes: t.notes.slice(0, 20_000), meter, key, abc: t.abc };
+    this.tune.setMeter(meter.numerator, meter.denominator);
+    this.tune.setKey(key);
+    this.seedSource = 'file';
+    this.selectedTake = null;
+    this.player.stop();
+    this.player.seek(0);
+    if (t.abc) this.tune.load({ abc: t.abc, abcIsSeed: true, title: t.title });
+    else this.tune.load({ seed: this.seedFile.notes, title: t.title, tempos: t.tempos });
+    const count = `${t.notes.length} note${t.notes.length === 1 ? '' : 's'}`;
+    const tempo = t.tempos.length > 1 ? `; ${t.tempo}` : '';
+    const left = t.leftOut.length ? `. Left out: ${t.leftOut.join('; ')}` : '';
+    this.say(`Seed: ${t.title} (${t.name}, ${count}${tempo})${left}`);
   }
 
   // ---- generating ----
@@ -470,7 +518,7 @@ export class StudioState {
       return notes.map((n) => ({ ...n, pitch: Math.max(0, Math.min(127, n.pitch + shift)) }));
     };
     if (this.seedSource === 'keyboard' && this.seedKeyboard) this.seedKeyboard = change(this.seedKeyboard);
-    else if (this.seedSource === 'file' && this.seedFile) this.seedFile = { ...this.seedFile, notes: change(this.seedFile.notes) };
+    else if (this.seedSource === 'file' && this.seedFile) this.seedFile = { ...this.seedFile, notes: change(this.seedFile.notes), abc: undefined };
     else return;
     await this.generate();
   }
@@ -710,14 +758,14 @@ export class StudioState {
 
   playStop(): void {
     this.player.beat = { beat: this.tune.beatQuarters, bar: this.tune.barQuarters };
-    this.player.toggle(toNotes(this.tune.notes), this.tune.qpm);
+    this.player.toggle(toNotes(this.tune.notes), this.tune.qpm, this.tune.tempos);
   }
 
   seek(quarters: number): void {
     const wasPlaying = this.player.playing;
     this.player.stop();
     this.player.seek(quarters);
-    if (wasPlaying) void this.player.play(toNotes(this.tune.notes), this.tune.qpm, quarters);
+    if (wasPlaying) void this.player.play(toNotes(this.tune.notes), this.tune.qpm, quarters, this.tune.tempos);
   }
 
   panic(): void {

@@ -4,7 +4,7 @@
  * rewrites the ABC through the music core's writer, an ABC edit re-reads the notes through its
  * parser, and both go through the same history.
  */
-import { parseAbc, writeAbc, writeTuneForm, type KeySignature, type NoteSequence, type TimeSignature, type TuneForm } from '../../../../shared/music/index';
+import { describeTempoMap, parseAbc, tempoMarks, writeAbc, writeTuneForm, type KeySignature, type NoteSequence, type TempoChange, type TimeSignature, type TuneForm } from '../../../../shared/music/index';
 import { deleteNotes, duplicateNotes, moveNotes, quantizeNotes, setVelocity, type Selection } from '../roll/edit';
 import { History } from '../roll/history';
 import { NoteIndex, sortNotes, toNotes, toRollNotes, type RollNote } from '../roll/notes';
@@ -28,6 +28,10 @@ export interface TuneSource {
   take?: readonly { pitch: number; start: number; end: number; velocity: number; voice: number }[];
   abc?: string;
   title?: string;
+  /** The ABC's notes are the seed (an opened tune), not a take. */
+  abcIsSeed?: boolean;
+  /** A tempo map (a .mid's; first entry at 0): kept in playback and export. */
+  tempos?: readonly TempoChange[];
 }
 
 const EMPTY: Selection = new Set();
@@ -39,6 +43,8 @@ export class TuneState {
   selection = $state.raw<Selection>(EMPTY);
   title = $state('Untitled');
   qpm = $state(120);
+  /** The tempo map when the tune has tempo changes (first entry at 0, its tempo = qpm), else empty. */
+  tempos = $state.raw<TempoChange[]>([]);
   meter = $state<TimeSignature>({ time: 0, numerator: 4, denominator: 4 });
   key = $state<KeySignature | undefined>(undefined);
   /** Where the seed ends (quarters): notes before it are drawn and exported as the seed. */
@@ -60,6 +66,13 @@ export class TuneState {
   readonly redoLabel = $derived(this.version >= 0 ? this.history.redoLabel : undefined);
   readonly selectedNotes = $derived(this.notes.filter((n) => this.selection.has(n.id)));
   readonly abcErrors = $derived(this.abcProblems.filter((p) => p.severity === 'error'));
+  /** The tempo map in words, when there is one ("tempo map: starts at 96 bpm, 3 changes (80-96 bpm)"). */
+  readonly tempoLine = $derived(this.tempos.length > 1 ? describeTempoMap(this.tempos) : null);
+  /** The same, short enough for the transport bar ("348 tempo changes"). */
+  readonly tempoShort = $derived.by(() => {
+    const changes = this.tempos.filter((t, i) => i > 0 && Math.abs(t.qpm - this.tempos[i - 1].qpm) > 1e-6).length;
+    return changes ? `${changes} tempo change${changes === 1 ? '' : 's'}` : null;
+  });
 
   /**
    * Opens a seed and/or take: replaces the notes, clears the history and the problems of what was
@@ -71,13 +84,19 @@ export class TuneState {
     this.seedEnd = seed.reduce((m, n) => Math.max(m, n.end), 0);
     this.abcProblems = [];
     this.title = source.title ?? 'Untitled';
+    this.tempos = [];
+    if (source.tempos?.length) {
+      this.qpm = source.tempos[0].qpm;
+      this.tempos = source.tempos.length > 1 ? source.tempos.map((t) => ({ time: t.time, qpm: t.qpm })) : [];
+    }
     let abc = source.abc && source.title ? withTitle(source.abc, source.title) : source.abc;
     const parsed = abc ? this.parse(abc) : null;
     if (parsed) this.applyHeader(parsed);
     // Only ABC was given (a typed seed, an opened .abc): its notes come from the parser.
     // The notation the musician wrote is kept for roll edits only when the notes are its notes.
     if (!parsed || seed.length || take.length) this.textForm = null;
-    if (parsed && !seed.length && !take.length) take.push(...toRollNotes(parsed.notes, false));
+    if (parsed && !seed.length && !take.length) (source.abcIsSeed ? seed : take).push(...toRollNotes(parsed.notes, !!source.abcIsSeed));
+    if (source.abcIsSeed) this.seedEnd = seed.reduce((m, n) => Math.max(m, n.end), 0);
     this.notes = sortNotes([...seed, ...take]);
     this.selection = EMPTY;
     this.history.reset({ notes: this.notes, selection: EMPTY });
@@ -98,7 +117,7 @@ export class TuneState {
     return {
       title: this.title,
       notes,
-      tempos: [{ time: 0, qpm: this.qpm }],
+      tempos: this.tempos.length > 1 ? this.tempos.map((t) => ({ ...t })) : [{ time: 0, qpm: this.qpm }],
       timeSignatures: [{ ...this.meter, time: 0 }],
       keySignatures: this.key ? [{ ...this.key, time: 0 }] : [],
       totalTime: notes.reduce((m, n) => Math.max(m, n.end), 0),
@@ -132,6 +151,8 @@ export class TuneState {
 
   setTempo(qpm: number): void {
     if (!(qpm >= 20 && qpm <= 400)) return;
+    // A tempo map keeps its shape: every tempo in it scales with the first.
+    if (this.tempos.length > 1) this.tempos = this.tempos.map((t) => ({ time: t.time, qpm: (t.qpm * qpm) / this.qpm }));
     this.qpm = qpm;
     this.textForm = null;
     if (this.notes.length) this.refreshAbc();
@@ -259,7 +280,10 @@ export class TuneState {
     try {
       const form = this.editedForm();
       if (form) return writeTuneForm(form, { title: this.title });
-      return writeAbc(this.sequence(), { title: this.title });
+      // A played tempo map (rubato) is written as the marks a musician would write; the desk keeps the map.
+      const seq = this.sequence();
+      if (seq.tempos.length > 1) seq.tempos = tempoMarks(seq.tempos, this.barQuarters);
+      return writeAbc(seq, { title: this.title });
     } catch (e) {
       this.abcProblems = [{ severity: 'error', message: `Could not write ABC: ${(e as Error).message}` }];
       return this.abcText;
@@ -310,6 +334,7 @@ export class TuneState {
     if (seq.timeSignatures[0]) this.meter = seq.timeSignatures[0];
     this.key = seq.keySignatures[0];
     if (seq.tempos[0]) this.qpm = seq.tempos[0].qpm;
+    this.tempos = seq.tempos.length > 1 ? seq.tempos.map((t) => ({ time: t.time, qpm: t.qpm })) : [];
   }
 }
 

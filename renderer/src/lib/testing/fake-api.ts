@@ -4,6 +4,7 @@
  */
 import { createStudioApi, type StudioApi } from '../../../../shared/ipc/api';
 import type { ChannelName, EventName, EventOf } from '../../../../shared/ipc/contract';
+import { OpenedFiles } from '../../../../shared/ipc/opened-files';
 
 export type FakeHandlers = Partial<Record<ChannelName, (request: any) => unknown>>;
 
@@ -16,6 +17,9 @@ export interface FakeStudio {
 export function fakeStudio(handlers: FakeHandlers): FakeStudio {
   const listeners = new Set<(name: string, payload: unknown) => void>();
   const calls: FakeStudio['calls'] = [];
+  // Opening files is pure: the studio's own code answers unless the test fakes it.
+  const opened = new OpenedFiles();
+  handlers = { openFile: (r) => opened.open(r.name, r.base64), openTune: (r) => opened.tune(r.fileId, r.tune, r.tracks), ...handlers };
   const api = createStudioApi({
     async invoke(channel, payload) {
       calls.push({ channel, request: payload });

@@ -7,21 +7,39 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { EngineError, type SerializedError } from './errors';
-import type { BackendName, BackendReport } from './backend';
-import type { EngineEvent, EngineRequest, ImportRequest, ImportResult, TrainStartInfo } from './protocol';
-import type { GenerateRequest, GeneratedTake, TrainRequest, TrainSummary } from './jobs';
-import type { BatchProgress, EpochRecord } from './train';
-import type { CheckpointInfo } from './library';
-import type { EvalRequest, EvalResult } from './evaluate';
+import {
+  EngineError,
+  parseEngineEvent,
+  parseRunResult,
+  type BackendName,
+  type BackendReport,
+  type BatchProgress,
+  type EngineEvent,
+  type EngineMemory,
+  type EngineRequest,
+  type EpochRecord,
+  type EvalRequest,
+  type EvalResult,
+  type GenerateRequest,
+  type GeneratedTake,
+  type ImportRequest,
+  type ImportResult,
+  type RunKind,
+  type SerializedError,
+  type TorchJob,
+  type TorchJobRequest,
+  type TrainRequest,
+  type TrainStartInfo,
+  type TrainSummary,
+} from '../engine/protocol';
+import type { CheckpointInfo } from '../node/catalog';
 import type { Note } from '../../shared/music/types';
-import type { EngineMemory } from './memory';
-import type { TorchJob, TorchJobRequest } from '../../engine-torch/job';
 
 /** What the client needs of a child process; Electron's utilityProcess can be adapted to it. */
 export interface EngineChild {
   send(msg: EngineRequest): void;
-  onMessage(handler: (msg: EngineEvent) => void): void;
+  /** Every message is checked against the protocol's schemas before it is used. */
+  onMessage(handler: (msg: unknown) => void): void;
   onExit(handler: (code: number | null, signal: string | null) => void): void;
   kill(): void;
   readonly pid?: number;
@@ -39,7 +57,7 @@ export function forkEngine(entry: string, opts: { execArgv?: string[]; stdio?: '
       send: (m) => {
         if (child.connected) child.send(m);
       },
-      onMessage: (h) => child.on('message', (m) => h(m as EngineEvent)),
+      onMessage: (h) => child.on('message', (m) => h(m)),
       onExit: (h) => child.on('exit', (code, signal) => h(code, signal)),
       kill: () => child.kill('SIGKILL'),
     };
@@ -64,7 +82,7 @@ export function utilityProcessEngine(utilityProcess: UtilityProcessLike, entry: 
     return {
       pid: child.pid,
       send: (m) => child.postMessage(m),
-      onMessage: (h) => child.on('message', (m) => h(m as EngineEvent)),
+      onMessage: (h) => child.on('message', (m) => h(m)),
       onExit: (h) => child.on('exit', (code) => h(code, null)),
       kill: () => void child.kill(),
     };
@@ -107,7 +125,7 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: unknown): void;
   onEvent(e: EngineEvent): void;
-  kind: string;
+  kind: RunKind;
 }
 
 export interface EngineClientOptions {
@@ -164,7 +182,18 @@ export class EngineClient {
     });
   }
 
-  private onMessage(m: EngineEvent): void {
+  private onMessage(raw: unknown): void {
+    const parsed = parseEngineEvent(raw);
+    if (!parsed.ok) {
+      // A malformed message is a bug in one side or the other: fail the run it names, if any.
+      const p = parsed.runId ? this.pending.get(parsed.runId) : undefined;
+      if (p && parsed.runId) {
+        this.pending.delete(parsed.runId);
+        p.reject(new EngineError('internal', parsed.message));
+      } else console.warn(`seedsong: ${parsed.message}`);
+      return;
+    }
+    const m = parsed.value;
     if (m.type === 'ready') {
       this.crashesInARow = 0;
       this.setStatus({ state: 'ready', backend: m.backend, pid: m.pid });
@@ -180,7 +209,9 @@ export class EngineClient {
     if (!p) return;
     if (m.type === 'done') {
       this.pending.delete(m.runId);
-      p.resolve(m.result);
+      const result = parseRunResult(p.kind, m.result);
+      if (result.ok) p.resolve(result.value);
+      else p.reject(new EngineError('internal', result.message));
     } else if (m.type === 'error') {
       this.pending.delete(m.runId);
       p.reject(new EngineError(m.error.code, m.error.message));
@@ -210,7 +241,7 @@ export class EngineClient {
     this.spawn();
   }
 
-  private async request<T>(kind: 'train' | 'generate' | 'evaluate' | 'import' | 'memory' | 'torch-job', build: (runId: string) => EngineRequest, onEvent: (e: EngineEvent) => void, runId = newRunId()): Promise<RunHandle<T>> {
+  private async request<T>(kind: RunKind, build: (runId: string) => EngineRequest, onEvent: (e: EngineEvent) => void, runId = newRunId()): Promise<RunHandle<T>> {
     await this.start();
     const result = new Promise<T>((resolve, reject) => this.pending.set(runId, { resolve: resolve as (v: unknown) => void, reject, onEvent, kind }));
     this.child!.send(build(runId));

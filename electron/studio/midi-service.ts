@@ -8,7 +8,8 @@
 import type { NoteSequence } from '../../shared/music/types';
 import type { DevicesState } from '../../shared/ipc/channels/devices';
 import { StudioError } from '../../shared/ipc/result';
-import type { NoteDto } from '../../shared/ipc/schemas';
+import type { Handlers } from '../../shared/ipc/dispatch';
+import { toNoteDto, type NoteDto } from '../../shared/ipc/schemas';
 import {
   DeviceManager,
   LoopbackMidiSystem,
@@ -107,13 +108,6 @@ export interface DevicesServiceOptions {
   log?: (message: string) => void;
 }
 
-const toDto = (n: { pitch: number; start: number; end: number; velocity: number; voice: number }): NoteDto => ({
-  pitch: n.pitch,
-  start: n.start,
-  end: n.end,
-  velocity: Math.max(1, Math.min(127, Math.round(n.velocity))),
-  voice: n.voice,
-});
 
 export class DevicesService {
   private manager!: DeviceManager;
@@ -276,7 +270,7 @@ export class DevicesService {
   }
 
   startRecording(request: { qpm: number; meter: { numerator: number; denominator: number }; countInBars: number; stopAfterBars?: number }): string {
-    if (this.recording) throw new StudioError('busy', 'already recording; stop the current take first');
+    if (this.recording) throw new StudioError('busy', 'already recording; stop the current recording first');
     const { events, runs, clock } = this.options;
     const { runId } = runs.start('record');
     // While recording, the window is told each beat (the metronome clicks only during the
@@ -306,13 +300,13 @@ export class DevicesService {
       onState: (state) => {
         if (state === 'recording') beatFrom(0);
       },
-      onTake: (take) => {
+      onRecording: (recording) => {
         stopBeats?.();
         this.recording?.cancelInput();
         this.recording = null;
         runs.finish(runId);
         events.emit('record.state', { runId, state: 'done', beat: 0 });
-        events.emit('record.done', { runId, notes: take.seed.notes.map(toDto), qpm: request.qpm, dropped: take.stats.beforeDownbeat });
+        events.emit('record.done', { runId, notes: recording.seed.notes.map(toNoteDto), qpm: request.qpm, dropped: recording.stats.beforeDownbeat });
       },
     });
     const cancelInput = this.manager.onInput((bytes, timeMs) => recorder.feed(bytes, timeMs));
@@ -323,7 +317,7 @@ export class DevicesService {
 
   stopRecording(runId: string): boolean {
     if (!this.recording || this.recording.runId !== runId) return false;
-    this.recording.recorder.stop(); // onTake reports the seed
+    this.recording.recorder.stop(); // onRecording reports the seed
     return true;
   }
 
@@ -378,4 +372,25 @@ export class DevicesService {
     this.thread = null;
     this.manager?.dispose();
   }
+}
+
+/** The devices, recording and playback channels; `panic` also stops call-and-response. */
+export function setupDevices({ devices, callResponse }: { devices: DevicesService; callResponse: { stop(): void } }): Pick<Handlers, 'devices' | 'chooseDevices' | 'playKeys' | 'startRecording' | 'stopRecording' | 'play' | 'stopPlayback' | 'panic'> {
+  return {
+    devices: () => devices.state(),
+    chooseDevices: (request) => devices.choose(request),
+    playKeys: ({ bytes }) => {
+      devices.playKeys(bytes);
+      return {};
+    },
+    startRecording: (request) => ({ runId: devices.startRecording(request) }),
+    stopRecording: ({ runId }) => ({ stopped: devices.stopRecording(runId) }),
+    play: (request) => ({ runId: devices.play(request) }),
+    stopPlayback: () => ({ stopped: devices.stopPlayback() }),
+    panic: () => {
+      callResponse.stop();
+      devices.panic();
+      return {};
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock';
-import { DeviceManager, type DeviceEvent } from './devices';
+import { DeviceManager, type DeviceEvent } from './device-manager';
 import { LoopbackMidiSystem, soundingNotes } from './loopback';
 import { Scheduler } from './scheduler';
 import { note, sequence } from './testing';

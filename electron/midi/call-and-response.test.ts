@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NoteSequence } from '../../shared/music/types';
-import { CallAndResponse, type AnswerFn, type CallResponseState } from './callResponse';
+import { CallAndResponse, type AnswerFn, type CallResponseState } from './call-and-response';
 import { FakeClock } from './clock';
 import { LoopbackMidiSystem, soundingNotes } from './loopback';
 import { OutputBus } from './output';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createStudio, noMidiHardware, type Studio } from './index';
-import { BUILT_IN_SYNTH, ON_SCREEN_KEYBOARD } from './devices';
+import { BUILT_IN_SYNTH, ON_SCREEN_KEYBOARD } from './midi-service';
 import { FakeClock, LoopbackMidiSystem, realClock, soundingNotes, type Clock } from '../midi/index';
 import type { EventName } from '../../shared/ipc/contract';
 

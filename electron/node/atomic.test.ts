@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { cleanStaleTemps, writeDirAtomic, writeFileAtomic } from './atomic';
 import { ModelCatalog } from './catalog';
-import { tempDir } from './testing/fixtures';
+import { tempDir } from '../engine/testing/fixtures';
 
 /** A pid that ran and has exited. */
 function deadPid(): number {

@@ -7,10 +7,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { cleanStaleTemps, writeFileAtomic, type CleanReport } from './atomic';
-import { EngineError } from './errors';
-import type { ModelSpec, TrainingConfig } from './hyperparameters';
-import type { EpochRecord, TrainerState } from './train';
-import type { OptimizerSnapshot } from './optimizer';
+import { EngineError } from '../engine/errors';
+import type { ModelSpec, TrainingConfig } from '../engine/hyperparameters';
+import type { EpochRecord, TrainerState } from '../engine/train';
+import type { OptimizerSnapshot } from '../engine/optimizer';
 import type { EncodingSpec } from '../../shared/music/encodings/types';
 
 export const META_FILE = 'seedsong.json';
