@@ -483,7 +483,21 @@ interface Cursor {
   before: TakeState;
   /** The last symbol's text: the next token may still join it (`d` + `2`, `:` + `|`). */
   tail: string;
+  /** The last token's text. */
+  prev: string;
 }
+
+const LENGTH = /^(?:\d+|\d*\/+\d*)(?:\/\d*)*$/;
+/**
+ * How the decoders join two tokens: without a space, except where the factored spelling's decoder
+ * keeps them apart (two lengths in a row, a bar line and a bar or repeat sign after it).
+ */
+function joiner(prev: string, t: string): string {
+  return (LENGTH.test(prev) && LENGTH.test(t)) || (prev.endsWith('|') && /^[|:]/.test(t)) ? ' ' : '';
+}
+
+/** A vocabulary's special tokens (<s>, </s>, <unk>): no text. */
+const SPECIAL = /^<[a-z/]+>$/;
 
 /** Is a token a field line written whole ("M:6/8", "K:D Major")? */
 const FIELD_TOKEN = /^[A-Za-z]:(?![|:])/;
@@ -521,9 +535,9 @@ export class TuneConstraints {
     }
     this.set = { barFill: this.names.includes('bar-fill'), sections: this.names.includes('sections'), tonicEnding: this.names.includes('tonic-ending'), defaultUnit: options.defaultUnit ?? 1 / 8, shortest, minMul: Number.isFinite(minMul) ? minMul : 1 };
     this.moves = Uint8Array.from(texts, (t, id) => (id === special.eos || /^[\d/]+$/.test(t) || lexBody(t).some((l) => ['note', 'rest', 'chordClose', 'bar', 'partial'].includes(l.sym.k)) ? 1 : 0));
-    const c: Cursor = { before: initialTakeState(), tail: '' };
+    const c: Cursor = { before: initialTakeState(), tail: '', prev: '' };
     for (const id of prime) this.follow(c, id);
-    this.cursors = Array.from({ length: count }, () => ({ before: { ...c.before }, tail: c.tail }));
+    this.cursors = Array.from({ length: count }, () => ({ before: { ...c.before }, tail: c.tail, prev: c.prev }));
     this.fallbacks = new Array<number>(count).fill(0);
   }
 
@@ -549,15 +563,17 @@ export class TuneConstraints {
   private follow(c: Cursor, id: number): void {
     if (id === this.special.bos || id === this.special.eos) return;
     const t = this.texts[id];
-    if (t === undefined) return;
+    if (t === undefined || SPECIAL.test(t)) return;
     if (!c.before.body || FIELD_TOKEN.test(t)) {
       for (const l of this.lex(c.tail)) feed(c.before, l.sym, this.set, false);
       c.tail = '';
       const f = /^([A-Za-z]):(.*)$/s.exec(t) ?? /^\[([A-Za-z]):(.*)\]$/s.exec(t);
       if (f) setField(c.before, f[1], f[2].trim(), this.set);
+      c.prev = t;
       return;
     }
-    const syms = this.lex(c.tail + t);
+    const syms = this.lex(c.tail + joiner(c.prev, t) + t);
+    c.prev = t;
     for (let i = 0; i < syms.length - 1; i++) feed(c.before, syms[i].sym, this.set, false);
     c.tail = syms.length ? syms[syms.length - 1].text : '';
   }
@@ -565,9 +581,9 @@ export class TuneConstraints {
   /** Would token `id` keep the take within the constraints? */
   private allows(c: Cursor, id: number): boolean {
     const t = this.texts[id];
-    if (t === undefined) return true;
+    if (t === undefined || SPECIAL.test(t)) return true;
     if (FIELD_TOKEN.test(t)) return !this.set.barFill;
-    const syms = this.lex(c.tail + t);
+    const syms = this.lex(c.tail + joiner(c.prev, t) + t);
     const s = { ...c.before };
     for (let i = 0; i < syms.length; i++) if (!feed(s, syms[i].sym, this.set, true, i === syms.length - 1)) return false;
     return true;
