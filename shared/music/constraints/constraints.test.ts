@@ -172,3 +172,16 @@ describe('sections and tonic-ending', () => {
     expect(a.has('|')).toBe(false);
   });
 });
+
+describe('copyState', () => {
+  it('copies every field of a take state', async () => {
+    const { copyState, initialTakeState } = await import('./tune-constraints');
+    const src = initialTakeState();
+    let i = 0;
+    for (const k of Object.keys(src) as (keyof typeof src)[]) {
+      const v = src[k];
+      (src as unknown as Record<string, unknown>)[k] = typeof v === 'number' ? ++i : typeof v === 'boolean' ? !v : typeof v === 'string' ? `x${++i}` : v === null ? ++i : v;
+    }
+    expect(copyState(initialTakeState(), src)).toEqual(src);
+  });
+});

@@ -92,6 +92,41 @@ export interface TakeState {
   endTonic: boolean;
 }
 
+/** Copies a take's state field by field (much faster than Object.assign in the mask's inner loop). */
+export function copyState(d: TakeState, s: TakeState): TakeState {
+  d.body = s.body;
+  d.barLen = s.barLen;
+  d.meter = s.meter;
+  d.unit = s.unit;
+  d.tonicLetter = s.tonicLetter;
+  d.tonicAcc = s.tonicAcc;
+  d.pos = s.pos;
+  d.firstBar = s.firstBar;
+  d.tupletLeft = s.tupletLeft;
+  d.tupletFactor = s.tupletFactor;
+  d.chord = s.chord;
+  d.chordTonic = s.chordTonic;
+  d.grace = s.grace;
+  d.nextFactor = s.nextFactor;
+  d.lastLen = s.lastLen;
+  d.lastTonic = s.lastTonic;
+  d.barAcc = s.barAcc;
+  d.secStart = s.secStart;
+  d.repTarget = s.repTarget;
+  d.repeated = s.repeated;
+  d.bars = s.bars;
+  d.carry = s.carry;
+  d.music = s.music;
+  d.sections = s.sections;
+  d.ending = s.ending;
+  d.endingPos = s.endingPos;
+  d.endingBars = s.endingBars;
+  d.endingCarry = s.endingCarry;
+  d.atSectionEnd = s.atSectionEnd;
+  d.endTonic = s.endTonic;
+  return d;
+}
+
 export function initialTakeState(): TakeState {
   return {
     body: false,
@@ -177,7 +212,16 @@ function tonicDue(s: TakeState, c: ConstraintSet, end: number): boolean {
 
 function isTonic(s: TakeState, letter: string, acc: string): boolean {
   if (!s.tonicLetter || letter !== s.tonicLetter) return false;
-  const written = acc || (/* an accidental earlier in the bar holds */ new RegExp(`${letter}([\\^_=]+)`).exec(s.barAcc)?.[1] ?? '');
+  let written = acc;
+  if (!written) {
+    // An accidental written earlier in the bar holds for the letter (barAcc: "F^C=...").
+    const at = s.barAcc.lastIndexOf(letter);
+    if (at >= 0) {
+      let end = at + 1;
+      while (end < s.barAcc.length && '^_='.includes(s.barAcc[end])) end++;
+      written = s.barAcc.slice(at + 1, end);
+    }
+  }
   const eff = written === '=' ? '' : written || s.tonicAcc;
   return eff === s.tonicAcc;
 }
@@ -213,7 +257,6 @@ function setField(s: TakeState, key: string, value: string, c: ConstraintSet): v
  */
 export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, tentative = false): boolean {
   const unit = s.unit || c.defaultUnit;
-  const limit = () => (inClosingBar(s, c) ? closePoint(s) : s.barLen);
   switch (x.k) {
     case 'field':
       // No meter, unit, key or tempo change inside the tune: a dance tune keeps its bar, and a
@@ -232,7 +275,7 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
           // The chord lasts as long as its first note (times a length after its ']').
           const factor = (s.tupletLeft > 0 ? s.tupletFactor : 1) * s.nextFactor;
           const owed = s.tupletLeft > 1 ? (s.tupletLeft - 1) * c.minMul * unit * s.tupletFactor : 0;
-          if (check && s.barLen && c.barFill && s.pos + len * factor * (tentative && x.k === 'note' && !x.written ? c.shortest : 1) + owed > limit() + EPS) return false;
+          if (check && s.barLen && c.barFill && s.pos + len * factor * (tentative && x.k === 'note' && !x.written ? c.shortest : 1) + owed > limitOf(s, c) + EPS) return false;
           s.chord = len;
         }
         if (tonic) s.chordTonic = true;
@@ -244,9 +287,9 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
         const least = tentative && x.k === 'note' && !x.written ? d * c.shortest : d;
         // A tuplet's notes still to come need room too.
         const owed = s.tupletLeft > 1 ? (s.tupletLeft - 1) * c.minMul * unit * s.tupletFactor : 0;
-        if (c.barFill && s.pos + least + owed > limit() + EPS) return false;
+        if (c.barFill && s.pos + least + owed > limitOf(s, c) + EPS) return false;
         // Once a tuplet is complete, what is left of the bar must be writable in the vocabulary's lengths.
-        if (c.barFill && s.tupletLeft <= 1 && !(tentative && x.k === 'note' && !x.written) && !fillable(limit() - end, c, unit)) return false;
+        if (c.barFill && s.tupletLeft <= 1 && !(tentative && x.k === 'note' && !x.written) && !fillable(limitOf(s, c) - end, c, unit)) return false;
         if (tonicDue(s, c, end) && !tonic) return false;
       }
       s.pos = end;
@@ -259,7 +302,7 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
       return true;
     }
     case 'chordOpen':
-      if (check && !roomForNote(s, c, unit, limit())) return false;
+      if (check && !roomForNote(s, c, unit, limitOf(s, c))) return false;
       s.chord = -1;
       s.chordTonic = false;
       return true;
@@ -267,7 +310,7 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
       // abc2midi holds a fermata longer than written: the bar would not add up.
       if (check && c.barFill && x.hold) return false;
       // A decoration or slur waits for its note: there must be room for one.
-      if (check && s.chord === null && !s.grace && !roomForNote(s, c, unit, limit())) return false;
+      if (check && s.chord === null && !s.grace && !roomForNote(s, c, unit, limitOf(s, c))) return false;
       return true;
     case 'chordClose': {
       const first = s.chord;
@@ -277,8 +320,8 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
       const end = s.pos + d;
       if (check && s.barLen) {
         const owed = s.tupletLeft > 1 ? (s.tupletLeft - 1) * c.minMul * unit * s.tupletFactor : 0;
-        if (c.barFill && end + owed > limit() + EPS) return false;
-        if (c.barFill && s.tupletLeft <= 1 && !fillable(limit() - end, c, unit)) return false;
+        if (c.barFill && end + owed > limitOf(s, c) + EPS) return false;
+        if (c.barFill && s.tupletLeft <= 1 && !fillable(limitOf(s, c) - end, c, unit)) return false;
         if (tonicDue(s, c, end) && !s.chordTonic) return false;
       }
       s.pos = end;
@@ -292,7 +335,7 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
     }
     case 'tuplet': {
       const f = tupletFactor(x.n, s.barLen);
-      if (check && s.barLen && c.barFill && s.pos + x.n * c.minMul * unit * f > limit() + EPS) return false;
+      if (check && s.barLen && c.barFill && s.pos + x.n * c.minMul * unit * f > limitOf(s, c) + EPS) return false;
       s.tupletLeft = x.n;
       s.tupletFactor = f;
       return true;
@@ -302,13 +345,13 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
       const prev = x.dir === '>' ? 2 - half : half;
       const extra = s.lastLen * (prev - 1);
       const next = x.dir === '>' ? half : 2 - half;
-      if (check && s.barLen && c.barFill && s.pos + extra + c.minMul * unit * next > limit() + EPS) return false;
+      if (check && s.barLen && c.barFill && s.pos + extra + c.minMul * unit * next > limitOf(s, c) + EPS) return false;
       s.pos += extra;
       s.nextFactor = next;
       return true;
     }
     case 'graceOpen':
-      if (check && !roomForNote(s, c, unit, limit())) return false;
+      if (check && !roomForNote(s, c, unit, limitOf(s, c))) return false;
       s.grace = true;
       return true;
     case 'graceClose':
@@ -319,6 +362,11 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
     default:
       return true;
   }
+}
+
+/** Where the bar ends for what is written now: the section's close point in its last bar. */
+function limitOf(s: TakeState, c: ConstraintSet): number {
+  return c.sections && inClosingBar(s, c) ? closePoint(s) : s.barLen;
 }
 
 /** Room left in a bar that notes of the vocabulary's lengths can fill (a whole number of its shortest note). */
@@ -496,6 +544,13 @@ function joiner(prev: string, t: string): string {
   return (LENGTH.test(prev) && LENGTH.test(t)) || (prev.endsWith('|') && /^[|:]/.test(t)) ? ' ' : '';
 }
 
+const SPECIAL_TOKEN = 1;
+const FIELD = 2;
+const APART = 3;
+const JOINS = 0;
+/** A token that starts with one of these never continues the symbol before it (unless that is an accidental or ':' alone). */
+const STARTS_APART = /^[A-Ga-gzx~.HLMOPSTuv!"(){}\-^_=]/;
+
 /** A vocabulary's special tokens (<s>, </s>, <unk>): no text. */
 const SPECIAL = /^<[a-z/]+>$/;
 
@@ -509,6 +564,11 @@ export class TuneConstraints {
   private readonly lexed = new Map<string, LexedSym[]>();
   /** Tokens that move the music on (a note, rest, chord, bar line or length); the others cost no time. */
   private readonly moves: Uint8Array;
+  private readonly scratch: TakeState = initialTakeState();
+  /** Per token: special, a field, one that always starts a new symbol, or one that may join the tail. */
+  private readonly kinds: Uint8Array;
+  /** Per token: its symbols read alone. */
+  private readonly alone: Sym[][];
   /** Per variation: rows the constraints could not meet (left as they were). */
   readonly fallbacks: number[];
 
@@ -534,6 +594,8 @@ export class TuneConstraints {
       if (x.k === 'note') minMul = Math.min(minMul, x.written ? x.mul : x.mul * shortest);
     }
     this.set = { barFill: this.names.includes('bar-fill'), sections: this.names.includes('sections'), tonicEnding: this.names.includes('tonic-ending'), defaultUnit: options.defaultUnit ?? 1 / 8, shortest, minMul: Number.isFinite(minMul) ? minMul : 1 };
+    this.kinds = Uint8Array.from(texts, (t) => (SPECIAL.test(t) ? SPECIAL_TOKEN : FIELD_TOKEN.test(t) ? FIELD : STARTS_APART.test(t) ? APART : JOINS));
+    this.alone = texts.map((t) => lexBody(t).map((l) => l.sym));
     this.moves = Uint8Array.from(texts, (t, id) => (id === special.eos || /^[\d/]+$/.test(t) || lexBody(t).some((l) => ['note', 'rest', 'chordClose', 'bar', 'partial'].includes(l.sym.k)) ? 1 : 0));
     const c: Cursor = { before: initialTakeState(), tail: '', prev: '' };
     for (const id of prime) this.follow(c, id);
@@ -578,13 +640,26 @@ export class TuneConstraints {
     c.tail = syms.length ? syms[syms.length - 1].text : '';
   }
 
-  /** Would token `id` keep the take within the constraints? */
-  private allows(c: Cursor, id: number): boolean {
+  /**
+   * Would token `id` keep the take within the constraints? `base`: the state after the tail as it
+   * stands (null: the tail cannot stand as it is; undefined: the tail is still open, an accidental
+   * or ':' alone, so every token joins it).
+   */
+  private allows(c: Cursor, id: number, base: TakeState | null | undefined): boolean {
+    const kind = this.kinds[id];
+    if (kind === SPECIAL_TOKEN) return true;
+    if (kind === FIELD) return !this.set.barFill;
+    if (kind === APART && base !== undefined) {
+      // Starts a new symbol: the tail stands as written (fed once per row, in `base`).
+      if (!base) return false;
+      const s = copyState(this.scratch, base);
+      const syms = this.alone[id];
+      for (let i = 0; i < syms.length; i++) if (!feed(s, syms[i], this.set, true, i === syms.length - 1)) return false;
+      return true;
+    }
     const t = this.texts[id];
-    if (t === undefined || SPECIAL.test(t)) return true;
-    if (FIELD_TOKEN.test(t)) return !this.set.barFill;
     const syms = this.lex(c.tail + joiner(c.prev, t) + t);
-    const s = { ...c.before };
+    const s = copyState(this.scratch, c.before);
     for (let i = 0; i < syms.length; i++) if (!feed(s, syms[i].sym, this.set, true, i === syms.length - 1)) return false;
     return true;
   }
@@ -622,14 +697,19 @@ export class TuneConstraints {
     const banned: number[] = [];
     let left = 0;
     let moving = 0;
+    // The tail as it stands (a token that starts a new symbol completes it): fed once for the row.
+    const tailSyms = this.lex(c.tail);
+    const open = tailSyms.length > 0 && tailSyms[tailSyms.length - 1].sym.k === 'partial';
+    let base: TakeState | null = { ...c.before };
+    for (const l of tailSyms) if (base && !feed(base, l.sym, this.set, true)) base = null;
     for (let id = 0; id < probs.length; id++) {
       if (!(probs[id] > 0)) continue;
       let ok: boolean;
       if (id === this.special.eos) {
         const s = { ...c.before };
-        for (const l of this.lex(c.tail)) feed(s, l.sym, this.set, false);
+        for (const l of tailSyms) feed(s, l.sym, this.set, false);
         ok = mayEnd(s, this.set);
-      } else ok = this.allows(c, id);
+      } else ok = this.allows(c, id, open ? undefined : base);
       if (ok) {
         left += probs[id];
         if (this.moves[id]) moving += probs[id];
