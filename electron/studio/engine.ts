@@ -160,6 +160,7 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
             count: request.sampling.count,
             rngSeed: request.sampling.rngSeed,
             header: request.constraints,
+            tuneConstraints: request.tuneConstraints,
           },
           { onNote: (variation, note) => onNote(variation, toNoteDto(note)) },
           signal,

@@ -12,7 +12,7 @@ export interface StudioEngine {
   status(): BackendInfo;
   onStatus(listener: (info: BackendInfo) => void): () => void;
   generate(
-    request: { modelId?: string; seed: Seed; sampling: Sampling & { rngSeed: number }; constraints?: { key?: string; meter?: string } },
+    request: { modelId?: string; seed: Seed; sampling: Sampling & { rngSeed: number }; constraints?: { key?: string; meter?: string }; tuneConstraints?: boolean },
     onNote: (variation: number, note: NoteDto) => void,
     signal: AbortSignal,
   ): Promise<Take[]>;

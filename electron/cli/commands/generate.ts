@@ -17,6 +17,7 @@ import { writeMidi } from '../../../shared/music/midi/write';
 import { readRegularFile } from '../../../shared/music/corpus/regular-file';
 import { takeTitle, titleOfAbc, withTitle } from '../../../shared/music/tune/title';
 import { beamByBeat } from '../../../shared/music/tune/beam';
+import { TUNE_CONSTRAINTS, type TuneConstraintName } from '../../../shared/music/constraints/index';
 
 const usage = `Usage: seedsong generate [--model DIR] --out FILE_OR_DIR [options]
 
@@ -45,6 +46,10 @@ folder gets take-N.abc and take-N.mid for every take).
                      draws a new seed and prints it (rngSeed in --json), to make a take again
   --json             one JSON object per take
   --no-grammar       ABC models: sample without the grammar that keeps repeats, endings and bars well formed
+  --no-constraints   ABC models: sample without the tune constraints (on by default: every bar holds
+                     the meter, sections close after 8 bars where the meter names a dance tune, the
+                     tune ends at a section end on the key's tonic)
+  --constraints LIST ABC models: only these tune constraints, e.g. bar-fill,sections (of ${TUNE_CONSTRAINTS.join(', ')})
   --force            replace existing files Seedsong did not write (otherwise they are left alone)
   --backend NAME     force ${BACKEND_ORDER.join(' | ')}`;
 
@@ -121,6 +126,8 @@ export const command: CliCommand = {
       backend: { type: 'string' },
       force: { type: 'boolean' },
       'no-grammar': { type: 'boolean' },
+      'no-constraints': { type: 'boolean' },
+      constraints: { type: 'string' },
     });
     if (positionals.length) throw new UsageError(`generate takes no positional arguments (got "${positionals[0]}")`);
     const model = values.model ? path.resolve(io.cwd, values.model) : defaultModelDir();
@@ -130,6 +137,14 @@ export const command: CliCommand = {
     if (!values.out) throw new UsageError('--out FILE_OR_DIR is required (.abc, .mid, or a folder)');
     if (values['seed-abc'] !== undefined && values['seed-file'] !== undefined) throw new UsageError('give --seed-abc or --seed-file, not both');
     if (values.backend !== undefined && !BACKEND_ORDER.includes(values.backend as BackendName)) throw new UsageError(`--backend must be one of ${BACKEND_ORDER.join(', ')}`);
+    let tuneConstraints: boolean | TuneConstraintName[] = !values['no-constraints'];
+    if (values.constraints !== undefined) {
+      if (values['no-constraints']) throw new UsageError('give --constraints or --no-constraints, not both');
+      const names = values.constraints.split(',').map((n) => n.trim()).filter(Boolean);
+      const unknown = names.find((n) => !TUNE_CONSTRAINTS.includes(n as TuneConstraintName));
+      if (unknown !== undefined) throw new UsageError(`--constraints: "${unknown}" is not a tune constraint (${TUNE_CONSTRAINTS.join(', ')})`);
+      tuneConstraints = names as TuneConstraintName[];
+    }
     const out = path.resolve(io.cwd, values.out);
     if (!['.abc', '.mid', '.midi', ''].includes(path.extname(out).toLowerCase())) throw new UsageError(`--out must end in .abc or .mid, or be a folder; got "${values.out}"`);
     const temperature = numberFlag('temperature', values.temperature, { min: 0, max: 10 });
@@ -179,7 +194,7 @@ export const command: CliCommand = {
       const { backend: report, control } = await bootEngine({ backend: values.backend as BackendName | undefined, env: io.env, signal: io.interrupted });
       const started = performance.now();
       const takes = await runGeneration(
-        { model, checkpoint: values.checkpoint, seed, header: { key: values.key, meter: values.meter, unit: values.unit }, temperature, topK, topP, length, count, rngSeed, grammar: !values['no-grammar'] },
+        { model, checkpoint: values.checkpoint, seed, header: { key: values.key, meter: values.meter, unit: values.unit }, temperature, topK, topP, length, count, rngSeed, grammar: !values['no-grammar'], tuneConstraints },
         {},
         control,
       );

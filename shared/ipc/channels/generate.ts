@@ -23,6 +23,13 @@ export const generateChannels = {
           })
           .strict()
           .optional(),
+        /**
+         * ABC models: sample with the tune constraints (every bar holds the meter, 8-bar sections
+         * where the meter names a dance tune, the tune ends on the key's tonic). On unless false;
+         * a client that does not send it gets them (absent = true; optional rather than
+         * .default(true) so that the parsed request type stays what callers already build).
+         */
+        tuneConstraints: z.boolean().optional(),
       })
       .strict(),
     /** rngSeed: the seed the run uses (the request's, or one the studio drew for it). */

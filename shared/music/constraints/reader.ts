@@ -24,7 +24,7 @@ export type Sym =
   /** Text that may still become a symbol (an accidental alone, ':' before '|', an open quote). */
   | { k: 'partial' }
   /** Decorations, a slur's opening, chord symbols: no time of their own, but a note must follow. */
-  | { k: 'lead' }
+  | { k: 'lead'; hold: boolean }
   /** Ties, slur ends, spaces: no time, no bar. */
   | { k: 'skip' };
 
@@ -47,7 +47,7 @@ const PATTERNS: [RegExp, (m: RegExpExecArray) => Sym][] = [
   [/>+|<+/y, (m) => ({ k: 'broken', dir: m[0][0] as '>' | '<', count: m[0].length })],
   [/\{\/?/y, () => ({ k: 'graceOpen' })],
   [/\}/y, () => ({ k: 'graceClose' })],
-  [/"[^"\n]*"|![^!\n]*!|\+[^+\n]*\+|[~.HLMOPSTuv(]/y, () => ({ k: 'lead' })],
+  [/"[^"\n]*"|![^!\n]*!|\+[^+\n]*\+|[~.HLMOPSTuv(]/y, (m) => ({ k: 'lead', hold: m[0] === 'H' || /^[!+]fermata[!+]$/.test(m[0]) })],
   [/["!+][^\n]*$/y, () => ({ k: 'partial' })],
 ];
 

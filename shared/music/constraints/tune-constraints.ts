@@ -67,6 +67,13 @@ export interface TakeState {
   barAcc: string;
   /** Position in the bar where the current section started (its pickup's complement): the repeat comes round here. */
   secStart: number;
+  /**
+   * Where a `:|` goes back to, as abc2midi plays it: the tune's start (after its pickup) for the
+   * first repeat, a `|:`, or after a repeat the previous `:|` or `||`.
+   */
+  repTarget: number;
+  /** A `:|` has been played. */
+  repeated: boolean;
   /** Full bars counted in the section. */
   bars: number;
   /** The section started inside a bar: the first bar it completes is the previous section's. */
@@ -83,6 +90,41 @@ export interface TakeState {
   atSectionEnd: boolean;
   /** The last section close was on the tonic. */
   endTonic: boolean;
+}
+
+/** Copies a take's state field by field (much faster than Object.assign in the mask's inner loop). */
+export function copyState(d: TakeState, s: TakeState): TakeState {
+  d.body = s.body;
+  d.barLen = s.barLen;
+  d.meter = s.meter;
+  d.unit = s.unit;
+  d.tonicLetter = s.tonicLetter;
+  d.tonicAcc = s.tonicAcc;
+  d.pos = s.pos;
+  d.firstBar = s.firstBar;
+  d.tupletLeft = s.tupletLeft;
+  d.tupletFactor = s.tupletFactor;
+  d.chord = s.chord;
+  d.chordTonic = s.chordTonic;
+  d.grace = s.grace;
+  d.nextFactor = s.nextFactor;
+  d.lastLen = s.lastLen;
+  d.lastTonic = s.lastTonic;
+  d.barAcc = s.barAcc;
+  d.secStart = s.secStart;
+  d.repTarget = s.repTarget;
+  d.repeated = s.repeated;
+  d.bars = s.bars;
+  d.carry = s.carry;
+  d.music = s.music;
+  d.sections = s.sections;
+  d.ending = s.ending;
+  d.endingPos = s.endingPos;
+  d.endingBars = s.endingBars;
+  d.endingCarry = s.endingCarry;
+  d.atSectionEnd = s.atSectionEnd;
+  d.endTonic = s.endTonic;
+  return d;
 }
 
 export function initialTakeState(): TakeState {
@@ -105,6 +147,8 @@ export function initialTakeState(): TakeState {
     lastTonic: null,
     barAcc: '',
     secStart: 0,
+    repTarget: 0,
+    repeated: false,
     bars: 0,
     carry: false,
     music: false,
@@ -168,7 +212,16 @@ function tonicDue(s: TakeState, c: ConstraintSet, end: number): boolean {
 
 function isTonic(s: TakeState, letter: string, acc: string): boolean {
   if (!s.tonicLetter || letter !== s.tonicLetter) return false;
-  const written = acc || (/* an accidental earlier in the bar holds */ new RegExp(`${letter}([\\^_=]+)`).exec(s.barAcc)?.[1] ?? '');
+  let written = acc;
+  if (!written) {
+    // An accidental written earlier in the bar holds for the letter (barAcc: "F^C=...").
+    const at = s.barAcc.lastIndexOf(letter);
+    if (at >= 0) {
+      let end = at + 1;
+      while (end < s.barAcc.length && '^_='.includes(s.barAcc[end])) end++;
+      written = s.barAcc.slice(at + 1, end);
+    }
+  }
   const eff = written === '=' ? '' : written || s.tonicAcc;
   return eff === s.tonicAcc;
 }
@@ -204,7 +257,6 @@ function setField(s: TakeState, key: string, value: string, c: ConstraintSet): v
  */
 export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, tentative = false): boolean {
   const unit = s.unit || c.defaultUnit;
-  const limit = () => (inClosingBar(s, c) ? closePoint(s) : s.barLen);
   switch (x.k) {
     case 'field':
       // No meter, unit, key or tempo change inside the tune: a dance tune keeps its bar, and a
@@ -223,7 +275,7 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
           // The chord lasts as long as its first note (times a length after its ']').
           const factor = (s.tupletLeft > 0 ? s.tupletFactor : 1) * s.nextFactor;
           const owed = s.tupletLeft > 1 ? (s.tupletLeft - 1) * c.minMul * unit * s.tupletFactor : 0;
-          if (check && s.barLen && c.barFill && s.pos + len * factor * (tentative && x.k === 'note' && !x.written ? c.shortest : 1) + owed > limit() + EPS) return false;
+          if (check && s.barLen && c.barFill && s.pos + len * factor * (tentative && x.k === 'note' && !x.written ? c.shortest : 1) + owed > limitOf(s, c) + EPS) return false;
           s.chord = len;
         }
         if (tonic) s.chordTonic = true;
@@ -235,9 +287,9 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
         const least = tentative && x.k === 'note' && !x.written ? d * c.shortest : d;
         // A tuplet's notes still to come need room too.
         const owed = s.tupletLeft > 1 ? (s.tupletLeft - 1) * c.minMul * unit * s.tupletFactor : 0;
-        if (c.barFill && s.pos + least + owed > limit() + EPS) return false;
+        if (c.barFill && s.pos + least + owed > limitOf(s, c) + EPS) return false;
         // Once a tuplet is complete, what is left of the bar must be writable in the vocabulary's lengths.
-        if (c.barFill && s.tupletLeft <= 1 && !(tentative && x.k === 'note' && !x.written) && !fillable(limit() - end, c, unit)) return false;
+        if (c.barFill && s.tupletLeft <= 1 && !(tentative && x.k === 'note' && !x.written) && !fillable(limitOf(s, c) - end, c, unit)) return false;
         if (tonicDue(s, c, end) && !tonic) return false;
       }
       s.pos = end;
@@ -250,13 +302,15 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
       return true;
     }
     case 'chordOpen':
-      if (check && !roomForNote(s, c, unit, limit())) return false;
+      if (check && !roomForNote(s, c, unit, limitOf(s, c))) return false;
       s.chord = -1;
       s.chordTonic = false;
       return true;
     case 'lead':
+      // abc2midi holds a fermata longer than written: the bar would not add up.
+      if (check && c.barFill && x.hold) return false;
       // A decoration or slur waits for its note: there must be room for one.
-      if (check && s.chord === null && !s.grace && !roomForNote(s, c, unit, limit())) return false;
+      if (check && s.chord === null && !s.grace && !roomForNote(s, c, unit, limitOf(s, c))) return false;
       return true;
     case 'chordClose': {
       const first = s.chord;
@@ -266,8 +320,8 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
       const end = s.pos + d;
       if (check && s.barLen) {
         const owed = s.tupletLeft > 1 ? (s.tupletLeft - 1) * c.minMul * unit * s.tupletFactor : 0;
-        if (c.barFill && end + owed > limit() + EPS) return false;
-        if (c.barFill && s.tupletLeft <= 1 && !fillable(limit() - end, c, unit)) return false;
+        if (c.barFill && end + owed > limitOf(s, c) + EPS) return false;
+        if (c.barFill && s.tupletLeft <= 1 && !fillable(limitOf(s, c) - end, c, unit)) return false;
         if (tonicDue(s, c, end) && !s.chordTonic) return false;
       }
       s.pos = end;
@@ -281,7 +335,7 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
     }
     case 'tuplet': {
       const f = tupletFactor(x.n, s.barLen);
-      if (check && s.barLen && c.barFill && s.pos + x.n * c.minMul * unit * f > limit() + EPS) return false;
+      if (check && s.barLen && c.barFill && s.pos + x.n * c.minMul * unit * f > limitOf(s, c) + EPS) return false;
       s.tupletLeft = x.n;
       s.tupletFactor = f;
       return true;
@@ -291,13 +345,13 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
       const prev = x.dir === '>' ? 2 - half : half;
       const extra = s.lastLen * (prev - 1);
       const next = x.dir === '>' ? half : 2 - half;
-      if (check && s.barLen && c.barFill && s.pos + extra + c.minMul * unit * next > limit() + EPS) return false;
+      if (check && s.barLen && c.barFill && s.pos + extra + c.minMul * unit * next > limitOf(s, c) + EPS) return false;
       s.pos += extra;
       s.nextFactor = next;
       return true;
     }
     case 'graceOpen':
-      if (check && !roomForNote(s, c, unit, limit())) return false;
+      if (check && !roomForNote(s, c, unit, limitOf(s, c))) return false;
       s.grace = true;
       return true;
     case 'graceClose':
@@ -308,6 +362,11 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
     default:
       return true;
   }
+}
+
+/** Where the bar ends for what is written now: the section's close point in its last bar. */
+function limitOf(s: TakeState, c: ConstraintSet): number {
+  return c.sections && inClosingBar(s, c) ? closePoint(s) : s.barLen;
 }
 
 /** Room left in a bar that notes of the vocabulary's lengths can fill (a whole number of its shortest note). */
@@ -352,7 +411,11 @@ function bar(s: TakeState, text: string, c: ConstraintSet, check: boolean): bool
     }
     if (B && !full && s.pos > EPS) {
       if (check && c.barFill && s.pos > B + EPS) return false;
+      // abc2midi goes back to a `|:` after the pickup, so the pickup would not complete the
+      // section's last bar: the repeat starts with the tune instead.
+      if (check && c.barFill && startRep) return false;
       s.secStart = B - s.pos;
+      s.repTarget = s.secStart;
       s.carry = false;
       s.bars = 0;
     } else if (full) s.bars = 1;
@@ -383,22 +446,18 @@ function bar(s: TakeState, text: string, c: ConstraintSet, check: boolean): bool
   // A section bar: || |] [| |: :| :: (with endings).
   if (!s.music) {
     // Right after another section bar (`:|` then `|:`): nothing closes.
+    if (startRep || s.repeated) s.repTarget = B ? s.pos % B : 0;
     if (ending) startEnding(s, ending);
-    if (core === '|]') {
-      s.firstBar = true;
-      s.pos = 0;
-      s.secStart = 0;
-    }
     return true;
   }
-  return closeSection(s, c, check, endRep, core === '|]', ending, n);
+  return closeSection(s, c, check, endRep, startRep, ending, n);
 }
 
-function closeSection(s: TakeState, c: ConstraintSet, check: boolean, endRep: boolean, final: boolean, ending: number, n: number): boolean {
+function closeSection(s: TakeState, c: ConstraintSet, check: boolean, endRep: boolean, startRep: boolean, ending: number, n: number): boolean {
   const B = s.barLen;
   if (check && B) {
     const at = s.pos % B < EPS || near(s.pos, B) ? 0 : s.pos;
-    const target = s.secStart % B < EPS ? 0 : s.secStart;
+    const target = s.repTarget % B < EPS ? 0 : s.repTarget;
     // The repeat comes round to the section's start: the bars on both sides of it add up.
     if (c.barFill && endRep && !near(at, target) && s.pos < B + EPS) return false;
     if (n > 0) {
@@ -422,13 +481,10 @@ function closeSection(s: TakeState, c: ConstraintSet, check: boolean, endRep: bo
   s.pos = rest;
   s.bars = 0;
   s.music = false;
-  if (final) {
-    // After a final bar the music starts afresh: a pickup may follow.
-    s.firstBar = true;
-    s.secStart = 0;
-    s.carry = false;
-    s.pos = 0;
-  }
+  // abc2midi: after a repeat, the next `:|` goes back to the previous `:|` or `||` (or a `|:`);
+  // before the first repeat, to the tune's start. (A `|]` inside the tune is read like `||`.)
+  if (endRep) s.repeated = true;
+  if (startRep || s.repeated) s.repTarget = rest;
   if (ending) startEnding(s, ending);
   else if (closingFirstEnding) s.ending = 1; // waiting for the second ending
   return true;
@@ -475,7 +531,28 @@ interface Cursor {
   before: TakeState;
   /** The last symbol's text: the next token may still join it (`d` + `2`, `:` + `|`). */
   tail: string;
+  /** The last token's text. */
+  prev: string;
 }
+
+const LENGTH = /^(?:\d+|\d*\/+\d*)(?:\/\d*)*$/;
+/**
+ * How the decoders join two tokens: without a space, except where the factored spelling's decoder
+ * keeps them apart (two lengths in a row, a bar line and a bar or repeat sign after it).
+ */
+function joiner(prev: string, t: string): string {
+  return (LENGTH.test(prev) && LENGTH.test(t)) || (prev.endsWith('|') && /^[|:]/.test(t)) ? ' ' : '';
+}
+
+const SPECIAL_TOKEN = 1;
+const FIELD = 2;
+const APART = 3;
+const JOINS = 0;
+/** A token that starts with one of these never continues the symbol before it (unless that is an accidental or ':' alone). */
+const STARTS_APART = /^[A-Ga-gzx~.HLMOPSTuv!"(){}\-^_=]/;
+
+/** A vocabulary's special tokens (<s>, </s>, <unk>): no text. */
+const SPECIAL = /^<[a-z/]+>$/;
 
 /** Is a token a field line written whole ("M:6/8", "K:D Major")? */
 const FIELD_TOKEN = /^[A-Za-z]:(?![|:])/;
@@ -487,6 +564,11 @@ export class TuneConstraints {
   private readonly lexed = new Map<string, LexedSym[]>();
   /** Tokens that move the music on (a note, rest, chord, bar line or length); the others cost no time. */
   private readonly moves: Uint8Array;
+  private readonly scratch: TakeState = initialTakeState();
+  /** Per token: special, a field, one that always starts a new symbol, or one that may join the tail. */
+  private readonly kinds: Uint8Array;
+  /** Per token: its symbols read alone. */
+  private readonly alone: Sym[][];
   /** Per variation: rows the constraints could not meet (left as they were). */
   readonly fallbacks: number[];
 
@@ -512,10 +594,12 @@ export class TuneConstraints {
       if (x.k === 'note') minMul = Math.min(minMul, x.written ? x.mul : x.mul * shortest);
     }
     this.set = { barFill: this.names.includes('bar-fill'), sections: this.names.includes('sections'), tonicEnding: this.names.includes('tonic-ending'), defaultUnit: options.defaultUnit ?? 1 / 8, shortest, minMul: Number.isFinite(minMul) ? minMul : 1 };
+    this.kinds = Uint8Array.from(texts, (t) => (SPECIAL.test(t) ? SPECIAL_TOKEN : FIELD_TOKEN.test(t) ? FIELD : STARTS_APART.test(t) ? APART : JOINS));
+    this.alone = texts.map((t) => lexBody(t).map((l) => l.sym));
     this.moves = Uint8Array.from(texts, (t, id) => (id === special.eos || /^[\d/]+$/.test(t) || lexBody(t).some((l) => ['note', 'rest', 'chordClose', 'bar', 'partial'].includes(l.sym.k)) ? 1 : 0));
-    const c: Cursor = { before: initialTakeState(), tail: '' };
+    const c: Cursor = { before: initialTakeState(), tail: '', prev: '' };
     for (const id of prime) this.follow(c, id);
-    this.cursors = Array.from({ length: count }, () => ({ before: { ...c.before }, tail: c.tail }));
+    this.cursors = Array.from({ length: count }, () => ({ before: { ...c.before }, tail: c.tail, prev: c.prev }));
     this.fallbacks = new Array<number>(count).fill(0);
   }
 
@@ -541,26 +625,41 @@ export class TuneConstraints {
   private follow(c: Cursor, id: number): void {
     if (id === this.special.bos || id === this.special.eos) return;
     const t = this.texts[id];
-    if (t === undefined) return;
+    if (t === undefined || SPECIAL.test(t)) return;
     if (!c.before.body || FIELD_TOKEN.test(t)) {
       for (const l of this.lex(c.tail)) feed(c.before, l.sym, this.set, false);
       c.tail = '';
       const f = /^([A-Za-z]):(.*)$/s.exec(t) ?? /^\[([A-Za-z]):(.*)\]$/s.exec(t);
       if (f) setField(c.before, f[1], f[2].trim(), this.set);
+      c.prev = t;
       return;
     }
-    const syms = this.lex(c.tail + t);
+    const syms = this.lex(c.tail + joiner(c.prev, t) + t);
+    c.prev = t;
     for (let i = 0; i < syms.length - 1; i++) feed(c.before, syms[i].sym, this.set, false);
     c.tail = syms.length ? syms[syms.length - 1].text : '';
   }
 
-  /** Would token `id` keep the take within the constraints? */
-  private allows(c: Cursor, id: number): boolean {
+  /**
+   * Would token `id` keep the take within the constraints? `base`: the state after the tail as it
+   * stands (null: the tail cannot stand as it is; undefined: the tail is still open, an accidental
+   * or ':' alone, so every token joins it).
+   */
+  private allows(c: Cursor, id: number, base: TakeState | null | undefined): boolean {
+    const kind = this.kinds[id];
+    if (kind === SPECIAL_TOKEN) return true;
+    if (kind === FIELD) return !this.set.barFill;
+    if (kind === APART && base !== undefined) {
+      // Starts a new symbol: the tail stands as written (fed once per row, in `base`).
+      if (!base) return false;
+      const s = copyState(this.scratch, base);
+      const syms = this.alone[id];
+      for (let i = 0; i < syms.length; i++) if (!feed(s, syms[i], this.set, true, i === syms.length - 1)) return false;
+      return true;
+    }
     const t = this.texts[id];
-    if (t === undefined) return true;
-    if (FIELD_TOKEN.test(t)) return !this.set.barFill;
-    const syms = this.lex(c.tail + t);
-    const s = { ...c.before };
+    const syms = this.lex(c.tail + joiner(c.prev, t) + t);
+    const s = copyState(this.scratch, c.before);
     for (let i = 0; i < syms.length; i++) if (!feed(s, syms[i].sym, this.set, true, i === syms.length - 1)) return false;
     return true;
   }
@@ -569,24 +668,48 @@ export class TuneConstraints {
     this.follow(this.cursors[variation], token);
   }
 
+  /** In the header: a tune states its meter (bars need one) before its key starts the music. */
+  private maskHeader(c: Cursor, variation: number, probs: Float64Array): number {
+    if (c.before.meter) return 0;
+    let left = 0;
+    const banned: number[] = [];
+    for (let id = 0; id < probs.length; id++) {
+      if (!(probs[id] > 0)) continue;
+      if (/^K:/.test(this.texts[id] ?? '') || id === this.special.eos) banned.push(id);
+      else left += probs[id];
+    }
+    if (!banned.length) return 0;
+    if (left <= 0) {
+      this.fallbacks[variation]++;
+      return 0;
+    }
+    for (const id of banned) probs[id] = 0;
+    return banned.length;
+  }
+
   /**
    * Zeroes the tokens that would break a constraint. Leaves the row as it was when nothing would
    * be left (never a dead end). Returns how many tokens were zeroed.
    */
   mask(variation: number, probs: Float64Array): number {
     const c = this.cursors[variation];
-    if (!c.before.body) return 0;
+    if (!c.before.body) return this.set.barFill ? this.maskHeader(c, variation, probs) : 0;
     const banned: number[] = [];
     let left = 0;
     let moving = 0;
+    // The tail as it stands (a token that starts a new symbol completes it): fed once for the row.
+    const tailSyms = this.lex(c.tail);
+    const open = tailSyms.length > 0 && tailSyms[tailSyms.length - 1].sym.k === 'partial';
+    let base: TakeState | null = { ...c.before };
+    for (const l of tailSyms) if (base && !feed(base, l.sym, this.set, true)) base = null;
     for (let id = 0; id < probs.length; id++) {
       if (!(probs[id] > 0)) continue;
       let ok: boolean;
       if (id === this.special.eos) {
         const s = { ...c.before };
-        for (const l of this.lex(c.tail)) feed(s, l.sym, this.set, false);
+        for (const l of tailSyms) feed(s, l.sym, this.set, false);
         ok = mayEnd(s, this.set);
-      } else ok = this.allows(c, id);
+      } else ok = this.allows(c, id, open ? undefined : base);
       if (ok) {
         left += probs[id];
         if (this.moves[id]) moving += probs[id];

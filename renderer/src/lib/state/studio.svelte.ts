@@ -83,6 +83,8 @@ export class StudioState {
   seedPickup = $state<number | null>(null);
   /** Ask the model for the key and meter of the top bar (ABC models: the tune's header; event models: the scale). */
   keepKeyAndMeter = $state(false);
+  /** ABC models: sample with the tune constraints (bar fill, sections, tonic ending). */
+  tuneConstraints = $state(true);
 
   runId = $state<string | null>(null);
   /** The studio's record of this window's generation (shared/jobs/machine.ts): what `generating` is. */
@@ -474,6 +476,7 @@ export class StudioState {
       seed: chosen.seed,
       sampling: { temperature: this.temperature, topK: this.topK, topP: this.topP, length: this.length, count: this.count, rngSeed },
       constraints: this.keepKeyAndMeter ? { key: keyName(this.tune.key), meter: `${this.tune.meter.numerator}/${this.tune.meter.denominator}` } : undefined,
+      tuneConstraints: this.tuneConstraints,
     });
     if (!result.ok) return this.showError(result.error.message);
     const { runId } = result.value;
