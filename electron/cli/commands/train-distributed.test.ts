@@ -65,7 +65,7 @@ describe('seedsong train --distributed torchrun', () => {
 
     // eval, generate (also from a checkpoint) and import treat it as any model.
     const e = captureIo({ cwd: dir });
-    expect(await evaluate.run(['--model', 'm', '--corpus', corpus], e)).toBe(0);
+    expect(await evaluate.run(['--model', 'm', '--corpus', corpus, '--json'], e)).toBe(0);
     expect(JSON.parse(e.stdout[0]).crossEntropyPerToken).toBeGreaterThan(0);
     expect(await generate.run(['--model', 'm', '--out', 'take.abc', '--length', '40', '--rng-seed', '3'], captureIo({ cwd: dir }))).toBe(0);
     expect(await fs.readFile(path.join(dir, 'take.abc'), 'utf8')).toMatch(/^X:1\n/);

@@ -73,7 +73,7 @@ describe('seedsong train / generate / eval', () => {
     } else console.log(`early stopping did not trigger in 40 epochs (${stopped.stopReason}); the resume-after-early-stop check did not run`);
 
     const e = captureIo({ cwd: dir });
-    expect(await evaluate.run(['--model', 'model', '--corpus', corpus], e)).toBe(0);
+    expect(await evaluate.run(['--model', 'model', '--corpus', corpus, '--json'], e)).toBe(0);
     const r = JSON.parse(e.stdout[0]) as { crossEntropyPerToken: number; tunes: number; crossEntropyPerNote: number };
     expect(r.tunes).toBe(4);
     expect(r.crossEntropyPerToken).toBeGreaterThan(0);
