@@ -22,7 +22,7 @@ import { prepareData, type TokenData } from '../electron/engine/data';
 import { encodeCorpus, loadTunes } from '../electron/engine/corpus';
 import { writeDirAtomic, writeFileAtomic } from '../electron/node/atomic';
 import { exists, listCheckpoints, readMeta, type CorpusSummary } from '../electron/node/catalog';
-import { encodingFromSpec, type Encoding, type EncodingSpec } from '../shared/music/encodings/index';
+import { encodingFromSpec, type Encoding, type EncodingSpec } from '@shared/music/encodings/index';
 
 export const JOB_DIR = 'torch-job';
 export const JOB_FILE = 'job.json';

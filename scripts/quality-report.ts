@@ -30,7 +30,7 @@ import { loadModelCached, runGeneration } from '../electron/engine/jobs';
 import { createStepModel } from '../electron/engine/step';
 import { Rng } from '../electron/engine/rng';
 import { BarIndex, barsOf, checkWithAbc2midi, countsOf, figuresOf, measureTune, scoreTunes, totalVariation, wrongLengthBars } from '../electron/engine/quality';
-import { findAbc2midi } from '../shared/music/abc/abc2midi';
+import { findAbc2midi } from '@shared/music/abc/abc2midi';
 
 export { BarIndex, barsOf, checkWithAbc2midi, normalizeKey, scaleOf } from '../electron/engine/quality';
 

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { registerMissingKernels } from './kernels';
 import { EngineError } from './errors';
 
-import { BackendNameSchema, type BackendName } from '../../shared/ipc/schemas';
+import { BackendNameSchema, type BackendName } from '@shared/ipc/schemas';
 
 /** The contract's names (tensorflow-gpu = tfjs-node-gpu, tensorflow = tfjs-node), in order of preference. */
 export type { BackendName };

@@ -4,9 +4,9 @@
  * studio's corpus view and a training run agree on the split); here the tunes are encoded. Tunes
  * that cannot be read or encoded are counted and reported, never silently dropped.
  */
-import { loadCorpus } from '../../shared/music/node';
-import { buildEncoding, type Encoding, type EncodingName, type Tune } from '../../shared/music/encodings/index';
-import type { CorpusStats } from '../../shared/music/corpus/corpus';
+import { loadCorpus } from '@shared/music/node';
+import { buildEncoding, type Encoding, type EncodingName, type Tune } from '@shared/music/encodings/index';
+import type { CorpusStats } from '@shared/music/corpus/corpus';
 import { EngineError } from './errors';
 import type { TokenData } from './data';
 import type { CorpusSummary } from './library';

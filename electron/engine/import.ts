@@ -10,7 +10,7 @@ import path from 'node:path';
 import { EngineError } from './errors';
 import { readMeta, readModelFiles, saveModel, MODEL_FILE, META_FILE, type ModelMeta } from './library';
 import { createStepModel } from './step';
-import { BOS, EOS, encodingFromSpec, isEncodingName, type EncodingSpec } from '../../shared/music/encodings/index';
+import { BOS, EOS, encodingFromSpec, isEncodingName, type EncodingSpec } from '@shared/music/encodings/index';
 
 /** abc-char tokens that are characters from id 0 on, without Seedsong's <s> and </s> in front. */
 function isPlainCharVocabulary(spec: EncodingSpec): boolean {

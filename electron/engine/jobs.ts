@@ -35,11 +35,11 @@ import { backendReport } from './backend';
 import { createStepModel } from './step';
 import { freshRngSeed, sample, type SampledTake } from './sample';
 import { abcGrammar } from './abc-grammar';
-import { encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
-import type { Note, NoteSequence } from '../../shared/music/types';
-import { parseKey, signatureScale } from '../../shared/music/key';
-import { parseAbc } from '../../shared/music/abc/read';
-import { fitSeedToVocabulary, SeedSpellingError, spellingFor, transcribe, type SeedFix, type Transcription } from '../../shared/music/transcribe/index';
+import { encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '@shared/music/encodings/index';
+import type { Note, NoteSequence } from '@shared/music/types';
+import { parseKey, signatureScale } from '@shared/music/key';
+import { parseAbc } from '@shared/music/abc/read';
+import { fitSeedToVocabulary, SeedSpellingError, spellingFor, transcribe, type SeedFix, type Transcription } from '@shared/music/transcribe/index';
 
 // ---------------------------------------------------------------------------------------------
 // Training

@@ -21,7 +21,7 @@ import type { GenerateRequest, GeneratedTake, TrainRequest, TrainSummary } from 
 import type { BatchProgress, EpochRecord } from './train';
 import type { CheckpointInfo } from '../node/catalog';
 import type { EvalRequest, EvalResult } from './evaluate';
-import type { Note } from '../../shared/music/types';
+import type { Note } from '@shared/music/types';
 import type { EngineMemory } from './memory';
 import type { TorchJob, TorchJobRequest } from '../../engine-torch/job';
 

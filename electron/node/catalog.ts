@@ -11,7 +11,7 @@ import { EngineError } from '../engine/errors';
 import type { ModelSpec, TrainingConfig } from '../engine/hyperparameters';
 import type { EpochRecord, TrainerState } from '../engine/train';
 import type { OptimizerSnapshot } from '../engine/optimizer';
-import type { EncodingSpec } from '../../shared/music/encodings/types';
+import type { EncodingSpec } from '@shared/music/encodings/types';
 
 export const META_FILE = 'seedsong.json';
 export const MODEL_FILE = 'model.json';

@@ -33,7 +33,7 @@ import {
   type TrainSummary,
 } from '../engine/protocol';
 import type { CheckpointInfo } from '../node/catalog';
-import type { Note } from '../../shared/music/types';
+import type { Note } from '@shared/music/types';
 
 /** What the client needs of a child process; Electron's utilityProcess can be adapted to it. */
 export interface EngineChild {

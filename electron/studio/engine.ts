@@ -8,8 +8,8 @@ import path from 'node:path';
 import { EngineClient, type EngineStatus } from './engine-client';
 import { EngineError, type EngineErrorCode } from '../engine/protocol';
 import { ModelCatalog, csvLog, readMeta, summarize, writeMeta, type ModelSummary as LibrarySummary } from '../node/catalog';
-import { StudioError, type ErrorCode } from '../../shared/ipc/result';
-import { toNoteDto, type BackendInfo, type ModelSummary, type Take } from '../../shared/ipc/schemas';
+import { StudioError, type ErrorCode } from '@shared/ipc/result';
+import { toNoteDto, type BackendInfo, type ModelSummary, type Take } from '@shared/ipc/schemas';
 import type { ModelStore, StudioEngine } from './ports';
 import { hidePaths } from './paths';
 

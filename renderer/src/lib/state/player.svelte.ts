@@ -2,7 +2,7 @@
  * Transport state: playing, the playhead, tempo, loop. Owns the Player and the built-in synth,
  * which is created on the first Play (browsers allow audio only after a gesture).
  */
-import type { Note } from '../../../../shared/music/types';
+import type { Note } from '@shared/music/types';
 import { Player, metronomeClicks, type NoteOutput } from '../synth/player';
 
 export type ResumableOutput = NoteOutput & { resume?(): Promise<void> };

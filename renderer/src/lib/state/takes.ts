@@ -3,7 +3,7 @@
  * with, and the seed (and where the seed came from) it continues. Pure helpers; StudioState holds
  * the takes.
  */
-import type { NoteDto, Take } from '../../../../shared/ipc/schemas';
+import type { NoteDto, Take } from '@shared/ipc/schemas';
 
 export type SeedSource = 'none' | 'abc' | 'selection' | 'file' | 'keyboard';
 

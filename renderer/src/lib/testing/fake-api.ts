@@ -2,8 +2,8 @@
  * A StudioApi for state-class tests: the real createStudioApi over a transport whose answers come
  * from handler functions, and whose events the test emits (validated by the contract like real ones).
  */
-import { createStudioApi, type StudioApi } from '../../../../shared/ipc/api';
-import type { ChannelName, EventName, EventOf } from '../../../../shared/ipc/contract';
+import { createStudioApi, type StudioApi } from '@shared/ipc/api';
+import type { ChannelName, EventName, EventOf } from '@shared/ipc/contract';
 
 export type FakeHandlers = Partial<Record<ChannelName, (request: any) => unknown>>;
 
