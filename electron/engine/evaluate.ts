@@ -74,7 +74,7 @@ export async function runEvaluation(req: EvalRequest, control?: RunControl): Pro
   } finally {
     step.dispose();
   }
-  if (!predicted) throw new EngineError('bad-corpus', 'no tokens to evaluate');
+  if (!predicted) throw new EngineError('bad_input', 'no tokens to evaluate');
   const perToken = nats / predicted;
   return {
     model: dir,
