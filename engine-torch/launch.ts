@@ -9,7 +9,7 @@ import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { EngineError, HyperparameterError, type EngineErrorCode } from '../electron/engine/errors';
-import { errorCodes } from '../shared/ipc/result';
+import { errorCodes } from '@shared/ipc/result';
 
 // ---------------------------------------------------------------------------------------------
 // Progress lines (what seedsong_torch/train.py prints on stdout, rank 0 only)

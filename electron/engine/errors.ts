@@ -6,7 +6,7 @@
  * corpus or model the engine cannot use; not_found; busy (the folder is taken); unsupported (no such
  * backend here); cancelled; engine_failed (the process died, or an unexpected failure in it).
  */
-import type { ErrorCode } from '../../shared/ipc/result';
+import type { ErrorCode } from '@shared/ipc/result';
 
 export type EngineErrorCode = ErrorCode;
 
