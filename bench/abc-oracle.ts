@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Abc2midi, classifyUnedited, compareFileWithAbc2midi, findAbc2midi, type ClassifiedTune } from '../shared/music/abc/abc2midi';
+import { Abc2midi, classifyUnedited, compareFileWithAbc2midi, findAbc2midi, type ClassifiedTune } from '@shared/music/abc/abc2midi';
 
 const args = process.argv.slice(2);
 const exIdx = args.indexOf('--examples');

@@ -8,8 +8,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
-import { inheritedHeader, splitAbcBook } from '../shared/music/abc/book';
-import { impliedRepeatStarts, parseAbcTune, type AbcTune } from '../shared/music/abc/read';
+import { inheritedHeader, splitAbcBook } from '@shared/music/abc/book';
+import { impliedRepeatStarts, parseAbcTune, type AbcTune } from '@shared/music/abc/read';
 
 const args = process.argv.slice(2);
 const sIdx = args.indexOf('--show');

@@ -12,13 +12,13 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Abc2midi, compareMelodies, findAbc2midi, neutralizeForAbc2midi, spellOutRepeatStarts } from '../shared/music/abc/abc2midi';
-import { commentOutHeaderText, inheritedHeader, splitAbcBook } from '../shared/music/abc/book';
-import { impliedRepeatStarts, parseAbc, parseAbcTune } from '../shared/music/abc/read';
-import { writeTuneForm } from '../shared/music/tune/write';
-import type { TuneForm } from '../shared/music/tune/form';
-import type { NoteSequence } from '../shared/music/types';
-import { findCorpora } from '../shared/music/testing/corpora';
+import { Abc2midi, compareMelodies, findAbc2midi, neutralizeForAbc2midi, spellOutRepeatStarts } from '@shared/music/abc/abc2midi';
+import { commentOutHeaderText, inheritedHeader, splitAbcBook } from '@shared/music/abc/book';
+import { impliedRepeatStarts, parseAbc, parseAbcTune } from '@shared/music/abc/read';
+import { writeTuneForm } from '@shared/music/tune/write';
+import type { TuneForm } from '@shared/music/tune/form';
+import type { NoteSequence } from '@shared/music/types';
+import { findCorpora } from '@shared/music/testing/corpora';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {

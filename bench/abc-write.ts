@@ -4,8 +4,8 @@
  * (linear: ~4; quadratic: ~16).
  *   npx tsx bench/abc-write.ts [--bars N]
  */
-import { writeAbc } from '../shared/music/abc/write';
-import type { NoteSequence } from '../shared/music/types';
+import { writeAbc } from '@shared/music/abc/write';
+import type { NoteSequence } from '@shared/music/types';
 
 const args = process.argv.slice(2);
 const barsIdx = args.indexOf('--bars');

@@ -1,7 +1,7 @@
 /** Worker for bench/music-parse.ts: parses and encodes a share of the ABC files. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
-import { parseAbc, buildEncoding, ENCODING_NAMES, type Tune } from '../shared/music/index';
+import { parseAbc, buildEncoding, ENCODING_NAMES, type Tune } from '@shared/music/index';
 
 const { files, reader } = workerData as { files: string[]; reader?: 'auto' | 'abcjs' };
 const t0 = performance.now();

@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
-import { parseAbc, buildEncoding, ENCODING_NAMES, type Tune } from '../shared/music/index';
-import { PARSE_YOUNG_GENERATION_MB, parseThreads } from '../shared/music/corpus/files';
+import { parseAbc, buildEncoding, ENCODING_NAMES, type Tune } from '@shared/music/index';
+import { PARSE_YOUNG_GENERATION_MB, parseThreads } from '@shared/music/corpus/files';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

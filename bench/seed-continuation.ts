@@ -18,13 +18,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { splitAbcBook } from '../shared/music/abc/book';
-import { parseAbc } from '../shared/music/abc/read';
-import { readMidi } from '../shared/music/midi/read';
-import { excerpt, handWritten } from '../shared/music/testing/excerpt';
-import { performHuman, performanceMidi } from '../shared/music/testing/human';
-import { recovery, type Written } from '../shared/music/testing/recovery';
-import { spellingFor, transcribe } from '../shared/music/transcribe/index';
+import { splitAbcBook } from '@shared/music/abc/book';
+import { parseAbc } from '@shared/music/abc/read';
+import { readMidi } from '@shared/music/midi/read';
+import { excerpt, handWritten } from '@shared/music/testing/excerpt';
+import { performHuman, performanceMidi } from '@shared/music/testing/human';
+import { recovery, type Written } from '@shared/music/testing/recovery';
+import { spellingFor, transcribe } from '@shared/music/transcribe/index';
 import { initBackend } from '../electron/engine/backend';
 import { enableFastPath } from '../electron/engine/accelerate';
 import { runGeneration } from '../electron/engine/jobs';
@@ -74,7 +74,7 @@ if (values.encodings) {
   const corpus = CORPORA ? path.join(CORPORA, 'abc_nottingham/ABC_cleaned/jigs.abc') : undefined;
   const tunesFile = path.join(dir, 'corpus.abc');
   if (corpus && existsSync(corpus)) writeFileSync(tunesFile, splitAbcBook(readFileSync(corpus, 'utf8')).tunes.slice(0, 120).map((t) => t.text).join('\n'));
-  else writeFileSync(tunesFile, handWritten().map((w, i) => `X:${i + 1}\nT:${w.title}\n`).join('\n') + '\n' + (await import('../shared/music/testing/excerpt')).HAND_WRITTEN.map((t) => t.abc).join('\n'));
+  else writeFileSync(tunesFile, handWritten().map((w, i) => `X:${i + 1}\nT:${w.title}\n`).join('\n') + '\n' + (await import('@shared/music/testing/excerpt')).HAND_WRITTEN.map((t) => t.abc).join('\n'));
   for (const [preset, encoding] of [['keras-stateful', 'abc-char'], ['melody-rnn', 'melody-event'], ['midi-event-lm', 'midi-event']]) {
     const out = path.join(dir, `model-${encoding}`);
     if (!existsSync(path.join(out, 'seedsong.json'))) {

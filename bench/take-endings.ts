@@ -17,8 +17,8 @@ import { loadModelCached, primeTokens } from '../electron/engine/jobs';
 import { createStepModel } from '../electron/engine/step';
 import { sample } from '../electron/engine/sample';
 import { abcGrammar } from '../electron/engine/abc-grammar';
-import { findAbc2midi } from '../shared/music/abc/abc2midi';
-import { parseAbc } from '../shared/music/abc/read';
+import { findAbc2midi } from '@shared/music/abc/abc2midi';
+import { parseAbc } from '@shared/music/abc/read';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '20' }, length: { type: 'string', default: '150' }, 'rng-seed': { type: 'string', default: '1' } } });
 const count = Number(values.count);

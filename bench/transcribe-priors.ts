@@ -8,8 +8,8 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseAbc } from '../shared/music/abc/read';
-import { monophonic } from '../shared/music/sequence';
+import { parseAbc } from '@shared/music/abc/read';
+import { monophonic } from '@shared/music/sequence';
 
 const CORPORA = [path.resolve('../shared/corpora'), path.resolve('../../shared/corpora'), '/work/shared/corpora'].find((d) => existsSync(d));
 if (!CORPORA) {

@@ -12,14 +12,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { splitAbcBook } from '../shared/music/abc/book';
-import { parseAbc } from '../shared/music/abc/read';
-import { readMidi } from '../shared/music/midi/read';
-import { excerpt, handWritten } from '../shared/music/testing/excerpt';
-import { performHuman, performanceMidi } from '../shared/music/testing/human';
-import { rng } from '../shared/music/testing/mutate';
-import { recovery, type Recovery, type Written } from '../shared/music/testing/recovery';
-import { transcribe } from '../shared/music/transcribe/index';
+import { splitAbcBook } from '@shared/music/abc/book';
+import { parseAbc } from '@shared/music/abc/read';
+import { readMidi } from '@shared/music/midi/read';
+import { excerpt, handWritten } from '@shared/music/testing/excerpt';
+import { performHuman, performanceMidi } from '@shared/music/testing/human';
+import { rng } from '@shared/music/testing/mutate';
+import { recovery, type Recovery, type Written } from '@shared/music/testing/recovery';
+import { transcribe } from '@shared/music/transcribe/index';
 
 const { values } = parseArgs({ options: { tunes: { type: 'string' }, json: { type: 'boolean' } } });
 const perCollection = Number(values.tunes ?? 40);

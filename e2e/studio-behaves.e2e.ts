@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { parseAbc } from '../shared/music/index';
+import { parseAbc } from '@shared/music/index';
 import { artifactPath, chromiumMissingReason, grabDownload, openStudio, startServe, type ServeProcess } from './fixtures';
 
 const missing = chromiumMissingReason();

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
-import { parseAbc, readMidi } from '../shared/music/index';
+import { parseAbc, readMidi } from '@shared/music/index';
 import path from 'node:path';
 import { TINY_CORPUS, artifactPath, chromiumMissingReason, grabDownload, openStudio, trainTinyModel, type ServeProcess } from './fixtures';
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { parseAbc, readMidi } from '../shared/music/index';
+import { parseAbc, readMidi } from '@shared/music/index';
 import { TINY_CORPUS, artifactPath, chromiumMissingReason, grabDownload, openStudio } from './fixtures';
 
 const missing = chromiumMissingReason();

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
-import { parseAbc, readMidi } from '../shared/music/index';
-import { Abc2midi, compareMelodies, findAbc2midi } from '../shared/music/abc/abc2midi';
+import { parseAbc, readMidi } from '@shared/music/index';
+import { Abc2midi, compareMelodies, findAbc2midi } from '@shared/music/abc/abc2midi';
 import { artifactPath, chromiumMissingReason, grabDownload, openStudio } from './fixtures';
 
 const BOOK = '/work/shared/corpora/abc_nottingham/ABC_cleaned/jigs.abc';

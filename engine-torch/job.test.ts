@@ -68,15 +68,15 @@ describe('the job folder', () => {
     const dir = await tempDir();
     const corpus = await writeTinyCorpus(dir);
     const out = path.join(dir, 'm');
-    await expect(writeTorchJob({ preset: 'abc-token-lstm', overrides: { ...TINY, model: { ...TINY.model, architecture: 'gru' } }, corpus: [corpus], out })).rejects.toMatchObject({ code: 'bad-hyperparameters', message: expect.stringMatching(/GRU models cannot be trained with torchrun/) });
+    await expect(writeTorchJob({ preset: 'abc-token-lstm', overrides: { ...TINY, model: { ...TINY.model, architecture: 'gru' } }, corpus: [corpus], out })).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/GRU models cannot be trained with torchrun/) });
     await expect(writeTorchJob({ preset: 'abc-token-lstm', overrides: { ...TINY, model: { ...TINY.model, recurrentDropout: 0.2 } }, corpus: [corpus], out })).rejects.toMatchObject({ message: expect.stringMatching(/recurrent dropout/) });
     await expect(writeTorchJob({ preset: 'abc-token-lstm', overrides: { ...TINY, training: { ...TINY.training, seqLength: 5000 } }, corpus: [corpus], out })).rejects.toMatchObject({ message: expect.stringMatching(/longer than every tune/) });
     await expect(fs.access(out)).rejects.toThrow();
     await fs.mkdir(out);
     await fs.writeFile(path.join(out, 'mine.txt'), 'keep');
-    await expect(writeTorchJob({ preset: 'abc-token-lstm', overrides: TINY, corpus: [corpus], out })).rejects.toMatchObject({ code: 'exists' });
+    await expect(writeTorchJob({ preset: 'abc-token-lstm', overrides: TINY, corpus: [corpus], out })).rejects.toMatchObject({ code: 'busy' });
     expect(await fs.readdir(out)).toEqual(['mine.txt']);
-    await expect(writeTorchJob({ out: path.join(dir, 'none'), resume: true })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(writeTorchJob({ out: path.join(dir, 'none'), resume: true })).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('continues a model trained on this machine: a job from its seedsong.json and newest checkpoint, kept unless a corpus is given', async () => {
@@ -142,7 +142,7 @@ describe('launching torchrun', () => {
 
   it("reads the trainer's progress lines and nothing else", () => {
     expect(parseTrainerLine('{"event": "checkpoint", "id": "epoch-0001", "epoch": 1, "step": 10, "reasons": ["best"]}')).toEqual({ event: 'checkpoint', id: 'epoch-0001', epoch: 1, step: 10, reasons: ['best'] });
-    expect(parseTrainerLine('{"event": "error", "code": "bad-corpus", "message": "x"}')).toMatchObject({ event: 'error', code: 'bad-corpus' });
+    expect(parseTrainerLine('{"event": "error", "code": "bad_input", "message": "x"}')).toMatchObject({ event: 'error', code: 'bad_input' });
     expect(parseTrainerLine('WARNING:torch.distributed.run:')).toBeNull();
     expect(parseTrainerLine('{"event": "progress", "loss": "high"}')).toBeNull();
     expect(parseTrainerLine('{"event": "checkpoint", "id": 3')).toBeNull();

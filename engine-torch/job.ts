@@ -16,13 +16,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EngineError } from '../electron/engine/errors';
+import { EngineError, HyperparameterError } from '../electron/engine/errors';
 import { applyOverrides, findPreset, modelSpecFor, validateTrainingConfig, type HyperparameterOverrides, type ModelSpec, type Preset, type TrainingConfig } from '../electron/engine/hyperparameters';
 import { prepareData, type TokenData } from '../electron/engine/data';
 import { encodeCorpus, loadTunes } from '../electron/engine/corpus';
 import { writeDirAtomic, writeFileAtomic } from '../electron/node/atomic';
 import { exists, listCheckpoints, readMeta, type CorpusSummary } from '../electron/node/catalog';
-import { encodingFromSpec, type Encoding, type EncodingSpec } from '../shared/music/encodings/index';
+import { encodingFromSpec, type Encoding, type EncodingSpec } from '@shared/music/encodings/index';
 
 export const JOB_DIR = 'torch-job';
 export const JOB_FILE = 'job.json';
@@ -99,19 +99,19 @@ export interface TorchJob {
  */
 export function checkDistributable(model: Pick<ModelSpec, 'architecture' | 'recurrentDropout' | 'dropoutPlacement' | 'dropout'>, training?: Pick<TrainingConfig, 'stateful' | 'epsilon'>): void {
   if (training?.stateful) {
-    throw new EngineError('bad-hyperparameters', 'stateful training (each batch row continuing the last window\'s state, as keras-stateful) is not implemented by the torchrun trainer. Train it on this machine');
+    throw new HyperparameterError('stateful training (each batch row continuing the last window\'s state, as keras-stateful) is not implemented by the torchrun trainer. Train it on this machine');
   }
   if (model.dropoutPlacement === 'output' && model.dropout > 0) {
-    throw new EngineError('bad-hyperparameters', 'dropout after each LSTM (dropoutPlacement "output", as keras-stateful) is not implemented by the torchrun trainer. Train it on this machine');
+    throw new HyperparameterError('dropout after each LSTM (dropoutPlacement "output", as keras-stateful) is not implemented by the torchrun trainer. Train it on this machine');
   }
   if (training?.epsilon !== undefined && training.epsilon !== 1e-7) {
-    throw new EngineError('bad-hyperparameters', `an optimizer epsilon of ${training.epsilon} is not passed to the torchrun trainer (it uses 1e-7). Train it on this machine`);
+    throw new HyperparameterError(`an optimizer epsilon of ${training.epsilon} is not passed to the torchrun trainer (it uses 1e-7). Train it on this machine`);
   }
   if (model.architecture === 'gru') {
-    throw new EngineError('bad-hyperparameters', "GRU models cannot be trained with torchrun: TensorFlow.js's GRU applies the reset gate before the recurrent product and PyTorch's after it, so the trained weights would not be the same model. Use an LSTM or a GPT, or train the GRU on this machine");
+    throw new HyperparameterError("GRU models cannot be trained with torchrun: TensorFlow.js's GRU applies the reset gate before the recurrent product and PyTorch's after it, so the trained weights would not be the same model. Use an LSTM or a GPT, or train the GRU on this machine");
   }
   if (model.recurrentDropout > 0) {
-    throw new EngineError('bad-hyperparameters', `recurrent dropout (${model.recurrentDropout}) cannot be trained with torchrun: PyTorch's fused LSTM has no mask on the recurrent state. Set --recurrent-dropout 0, or train on this machine`);
+    throw new HyperparameterError(`recurrent dropout (${model.recurrentDropout}) cannot be trained with torchrun: PyTorch's fused LSTM has no mask on the recurrent state. Set --recurrent-dropout 0, or train on this machine`);
   }
 }
 
@@ -131,7 +131,7 @@ export async function trainerSourceDir(env: NodeJS.ProcessEnv = process.env): Pr
   const resources = (process as { resourcesPath?: string }).resourcesPath;
   if (resources) candidates.push(path.join(resources, 'engine-torch', 'seedsong_torch'));
   for (const c of candidates) if (await exists(path.join(c, '__init__.py'))) return c;
-  throw new EngineError('not-found', `the PyTorch trainer (engine-torch/seedsong_torch) is not part of this installation; looked in ${candidates.slice(0, 3).join(', ')}...`);
+  throw new EngineError('not_found', `the PyTorch trainer (engine-torch/seedsong_torch) is not part of this installation; looked in ${candidates.slice(0, 3).join(', ')}...`);
 }
 
 const ENTRY_SOURCE = `#!/usr/bin/env python3
@@ -197,11 +197,11 @@ export async function readJob(jobDir: string): Promise<JobFile> {
   try {
     doc = JSON.parse(await fs.readFile(file, 'utf8')) as JobFile;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new EngineError('not-found', `${file}: no such file (is ${jobDir} a training job folder?)`);
-    throw new EngineError('bad-request', `${file}: not valid JSON (${(e as Error).message})`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new EngineError('not_found', `${file}: no such file (is ${jobDir} a training job folder?)`);
+    throw new EngineError('invalid_request', `${file}: not valid JSON (${(e as Error).message})`);
   }
-  if (doc?.format !== JOB_FORMAT) throw new EngineError('bad-request', `${file}: not a Seedsong training job (expected "format": "${JOB_FORMAT}")`);
-  if (doc.version !== JOB_VERSION) throw new EngineError('bad-request', `${file}: job format version ${doc.version}; this Seedsong writes and reads version ${JOB_VERSION}`);
+  if (doc?.format !== JOB_FORMAT) throw new EngineError('invalid_request', `${file}: not a Seedsong training job (expected "format": "${JOB_FORMAT}")`);
+  if (doc.version !== JOB_VERSION) throw new EngineError('invalid_request', `${file}: job format version ${doc.version}; this Seedsong writes and reads version ${JOB_VERSION}`);
   return doc;
 }
 
@@ -245,9 +245,9 @@ export async function writeTorchJob(req: TorchJobRequest, env?: NodeJS.ProcessEn
   if (req.resume) {
     // A model trained on this machine, continued with torchrun: its own hyperparameters and vocabulary.
     const meta = await readMeta(out);
-    if (!meta.model || !meta.training) throw new EngineError('bad-request', `${out}: this model was imported, not trained by Seedsong, so it cannot be resumed`);
+    if (!meta.model || !meta.training) throw new EngineError('invalid_request', `${out}: this model was imported, not trained by Seedsong, so it cannot be resumed`);
     const last = (await listCheckpoints(out)).at(-1);
-    if (!last) throw new EngineError('not-found', `${out}: no checkpoint to resume from`);
+    if (!last) throw new EngineError('not_found', `${out}: no checkpoint to resume from`);
     preset = { name: meta.preset ?? 'custom', description: '', encoding: meta.encoding.name, model: meta.model, training: meta.training };
     encoding = encodingFromSpec(meta.encoding);
     name = meta.name;
@@ -255,23 +255,23 @@ export async function writeTorchJob(req: TorchJobRequest, env?: NodeJS.ProcessEn
     if (req.tokens) data = req.tokens.data;
     else {
       const paths = req.corpus?.length ? req.corpus.map((p) => path.resolve(p)) : meta.corpus?.paths;
-      if (!paths?.length) throw new EngineError('bad-request', 'resuming needs the corpus (none given and none recorded in seedsong.json)');
+      if (!paths?.length) throw new EngineError('invalid_request', 'resuming needs the corpus (none given and none recorded in seedsong.json)');
       const c = encodeCorpus(await loadTunes(paths, { validationFraction, seed: meta.training.seed }), paths, { encoding });
       data = c.data;
       corpus = c.summary;
       problems = c.problems;
     }
   } else {
-    if (!req.preset) throw new EngineError('bad-request', 'no preset given (see the list of presets)');
+    if (!req.preset) throw new EngineError('invalid_request', 'no preset given (see the list of presets)');
     preset = applyOverrides(findPreset(req.preset), req.overrides ?? {});
     validateTrainingConfig(preset.training, preset.model);
     checkDistributable(preset.model, preset.training);
-    if (await isNonEmptyDir(out)) throw new EngineError('exists', `${out} already exists and is not empty; choose a new folder, or resume it`);
+    if (await isNonEmptyDir(out)) throw new EngineError('busy', `${out} already exists and is not empty; choose a new folder, or resume it`);
     if (req.tokens) {
       encoding = encodingFromSpec(req.tokens.encoding);
       data = req.tokens.data;
     } else {
-      if (!req.corpus?.length) throw new EngineError('bad-corpus', 'no corpus given: name .abc or .mid files, or folders holding them');
+      if (!req.corpus?.length) throw new EngineError('bad_input', 'no corpus given: name .abc or .mid files, or folders holding them');
       const paths = req.corpus.map((p) => path.resolve(p));
       const c = encodeCorpus(await loadTunes(paths, { validationFraction, seed: preset.training.seed }), paths, { encoding: preset.encoding });
       encoding = c.encoding;

@@ -8,7 +8,8 @@ import { spawn, execFile } from 'node:child_process';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { EngineError, type EngineErrorCode } from '../electron/engine/errors';
+import { EngineError, HyperparameterError, type EngineErrorCode } from '../electron/engine/errors';
+import { errorCodes } from '@shared/ipc/result';
 
 // ---------------------------------------------------------------------------------------------
 // Progress lines (what seedsong_torch/train.py prints on stdout, rank 0 only)
@@ -65,7 +66,7 @@ export const DoneLineSchema = z.object({
   wallSeconds: num,
   lastCheckpoint: z.string().nullable(),
 });
-export const ErrorLineSchema = z.object({ event: z.literal('error'), code: z.string(), message: z.string() });
+export const ErrorLineSchema = z.object({ event: z.literal('error'), code: z.string(), message: z.string(), hyperparameters: z.boolean().optional() });
 export const TrainerLineSchema = z.discriminatedUnion('event', [StartLineSchema, ProgressLineSchema, EpochLineSchema, CheckpointLineSchema, DoneLineSchema, ErrorLineSchema]);
 
 export type StartLine = z.infer<typeof StartLineSchema>;
@@ -243,7 +244,7 @@ export function launchTorchrun(o: TorchrunOptions, h: TorchRunHandlers = {}, env
     }
   }
   let done: DoneLine | null = null;
-  let error: { code: string; message: string } | null = null;
+  let error: { code: string; message: string; hyperparameters?: boolean } | null = null;
   const tail: string[] = [];
   let killTimer: NodeJS.Timeout | undefined;
 
@@ -275,14 +276,14 @@ export function launchTorchrun(o: TorchrunOptions, h: TorchRunHandlers = {}, env
   });
 
   const result = new Promise<DoneLine>((resolve, reject) => {
-    child.on('error', (e) => reject(new EngineError('backend', `cannot start ${o.python} (torchrun): ${e.message}`)));
+    child.on('error', (e) => reject(new EngineError('unsupported', `cannot start ${o.python} (torchrun): ${e.message}`)));
     child.on('close', (code, signal) => {
       clearTimeout(killTimer);
       if (done) return resolve(done);
-      if (error) return reject(new EngineError(toEngineCode(error.code), error.message));
+      if (error) return reject(error.hyperparameters ? new HyperparameterError(error.message) : new EngineError(toEngineCode(error.code), error.message));
       const why = signal ? `was killed (${signal})` : `exited with code ${code}`;
       const last = tail.filter((l) => l.trim() && !/^\s/.test(l)).slice(-3).join(' | ');
-      reject(new EngineError('internal', `torchrun ${why} before the trainer finished${last ? `: ${last}` : ''}`));
+      reject(new EngineError('engine_failed', `torchrun ${why} before the trainer finished${last ? `: ${last}` : ''}`));
     });
   });
   result.catch(() => {});
@@ -298,8 +299,7 @@ export function launchTorchrun(o: TorchrunOptions, h: TorchRunHandlers = {}, env
   };
 }
 
-const CODES: readonly EngineErrorCode[] = ['unknown-preset', 'bad-hyperparameters', 'bad-corpus', 'bad-model', 'bad-request', 'not-found', 'exists', 'backend', 'cancelled', 'internal'];
+/** The trainer speaks the contract's codes; anything else is an unexpected failure in it. */
 function toEngineCode(code: string): EngineErrorCode {
-  if (code === 'unsupported') return 'backend';
-  return (CODES as readonly string[]).includes(code) ? (code as EngineErrorCode) : 'internal';
+  return (errorCodes as readonly string[]).includes(code) ? (code as EngineErrorCode) : 'engine_failed';
 }

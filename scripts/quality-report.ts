@@ -34,8 +34,8 @@ import { loadModelCached, runGeneration } from '../electron/engine/jobs';
 import { createStepModel } from '../electron/engine/step';
 import { Rng } from '../electron/engine/rng';
 import { BarIndex, barsOf, checkWithAbc2midi, countsOf, figuresOf, measureTune, scoreTunes, totalVariation, wrongLengthBars } from '../electron/engine/quality';
-import { findAbc2midi } from '../shared/music/abc/abc2midi';
-import { TUNE_CONSTRAINTS, TUNE_CONSTRAINT_TEXT, type TuneConstraintName } from '../shared/music/constraints/index';
+import { findAbc2midi } from '@shared/music/abc/abc2midi';
+import { TUNE_CONSTRAINTS, TUNE_CONSTRAINT_TEXT, type TuneConstraintName } from '@shared/music/constraints/index';
 
 export { BarIndex, barsOf, checkWithAbc2midi, normalizeKey, scaleOf } from '../electron/engine/quality';
 

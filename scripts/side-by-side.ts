@@ -30,7 +30,7 @@ import { encodeCorpus, loadTunes } from '../electron/engine/corpus';
 import { listCheckpoints, loadCheckpoint, readMeta } from '../electron/engine/library';
 import { createStepModel } from '../electron/engine/step';
 import { scoreTunes, type TuneScore } from '../electron/engine/quality';
-import { encodingFromSpec } from '../shared/music/encodings/index';
+import { encodingFromSpec } from '@shared/music/encodings/index';
 
 const NOTTINGHAM = path.resolve(import.meta.dirname, '../../shared/corpora/abc_nottingham/ABC_cleaned');
 const SEED_CORPUS = [path.join(NOTTINGHAM, 'jigs.abc'), path.join(NOTTINGHAM, 'hpps.abc')];

@@ -19,11 +19,11 @@ import { ModelCatalog } from '../../electron/node/catalog';
 import type { EngineClient } from '../../electron/studio/engine-client';
 import { checkModelMemory } from '../../electron/engine/model-memory';
 import { resourcesDir } from '../../electron/studio/paths';
-import { dispatch } from '../../shared/ipc/dispatch';
-import { apiProtocols } from '../../shared/ipc/wire';
-import { saveProjectInParts } from '../../shared/ipc/project-save';
-import type { ProjectDto } from '../../shared/ipc/channels/project';
-import { loadCorpus } from '../../shared/music/corpus/files';
+import { dispatch } from '@shared/ipc/dispatch';
+import { apiProtocols } from '@shared/ipc/wire';
+import { saveProjectInParts } from '@shared/ipc/project-save';
+import type { ProjectDto } from '@shared/ipc/channels/project';
+import { loadCorpus } from '@shared/music/corpus/files';
 import { rng } from './mutate';
 
 export interface AttackResult {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readMidi, parseAbc } from '../../shared/music/index';
+import { readMidi, parseAbc } from '@shared/music/index';
 import { LoopbackMidiSystem, OutputBus, FakeClock, soundingNotes } from '../../electron/midi/index';
 import { checkSequence } from './fuzz-case';
 

@@ -2,7 +2,7 @@
  * One fuzz case of the importer fuzz, reproducible from (kind, run seed, index) alone: which seed
  * file, which mutations, and how the importer's answer is judged.
  */
-import { MusicError, parseAbc, readMidi, type NoteSequence } from '../../shared/music/index';
+import { MusicError, parseAbc, readMidi, type NoteSequence } from '@shared/music/index';
 import { mutateBytes, mutateText, rng } from './mutate';
 
 export type Kind = 'abc' | 'mid';

@@ -10,7 +10,7 @@
  * in-process on the same FakeClock), as the studio plays.
  */
 import { FakeClock, LoopbackMidiSystem, OutputBus, PlaybackThread, Scheduler, soundingNotes, type LogEntry, type PlaybackScheduler } from '../../electron/midi/index';
-import type { Note, NoteSequence } from '../../shared/music/types';
+import type { Note, NoteSequence } from '@shared/music/types';
 import { rng, type Rng } from './mutate';
 
 export type FailureMode = 'some-sends' | 'note-offs' | 'unplug';

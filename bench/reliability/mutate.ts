@@ -3,4 +3,4 @@
  * reliability suite and shared/music's own fuzz test mutate files the same way. Re-exported here
  * for the suite's other steps (rng).
  */
-export * from '../../shared/music/testing/mutate';
+export * from '@shared/music/testing/mutate';

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAbc, splitAbcBook, writeMidi } from '../../shared/music/index';
+import { parseAbc, splitAbcBook, writeMidi } from '@shared/music/index';
 
 export const CORPORA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/corpora');
 

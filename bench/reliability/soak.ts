@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LoopbackMidiSystem, OutputBus, Scheduler, realClock, soundingNotes } from '../../electron/midi/index';
-import type { NoteSequence } from '../../shared/music/types';
+import type { NoteSequence } from '@shared/music/types';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -13,9 +13,9 @@ import { z } from 'zod';
 import { startServer } from '../../electron/server/index';
 import { createStudio, noMidiHardware } from '../../electron/studio/index';
 import { createFakeEngine } from '../../electron/studio/testing/fake-engine';
-import { channelNames, channels } from '../../shared/ipc/contract';
-import { dispatch } from '../../shared/ipc/dispatch';
-import { MAX_CALLS_PER_SECOND, MAX_FRAME_BYTES, apiProtocols } from '../../shared/ipc/wire';
+import { channelNames, channels } from '@shared/ipc/contract';
+import { dispatch } from '@shared/ipc/dispatch';
+import { MAX_CALLS_PER_SECOND, MAX_FRAME_BYTES, apiProtocols } from '@shared/ipc/wire';
 import { rng, type Rng } from './mutate';
 
 const int = (r: Rng, n: number) => Math.floor(r() * n);

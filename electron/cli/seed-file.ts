@@ -4,10 +4,10 @@
  * encoding can spell, and for ABC models written in the vocabulary's own words
  * (shared/music/transcribe/fit.ts), as the engine's seed path does for notes.
  */
-import { readMidi } from '../../shared/music/midi/read';
-import { MusicError } from '../../shared/music/errors';
-import { fitSeedToVocabulary, SeedSpellingError, spellingFor, transcribe, type Meter, type SeedGrid, type Transcription } from '../../shared/music/transcribe/index';
-import type { NoteSequence } from '../../shared/music/types';
+import { readMidi } from '@shared/music/midi/read';
+import { MusicError } from '@shared/music/errors';
+import { fitSeedToVocabulary, SeedSpellingError, spellingFor, transcribe, type Meter, type SeedGrid, type Transcription } from '@shared/music/transcribe/index';
+import type { NoteSequence } from '@shared/music/types';
 import { UsageError } from './command';
 
 export interface SeedFlags {

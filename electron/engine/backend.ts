@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { registerMissingKernels } from './kernels';
 import { EngineError } from './errors';
 
-import { BackendNameSchema, type BackendName } from '../../shared/ipc/schemas';
+import { BackendNameSchema, type BackendName } from '@shared/ipc/schemas';
 
 /** The contract's names (tensorflow-gpu = tfjs-node-gpu, tensorflow = tfjs-node), in order of preference. */
 export type { BackendName };
@@ -131,7 +131,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendRep
   const envForce = process.env.SEEDSONG_BACKEND as BackendName | undefined;
   const force = opts.force ?? (envForce && envForce.length ? envForce : undefined);
   if (force && !BACKEND_ORDER.includes(force)) {
-    throw new EngineError('backend', `unknown backend "${force}"; expected one of ${BACKEND_ORDER.join(', ')}`);
+    throw new EngineError('unsupported', `unknown backend "${force}"; expected one of ${BACKEND_ORDER.join(', ')}`);
   }
   if (current && (!force || current.active === force)) return current;
 
@@ -157,7 +157,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendRep
   }
   if (!active) {
     const why = candidates.find((c) => c.name === force)?.reason ?? 'no backend started';
-    throw new EngineError('backend', `backend ${force ?? ''} could not start: ${why}`.replace('  ', ' '));
+    throw new EngineError('unsupported', `backend ${force ?? ''} could not start: ${why}`.replace('  ', ' '));
   }
   await tf.ready();
   registerMissingKernels(tf.getBackend());

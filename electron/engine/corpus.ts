@@ -4,9 +4,9 @@
  * studio's corpus view and a training run agree on the split); here the tunes are encoded. Tunes
  * that cannot be read or encoded are counted and reported, never silently dropped.
  */
-import { loadCorpus } from '../../shared/music/node';
-import { buildEncoding, type Encoding, type EncodingName, type Tune } from '../../shared/music/encodings/index';
-import type { CorpusStats } from '../../shared/music/corpus/corpus';
+import { loadCorpus } from '@shared/music/node';
+import { buildEncoding, type Encoding, type EncodingName, type Tune } from '@shared/music/encodings/index';
+import type { CorpusStats } from '@shared/music/corpus/corpus';
 import { EngineError } from './errors';
 import type { TokenData } from './data';
 import type { CorpusSummary } from './library';
@@ -33,14 +33,14 @@ export interface LoadOptions {
 export const DEFAULT_VALIDATION_FRACTION = 0.1;
 
 export async function loadTunes(paths: string[], opts: LoadOptions = {}): Promise<LoadedTunes> {
-  if (!paths.length) throw new EngineError('bad-corpus', 'no corpus given: name .abc or .mid files, or folders holding them');
+  if (!paths.length) throw new EngineError('bad_input', 'no corpus given: name .abc or .mid files, or folders holding them');
   const corpus = await loadCorpus(paths, { validationFraction: opts.validationFraction ?? DEFAULT_VALIDATION_FRACTION, seed: opts.seed ?? 1, signal: opts.signal, dedupe: opts.dedupe ?? true });
   const problems = corpus.files.flatMap((f) => f.errors.map((e) => e.message));
   const tunes: SplitTune[] = [];
   for await (const t of corpus.tunes('all')) tunes.push(t);
   if (!tunes.length) {
     const why = corpus.stats.files ? `none of its ${corpus.stats.files} file(s) held a readable tune` : 'it holds no .abc or .mid files';
-    throw new EngineError('bad-corpus', `the corpus ${paths.join(', ')} is empty: ${why}${problems.length ? ` (first problem: ${problems[0]})` : ''}`);
+    throw new EngineError('bad_input', `the corpus ${paths.join(', ')} is empty: ${why}${problems.length ? ` (first problem: ${problems[0]})` : ''}`);
   }
   return { tunes, problems, files: corpus.stats.files, stats: corpus.stats };
 }
@@ -72,7 +72,7 @@ export function encodeCorpus(loaded: LoadedTunes, paths: string[], opts: { encod
     }
   }
   if (!train.length) {
-    throw new EngineError('bad-corpus', `no tune of the corpus could be encoded as ${encoding.name} for training${problems.length ? ` (first problem: ${problems[0]})` : ''}`);
+    throw new EngineError('bad_input', `no tune of the corpus could be encoded as ${encoding.name} for training${problems.length ? ` (first problem: ${problems[0]})` : ''}`);
   }
   return {
     data: { train: train.map((e) => e.ids), validation: validation.map((e) => e.ids), vocabSize: encoding.tokens.length },

@@ -3,7 +3,7 @@
  * windows are start offsets into it, and each batch is copied out of that one array. Shuffling
  * permutes the offsets, so no epoch copies the corpus.
  */
-import { EngineError } from './errors';
+import { EngineError, HyperparameterError } from './errors';
 import { Rng, deriveSeed } from './rng';
 
 export interface TokenData {
@@ -126,13 +126,13 @@ export interface PreparedData {
 
 /** Builds the windows and checks the combination of data and hyperparameters before any work. */
 export function prepareData(data: TokenData, opts: { seqLength: number; batchSize: number; stride?: number; loss: 'all' | 'last'; stateful?: boolean }): PreparedData {
-  if (data.train.length === 0) throw new EngineError('bad-corpus', 'the corpus has no training tunes (is it empty, or did no tune encode?)');
+  if (data.train.length === 0) throw new EngineError('bad_input', 'the corpus has no training tunes (is it empty, or did no tune encode?)');
   for (const [set, tunes] of [['training', data.train], ['validation', data.validation]] as const) {
     tunes.forEach((t, i) => {
       for (let j = 0; j < t.length; j++) {
         const v = t[j];
         if (!Number.isInteger(v) || v < 0 || v >= data.vocabSize) {
-          throw new EngineError('bad-corpus', `${set} tune ${i + 1}: token ${j} is ${v}, outside the vocabulary 0..${data.vocabSize - 1}`);
+          throw new EngineError('bad_input', `${set} tune ${i + 1}: token ${j} is ${v}, outside the vocabulary 0..${data.vocabSize - 1}`);
         }
       }
     });
@@ -140,7 +140,7 @@ export function prepareData(data: TokenData, opts: { seqLength: number; batchSiz
   if (opts.stateful) {
     const rows = new StatefulRows(data.train, opts.seqLength, opts.batchSize);
     if (rows.batches === 0) {
-      throw new EngineError('bad-hyperparameters', `stateful training cuts the ${rows.tokens} training tokens into ${opts.batchSize} rows of ${rows.rowLength}; a window needs ${opts.seqLength + 1} (lower the batch size or the sequence length)`);
+      throw new HyperparameterError(`stateful training cuts the ${rows.tokens} training tokens into ${opts.batchSize} rows of ${rows.rowLength}; a window needs ${opts.seqLength + 1} (lower the batch size or the sequence length)`);
     }
     const val = new StatefulRows(data.validation, opts.seqLength, opts.batchSize);
     const none = new WindowSet([], opts.seqLength, opts.seqLength);
@@ -148,12 +148,12 @@ export function prepareData(data: TokenData, opts: { seqLength: number; batchSiz
   }
   const longest = Math.max(...data.train.map((t) => t.length));
   if (opts.seqLength + 1 > longest) {
-    throw new EngineError('bad-hyperparameters', `sequence length ${opts.seqLength} is longer than every tune (the longest training tune has ${longest} tokens, so at most ${longest - 1} fits)`);
+    throw new HyperparameterError(`sequence length ${opts.seqLength} is longer than every tune (the longest training tune has ${longest} tokens, so at most ${longest - 1} fits)`);
   }
   const stride = opts.stride ?? (opts.loss === 'last' ? 1 : opts.seqLength);
   const train = new WindowSet(data.train, opts.seqLength, stride);
   if (train.size < opts.batchSize) {
-    throw new EngineError('bad-hyperparameters', `batch size ${opts.batchSize} is larger than the data: the training tunes give only ${train.size} windows of ${opts.seqLength} tokens`);
+    throw new HyperparameterError(`batch size ${opts.batchSize} is larger than the data: the training tunes give only ${train.size} windows of ${opts.seqLength} tokens`);
   }
   let validation: WindowSet | null = new WindowSet(data.validation, opts.seqLength, opts.seqLength);
   if (validation.size === 0) validation = null;

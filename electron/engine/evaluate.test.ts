@@ -5,8 +5,8 @@ import { initBackend } from './backend';
 import { buildModel } from './model';
 import { saveModel } from './library';
 import { formatEvaluation, runEvaluation } from './evaluate';
-import { buildEncoding } from '../../shared/music/encodings/index';
-import { parseAbc } from '../../shared/music/abc/read';
+import { buildEncoding } from '@shared/music/encodings/index';
+import { parseAbc } from '@shared/music/abc/read';
 import { tempDir } from './testing/fixtures';
 
 beforeAll(async () => {

@@ -16,7 +16,7 @@ import { loadTunes } from './corpus';
 import { loadModelCached } from './jobs';
 import { createStepModel } from './step';
 import type { RunControl } from './control';
-import { addEncodeReport, emptyEncodeReport, type EncodeReport } from '../../shared/music/encodings/index';
+import { addEncodeReport, emptyEncodeReport, type EncodeReport } from '@shared/music/encodings/index';
 
 export interface EvalRequest {
   model: string;
@@ -88,7 +88,7 @@ export async function runEvaluation(req: EvalRequest, control?: RunControl): Pro
     }
   }
   const unreadable = problems.length;
-  if (!tunes.length) throw new EngineError('bad-corpus', `no tune of ${req.corpus.map((p) => path.basename(p)).join(', ')} could be read${problems.length ? ` (first problem: ${problems[0]})` : ''}`);
+  if (!tunes.length) throw new EngineError('bad_input', `no tune of ${req.corpus.map((p) => path.basename(p)).join(', ')} could be read${problems.length ? ` (first problem: ${problems[0]})` : ''}`);
   const window = meta.model?.architecture === 'gpt' ? meta.training?.seqLength : undefined;
   const step = createStepModel(model, { window });
   const V = step.vocabSize;
@@ -125,7 +125,7 @@ export async function runEvaluation(req: EvalRequest, control?: RunControl): Pro
   } finally {
     step.dispose();
   }
-  if (!predicted) throw new EngineError('bad-corpus', 'no tokens to evaluate');
+  if (!predicted) throw new EngineError('bad_input', 'no tokens to evaluate');
   const perToken = nats / predicted;
   const topUnknown = Object.entries(report.unknownTokens)
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))

@@ -2,7 +2,7 @@
  * Hyperparameters and presets. A preset is a complete recipe (encoding, model, training); flags and
  * the studio's form override single fields. Everything is checked here, before any work starts.
  */
-import { EngineError } from './errors';
+import { EngineError, HyperparameterError } from './errors';
 
 export type EncodingName = 'abc-char' | 'abc-token' | 'melody-event' | 'midi-event';
 export const ENCODING_NAMES: readonly EncodingName[] = ['abc-char', 'abc-token', 'melody-event', 'midi-event'];
@@ -178,7 +178,7 @@ export const PRESETS: readonly Preset[] = [
 
 export function findPreset(name: string): Preset {
   const p = PRESETS.find((x) => x.name === name);
-  if (!p) throw new EngineError('unknown-preset', `unknown preset "${name}"; known presets: ${PRESETS.map((x) => x.name).join(', ')}`);
+  if (!p) throw new HyperparameterError(`unknown preset "${name}"; known presets: ${PRESETS.map((x) => x.name).join(', ')}`);
   return structuredClone(p) as Preset;
 }
 
@@ -199,7 +199,7 @@ export function applyOverrides(p: Preset, o: HyperparameterOverrides): Preset {
 }
 
 function check(cond: boolean, msg: string): void {
-  if (!cond) throw new EngineError('bad-hyperparameters', msg);
+  if (!cond) throw new HyperparameterError(msg);
 }
 const posInt = (v: number) => Number.isInteger(v) && v > 0;
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { EngineError } from './errors';
 import { readMeta, readModelFiles, saveModel, MODEL_FILE, META_FILE, type ModelMeta } from './library';
 import { createStepModel } from './step';
-import { BOS, EOS, encodingFromSpec, isEncodingName, type EncodingSpec } from '../../shared/music/encodings/index';
+import { BOS, EOS, encodingFromSpec, isEncodingName, type EncodingSpec } from '@shared/music/encodings/index';
 
 /** abc-char tokens that are characters from id 0 on, without Seedsong's <s> and </s> in front. */
 function isPlainCharVocabulary(spec: EncodingSpec): boolean {
@@ -47,7 +47,7 @@ async function widenPlainVocabulary(model: tf.LayersModel, chars: readonly strin
       outputLayer = cfg.name as string;
     }
   }
-  if (!outputLayer) throw new EngineError('bad-model', `no Dense layer with ${V} units (one per character) to widen for <s> and </s>`);
+  if (!outputLayer) throw new EngineError('bad_input', `no Dense layer with ${V} units (one per character) to widen for <s> and </s>`);
   const wider = await tf.models.modelFromJSON({ modelTopology: topology } as unknown as tf.io.ModelJSON);
   const newline = chars.indexOf('\n');
   for (const layer of model.layers) {
@@ -91,12 +91,12 @@ async function readVocab(file: string, encoding: string | undefined): Promise<En
   try {
     raw = JSON.parse(await fs.readFile(file, 'utf8'));
   } catch (e) {
-    throw new EngineError('bad-model', `${file}: cannot read the vocabulary (${(e as Error).message})`);
+    throw new EngineError('bad_input', `${file}: cannot read the vocabulary (${(e as Error).message})`);
   }
   if (Array.isArray(raw)) {
     const chars = raw.length > 0 && raw.every((t) => typeof t === 'string' && Array.from(t).length === 1);
     if (!encoding && chars) return { name: 'abc-char', tokens: raw as string[] };
-    if (!encoding || !isEncodingName(encoding)) throw new EngineError('bad-model', `${file}: a plain token list needs the encoding it belongs to (abc-char, abc-token, melody-event or midi-event)`);
+    if (!encoding || !isEncodingName(encoding)) throw new EngineError('bad_input', `${file}: a plain token list needs the encoding it belongs to (abc-char, abc-token, melody-event or midi-event)`);
     return { name: encoding, tokens: raw as string[] };
   }
   if (raw && typeof raw === 'object' && !('tokens' in raw) && !('encoding' in raw)) {
@@ -104,19 +104,19 @@ async function readVocab(file: string, encoding: string | undefined): Promise<En
     const entries = Object.entries(raw as Record<string, unknown>);
     const tokens: string[] = new Array(entries.length);
     for (const [ch, id] of entries) {
-      if (Array.from(ch).length !== 1) throw new EngineError('bad-model', `${file}: a character-to-id table must have one character per key, got ${JSON.stringify(ch)}`);
+      if (Array.from(ch).length !== 1) throw new EngineError('bad_input', `${file}: a character-to-id table must have one character per key, got ${JSON.stringify(ch)}`);
       if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= entries.length || tokens[id as number] !== undefined) {
-        throw new EngineError('bad-model', `${file}: the ids of a character-to-id table must be 0..${entries.length - 1}, each once; ${JSON.stringify(ch)} has ${JSON.stringify(id)}`);
+        throw new EngineError('bad_input', `${file}: the ids of a character-to-id table must be 0..${entries.length - 1}, each once; ${JSON.stringify(ch)} has ${JSON.stringify(id)}`);
       }
       tokens[id as number] = ch;
     }
-    if (encoding && encoding !== 'abc-char') throw new EngineError('bad-model', `${file}: a character-to-id table is an abc-char vocabulary, not ${encoding}`);
+    if (encoding && encoding !== 'abc-char') throw new EngineError('bad_input', `${file}: a character-to-id table is an abc-char vocabulary, not ${encoding}`);
     return { name: 'abc-char', tokens };
   }
   const r = raw as { encoding?: EncodingSpec; name?: string; tokens?: unknown };
   if (r.encoding?.tokens) return r.encoding; // a seedsong.json
   if (Array.isArray(r.tokens) && typeof r.name === 'string') return r as EncodingSpec;
-  throw new EngineError('bad-model', `${file}: expected {"name": ..., "tokens": [...]} or a JSON array of tokens in id order`);
+  throw new EngineError('bad_input', `${file}: expected {"name": ..., "tokens": [...]} or a JSON array of tokens in id order`);
 }
 
 async function findVocab(dir: string, opts: ImportOptions): Promise<EncodingSpec> {
@@ -131,7 +131,7 @@ async function findVocab(dir: string, opts: ImportOptions): Promise<EncodingSpec
     return readVocab(file, opts.encoding);
   }
   throw new EngineError(
-    'bad-model',
+    'bad_input',
     `${dir}: the model has no vocabulary, so its token ids cannot be turned into music. Put a vocab.json next to ${MODEL_FILE} ({"name": "abc-char", "tokens": [...]} in id order)`,
   );
 }
@@ -139,20 +139,20 @@ async function findVocab(dir: string, opts: ImportOptions): Promise<EncodingSpec
 function checkShapes(model: tf.LayersModel, tokens: number, where: string): void {
   const input = model.inputs[0];
   if (model.inputs.length !== 1 || input.shape.length !== 2) {
-    throw new EngineError('bad-model', `${where}: wrong input shape: the model takes ${JSON.stringify(model.inputs.map((i) => i.shape))}, expected token ids [batch, time]`);
+    throw new EngineError('bad_input', `${where}: wrong input shape: the model takes ${JSON.stringify(model.inputs.map((i) => i.shape))}, expected token ids [batch, time]`);
   }
   const first = model.layers.find((l) => l.getClassName() !== 'InputLayer');
   if (first?.getClassName() !== 'Embedding') {
-    throw new EngineError('bad-model', `${where}: wrong input shape: the model takes ${JSON.stringify(input.shape)} into a ${first?.getClassName() ?? 'missing'} layer, expected token ids [batch, time] into an Embedding`);
+    throw new EngineError('bad_input', `${where}: wrong input shape: the model takes ${JSON.stringify(input.shape)} into a ${first?.getClassName() ?? 'missing'} layer, expected token ids [batch, time] into an Embedding`);
   }
   const embedding = first;
   const inputDim = embedding ? (embedding.getConfig() as { inputDim: number }).inputDim : undefined;
   if (inputDim !== undefined && inputDim !== tokens) {
-    throw new EngineError('bad-model', `${where}: the embedding takes ${inputDim} token ids but the vocabulary has ${tokens} tokens`);
+    throw new EngineError('bad_input', `${where}: the embedding takes ${inputDim} token ids but the vocabulary has ${tokens} tokens`);
   }
   const out = model.outputs[0].shape;
   if (out.length !== 3 || out[2] !== tokens) {
-    throw new EngineError('bad-model', `${where}: wrong output shape ${JSON.stringify(out)}: expected [batch, time, ${tokens}] (a prediction for every step over the vocabulary)`);
+    throw new EngineError('bad_input', `${where}: wrong output shape ${JSON.stringify(out)}: expected [batch, time, ${tokens}] (a prediction for every step over the vocabulary)`);
   }
 }
 
@@ -167,7 +167,7 @@ export async function importLayersModel(src: string, dest: string, opts: ImportO
   try {
     encodingFromSpec(spec);
   } catch (e) {
-    throw new EngineError('bad-model', `${dir}: the vocabulary is not usable: ${(e as Error).message}`);
+    throw new EngineError('bad_input', `${dir}: the vocabulary is not usable: ${(e as Error).message}`);
   }
   let model = await readModelFiles(dir, file);
   try {
@@ -201,7 +201,7 @@ export async function importLayersModel(src: string, dest: string, opts: ImportO
     await saveModel(dest, model, meta);
     return meta;
   } catch (e) {
-    if (e instanceof EngineError && e.code === 'bad-model' && !e.message.startsWith(dir)) throw new EngineError('bad-model', `${path.join(dir, file)}: ${e.message}`);
+    if (e instanceof EngineError && e.code === 'bad_input' && !e.message.startsWith(dir)) throw new EngineError('bad_input', `${path.join(dir, file)}: ${e.message}`);
     throw e;
   } finally {
     model.dispose();

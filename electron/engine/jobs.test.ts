@@ -5,7 +5,7 @@ import { buildModel } from './model';
 import { readMeta, saveModel } from './library';
 import { keyPitchClasses, runGeneration, runTraining } from './jobs';
 import { promises as fs } from 'node:fs';
-import { buildEncoding } from '../../shared/music/encodings/index';
+import { buildEncoding } from '@shared/music/encodings/index';
 import { TINY_ABC, tempDir } from './testing/fixtures';
 
 beforeAll(async () => {

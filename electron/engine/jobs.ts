@@ -35,12 +35,12 @@ import { backendReport } from './backend';
 import { createStepModel } from './step';
 import { freshRngSeed, sample, type SampledTake } from './sample';
 import { abcGrammar } from './abc-grammar';
-import { TuneConstraints, TUNE_CONSTRAINTS, type TuneConstraintName } from '../../shared/music/constraints/index';
-import { canonicalKey, emptyEncodeReport, encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
-import type { Note, NoteSequence } from '../../shared/music/types';
-import { parseKey, signatureScale } from '../../shared/music/key';
-import { parseAbc } from '../../shared/music/abc/read';
-import { fitSeedToVocabulary, SeedSpellingError, spellingFor, transcribe, type SeedFix, type Transcription } from '../../shared/music/transcribe/index';
+import { TuneConstraints, TUNE_CONSTRAINTS, type TuneConstraintName } from '@shared/music/constraints/index';
+import { canonicalKey, emptyEncodeReport, encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '@shared/music/encodings/index';
+import type { Note, NoteSequence } from '@shared/music/types';
+import { parseKey, signatureScale } from '@shared/music/key';
+import { parseAbc } from '@shared/music/abc/read';
+import { fitSeedToVocabulary, SeedSpellingError, spellingFor, transcribe, type SeedFix, type Transcription } from '@shared/music/transcribe/index';
 
 // ---------------------------------------------------------------------------------------------
 // Training
@@ -106,17 +106,17 @@ export async function runTraining(req: TrainRequest, events: TrainEvents = {}, c
 
   if (req.resume) {
     meta = await readMeta(out);
-    if (!meta.model || !meta.training) throw new EngineError('bad-request', `${out}: this model was imported, not trained here, so it cannot be resumed`);
+    if (!meta.model || !meta.training) throw new EngineError('invalid_request', `${out}: this model was imported, not trained here, so it cannot be resumed`);
     const all = await listCheckpoints(out);
     const pick = typeof req.resume === 'string' ? all.find((c) => c.id === req.resume) : all[all.length - 1];
-    if (!pick) throw new EngineError('not-found', typeof req.resume === 'string' ? `${out}: no checkpoint "${req.resume}" (have: ${all.map((c) => c.id).join(', ') || 'none'})` : `${out}: no checkpoint to resume from`);
+    if (!pick) throw new EngineError('not_found', typeof req.resume === 'string' ? `${out}: no checkpoint "${req.resume}" (have: ${all.map((c) => c.id).join(', ') || 'none'})` : `${out}: no checkpoint to resume from`);
     const training: TrainingConfig = { ...meta.training, ...(req.epochs ? { epochs: req.epochs } : {}) };
     preset = { name: meta.preset ?? 'custom', description: '', encoding: meta.encoding.name, model: meta.model, training };
     encoding = encodingFromSpec(meta.encoding);
     if (req.tokens) data = req.tokens.data;
     else {
       const paths = req.corpus?.length ? req.corpus : meta.corpus?.paths;
-      if (!paths?.length) throw new EngineError('bad-request', 'resuming needs the corpus (none given and none recorded in seedsong.json)');
+      if (!paths?.length) throw new EngineError('invalid_request', 'resuming needs the corpus (none given and none recorded in seedsong.json)');
       // The same split as the run started with, unless asked otherwise.
       const validationFraction = req.validationFraction ?? meta.corpus?.validationFraction;
       const c = encodeCorpus(await loadTunes(paths, { validationFraction, seed: training.seed }), paths, { encoding });
@@ -132,15 +132,15 @@ export async function runTraining(req: TrainRequest, events: TrainEvents = {}, c
     resume = { state, optimizer: ck.optimizer };
     resumedFrom = ck.info;
   } else {
-    if (!req.preset) throw new EngineError('bad-request', 'no preset given (see the list of presets)');
+    if (!req.preset) throw new EngineError('invalid_request', 'no preset given (see the list of presets)');
     preset = applyOverrides(findPreset(req.preset), req.overrides ?? {});
     validateTrainingConfig(preset.training, preset.model);
-    if (await isNonEmptyDir(out)) throw new EngineError('exists', `${out} already exists and is not empty; choose a new folder, or resume it`);
+    if (await isNonEmptyDir(out)) throw new EngineError('busy', `${out} already exists and is not empty; choose a new folder, or resume it`);
     if (req.tokens) {
       encoding = encodingFromSpec(req.tokens.encoding);
       data = req.tokens.data;
     } else {
-      if (!req.corpus?.length) throw new EngineError('bad-corpus', 'no corpus given: name .abc or .mid files, or folders holding them');
+      if (!req.corpus?.length) throw new EngineError('bad_input', 'no corpus given: name .abc or .mid files, or folders holding them');
       const paths = req.corpus.map((p) => path.resolve(p));
       const c = encodeCorpus(await loadTunes(paths, { validationFraction: req.validationFraction, seed: preset.training.seed }), paths, { encoding: preset.encoding });
       encoding = c.encoding;
@@ -355,9 +355,9 @@ let cache: CachedModel | undefined;
 export async function loadModelCached(dir: string, checkpoint?: string): Promise<CachedModel> {
   const full = path.resolve(dir);
   const weightsDir = checkpoint ? path.join(full, CHECKPOINTS, checkpoint) : full;
-  if (checkpoint && (checkpoint.includes('/') || checkpoint.includes('\\') || checkpoint.startsWith('.'))) throw new EngineError('bad-request', `checkpoint id "${checkpoint}" is not allowed`);
+  if (checkpoint && (checkpoint.includes('/') || checkpoint.includes('\\') || checkpoint.startsWith('.'))) throw new EngineError('invalid_request', `checkpoint id "${checkpoint}" is not allowed`);
   const st = await fs.stat(path.join(weightsDir, 'model.json')).catch(() => {
-    throw new EngineError('not-found', checkpoint ? `${full}: no checkpoint "${checkpoint}"` : `${path.join(full, 'model.json')}: no such file (is ${full} a model folder?)`);
+    throw new EngineError('not_found', checkpoint ? `${full}: no checkpoint "${checkpoint}"` : `${path.join(full, 'model.json')}: no such file (is ${full} a model folder?)`);
   });
   if (cache && cache.dir === full && cache.checkpoint === checkpoint && cache.mtimeMs === st.mtimeMs) return cache;
   const loaded = await loadModel(full, weightsDir);
@@ -366,7 +366,7 @@ export async function loadModelCached(dir: string, checkpoint?: string): Promise
     encoding = encodingFromSpec(loaded.meta.encoding);
   } catch (e) {
     loaded.model.dispose();
-    throw new EngineError('bad-model', `${full}: its vocabulary cannot be used: ${(e as Error).message}`);
+    throw new EngineError('bad_input', `${full}: its vocabulary cannot be used: ${(e as Error).message}`);
   }
   cache?.model.dispose();
   cache = { ...loaded, dir: full, encoding, mtimeMs: st.mtimeMs, checkpoint };
@@ -381,12 +381,12 @@ export function releaseModelCache(): void {
 /** Prime tokens that spell a header (M:, L:, K:) in the encoding's own tokens. */
 export function headerTokens(encoding: Encoding, h: HeaderConstraint): number[] {
   if (encoding.name !== 'abc-char' && encoding.name !== 'abc-token') {
-    throw new EngineError('bad-request', `key and meter constraints need an ABC model; this one uses ${encoding.name} (give a seed instead)`);
+    throw new EngineError('invalid_request', `key and meter constraints need an ABC model; this one uses ${encoding.name} (give a seed instead)`);
   }
   // A key abcjs would not read is the user's typo, not a token the model lacks: say so before tokenising
   // (the canonical spelling would otherwise read `K:Q` as C major).
   if (h.key && canonicalKey(h.key) === null) {
-    throw new EngineError('bad-request', `"${h.key}" is not a key (expected a tonic and an optional mode, e.g. D, Ador, F#m, Bb mixolydian)`);
+    throw new EngineError('invalid_request', `"${h.key}" is not a key (expected a tonic and an optional mode, e.g. D, Ador, F#m, Bb mixolydian)`);
   }
   const lines = ['X:1'];
   if (h.meter) lines.push(`M:${h.meter}`);
@@ -401,7 +401,7 @@ export function headerTokens(encoding: Encoding, h: HeaderConstraint): number[] 
     if (id === undefined) {
       const field = p.slice(0, 2);
       const known = encoding.tokens.filter((t) => t.startsWith(field)).slice(0, 12);
-      throw new EngineError('bad-request', `"${p}" is not in this model's vocabulary${known.length ? `; it knows ${known.join(', ')}` : ''}`);
+      throw new EngineError('invalid_request', `"${p}" is not in this model's vocabulary${known.length ? `; it knows ${known.join(', ')}` : ''}`);
     }
     ids.push(id);
   }
@@ -411,7 +411,7 @@ export function headerTokens(encoding: Encoding, h: HeaderConstraint): number[] 
 /** Pitch classes of a key written as in ABC ("D", "Ador", "F#m", "Bb mixolydian"): the music core's key table. */
 export function keyPitchClasses(key: string): Set<number> {
   const k = parseKey(key);
-  if (!k || !key.trim()) throw new EngineError('bad-request', `key "${key}" is not understood; write it as in ABC, e.g. D, Em, Ador, Bb mix`);
+  if (!k || !key.trim()) throw new EngineError('invalid_request', `key "${key}" is not understood; write it as in ABC, e.g. D, Em, Ador, Bb mix`);
   return signatureScale(k);
 }
 
@@ -450,7 +450,7 @@ export class SeedEncodingError extends EngineError {
     message: string,
     readonly fix: SeedFix,
   ) {
-    super('bad-request', message);
+    super('invalid_request', message);
   }
 }
 
@@ -498,7 +498,7 @@ function fitted(t: { sequence: NoteSequence; meter: { numerator: number; denomin
     return { ids: encoding.encode(seedToTune(f.abc)), abc: f.abc, changes: f.changes };
   } catch (e) {
     if (e instanceof SeedSpellingError) throw new SeedEncodingError(`the seed cannot be encoded for this model (${encoding.name}): ${e.detail}. To continue it: ${FIX_WORDS[e.fix]}.`, e.fix);
-    throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(e as Error).message}`);
+    throw new EngineError('invalid_request', `the seed cannot be encoded for this model (${encoding.name}): ${(e as Error).message}`);
   }
 }
 
@@ -513,7 +513,7 @@ export function primeSeed(encoding: Encoding, seed: GenerateSeed | undefined, he
     try {
       tune = seedToTune(seed.text);
     } catch (e) {
-      throw new EngineError('bad-request', `the seed cannot be read: ${(e as Error).message}`);
+      throw new EngineError('invalid_request', `the seed cannot be read: ${(e as Error).message}`);
     }
     let ids: number[] | undefined;
     let first: unknown;
@@ -530,7 +530,7 @@ export function primeSeed(encoding: Encoding, seed: GenerateSeed | undefined, he
     }
     const removed = report.chordSymbols ? [`${report.chordSymbols} chord symbol${report.chordSymbols === 1 ? '' : 's'} left out (this model does not write them)`] : [];
     if (ids) result = { ids, changes: removed, abc: tune.abc };
-    else if (!isAbcEncoding(encoding) || !tune.sequence.notes.length) throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(first as Error).message}`);
+    else if (!isAbcEncoding(encoding) || !tune.sequence.notes.length) throw new EngineError('invalid_request', `the seed cannot be encoded for this model (${encoding.name}): ${(first as Error).message}`);
     else {
       // Written in words the model does not know: the same notes, understood and respelled.
       let t: Transcription;
@@ -541,7 +541,7 @@ export function primeSeed(encoding: Encoding, seed: GenerateSeed | undefined, he
         const pickup = form && form.pickup > 0 && form.pickup < bar ? form.pickup : form ? 0 : undefined;
         t = transcribeSeed(tune.sequence, encoding, { pickup });
       } catch (e) {
-        throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(first as Error).message}`);
+        throw new EngineError('invalid_request', `the seed cannot be encoded for this model (${encoding.name}): ${(first as Error).message}`);
       }
       const f = fitted(t, encoding);
       result = { ids: f.ids, abc: f.abc, changes: f.changes };
@@ -553,7 +553,7 @@ export function primeSeed(encoding: Encoding, seed: GenerateSeed | undefined, he
     try {
       t = transcribeSeed(sequence, encoding);
     } catch (e) {
-      throw new EngineError('bad-request', `the seed cannot be read: ${(e as Error).message}`);
+      throw new EngineError('invalid_request', `the seed cannot be read: ${(e as Error).message}`);
     }
     if (isAbcEncoding(encoding)) {
       const f = fitted(t, encoding);
@@ -562,7 +562,7 @@ export function primeSeed(encoding: Encoding, seed: GenerateSeed | undefined, he
       try {
         result = { ids: encoding.encode(seedToTune(t.sequence)), changes: [] };
       } catch (e) {
-        throw new EngineError('bad-request', `the seed cannot be encoded for this model (${encoding.name}): ${(e as Error).message}`);
+        throw new EngineError('invalid_request', `the seed cannot be encoded for this model (${encoding.name}): ${(e as Error).message}`);
       }
     }
   }
@@ -583,7 +583,7 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
   const prime = primed.ids;
   let mask: ReturnType<typeof keyMask> | undefined;
   if (!isAbcEncoding(encoding) && req.header) {
-    if (req.header.meter || req.header.unit) throw new EngineError('bad-request', `meter and unit constraints need an ABC model; this one uses ${encoding.name} (give a seed in that meter instead)`);
+    if (req.header.meter || req.header.unit) throw new EngineError('invalid_request', `meter and unit constraints need an ABC model; this one uses ${encoding.name} (give a seed in that meter instead)`);
     if (req.header.key) mask = keyMask(encoding, req.header.key);
   }
   const window = meta.model?.architecture === 'gpt' ? meta.training?.seqLength : undefined;

@@ -8,7 +8,7 @@ import { ModelLibrary, loadModel, saveModel, type ModelMeta } from './library';
 import { importLayersModel } from './import';
 import { runGeneration } from './jobs';
 import { loadTunes } from './corpus';
-import { buildEncoding, type EncodingSpec } from '../../shared/music/encodings/index';
+import { buildEncoding, type EncodingSpec } from '@shared/music/encodings/index';
 import { tempDir, writeTinyCorpus } from './testing/fixtures';
 
 let spec: EncodingSpec;

@@ -89,11 +89,11 @@ export async function readModelFiles(dir: string, fileName = MODEL_FILE): Promis
     json = JSON.parse(await fs.readFile(jsonPath, 'utf8')) as ModelJson;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new EngineError('not-found', `${jsonPath}: no such file (is ${dir} a model folder?)`);
-    throw new EngineError('bad-model', `${jsonPath}: not valid JSON (${(e as Error).message})`);
+    if (code === 'ENOENT') throw new EngineError('not_found', `${jsonPath}: no such file (is ${dir} a model folder?)`);
+    throw new EngineError('bad_input', `${jsonPath}: not valid JSON (${(e as Error).message})`);
   }
   if (!json || typeof json !== 'object' || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new EngineError('bad-model', `${jsonPath}: not a TensorFlow.js LayersModel (expected modelTopology and weightsManifest)`);
+    throw new EngineError('bad_input', `${jsonPath}: not a TensorFlow.js LayersModel (expected modelTopology and weightsManifest)`);
   }
   const specs: tf.io.WeightsManifestEntry[] = [];
   const parts: Uint8Array[] = [];
@@ -108,22 +108,22 @@ export async function readModelFiles(dir: string, fileName = MODEL_FILE): Promis
   // Before reading any weights: a model too large for the memory limit is refused in words.
   const limitMb = modelMemoryLimitMb();
   if (expected > limitMb * 1024 * 1024) {
-    throw new EngineError('bad-model', `${path.basename(dir)}: its weights take ${Math.ceil(expected / 1024 / 1024).toLocaleString('en')} MB, more than the ${limitMb.toLocaleString('en')} MB limit for a model (SEEDSONG_MODEL_MEMORY_MB)`);
+    throw new EngineError('bad_input', `${path.basename(dir)}: its weights take ${Math.ceil(expected / 1024 / 1024).toLocaleString('en')} MB, more than the ${limitMb.toLocaleString('en')} MB limit for a model (SEEDSONG_MODEL_MEMORY_MB)`);
   }
   for (const group of json.weightsManifest) {
     for (const p of group.paths) {
       const file = path.join(dir, p);
-      if (path.relative(dir, file).startsWith('..')) throw new EngineError('bad-model', `${jsonPath}: weights path "${p}" points outside the model folder`);
+      if (path.relative(dir, file).startsWith('..')) throw new EngineError('bad_input', `${jsonPath}: weights path "${p}" points outside the model folder`);
       try {
         parts.push(await fs.readFile(file));
       } catch {
-        throw new EngineError('bad-model', `${file}: weights file is missing (listed in ${MODEL_FILE})`);
+        throw new EngineError('bad_input', `${file}: weights file is missing (listed in ${MODEL_FILE})`);
       }
     }
   }
   const total = parts.reduce((n, p) => n + p.byteLength, 0);
   if (total !== expected) {
-    throw new EngineError('bad-model', `${dir}: weights are corrupt or truncated: ${total} bytes on disk, ${expected} expected from ${MODEL_FILE}`);
+    throw new EngineError('bad_input', `${dir}: weights are corrupt or truncated: ${total} bytes on disk, ${expected} expected from ${MODEL_FILE}`);
   }
   const data = new Uint8Array(total);
   let o = 0;
@@ -134,7 +134,7 @@ export async function readModelFiles(dir: string, fileName = MODEL_FILE): Promis
   try {
     return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs: specs, weightData: data.buffer }));
   } catch (e) {
-    throw new EngineError('bad-model', `${jsonPath}: TensorFlow.js cannot load this model: ${(e as Error).message.split('\n')[0]}`);
+    throw new EngineError('bad_input', `${jsonPath}: TensorFlow.js cannot load this model: ${(e as Error).message.split('\n')[0]}`);
   }
 }
 
@@ -152,7 +152,7 @@ export interface LoadedModel {
 
 /** Saves a whole model folder at once (new models, imports): nothing is visible until complete. */
 export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelMeta, opts: { overwrite?: boolean } = {}): Promise<void> {
-  if (!opts.overwrite && (await exists(dir))) throw new EngineError('exists', `${dir} already exists; choose another folder or remove it`);
+  if (!opts.overwrite && (await exists(dir))) throw new EngineError('busy', `${dir} already exists; choose another folder or remove it`);
   await writeDirAtomic(dir, async (tmp) => {
     await writeModelFiles(tmp, model, weightsName());
     await writeMeta(tmp, { ...meta, metrics: { ...meta.metrics, parameters: countParameters(model) } });
@@ -184,7 +184,7 @@ export async function loadModel(dir: string, weightsDir = dir): Promise<LoadedMo
   const out = model.outputs[0].shape;
   if (out[out.length - 1] !== meta.encoding.tokens.length) {
     model.dispose();
-    throw new EngineError('bad-model', `${dir}: the model predicts ${out[out.length - 1]} tokens but its vocabulary in ${META_FILE} has ${meta.encoding.tokens.length}`);
+    throw new EngineError('bad_input', `${dir}: the model predicts ${out[out.length - 1]} tokens but its vocabulary in ${META_FILE} has ${meta.encoding.tokens.length}`);
   }
   return { model, meta, dir };
 }
@@ -223,14 +223,14 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   try {
     f = JSON.parse(await fs.readFile(path.join(dir, 'trainer.json'), 'utf8')) as TrainerFile;
   } catch (e) {
-    throw new EngineError('bad-model', `${path.join(dir, 'trainer.json')}: missing or unreadable checkpoint state (${(e as Error).message})`);
+    throw new EngineError('bad_input', `${path.join(dir, 'trainer.json')}: missing or unreadable checkpoint state (${(e as Error).message})`);
   }
   const buf = await fs.readFile(path.join(dir, 'optimizer.bin')).catch(() => {
-    throw new EngineError('bad-model', `${path.join(dir, 'optimizer.bin')}: optimizer state is missing`);
+    throw new EngineError('bad_input', `${path.join(dir, 'optimizer.bin')}: optimizer state is missing`);
   });
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   const need = f.optimizer.slots.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
-  if (all.length !== need) throw new EngineError('bad-model', `${path.join(dir, 'optimizer.bin')}: ${all.length} values, expected ${need}`);
+  if (all.length !== need) throw new EngineError('bad_input', `${path.join(dir, 'optimizer.bin')}: ${all.length} values, expected ${need}`);
   let o = 0;
   const slots = f.optimizer.slots.map((s) => {
     const n = s.shape.reduce((a, b) => a * b, 1);

@@ -30,7 +30,7 @@ describe('model memory estimate', () => {
     const before = tf.memory().numTensors;
     const spec = lstm([4096, 4096]);
     expect(() => checkModelMemory(spec, 'train', { batchSize: 16, seqLength: 64 }, {})).toThrowError(
-      expect.objectContaining({ code: 'bad-hyperparameters', message: expect.stringMatching(/LSTM 4096x4096, 20[0-9]\.\d million parameters\) would need about [\d,]+ MB to train; the limit is 2,048 MB\. Use fewer units/) }),
+      expect.objectContaining({ code: 'invalid_request', message: expect.stringMatching(/LSTM 4096x4096, 20[0-9]\.\d million parameters\) would need about [\d,]+ MB to train; the limit is 2,048 MB\. Use fewer units/) }),
     );
     expect(tf.memory().numTensors).toBe(before);
     // The limit is the user's to raise.
@@ -52,7 +52,7 @@ describe('model memory estimate', () => {
     const corpus = await writeTinyCorpus(dir);
     const out = path.join(dir, 'huge');
     const before = tf.memory().numTensors;
-    await expect(runTraining({ preset: 'abc-token-lstm', corpus: [corpus], out, overrides: { model: { units: [4096, 4096] } } })).rejects.toMatchObject({ code: 'bad-hyperparameters', message: expect.stringMatching(/would need about [\d,]+ MB to train/) });
+    await expect(runTraining({ preset: 'abc-token-lstm', corpus: [corpus], out, overrides: { model: { units: [4096, 4096] } } })).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/would need about [\d,]+ MB to train/) });
     expect(tf.memory().numTensors).toBe(before);
     expect(existsSync(out)).toBe(false);
   });

@@ -10,7 +10,7 @@
  * weights once. These are estimates: the figure is meant to catch models an order of magnitude too
  * large, not to be exact.
  */
-import { EngineError } from './errors';
+import { EngineError, HyperparameterError } from './errors';
 import type { ModelSpec, TrainingConfig } from './hyperparameters';
 
 export const DEFAULT_MODEL_MEMORY_MB = 2048;
@@ -82,9 +82,7 @@ export function checkModelMemory(spec: ModelSpec, what: 'train' | 'generate', tr
   const bytes = what === 'train' ? estimate.trainingBytes : estimate.weightsBytes;
   if (bytes > limit * MB) {
     const mb = Math.ceil(bytes / MB);
-    throw new EngineError(
-      'bad-hyperparameters',
-      `this model (${describe(spec)}, ${(estimate.parameters / 1e6).toFixed(1)} million parameters) would need about ${mb.toLocaleString('en')} MB to ${what === 'train' ? 'train' : 'load'}; the limit is ${limit.toLocaleString('en')} MB. ` +
+    throw new HyperparameterError(`this model (${describe(spec)}, ${(estimate.parameters / 1e6).toFixed(1)} million parameters) would need about ${mb.toLocaleString('en')} MB to ${what === 'train' ? 'train' : 'load'}; the limit is ${limit.toLocaleString('en')} MB. ` +
         `Use fewer units or layers${what === 'train' ? ', or a smaller batch or sequence length' : ''}, or raise SEEDSONG_MODEL_MEMORY_MB if this machine has the memory.`,
     );
   }

@@ -92,14 +92,14 @@ export class Optimizer {
   }
 
   restore(s: OptimizerSnapshot): void {
-    if (s.optimizer !== this.name) throw new EngineError('bad-model', `the checkpoint was trained with ${s.optimizer}, not ${this.name}`);
+    if (s.optimizer !== this.name) throw new EngineError('bad_input', `the checkpoint was trained with ${s.optimizer}, not ${this.name}`);
     const expect = (this.m.length + this.v.length);
-    if (s.slots.length !== expect) throw new EngineError('bad-model', `the checkpoint's optimizer state has ${s.slots.length} slots, expected ${expect} for this model`);
+    if (s.slots.length !== expect) throw new EngineError('bad_input', `the checkpoint's optimizer state has ${s.slots.length} slots, expected ${expect} for this model`);
     const byName = new Map(s.slots.map((x) => [x.name, x]));
     const load = (kind: string, list: tf.Variable[]) =>
       list.forEach((v, i) => {
         const slot = byName.get(`${i}/${kind}`);
-        if (!slot || slot.data.length !== v.size) throw new EngineError('bad-model', `the checkpoint's optimizer slot ${i}/${kind} does not match the model`);
+        if (!slot || slot.data.length !== v.size) throw new EngineError('bad_input', `the checkpoint's optimizer slot ${i}/${kind} does not match the model`);
         tf.tidy(() => v.assign(tf.tensor(slot.data, v.shape, 'float32')));
       });
     load('m', this.m);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildEncoding, seedToTune } from '../../shared/music/index';
+import { buildEncoding, seedToTune } from '@shared/music/index';
 import { primeSeed, primeTokens } from './jobs';
 
 const corpus = ['X:1\nT:A\nM:6/8\nL:1/8\nK:D\nDEF GAB|AFD D3|\n', 'X:2\nT:B\nM:6/8\nL:1/8\nK:G\nGAB cde|dBG G3|\n'].map((t) => seedToTune(t));

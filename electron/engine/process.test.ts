@@ -70,7 +70,7 @@ describe('engine process', () => {
         },
       },
     );
-    await expect(run.result).rejects.toMatchObject({ code: 'engine-crashed' });
+    await expect(run.result).rejects.toMatchObject({ code: 'engine_failed' });
     await client.start();
     expect(states).toContain('starting');
     expect(client.status().state).toBe('ready');
@@ -123,8 +123,8 @@ describe('engine process', () => {
 
   it('reports a bad request as an error of that run, and stays up', async () => {
     const run = await client.train({ preset: 'no-such-preset', corpus: ['x'], out: '/tmp/never' });
-    await expect(run.result).rejects.toMatchObject({ code: 'unknown-preset' });
-    await expect(client.generate({ model: '/no/such/model', rngSeed: 1 })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(run.result).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(client.generate({ model: '/no/such/model', rngSeed: 1 })).rejects.toMatchObject({ code: 'not_found' });
     expect(client.status().state).toBe('ready');
   });
 });

@@ -33,7 +33,7 @@ export async function serveEngine(port: Port = defaultPort()): Promise<void> {
   let ready: Promise<unknown>;
 
   const run = async (runId: string, work: (control: RunControl) => Promise<unknown>) => {
-    if (runs.has(runId)) return send({ type: 'error', runId, error: { code: 'bad-request', message: `run ${runId} is already running` } });
+    if (runs.has(runId)) return send({ type: 'error', runId, error: { code: 'invalid_request', message: `run ${runId} is already running` } });
     const control = new RunControl();
     runs.set(runId, control);
     try {
@@ -48,7 +48,7 @@ export async function serveEngine(port: Port = defaultPort()): Promise<void> {
 
   port.onMessage((raw) => {
     const parsed = parseEngineRequest(raw);
-    if (!parsed.ok) return send({ type: 'error', runId: parsed.runId ?? '', error: { code: 'bad-request', message: parsed.message } });
+    if (!parsed.ok) return send({ type: 'error', runId: parsed.runId ?? '', error: { code: 'invalid_request', message: parsed.message } });
     const msg: EngineRequest = parsed.value;
     switch (msg.type) {
       case 'train': {

@@ -15,17 +15,18 @@
  * act on.
  */
 import { z } from 'zod';
+import { ErrorCodeSchema } from '@shared/ipc/result';
 import type { BackendName, BackendReport } from './backend';
 import type { SerializedError } from './errors';
 import type { GenerateRequest, GeneratedTake, TrainRequest, TrainSummary } from './jobs';
 import type { BatchProgress, EpochRecord } from './train';
 import type { CheckpointInfo } from '../node/catalog';
 import type { EvalRequest, EvalResult } from './evaluate';
-import type { Note } from '../../shared/music/types';
+import type { Note } from '@shared/music/types';
 import type { EngineMemory } from './memory';
 import type { TorchJob, TorchJobRequest } from '../../engine-torch/job';
 
-export { EngineError, serializeError, isCancelled, type EngineErrorCode, type SerializedError } from './errors';
+export { EngineError, HyperparameterError, serializeError, isCancelled, type EngineErrorCode, type SerializedError } from './errors';
 export { PRESETS, findPreset, type ModelSpec, type TrainingConfig, type Preset, type HyperparameterOverrides } from './hyperparameters';
 export type { BackendName, BackendReport, GenerateRequest, GeneratedTake, TrainRequest, TrainSummary, BatchProgress, EpochRecord, EvalRequest, EvalResult, EngineMemory, TorchJob, TorchJobRequest };
 export type { TrainerState } from './train';
@@ -85,7 +86,7 @@ const count = z.number().int().min(0);
 /** A measured figure: JSON carries NaN and Infinity (a diverging loss) as null. */
 const metric = z.custom<number | null>((v) => v === null || typeof v === 'number');
 
-const ErrorSchema = z.object({ code: z.string(), message: z.string() });
+const ErrorSchema = z.object({ code: ErrorCodeSchema, message: z.string() });
 
 const TrainRequestSchema = z.object({
   preset: z.string().optional(),

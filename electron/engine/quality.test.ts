@@ -7,7 +7,7 @@ import { buildModel } from './model';
 import { createStepModel } from './step';
 import { TfjsBatchStepper } from './train';
 import { checkWithAbc2midi, countsOf, isAabb, measureTune, scoreTunes, sectionsOf, totalVariation, wrongLengthBars } from './quality';
-import { findAbc2midi } from '../../shared/music/abc/abc2midi';
+import { findAbc2midi } from '@shared/music/abc/abc2midi';
 import type { TrainingConfig } from './hyperparameters';
 
 const JIG = `X:1

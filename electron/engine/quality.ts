@@ -7,10 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StepModel } from './step';
-import { parseAbc } from '../../shared/music/abc/read';
-import { normalizeAbc } from '../../shared/music/abc/book';
-import { tokenizeAbc } from '../../shared/music/encodings/abc-text';
-import type { Mode, NoteSequence } from '../../shared/music/types';
+import { parseAbc } from '@shared/music/abc/read';
+import { normalizeAbc } from '@shared/music/abc/book';
+import { tokenizeAbc } from '@shared/music/encodings/abc-text';
+import type { Mode, NoteSequence } from '@shared/music/types';
 
 // ---------------------------------------------------------------------------------------------
 // Per-tune measures

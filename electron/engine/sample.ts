@@ -63,7 +63,7 @@ export function chooseToken(row: ArrayLike<number>, rng: Rng, opts: { temperatur
     w[i] = row[i] > 0 ? Math.log(row[i]) / temperature : -Infinity;
     if (w[i] > max) max = w[i];
   }
-  if (max === -Infinity) throw new EngineError('bad-request', 'every token has probability 0 (a constraint excluded everything)');
+  if (max === -Infinity) throw new EngineError('invalid_request', 'every token has probability 0 (a constraint excluded everything)');
   let total = 0;
   for (let i = 0; i < n; i++) {
     w[i] = Math.exp(w[i] - max);
@@ -98,10 +98,10 @@ export function chooseToken(row: ArrayLike<number>, rng: Rng, opts: { temperatur
 
 export async function sample(model: StepModel, opts: SampleOptions): Promise<SampledTake[]> {
   const count = opts.count ?? 1;
-  if (!Number.isInteger(count) || count < 1) throw new EngineError('bad-request', `count must be a whole number >= 1, got ${count}`);
-  if (!opts.prime.length) throw new EngineError('bad-request', 'the seed is empty: give at least the start-of-tune token');
-  if (!Number.isInteger(opts.maxTokens) || opts.maxTokens < 1) throw new EngineError('bad-request', `length must be a whole number >= 1, got ${opts.maxTokens}`);
-  for (const t of opts.prime) if (!Number.isInteger(t) || t < 0 || t >= model.vocabSize) throw new EngineError('bad-request', `seed token ${t} is outside the vocabulary 0..${model.vocabSize - 1}`);
+  if (!Number.isInteger(count) || count < 1) throw new EngineError('invalid_request', `count must be a whole number >= 1, got ${count}`);
+  if (!opts.prime.length) throw new EngineError('invalid_request', 'the seed is empty: give at least the start-of-tune token');
+  if (!Number.isInteger(opts.maxTokens) || opts.maxTokens < 1) throw new EngineError('invalid_request', `length must be a whole number >= 1, got ${opts.maxTokens}`);
+  for (const t of opts.prime) if (!Number.isInteger(t) || t < 0 || t >= model.vocabSize) throw new EngineError('invalid_request', `seed token ${t} is outside the vocabulary 0..${model.vocabSize - 1}`);
   const V = model.vocabSize;
   const rngSeed = opts.rngSeed ?? freshRngSeed();
   const rngs = Array.from({ length: count }, (_, v) => new Rng(deriveSeed(rngSeed, 'variation', v)));

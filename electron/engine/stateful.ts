@@ -11,7 +11,7 @@
  * tfjs stepper) are unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
-import { EngineError } from './errors';
+import { EngineError, HyperparameterError } from './errors';
 import { Optimizer, type OptimizerSnapshot } from './optimizer';
 import { deriveSeed } from './rng';
 import type { BatchStepper } from './batch-stepper';
@@ -73,7 +73,7 @@ export class StatefulLstmStepper implements BatchStepper {
     private readonly training: TrainingConfig,
   ) {
     const plan = readStatefulPlan(model);
-    if ('reason' in plan) throw new EngineError('bad-hyperparameters', `stateful training: ${plan.reason}`);
+    if ('reason' in plan) throw new HyperparameterError(`stateful training: ${plan.reason}`);
     this.ops = plan.ops;
     this.vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.optimizer = new Optimizer(training.optimizer, this.vars, { weightDecay: training.weightDecay, epsilon: training.epsilon });
@@ -192,7 +192,7 @@ export class StatefulLstmStepper implements BatchStepper {
     const acc = accuracy.dataSync()[0];
     tf.dispose(grads);
     accuracy.dispose();
-    if (!Number.isFinite(loss)) throw new EngineError('bad-hyperparameters', `the loss became ${loss} at batch ${step + 1}; try a lower learning rate or gradient clipping`);
+    if (!Number.isFinite(loss)) throw new HyperparameterError(`the loss became ${loss} at batch ${step + 1}; try a lower learning rate or gradient clipping`);
     return { loss, accuracy: acc };
   }
 

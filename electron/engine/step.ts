@@ -76,7 +76,7 @@ function activation(name: string | undefined, layer: string): Act {
     case 'linear':
       return (x) => x;
     default:
-      throw new EngineError('bad-model', `layer ${layer}: activation "${name}" is not supported for stateful sampling`);
+      throw new EngineError('bad_input', `layer ${layer}: activation "${name}" is not supported for stateful sampling`);
   }
 }
 
@@ -112,13 +112,13 @@ export class TfRnnStepModel implements StepModel {
       const w = layer.weights.map((v) => v.read());
       if (cls === 'InputLayer' || cls === 'Dropout' || cls === 'SpatialDropout1D') continue;
       if (cls === 'Activation' && cfg.activation === 'softmax') continue;
-      if (dense) throw new EngineError('bad-model', `layer ${layer.name} (${cls}) after the output layer is not supported for sampling`);
+      if (dense) throw new EngineError('bad_input', `layer ${layer.name} (${cls}) after the output layer is not supported for sampling`);
       if (cls === 'Embedding') {
-        if (embeddings || this.layers.length) throw new EngineError('bad-model', `unexpected second embedding ${layer.name}`);
+        if (embeddings || this.layers.length) throw new EngineError('bad_input', `unexpected second embedding ${layer.name}`);
         embeddings = w[0] as tf.Tensor2D;
       } else if (cls === 'LSTM' || cls === 'GRU') {
-        if (!embeddings) throw new EngineError('bad-model', `layer ${layer.name}: a recurrent layer before any Embedding is not supported (the model must take token ids)`);
-        if (cfg.go_backwards || cfg.goBackwards) throw new EngineError('bad-model', `layer ${layer.name} runs backwards; a (bi)directional model cannot generate left to right`);
+        if (!embeddings) throw new EngineError('bad_input', `layer ${layer.name}: a recurrent layer before any Embedding is not supported (the model must take token ids)`);
+        if (cfg.go_backwards || cfg.goBackwards) throw new EngineError('bad_input', `layer ${layer.name} runs backwards; a (bi)directional model cannot generate left to right`);
         const useBias = cfg.useBias ?? cfg.use_bias ?? true;
         this.layers.push({
           kind: cls,
@@ -132,11 +132,11 @@ export class TfRnnStepModel implements StepModel {
       } else if (cls === 'Dense' || cls === 'TimeDistributed') {
         dense = { kernel: w[0] as tf.Tensor2D, bias: (w[1] as tf.Tensor1D) ?? null };
       } else {
-        throw new EngineError('bad-model', `layer ${layer.name} (${cls}) is not supported for stateful sampling; expected Embedding -> LSTM/GRU... -> Dense`);
+        throw new EngineError('bad_input', `layer ${layer.name} (${cls}) is not supported for stateful sampling; expected Embedding -> LSTM/GRU... -> Dense`);
       }
     }
-    if (!embeddings) throw new EngineError('bad-model', 'the model has no Embedding layer, so it does not take token ids');
-    if (!dense) throw new EngineError('bad-model', 'the model has no Dense output layer');
+    if (!embeddings) throw new EngineError('bad_input', 'the model has no Embedding layer, so it does not take token ids');
+    if (!dense) throw new EngineError('bad_input', 'the model has no Dense output layer');
     this.embeddings = embeddings;
     this.dense = dense;
     this.vocabSize = dense.kernel.shape[1];
@@ -157,7 +157,7 @@ export class TfRnnStepModel implements StepModel {
   }
 
   step(tokenIds: ArrayLike<number>): Float32Array {
-    if (tokenIds.length !== this.rows) throw new EngineError('bad-request', `step got ${tokenIds.length} tokens for a batch of ${this.rows}`);
+    if (tokenIds.length !== this.rows) throw new EngineError('invalid_request', `step got ${tokenIds.length} tokens for a batch of ${this.rows}`);
     const next: tf.Tensor2D[] = [];
     const probs = tf.tidy(() => {
       let x = tf.gather(this.embeddings, tf.tensor1d(Int32Array.from(tokenIds), 'int32')) as tf.Tensor2D;
@@ -243,7 +243,7 @@ export class TfWindowStepModel implements StepModel {
   }
 
   step(tokenIds: ArrayLike<number>): Float32Array {
-    if (tokenIds.length !== this.history.length) throw new EngineError('bad-request', `step got ${tokenIds.length} tokens for a batch of ${this.history.length}`);
+    if (tokenIds.length !== this.history.length) throw new EngineError('invalid_request', `step got ${tokenIds.length} tokens for a batch of ${this.history.length}`);
     this.history.forEach((h, i) => {
       h.push(tokenIds[i]);
       if (h.length > this.context) h.shift();

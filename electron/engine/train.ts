@@ -8,7 +8,7 @@
  * state is restored exactly (see optimizer.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { EngineError } from './errors';
+import { EngineError, HyperparameterError } from './errors';
 import { prepareData, type PreparedData, type StatefulRows, type TokenData, type WindowSet } from './data';
 import { Optimizer, type OptimizerSnapshot } from './optimizer';
 import { RunControl } from './control';
@@ -180,7 +180,7 @@ export class TfjsBatchStepper implements BatchStepper {
     const acc = accuracy.dataSync()[0];
     tf.dispose(grads);
     accuracy.dispose();
-    if (!Number.isFinite(loss)) throw new EngineError('bad-hyperparameters', `the loss became ${loss} at batch ${step + 1}; try a lower learning rate or gradient clipping`);
+    if (!Number.isFinite(loss)) throw new HyperparameterError(`the loss became ${loss} at batch ${step + 1}; try a lower learning rate or gradient clipping`);
     return { loss, accuracy: acc };
   }
 
@@ -260,8 +260,8 @@ export async function train(model: tf.LayersModel, data: TokenData | PreparedDat
   const control = options.control ?? new RunControl();
   const stepper = (options.stepper ?? defaultStepper)(model, t);
   const rows = prepared.stateful;
-  if (t.stateful && !rows) throw new EngineError('bad-hyperparameters', 'stateful training needs data prepared with stateful: true');
-  if (rows && !stepper.resetStates) throw new EngineError('bad-hyperparameters', 'this trainer cannot carry state between batches (stateful training)');
+  if (t.stateful && !rows) throw new HyperparameterError('stateful training needs data prepared with stateful: true');
+  if (rows && !stepper.resetStates) throw new HyperparameterError('this trainer cannot carry state between batches (stateful training)');
   const state: TrainerState = options.resume ? structuredClone(options.resume.state) : initialState();
   try {
     if (options.resume) stepper.restore(options.resume.optimizer);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { initBackend } from './backend';
 import { runGeneration } from './jobs';
 import { checkWithAbc2midi, measureTune, wrongLengthBars } from './quality';
-import { findAbc2midi } from '../../shared/music/abc/abc2midi';
+import { findAbc2midi } from '@shared/music/abc/abc2midi';
 
 const MODEL = path.resolve(import.meta.dirname, '../../resources/models/default');
 const abc2midi = findAbc2midi();

@@ -6,7 +6,7 @@ import { app, BrowserWindow, dialog, utilityProcess } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Studio } from '../studio';
-import type { SaveKind } from '../../shared/ipc/channels/files';
+import type { SaveKind } from '@shared/ipc/channels/files';
 import { composeStudio } from '../studio/compose';
 import { utilityProcessEngine } from '../studio/engine-client';
 import { registerIpc } from './ipc';

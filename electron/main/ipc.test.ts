@@ -37,8 +37,8 @@ const electron = vi.hoisted(() => {
 vi.mock('electron', () => electron.module);
 
 import { isTrustedSender, registerIpc } from './ipc';
-import { channelNames, channels } from '../../shared/ipc/contract';
-import { ipcChannel, IPC_EVENT_CHANNEL } from '../../shared/ipc/wire';
+import { channelNames, channels } from '@shared/ipc/contract';
+import { ipcChannel, IPC_EVENT_CHANNEL } from '@shared/ipc/wire';
 import { createStudio, noMidiHardware, type Studio } from '../studio';
 import { createFakeEngine } from '../studio/testing/fake-engine';
 

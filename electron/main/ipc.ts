@@ -3,10 +3,10 @@
  * of our pages, then hands the raw payload to the shared dispatch (zod validation, Result envelope).
  */
 import { ipcMain, BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import { channelNames } from '../../shared/ipc/contract';
-import { dispatch } from '../../shared/ipc/dispatch';
-import { fail } from '../../shared/ipc/result';
-import { ipcChannel, IPC_EVENT_CHANNEL } from '../../shared/ipc/wire';
+import { channelNames } from '@shared/ipc/contract';
+import { dispatch } from '@shared/ipc/dispatch';
+import { fail } from '@shared/ipc/result';
+import { ipcChannel, IPC_EVENT_CHANNEL } from '@shared/ipc/wire';
 import type { Studio } from '../studio';
 import { isOurPage, isOurUrl } from './window';
 

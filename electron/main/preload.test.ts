@@ -19,9 +19,9 @@ vi.mock('electron', () => ({
 }));
 
 import '../preload/index';
-import { channelNames } from '../../shared/ipc/contract';
-import { ipcChannel, IPC_EVENT_CHANNEL } from '../../shared/ipc/wire';
-import { contentSecurityPolicy } from '../../shared/csp';
+import { channelNames } from '@shared/ipc/contract';
+import { ipcChannel, IPC_EVENT_CHANNEL } from '@shared/ipc/wire';
+import { contentSecurityPolicy } from '@shared/csp';
 
 describe('the preload bridge', () => {
   it('exposes exactly one object, window.seedsong, made of named functions', () => {

@@ -6,7 +6,7 @@
 import { app, BrowserWindow, net, protocol, session, shell, type WebContents } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { contentSecurityPolicy } from '../../shared/csp';
+import { contentSecurityPolicy } from '@shared/csp';
 
 export const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://studio`;

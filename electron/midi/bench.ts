@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import type { Note, NoteSequence } from '../../shared/music/types';
+import type { Note, NoteSequence } from '@shared/music/types';
 import { CallAndResponse, DEFAULT_PAUSE_MS, type AnswerFn } from './call-and-response';
 import { realClock, type Clock } from './clock';
 import { LoopbackMidiSystem } from './loopback';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NoteSequence } from '../../shared/music/types';
+import type { NoteSequence } from '@shared/music/types';
 import { CallAndResponse, type AnswerFn, type CallResponseState } from './call-and-response';
 import { FakeClock } from './clock';
 import { LoopbackMidiSystem, soundingNotes } from './loopback';

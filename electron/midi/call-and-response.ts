@@ -6,7 +6,7 @@
  * The model is a parameter (`answer`), so this runs with a stand-in in tests and benches and the
  * studio wires in the sampler.
  */
-import type { Note, NoteSequence } from '../../shared/music/types';
+import type { Note, NoteSequence } from '@shared/music/types';
 import { MidiParser, isNoteOff, isNoteOn } from './bytes';
 import type { Cancel, Clock } from './clock';
 import type { OutputBus } from './output';

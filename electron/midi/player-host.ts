@@ -3,7 +3,7 @@
  * from the studio's thread (thread-protocol.ts). Kept apart from the Worker entry so tests run it
  * in-process with a FakeClock and an in-memory link: the same code the worker runs.
  */
-import type { Note, NoteSequence } from '../../shared/music/types';
+import type { Note, NoteSequence } from '@shared/music/types';
 import type { Cancel, Clock } from './clock';
 import { OutputBus } from './output';
 import type { MidiOutput, MidiPortInfo } from './port';

@@ -6,7 +6,7 @@
  * the sustain pedal (CC64) holding released keys until it comes up, a key struck again before
  * its note-off, truncated or malformed messages and SysEx floods (counted, not fatal).
  */
-import type { Note, NoteSequence } from '../../shared/music/types';
+import type { Note, NoteSequence } from '@shared/music/types';
 import { CC_SUSTAIN, CONTROL_CHANGE, DRUM_CHANNEL, MidiParser, type ChannelMessage, type ParserStats, isNoteOff, isNoteOn } from './bytes';
 import type { Cancel, Clock } from './clock';
 import type { OutputBus, Voice } from './output';

@@ -8,7 +8,7 @@
  * beats, not ms, so a tempo change re-times what is queued; ms come from one anchor
  * (anchorMs + beats * msPerBeat), never from summed deltas, so ten minutes of music do not drift.
  */
-import type { Note, NoteSequence } from '../../shared/music/types';
+import type { Note, NoteSequence } from '@shared/music/types';
 import type { Cancel, Clock } from './clock';
 import { programChange } from './bytes';
 import type { OutputBus, Voice } from './output';

@@ -5,10 +5,10 @@
  * refined) and the studio's meter; a phrase played without a click (call and response) has its
  * tempo, beat and meter found from the playing.
  */
-import { barAligned, transcribe, type ChordPolicy, type MeterCandidate, type SeedGrid, type Transcription } from '../../shared/music/transcribe/index';
-import type { NoteSequence } from '../../shared/music/types';
+import { barAligned, transcribe, type ChordPolicy, type MeterCandidate, type SeedGrid, type Transcription } from '@shared/music/transcribe/index';
+import type { NoteSequence } from '@shared/music/types';
 
-export { guessKey } from '../../shared/music/key';
+export { guessKey } from '@shared/music/key';
 
 /** How a recording was made, as the recorder knows it. */
 export interface TakeContext {

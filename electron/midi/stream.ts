@@ -2,7 +2,7 @@
  * NoteStream: notes that arrive while they are being generated, so the scheduler can play a take
  * before the sampler has finished it. A finished NoteSequence is just a stream that is already ended.
  */
-import type { Note, NoteSequence } from '../../shared/music/types';
+import type { Note, NoteSequence } from '@shared/music/types';
 import { Listeners } from './port';
 import type { Cancel } from './clock';
 

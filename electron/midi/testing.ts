@@ -1,5 +1,5 @@
 /** Small builders shared by this folder's tests (not used by production code). */
-import type { Note, NoteSequence } from '../../shared/music/types';
+import type { Note, NoteSequence } from '@shared/music/types';
 
 export function note(pitch: number, start: number, end: number, velocity = 100): Note {
   return { pitch, start, end, velocity, voice: 0 };

@@ -3,7 +3,7 @@
  * owns the timing loop). Plain structured-clone data only. Times are each thread's own
  * performance.now(); the main side converts with the difference of the two timeOrigins.
  */
-import type { Note } from '../../shared/music/types';
+import type { Note } from '@shared/music/types';
 import type { SchedulerEnd, SentEvent } from './scheduler';
 
 /**

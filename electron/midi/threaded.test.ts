@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { NoteSequence } from '../../shared/music/types';
+import type { NoteSequence } from '@shared/music/types';
 import { FakeClock, realClock } from './clock';
 import { LoopbackMidiSystem, soundingNotes, type LogEntry } from './loopback';
 import { OutputBus } from './output';

@@ -21,7 +21,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { NoteSequence } from '../../shared/music/types';
+import type { NoteSequence } from '@shared/music/types';
 import type { Cancel, Clock } from './clock';
 import { FakeClock } from './clock';
 import type { OutputBus, Voice } from './output';

@@ -11,7 +11,7 @@ import { EngineError } from '../engine/errors';
 import type { ModelSpec, TrainingConfig } from '../engine/hyperparameters';
 import type { EpochRecord, TrainerState } from '../engine/train';
 import type { OptimizerSnapshot } from '../engine/optimizer';
-import type { EncodingSpec } from '../../shared/music/encodings/types';
+import type { EncodingSpec } from '@shared/music/encodings/types';
 
 export const META_FILE = 'seedsong.json';
 export const MODEL_FILE = 'model.json';
@@ -76,11 +76,11 @@ export async function readMeta(dir: string): Promise<ModelMeta> {
   try {
     meta = JSON.parse(await fs.readFile(file, 'utf8')) as ModelMeta;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new EngineError('not-found', `${file}: no such file (is ${dir} a Seedsong model folder?)`);
-    throw new EngineError('bad-model', `${file}: not valid JSON (${(e as Error).message})`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new EngineError('not_found', `${file}: no such file (is ${dir} a Seedsong model folder?)`);
+    throw new EngineError('bad_input', `${file}: not valid JSON (${(e as Error).message})`);
   }
   if (meta?.format !== 'seedsong-model' || !meta.encoding || !Array.isArray(meta.encoding.tokens)) {
-    throw new EngineError('bad-model', `${file}: not a Seedsong model description (expected format "seedsong-model" with an encoding and its tokens)`);
+    throw new EngineError('bad_input', `${file}: not a Seedsong model description (expected format "seedsong-model" with an encoding and its tokens)`);
   }
   return meta;
 }
@@ -165,7 +165,7 @@ const ID_RE = /^[A-Za-z0-9._-]{1,128}$/;
 
 export function checkModelId(id: string): void {
   if (!ID_RE.test(id) || id === '.' || id === '..' || id.startsWith('.')) {
-    throw new EngineError('bad-request', `model name "${id}" is not allowed: use 1-128 letters, digits, ".", "_" or "-", not starting with "."`);
+    throw new EngineError('invalid_request', `model name "${id}" is not allowed: use 1-128 letters, digits, ".", "_" or "-", not starting with "."`);
   }
 }
 
@@ -230,7 +230,7 @@ export class ModelCatalog {
     const a = this.dirOf(from);
     const b = this.dirOf(to);
     await readMeta(a);
-    if (await exists(b)) throw new EngineError('exists', `a model named "${to}" already exists`);
+    if (await exists(b)) throw new EngineError('busy', `a model named "${to}" already exists`);
     await fs.rename(a, b);
     const meta = await readMeta(b);
     await writeMeta(b, { ...meta, name: to, updatedAt: new Date().toISOString() });
@@ -253,7 +253,7 @@ export class ModelCatalog {
     checkModelId(checkpoint);
     const dir = path.join(this.dirOf(id), CHECKPOINTS, checkpoint);
     await fs.stat(path.join(dir, 'trainer.json')).catch(() => {
-      throw new EngineError('not-found', `model "${id}" has no checkpoint "${checkpoint}"`);
+      throw new EngineError('not_found', `model "${id}" has no checkpoint "${checkpoint}"`);
     });
     await fs.rm(dir, { recursive: true, force: true });
   }

@@ -3,8 +3,8 @@
  * contract channel plus `on`. ipcRenderer itself never reaches the page.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import { createStudioApi } from '../../shared/ipc/api';
-import { ipcChannel, IPC_EVENT_CHANNEL } from '../../shared/ipc/wire';
+import { createStudioApi } from '@shared/ipc/api';
+import { ipcChannel, IPC_EVENT_CHANNEL } from '@shared/ipc/wire';
 
 const api = createStudioApi({
   invoke: (channel, payload) => ipcRenderer.invoke(ipcChannel(channel), payload),

@@ -6,7 +6,7 @@ import path from 'node:path';
 import http from 'node:http';
 import { WebSocket } from 'ws';
 import { hostNamesFor, startServer, type RunningServer } from './index';
-import { apiProtocols } from '../../shared/ipc/wire';
+import { apiProtocols } from '@shared/ipc/wire';
 import { createStudio, noMidiHardware, type Studio } from '../studio';
 import { createFakeEngine } from '../studio/testing/fake-engine';
 

@@ -16,11 +16,11 @@ import net from 'node:net';
 import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { dispatch, type DispatchLog } from '../../shared/ipc/dispatch';
-import { API_PROTOCOL, CallFrameSchema, MAX_CALLS_PER_SECOND, MAX_FRAME_BYTES, TOKEN_PROTOCOL_PREFIX, type ServerFrame } from '../../shared/ipc/wire';
-import { fail } from '../../shared/ipc/result';
+import { dispatch, type DispatchLog } from '@shared/ipc/dispatch';
+import { API_PROTOCOL, CallFrameSchema, MAX_CALLS_PER_SECOND, MAX_FRAME_BYTES, TOKEN_PROTOCOL_PREFIX, type ServerFrame } from '@shared/ipc/wire';
+import { fail } from '@shared/ipc/result';
 import type { Studio } from '../studio';
-import { contentSecurityPolicy } from '../../shared/csp';
+import { contentSecurityPolicy } from '@shared/csp';
 import { hidePaths } from '../studio/paths';
 
 export interface ServerLog extends DispatchLog {

@@ -5,11 +5,11 @@ import path from 'node:path';
 import http from 'node:http';
 import { WebSocket } from 'ws';
 import { isLoopbackHost, loggablePath, protocolToken, startServer, type RunningServer } from './index';
-import { apiProtocols } from '../../shared/ipc/wire';
-import { saveProjectInParts } from '../../shared/ipc/project-save';
+import { apiProtocols } from '@shared/ipc/wire';
+import { saveProjectInParts } from '@shared/ipc/project-save';
 import { createStudio, noMidiHardware, type Studio } from '../studio';
 import { createFakeEngine } from '../studio/testing/fake-engine';
-import { MAX_FRAME_BYTES } from '../../shared/ipc/wire';
+import { MAX_FRAME_BYTES } from '@shared/ipc/wire';
 import net from 'node:net';
 
 let dir: string;

@@ -1,7 +1,7 @@
 /** What the window asks first: the app, the engine's backend and the MIDI status; and the engine's memory. */
-import type { Handlers } from '../../shared/ipc/dispatch';
-import { StudioError } from '../../shared/ipc/result';
-import type { BackendInfo } from '../../shared/ipc/schemas';
+import type { Handlers } from '@shared/ipc/dispatch';
+import { StudioError } from '@shared/ipc/result';
+import type { BackendInfo } from '@shared/ipc/schemas';
 import { APP_NAME, APP_VERSION } from './version';
 import type { DevicesService } from './midi-service';
 import type { StudioEngine } from './ports';

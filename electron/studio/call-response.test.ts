@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createStudio, type Studio } from './index';
 import { createFakeEngine } from './testing/fake-engine';
 import { FakeClock, LoopbackMidiSystem, soundingNotes } from '../midi/index';
-import type { EventName } from '../../shared/ipc/contract';
+import type { EventName } from '@shared/ipc/contract';
 
 const ctx = { via: 'test' as const };
 let studio: Studio | undefined;

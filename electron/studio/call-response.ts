@@ -4,14 +4,14 @@
  * sampler produces them. Playing again interrupts the answer (the controller releases its notes)
  * and cancels the engine run.
  */
-import type { Note, NoteSequence } from '../../shared/music/types';
-import { toNoteDto, type Sampling } from '../../shared/ipc/schemas';
+import type { Note, NoteSequence } from '@shared/music/types';
+import { toNoteDto, type Sampling } from '@shared/ipc/schemas';
 import { CallAndResponse, seedQuantizer, type AnswerFn } from '../midi/index';
 import type { DevicesService } from './midi-service';
 import type { EventBus } from './events';
 import type { StudioEngine } from './ports';
-import type { Handlers } from '../../shared/ipc/dispatch';
-import { StudioError } from '../../shared/ipc/result';
+import type { Handlers } from '@shared/ipc/dispatch';
+import { StudioError } from '@shared/ipc/result';
 
 
 /** Turns a callback stream of notes into an async iterable the controller can consume. */

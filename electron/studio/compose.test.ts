@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { composeStudio } from './compose';
 import type { Studio } from './index';
-import type { EventName } from '../../shared/ipc/contract';
+import type { EventName } from '@shared/ipc/contract';
 
 const ctx = { via: 'test' as const };
 const TUNES = [

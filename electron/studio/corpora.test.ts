@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CorpusStore } from './corpora';
-import { summarizeFiles, readOne } from '../../shared/music/corpus/files';
-import { summarizeTunes, type FileSummary } from '../../shared/music/corpus/corpus';
+import { summarizeFiles, readOne } from '@shared/music/corpus/files';
+import { summarizeTunes, type FileSummary } from '@shared/music/corpus/corpus';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));

@@ -10,11 +10,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { summarizeFiles } from '../../shared/music/corpus/files';
-import { CorpusBuilder, isAbcFile, isMidiFile, type FileSummary } from '../../shared/music/corpus/corpus';
-import type { CorpusInfo } from '../../shared/ipc/channels/training';
-import { StudioError } from '../../shared/ipc/result';
-import type { Handlers } from '../../shared/ipc/dispatch';
+import { summarizeFiles } from '@shared/music/corpus/files';
+import { CorpusBuilder, isAbcFile, isMidiFile, type FileSummary } from '@shared/music/corpus/corpus';
+import type { CorpusInfo } from '@shared/ipc/channels/training';
+import { StudioError } from '@shared/ipc/result';
+import type { Handlers } from '@shared/ipc/dispatch';
 import { writeFileAtomic } from '../node/atomic';
 
 interface CorpusFile {

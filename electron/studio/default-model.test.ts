@@ -10,10 +10,10 @@ import { initBackend } from '../engine/backend';
 import { enableFastPath } from '../engine/accelerate';
 import { loadModelCached, runGeneration } from '../engine/jobs';
 import { readMeta } from '../engine/library';
-import { parseAbc } from '../../shared/music/abc/read';
+import { parseAbc } from '@shared/music/abc/read';
 import { resourcesDir } from './paths';
 import { BarIndex, barsOf, checkWithAbc2midi, normalizeKey, scaleOf } from '../../scripts/quality-report';
-import { findAbc2midi } from '../../shared/music/abc/abc2midi';
+import { findAbc2midi } from '@shared/music/abc/abc2midi';
 
 const dir = path.join(resourcesDir(), 'models', 'default');
 

@@ -1,7 +1,7 @@
 /**
  * The parent side of the engine process: starts it, sends typed requests, routes events to the
  * run they belong to, and supervises it. If the process dies (crash, out of memory, killed), every
- * run in flight fails with 'engine-crashed' (their last checkpoints are on disk and resumable) and
+ * run in flight fails with 'engine_failed' (their last checkpoints are on disk and resumable) and
  * the process is started again.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -33,7 +33,7 @@ import {
   type TrainSummary,
 } from '../engine/protocol';
 import type { CheckpointInfo } from '../node/catalog';
-import type { Note } from '../../shared/music/types';
+import type { Note } from '@shared/music/types';
 
 /** What the client needs of a child process; Electron's utilityProcess can be adapted to it. */
 export interface EngineChild {
@@ -189,7 +189,7 @@ export class EngineClient {
       const p = parsed.runId ? this.pending.get(parsed.runId) : undefined;
       if (p && parsed.runId) {
         this.pending.delete(parsed.runId);
-        p.reject(new EngineError('internal', parsed.message));
+        p.reject(new EngineError('engine_failed', parsed.message));
       } else console.warn(`seedsong: ${parsed.message}`);
       return;
     }
@@ -211,7 +211,7 @@ export class EngineClient {
       this.pending.delete(m.runId);
       const result = parseRunResult(p.kind, m.result);
       if (result.ok) p.resolve(result.value);
-      else p.reject(new EngineError('internal', result.message));
+      else p.reject(new EngineError('engine_failed', result.message));
     } else if (m.type === 'error') {
       this.pending.delete(m.runId);
       p.reject(new EngineError(m.error.code, m.error.message));
@@ -224,7 +224,7 @@ export class EngineClient {
     this.pending.clear();
     for (const [runId, p] of runs) {
       const hint = p.kind === 'train' ? '; its last checkpoint is intact and can be resumed' : '';
-      p.reject(new EngineError('engine-crashed', `the engine process ${how} during ${p.kind} run ${runId}${hint}`));
+      p.reject(new EngineError('engine_failed', `the engine process ${how} during ${p.kind} run ${runId}${hint}`));
     }
     if (this.disposed) {
       this.setStatus({ state: 'stopped' });
@@ -234,7 +234,7 @@ export class EngineClient {
     const max = this.opts.maxRestarts ?? 3;
     if (this.crashesInARow > max) {
       this.setStatus({ state: 'failed', message: `the engine process ${how} ${this.crashesInARow} times in a row; not restarting` });
-      for (const w of this.readyWaiters.splice(0)) w.reject(new EngineError('engine-crashed', this.st.message!));
+      for (const w of this.readyWaiters.splice(0)) w.reject(new EngineError('engine_failed', this.st.message!));
       return;
     }
     this.setStatus({ state: 'starting', restarts: this.st.restarts + 1, message: `the engine process ${how}; restarting` });

@@ -6,32 +6,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EngineClient, type EngineStatus } from './engine-client';
-import { EngineError, type EngineErrorCode } from '../engine/protocol';
+import { EngineError } from '../engine/protocol';
 import { ModelCatalog, csvLog, readMeta, summarize, writeMeta, type ModelSummary as LibrarySummary } from '../node/catalog';
-import { StudioError, type ErrorCode } from '../../shared/ipc/result';
-import { toNoteDto, type BackendInfo, type ModelSummary, type Take } from '../../shared/ipc/schemas';
+import { StudioError } from '@shared/ipc/result';
+import { toNoteDto, type BackendInfo, type ModelSummary, type Take } from '@shared/ipc/schemas';
 import type { ModelStore, StudioEngine } from './ports';
 import { hidePaths } from './paths';
 
 const BUILT_IN_PREFIX = 'builtin.';
 
-const CODES: Record<EngineErrorCode, ErrorCode> = {
-  'unknown-preset': 'invalid_request',
-  'bad-hyperparameters': 'invalid_request',
-  'bad-corpus': 'bad_input',
-  'bad-model': 'bad_input',
-  'bad-request': 'invalid_request',
-  'not-found': 'not_found',
-  exists: 'busy',
-  backend: 'unsupported',
-  cancelled: 'cancelled',
-  'engine-crashed': 'engine_failed',
-  internal: 'engine_failed',
-};
 
 export function toStudioError(e: unknown): StudioError {
   if (e instanceof StudioError) return e;
-  if (e instanceof EngineError) return new StudioError(CODES[e.code] ?? 'engine_failed', e.message);
+  // The engine throws the contract's own codes.
+  if (e instanceof EngineError) return new StudioError(e.code, e.message);
   return new StudioError('engine_failed', (e as Error)?.message ?? String(e));
 }
 

@@ -1,5 +1,5 @@
 /** A typed event bus: services emit contract events, front doors (IPC, WebSocket) forward them. */
-import { events, type EventName, type EventOf } from '../../shared/ipc/contract';
+import { events, type EventName, type EventOf } from '@shared/ipc/contract';
 
 export type EventListener = (name: EventName, payload: unknown) => void;
 

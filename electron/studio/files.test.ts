@@ -10,8 +10,8 @@ import path from 'node:path';
 import { UploadStore } from './uploads';
 import { OverwriteRefused, WriteGuard } from './written';
 import { createStudio, noMidiHardware } from './index';
-import { dispatch } from '../../shared/ipc/dispatch';
-import { RelativePathSchema } from '../../shared/ipc/channels/files';
+import { dispatch } from '@shared/ipc/dispatch';
+import { RelativePathSchema } from '@shared/ipc/channels/files';
 
 const dirs: string[] = [];
 const tmp = () => {

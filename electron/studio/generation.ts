@@ -3,8 +3,8 @@
  * states on the job board; a fresh RNG seed unless the request locks one; a few at once at most;
  * stopped when the caller's connection or window goes away.
  */
-import type { Handlers } from '../../shared/ipc/dispatch';
-import { StudioError, type ErrorCode } from '../../shared/ipc/result';
+import type { Handlers } from '@shared/ipc/dispatch';
+import { StudioError, type ErrorCode } from '@shared/ipc/result';
 import type { EventBus } from './events';
 import type { RunRegistry } from './runs';
 import type { JobBoard } from './jobs';

@@ -3,8 +3,8 @@
  * build a Studio with createStudio() and talk to it through `handlers` (one per contract channel).
  * Plain Node: no 'electron' import here or below.
  */
-import type { Handlers } from '../../shared/ipc/dispatch';
-import type { SaveKind } from '../../shared/ipc/channels/files';
+import type { Handlers } from '@shared/ipc/dispatch';
+import type { SaveKind } from '@shared/ipc/channels/files';
 import { realClock, type Clock, type OpenSystemResult } from '../midi/index';
 import { EventBus } from './events';
 import { RunRegistry, setupRuns } from './runs';
@@ -17,7 +17,7 @@ import { DevicesService, setupDevices } from './midi-service';
 import { projectHandlers } from './project';
 import { UploadStore } from './uploads';
 import { WriteGuard } from './written';
-import { OpenedFiles } from '../../shared/ipc/opened-files';
+import { OpenedFiles } from '@shared/ipc/opened-files';
 import { setupApp } from './app';
 import { setupModels } from './models';
 import { setupGeneration } from './generation';

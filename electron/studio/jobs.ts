@@ -3,8 +3,8 @@
  * shared/jobs/machine.ts. Every change goes through apply(), which runs the machine and sends the
  * new record as a `job.state` event, so the window sees exactly the state the studio holds.
  */
-import { isActive, step, type JobEvent } from '../../shared/jobs/machine';
-import type { CheckpointDto, JobDto } from '../../shared/ipc/channels/jobs';
+import { isActive, step, type JobEvent } from '@shared/jobs/machine';
+import type { CheckpointDto, JobDto } from '@shared/ipc/channels/jobs';
 import type { EventBus } from './events';
 
 /** Finished generations are kept this long in the list (a window reopened mid-run finds its job). */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createStudio, noMidiHardware, type Studio } from './index';
 import { BUILT_IN_SYNTH, ON_SCREEN_KEYBOARD } from './midi-service';
 import { FakeClock, LoopbackMidiSystem, realClock, soundingNotes, type Clock } from '../midi/index';
-import type { EventName } from '../../shared/ipc/contract';
+import type { EventName } from '@shared/ipc/contract';
 
 const ctx = { via: 'test' as const };
 let studios: Studio[] = [];

@@ -5,11 +5,11 @@
  * one scheduler, one recorder and one panic serve hardware and software alike, and a machine
  * with no MIDI at all (no /dev/snd here) still records seeds and plays takes.
  */
-import type { NoteSequence } from '../../shared/music/types';
-import type { DevicesState } from '../../shared/ipc/channels/devices';
-import { StudioError } from '../../shared/ipc/result';
-import type { Handlers } from '../../shared/ipc/dispatch';
-import { toNoteDto, type NoteDto } from '../../shared/ipc/schemas';
+import type { NoteSequence } from '@shared/music/types';
+import type { DevicesState } from '@shared/ipc/channels/devices';
+import { StudioError } from '@shared/ipc/result';
+import type { Handlers } from '@shared/ipc/dispatch';
+import { toNoteDto, type NoteDto } from '@shared/ipc/schemas';
 import {
   DeviceManager,
   LoopbackMidiSystem,

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { createStudioEngine } from './engine';
 import { ModelCatalog } from '../node/catalog';
 import type { EngineClient } from './engine-client';
-import { channels } from '../../shared/ipc/contract';
-import { ModelIdSchema, NewModelNameSchema } from '../../shared/ipc/schemas';
+import { channels } from '@shared/ipc/contract';
+import { ModelIdSchema, NewModelNameSchema } from '@shared/ipc/schemas';
 import { resourcesDir } from './paths';
 
 let dir: string;

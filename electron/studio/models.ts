@@ -1,6 +1,6 @@
 /** The model library's channels: list, rename, delete, duplicate, training log, and import of an uploaded folder. */
-import type { Handlers } from '../../shared/ipc/dispatch';
-import { StudioError } from '../../shared/ipc/result';
+import type { Handlers } from '@shared/ipc/dispatch';
+import { StudioError } from '@shared/ipc/result';
 import type { ModelStore } from './ports';
 import type { UploadStore } from './uploads';
 

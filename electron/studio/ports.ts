@@ -3,9 +3,9 @@
  * studio composes against these, `engine.ts` implements them over the engine process, tests pass
  * their own. Kept apart from index.ts so features can depend on them without importing the root.
  */
-import type { BackendInfo, ModelSummary, Seed, Sampling, Take, NoteDto } from '../../shared/ipc/schemas';
-import type { EpochRecordDto } from '../../shared/ipc/channels/training';
-import type { EngineMemoryDto } from '../../shared/ipc/channels/app';
+import type { BackendInfo, ModelSummary, Seed, Sampling, Take, NoteDto } from '@shared/ipc/schemas';
+import type { EpochRecordDto } from '@shared/ipc/channels/training';
+import type { EngineMemoryDto } from '@shared/ipc/channels/app';
 
 /** What the studio needs from the engine process (engine.ts implements it over the engine client). */
 export interface StudioEngine {

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ProjectDto } from '../../shared/ipc/channels/project';
+import type { ProjectDto } from '@shared/ipc/channels/project';
 import { projectFile, projectHandlers } from './project';
-import { projectParts, readProject } from '../../shared/ipc/channels/project';
-import { saveProjectInParts } from '../../shared/ipc/project-save';
-import { dispatch } from '../../shared/ipc/dispatch';
+import { projectParts, readProject } from '@shared/ipc/channels/project';
+import { saveProjectInParts } from '@shared/ipc/project-save';
+import { dispatch } from '@shared/ipc/dispatch';
 
 const project: ProjectDto = {
   version: 2,

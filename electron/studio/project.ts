@@ -9,9 +9,9 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { MAX_PROJECT_PARTS, PROJECT_PART_CHARS, readProject } from '../../shared/ipc/channels/project';
-import type { Handlers } from '../../shared/ipc/dispatch';
-import { StudioError } from '../../shared/ipc/result';
+import { MAX_PROJECT_PARTS, PROJECT_PART_CHARS, readProject } from '@shared/ipc/channels/project';
+import type { Handlers } from '@shared/ipc/dispatch';
+import { StudioError } from '@shared/ipc/result';
 import { writeFileAtomic } from '../node/atomic';
 
 export function projectFile(userDataDir: string): string {

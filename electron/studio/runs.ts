@@ -1,6 +1,6 @@
 /** Run ids and their abort controllers, for generation and training runs alike. */
 import { randomBytes } from 'node:crypto';
-import type { Handlers } from '../../shared/ipc/dispatch';
+import type { Handlers } from '@shared/ipc/dispatch';
 
 export class RunRegistry {
   private runs = new Map<string, { kind: string; controller: AbortController }>();

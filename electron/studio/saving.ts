@@ -1,8 +1,8 @@
 /** `saveFile`: an export written where the musician chose in the save dialog, or a browser download in serve mode. */
 import path from 'node:path';
-import type { Handlers } from '../../shared/ipc/dispatch';
-import { StudioError } from '../../shared/ipc/result';
-import type { SaveKind } from '../../shared/ipc/channels/files';
+import type { Handlers } from '@shared/ipc/dispatch';
+import { StudioError } from '@shared/ipc/result';
+import type { SaveKind } from '@shared/ipc/channels/files';
 import type { WriteGuard } from './written';
 
 export function setupSaving({ written, chooseSavePath }: { written: WriteGuard; chooseSavePath?: (suggestedName: string, kind: SaveKind) => Promise<string | null> }): Pick<Handlers, 'saveFile'> {

@@ -6,7 +6,7 @@ import path from 'node:path';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'seedsong-studio-'));
 import { createFakeEngine } from './testing/fake-engine';
-import type { EventName } from '../../shared/ipc/contract';
+import type { EventName } from '@shared/ipc/contract';
 
 function record(studio: Awaited<ReturnType<typeof createStudio>>) {
   const seen: { name: EventName; payload: any }[] = [];

@@ -16,7 +16,7 @@ import { CorpusStore } from './corpora';
 import { ModelCatalog } from '../node/catalog';
 import type { EngineClient } from './engine-client';
 import type { Studio } from './index';
-import type { EventName } from '../../shared/ipc/contract';
+import type { EventName } from '@shared/ipc/contract';
 import { probeTorch } from '../../engine-torch/launch';
 
 const ctx = { via: 'test' as const };

@@ -10,7 +10,7 @@ import { JobBoard, withCheckpoint } from './jobs';
 import { ModelCatalog, writeMeta, type ModelMeta } from '../node/catalog';
 import type { EngineClient, TrainHandlers } from './engine-client';
 import type { TrainRequest, TrainSummary } from '../engine/jobs';
-import type { EventName } from '../../shared/ipc/contract';
+import type { EventName } from '@shared/ipc/contract';
 
 /** An engine client whose training runs the test drives: it calls their handlers and ends them. */
 function fakeClient() {

@@ -14,11 +14,11 @@
 import { EngineClient, type RunHandle } from './engine-client';
 import { readMeta, type CheckpointInfo, type ModelCatalog, type ModelMeta } from '../node/catalog';
 import { PRESETS, findPreset, type TrainSummary } from '../engine/protocol';
-import { StudioError } from '../../shared/ipc/result';
-import type { Handlers } from '../../shared/ipc/dispatch';
-import type { PresetDto } from '../../shared/ipc/channels/training';
-import type { CheckpointDto, JobDto } from '../../shared/ipc/channels/jobs';
-import { plural } from '../../shared/jobs/machine';
+import { StudioError } from '@shared/ipc/result';
+import type { Handlers } from '@shared/ipc/dispatch';
+import type { PresetDto } from '@shared/ipc/channels/training';
+import type { CheckpointDto, JobDto } from '@shared/ipc/channels/jobs';
+import { plural } from '@shared/jobs/machine';
 import type { EventBus } from './events';
 import type { RunRegistry } from './runs';
 import type { CorpusStore } from './corpora';
@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { launchTorchrun, probeTorch, type TorchProbe, type TorchRun } from '../../engine-torch/launch';
 import type { TorchJobRequest } from '../../engine-torch/job';
-import type { DistributedDto, TrainingEnginesDto } from '../../shared/ipc/channels/training';
+import type { DistributedDto, TrainingEnginesDto } from '@shared/ipc/channels/training';
 
 type Overrides = { encoding?: PresetDto['encoding']; model?: Partial<PresetDto['model']>; training?: Partial<PresetDto['training']> };
 

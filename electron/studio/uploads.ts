@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { StudioError } from '../../shared/ipc/result';
-import { MAX_UPLOAD_BYTES } from '../../shared/ipc/channels/files';
+import { StudioError } from '@shared/ipc/result';
+import { MAX_UPLOAD_BYTES } from '@shared/ipc/channels/files';
 
 /** An upload nobody finished (window closed mid-import, crash) is removed after this long. */
 const STALE_MS = 60 * 60 * 1000;

@@ -58,7 +58,7 @@ def _load_spec(model_dir: str) -> dict:
 
     meta = read_meta(model_dir)
     if not meta.get("model"):
-        raise TrainerError("bad-model", f"{model_dir}: this model was imported, so its architecture is not described in seedsong.json")
+        raise TrainerError("bad_input", f"{model_dir}: this model was imported, so its architecture is not described in seedsong.json")
     return meta["model"]
 
 
@@ -131,7 +131,7 @@ def selftest(argv) -> int:
             elif kind == "orders":
                 print(json.dumps([window_order(n, seed, epoch) for n, seed, epoch in task["cases"]]))
             else:
-                raise TrainerError("bad-request", f"unknown selftest task {kind!r}")
+                raise TrainerError("invalid_request", f"unknown selftest task {kind!r}")
         lines = [json.loads(line) for line in buf.getvalue().splitlines() if line.strip()]
         results.append(lines if kind == "train" else lines[-1])
     print(json.dumps(results))

@@ -28,16 +28,16 @@ class Job:
             with open(path, "r", encoding="utf-8") as f:
                 doc = json.load(f)
         except FileNotFoundError:
-            raise TrainerError("not-found", f"{path}: no such file (is {directory} a Seedsong training job folder?)")
+            raise TrainerError("not_found", f"{path}: no such file (is {directory} a Seedsong training job folder?)")
         except (OSError, ValueError) as e:
-            raise TrainerError("bad-request", f"{path}: not valid JSON ({e})")
+            raise TrainerError("invalid_request", f"{path}: not valid JSON ({e})")
         if not isinstance(doc, dict) or doc.get("format") != JOB_FORMAT:
-            raise TrainerError("bad-request", f'{path}: not a Seedsong training job (expected "format": "{JOB_FORMAT}")')
+            raise TrainerError("invalid_request", f'{path}: not a Seedsong training job (expected "format": "{JOB_FORMAT}")')
         if doc.get("version") != JOB_VERSION:
-            raise TrainerError("bad-request", f"{path}: job format version {doc.get('version')}, this trainer reads version {JOB_VERSION} (write the job again with this Seedsong)")
+            raise TrainerError("invalid_request", f"{path}: job format version {doc.get('version')}, this trainer reads version {JOB_VERSION} (write the job again with this Seedsong)")
         for key in ("model", "training", "encoding", "data", "initial", "name"):
             if key not in doc:
-                raise TrainerError("bad-request", f'{path}: "{key}" is missing')
+                raise TrainerError("invalid_request", f'{path}: "{key}" is missing')
         self.doc = doc
         self.path = path
 
@@ -68,12 +68,12 @@ class Job:
         try:
             ids = np.fromfile(file, dtype="<i4")
         except OSError:
-            raise TrainerError("not-found", f"{file}: the {split} token ids are missing")
+            raise TrainerError("not_found", f"{file}: the {split} token ids are missing")
         if ids.size != entry["tokens"]:
-            raise TrainerError("bad-corpus", f"{file}: {ids.size} token ids, job.json says {entry['tokens']} (a partial copy?)")
+            raise TrainerError("bad_input", f"{file}: {ids.size} token ids, job.json says {entry['tokens']} (a partial copy?)")
         if ids.size:
             lo, hi = int(ids.min()), int(ids.max())
             if lo < 0 or hi >= self.vocab_size:
                 bad = int(np.nonzero((ids < 0) | (ids >= self.vocab_size))[0][0])
-                raise TrainerError("bad-corpus", f"{file}: token {bad} is {int(ids[bad])}, outside the vocabulary 0..{self.vocab_size - 1}")
+                raise TrainerError("bad_input", f"{file}: token {bad} is {int(ids[bad])}, outside the vocabulary 0..{self.vocab_size - 1}")
         return ids.astype(np.int64)

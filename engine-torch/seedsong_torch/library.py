@@ -63,11 +63,11 @@ def read_meta(directory: str) -> dict:
         with open(path, "r", encoding="utf-8") as f:
             meta = json.load(f)
     except FileNotFoundError:
-        raise TrainerError("not-found", f"{path}: no such file (is {directory} a Seedsong model folder?)")
+        raise TrainerError("not_found", f"{path}: no such file (is {directory} a Seedsong model folder?)")
     except (OSError, ValueError) as e:
-        raise TrainerError("bad-model", f"{path}: not valid JSON ({e})")
+        raise TrainerError("bad_input", f"{path}: not valid JSON ({e})")
     if not isinstance(meta, dict) or meta.get("format") != "seedsong-model" or not isinstance((meta.get("encoding") or {}).get("tokens"), list):
-        raise TrainerError("bad-model", f'{path}: not a Seedsong model description (expected format "seedsong-model" with an encoding and its tokens)')
+        raise TrainerError("bad_input", f'{path}: not a Seedsong model description (expected format "seedsong-model" with an encoding and its tokens)')
     return meta
 
 
@@ -151,15 +151,15 @@ def load_checkpoint(directory: str):
         with open(tpath, "r", encoding="utf-8") as f:
             t = json.load(f)
     except (OSError, ValueError) as e:
-        raise TrainerError("bad-model", f"{tpath}: missing or unreadable checkpoint state ({e})")
+        raise TrainerError("bad_input", f"{tpath}: missing or unreadable checkpoint state ({e})")
     opath = os.path.join(directory, "optimizer.bin")
     try:
         raw = np.fromfile(opath, dtype="<f4")
     except OSError:
-        raise TrainerError("bad-model", f"{opath}: optimizer state is missing")
+        raise TrainerError("bad_input", f"{opath}: optimizer state is missing")
     need = sum(int(np.prod(s["shape"], dtype=np.int64)) for s in t["optimizer"]["slots"])
     if raw.size != need:
-        raise TrainerError("bad-model", f"{opath}: {raw.size} values, expected {need}")
+        raise TrainerError("bad_input", f"{opath}: {raw.size} values, expected {need}")
     slots, o = [], 0
     for s in t["optimizer"]["slots"]:
         n = int(np.prod(s["shape"], dtype=np.int64))

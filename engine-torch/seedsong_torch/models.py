@@ -28,7 +28,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .errors import TrainerError
+from .errors import HyperparameterError, TrainerError
 
 
 class Binding:
@@ -62,7 +62,7 @@ class Binding:
 
     def load(self, a: np.ndarray) -> None:
         if list(a.shape) != self.tfjs_shape:
-            raise TrainerError("bad-model", f"weight {self.name} has shape {list(a.shape)}, this model needs {self.tfjs_shape}")
+            raise TrainerError("bad_input", f"weight {self.name} has shape {list(a.shape)}, this model needs {self.tfjs_shape}")
         with torch.no_grad():
             self.param.copy_(self.layout_from_tfjs(a, self.param))
             if self.frozen_addend is not None:
@@ -92,7 +92,7 @@ def check_spec(spec: dict) -> None:
     if arch == "gru":
         raise TrainerError("unsupported", "GRU models cannot be trained with torchrun: TensorFlow.js's GRU applies the reset gate before the recurrent product and PyTorch's after it, so they are different models. Use an LSTM or a GPT, or train the GRU on this machine")
     if arch not in ("lstm", "gpt"):
-        raise TrainerError("bad-hyperparameters", f'architecture must be lstm or gpt, got "{arch}"')
+        raise HyperparameterError(f'architecture must be lstm or gpt, got "{arch}"')
     if spec.get("recurrentDropout", 0) > 0:
         raise TrainerError("unsupported", f"recurrent dropout ({spec['recurrentDropout']}) cannot be trained with torchrun: PyTorch's fused LSTM has no mask on the recurrent state. Set it to 0, or train on this machine")
 
@@ -187,7 +187,7 @@ class SeedsongGPT(nn.Module):
         check_spec(spec)
         w, heads = spec["embeddingSize"], spec["heads"]
         if heads < 1 or w % heads:
-            raise TrainerError("bad-hyperparameters", f"width (embedding size {w}) must be divisible by the number of heads ({heads})")
+            raise HyperparameterError(f"width (embedding size {w}) must be divisible by the number of heads ({heads})")
         self.vocab = spec["vocabSize"]
         self.context = spec["contextLength"]
         self.dropout = float(spec.get("dropout", 0))
@@ -228,7 +228,7 @@ class SeedsongGPT(nn.Module):
     def forward(self, x, masks: DropoutMasks = None, last_only: bool = False):
         t = x.shape[1]
         if t > self.context:
-            raise TrainerError("bad-hyperparameters", f"sequence of {t} steps is longer than the model's context length {self.context}")
+            raise HyperparameterError(f"sequence of {t} steps is longer than the model's context length {self.context}")
         h = self.embedding(x) + self.positions[:t]
         if masks is not None and self.dropout > 0:
             h = h * masks.mask(t, h.shape[-1])
@@ -257,7 +257,7 @@ def load_tfjs_weights(model: nn.Module, weights: dict, where: str) -> None:
             parts.append(f"missing {', '.join(missing[:5])}{'...' if len(missing) > 5 else ''}")
         if extra:
             parts.append(f"unexpected {', '.join(extra[:5])}{'...' if len(extra) > 5 else ''}")
-        raise TrainerError("bad-model", f"{where}: the weights do not fit the model described in the job ({'; '.join(parts)})")
+        raise TrainerError("bad_input", f"{where}: the weights do not fit the model described in the job ({'; '.join(parts)})")
     for b in bindings:
         try:
             b.load(weights[b.name])

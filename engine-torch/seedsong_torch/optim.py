@@ -15,7 +15,7 @@ import math
 import numpy as np
 import torch
 
-from .errors import TrainerError
+from .errors import HyperparameterError, TrainerError
 
 ADAM = {"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-7}
 RMSPROP = {"rho": 0.9, "epsilon": 1e-7}
@@ -26,7 +26,7 @@ class KerasOptimizer:
         """weight_decay: AdamW's decoupled decay of every matrix (w *= 1 - lr * decay before the step,
         as optimizer.ts); epsilon: the preset's Adam / RMSprop epsilon (None: Keras's 1e-7)."""
         if name not in ("adam", "rmsprop"):
-            raise TrainerError("bad-hyperparameters", f'optimizer must be adam or rmsprop, got "{name}"')
+            raise HyperparameterError(f'optimizer must be adam or rmsprop, got "{name}"')
         self.name = name
         self.bindings = bindings
         self.params = [b.param for b in bindings]
@@ -74,16 +74,16 @@ class KerasOptimizer:
 
     def restore(self, snap: dict, where: str) -> None:
         if snap["optimizer"] != self.name:
-            raise TrainerError("bad-model", f"{where}: the checkpoint was trained with {snap['optimizer']}, not {self.name}")
+            raise TrainerError("bad_input", f"{where}: the checkpoint was trained with {snap['optimizer']}, not {self.name}")
         expect = len(self.m) + len(self.v)
         if len(snap["slots"]) != expect:
-            raise TrainerError("bad-model", f"{where}: the checkpoint's optimizer state has {len(snap['slots'])} slots, expected {expect} for this model")
+            raise TrainerError("bad_input", f"{where}: the checkpoint's optimizer state has {len(snap['slots'])} slots, expected {expect} for this model")
         by_name = {s["name"]: s for s in snap["slots"]}
         for kind, tensors in (("m", self.m), ("v", self.v)):
             for i, (b, t) in enumerate(zip(self.bindings, tensors)):
                 s = by_name.get(f"{i}/{kind}")
                 if s is None or list(s["data"].shape) != b.tfjs_shape:
-                    raise TrainerError("bad-model", f"{where}: the checkpoint's optimizer slot {i}/{kind} does not match the model")
+                    raise TrainerError("bad_input", f"{where}: the checkpoint's optimizer slot {i}/{kind} does not match the model")
                 with torch.no_grad():
                     t.copy_(b.layout_from_tfjs(s["data"], t))
         self.step = int(snap["step"])

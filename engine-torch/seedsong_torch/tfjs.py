@@ -44,31 +44,31 @@ def read_layers_model(directory: str, file_name: str = MODEL_FILE) -> LayersMode
         with open(path, "r", encoding="utf-8") as f:
             doc = json.load(f)
     except FileNotFoundError:
-        raise TrainerError("not-found", f"{path}: no such file (is {directory} a model or checkpoint folder?)")
+        raise TrainerError("not_found", f"{path}: no such file (is {directory} a model or checkpoint folder?)")
     except (OSError, ValueError) as e:
-        raise TrainerError("bad-model", f"{path}: not valid JSON ({e})")
+        raise TrainerError("bad_input", f"{path}: not valid JSON ({e})")
     if not isinstance(doc, dict) or "modelTopology" not in doc or not isinstance(doc.get("weightsManifest"), list):
-        raise TrainerError("bad-model", f"{path}: not a TensorFlow.js LayersModel (expected modelTopology and weightsManifest)")
+        raise TrainerError("bad_input", f"{path}: not a TensorFlow.js LayersModel (expected modelTopology and weightsManifest)")
     specs, blobs = [], []
     for group in doc["weightsManifest"]:
         for w in group.get("weights", []):
             dtype = (w.get("quantization") or {}).get("dtype") or w.get("dtype", "float32")
             if w.get("quantization") or dtype not in _DTYPES:
-                raise TrainerError("bad-model", f"{path}: weight {w.get('name')} is stored as {dtype}; only float32 and int32 weights can be trained")
+                raise TrainerError("bad_input", f"{path}: weight {w.get('name')} is stored as {dtype}; only float32 and int32 weights can be trained")
             specs.append({"name": w["name"], "shape": list(w["shape"]), "dtype": dtype})
         for p in group.get("paths", []):
             file = os.path.normpath(os.path.join(directory, p))
             if os.path.relpath(file, directory).startswith(".."):
-                raise TrainerError("bad-model", f'{path}: weights path "{p}" points outside the model folder')
+                raise TrainerError("bad_input", f'{path}: weights path "{p}" points outside the model folder')
             try:
                 with open(file, "rb") as f:
                     blobs.append(f.read())
             except OSError:
-                raise TrainerError("bad-model", f"{file}: weights file is missing (listed in {file_name})")
+                raise TrainerError("bad_input", f"{file}: weights file is missing (listed in {file_name})")
     data = b"".join(blobs)
     expected = sum(int(np.prod(s["shape"], dtype=np.int64)) * 4 for s in specs)
     if len(data) != expected:
-        raise TrainerError("bad-model", f"{directory}: weights are corrupt or truncated: {len(data)} bytes on disk, {expected} expected from {file_name}")
+        raise TrainerError("bad_input", f"{directory}: weights are corrupt or truncated: {len(data)} bytes on disk, {expected} expected from {file_name}")
     weights, offset = {}, 0
     for s in specs:
         n = int(np.prod(s["shape"], dtype=np.int64))
@@ -85,10 +85,10 @@ def write_layers_model(directory: str, topology, specs, weights, weights_name: s
     for s in specs:
         name = canonical_name(s["name"])
         if name not in weights:
-            raise TrainerError("bad-model", f"no value for weight {name} (the model and its topology do not match)")
+            raise TrainerError("bad_input", f"no value for weight {name} (the model and its topology do not match)")
         arr = np.ascontiguousarray(weights[name], dtype=np.float32)
         if list(arr.shape) != list(s["shape"]):
-            raise TrainerError("bad-model", f"weight {name} has shape {list(arr.shape)}, the topology expects {s['shape']}")
+            raise TrainerError("bad_input", f"weight {name} has shape {list(arr.shape)}, the topology expects {s['shape']}")
         parts.append(arr.astype("<f4").tobytes())
         manifest.append({"name": name, "shape": list(s["shape"]), "dtype": "float32"})
     write_file_atomic(os.path.join(directory, weights_name), b"".join(parts))

@@ -24,7 +24,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
-from .errors import TrainerError
+from .errors import HyperparameterError, TrainerError
 from .job import Job
 from .library import (
     list_checkpoints,
@@ -117,7 +117,7 @@ class Dist:
         elif want == "cpu":
             self.device = torch.device("cpu")
         else:
-            raise TrainerError("bad-request", f'--device must be cpu, cuda or auto, got "{device_arg}"')
+            raise TrainerError("invalid_request", f'--device must be cpu, cuda or auto, got "{device_arg}"')
         self.backend = None
         if self.started_by_torchrun:
             self.backend = backend_arg if backend_arg != "auto" else ("nccl" if self.device.type == "cuda" else "gloo")
@@ -202,7 +202,7 @@ def _train(args, job: Job, d: Dist, say, stop: StopRequest) -> int:
     B, T = int(t["batchSize"]), int(t["seqLength"])
     last_only = t["loss"] == "last"
     if B < d.world:
-        raise TrainerError("bad-hyperparameters", f"batch size {B} cannot be shared by {d.world} processes: each needs at least one window. Use a batch of at least {d.world}, or fewer processes")
+        raise HyperparameterError(f"batch size {B} cannot be shared by {d.world} processes: each needs at least one window. Use a batch of at least {d.world}, or fewer processes")
     out = os.path.abspath(args.out) if args.out else job.out_dir()
     os.makedirs(out, exist_ok=True)
 
@@ -219,7 +219,7 @@ def _train(args, job: Job, d: Dist, say, stop: StopRequest) -> int:
         pick = next((c for c in checkpoints if c["id"] == args.checkpoint), None)
         if pick is None:
             have = ", ".join(c["id"] for c in checkpoints) or "none"
-            raise TrainerError("not-found", f'{out}: no checkpoint "{args.checkpoint}" (have: {have})')
+            raise TrainerError("not_found", f'{out}: no checkpoint "{args.checkpoint}" (have: {have})')
     else:
         pick = checkpoints[-1] if checkpoints else None
     if pick:
@@ -243,7 +243,7 @@ def _train(args, job: Job, d: Dist, say, stop: StopRequest) -> int:
     train_w = Windows(job.tokens("train"), T, stride, d.device)
     val_w = Windows(job.tokens("validation"), T, T, d.device)
     if train_w.size < B:
-        raise TrainerError("bad-hyperparameters", f"batch size {B} is larger than the data: the training tunes give only {train_w.size} windows of {T} tokens")
+        raise HyperparameterError(f"batch size {B} is larger than the data: the training tunes give only {train_w.size} windows of {T} tokens")
     batches = train_w.size // B
     total_steps = t["epochs"] * batches
     targets_per_batch = B * (1 if last_only else T)
@@ -395,7 +395,7 @@ def _train(args, job: Job, d: Dist, say, stop: StopRequest) -> int:
                 stop_agreed = flag > 0
                 loss, accuracy = ce_all / targets_per_batch, correct_all / targets_per_batch
                 if not math.isfinite(loss):
-                    raise TrainerError("bad-hyperparameters", f"the loss became {loss} at batch {state['step'] + 1}; try a lower learning rate or gradient clipping")
+                    raise HyperparameterError(f"the loss became {loss} at batch {state['step'] + 1}; try a lower learning rate or gradient clipping")
                 state["step"] += 1
                 state["batchInEpoch"] += 1
                 state["epochLossSum"] += loss
@@ -530,11 +530,11 @@ def main(argv, default_job_dir: str = None) -> int:
     rank = int(os.environ.get("RANK", 0))
     try:
         if not job_dir:
-            raise TrainerError("bad-request", "name the job folder (the folder holding job.json)")
+            raise TrainerError("invalid_request", "name the job folder (the folder holding job.json)")
         return run(args, Job(job_dir))
     except TrainerError as e:
         if rank == 0:
-            emit({"event": "error", "code": e.code, "message": e.message})
+            emit({"event": "error", "code": e.code, "message": e.message, **({"hyperparameters": True} if e.hyperparameters else {})})
         sys.stderr.write(f"seedsong-torch: {e.message}\n")
         return 1
     except KeyboardInterrupt as e:
@@ -542,6 +542,6 @@ def main(argv, default_job_dir: str = None) -> int:
         return 130
     except Exception as e:
         if rank == 0:
-            emit({"event": "error", "code": "internal", "message": f"{type(e).__name__}: {e}"})
+            emit({"event": "error", "code": "engine_failed", "message": f"{type(e).__name__}: {e}"})
         traceback.print_exc()
         return 1

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Rng } from '../../electron/engine/rng';
 import type { TokenData } from '../../electron/engine/data';
 import type { HyperparameterOverrides } from '../../electron/engine/hyperparameters';
-import type { EncodingSpec } from '../../shared/music/encodings/index';
+import type { EncodingSpec } from '@shared/music/encodings/index';
 import { writeTorchJob, JOB_DIR, JOB_FILE, type JobFile } from '../job';
 
 /** An abc-char vocabulary (bos, eos, 18 characters): the trainer only sees its size. */

@@ -103,7 +103,7 @@ class TrainTest(unittest.TestCase):
         code, events = train(job)
         self.assertEqual(code, 1)
         self.assertEqual(events[-1]["event"], "error")
-        self.assertEqual(events[-1]["code"], "bad-corpus")
+        self.assertEqual(events[-1]["code"], "bad_input")
         self.assertIn("train.ids", events[-1]["message"])
 
         job = copy_job(self, "lstm")
@@ -112,7 +112,7 @@ class TrainTest(unittest.TestCase):
         with open(os.path.join(job, "job.json"), "w") as f:
             json.dump(doc, f)
         code, events = train(job)
-        self.assertEqual((code, events[-1]["code"]), (1, "bad-request"))
+        self.assertEqual((code, events[-1]["code"]), (1, "invalid_request"))
         self.assertIn("version 99", events[-1]["message"])
 
         job = copy_job(self, "lstm")

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { captureIo } from '../testing/io';
 import { CommandError, UsageError } from '../command';
 import { command } from './convert';
-import { parseAbc, readMidi } from '../../../shared/music/index';
+import { parseAbc, readMidi } from '@shared/music/index';
 
 let dir: string;
 const BOOK = `X:1\nT:First\nM:6/8\nL:1/8\nK:D\n|:DFA dAF:|\n\nX:5\nT:Fifth\nM:3/4\nL:1/4\nQ:1/4=90\nK:Ador\nA B c|e2 d|]\n`;

@@ -6,8 +6,8 @@ import { extname, resolve } from 'node:path';
 import { CommandError, UsageError, numberFlag, parseCommandArgs, type CliCommand, type CliIo } from '../command';
 import { OverwriteRefused, WriteGuard } from '../../studio/written';
 import { defaultUserDataDir } from '../../studio/paths';
-import { readRegularFile } from '../../../shared/music/corpus/regular-file';
-import { MusicError, parseAbc, readMidi, writeAbc, writeMidi, writeTuneForm, isAbcFile, isMidiFile, type NoteSequence, type TuneForm } from '../../../shared/music/index';
+import { readRegularFile } from '@shared/music/corpus/regular-file';
+import { MusicError, parseAbc, readMidi, writeAbc, writeMidi, writeTuneForm, isAbcFile, isMidiFile, type NoteSequence, type TuneForm } from '@shared/music/index';
 
 const usage = `Usage: seedsong convert IN OUT [options]
 

@@ -4,8 +4,8 @@
  * that could not be read (with its line).
  */
 import { CommandError, UsageError, numberFlag, parseCommandArgs, type CliCommand } from '../command';
-import { loadCorpus } from '../../../shared/music/node';
-import { ENCODING_NAMES, isEncodingName, type EncodingName } from '../../../shared/music/index';
+import { loadCorpus } from '@shared/music/node';
+import { ENCODING_NAMES, isEncodingName, type EncodingName } from '@shared/music/index';
 
 const usage = `Usage: seedsong corpus stats PATH... [options]
 

@@ -10,14 +10,14 @@ import { runGeneration, type GenerateSeed, type GeneratedTake } from '../../engi
 import { EngineError } from '../../engine/errors';
 import { WriteGuard } from '../../studio/written';
 import { defaultUserDataDir } from '../../studio/paths';
-import { MusicError } from '../../../shared/music/errors';
+import { MusicError } from '@shared/music/errors';
 import { readMeta } from '../../node/catalog';
 import { transcribeSeedFile } from '../seed-file';
-import { writeMidi } from '../../../shared/music/midi/write';
-import { readRegularFile } from '../../../shared/music/corpus/regular-file';
-import { takeTitle, titleOfAbc, withTitle } from '../../../shared/music/tune/title';
-import { beamByBeat } from '../../../shared/music/tune/beam';
-import { TUNE_CONSTRAINTS, type TuneConstraintName } from '../../../shared/music/constraints/index';
+import { writeMidi } from '@shared/music/midi/write';
+import { readRegularFile } from '@shared/music/corpus/regular-file';
+import { takeTitle, titleOfAbc, withTitle } from '@shared/music/tune/title';
+import { beamByBeat } from '@shared/music/tune/beam';
+import { TUNE_CONSTRAINTS, type TuneConstraintName } from '@shared/music/constraints/index';
 
 const usage = `Usage: seedsong generate [--model DIR] --out FILE_OR_DIR [options]
 

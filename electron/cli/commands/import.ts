@@ -8,7 +8,7 @@ import path from 'node:path';
 import { CommandError, UsageError, parseCommandArgs, type CliCommand } from '../command';
 import { bootEngine } from '../../engine/boot';
 import { EngineError } from '../../engine/errors';
-import { ENCODING_NAMES, isEncodingName } from '../../../shared/music/encodings/index';
+import { ENCODING_NAMES, isEncodingName } from '@shared/music/encodings/index';
 
 const usage = `Usage: seedsong import SRC --out DIR [--vocab FILE] [--encoding NAME] [--name NAME]
 

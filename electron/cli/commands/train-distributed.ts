@@ -7,7 +7,7 @@
 import { CommandError, UsageError, numberFlag, type CliIo } from '../command';
 import { type BackendName } from '../../engine/backend';
 import { bootEngine } from '../../engine/boot';
-import { EngineError } from '../../engine/errors';
+import { EngineError, HyperparameterError } from '../../engine/errors';
 import { formatDuration, formatEpoch, formatProgress } from '../../engine/format';
 import type { HyperparameterOverrides } from '../../engine/hyperparameters';
 import { writeTorchJob } from '../../../engine-torch/job';
@@ -174,7 +174,7 @@ export async function trainDistributed(io: CliIo, flags: DistributedFlags, req: 
     return done.stopReason === 'cancelled' ? 130 : 0;
   } catch (e) {
     if (e instanceof EngineError) {
-      if (e.code === 'unknown-preset' || e.code === 'bad-hyperparameters') throw new UsageError(e.message);
+      if (e instanceof HyperparameterError) throw new UsageError(e.message);
       throw new CommandError(e.message);
     }
     throw e;

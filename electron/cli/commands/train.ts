@@ -4,7 +4,7 @@ import { PRESETS, ENCODING_NAMES, type EncodingName, type HyperparameterOverride
 import { BACKEND_ORDER, type BackendName } from '../../engine/backend';
 import { bootEngine } from '../../engine/boot';
 import { runTraining } from '../../engine/jobs';
-import { EngineError } from '../../engine/errors';
+import { EngineError, HyperparameterError } from '../../engine/errors';
 import { formatEpoch, formatProgress } from '../../engine/format';
 import { DISTRIBUTED_OPTIONS, DISTRIBUTED_USAGE, parseDistributedFlags, trainDistributed } from './train-distributed';
 
@@ -217,7 +217,7 @@ export const command: CliCommand = {
       return summary.stopReason === 'cancelled' ? 130 : 0;
     } catch (e) {
       if (e instanceof EngineError) {
-        if (e.code === 'unknown-preset' || e.code === 'bad-hyperparameters') throw new UsageError(e.message);
+        if (e instanceof HyperparameterError) throw new UsageError(e.message);
         throw new CommandError(e.message);
       }
       throw e;

@@ -10,7 +10,7 @@ import type { BatchStepper } from '../train';
 import type { OptimizerSnapshot } from '../optimizer';
 import type { TrainingConfig } from '../hyperparameters';
 import type { StepModelFactory } from '../step';
-import { EngineError } from '../errors';
+import { EngineError, HyperparameterError } from '../errors';
 import { explainFastTrainer, type Trainer } from './trainer';
 import { explainFastSampler, type StepModel } from './sampler';
 
@@ -101,7 +101,7 @@ class FastBatchStepper implements BatchStepper {
     try {
       r = this.trainer.step(x, this.targets(y, batch, seq), seq, step);
     } catch (e) {
-      if (e instanceof RangeError && /loss became/.test(e.message)) throw new EngineError('bad-hyperparameters', `${e.message} (batch ${step + 1})`);
+      if (e instanceof RangeError && /loss became/.test(e.message)) throw new HyperparameterError(`${e.message} (batch ${step + 1})`);
       throw e;
     }
     this.dirty = true;
@@ -128,18 +128,18 @@ class FastBatchStepper implements BatchStepper {
   }
 
   restore(s: OptimizerSnapshot): void {
-    if (s.optimizer !== this.training.optimizer) throw new EngineError('bad-model', `the checkpoint was trained with ${s.optimizer}, not ${this.training.optimizer}`);
+    if (s.optimizer !== this.training.optimizer) throw new EngineError('bad_input', `the checkpoint was trained with ${s.optimizer}, not ${this.training.optimizer}`);
     const byName = new Map(s.slots.map((x) => [x.name, x.data]));
     const take = (kind: string) =>
       this.order.map((vi) => {
         const d = byName.get(`${vi}/${kind}`);
-        if (!d) throw new EngineError('bad-model', `the checkpoint's optimizer state has no slot ${vi}/${kind}`);
+        if (!d) throw new EngineError('bad_input', `the checkpoint's optimizer state has no slot ${vi}/${kind}`);
         return d;
       });
     try {
       this.trainer.setOptimizerState({ step: s.step, m: s.optimizer === 'adam' ? take('m') : null, v: take('v') });
     } catch (e) {
-      if (e instanceof RangeError) throw new EngineError('bad-model', `the checkpoint's optimizer state does not match the model: ${e.message}`);
+      if (e instanceof RangeError) throw new EngineError('bad_input', `the checkpoint's optimizer state does not match the model: ${e.message}`);
       throw e;
     }
     // resume loads the checkpoint's weights into the model before training continues

@@ -4,7 +4,7 @@
  * electron/engine.
  */
 import type { StudioEngine } from '../index';
-import type { BackendInfo, NoteDto, Take } from '../../../shared/ipc/schemas';
+import type { BackendInfo, NoteDto, Take } from '@shared/ipc/schemas';
 
 export function createFakeEngine(options: { noteDelayMs?: number; fail?: string } = {}): StudioEngine & { generated: number; requests: Parameters<StudioEngine['generate']>[0][] } {
   const status: BackendInfo = { status: 'ready', active: 'cpu', candidates: [{ name: 'cpu', available: true }] };

@@ -2,9 +2,9 @@
  * The renderer's StudioApi: the preload bridge's `window.seedsong` in Electron, otherwise a
  * WebSocket client to `seedsong serve` using the token from the page's link (its fragment).
  */
-import { createStudioApi, type StudioApi } from '../../../../shared/ipc/api';
+import { createStudioApi, type StudioApi } from '@shared/ipc/api';
 import { createWsTransport } from './ws-transport';
-import { apiProtocols } from '../../../../shared/ipc/wire';
+import { apiProtocols } from '@shared/ipc/wire';
 
 const TOKEN_KEY = 'seedsong.token';
 

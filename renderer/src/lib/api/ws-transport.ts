@@ -3,8 +3,8 @@
  * by id, events fanned out to subscribers. Reconnects with back-off if the server restarts; calls
  * made while disconnected fail with a readable message instead of hanging.
  */
-import type { Transport } from '../../../../shared/ipc/api';
-import { fail } from '../../../../shared/ipc/result';
+import type { Transport } from '@shared/ipc/api';
+import { fail } from '@shared/ipc/result';
 
 type Pending = { resolve: (value: unknown) => void; timer: ReturnType<typeof setTimeout> };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseAbc, readMidi, type NoteSequence } from '../../../../shared/music/index';
+import { parseAbc, readMidi, type NoteSequence } from '@shared/music/index';
 import { concatenate, exportAbc, exportMidi, exportWav, slug } from './export';
 
 const seq = (pitches: number[], title: string): NoteSequence => ({

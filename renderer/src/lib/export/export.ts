@@ -3,7 +3,7 @@
  * music core's writers) and .wav (offline render through the SoundFont synth). Pure apart from
  * download(), so the bytes are checked by tests with the music core's readers.
  */
-import { writeAbc, writeMidi, type Note, type NoteSequence } from '../../../../shared/music/index';
+import { writeAbc, writeMidi, type Note, type NoteSequence } from '@shared/music/index';
 import { notesToEvents } from '../synth/events';
 import type { RenderOptions } from '../synth/render';
 

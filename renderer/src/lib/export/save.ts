@@ -4,8 +4,8 @@
  * where the bytes are not even sent). A refusal (read-only folder, disk full) comes back as the
  * studio's readable message and nothing is lost: the export can be run again.
  */
-import type { StudioApi } from '../../../../shared/ipc/api';
-import { saveExport, type SaveKind } from '../../../../shared/ipc/index';
+import type { StudioApi } from '@shared/ipc/api';
+import { saveExport, type SaveKind } from '@shared/ipc/index';
 import { download, type ExportFile } from './export';
 
 export type SaveOutcome = { how: 'saved'; name: string } | { how: 'downloaded'; name: string } | { how: 'cancelled' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { searchBook } from './search';
-import type { BookTune } from '../../../../shared/ipc/channels/music';
+import type { BookTune } from '@shared/ipc/channels/music';
 
 const tune = (index: number, x: string, title: string, rhythm = 'jig', key = 'G', alsoKnownAs: string[] = []): BookTune => ({ index, x, title, alsoKnownAs, rhythm, meter: '6/8', key, line: index * 10 + 1 });
 const BOOK = [

@@ -3,7 +3,7 @@
  * (or their beginnings) of the title or another title, the rhythm, the key, or an X: number), accents and case ignored, titles that
  * begin with the words first. Pure.
  */
-import type { BookTune } from '../../../../shared/ipc/channels/music';
+import type { BookTune } from '@shared/ipc/channels/music';
 
 const fold = (s: string): string => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 

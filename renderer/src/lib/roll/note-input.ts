@@ -4,7 +4,7 @@
  * flats, in the octave nearest the note before it) and moves the cursor on; Shift+letter adds a
  * note to the chord just entered. Pure functions over the roll's sorted notes.
  */
-import type { KeySignature } from '../../../../shared/music/types';
+import type { KeySignature } from '@shared/music/types';
 import { addNote, type Selection } from './edit';
 import type { RollNote } from './notes';
 

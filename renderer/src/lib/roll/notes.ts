@@ -6,7 +6,7 @@
  * (then pitch), so the notes in a time window are found by binary search: drawing touches only
  * what is visible, which is what keeps the roll fast with tens of thousands of notes.
  */
-import type { Note } from '../../../../shared/music/types';
+import type { Note } from '@shared/music/types';
 
 export interface RollNote extends Note {
   id: number;

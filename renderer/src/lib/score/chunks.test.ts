@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAbc } from '../../../../shared/music/index';
+import { parseAbc } from '@shared/music/index';
 import { quietHeader, splitAbc } from './chunks';
 
 function tune(lines: string[]): string {

@@ -3,9 +3,9 @@
  * the on-screen keyboard are ports like any other), the chosen ones and their settings, recording
  * a seed with count-in, and the bytes the studio sends to the window's SoundFont synth.
  */
-import type { StudioApi } from '../../../../shared/ipc/api';
-import type { DevicesState as DevicesDto } from '../../../../shared/ipc/channels/devices';
-import type { NoteDto } from '../../../../shared/ipc/schemas';
+import type { StudioApi } from '@shared/ipc/api';
+import type { DevicesState as DevicesDto } from '@shared/ipc/channels/devices';
+import type { NoteDto } from '@shared/ipc/schemas';
 
 export const BUILT_IN_SYNTH = 'Built-in synth';
 

@@ -4,11 +4,11 @@
  * the progress of a .wav render and the outcome in words. The bytes come from lib/export; they leave through the studio's save (Electron:
  * a save dialog) or, in serve mode, the browser's download (lib/export/save.ts).
  */
-import type { NoteSequence } from '../../../../shared/music/index';
+import type { NoteSequence } from '@shared/music/index';
 import { exportAbc, exportMidi, exportWav, slug, type ExportFile, type ExportFormat, type ExportPiece, type ExportScope } from '../export/export';
 import { describeSave } from '../export/save';
 import type { StudioState } from './studio.svelte';
-import { isActive, step, type Job } from '../../../../shared/jobs/machine';
+import { isActive, step, type Job } from '@shared/jobs/machine';
 
 export class ExportState {
   scope = $state<ExportScope>('seed+take');

@@ -3,10 +3,10 @@
  * step held here, so a stray click never deletes), import of a converted Keras / TensorFlow.js
  * model folder, each answered in words.
  */
-import type { StudioApi } from '../../../../shared/ipc/api';
-import type { ModelSummary } from '../../../../shared/ipc/schemas';
-import { importModelFolder, relativeToFolder, type FolderFile } from '../../../../shared/ipc/files';
-import { isActive, step, type Job } from '../../../../shared/jobs/machine';
+import type { StudioApi } from '@shared/ipc/api';
+import type { ModelSummary } from '@shared/ipc/schemas';
+import { importModelFolder, relativeToFolder, type FolderFile } from '@shared/ipc/files';
+import { isActive, step, type Job } from '@shared/jobs/machine';
 
 /** What a file chooser gives (a File, or a test's stand-in). */
 export interface ChosenFile {

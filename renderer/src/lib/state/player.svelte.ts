@@ -2,8 +2,8 @@
  * Transport state: playing, the playhead, tempo, loop. Owns the Player and the built-in synth,
  * which is created on the first Play (browsers allow audio only after a gesture).
  */
-import type { Note } from '../../../../shared/music/types';
-import type { TempoChange } from '../../../../shared/music/types';
+import type { Note } from '@shared/music/types';
+import type { TempoChange } from '@shared/music/types';
 import { Player, metronomeClicks, type NoteOutput } from '../synth/player';
 import { tempoWarp, type TempoWarp } from './tempo-map';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fakeStudio, type FakeStudio } from '../testing/fake-api';
-import type { Take } from '../../../../shared/ipc/schemas';
+import type { Take } from '@shared/ipc/schemas';
 import { StudioState } from './studio.svelte';
-import { StudioError } from '../../../../shared/ipc/result';
+import { StudioError } from '@shared/ipc/result';
 
 const info = { name: 'Seedsong', version: '0', mode: 'serve' as const, platform: 'linux', backend: { status: 'ready' as const, active: 'wasm' as const, candidates: [] }, midi: { available: false, message: 'none' } };
 const devices = { hardware: false, message: 'built-in only', inputs: [{ name: 'On-screen keyboard', builtIn: true, connected: true }], outputs: [{ name: 'Built-in synth', builtIn: true, connected: true }], input: 'On-screen keyboard', output: 'Built-in synth', settings: { channel: 0, program: null, latencyMs: 0 }, thru: false };
@@ -193,7 +193,7 @@ describe('StudioState', () => {
   });
 
   it('a multi-track .mid opens the track chooser; the choice keeps the tempo map (played and exported) and says what was left out', async () => {
-    const { Midi } = await import('../../../../shared/music/midi/tonejs');
+    const { Midi } = await import('@shared/music/midi/tonejs');
     const midi = new Midi();
     midi.header.setTempo(100);
     midi.header.tempos.push({ ticks: midi.header.ppq * 4, bpm: 50 });

@@ -4,21 +4,21 @@
  * the transport (PlayerState), note input, the side panels and the status line (derived from the
  * jobs running now, else the last message). Methods are the only writers; components read.
  */
-import type { StudioApi } from '../../../../shared/ipc/api';
-import type { AppInfo, ModelSummary, NoteDto, Seed, Take } from '../../../../shared/ipc/schemas';
-import type { JobDto } from '../../../../shared/ipc/channels/jobs';
-import { isActive, isFinished } from '../../../../shared/jobs/machine';
+import type { StudioApi } from '@shared/ipc/api';
+import type { AppInfo, ModelSummary, NoteDto, Seed, Take } from '@shared/ipc/schemas';
+import type { JobDto } from '@shared/ipc/channels/jobs';
+import { isActive, isFinished } from '@shared/jobs/machine';
 import { LENGTH_DIGITS, LENGTH_NAMES, enterNote, inputStart, neighbour, type Letter } from '../roll/note-input';
 import { nextTakeNumber, takeSettings, takeTitle, titleOfAbc, type SeedSource, type TakeSampling, type TakeView } from './takes';
-import { beamByBeat, keyName, parseAbc, writeAbc, writeSeedAbc, type KeySignature, type Note, type NoteSequence, type TimeSignature } from '../../../../shared/music/index';
+import { beamByBeat, keyName, parseAbc, writeAbc, writeSeedAbc, type KeySignature, type Note, type NoteSequence, type TimeSignature } from '@shared/music/index';
 import type { Tool } from '../roll/gestures/pick';
 import { toNotes } from '../roll/notes';
 import { DevicesState, type SynthSink } from './devices.svelte';
 import { PlayerState, type OutputFactory, type RemotePlayback } from './player.svelte';
-import { collectSeeds, readProject, type ProjectDto } from '../../../../shared/ipc/channels/project';
-import { MAX_OPEN_BASE64, type OpenedFile, type OpenedTune } from '../../../../shared/ipc/channels/music';
-import { toBase64 } from '../../../../shared/ipc/files';
-import { saveProjectInParts } from '../../../../shared/ipc/project-save';
+import { collectSeeds, readProject, type ProjectDto } from '@shared/ipc/channels/project';
+import { MAX_OPEN_BASE64, type OpenedFile, type OpenedTune } from '@shared/ipc/channels/music';
+import { toBase64 } from '@shared/ipc/files';
+import { saveProjectInParts } from '@shared/ipc/project-save';
 import { makeSaver, type SaveFn } from '../export/save';
 import { slug } from '../export/export';
 import { TrainState } from './train.svelte';

@@ -3,7 +3,7 @@
  * with, and the seed (and where the seed came from) it continues. Pure helpers; StudioState holds
  * the takes.
  */
-import type { NoteDto, Take } from '../../../../shared/ipc/schemas';
+import type { NoteDto, Take } from '@shared/ipc/schemas';
 
 export type SeedSource = 'none' | 'abc' | 'selection' | 'file' | 'keyboard';
 
@@ -35,7 +35,7 @@ export interface TakeView extends Take {
   edited?: { notes: NoteDto[]; abc: string; title?: string };
 }
 
-export { takeTitle, titleOfAbc, withTitle } from '../../../../shared/music/tune/title';
+export { takeTitle, titleOfAbc, withTitle } from '@shared/music/tune/title';
 
 /** The settings line of a take, for the list and for comparing takes. */
 export function takeSettings(t: Pick<TakeView, 'model' | 'sampling'> & { variation?: number }): string {

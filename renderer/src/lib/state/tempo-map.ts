@@ -3,7 +3,7 @@
  * first tempo (`toPlayed`), and the playhead read back (`toWritten`), so tempo changes (a .mid's
  * tempo map, an ABC tune's [Q:] fields) are heard without touching the scheduler. Pure.
  */
-import type { TempoChange } from '../../../../shared/music/types';
+import type { TempoChange } from '@shared/music/types';
 
 export interface TempoWarp {
   /** The first tempo: the players play at it. */

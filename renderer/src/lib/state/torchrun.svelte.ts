@@ -3,8 +3,8 @@
  * settings for this machine, and what a torchrun run in progress reports (its processes, tokens/s
  * of each). The choice itself lives in TrainState.distributed, which starts and resumes runs.
  */
-import type { StudioApi } from '../../../../shared/ipc/api';
-import type { DistributedDto, TrainingEnginesDto } from '../../../../shared/ipc/channels/training';
+import type { StudioApi } from '@shared/ipc/api';
+import type { DistributedDto, TrainingEnginesDto } from '@shared/ipc/channels/training';
 
 export interface TorchrunLive {
   runId: string;

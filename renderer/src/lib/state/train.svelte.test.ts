@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fakeStudio } from '../testing/fake-api';
 import { TrainState, checkpointLabel, parseUnits, validate } from './train.svelte';
-import { isActive } from '../../../../shared/jobs/machine';
-import type { JobDto } from '../../../../shared/ipc/channels/jobs';
+import { isActive } from '@shared/jobs/machine';
+import type { JobDto } from '@shared/ipc/channels/jobs';
 
 const preset = {
   name: 'abc-token-lstm',

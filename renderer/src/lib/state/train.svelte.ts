@@ -5,10 +5,10 @@
  * Components read; these methods are the only writers. Every view of the run (its state, ETA,
  * buttons, the status line) derives from the job's state, so none can contradict another.
  */
-import type { StudioApi } from '../../../../shared/ipc/api';
-import type { CorpusInfo, DistributedDto, EpochRecordDto, PresetDto } from '../../../../shared/ipc/channels/training';
-import type { CheckpointDto, JobDto } from '../../../../shared/ipc/channels/jobs';
-import { controls, isActive, isFinished, showsEta } from '../../../../shared/jobs/machine';
+import type { StudioApi } from '@shared/ipc/api';
+import type { CorpusInfo, DistributedDto, EpochRecordDto, PresetDto } from '@shared/ipc/channels/training';
+import type { CheckpointDto, JobDto } from '@shared/ipc/channels/jobs';
+import { controls, isActive, isFinished, showsEta } from '@shared/jobs/machine';
 
 export interface ProgressPoint {
   /** Epochs, fractional (epoch 2, half-way = 1.5). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAbc } from '../../../../shared/music/index';
+import { parseAbc } from '@shared/music/index';
 import { TuneState } from './tune.svelte';
 
 const TUNE = 'X:1\nT:Test jig\nM:6/8\nL:1/8\nQ:1/4=100\nK:D\nDEF GAB|c2d e2f|\n';

@@ -4,7 +4,7 @@
  * rewrites the ABC through the music core's writer, an ABC edit re-reads the notes through its
  * parser, and both go through the same history.
  */
-import { describeTempoMap, parseAbc, spliceEdit, tempoMarks, writeAbc, writeTuneForm, type KeySignature, type NoteSequence, type TempoChange, type TimeSignature, type TuneForm } from '../../../../shared/music/index';
+import { describeTempoMap, parseAbc, spliceEdit, tempoMarks, writeAbc, writeTuneForm, type KeySignature, type NoteSequence, type TempoChange, type TimeSignature, type TuneForm } from '@shared/music/index';
 import { deleteNotes, duplicateNotes, moveNotes, quantizeNotes, setVelocity, type Selection } from '../roll/edit';
 import { History } from '../roll/history';
 import { NoteIndex, sortNotes, toNotes, toRollNotes, type RollNote } from '../roll/notes';

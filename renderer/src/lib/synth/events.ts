@@ -2,7 +2,7 @@
  * A tune as timed MIDI events, the one conversion both playback paths use (the live player and
  * the offline .wav render), so that a take sounds the same through either.
  */
-import type { Note } from '../../../../shared/music/types';
+import type { Note } from '@shared/music/types';
 
 export interface SynthEvent {
   /** Seconds from the start of playback. */

@@ -4,7 +4,7 @@
  * the only clock (an AudioContext's currentTime for the built-in synth), which makes this testable
  * with a fake output and plain numbers.
  */
-import type { Note } from '../../../../shared/music/types';
+import type { Note } from '@shared/music/types';
 import { notesToEvents, secondsToQuarters, type SynthEvent } from './events';
 
 export interface NoteOutput {

@@ -2,9 +2,9 @@
  * A StudioApi for state-class tests: the real createStudioApi over a transport whose answers come
  * from handler functions, and whose events the test emits (validated by the contract like real ones).
  */
-import { createStudioApi, type StudioApi } from '../../../../shared/ipc/api';
-import type { ChannelName, EventName, EventOf } from '../../../../shared/ipc/contract';
-import { OpenedFiles } from '../../../../shared/ipc/opened-files';
+import { createStudioApi, type StudioApi } from '@shared/ipc/api';
+import type { ChannelName, EventName, EventOf } from '@shared/ipc/contract';
+import { OpenedFiles } from '@shared/ipc/opened-files';
 
 export type FakeHandlers = Partial<Record<ChannelName, (request: any) => unknown>>;
 
