@@ -1,6 +1,6 @@
 /**
  * The process the crash test kills. `init DIR` creates a library with two models; `write DIR SEED`
- * prints "ready" and then writes forever, the way training does and a little more: new checkpoints,
+ * prints "ready" and then writes forever (a "wrote N" line after each write), the way training does and a little more: new checkpoints,
  * a checkpoint replaced under the same id, the live model's weights and seedsong.json updated in
  * place, and a whole model saved over itself. Every write goes through the engine's library
  * functions (electron/engine/library.ts), which is what is being tested.
@@ -82,6 +82,7 @@ async function writeForever(root: string, seed: number): Promise<void> {
     else if (op === 2) await updateModelWeights(dir, model);
     else if (op === 3) await writeMeta(dir, { ...(await readMeta(dir)), updatedAt: new Date().toISOString(), checkpoint: { id: `step-${step}`, epoch: 0, step } });
     else await saveModel(dir, model, { ...tinyMeta(id), updatedAt: new Date().toISOString() }, { overwrite: true });
+    process.stdout.write(`wrote ${step}\n`);
   }
 }
 

@@ -25,6 +25,8 @@ export interface CrashResult {
   modelLoadFailures: number;
   checkpointsChecked: number;
   checkpointLoadFailures: number;
+  /** Writes the killed writers reported finishing (each life finishes at least one before its kill). */
+  writes: number;
   /** Temporary files and set-aside folders left behind by interrupted writes (harmless, but litter). */
   leftovers: number;
   failures: string[];
@@ -95,17 +97,23 @@ export async function killWriters(opts: { kills: number; runSeed?: number; maxDe
   await tf.setBackend('cpu');
   const started = performance.now();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seedsong-crash-'));
-  const res: CrashResult = { kills: 0, modelsLost: 0, modelLoadFailures: 0, checkpointsChecked: 0, checkpointLoadFailures: 0, leftovers: 0, failures: [], seconds: 0 };
+  const res: CrashResult = { kills: 0, modelsLost: 0, modelLoadFailures: 0, checkpointsChecked: 0, checkpointLoadFailures: 0, writes: 0, leftovers: 0, failures: [], seconds: 0 };
   const init = runTsx([WRITER, 'init', root]);
   if ((await init.done) !== 0) throw new Error('crash test: could not create the library');
   const expected = (await new ModelLibrary(root).list()).length;
   const r = rng(opts.runSeed ?? 3);
   for (let k = 0; k < opts.kills; k++) {
-    let ready!: () => void;
-    const isReady = new Promise<void>((resolve) => (ready = resolve));
-    const child = runTsx([WRITER, 'write', root, String(k + 1)], (line) => line === 'ready' && ready());
+    // Wait for state, not time: the kill's random delay starts once this life has finished one write,
+    // so under any load every kill lands in a writer that is really writing (a slow start-up is not a kill).
+    let wrote!: () => void;
+    const hasWritten = new Promise<void>((resolve) => (wrote = resolve));
+    const child = runTsx([WRITER, 'write', root, String(k + 1)], (line) => {
+      if (!line.startsWith('wrote ')) return;
+      res.writes++;
+      wrote();
+    });
     const exited = child.done.then(() => 'exited' as const);
-    if ((await Promise.race([isReady.then(() => 'ready' as const), exited])) === 'exited') throw new Error('crash test: the writer exited before writing');
+    if ((await Promise.race([hasWritten.then(() => 'writing' as const), exited])) === 'exited') throw new Error('crash test: the writer exited before writing');
     await new Promise((resolve) => setTimeout(resolve, 5 + r() * (opts.maxDelayMs ?? 400)));
     child.kill();
     await child.done;

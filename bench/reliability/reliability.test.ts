@@ -17,10 +17,12 @@ describe('crash safety', () => {
     expect(r.kills).toBe(10);
     expect(r.failures).toEqual([]);
     expect(r.modelsLost).toBe(0);
-    // How many checkpoints exist depends on where the random kills land (19-30 seen); at least one
-    // per kill shows the writer really wrote between kills.
-    expect(r.checkpointsChecked).toBeGreaterThanOrEqual(r.kills);
-  }, 180_000);
+    // Every life finished at least one write before it was killed (the kill waits for it), and the
+    // library's checkpoints were all loaded after every kill.
+    expect(r.writes).toBeGreaterThanOrEqual(r.kills);
+    expect(r.checkpointsChecked).toBeGreaterThanOrEqual(2 * r.kills);
+    // The bound is generous for a loaded 2-core machine (10 tsx start-ups and library checks); the test waits for state only.
+  }, 600_000);
 });
 
 describe('malformed messages', () => {

@@ -182,6 +182,7 @@ if (only.includes('crash')) {
   const r = await killWriters({ kills: N.kills, runSeed });
   figure('crash.kills', r.kills);
   figure('crash.models-lost', r.modelsLost);
+  figure('crash.writes-before-kills', r.writes);
   figure('crash.model-load-failures', r.modelLoadFailures);
   figure('crash.checkpoints-checked', r.checkpointsChecked);
   figure('crash.checkpoint-load-failures', r.checkpointLoadFailures);

@@ -99,16 +99,26 @@ describe('train', () => {
     const model = buildModel(spec(), 3);
     const control = new RunControl();
     let batches = 0;
+    // Wait for state, not for time: the run says when it parks at a pause, and the third batch
+    // says that resuming went on.
+    const parked = new Promise<void>((resolve) => {
+      control.onPausedChange = (paused) => {
+        if (paused) resolve();
+      };
+    });
+    let thirdBatch!: () => void;
+    const third = new Promise<void>((resolve) => (thirdBatch = resolve));
     const run = train(model, data, { training: cfg({ epochs: 50 }), control }, {
       onBatch: () => {
         batches++;
         if (batches === 2) control.pause();
+        if (batches === 3) thirdBatch();
       },
     });
-    await new Promise((r) => setTimeout(r, 100));
+    await parked;
     expect(batches).toBe(2);
     control.resume();
-    await new Promise((r) => setTimeout(r, 20));
+    await third;
     control.cancel();
     const r = await run;
     expect(r.stopReason).toBe('cancelled');
