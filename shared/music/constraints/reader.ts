@@ -25,6 +25,8 @@ export type Sym =
   | { k: 'partial' }
   /** Decorations, a slur's opening, chord symbols: no time of their own, but a note must follow. */
   | { k: 'lead'; hold: boolean }
+  /** A tie: the same pitch must follow. */
+  | { k: 'tie' }
   /** Ties, slur ends, spaces: no time, no bar. */
   | { k: 'skip' };
 
@@ -44,6 +46,7 @@ const PATTERNS: [RegExp, (m: RegExpExecArray) => Sym][] = [
   [/\](\d*)(\/*)(\d*)/y, (m) => ({ k: 'chordClose', mul: m[1] || m[2] ? lengthOf(m[1], m[2], m[3]) : 1 })],
   [/\[/y, () => ({ k: 'chordOpen' })],
   [/\((\d)(?::\d*){0,2}/y, (m) => ({ k: 'tuplet', n: Number(m[1]) })],
+  [/-/y, () => ({ k: 'tie' })],
   [/>+|<+/y, (m) => ({ k: 'broken', dir: m[0][0] as '>' | '<', count: m[0].length })],
   [/\{\/?/y, () => ({ k: 'graceOpen' })],
   [/\}/y, () => ({ k: 'graceClose' })],

@@ -291,6 +291,9 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
         // Once a tuplet is complete, what is left of the bar must be writable in the vocabulary's lengths.
         if (c.barFill && s.tupletLeft <= 1 && !(tentative && x.k === 'note' && !x.written) && !fillable(limitOf(s, c) - end, c, unit)) return false;
         if (tonicDue(s, c, end) && !tonic) return false;
+        // A bare note that is not the tonic, in the bar that closes a section on it: it must be
+        // able to end early enough for the tonic to follow.
+        if (tentative && x.k === 'note' && !x.written && !tonic && tonicDue(s, c, closePoint(s)) && s.pos + least + c.minMul * unit > closePoint(s) + EPS) return false;
       }
       s.pos = end;
       s.nextFactor = 1;
@@ -305,6 +308,10 @@ export function feed(s: TakeState, x: Sym, c: ConstraintSet, check: boolean, ten
       if (check && !roomForNote(s, c, unit, limitOf(s, c))) return false;
       s.chord = -1;
       s.chordTonic = false;
+      return true;
+    case 'tie':
+      // The tied note must fit: in a section's last bar there is no next bar to carry it into.
+      if (check && c.sections && inClosingBar(s, c) && !roomForNote(s, c, unit, limitOf(s, c))) return false;
       return true;
     case 'lead':
       // abc2midi holds a fermata longer than written: the bar would not add up.
