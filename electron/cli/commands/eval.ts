@@ -8,14 +8,15 @@ import { RunControl } from '../../engine/control';
 import { enableFastPath } from '../../engine/accelerate';
 import { EngineError } from '../../engine/errors';
 
-const usage = `Usage: seedsong eval [--model DIR] --corpus PATH... [--max-tunes N] [--backend NAME] [--json]
+const usage = `Usage: seedsong eval [--model DIR] --corpus PATH... [--max-tunes N] [--backend NAME] [--coverage-only] [--json]
 
 Measures how well a model predicts the tunes in PATH... (files or folders): cross-entropy in nats
 per token and per note, bits per token, perplexity and next-token accuracy, with the coverage
 beside them: tunes given, scored and unreadable, tokens scored, tokens the model's vocabulary
 lacks (as <unk>, or left out where the vocabulary has none; never a reason to drop a tune), chord
 symbols and annotations removed. Every tune is scored, duplicates too. Exits 1 only when no tune
-can be read. --json: one JSON object.`;
+can be read. --coverage-only: the coverage alone (the model's vocabulary, no scoring; fast).
+--json: one JSON object.`;
 
 export const command: CliCommand = {
   name: 'eval',
@@ -28,6 +29,7 @@ export const command: CliCommand = {
       'max-tunes': { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean' },
+      'coverage-only': { type: 'boolean' },
     });
     const model = values.model ? path.resolve(io.cwd, values.model) : defaultModelDir();
     if (!values.model && !fs.existsSync(path.join(model, 'seedsong.json'))) {
@@ -40,7 +42,7 @@ export const command: CliCommand = {
     try {
       const report = await initBackend({ force: values.backend as BackendName | undefined });
       await enableFastPath(io.env);
-      const r = await runEvaluation({ model, corpus, maxTunes }, RunControl.fromSignal(io.interrupted));
+      const r = await runEvaluation({ model, corpus, maxTunes, coverageOnly: !!values['coverage-only'] }, RunControl.fromSignal(io.interrupted));
       if (values.json) io.out(JSON.stringify({ ...r, problems: r.problems.length, firstProblem: r.problems[0], backend: report.active }));
       else for (const line of [...formatEvaluation(r), `backend: ${report.active}`]) io.out(line);
       return 0;
