@@ -34,7 +34,7 @@ import { DEFAULT_VALIDATION_FRACTION, encodeCorpus, loadTunes } from './corpus';
 import { backendReport } from './backend';
 import { createStepModel } from './step';
 import { freshRngSeed, sample, type SampledTake } from './sample';
-import { abcGrammar } from './abc-grammar';
+import { abcGrammar } from '../../shared/music/grammar/abc-grammar';
 import { emptyEncodeReport, encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '../../shared/music/encodings/index';
 import type { Note, NoteSequence } from '../../shared/music/types';
 import { parseKey, signatureScale } from '../../shared/music/key';

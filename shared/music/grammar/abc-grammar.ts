@@ -15,9 +15,9 @@
  * Hand-written rather than a parser library: it must answer "which of 320 next tokens keep the tune
  * well formed" thousands of times a second, from a state of a few numbers.
  */
-import { tokenizeAbc } from '../../shared/music/encodings/abc-text';
-import type { Encoding } from '../../shared/music/encodings/types';
-import { isLengthToken, lengthOfToken } from '../../shared/music/encodings/abc-tokens';
+import { tokenizeAbc } from '../encodings/abc-text';
+import type { Encoding } from '../encodings/types';
+import { isLengthToken, lengthOfToken } from '../encodings/abc-tokens';
 
 /** Where the tune stands with respect to repeats. */
 export const enum Rep {
