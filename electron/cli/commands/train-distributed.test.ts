@@ -55,7 +55,7 @@ describe('seedsong train --distributed torchrun', () => {
     const text = io.stdout.join('\n');
     expect(text).toMatch(/^job: .*torch-job$/m);
     expect(text).toMatch(/^command: torchrun --standalone --nnodes 1 --nproc_per_node 2 .*train\.py --device cpu$/m);
-    expect(text).toMatch(/training abc-token-lstm with torchrun \(2 processes, cpu, gloo, torch .*\): 4,736 parameters, 1 batches per epoch/);
+    expect(text).toMatch(/training abc-token-lstm with torchrun \(2 processes, cpu, gloo, torch .*\): 4,662 parameters, 1 batches per epoch/);
     expect(text).toMatch(/epoch 3\/3 \[#+\] 100% batch 1\/1 loss \d\.\d{4} acc \d\.\d{3} [\d,]+ tok\/s ETA \d+s \([\d,]+ per process\)/);
     expect(text).toMatch(/^epoch 3: loss \d\.\d{4} acc \d\.\d{3} val_loss \d\.\d{4}/m);
     expect(text).toMatch(/^completed: 3 epoch\(s\), 3 batches, best val_loss \d\.\d{4} in \d+s on 2 processes/m);
@@ -65,7 +65,7 @@ describe('seedsong train --distributed torchrun', () => {
 
     // eval, generate (also from a checkpoint) and import treat it as any model.
     const e = captureIo({ cwd: dir });
-    expect(await evaluate.run(['--model', 'm', '--corpus', corpus], e)).toBe(0);
+    expect(await evaluate.run(['--model', 'm', '--corpus', corpus, '--json'], e)).toBe(0);
     expect(JSON.parse(e.stdout[0]).crossEntropyPerToken).toBeGreaterThan(0);
     expect(await generate.run(['--model', 'm', '--out', 'take.abc', '--length', '40', '--rng-seed', '3'], captureIo({ cwd: dir }))).toBe(0);
     expect(await fs.readFile(path.join(dir, 'take.abc'), 'utf8')).toMatch(/^X:1\n/);

@@ -51,7 +51,7 @@ describe('seedsong train / generate / eval', () => {
     // A header constraint, and sampling from a checkpoint.
     expect(await generate.run(['--model', 'model', '--out', 'jig.abc', '--length', '40', '--meter', '6/8', '--key', 'D'], captureIo({ cwd: dir }))).toBe(0);
     expect(await fs.readFile(path.join(dir, 'jig.abc'), 'utf8')).toMatch(/M:6\/8\n(.*\n)*K:D/);
-    await expect(generate.run(['--model', 'model', '--out', 'x.abc', '--key', 'Q'], captureIo({ cwd: dir }))).rejects.toThrow(/"K:Q" is not in this model's vocabulary; it knows K:A, K:D, K:G/);
+    await expect(generate.run(['--model', 'model', '--out', 'x.abc', '--key', 'Q'], captureIo({ cwd: dir }))).rejects.toThrow(/"K:Q" is not in this model's vocabulary; it knows K:Amaj, K:Dmaj, K:Gmaj/);
     expect(await generate.run(['--model', 'model', '--out', 'ck.abc', '--length', '20', '--checkpoint', 'epoch-0001'], captureIo({ cwd: dir }))).toBe(0);
     await expect(generate.run(['--model', 'model', '--out', 'x.abc', '--checkpoint', 'nope'], captureIo({ cwd: dir }))).rejects.toThrow(/no checkpoint "nope"/);
 
@@ -72,9 +72,15 @@ describe('seedsong train / generate / eval', () => {
     } else console.log(`early stopping did not trigger in 40 epochs (${stopped.stopReason}); the resume-after-early-stop check did not run`);
 
     const e = captureIo({ cwd: dir });
-    expect(await evaluate.run(['--model', 'model', '--corpus', corpus], e)).toBe(0);
-    const r = JSON.parse(e.stdout[0]) as { crossEntropyPerToken: number; tunes: number; crossEntropyPerNote: number };
+    expect(await evaluate.run(['--model', 'model', '--corpus', corpus, '--json'], e)).toBe(0);
+    const r = JSON.parse(e.stdout[0]) as { crossEntropyPerToken: number; tunes: number; crossEntropyPerNote: number; coverage: { tunesScored: number; unknownTokens: number } };
     expect(r.tunes).toBe(4);
+    expect(r.coverage.tunesScored).toBe(4);
+    expect(r.coverage.unknownTokens).toBe(0);
+    // Text: the figures with the coverage beside them.
+    const t = captureIo({ cwd: dir });
+    expect(await evaluate.run(['--model', 'model', '--corpus', corpus], t)).toBe(0);
+    expect(t.stdout.join('\n')).toMatch(/coverage: 4 of 4 tunes scored \(0 unreadable\)/);
     expect(r.crossEntropyPerToken).toBeGreaterThan(0);
     expect(r.crossEntropyPerNote).toBeGreaterThan(0);
 
