@@ -16,7 +16,7 @@ import { enableFastPath } from '../electron/engine/accelerate';
 import { loadModelCached, primeTokens } from '../electron/engine/jobs';
 import { createStepModel } from '../electron/engine/step';
 import { sample } from '../electron/engine/sample';
-import { abcGrammar } from '../electron/engine/abc-grammar';
+import { abcGrammar } from '@shared/music/grammar/abc-grammar';
 import { findAbc2midi } from '@shared/music/abc/abc2midi';
 import { parseAbc } from '@shared/music/abc/read';
 

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { advance, initialState, abcGrammar, END, type GrammarState } from './abc-grammar';
+import { advance, initialState, abcGrammar, END, type GrammarState } from '@shared/music/grammar/abc-grammar';
 import { makeAbcEncoding, tokenizeAbc, learnAbcEncoding } from '@shared/music/encodings/abc-text';
 import { normalizeAbc } from '@shared/music/abc/book';
 import { parseAbc } from '@shared/music/abc/read';

@@ -96,3 +96,16 @@ describe('seedsong eval: every tune scored, coverage beside the figures', () => 
     await expect(runEvaluation({ model: await modelFor(2), corpus: [corpus] })).rejects.toThrow(/could be read|empty/);
   });
 });
+
+describe('seedsong eval --coverage-only', () => {
+  it('gives the same coverage without running the model', async () => {
+    const corpus = path.join(await tempDir(), 'test.abc');
+    await fs.writeFile(corpus, TEST);
+    const model = await modelFor(2);
+    const full = await runEvaluation({ model, corpus: [corpus] });
+    const only = await runEvaluation({ model, corpus: [corpus], coverageOnly: true });
+    expect(only.crossEntropyPerToken).toBeNull();
+    expect(only.coverage).toEqual(full.coverage);
+    expect(formatEvaluation(only).join('\n')).toMatch(/not measured \(coverage only\)/);
+  });
+});

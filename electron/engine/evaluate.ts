@@ -24,6 +24,8 @@ export interface EvalRequest {
   /** Evaluate at most this many tunes (the first ones, in file order). */
   maxTunes?: number;
   batchSize?: number;
+  /** Only the coverage (what the vocabulary can spell): no scoring, so no model run. */
+  coverageOnly?: boolean;
 }
 
 export interface EvalCoverage {
@@ -54,11 +56,12 @@ export interface EvalResult {
   tunes: number;
   tokens: number;
   notes: number;
-  crossEntropyPerToken: number;
-  bitsPerToken: number;
-  perplexity: number;
+  /** Null with coverageOnly. */
+  crossEntropyPerToken: number | null;
+  bitsPerToken: number | null;
+  perplexity: number | null;
   crossEntropyPerNote: number | null;
-  accuracy: number;
+  accuracy: number | null;
   coverage: EvalCoverage;
   problems: string[];
 }
@@ -89,6 +92,29 @@ export async function runEvaluation(req: EvalRequest, control?: RunControl): Pro
   }
   const unreadable = problems.length;
   if (!tunes.length) throw new EngineError('bad_input', `no tune of ${req.corpus.map((p) => path.basename(p)).join(', ')} could be read${problems.length ? ` (first problem: ${problems[0]})` : ''}`);
+  const topUnknown = Object.entries(report.unknownTokens)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, 12)
+    .map(([token, count]) => ({ token, count }));
+  const coverage = (tokensScored: number): EvalCoverage => ({
+    // Reading problems are one per tune (or file) that could not be read.
+    tunesGiven: loaded.tunes.length + loaded.problems.length,
+    tunesScored: tunes.length,
+    tunesUnreadable: unreadable,
+    tokensScored,
+    unknownTokens: report.unknown,
+    unknownAs: report.unknown === 0 ? 'none' : encoding.unk !== undefined ? 'unk' : 'left-out',
+    topUnknown,
+    tunesWithUnknown,
+    chordSymbolsRemoved: report.chordSymbols,
+    annotationsRemoved: report.annotations,
+  });
+  const head = { model: dir, encoding: encoding.name, ...(encoding.name === 'abc-token' ? { encodingVersion: encoding.version ?? 1 } : {}), tunes: tunes.length, notes: noteCount };
+  if (req.coverageOnly) {
+    // The tokens that would be scored: every predicted position but <unk> targets.
+    const scorable = tunes.reduce((n, t) => n + t.slice(1).filter((id) => id !== encoding.unk).length, 0);
+    return { ...head, tokens: scorable, crossEntropyPerToken: null, bitsPerToken: null, perplexity: null, crossEntropyPerNote: null, accuracy: null, coverage: coverage(scorable), problems };
+  }
   const window = meta.model?.architecture === 'gpt' ? meta.training?.seqLength : undefined;
   const step = createStepModel(model, { window });
   const V = step.vocabSize;
@@ -127,35 +153,15 @@ export async function runEvaluation(req: EvalRequest, control?: RunControl): Pro
   }
   if (!predicted) throw new EngineError('bad_input', 'no tokens to evaluate');
   const perToken = nats / predicted;
-  const topUnknown = Object.entries(report.unknownTokens)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, 12)
-    .map(([token, count]) => ({ token, count }));
   return {
-    model: dir,
-    encoding: encoding.name,
-    ...(encoding.name === 'abc-token' ? { encodingVersion: encoding.version ?? 1 } : {}),
-    tunes: tunes.length,
+    ...head,
     tokens: predicted,
-    notes: noteCount,
     crossEntropyPerToken: perToken,
     bitsPerToken: perToken / Math.LN2,
     perplexity: Math.exp(perToken),
     crossEntropyPerNote: noteCount ? nats / noteCount : null,
     accuracy: correct / predicted,
-    coverage: {
-      // Reading problems are one per tune (or file) that could not be read.
-      tunesGiven: loaded.tunes.length + loaded.problems.length,
-      tunesScored: tunes.length,
-      tunesUnreadable: unreadable,
-      tokensScored: predicted,
-      unknownTokens: report.unknown,
-      unknownAs: report.unknown === 0 ? 'none' : unk !== undefined ? 'unk' : 'left-out',
-      topUnknown,
-      tunesWithUnknown,
-      chordSymbolsRemoved: report.chordSymbols,
-      annotationsRemoved: report.annotations,
-    },
+    coverage: coverage(predicted),
     problems,
   };
 }
@@ -167,7 +173,9 @@ export function formatEvaluation(r: EvalResult): string[] {
   const enc = r.encodingVersion ? `${r.encoding} version ${r.encodingVersion}` : r.encoding;
   const lines = [
     `model: ${r.model} (${enc})`,
-    `cross-entropy: ${r.crossEntropyPerToken.toFixed(4)} nats/token (${r.bitsPerToken.toFixed(3)} bits, perplexity ${r.perplexity.toFixed(2)}), ${r.crossEntropyPerNote === null ? '-' : r.crossEntropyPerNote.toFixed(3)} nats/note; next-token accuracy ${pct(r.accuracy, 1)}`,
+    r.crossEntropyPerToken === null
+      ? 'cross-entropy: not measured (coverage only)'
+      : `cross-entropy: ${r.crossEntropyPerToken.toFixed(4)} nats/token (${r.bitsPerToken!.toFixed(3)} bits, perplexity ${r.perplexity!.toFixed(2)}), ${r.crossEntropyPerNote === null ? '-' : r.crossEntropyPerNote.toFixed(3)} nats/note; next-token accuracy ${pct(r.accuracy!, 1)}`,
     `coverage: ${c.tunesScored} of ${c.tunesGiven} tunes scored (${c.tunesUnreadable} unreadable), ${r.notes} notes, ${c.tokensScored} tokens scored`,
     `unknown tokens: ${c.unknownTokens} (${pct(c.unknownTokens, c.tokensScored + c.unknownTokens)} of tokens, in ${c.tunesWithUnknown} tunes${c.unknownTokens ? `; ${c.unknownAs === 'unk' ? 'read as <unk>, not scored' : 'left out: this vocabulary has no <unk>'}` : ''})${c.topUnknown.length ? `: ${c.topUnknown.map((u) => `${u.token} x${u.count}`).join(', ')}` : ''}`,
     `removed: ${c.chordSymbolsRemoved} chord symbols, ${c.annotationsRemoved} annotations`,

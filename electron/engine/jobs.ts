@@ -34,8 +34,8 @@ import { DEFAULT_VALIDATION_FRACTION, encodeCorpus, loadTunes } from './corpus';
 import { backendReport } from './backend';
 import { createStepModel } from './step';
 import { freshRngSeed, sample, type SampledTake } from './sample';
-import { abcGrammar } from './abc-grammar';
 import { TuneConstraints, TUNE_CONSTRAINTS, type TuneConstraintName } from '@shared/music/constraints/index';
+import { abcGrammar } from '@shared/music/grammar/abc-grammar';
 import { canonicalKey, emptyEncodeReport, encodingFromSpec, seedToTune, tokenizeAbc, type Encoding, type EncodingSpec } from '@shared/music/encodings/index';
 import type { Note, NoteSequence } from '@shared/music/types';
 import { parseKey, signatureScale } from '@shared/music/key';
@@ -393,6 +393,11 @@ export function headerTokens(encoding: Encoding, h: HeaderConstraint): number[] 
   if (h.unit) lines.push(`L:${h.unit}`);
   if (h.key) lines.push(`K:${h.key}`);
   const text = lines.join('\n') + '\n';
+  // Version 2 writes a key in its one spelling: a key it cannot read is named as given.
+  if (h.key && encoding.version === 2 && canonicalKey(h.key) === null) {
+    const known = encoding.tokens.filter((t) => t.startsWith('K:')).slice(0, 12);
+    throw new EngineError('invalid_request', `"K:${h.key}" is not in this model's vocabulary${known.length ? `; it knows ${known.join(', ')}` : ''}`);
+  }
   const pieces = encoding.name === 'abc-char' ? Array.from(text) : encoding.tokenize ? encoding.tokenize(text) : tokenizeAbc(text);
   const index = new Map(encoding.tokens.map((t, i) => [t, i]));
   const ids = [encoding.bos];

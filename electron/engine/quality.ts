@@ -11,6 +11,7 @@ import { parseAbc } from '@shared/music/abc/read';
 import { normalizeAbc } from '@shared/music/abc/book';
 import { tokenizeAbc } from '@shared/music/encodings/abc-text';
 import type { Mode, NoteSequence } from '@shared/music/types';
+import { MODES, modeOf } from '@shared/music/key';
 
 // ---------------------------------------------------------------------------------------------
 // Per-tune measures
@@ -20,22 +21,15 @@ const BAR = /^(?:::|:*\|[\]|]?:*(?:\[?\d+(?:[,-]\d+)*)?|\[\|:*|\[\d+(?:[,-]\d+)*
 /** What is not the music of a bar: chord symbols, decorations (also ~ and the letter ones), slurs, inline fields. */
 const NOT_MUSIC = /^(?:"|!|\+|\[[A-Za-z]:|[~.HLMOPSTuv()]$)/;
 
-const MODES: [RegExp, string][] = [
-  [/^(?:maj|ion)/, ''],
-  [/^(?:m$|min|aeo)/, 'm'],
-  [/^dor/, 'dor'],
-  [/^mix/, 'mix'],
-  [/^lyd/, 'lyd'],
-  [/^phr/, 'phr'],
-  [/^loc/, 'loc'],
-];
-
 /** "D Major" and "D", "A Dorian" and "ADor" are the same key (the two corpora spell them differently). */
 export function normalizeKey(k: string): string {
   const m = /^\s*([A-G][#b]?)\s*([A-Za-z]*)/.exec(k);
   if (!m) return k.trim();
-  const mode = m[2].toLowerCase();
-  return m[1] + (MODES.find(([re]) => re.test(mode))?.[1] ?? mode);
+  // The modes through the one key table (shared/music/key.ts): major '', minor 'm', others 'dor', 'mix'...
+  const mode = modeOf(m[2]);
+  if (!mode) return m[1] + m[2].toLowerCase();
+  const family = MODES[mode].family;
+  return m[1] + (family === 'major' ? '' : family === 'minor' ? 'm' : MODES[mode].short);
 }
 
 /**
@@ -248,7 +242,6 @@ export function isAabb(sections: number[]): boolean {
   return sections.length >= 2 && sections.slice(0, 2).every((b) => b >= 7 && b <= 9);
 }
 
-const MODE_NAMES: Record<Mode, string> = { major: 'major', ionian: 'major', minor: 'minor', aeolian: 'minor', dorian: 'dorian', mixolydian: 'mixolydian', lydian: 'lydian', phrygian: 'phrygian', locrian: 'locrian' };
 
 /** Whether the last note (of the notes starting last, the last written) has the key's tonic pitch class. */
 export function endsOnTonic(seq: NoteSequence): boolean | null {
@@ -293,7 +286,7 @@ export function measureTune(abc: string): TuneMeasures {
     hasKey: key !== null && key !== '',
     meter: meter ? normalizeMeter(meter) : null,
     key: key ? normalizeKey(key) : null,
-    mode: mode ? MODE_NAMES[mode] : null,
+    mode: mode ? MODES[mode].family : null,
     tonicEnding: a.sequence ? endsOnTonic(a.sequence) : null,
     sections,
     aabb: isAabb(sections),

@@ -22,7 +22,7 @@ import { buildModel } from './model';
 import { primeSeed } from './jobs';
 import { createStepModel } from './step';
 import { sample } from './sample';
-import { abcGrammar } from './abc-grammar';
+import { abcGrammar } from '@shared/music/grammar/abc-grammar';
 
 const DEFAULT_TOKENS: string[] = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../resources/models/default/seedsong.json'), 'utf8')).encoding.tokens;
 

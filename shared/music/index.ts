@@ -29,7 +29,7 @@ export { writeTuneForm, type TuneWriteOptions } from './tune/write';
 export { notate, detectMeter, type NotateOptions } from './tune/notate';
 export { perform, playOrder, expandPartOrder } from './tune/perform';
 export type { TuneForm, FormVoice, FormBar, BarLine, ChordSymbol, HeaderField, PerformOptions } from './tune/form';
-export { parseKey, signatureScale, diatonicScale, MODES } from './key';
+export { parseKey, signatureScale, diatonicScale, MODES, FOLK_KEYS } from './key';
 export { readMidi, pickMelodyTrack, type MidiReadOptions, type MidiReadResult, type MidiTrackInfo } from './midi/read';
 export { writeMidi, type MidiWriteOptions } from './midi/write';
 export { openMidi, describeTempoMap, trackLabel, type OpenedMidi, type TrackChoice } from './midi/open';

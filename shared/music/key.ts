@@ -7,20 +7,24 @@ import type { KeySignature, Mode, NoteSequence } from './types';
 
 /**
  * The project's one table of modes: the scale steps above the tonic, how ABC writes the mode after
- * the tonic (K:ADor), and the names ABC accepts for it (any case, the first three letters suffice).
+ * the tonic (K:ADor), the names ABC accepts for it (any case, the first three letters suffice), its
+ * three-letter spelling in abc-token version 2 (K:Ador, K:Gmaj) and its family (ionian is major).
  * The engine, the ABC reader and writer and the encodings all read keys through this file.
  */
-export const MODES: Record<Mode, { steps: number[]; abc: string; names: string[] }> = {
-  major: { steps: [0, 2, 4, 5, 7, 9, 11], abc: '', names: ['', 'maj', 'major'] },
-  ionian: { steps: [0, 2, 4, 5, 7, 9, 11], abc: '', names: ['ion', 'ionian'] },
-  minor: { steps: [0, 2, 3, 5, 7, 8, 10], abc: 'm', names: ['m', 'min', 'minor'] },
-  aeolian: { steps: [0, 2, 3, 5, 7, 8, 10], abc: 'm', names: ['aeo', 'aeolian'] },
-  dorian: { steps: [0, 2, 3, 5, 7, 9, 10], abc: 'Dor', names: ['dor', 'dorian'] },
-  phrygian: { steps: [0, 1, 3, 5, 7, 8, 10], abc: 'Phr', names: ['phr', 'phrygian'] },
-  lydian: { steps: [0, 2, 4, 6, 7, 9, 11], abc: 'Lyd', names: ['lyd', 'lydian'] },
-  mixolydian: { steps: [0, 2, 4, 5, 7, 9, 10], abc: 'Mix', names: ['mix', 'mixolydian'] },
-  locrian: { steps: [0, 1, 3, 5, 6, 8, 10], abc: 'Loc', names: ['loc', 'locrian'] },
+export const MODES: Record<Mode, { steps: number[]; abc: string; names: string[]; short: string; family: Mode }> = {
+  major: { steps: [0, 2, 4, 5, 7, 9, 11], abc: '', names: ['', 'maj', 'major'], short: 'maj', family: 'major' },
+  ionian: { steps: [0, 2, 4, 5, 7, 9, 11], abc: '', names: ['ion', 'ionian'], short: 'maj', family: 'major' },
+  minor: { steps: [0, 2, 3, 5, 7, 8, 10], abc: 'm', names: ['m', 'min', 'minor'], short: 'min', family: 'minor' },
+  aeolian: { steps: [0, 2, 3, 5, 7, 8, 10], abc: 'm', names: ['aeo', 'aeolian'], short: 'min', family: 'minor' },
+  dorian: { steps: [0, 2, 3, 5, 7, 9, 10], abc: 'Dor', names: ['dor', 'dorian'], short: 'dor', family: 'dorian' },
+  phrygian: { steps: [0, 1, 3, 5, 7, 8, 10], abc: 'Phr', names: ['phr', 'phrygian'], short: 'phr', family: 'phrygian' },
+  lydian: { steps: [0, 2, 4, 6, 7, 9, 11], abc: 'Lyd', names: ['lyd', 'lydian'], short: 'lyd', family: 'lydian' },
+  mixolydian: { steps: [0, 2, 4, 5, 7, 9, 10], abc: 'Mix', names: ['mix', 'mixolydian'], short: 'mix', family: 'mixolydian' },
+  locrian: { steps: [0, 1, 3, 5, 6, 8, 10], abc: 'Loc', names: ['loc', 'locrian'], short: 'loc', family: 'locrian' },
 };
+
+/** The keys the studio offers to choose from (the commonest in folk tunes), as ABC writes them; read with parseKey. */
+export const FOLK_KEYS: readonly string[] = ['C', 'G', 'D', 'A', 'E', 'F', 'Bb', 'Eb', 'Am', 'Em', 'Bm', 'Dm', 'Gm', 'ADor', 'EDor', 'DMix', 'GMix'];
 
 const MAJOR_TONIC_SHARPS = [0, -5, 2, -3, 4, -1, 6, 1, -4, 3, -2, 5]; // sharps (+) / flats (-) of the major key on each pitch class
 const LETTER_PC: Record<string, number> = { c: 0, d: 2, e: 4, f: 5, g: 7, a: 9, b: 11 };

@@ -74,8 +74,14 @@ describe('seedsong train / generate / eval', () => {
 
     const e = captureIo({ cwd: dir });
     expect(await evaluate.run(['--model', 'model', '--corpus', corpus, '--json'], e)).toBe(0);
-    const r = JSON.parse(e.stdout[0]) as { crossEntropyPerToken: number; tunes: number; crossEntropyPerNote: number };
+    const r = JSON.parse(e.stdout[0]) as { crossEntropyPerToken: number; tunes: number; crossEntropyPerNote: number; coverage: { tunesScored: number; unknownTokens: number } };
     expect(r.tunes).toBe(4);
+    expect(r.coverage.tunesScored).toBe(4);
+    expect(r.coverage.unknownTokens).toBe(0);
+    // Text: the figures with the coverage beside them.
+    const t = captureIo({ cwd: dir });
+    expect(await evaluate.run(['--model', 'model', '--corpus', corpus], t)).toBe(0);
+    expect(t.stdout.join('\n')).toMatch(/coverage: 4 of 4 tunes scored \(0 unreadable\)/);
     expect(r.crossEntropyPerToken).toBeGreaterThan(0);
     expect(r.crossEntropyPerNote).toBeGreaterThan(0);
 

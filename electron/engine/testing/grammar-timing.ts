@@ -11,7 +11,7 @@ import { enableFastPath } from '../accelerate';
 import { loadModelCached, primeTokens } from '../jobs';
 import { createStepModel } from '../step';
 import { sample } from '../sample';
-import { abcGrammar } from '../abc-grammar';
+import { abcGrammar } from '@shared/music/grammar/abc-grammar';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '100' }, rounds: { type: 'string', default: '3' }, model: { type: 'string' } } });
 const count = Number(values.count);

@@ -18,7 +18,7 @@
  * (parseAbc) reads it again on decode.
  */
 import { MusicError } from '../errors';
-import { modeOf } from '../key';
+import { MODES, modeOf } from '../key';
 
 /** What the tokenizer removed (never silently): chord symbols (when not kept) and text annotations. */
 export interface AbcTokenRemovals {
@@ -105,8 +105,6 @@ function pitchToken(acc: string, letter: string, oct: string): string {
   return acc + head;
 }
 
-const MODE_SHORT: Record<string, string> = { major: 'maj', ionian: 'maj', minor: 'min', aeolian: 'min', dorian: 'dor', phrygian: 'phr', lydian: 'lyd', mixolydian: 'mix', locrian: 'loc' };
-
 /**
  * A K: value in one spelling: tonic as written (letter upper case, # or b), the mode's three
  * letters, then any extra accidentals (`K:D exp ^g` is `Dmaj ^g`); `none` and an empty key are C
@@ -122,7 +120,7 @@ export function canonicalKey(value: string): string | null {
   const mode = modeOf(word) ?? (word === '' || /^(clef|octave|transpose|middle|stafflines|t|m|exp)$/i.test(word) ? 'major' : null);
   if (!mode) return null;
   const extras = [...v.slice(m[0].length).matchAll(/(?:^|\s)(\^\^|\^|__|_|=)([A-Ga-g])(?=\s|$)/g)].map((x) => x[1] + x[2].toLowerCase());
-  return m[1].toUpperCase() + m[2] + MODE_SHORT[mode] + (extras.length ? ' ' + extras.join(' ') : '');
+  return m[1].toUpperCase() + m[2] + MODES[mode].short + (extras.length ? ' ' + extras.join(' ') : '');
 }
 
 /** An M: value in one spelling: `C` 4/4, `C|` 2/2, fractions without spaces, `none`. */
