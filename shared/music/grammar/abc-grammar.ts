@@ -465,7 +465,7 @@ class TokenGrammar implements AbcGrammar {
     this.texts = encoding.tokens;
     let caches = tokenCaches.get(this.texts);
     if (!caches) {
-      caches = { hasBar: Uint8Array.from(this.texts, (t) => (t.includes('|') ? 1 : 0)), joins: new Map(), banned: new Map(), bannedJoined: new Map(), bannedBoth: new Map() };
+      caches = { hasBar: Uint8Array.from(this.texts, (t) => (t.includes('|') && !FIELD_TEXT.test(t) ? 1 : 0)), joins: new Map(), banned: new Map(), bannedJoined: new Map(), bannedBoth: new Map() };
       tokenCaches.set(this.texts, caches);
     }
     this.hasBar = caches.hasBar;
@@ -666,7 +666,9 @@ class TokenGrammar implements AbcGrammar {
     const opens = (n: GrammarState) =>
       (n.rep === Rep.Open && s.rep !== Rep.Open) || (n.rep === Rep.Ending1 && s.rep !== Rep.Ending1) || (n.chord >= 0 && s.chord < 0) || (n.grace >= 0 && s.grace < 0) || n.tuplet > s.tuplet || n.slur > s.slur || (!!n.tie && !s.tie);
     const bars = allowed.filter((a) => this.hasBar[a.id]);
-    if (bars.length) {
+    // Only the grammar's own bar clock knows that a bar line here closes a full bar; without it (the
+    // tune constraints keep the bars instead) forcing a bar line at every step wrote one-note bars.
+    if (bars.length && this.clock) {
       // The bar is full: close it now, with the bar line that leaves the least open.
       const score = (n: GrammarState) => (advance(n, END) ? 0 : n.rep === Rep.Ending2 ? 1 : n.rep === Rep.AfterEnding1 || n.rep === Rep.Open ? 2 : 3);
       const best = Math.min(...bars.map((b) => score(b.state) + (opens(b.state) ? 4 : 0)));
@@ -675,7 +677,7 @@ class TokenGrammar implements AbcGrammar {
     }
     // Music only: an inline field (a key or meter change) is no way to end a tune. When the model
     // wants none of that, the tune ends if it may, else any music goes on; never fields alone.
-    const music = allowed.filter((a) => !/^\[?[A-Za-z]:/.test(this.texts[a.id]));
+    const music = allowed.filter((a) => !FIELD_TEXT.test(this.texts[a.id]));
     const calm = [...music.filter((a) => !opens(a.state)).map((a) => a.id), ...(endable ? [eos] : [])];
     if (calm.some((id) => probs[id] > 0)) keep(calm);
     else if (endable) {
@@ -684,6 +686,13 @@ class TokenGrammar implements AbcGrammar {
     } else keep(music.map((a) => a.id));
   }
 }
+
+/**
+ * A header or inline field (`M:C|`, `[K:D]`): its `|` is part of a meter, not a bar line. Counting
+ * `M:C|` as a bar line let the wind-down pick it as "the bar line that leaves the least open" after
+ * `:|[2`, and a take near its limit looped on `[M:C|]` fields with one-note bars.
+ */
+const FIELD_TEXT = /^\[?[A-Za-z]:/;
 
 /** Tokens before the length limit where an abc-token take starts to wind down (two long bars and their closing). */
 const WIND_DOWN = 64;
