@@ -957,35 +957,18 @@ function read(text: string): QuickTune {
     getPickupLength() {
       const barLength = this.getBarLength();
       let pickup = 0;
-      const v = kept[0]?.staff[0].voices[0] ?? [];
       let multiplier = 1;
-      let found = false;
-      for (const e of v) {
-        const spacer = e.rest?.type === 'spacer';
-        if (e.startTriplet) multiplier = e.tripletMultiplier!;
-        if (e.duration && !spacer) pickup += e.duration * multiplier;
-        if (e.endTriplet) multiplier = 1;
-        if (pickup >= barLength) pickup -= barLength;
-        if (e.el_type === 'bar') {
-          found = true;
-          break;
+      // The music up to the first bar line, over as many lines as it takes (as abcjs counts it).
+      scan: for (const l of kept) {
+        for (const e of l.staff[0].voices[0] ?? []) {
+          const spacer = e.rest?.type === 'spacer';
+          if (e.startTriplet) multiplier = e.tripletMultiplier!;
+          if (e.duration && !spacer) pickup += e.duration * multiplier;
+          if (e.endTriplet) multiplier = 1;
+          if (pickup >= barLength) pickup -= barLength;
+          if (e.el_type === 'bar') break scan;
         }
       }
-      if (!found)
-        for (const l of kept.slice(1)) {
-          for (const e of l.staff[0].voices[0]) {
-            const spacer = e.rest?.type === 'spacer';
-            if (e.startTriplet) multiplier = e.tripletMultiplier!;
-            if (e.duration && !spacer) pickup += e.duration * multiplier;
-            if (e.endTriplet) multiplier = 1;
-            if (pickup >= barLength) pickup -= barLength;
-            if (e.el_type === 'bar') {
-              found = true;
-              break;
-            }
-          }
-          if (found) break;
-        }
       return pickup < 1e-8 || barLength - pickup < 1e-8 ? 0 : pickup;
     },
   };

@@ -54,14 +54,7 @@ export function spellingFor(encoding: { name: string; tokens: readonly string[];
       if (l && l > 0) lengths.add(l / 2);
     }
     const sorted = [...lengths].sort((a, b) => a - b);
-    let stepsPerQuarter = 4;
-    for (const spq of [1, 2, 4, 8]) {
-      if (sorted.every((l) => Math.abs(l * spq - Math.round(l * spq)) < 1e-9)) {
-        stepsPerQuarter = Math.max(spq, 2);
-        break;
-      }
-    }
-    const triplets = tokens.includes('(3') && stepsPerQuarter % 2 === 0;
+    const { stepsPerQuarter, triplets } = gridOf(sorted, tokens);
     return { grid: { stepsPerQuarter, triplets, lengths: sorted }, chords, ...(meters.length ? { meters } : {}), unitDenominator: 8 };
   }
   // Lengths are written in units of L:; seeds are written with L:1/8 when the vocabulary has it (as the engine does).
@@ -77,6 +70,12 @@ export function spellingFor(encoding: { name: string; tokens: readonly string[];
     lengths.add(((num / den) * 4) / unit);
   }
   const sorted = [...lengths].sort((a, b) => a - b);
+  const { stepsPerQuarter, triplets } = gridOf(sorted, tokens);
+  return { grid: { stepsPerQuarter, triplets, ...(sorted.length ? { lengths: sorted } : {}) }, chords, ...(meters.length ? { meters } : {}), ...(units.length ? { unitDenominator: unit } : {}) };
+}
+
+/** The coarsest grid (1, 2, 4 or 8 steps per quarter, at least 2) on which every length (in quarters) falls; triplets when the vocabulary writes them. */
+function gridOf(sorted: readonly number[], tokens: readonly string[]): { stepsPerQuarter: number; triplets: boolean } {
   let stepsPerQuarter = 4;
   for (const spq of [1, 2, 4, 8]) {
     if (sorted.every((l) => Math.abs(l * spq - Math.round(l * spq)) < 1e-9)) {
@@ -84,6 +83,5 @@ export function spellingFor(encoding: { name: string; tokens: readonly string[];
       break;
     }
   }
-  const triplets = tokens.includes('(3') && stepsPerQuarter % 2 === 0;
-  return { grid: { stepsPerQuarter, triplets, ...(sorted.length ? { lengths: sorted } : {}) }, chords, ...(meters.length ? { meters } : {}), ...(units.length ? { unitDenominator: unit } : {}) };
+  return { stepsPerQuarter, triplets: tokens.includes('(3') && stepsPerQuarter % 2 === 0 };
 }
