@@ -666,18 +666,22 @@ class TokenGrammar implements AbcGrammar {
     const opens = (n: GrammarState) =>
       (n.rep === Rep.Open && s.rep !== Rep.Open) || (n.rep === Rep.Ending1 && s.rep !== Rep.Ending1) || (n.chord >= 0 && s.chord < 0) || (n.grace >= 0 && s.grace < 0) || n.tuplet > s.tuplet || n.slur > s.slur || (!!n.tie && !s.tie);
     const bars = allowed.filter((a) => this.hasBar[a.id]);
-    // Only the grammar's own bar clock knows that a bar line here closes a full bar; without it (the
-    // tune constraints keep the bars instead) forcing a bar line at every step wrote one-note bars.
-    if (bars.length && this.clock) {
-      // The bar is full: close it now, with the bar line that leaves the least open.
+    // Music only: an inline field (a key or meter change) is no way to end a tune.
+    const music = allowed.filter((a) => !FIELD_TEXT.test(this.texts[a.id]));
+    if (bars.length) {
+      // Close the bar with the bar line that leaves the least open (`:|` in a first ending).
       const score = (n: GrammarState) => (advance(n, END) ? 0 : n.rep === Rep.Ending2 ? 1 : n.rep === Rep.AfterEnding1 || n.rep === Rep.Open ? 2 : 3);
       const best = Math.min(...bars.map((b) => score(b.state) + (opens(b.state) ? 4 : 0)));
-      keep(bars.filter((b) => score(b.state) + (opens(b.state) ? 4 : 0) === best).map((b) => b.id));
+      const closing = bars.filter((b) => score(b.state) + (opens(b.state) ? 4 : 0) === best).map((b) => b.id);
+      // With the grammar's own bar clock a bar line here closes a full bar: close it now. Without it
+      // (the tune constraints keep the bars) the bar may not be full yet: notes that open nothing
+      // stay, and the constraints choose; forcing a bar line at every step wrote one-note bars.
+      if (this.clock) keep(closing);
+      else keep([...closing, ...music.filter((a) => !this.hasBar[a.id] && !opens(a.state)).map((a) => a.id), ...(endable ? [eos] : [])]);
       return;
     }
-    // Music only: an inline field (a key or meter change) is no way to end a tune. When the model
-    // wants none of that, the tune ends if it may, else any music goes on; never fields alone.
-    const music = allowed.filter((a) => !FIELD_TEXT.test(this.texts[a.id]));
+    // When the model wants none of the calm music, the tune ends if it may, else any music goes on;
+    // never fields alone.
     const calm = [...music.filter((a) => !opens(a.state)).map((a) => a.id), ...(endable ? [eos] : [])];
     if (calm.some((id) => probs[id] > 0)) keep(calm);
     else if (endable) {
