@@ -107,10 +107,10 @@ describe('a take keeps the typed seed as written', () => {
     expect(beamed.slice(BANISH.length)).toBe('\nBAG FGB|cAF d2e|\nFGA dcA|B2A G3|\n');
   });
 
-  it('a continuation that starts with a sign that glues onto the seed\'s bar line stays on its line (| then ] reads as |])', () => {
+  it('a continuation that starts with a sign that glues onto the seed\'s bar line stays on its line (| then ] reads as |]), the music after it starts the next', () => {
     const { decoded, kept } = take(BANISH, ']c2B GFE|');
     expect(kept).not.toBeNull();
-    expect(kept!.abc).toBe(`${BANISH}]c2BGFE|\n`);
+    expect(kept!.abc).toBe(`${BANISH}]\nc2BGFE|\n`);
     expectPlaysTheTake(kept!.abc, decoded);
   });
 

@@ -114,7 +114,14 @@ export function takeWithSeedAsWritten(encoding: Encoding, seedText: string, prim
   let join = '';
   if (commented || fields.length || (endsBar && startsMusic)) join = '\n';
   let rest = continuation;
-  if (join === '\n' || /^\n/.test(rest)) {
+  // A bar sign that glues onto the seed's ('|' ']' is '|]', the close the tune constraints ask for
+  // at a section's end) stays there; the music after it starts the next line.
+  const glue = !join && endsBar ? /^[\]:|]+(?=[A-Ga-gzZxX^_=([{"!~.])(?!\[\d)/.exec(continuation)?.[0] : undefined;
+  if (glue) {
+    join = glue + '\n';
+    rest = continuation.slice(glue.length);
+    if (/^[A-Za-z]:/.test(rest)) rest = ' ' + rest;
+  } else if (join === '\n' || /^\n/.test(rest)) {
     rest = rest.replace(/^\n/, '');
     join = '\n';
     // A music line that starts like a field ("A:|") would be read as one.
