@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Player, metronomeClicks, type NoteOutput } from './player';
+import { metronomeClicks } from '@shared/transport/transport';
+import { Player, type NoteOutput } from './player';
 
 class FakeOutput implements NoteOutput {
   t = 0;
