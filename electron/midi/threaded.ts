@@ -16,11 +16,8 @@
  * for an earlier play are dropped when they arrive. If the worker dies, every scheduler on it
  * stops and releases its notes, and new ones run on the main thread.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { missingWorker, startWorker, workerEntry } from '@shared/worker/start';
 import type { Note, NoteSequence } from '@shared/music/types';
 import { Transport, listSource } from '@shared/transport/transport';
 import type { Cancel, Clock } from './clock';
@@ -101,12 +98,12 @@ export class PlaybackThread {
    * playback has to stay on the main thread.
    */
   static async start(options: { entry?: string; clock: Clock; timeoutMs?: number; approachMs?: number; spinMs?: number; raisePriority?: boolean }): Promise<{ ok: true; thread: PlaybackThread } | { ok: false; reason: string }> {
-    const entry = options.entry ?? defaultWorkerEntry();
-    if (!entry) return { ok: false, reason: 'the playback thread script (player-worker.js) is not part of this build' };
+    const entry = options.entry ?? workerEntry('player-worker');
+    if (!entry) return { ok: false, reason: `the playback thread cannot start: ${missingWorker('player-worker')}` };
     let worker: Worker;
     try {
       const workerData = { approachMs: options.approachMs, spinMs: options.spinMs, raisePriority: options.raisePriority };
-      worker = entry.endsWith('.ts') ? new Worker(tsBootstrap(entry), { eval: true, workerData }) : new Worker(entry, { workerData });
+      worker = startWorker({ file: entry }, { workerData });
     } catch (e) {
       return { ok: false, reason: `the playback thread could not start (${(e as Error).message ?? e})` };
     }
@@ -489,30 +486,6 @@ export class ThreadedScheduler implements PlaybackScheduler {
     if (this.fixedTarget) return this.fixedTarget;
     return port?.threadTarget ?? { kind: 'forward' };
   }
-}
-
-/** player-worker.ts beside this file (tsx: tests, serve, CLI) or player-worker.js beside the bundle (Electron). */
-export function defaultWorkerEntry(): string | null {
-  let here: string;
-  try {
-    here = path.dirname(fileURLToPath(import.meta.url));
-  } catch {
-    return null;
-  }
-  // A bundle may put this code in a chunks/ folder below the entry points (electron-vite does).
-  for (const dir of [here, path.join(here, '..')]) {
-    for (const name of ['player-worker.ts', 'player-worker.js', 'player-worker.mjs']) {
-      const file = path.join(dir, name);
-      if (existsSync(file)) return file;
-    }
-  }
-  return null;
-}
-
-/** A worker cannot take `--import tsx`; it registers tsx itself, then loads the TypeScript entry. */
-function tsBootstrap(entry: string): string {
-  const api = createRequire(import.meta.url).resolve('tsx/cjs/api');
-  return `require(${JSON.stringify(api)}).register(); require(${JSON.stringify(entry)});`;
 }
 
 /** Use a worker only with a real clock: a FakeClock's time lives in this thread. */
