@@ -4,14 +4,12 @@
  * the corpus keeps metadata, and tunes() reads the files again, so 10,000 tunes never sit in
  * memory twice (or at all, unless the caller keeps them).
  */
-import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { DEFAULT_MAX_FILE_BYTES, readRegularFile, statLossy } from './regular-file';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { startWorker, workerEntry as namedWorkerEntry } from '../../worker/start';
 import type { Encoding, EncodingName, Tune } from '../encodings/index';
 import type { Note } from '../types';
 import { CorpusBuilder, isAbcFile, isMidiFile, readTunes, summarizeTunes, type FileSummary, type CorpusEntry, type CorpusFileReport, type CorpusOptions, type CorpusStats, type Split } from './corpus';
@@ -166,20 +164,6 @@ async function defaultWorkers(files: string[]): Promise<number> {
   return 0;
 }
 
-/** read-worker.ts beside this file (tsx: CLI, serve, tests) or read-worker.js beside a bundle. */
-function workerEntry(): string | null {
-  try {
-    const here = dirname(fileURLToPath(import.meta.url));
-    // A bundle may put this code in a chunks/ folder below the entry points (electron-vite does).
-    for (const dir of [here, join(here, '..')]) {
-      for (const name of ['read-worker.ts', 'read-worker.js', 'read-worker.mjs']) if (existsSync(join(dir, name))) return join(dir, name);
-    }
-  } catch {
-    // not a file: URL (bundled in a way we cannot see through)
-  }
-  return null;
-}
-
 /**
  * Parses the files in `n` worker threads and hands the results to `add` in file order. Returns how
  * many files were added: if a worker cannot start or dies, the caller reads the rest itself.
@@ -211,10 +195,7 @@ async function readInWorkers(files: string[], n: number, opts: LoadCorpusOptions
     for (let k = 0; k < Math.min(n, files.length); k++) {
       let w: Worker;
       try {
-        // A worker does not inherit tsx's loader: it registers it before loading the TypeScript entry.
-        w = entry.endsWith('.ts')
-          ? new Worker(`require(${JSON.stringify(createRequire(import.meta.url).resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(entry)});`, { eval: true, workerData: workerOpts, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } })
-          : new Worker(entry, { workerData: workerOpts, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } });
+        w = startReader(entry, workerOpts);
       } catch {
         break;
       }
@@ -242,12 +223,11 @@ async function readInWorkers(files: string[], n: number, opts: LoadCorpusOptions
   return added;
 }
 
-function startWorker(entry: string, workerOpts: LoadCorpusOptions): Worker {
-  // A worker does not inherit tsx's loader: it registers it before loading the TypeScript entry.
-  return entry.endsWith('.ts')
-    ? new Worker(`require(${JSON.stringify(createRequire(import.meta.url).resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(entry)});`, { eval: true, workerData: workerOpts, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } })
-    : new Worker(entry, { workerData: workerOpts, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } });
+function startReader(entry: string, workerOpts: LoadCorpusOptions): Worker {
+  return startWorker({ file: entry }, { workerData: workerOpts, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } });
 }
+
+const workerEntry = () => namedWorkerEntry('read-worker');
 
 /**
  * Reads and parses files in worker threads, always (even one small file: a 1 MB file is seconds of
@@ -281,7 +261,7 @@ export async function summarizeFiles(files: string[], opts: { threads?: number; 
       for (let k = 0; k < n; k++) {
         let w: Worker;
         try {
-          w = startWorker(entry, { maxFileBytes: opts.maxFileBytes });
+          w = startReader(entry, { maxFileBytes: opts.maxFileBytes });
         } catch {
           break;
         }

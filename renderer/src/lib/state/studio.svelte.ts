@@ -225,8 +225,8 @@ export class StudioState {
   }
 
   private readonly remotePlayback: RemotePlayback = {
-    play: async (notes, qpm, fromBeat, loop) => {
-      const r = await this.api.play({ notes: notes.slice(0, 100_000), qpm, fromBeat, loop });
+    play: async (notes, qpm, fromBeat, loop, clicks) => {
+      const r = await this.api.play({ notes: notes.slice(0, 100_000), qpm, fromBeat, loop, ...(clicks?.length ? { clicks: clicks.slice(0, 100_000) } : {}) });
       return r.ok ? { runId: r.value.runId } : { error: r.error.message };
     },
     stop: async () => {
