@@ -138,6 +138,98 @@ void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack
   }
 }
 
+/* ---------------------------------------------------------------- row-gathered products (dropout) */
+
+/* B panels from chosen rows of W: pack[n/8][k][8] with row i = W[idx[i]] (k = count of idx). */
+void pack_b_rows(const float* W, int ldw, const int32_t* idx, int k, int n, float* pack) {
+  for (int j = 0; j < n; j += 8) {
+    float* p = pack + j * k;
+    for (int i = 0; i < k; i++, p += 8) {
+      const float* w = W + idx[i] * ldw + j;
+      wasm_v128_store(p, wasm_v128_load(w));
+      wasm_v128_store(p + 4, wasm_v128_load(w + 4));
+    }
+  }
+}
+
+static float zero_row[8192];
+
+/* B panels of the transpose of chosen rows of W: B[t][i] = W[idx[i]][t] (t < k, i < n), packed
+ * [n8/8][k][8] with n8 = n rounded up to 8 (the extra columns are zero); k % 4 == 0, k <= 8192. */
+void pack_bt_rows(const float* W, int ldw, const int32_t* idx, int n, int k, float* pack) {
+  for (int j = 0; j < n; j += 8) {
+    const float* r[8];
+    for (int c = 0; c < 8; c++) r[c] = j + c < n ? W + idx[j + c] * ldw : zero_row;
+    float* p = pack + j * k;
+    for (int t = 0; t < k; t += 4, p += 32) {
+      for (int h = 0; h < 2; h++) {
+        f4 r0 = wasm_v128_load(r[4 * h] + t), r1 = wasm_v128_load(r[4 * h + 1] + t);
+        f4 r2 = wasm_v128_load(r[4 * h + 2] + t), r3 = wasm_v128_load(r[4 * h + 3] + t);
+        f4 t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+        f4 t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+        float* q = p + 4 * h;
+        wasm_v128_store(q, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+        wasm_v128_store(q + 8, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+        wasm_v128_store(q + 16, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+        wasm_v128_store(q + 24, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+      }
+    }
+  }
+}
+
+/* C[4 rows given by pointers][8] += A4 (packed [k][4]) . P ([k][8]) */
+static inline void micro_4x8_rows(int k, const float* a, const float* q, float* c0, float* c1, float* c2, float* c3) {
+  f4 c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (int t = 0; t < k; t++, q += 8, a += 4) {
+    f4 b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 4);
+    f4 s;
+    s = wasm_v128_load32_splat(a); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, b1));
+    s = wasm_v128_load32_splat(a + 1); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s, b1));
+    s = wasm_v128_load32_splat(a + 2); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(s, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(s, b1));
+    s = wasm_v128_load32_splat(a + 3); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(s, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(s, b1));
+  }
+  wasm_v128_store(c0, wasm_f32x4_add(c00, wasm_v128_load(c0))); wasm_v128_store(c0 + 4, wasm_f32x4_add(c01, wasm_v128_load(c0 + 4)));
+  wasm_v128_store(c1, wasm_f32x4_add(c10, wasm_v128_load(c1))); wasm_v128_store(c1 + 4, wasm_f32x4_add(c11, wasm_v128_load(c1 + 4)));
+  wasm_v128_store(c2, wasm_f32x4_add(c20, wasm_v128_load(c2))); wasm_v128_store(c2 + 4, wasm_f32x4_add(c21, wasm_v128_load(c2 + 4)));
+  wasm_v128_store(c3, wasm_f32x4_add(c30, wasm_v128_load(c3))); wasm_v128_store(c3 + 4, wasm_f32x4_add(c31, wasm_v128_load(c3 + 4)));
+}
+
+/* C[idx[i]][0..n) += A[i][0..k) . B for i < m, B packed by pack_b (k x n): the weight gradient of
+ * the rows of W one batch row used (its kept inputs) scattered straight into dW. */
+void gemm_packed_scatter(int m, int n, int k, const float* A, int lda, const float* pack, float* C, const int32_t* idx, int ldc) {
+  const int m4 = m & ~3;
+  const int KC = 256;
+  for (int k0 = 0; k0 < k; k0 += KC) {
+    const int kc = k - k0 < KC ? k - k0 : KC;
+    int mc = (APACK_FLOATS / kc) & ~3;
+    if (mc > 256) mc = 256;
+    for (int i0 = 0; i0 < m4; i0 += mc) {
+      const int rows = m4 - i0 < mc ? m4 - i0 : mc;
+      pack_a4(A + i0 * lda + k0, rows, kc, lda, apack);
+      for (int j = 0; j < n; j += 8)
+        for (int i = 0; i < rows; i += 4) {
+          const int32_t* r = idx + i0 + i;
+          micro_4x8_rows(kc, apack + i * kc, pack + j * k + k0 * 8, C + r[0] * ldc + j, C + r[1] * ldc + j, C + r[2] * ldc + j, C + r[3] * ldc + j);
+        }
+    }
+  }
+  for (int i = m4; i < m; i++) {
+    const float* a0 = A + i * lda;
+    for (int j = 0; j < n; j += 8) {
+      const float* q = pack + j * k;
+      f4 c00 = wasm_f32x4_splat(0), c01 = c00;
+      for (int t = 0; t < k; t++, q += 8) {
+        f4 s = wasm_f32x4_splat(a0[t]);
+        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, wasm_v128_load(q)));
+        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, wasm_v128_load(q + 4)));
+      }
+      float* c = C + idx[i] * ldc + j;
+      wasm_v128_store(c, wasm_f32x4_add(c00, wasm_v128_load(c)));
+      wasm_v128_store(c + 4, wasm_f32x4_add(c01, wasm_v128_load(c + 4)));
+    }
+  }
+}
+
 /* dst[c][r] = src[r][c] */
 EXPORT(transpose) void transpose(const float* src, int rows, int cols, int lds, float* dst, int ldd) {
   for (int r0 = 0; r0 < rows; r0 += 16)

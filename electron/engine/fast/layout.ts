@@ -1,10 +1,10 @@
 /**
  * Where everything lives in one training shard's wasm memory, and the Net struct train_step reads
- * (lstm.c: 31 words, then 4 Layer structs of 13 words, then the first layer's table pointer; all
- * ints, floats or 32-bit pointers).
+ * (lstm.c: 31 words, then 4 Layer structs of 13 words, then the first layer's table pointer and the
+ * five per-batch-row scratch pointers of sparse input dropout; all ints, floats or 32-bit pointers).
  * Computed once on the main thread and sent to workers as plain numbers.
  */
-export const NET_WORDS = 31 + 4 * 13 + 1;
+export const NET_WORDS = 31 + 4 * 13 + 1 + 5;
 export const MAX_LAYERS = 4;
 
 export interface TrainShape {
@@ -144,6 +144,18 @@ export function layoutShard(s: TrainShape, batch: number, time: number, base: nu
   w.set([p(last), p(last + 1), g(last), g(last + 1)], 13);
   w.set([X0, Z, dH, dX, dG, dh, dc, at, pack, wt, upack, xm], 17);
   w[31 + 4 * 13] = alloc(s.vocab * 4 * s.units[0]);
+  // sparse input dropout (lstm.c sparse_input): kept indices, the row's gathered inputs both ways,
+  // their gradient, the kept rows of W packed; only laid out when some layer has input dropout
+  const anyDropout = (s.dropout ?? []).some((r) => r > 0);
+  if (anyDropout) {
+    let wpack = 0;
+    let ind = s.embedding;
+    for (const u of s.units) {
+      wpack = Math.max(wpack, Math.ceil(ind / 8) * 8 * 4 * u);
+      ind = u;
+    }
+    w.set([alloc(dimMax), alloc(time * dimMax), alloc(time * dimMax), alloc(time * dimMax), alloc(wpack)], 31 + 4 * 13 + 1);
+  }
   inDim = s.embedding;
   const masks: number[] = [];
   const inputs: number[] = [];

@@ -142,6 +142,25 @@ interface TrainerPlan {
   masks(batch: number, stepIndex: number): (Float32Array | null)[];
   /** the default thread count for a batch */
   threads(batch: number): number;
+  /** batch rows per chunk when `threads` (> 1) share a step */
+  chunkRows(batch: number, threads: number): number;
+}
+
+/**
+ * Two chunks per thread, so a descheduled thread's second share is taken by the other: the default
+ * (GPT: its matrices are small, so a chunk's products run as fast at 4 rows as at 8).
+ */
+const twoChunksPerThread = (batch: number, threads: number) => Math.max(1, Math.ceil(batch / (2 * threads)));
+
+/**
+ * LSTM: a chunk's recurrent product at each time step streams the whole recurrent matrix (4 MB at
+ * 512 units) for the chunk's rows, and each chunk's gradients are a full copy of the weights to sum.
+ * Below 32 rows per chunk that costs more than the second chunk saves, so each thread then takes one
+ * chunk (midi-event-lm, batch 32 on 2 threads: 16 rows instead of 8).
+ */
+export function lstmChunkRows(batch: number, threads: number): number {
+  const two = twoChunksPerThread(batch, threads);
+  return two >= 32 ? two : Math.ceil(batch / threads);
 }
 
 function lstmPlan(spec: LstmModelSpec, options: FastTrainerOptions): TrainerPlan {
@@ -161,6 +180,7 @@ function lstmPlan(spec: LstmModelSpec, options: FastTrainerOptions): TrainerPlan
     },
     masks: (B, stepIndex) => spec.lstm.map((l, i) => (l.dropout > 0 ? dropoutMask(options.seed ?? 0, stepIndex, i, B, inputs[i], l.dropout) : null)),
     threads: (batch) => defaultThreads(batch, shape.units),
+    chunkRows: lstmChunkRows,
   };
 }
 
@@ -185,6 +205,7 @@ function gptPlan(spec: GptModelSpec): TrainerPlan {
     masks: () => [],
     // the weights are small (4 blocks of width 128: 3 MB): two threads always pay off
     threads: () => Math.min(2, availableParallelism()),
+    chunkRows: twoChunksPerThread,
   };
 }
 
@@ -263,7 +284,7 @@ class ShardedTrainer implements Trainer {
     const threads = Math.max(1, Math.min(options.threads ?? plan.threads(options.batchSize), options.batchSize));
     this.threads = threads;
     // two chunks per thread: enough for a descheduled thread's share to be taken by the other
-    this.chunkRows = threads === 1 ? options.batchSize : Math.max(1, Math.ceil(options.batchSize / (2 * threads)));
+    this.chunkRows = threads === 1 ? options.batchSize : plan.chunkRows(options.batchSize, threads);
     this.layout = plan.layout(this.chunkRows, options.seqLength, base);
     const l0 = this.layout;
     this.main.alloc((l0.bytes - base) / 4);
