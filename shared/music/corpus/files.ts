@@ -164,31 +164,35 @@ async function defaultWorkers(files: string[]): Promise<number> {
   return 0;
 }
 
+function startReader(entry: string, workerOpts: LoadCorpusOptions): Worker {
+  return startWorker({ file: entry }, { workerData: workerOpts, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } });
+}
+
+const workerEntry = () => namedWorkerEntry('read-worker');
+
 /**
- * Parses the files in `n` worker threads and hands the results to `add` in file order. Returns how
- * many files were added: if a worker cannot start or dies, the caller reads the rest itself.
+ * Hands the files to up to `n` parsing workers (read-worker.ts), one file at a time per worker:
+ * `request` is the message for file i, and each answer goes to `receive` as it comes. Resolves
+ * when every file is answered, on abort, or as soon as a worker cannot start, fails or exits early:
+ * the caller reads what is missing itself.
  */
-async function readInWorkers(files: string[], n: number, opts: LoadCorpusOptions, add: (r: ReturnType<typeof readTunes>) => void): Promise<number> {
-  const entry = workerEntry();
-  if (!entry) return 0;
-  const workerOpts: LoadCorpusOptions = { abc: opts.abc, midiTracks: opts.midiTracks, maxFileBytes: opts.maxFileBytes };
-  const results = new Map<number, ReturnType<typeof readTunes>>();
-  let next = 0; // next file to hand out
-  let added = 0;
+async function inWorkers<A>(files: string[], n: number, entry: string, workerOpts: LoadCorpusOptions, signal: AbortSignal | undefined, request: (index: number, file: string) => object, receive: (answer: A) => void): Promise<void> {
   const pool: Worker[] = [];
+  let next = 0; // next file to hand out
+  let answered = 0;
   await new Promise<void>((finish) => {
     let settled = false;
     const stop = () => {
       if (settled) return;
       settled = true;
-      opts.signal?.removeEventListener('abort', stop);
+      signal?.removeEventListener('abort', stop);
       for (const w of pool) void w.terminate();
       finish();
     };
-    opts.signal?.addEventListener('abort', stop);
+    signal?.addEventListener('abort', stop);
     const send = (w: Worker) => {
-      if (next < files.length && !opts.signal?.aborted) {
-        w.postMessage({ index: next, file: files[next] });
+      if (next < files.length && !signal?.aborted) {
+        w.postMessage(request(next, files[next]));
         next++;
       }
     };
@@ -200,34 +204,50 @@ async function readInWorkers(files: string[], n: number, opts: LoadCorpusOptions
         break;
       }
       pool.push(w);
-      w.on('message', (m: { index: number; result: ReturnType<typeof readTunes>; packed: Float64Array[] }) => {
-        m.result.tunes.forEach((t, i) => (t.sequence.notes = unpackNotes(m.packed[i])));
-        results.set(m.index, m.result);
-        while (results.has(added)) {
-          add(results.get(added)!);
-          results.delete(added);
-          added++;
-        }
-        if (added === files.length) stop();
+      w.on('message', (m: A) => {
+        receive(m);
+        if (++answered === files.length) stop();
         else send(w);
       });
-      // A worker that fails leaves its file to the calling thread (which reads from `added` on).
       w.on('error', stop);
       w.on('exit', () => {
-        if (!settled && added < files.length) stop();
+        if (!settled && answered < files.length) stop();
       });
       send(w);
     }
     if (pool.length === 0) stop();
   });
+}
+
+/**
+ * Parses the files in `n` worker threads and hands the results to `add` in file order. Returns how
+ * many files were added: if a worker cannot start or dies, the caller reads the rest itself.
+ */
+async function readInWorkers(files: string[], n: number, opts: LoadCorpusOptions, add: (r: ReturnType<typeof readTunes>) => void): Promise<number> {
+  const entry = workerEntry();
+  if (!entry) return 0;
+  const workerOpts: LoadCorpusOptions = { abc: opts.abc, midiTracks: opts.midiTracks, maxFileBytes: opts.maxFileBytes };
+  const results = new Map<number, ReturnType<typeof readTunes>>();
+  let added = 0;
+  await inWorkers<{ index: number; result: ReturnType<typeof readTunes>; packed: Float64Array[] }>(
+    files,
+    n,
+    entry,
+    workerOpts,
+    opts.signal,
+    (index, file) => ({ index, file }),
+    (m) => {
+      m.result.tunes.forEach((t, i) => (t.sequence.notes = unpackNotes(m.packed[i])));
+      results.set(m.index, m.result);
+      while (results.has(added)) {
+        add(results.get(added)!);
+        results.delete(added);
+        added++;
+      }
+    },
+  );
   return added;
 }
-
-function startReader(entry: string, workerOpts: LoadCorpusOptions): Worker {
-  return startWorker({ file: entry }, { workerData: workerOpts, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } });
-}
-
-const workerEntry = () => namedWorkerEntry('read-worker');
 
 /**
  * Reads and parses files in worker threads, always (even one small file: a 1 MB file is seconds of
@@ -241,45 +261,7 @@ export async function summarizeFiles(files: string[], opts: { threads?: number; 
   if (!files.length) return out;
   const entry = workerEntry();
   const n = Math.max(1, Math.min(opts.threads ?? parseThreads(), files.length));
-  let done = 0;
-  if (entry) {
-    const pool: Worker[] = [];
-    await new Promise<void>((finish) => {
-      let next = 0;
-      let settled = false;
-      const stop = () => {
-        if (settled) return;
-        settled = true;
-        opts.signal?.removeEventListener('abort', stop);
-        for (const w of pool) void w.terminate();
-        finish();
-      };
-      opts.signal?.addEventListener('abort', stop);
-      const send = (w: Worker) => {
-        if (next < files.length && !opts.signal?.aborted) w.postMessage({ index: next, file: files[next++], summary: true });
-      };
-      for (let k = 0; k < n; k++) {
-        let w: Worker;
-        try {
-          w = startReader(entry, { maxFileBytes: opts.maxFileBytes });
-        } catch {
-          break;
-        }
-        pool.push(w);
-        w.on('message', (m: { index: number; summary: FileSummary }) => {
-          out[m.index] = m.summary;
-          if (++done === files.length) stop();
-          else send(w);
-        });
-        w.on('error', stop);
-        w.on('exit', () => {
-          if (!settled && done < files.length) stop();
-        });
-        send(w);
-      }
-      if (!pool.length) stop();
-    });
-  }
+  if (entry) await inWorkers<{ index: number; summary: FileSummary }>(files, n, entry, { maxFileBytes: opts.maxFileBytes }, opts.signal, (index, file) => ({ index, file, summary: true }), (m) => (out[m.index] = m.summary));
   const missing = files.map((_, i) => i).filter((i) => !out[i]);
   if (missing.length && !opts.signal?.aborted) {
     opts.onFallback?.(entry ? 'a parsing worker stopped' : 'no parsing worker in this build');

@@ -50,6 +50,30 @@ const BODY = new RegExp(
   ].join('|'),
   'g',
 );
+/**
+ * BODY with numbered groups (the same pattern): named groups make every match build a groups object,
+ * three times the cost of the match (the tokenizer was a sixth of bench/music-parse.ts's time).
+ */
+const BODY_GROUPS = new RegExp(BODY.source.replace(/\(\?<[A-Za-z]+>/g, '('), 'g');
+const G_FIELD = 1;
+const G_QUOTED = 2;
+const G_DECO = 3;
+const G_BAR = 4;
+const G_NOTE = 5;
+const G_ACC = 6;
+const G_LETTER = 7;
+const G_OCT = 8;
+const G_LEN = 9;
+const G_REST = 10;
+const G_RL = 11;
+const G_RLEN = 12;
+const G_MREST = 13;
+const G_TUPLET = 14;
+const G_CHORDEND = 15;
+const G_CLEN = 16;
+const G_BROKEN = 17;
+const G_GRACE = 18;
+const G_OTHER = 19;
 
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
@@ -59,11 +83,20 @@ function gcd(a: number, b: number): number {
 /** A length as ABC writes it after a note ("", "2", "/", "//", "3/2", "/4") as a fraction. */
 function readLength(text: string): [number, number] | null {
   if (text === '') return [1, 1];
-  const m = /^(\d*)((?:\/\d*)*)$/.exec(text);
-  if (!m) return null;
-  let num = m[1] === '' ? 1 : Number(m[1]);
+  // By hand (digits, then "/" with optional digits, repeated): it runs for every note.
+  const digitsTo = (i: number) => {
+    while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+    return i;
+  };
+  let i = digitsTo(0);
+  const num = i === 0 ? 1 : Number(text.slice(0, i));
   let den = 1;
-  for (const part of m[2].split('/').slice(1)) den *= part === '' ? 2 : Number(part);
+  while (i < text.length) {
+    if (text.charCodeAt(i) !== 47) return null; // not "/"
+    const end = digitsTo(i + 1);
+    den *= end === i + 1 ? 2 : Number(text.slice(i + 1, end));
+    i = end;
+  }
   if (!Number.isFinite(num) || !Number.isFinite(den) || den === 0) return null;
   return [num, den];
 }
@@ -263,40 +296,40 @@ export function tokenizeAbcV2(abc: string, options: AbcTokenOptions = {}, remove
       continue;
     }
     if (!inBody) continue;
-    for (const m of line.matchAll(BODY)) {
-      const g = m.groups!;
-      if (chord && g.note === undefined && g.deco === undefined && g.chordEnd === undefined && g.other === undefined) flushChord();
-      if (g.field !== undefined) {
-        const inner = g.field.slice(1, -1);
+    BODY_GROUPS.lastIndex = 0;
+    for (let m = BODY_GROUPS.exec(line); m !== null; m = BODY_GROUPS.exec(line)) {
+      if (chord && m[G_NOTE] === undefined && m[G_DECO] === undefined && m[G_CHORDEND] === undefined && m[G_OTHER] === undefined) flushChord();
+      if (m[G_FIELD] !== undefined) {
+        const inner = m[G_FIELD].slice(1, -1);
         const t = field(inner[0], inner.slice(2).trim(), li);
         if (t !== null) tokens.push(`[${t}]`);
-      } else if (g.quoted !== undefined) {
-        const text = g.quoted.replace(/^"|"$/g, '');
+      } else if (m[G_QUOTED] !== undefined) {
+        const text = m[G_QUOTED].replace(/^"|"$/g, '');
         if (/^[\^_<>@]/.test(text)) removed.annotations++;
         else if (keepChords && text.trim() !== '') tokens.push(`"${text.trim()}"`);
         else removed.chordSymbols++;
-      } else if (g.deco !== undefined) {
-        (chord ? (t: string) => chord!.push({ raw: t }) : (t: string) => tokens.push(t))(`!${g.deco.slice(1, -1)}!`);
-      } else if (g.bar !== undefined) {
-        tokens.push(...barTokens(g.bar));
-      } else if (g.note !== undefined) {
-        const pitch = pitchToken(g.acc ?? '', g.letter, g.oct);
-        if (chord) chord.push({ pitch, len: g.len, unit });
+      } else if (m[G_DECO] !== undefined) {
+        (chord ? (t: string) => chord!.push({ raw: t }) : (t: string) => tokens.push(t))(`!${m[G_DECO].slice(1, -1)}!`);
+      } else if (m[G_BAR] !== undefined) {
+        tokens.push(...barTokens(m[G_BAR]));
+      } else if (m[G_NOTE] !== undefined) {
+        const pitch = pitchToken(m[G_ACC] ?? '', m[G_LETTER], m[G_OCT]);
+        if (chord) chord.push({ pitch, len: m[G_LEN], unit });
         else {
           tokens.push(pitch);
-          pushLength(tokens, g.len, unit);
+          pushLength(tokens, m[G_LEN], unit);
         }
-      } else if (g.rest !== undefined) {
-        tokens.push(g.rl);
-        pushLength(tokens, g.rlen, unit);
-      } else if (g.mrest !== undefined) {
-        tokens.push(g.mrest === 'Z1' ? 'Z' : g.mrest);
-      } else if (g.tuplet !== undefined) {
-        tokens.push(tupletToken(g.tuplet));
-      } else if (g.chordEnd !== undefined) {
+      } else if (m[G_REST] !== undefined) {
+        tokens.push(m[G_RL]);
+        pushLength(tokens, m[G_RLEN], unit);
+      } else if (m[G_MREST] !== undefined) {
+        tokens.push(m[G_MREST] === 'Z1' ? 'Z' : m[G_MREST]);
+      } else if (m[G_TUPLET] !== undefined) {
+        tokens.push(tupletToken(m[G_TUPLET]));
+      } else if (m[G_CHORDEND] !== undefined) {
         // The chord's length multiplier goes into its notes (`[DF]2` is `[D2F2]`): one spelling, and
         // abc2midi reads a multiplier after notes with lengths as nothing.
-        const mult = readLength(g.clen) ?? [1, 1];
+        const mult = readLength(m[G_CLEN]) ?? [1, 1];
         for (const item of chord ?? []) {
           if ('raw' in item) tokens.push(item.raw);
           else {
@@ -306,7 +339,7 @@ export function tokenizeAbcV2(abc: string, options: AbcTokenOptions = {}, remove
         }
         chord = null;
         tokens.push(']');
-      } else if (g.broken !== undefined || g.grace !== undefined) {
+      } else if (m[G_BROKEN] !== undefined || m[G_GRACE] !== undefined) {
         tokens.push(m[0]);
       } else if (m[0] === '[' && !chord) {
         tokens.push('[');
