@@ -206,3 +206,49 @@ describe('the writer keeps broken rhythm as written (#14 item 3)', () => {
     expect(writeTuneForm(parseAbc('X:1\nM:2/4\nL:1/8\nK:D\nd3/2e/ fd|\n').tunes[0].form)).toContain('d3/2e/ fd|');
   });
 });
+
+describe('the writer keeps voices, units and endings as written (#14 leftovers)', () => {
+  const same = (a: string, b: string) => expect(notes(parseAbc(b, { voices: 'all' }).tunes[0].sequence)).toEqual(notes(parseAbc(a, { voices: 'all' }).tunes[0].sequence));
+  it('voice ids, names and their header definitions; inline [V:] stays inline', () => {
+    const text = 'X:1\nT:Two\nM:4/4\nL:1/8\nV:S name="Soprano" clef=treble\nV:A nm="Alto"\nK:G\nV:S\nGABc d2e2|g8|]\nV:A\nB,CDE F2G2|B8|]\n';
+    const t = tune(text, { voices: 'all' });
+    expect(t.form.voices.map((v) => v.id)).toEqual(['S', 'A']);
+    const copy = writeTuneForm(t.form);
+    expect(copy).toContain('V:S name="Soprano" clef=treble\nV:A nm="Alto"\nK:G\nV:S\n');
+    expect(copy).toMatch(/^V:A$/m);
+    same(text, copy);
+    const inline = 'X:1\nM:C\nL:1/8\nK:D\n[V:1] A2|d2d>e d2A2|d6::\n[V:2] A>G|F2F>A F2D2|F6::\n';
+    const c2 = writeTuneForm(tune(inline, { voices: 'all' }).form);
+    expect(c2).toMatch(/^\[V:1\] A2\|/m);
+    expect(c2).toMatch(/^\[V:2\] A>G\|/m);
+    expect(c2).not.toMatch(/^V:/m);
+    same(inline, c2);
+    // A single voice named in the body keeps its V: line.
+    expect(writeTuneForm(tune('X:1\nM:2/4\nL:1/8\nK:G\nV:Fiddle name="Fiddle"\nGABc|d4|]\n').form)).toContain('K:G\nV:Fiddle name="Fiddle"\nGA Bc|');
+  });
+  it('[L:] changes stay where they were written, also when abcjs carries one into the next voice', () => {
+    const one = 'X:1\nM:4/4\nL:1/8\nK:G\nGABc d2 [L:1/16]e4f4|[L:1/4]g2 a b|]\n';
+    const c1 = writeTuneForm(tune(one).form);
+    expect(c1).toContain('d2 [L:1/16]e4 f4| [L:1/4]g2 a b|]');
+    same(one, c1);
+    // abcjs applies an L: to everything after it in the text: the alto reads its first bar in 1/4.
+    const two = 'X:1\nM:4/4\nL:1/8\nV:S\nV:A\nK:G\nV:S\nGABc d2 [L:1/4] e f|g2 a b|]\nV:A\nB,CDE F2 G2|[L:1/16]B4c4 d8|]\n';
+    const c2 = writeTuneForm(tune(two, { voices: 'all' }).form);
+    expect(c2).toContain('V:A\n[L:1/4]');
+    same(two, c2);
+  });
+  it('an ending that starts inside a bar (A2A2 [1 Bd|) gets no bar line before it', () => {
+    const text = 'X:59\nM:2/4\nL:1/16\nK:Em\nG2|D3E G3A|B2A2A2\n[1 Bd|e2e2 gedB:|\n[2 Bd|e2ge d2ed|]\n';
+    const t = tune(text);
+    expect(t.form.voices[0].bars.map((b) => b.line)).toEqual(['|', '|', '', '|', ':|', '|', '|]']);
+    const copy = writeTuneForm(t.form);
+    expect(copy).toContain('B2A2 A2\n[1 Bd|');
+    same(text, copy);
+  });
+  it('triplets after a bar of a 16th in mid tune (|:g/|) keep their beats', () => {
+    const text = 'X:212\nM:C\nL:1/8\nK:D\nFAA2 BAFA|dfed B2A>||\n|:g/|faa2 bgaf|(3gfe fd B2A>g|faa2 bgaf|(3gfe fd BABd:|\n';
+    const copy = writeTuneForm(tune(text).form);
+    expect(copy).toContain('(3gfe fd');
+    same(text, copy);
+  });
+});
