@@ -6,7 +6,9 @@
  * counted in eighths whatever L: the tune writes (with `L:1/4`, `c/2` is `c`, an eighth), so there is no L: token and the decoder writes L:1/8. Each thing has one spelling:
  * `c/2`, `c/` and `c1/2` are `c` `/`; `C'` is `c`; `K:G`, `K:GMajor` and `K:G maj` are `K:Gmaj`;
  * `M:C` is `M:4/4`, `M:C|` is `M:2/2`; `:|:` and `:||:` are `::`; `|1` is `|` `[1`, `:|2` is `:|` `[2`;
- * `(3:2:3` is `(3`; `+trill+` is `!trill!`; P: lines are `P:AABB` (header) or `[P:A]` (body).
+ * `(3:2:3` is `(3`; `+trill+` and `T` are `!trill!` (`u` `!upbow!`, `v` `!downbow!`, `M`, `L`, `O`, `S`
+ * their decorations; `H`, `P`, `~`, `.` as written); P: lines are `P:AABB` (header) or `[P:A]` (body).
+ * The beaming space `` ` ``, the spacer `y` and `k` (which abcjs ignores) are removed and counted.
  * Chord symbols (`"Am"`) are tokens when the encoding keeps them (`chords: 'keep'`), otherwise
  * removed and counted; text annotations (`"^text"`) are always removed and counted. Any key
  * (any tonic and mode), any meter fraction and any length can be written this way; whether a model
@@ -20,11 +22,26 @@
 import { MusicError } from '../errors';
 import { MODES, modeOf } from '../key';
 
-/** What the tokenizer removed (never silently): chord symbols (when not kept) and text annotations. */
+/**
+ * What the tokenizer removed (never silently): chord symbols (when not kept), text annotations, and
+ * marks that only lay the score out or that abcjs ignores: the beaming space `` ` ``, the spacer
+ * `y` and `k` (Ryan's Mammoth; not ABC, abcjs skips it with a warning).
+ */
 export interface AbcTokenRemovals {
   chordSymbols: number;
   annotations: number;
+  ignoredMarks?: number;
 }
+
+/**
+ * The decoration letters of ABC 2.1 spelled as the decoration they stand for, as `!trill!` and
+ * `+trill+` are: a model learns one token per ornament. `H` (fermata), `P` (uppermordent), `~`
+ * and `.` stay as written: the default model's training corpus (irish.abc, CRE) has them, and its
+ * vocabulary would no longer match.
+ */
+export const DECORATION_LETTERS: Readonly<Record<string, string>> = { T: '!trill!', u: '!upbow!', v: '!downbow!', M: '!lowermordent!', L: '!accent!', O: '!coda!', S: '!segno!' };
+/** Marks removed and counted (`ignoredMarks`): layout only (`` ` `` beaming space, `y` spacer), or ignored by abcjs (`k`). */
+const IGNORED_MARKS = new Set(['`', 'y', 'k']);
 
 export interface AbcTokenOptions {
   /** Chord symbols ("Am") as tokens ('keep') or removed and counted ('drop', the default). */
@@ -213,7 +230,7 @@ function tupletToken(text: string): string {
  * left out. Throws MusicError('abc-syntax') naming the tune and line for an L: that is not a
  * fraction (the lengths after it could not be counted).
  */
-export function tokenizeAbcV2(abc: string, options: AbcTokenOptions = {}, removed: AbcTokenRemovals = { chordSymbols: 0, annotations: 0 }): string[] {
+export function tokenizeAbcV2(abc: string, options: AbcTokenOptions = {}, removed: AbcTokenRemovals = { chordSymbols: 0, annotations: 0, ignoredMarks: 0 }): string[] {
   const keepChords = options.chords === 'keep';
   const tokens: string[] = [];
   let inBody = false;
@@ -344,8 +361,12 @@ export function tokenizeAbcV2(abc: string, options: AbcTokenOptions = {}, remove
       } else if (m[0] === '[' && !chord) {
         tokens.push('[');
         chord = [];
-      } else if (chord) chord.push({ raw: m[0] });
-      else tokens.push(m[0]);
+      } else if (IGNORED_MARKS.has(m[0])) removed.ignoredMarks = (removed.ignoredMarks ?? 0) + 1;
+      else {
+        const t = DECORATION_LETTERS[m[0]] ?? m[0];
+        if (chord) chord.push({ raw: t });
+        else tokens.push(t);
+      }
     }
     flushChord(); // a chord left open at the end of a line: its notes as they are
   }
