@@ -72,6 +72,31 @@ const sameNotes = (a: readonly Note[], b: readonly Note[]): boolean => {
 };
 
 /**
+ * Music lines of four bars each (a bar line is a run of '|', ':' and ']' with a '|' in it, or
+ * '::'); text with a field line or a comment is left as it is.
+ */
+function fourBarsALine(music: string): string {
+  if (/(^|\n)\s*[A-Za-z]:/.test(music) || music.includes('%') || music.includes('"')) return music;
+  const flat = music.replace(/\n/g, '');
+  let out = '';
+  let from = 0;
+  let bars = 0;
+  for (const m of flat.matchAll(/::|[|:\]]*\|[|:\]]*/g)) {
+    const end = m.index! + m[0].length;
+    if (++bars % 4 === 0 && end < flat.length) {
+      out += flat.slice(from, end) + '\n';
+      from = end;
+    }
+  }
+  out += flat.slice(from);
+  // A music line that starts like a field ("A:|") would be read as one.
+  return out
+    .split('\n')
+    .map((l) => (/^[A-Za-z]:/.test(l) ? ' ' + l : l))
+    .join('\n');
+}
+
+/**
  * The take as text: `seedText` as written, then what the model wrote after `primeIds` in
  * `takeIds` (which start with `primeIds`). Null when the seed cannot stand as written (more than
  * one tune or voices in it, or the joined text would not play the take's notes).
@@ -127,6 +152,9 @@ export function takeWithSeedAsWritten(encoding: Encoding, seedText: string, prim
     // A music line that starts like a field ("A:|") would be read as one.
     if (/^[A-Za-z]:/.test(rest)) rest = ' ' + rest;
   }
+  // The model's spelling breaks lines every four bars of the whole tune, which can leave the first
+  // line of the continuation a bar or two long: counted again from the line it starts on.
+  if (join.endsWith('\n')) rest = fourBarsALine(rest);
   const abc = seed + join + fields.map((f) => f + '\n').join('') + rest + '\n';
   const read = parseAbc(abc, { file: 'take' });
   if (read.errors.length || read.tunes.length !== 1) return null;
