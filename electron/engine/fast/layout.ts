@@ -159,7 +159,7 @@ export function layoutShard(s: TrainShape, batch: number, time: number, base: nu
     }
     w.set([alloc(dimMax), alloc(time * dimMax), alloc(time * dimMax), alloc(time * dimMax), alloc(wpack)], 31 + 4 * 13 + 1);
   }
-  for (let l = 0; l < MAX_LAYERS; l++) f[NET.dseed + 1 + l] = 1 - (s.outDropout?.[l] ?? 0);
+  for (let l = 0; l < MAX_LAYERS; l++) f[OUT_KEEP + l] = 1 - (s.outDropout?.[l] ?? 0);
   inDim = s.embedding;
   const masks: number[] = [];
   const inputs: number[] = [];
@@ -181,3 +181,5 @@ export function layoutShard(s: TrainShape, batch: number, time: number, base: nu
 
 /** Net struct word indices JS writes or reads per step. */
 export const NET: NetFields = { T: 4, B: 5, forwardOnly: 7, scale: 8, loss: 29, correct: 30, row0: 89, dseed: 90 };
+/** Word index of out_keep[0] (the Dropout after each LSTM layer). */
+const OUT_KEEP = 91;
