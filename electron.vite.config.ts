@@ -3,6 +3,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { resolve } from 'node:path';
 import { createReadStream, readFileSync, readdirSync } from 'node:fs';
 import type { Plugin } from 'vite';
+import { WORKER_ENTRIES } from './shared/worker/entries';
 
 // electron-vite reads Electron's major version from node_modules/electron to pick build targets.
 // Where the Electron binary could not be installed (electron is an optional dependency), take the
@@ -44,13 +45,12 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        // The two worker scripts are found beside the bundle at run time (out/main/*.js): MIDI
-        // playback's timing thread, and the corpus reader's parsing threads.
+        // Every worker entry (shared/worker/entries.ts) is built to out/main/<name>.js, where
+        // startWorker (shared/worker/start.ts) finds it at run time: the built app needs no tsx.
         input: {
           index: resolve('electron/main/index.ts'),
           engine: resolve('electron/engine/process.ts'),
-          'player-worker': resolve('electron/midi/player-worker.ts'),
-          'read-worker': resolve('shared/music/corpus/read-worker.ts'),
+          ...Object.fromEntries(Object.entries(WORKER_ENTRIES).map(([name, source]) => [name, resolve(source)])),
         },
         // Native and optional modules are loaded at run time, never bundled.
         external: ['electron', '@julusian/midi', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],

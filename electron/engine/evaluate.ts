@@ -46,6 +46,8 @@ export interface EvalCoverage {
   tunesWithUnknown: number;
   chordSymbolsRemoved: number;
   annotationsRemoved: number;
+  /** Layout marks and marks abcjs ignores, removed (abc-token 2: ` y k). */
+  ignoredMarksRemoved: number;
 }
 
 export interface EvalResult {
@@ -108,6 +110,7 @@ export async function runEvaluation(req: EvalRequest, control?: RunControl): Pro
     tunesWithUnknown,
     chordSymbolsRemoved: report.chordSymbols,
     annotationsRemoved: report.annotations,
+    ignoredMarksRemoved: report.ignoredMarks,
   });
   const head = { model: dir, encoding: encoding.name, ...(encoding.name === 'abc-token' ? { encodingVersion: encoding.version ?? 1 } : {}), tunes: tunes.length, notes: noteCount };
   if (req.coverageOnly) {
@@ -178,7 +181,7 @@ export function formatEvaluation(r: EvalResult): string[] {
       : `cross-entropy: ${r.crossEntropyPerToken.toFixed(4)} nats/token (${r.bitsPerToken!.toFixed(3)} bits, perplexity ${r.perplexity!.toFixed(2)}), ${r.crossEntropyPerNote === null ? '-' : r.crossEntropyPerNote.toFixed(3)} nats/note; next-token accuracy ${pct(r.accuracy!, 1)}`,
     `coverage: ${c.tunesScored} of ${c.tunesGiven} tunes scored (${c.tunesUnreadable} unreadable), ${r.notes} notes, ${c.tokensScored} tokens scored`,
     `unknown tokens: ${c.unknownTokens} (${pct(c.unknownTokens, c.tokensScored + c.unknownTokens)} of tokens, in ${c.tunesWithUnknown} tunes${c.unknownTokens ? `; ${c.unknownAs === 'unk' ? 'read as <unk>, not scored' : 'left out: this vocabulary has no <unk>'}` : ''})${c.topUnknown.length ? `: ${c.topUnknown.map((u) => `${u.token} x${u.count}`).join(', ')}` : ''}`,
-    `removed: ${c.chordSymbolsRemoved} chord symbols, ${c.annotationsRemoved} annotations`,
+    `removed: ${c.chordSymbolsRemoved} chord symbols, ${c.annotationsRemoved} annotations${c.ignoredMarksRemoved ? `, ${c.ignoredMarksRemoved} layout marks (\` y k)` : ''}`,
   ];
   if (r.problems.length) lines.push(`first unreadable: ${r.problems[0]}`);
   return lines;

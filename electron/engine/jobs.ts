@@ -49,6 +49,7 @@ import {
   type GenerateSeed,
   type HeaderConstraint,
 } from '@shared/music/prime/prime';
+import { takeWithSeedAsWritten } from '@shared/music/prime/take';
 
 // ---------------------------------------------------------------------------------------------
 // Training
@@ -317,7 +318,10 @@ export interface GeneratedTake {
   /** Seed + generated tokens, as the encoding decodes them. */
   tokens: number[];
   primeLength: number;
+  /** The take's ABC: a typed seed as the musician wrote it, then the continuation; else as the encoding decodes the tokens. */
   abc: string;
+  /** When `abc` starts with the seed as written: its length in characters (the model's spelling follows). */
+  seedChars?: number;
   sequence: NoteSequence;
   warnings: string[];
   stop: SampledTake['stop'];
@@ -479,8 +483,12 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
   return takes.map((t, variation) => {
     const tokens = [...prime, ...t.tokens, ...(t.stop === 'eos' ? [encoding.eos] : [])];
     const decoded = encoding.decode(tokens);
-    const warnings = [...primed.changes.map((c) => `seed: ${c}`), ...decoded.warnings];
+    // Typed ABC the model read as written stays the musician's text in the take (title, pickup,
+    // repeats, endings, chord symbols); only the continuation is the model's spelling.
+    const kept = primed.text !== undefined ? takeWithSeedAsWritten(encoding, primed.text, prime, tokens) : null;
+    const changes = kept && primed.chordSymbols ? primed.changes.map((c) => (/chord symbols? left out/.test(c) ? `${primed.chordSymbols} chord symbol${primed.chordSymbols === 1 ? '' : 's'} kept as written (the model does not read them)` : c)) : primed.changes;
+    const warnings = [...changes.map((c) => `seed: ${c}`), ...decoded.warnings];
     if (t.stop === 'length') warnings.push(`the take reached the length limit (${req.length ?? 512} tokens) before the model ended the tune`);
-    return { variation, tokens, primeLength: prime.length, abc: decoded.abc, sequence: decoded.sequence, warnings, stop: t.stop, rngSeed, ...(tune ? { constraints: { names, fallbacks: tune.fallbacks[variation] } } : {}) };
+    return { variation, tokens, primeLength: prime.length, abc: kept?.abc ?? decoded.abc, ...(kept ? { seedChars: kept.seedChars } : {}), sequence: decoded.sequence, warnings, stop: t.stop, rngSeed, ...(tune ? { constraints: { names, fallbacks: tune.fallbacks[variation] } } : {}) };
   });
 }

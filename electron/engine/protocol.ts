@@ -161,7 +161,7 @@ export const EngineEventSchema = z.discriminatedUnion('type', [
 /** What each kind of run answers with `done`. */
 export const resultSchemas = {
   train: z.object({ out: z.string(), stopReason: z.string(), epochs: z.number(), steps: z.number(), history: z.array(z.object({ epoch: z.number() })), bestValLoss: metric }),
-  generate: z.array(z.object({ variation: count, tokens: z.array(z.number()), primeLength: count, abc: z.string(), sequence: z.object({ notes: z.array(NoteSchema) }), warnings: z.array(z.string()), rngSeed: z.number() })),
+  generate: z.array(z.object({ variation: count, tokens: z.array(z.number()), primeLength: count, abc: z.string(), seedChars: count.optional(), sequence: z.object({ notes: z.array(NoteSchema) }), warnings: z.array(z.string()), rngSeed: z.number() })),
   evaluate: z.object({ model: z.string(), tunes: z.number(), tokens: z.number() }),
   import: z.object({ dest: z.string(), name: z.string() }),
   memory: z.object({ pid: z.number(), tensors: z.number(), rss: z.number() }),

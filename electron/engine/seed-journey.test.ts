@@ -5,16 +5,14 @@
  * spell for the model) and the sampler, for each encoding; the take starts with the seed's own
  * pitches.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../midi/clock';
 import { LoopbackMidiSystem } from '../midi/loopback';
 import { Recorder, type Recording } from '../midi/recorder';
 import { seedQuantizer } from '../midi/seed';
 import { rng } from '../midi/testing';
-import { buildEncoding, seedToTune, type Encoding } from '@shared/music/encodings/index';
-import { makeAbcEncoding } from '@shared/music/encodings/abc-text';
+import { buildEncoding, encodingFromSpec, seedToTune, type Encoding } from '@shared/music/encodings/index';
+import { abcTokenV1Spec, defaultModelSpec } from '@shared/music/testing/vocabularies';
 import { HAND_WRITTEN } from '@shared/music/testing/excerpt';
 import type { NoteSequence } from '@shared/music/types';
 import { initBackend } from './backend';
@@ -23,8 +21,6 @@ import { primeSeed } from './jobs';
 import { createStepModel } from './step';
 import { sample } from './sample';
 import { abcGrammar } from '@shared/music/grammar/abc-grammar';
-
-const DEFAULT_TOKENS: string[] = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../resources/models/default/seedsong.json'), 'utf8')).encoding.tokens;
 
 /** The phrase as meant, in quarter notes from the first downbeat (6/8: bars of 3): an eighth pickup. */
 const MEANT = [
@@ -72,7 +68,8 @@ function record(seed: number, qpm: number, clicked: boolean): Recording {
 }
 
 const ENCODINGS: { name: string; encoding: () => Encoding; melody: boolean }[] = [
-  { name: 'abc-token (the default model\'s vocabulary)', encoding: () => makeAbcEncoding('abc-token', DEFAULT_TOKENS), melody: true },
+  { name: 'abc-token (the default model\'s vocabulary)', encoding: () => encodingFromSpec(defaultModelSpec()), melody: true },
+  { name: 'abc-token version 1 (the old default model\'s vocabulary)', encoding: () => encodingFromSpec(abcTokenV1Spec()), melody: true },
   { name: 'abc-char', encoding: () => buildEncoding('abc-char', HAND_WRITTEN.map((t) => seedToTune(t.abc))), melody: true },
   { name: 'melody-event', encoding: () => buildEncoding('melody-event', []), melody: true },
   { name: 'midi-event', encoding: () => buildEncoding('midi-event', []), melody: false },

@@ -132,6 +132,9 @@ export class PlayerHost {
       case 'loop':
         s.setLoop(m.region);
         break;
+      case 'metronome':
+        s.setMetronome(m.clicks);
+        break;
       case 'voice':
         s.channel = m.channel;
         s.program = m.program;
@@ -212,7 +215,7 @@ export class PlayerHost {
     e.cancelState = undefined;
     const s = e.scheduler;
     const { clock, post } = this.options;
-    post({ t: 'state', id: e.id, epoch: e.epoch, playing: s.isPlaying, beat: s.position(), atMs: clock.now(), qpm: s.qpm, lateNotes: s.lateNotes });
+    post({ t: 'state', id: e.id, epoch: e.epoch, playing: s.isPlaying, beat: s.position(), atMs: clock.now(), qpm: s.qpm, lateNotes: s.lateNotes, timeline: s.timeline() });
     if (!s.isPlaying) return;
     const next = clock.now() + this.stateEveryMs;
     const again = () => this.reportState(e);

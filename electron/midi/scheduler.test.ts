@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock';
 import { LoopbackMidiSystem, soundingNotes } from './loopback';
 import { OutputBus } from './output';
+import { metronomeClicks } from '@shared/transport/transport';
 import { Scheduler } from './scheduler';
 import { NoteStream } from './stream';
 import { note, sequence } from './testing';
@@ -107,6 +108,40 @@ describe('Scheduler', () => {
     expect(soundingNotes(system.log, { honourAllNotesOff: false })).toEqual([]);
   });
 
+  it('plays a note already held where playback starts, from there (note chase, as the synth in the window does)', () => {
+    const { clock, scheduler, ons, offs } = rig();
+    scheduler.load(sequence([note(55, 0, 4), note(60, 0, 1), note(62, 1, 2)], 120));
+    scheduler.play(1.5);
+    clock.advance(2000);
+    expect(ons().map((e) => [e.bytes[1], e.sentMs])).toEqual([
+      [55, 1000],
+      [62, 1000],
+    ]);
+    expect(offs().map((e) => [e.bytes[1], e.sentMs])).toEqual([
+      [62, 1250],
+      [55, 2250],
+    ]);
+  });
+
+  it('sends metronome clicks on the percussion channel, not reported as notes of the take', () => {
+    const { clock, scheduler, system } = rig({ channel: 1 });
+    const sent: string[] = [];
+    scheduler.onSent((e) => sent.push(`${e.kind} ${e.pitch}`));
+    scheduler.load(sequence([note(60, 0, 2)], 120));
+    scheduler.setMetronome(metronomeClicks(2, 1, 4));
+    scheduler.play();
+    clock.advance(1500);
+    const ons = system.log.filter((e) => (e.bytes[0] & 0xf0) === 0x90).map((e) => [e.bytes[0] & 0x0f, e.bytes[1], e.sentMs]);
+    expect(ons).toEqual([
+      [1, 60, 1000],
+      [9, 76, 1000],
+      [9, 77, 1500],
+    ]);
+    expect(sent).toEqual(['on 60', 'off 60']);
+    scheduler.stop();
+    expect(soundingNotes(system.log, { honourAllNotesOff: false })).toEqual([]);
+  });
+
   it('reports the playhead position, through loop wraps', () => {
     const { clock, scheduler } = rig();
     scheduler.load(sequence([note(60, 0, 8)]));
@@ -165,14 +200,19 @@ describe('Scheduler', () => {
     scheduler.load(sequence([note(60, 0, 4), note(64, 0, 4), note(67, 1, 4)]));
     scheduler.play();
     clock.advance(600);
+    const before = system.log.length;
     scheduler.seek(0.5);
-    expect(soundingNotes(system.log, { honourAllNotesOff: false })).toEqual([]);
-    // Three note-offs (in any order), then All Notes Off and All Sound Off on the channel used.
-    const tail = system.log.slice(-5).map((e) => e.bytes);
+    // Three note-offs (in any order), then All Notes Off and All Sound Off on the channel used...
+    const tail = system.log.slice(before).map((e) => e.bytes);
     expect(tail.slice(0, 3).map((b) => b.join()).sort()).toEqual(['131,60,0', '131,64,0', '131,67,0']);
-    expect(tail.slice(3)).toEqual([
+    expect(tail.slice(3, 5)).toEqual([
       [0xb3, 123, 0],
       [0xb3, 120, 0],
+    ]);
+    // ...then the notes held at beat 0.5 sound again from there (note chase); 67 starts later.
+    expect(tail.slice(5)).toEqual([
+      [0x93, 60, 100],
+      [0x93, 64, 100],
     ]);
     clock.advance(300);
     expect(soundingNotes(system.log, { honourAllNotesOff: false }).length).toBeGreaterThan(0);

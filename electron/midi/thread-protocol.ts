@@ -4,6 +4,7 @@
  * performance.now(); the main side converts with the difference of the two timeOrigins.
  */
 import type { Note } from '@shared/music/types';
+import type { TransportTimeline } from '@shared/transport/transport';
 import type { SchedulerEnd, SentEvent } from './scheduler';
 
 /**
@@ -36,6 +37,7 @@ export type ToThread =
   | { t: 'seek'; id: number; epoch: number; beat: number; latencyMs: number }
   | { t: 'tempo'; id: number; qpm: number }
   | { t: 'loop'; id: number; region: { start: number; end: number } | null }
+  | { t: 'metronome'; id: number; clicks: Note[] | null }
   | { t: 'voice'; id: number; channel: number; program?: number }
   | { t: 'sendProgram'; id: number }
   | { t: 'dispose'; id: number }
@@ -49,6 +51,7 @@ export type FromThread =
   | { t: 'out'; id: number; epoch: number; bytes: number[]; atMs?: number; delivered: boolean }
   | { t: 'sent'; id: number; epoch: number; event: SentEvent }
   | { t: 'ended'; id: number; epoch: number; why: SchedulerEnd }
-  | { t: 'state'; id: number; epoch: number; playing: boolean; beat: number; atMs: number; qpm: number; lateNotes: number }
+  /** Where the thread's transport stands (`timeline`, in the thread's time), `beat` sounding at `atMs`. */
+  | { t: 'state'; id: number; epoch: number; playing: boolean; beat: number; atMs: number; qpm: number; lateNotes: number; timeline: TransportTimeline }
   | { t: 'notice'; message: string }
   | { t: 'probe'; id: number; runDelayNs: number | null };

@@ -50,6 +50,48 @@ describe('ThreadedScheduler (thread code in-process, FakeClock)', () => {
     expect(soundingNotes(b.system.log, { honourAllNotesOff: false })).toEqual([]);
   });
 
+  it('shows the playhead the thread plays, by the same clock model: through loops, seeks, tempo changes and a late note', () => {
+    const a = rig();
+    const plain = new Scheduler({ clock: a.clock, bus: a.bus });
+    const b = rig();
+    const { thread } = PlaybackThread.inProcess(b.clock);
+    const threaded = thread.scheduler({ clock: b.clock, bus: b.bus });
+    const streams = [new NoteStream(), new NoteStream()];
+    const first = tune(8).notes;
+    streams.forEach((st) => st.append(first));
+    plain.load(streams[0]);
+    threaded.load(streams[1]);
+    for (const s of [plain, threaded]) {
+      s.setLoop({ start: 1, end: 3.5 });
+      s.play(0.25);
+    }
+    const step = (ms: number) => {
+      for (let t = 0; t < ms; t += 10) {
+        a.clock.advance(10);
+        b.clock.advance(10);
+        expect(threaded.position()).toBeCloseTo(plain.position(), 6);
+      }
+    };
+    step(2400);
+    for (const s of [plain, threaded]) s.setTempo(90);
+    step(1500);
+    for (const s of [plain, threaded]) s.seek(2.75);
+    step(1300);
+    for (const s of [plain, threaded]) s.setLoop(null);
+    step(400);
+    // A note of a take still being sampled arrives behind the cursor: both timelines wait for it
+    // (the thread's copy learns it from the next report, at most stateEveryMs later).
+    const late = { pitch: 70, start: plain.position() + 0.05, end: plain.position() + 0.3, velocity: 90, voice: 0 };
+    a.clock.advance(120);
+    b.clock.advance(120);
+    streams.forEach((st) => st.append(late));
+    a.clock.advance(60);
+    b.clock.advance(60);
+    step(500);
+    expect(plain.lateNotes).toBe(1);
+    expect(threaded.lateNotes).toBe(1);
+  });
+
   it('stop releases at once on the main thread and drops note-ons still on their way', () => {
     const { clock, system, bus } = rig();
     // A link that holds the thread's messages back, as a busy main thread would.

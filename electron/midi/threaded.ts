@@ -16,12 +16,10 @@
  * for an earlier play are dropped when they arrive. If the worker dies, every scheduler on it
  * stops and releases its notes, and new ones run on the main thread.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { NoteSequence } from '@shared/music/types';
+import type { Worker } from 'node:worker_threads';
+import { missingWorker, startWorker, workerEntry } from '@shared/worker/start';
+import type { Note, NoteSequence } from '@shared/music/types';
+import { Transport, listSource } from '@shared/transport/transport';
 import type { Cancel, Clock } from './clock';
 import { FakeClock } from './clock';
 import type { OutputBus, Voice } from './output';
@@ -44,6 +42,7 @@ export interface PlaybackScheduler {
   seek(beat: number): void;
   setTempo(qpm: number): void;
   setLoop(region: { start: number; end: number } | null): void;
+  setMetronome(clicks: readonly Note[] | null): void;
   sendProgram(): void;
   position(): number;
   onSent(listener: (e: SentEvent) => void): Cancel;
@@ -99,12 +98,12 @@ export class PlaybackThread {
    * playback has to stay on the main thread.
    */
   static async start(options: { entry?: string; clock: Clock; timeoutMs?: number; approachMs?: number; spinMs?: number; raisePriority?: boolean }): Promise<{ ok: true; thread: PlaybackThread } | { ok: false; reason: string }> {
-    const entry = options.entry ?? defaultWorkerEntry();
-    if (!entry) return { ok: false, reason: 'the playback thread script (player-worker.js) is not part of this build' };
+    const entry = options.entry ?? workerEntry('player-worker');
+    if (!entry) return { ok: false, reason: `the playback thread cannot start: ${missingWorker('player-worker')}` };
     let worker: Worker;
     try {
       const workerData = { approachMs: options.approachMs, spinMs: options.spinMs, raisePriority: options.raisePriority };
-      worker = entry.endsWith('.ts') ? new Worker(tsBootstrap(entry), { eval: true, workerData }) : new Worker(entry, { workerData });
+      worker = startWorker({ file: entry }, { workerData });
     } catch (e) {
       return { ok: false, reason: `the playback thread could not start (${(e as Error).message ?? e})` };
     }
@@ -278,15 +277,15 @@ export class ThreadedScheduler implements PlaybackScheduler {
   private readonly clock: Clock;
   private readonly bus: OutputBus;
   private readonly voice: Voice;
-  readonly prerollMs: number;
+  /**
+   * This thread's copy of the playback thread's transport: it pulls no notes, it only keeps the same
+   * clock model (play, seek, tempo, loop) so that position() answers what the thread plays, and it
+   * takes over the thread's own timeline at each report (a late note moves it).
+   */
+  private readonly transport: Transport;
   private channelValue: number;
   private programValue: number | undefined;
-  private msPerBeat: number;
-  private playing = false;
   private epoch = 0;
-  private startBeat = 0;
-  private snap = { beat: 0, atMs: 0 };
-  private loopRegion: { start: number; end: number } | null = null;
   private unsubscribe: Cancel[] = [];
   private readonly cancelPort: Cancel;
   private readonly fixedTarget: PortTarget | undefined;
@@ -305,8 +304,7 @@ export class ThreadedScheduler implements PlaybackScheduler {
     this.voice = options.bus.voice(options.voiceName ?? 'playback');
     this.channelValue = options.channel ?? 0;
     this.programValue = options.program;
-    this.msPerBeat = 60000 / (options.qpm ?? 120);
-    this.prerollMs = options.prerollMs ?? 5;
+    this.transport = new Transport({ qpm: options.qpm, lookAheadMs: options.lookAheadMs, prerollMs: options.prerollMs });
     this.fixedTarget = options.target;
     thread.post({
       t: 'create',
@@ -335,18 +333,22 @@ export class ThreadedScheduler implements PlaybackScheduler {
     this.programValue = p;
     this.thread.post({ t: 'voice', id: this.id, channel: this.channelValue, program: p });
   }
+  get prerollMs(): number {
+    return this.transport.prerollMs;
+  }
   get isPlaying(): boolean {
-    return this.playing;
+    return this.transport.playing;
   }
   get qpm(): number {
-    return 60000 / this.msPerBeat;
+    return this.transport.qpm;
   }
 
   load(music: NoteSequence | NoteStream): void {
-    if (this.playing) this.halt();
+    if (this.transport.playing) this.halt();
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     if (music instanceof NoteStream) {
+      this.transport.load(listSource([]));
       this.thread.post({ t: 'load', id: this.id, notes: music.notes.map((n) => ({ ...n })), ended: music.finished, totalTime: music.finished ? music.endBeat : undefined });
       if (!music.finished) {
         this.unsubscribe = [
@@ -357,25 +359,21 @@ export class ThreadedScheduler implements PlaybackScheduler {
     } else {
       const qpm = music.tempos[0]?.qpm;
       const valid = qpm !== undefined && Number.isFinite(qpm) && qpm > 0;
-      if (valid) this.msPerBeat = 60000 / qpm;
+      this.transport.load(listSource([]), valid ? qpm : undefined);
       this.thread.post({ t: 'load', id: this.id, notes: music.notes.map((n) => ({ ...n })), qpm: valid ? qpm : undefined, ended: true, totalTime: music.totalTime });
     }
-    this.startBeat = 0;
   }
 
   play(fromBeat?: number): void {
-    if (fromBeat !== undefined) this.startBeat = Math.max(0, fromBeat);
-    if (this.playing || this.disposed) return;
-    this.playing = true;
+    if (this.disposed) return;
+    if (!this.transport.play(this.clock.now(), fromBeat, this.bus.latencyMs)) return;
     this.epoch++;
-    this.snap = { beat: this.startBeat, atMs: this.clock.now() + this.prerollMs + Math.max(0, this.bus.latencyMs) };
-    this.thread.post({ t: 'play', id: this.id, epoch: this.epoch, fromBeat: this.startBeat, latencyMs: this.bus.latencyMs });
+    this.thread.post({ t: 'play', id: this.id, epoch: this.epoch, fromBeat: this.transport.position(this.clock.now()), latencyMs: this.bus.latencyMs });
     this.thread.playingChanged();
   }
 
   stop(): void {
-    if (!this.playing) return;
-    this.startBeat = this.position();
+    if (!this.transport.stop(this.clock.now())) return;
     this.halt();
     this.thread.post({ t: 'stop', id: this.id, epoch: this.epoch });
     this.endListeners.emit('stopped');
@@ -383,43 +381,35 @@ export class ThreadedScheduler implements PlaybackScheduler {
 
   seek(beat: number): void {
     const target = Math.max(0, beat);
-    if (!this.playing) {
-      this.startBeat = target;
-      return;
-    }
+    const wasPlaying = this.transport.playing;
+    this.transport.seek(this.clock.now(), target, this.bus.latencyMs);
+    if (!wasPlaying) return;
     this.epoch++;
     this.voice.release();
-    this.startBeat = target;
-    this.snap = { beat: target, atMs: this.clock.now() + this.prerollMs + Math.max(0, this.bus.latencyMs) };
     this.thread.post({ t: 'seek', id: this.id, epoch: this.epoch, beat: target, latencyMs: this.bus.latencyMs });
   }
 
   setTempo(qpm: number): void {
-    if (!Number.isFinite(qpm) || qpm <= 0) return;
-    if (this.playing) {
-      const now = this.clock.now();
-      this.snap = { beat: this.position(), atMs: Math.max(now, this.snap.atMs) };
-    }
-    this.msPerBeat = 60000 / qpm;
+    if (!this.transport.setTempo(this.clock.now(), qpm)) return;
     this.thread.post({ t: 'tempo', id: this.id, qpm });
   }
 
   setLoop(region: { start: number; end: number } | null): void {
-    this.loopRegion = region && region.end > region.start && region.start >= 0 ? { ...region } : null;
-    this.thread.post({ t: 'loop', id: this.id, region: this.loopRegion });
+    this.transport.setLoop(region);
+    this.thread.post({ t: 'loop', id: this.id, region: this.transport.loop });
+  }
+
+  setMetronome(clicks: readonly Note[] | null): void {
+    this.thread.post({ t: 'metronome', id: this.id, clicks: clicks ? clicks.map((c) => ({ ...c })) : null });
   }
 
   sendProgram(): void {
     this.thread.post({ t: 'sendProgram', id: this.id });
   }
 
-  /** The song position now sounding: the thread's last report, carried forward at the tempo. */
+  /** The song position now sounding: the thread's timeline (as last reported), by the same clock model. */
   position(): number {
-    if (!this.playing) return this.startBeat;
-    const beat = this.snap.beat + Math.max(0, this.clock.now() - this.snap.atMs) / this.msPerBeat;
-    const loop = this.loopRegion;
-    if (loop && this.snap.beat < loop.end && beat >= loop.end) return loop.start + ((beat - loop.end) % (loop.end - loop.start));
-    return beat;
+    return this.transport.position(this.clock.now());
   }
 
   onSent(listener: (e: SentEvent) => void): Cancel {
@@ -431,7 +421,7 @@ export class ThreadedScheduler implements PlaybackScheduler {
 
   dispose(): void {
     if (this.disposed) return;
-    if (this.playing) this.halt();
+    if (this.transport.playing) this.halt();
     this.disposed = true;
     this.thread.post({ t: 'dispose', id: this.id });
     this.thread.forget(this.id);
@@ -457,20 +447,19 @@ export class ThreadedScheduler implements PlaybackScheduler {
         break;
       }
       case 'sent':
-        if (m.epoch === this.epoch && this.playing) {
+        if (m.epoch === this.epoch && this.transport.playing) {
           this.sentListeners.emit({ ...m.event, targetMs: m.event.targetMs + offset, sentMs: m.event.sentMs + offset });
         }
         break;
       case 'state':
-        if (m.epoch === this.epoch && this.playing && m.playing) {
-          this.snap = { beat: m.beat, atMs: m.atMs + offset };
+        if (m.epoch === this.epoch && this.transport.playing && m.playing) {
+          this.transport.adopt(m.timeline, offset);
           this.lateNotes = m.lateNotes;
         }
         break;
       case 'ended':
-        if (m.why === 'finished' && m.epoch === this.epoch && this.playing) {
-          this.playing = false;
-          this.startBeat = 0;
+        if (m.why === 'finished' && m.epoch === this.epoch && this.transport.playing) {
+          this.transport.finish();
           this.thread.playingChanged();
           if (this.voice.soundingCount) this.voice.release();
           this.endListeners.emit('finished');
@@ -481,14 +470,13 @@ export class ThreadedScheduler implements PlaybackScheduler {
 
   /** @internal the worker is gone: silence what it was playing, as a stop would. */
   threadDied(): void {
-    if (!this.playing) return;
-    this.startBeat = this.position();
+    if (!this.transport.stop(this.clock.now())) return;
     this.halt();
     this.endListeners.emit('stopped');
   }
 
   private halt(): void {
-    this.playing = false;
+    this.transport.halt();
     this.epoch++;
     this.voice.release();
     this.thread.playingChanged();
@@ -498,30 +486,6 @@ export class ThreadedScheduler implements PlaybackScheduler {
     if (this.fixedTarget) return this.fixedTarget;
     return port?.threadTarget ?? { kind: 'forward' };
   }
-}
-
-/** player-worker.ts beside this file (tsx: tests, serve, CLI) or player-worker.js beside the bundle (Electron). */
-export function defaultWorkerEntry(): string | null {
-  let here: string;
-  try {
-    here = path.dirname(fileURLToPath(import.meta.url));
-  } catch {
-    return null;
-  }
-  // A bundle may put this code in a chunks/ folder below the entry points (electron-vite does).
-  for (const dir of [here, path.join(here, '..')]) {
-    for (const name of ['player-worker.ts', 'player-worker.js', 'player-worker.mjs']) {
-      const file = path.join(dir, name);
-      if (existsSync(file)) return file;
-    }
-  }
-  return null;
-}
-
-/** A worker cannot take `--import tsx`; it registers tsx itself, then loads the TypeScript entry. */
-function tsBootstrap(entry: string): string {
-  const api = createRequire(import.meta.url).resolve('tsx/cjs/api');
-  return `require(${JSON.stringify(api)}).register(); require(${JSON.stringify(entry)});`;
 }
 
 /** Use a worker only with a real clock: a FakeClock's time lives in this thread. */

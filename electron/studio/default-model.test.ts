@@ -53,8 +53,11 @@ describe('the default model (resources/models/default)', () => {
     expect(encoding.name).toBe('abc-token');
     expect(encoding.tokens[encoding.bos]).toBe('<s>');
     expect(encoding.tokens[encoding.eos]).toBe('</s>');
-    for (const t of ['|', 'M:6/8', 'L:1/8']) expect(encoding.tokens).toContain(t);
+    for (const t of ['|', '|:', ':|', 'M:6/8']) expect(encoding.tokens).toContain(t);
     expect(encoding.tokens.some((t) => t.startsWith('K:D'))).toBe(true);
+    // Note lengths: version 1 spells them with the note under L:, version 2 as tokens of their own in eighths.
+    if (encoding.version === 2) for (const t of ['/', '2', '3', '<unk>']) expect(encoding.tokens).toContain(t);
+    else expect(encoding.tokens).toContain('L:1/8');
     // The output layer predicts exactly the vocabulary.
     const out = model.outputs[0].shape;
     expect(out[out.length - 1]).toBe(encoding.tokens.length);
@@ -82,6 +85,32 @@ describe('the default model (resources/models/default)', () => {
     const [again] = await runGeneration(request);
     expect(again.tokens).toEqual(take.tokens);
   });
+
+  it('continues Banish Misfortune with the seed as written (pickup, repeats, endings, chord symbols, K:Dmix), and abc2midi reads the take', async () => {
+    // As the studio's "Continue this tune" sends it: the closing |] opened to a bar line.
+    const seed = 'X:1\nT:Banish Misfortune\nR:jig\nM:6/8\nL:1/8\nK:Dmix\nfed|:cAG A2d|cAG A2B|cAG A2d|cAG A2B|\n"D"dfe dcA|"G"GAB cAG|"C"c2d e2f|1 gfe d3:|2 gfe d2B|';
+    const takes = await runGeneration({ model: dir, seed: { kind: 'abc', text: seed }, temperature: 1, rngSeed: 7, length: 400, count: 2 });
+    const { encoding } = await loadModelCached(dir);
+    const abc2midi = findAbc2midi();
+    const dir2 = mkdtempSync(path.join(tmpdir(), 'seedsong-banish-'));
+    try {
+      takes.forEach((take, i) => {
+        if (encoding.version === 2) {
+          // A version-2 model reads the seed in its own words: the take keeps the musician's text.
+          expect(take.seedChars, take.abc).toBe(seed.length);
+          expect(take.abc.startsWith(seed)).toBe(true);
+          expect(take.warnings).toContain('seed: 3 chord symbols kept as written (the model does not read them)');
+        } else console.log('default model: version 1 respells Banish Misfortune (chord symbols, K:Dmix): the take is checked for validity only');
+        const parsed = parseAbc(take.abc, { file: 'take' });
+        expect(parsed.errors).toEqual([]);
+        expect(parsed.tunes[0].sequence.notes.length).toBeGreaterThan(parseAbc(seed).tunes[0].sequence.notes.length);
+        if (abc2midi) expect(checkWithAbc2midi(abc2midi, take.abc, dir2, i).errors, take.abc).toEqual([]);
+      });
+      if (!abc2midi) console.log('default model: abc2midi is not installed, so the Banish Misfortune takes were checked with abcjs only');
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('the quality report measures (scripts/quality-report.ts)', () => {

@@ -153,7 +153,7 @@ export function createStudioEngine({ client, library, builtInDir }: StudioEngine
           { onNote: (variation, note) => onNote(variation, toNoteDto(note)) },
           signal,
         );
-        return takes.map((t) => ({ variation: t.variation, abc: t.abc, notes: t.sequence.notes.filter((n) => n.end > n.start).map(toNoteDto), warnings: t.warnings }));
+        return takes.map((t) => ({ variation: t.variation, abc: t.abc, ...(t.seedChars !== undefined ? { seedChars: t.seedChars } : {}), notes: t.sequence.notes.filter((n) => n.end > n.start).map(toNoteDto), warnings: t.warnings }));
       } catch (e) {
         throw studioError(e);
       }

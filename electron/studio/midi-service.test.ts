@@ -6,6 +6,7 @@ import { createStudio, noMidiHardware, type Studio } from './index';
 import { BUILT_IN_SYNTH, ON_SCREEN_KEYBOARD } from './midi-service';
 import { FakeClock, LoopbackMidiSystem, realClock, soundingNotes, type Clock } from '../midi/index';
 import type { EventName } from '@shared/ipc/contract';
+import { metronomeClicks } from '@shared/transport/transport';
 
 const ctx = { via: 'test' as const };
 let studios: Studio[] = [];
@@ -107,6 +108,21 @@ describe('studio devices', () => {
     expect(ons.length).toBeGreaterThanOrEqual(2);
     expect(ons[1].atMs - ons[0].atMs).toBeCloseTo(500, 5);
     expect(await studio.handlers.stopPlayback({}, ctx)).toEqual({ stopped: true });
+    expect(soundingNotes(hardware.sent('Synth A'), { honourAllNotesOff: false })).toEqual([]);
+  });
+
+  it('plays the metronome the window asks for on the percussion channel of a hardware output', async () => {
+    const clock = new FakeClock(0);
+    const hardware = new LoopbackMidiSystem(clock);
+    hardware.addOutput('Synth A');
+    const { studio } = await studioWith({ clock, hardware });
+    await studio.handlers.chooseDevices({ output: 'Synth A', settings: { channel: 2 } }, ctx);
+    const clicks = metronomeClicks(4, 1, 4);
+    await studio.handlers.play({ notes: [{ pitch: 60, start: 0, end: 4, velocity: 100, voice: 0 }], qpm: 120, fromBeat: 0, loop: null, clicks }, ctx);
+    clock.advance(2100);
+    const ons = hardware.log.filter((e) => e.port === 'Synth A' && (e.bytes[0] & 0xf0) === 0x90 && e.bytes[2] > 0).map((e) => e.bytes.slice(0, 2));
+    expect(ons).toEqual([[0x92, 60], [0x99, 76], [0x99, 77], [0x99, 77], [0x99, 77]]);
+    await studio.handlers.stopPlayback({}, ctx);
     expect(soundingNotes(hardware.sent('Synth A'), { honourAllNotesOff: false })).toEqual([]);
   });
 

@@ -321,7 +321,7 @@ export class DevicesService {
     return true;
   }
 
-  play(request: { notes: NoteDto[]; qpm: number; fromBeat: number; loop: { start: number; end: number } | null }): string {
+  play(request: { notes: NoteDto[]; qpm: number; fromBeat: number; loop: { start: number; end: number } | null; clicks?: NoteDto[] }): string {
     this.stopPlayback();
     const { events, runs, clock } = this.options;
     const { runId } = runs.start('play');
@@ -336,6 +336,7 @@ export class DevicesService {
     };
     scheduler.load(sequence);
     if (request.loop && request.loop.end > request.loop.start) scheduler.setLoop(request.loop);
+    if (request.clicks?.length) scheduler.setMetronome(request.clicks.map((n) => ({ ...n })));
     const timer = setInterval(() => events.emit('playback.state', { runId, playing: true, beat: scheduler.position() }), 50);
     scheduler.onEnd(() => {
       clearInterval(timer);

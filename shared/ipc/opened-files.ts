@@ -3,7 +3,7 @@
  * user opened, kept in memory by an opaque id, read with the music core. Pure (no node: imports), so
  * the studio and the renderer's test double use the same code.
  */
-import { MusicError, bookTuneText, describeTempoMap, listBook, looksBinary, openMidi, parseAbc, spellRange, trackLabel, type NoteSequence } from '../music/index';
+import { MusicError, barAtOrBefore, bookTuneText, describeTempoMap, listBook, looksBinary, openMidi, parseAbc, spellRange, trackLabel, type NoteSequence } from '../music/index';
 import { StudioError } from './result';
 import type { OpenedFile, OpenedTune } from './channels/music';
 
@@ -64,7 +64,7 @@ export class OpenedFiles {
       name,
       tracks: read.tracks
         .filter((t) => t.noteCount > 0)
-        .map((t) => ({ index: t.index, label: trackLabel(t).slice(0, 300), channel: t.channel, instrument: t.instrument.slice(0, 80), notes: t.noteCount, drums: t.isDrums, range: spellRange(t.lowest, t.highest) })),
+        .map((t) => ({ index: t.index, label: trackLabel(t).slice(0, 300), channel: t.channel, instrument: t.instrument.slice(0, 80), notes: t.noteCount, drums: t.isDrums, range: spellRange(t.lowest, t.highest), firstBar: Math.min(1e9, barAtOrBefore(t.firstNote, read.sequence.timeSignatures).bar) })),
       melodyTrack: read.melodyTrack,
       tempo: read.tempo,
     };

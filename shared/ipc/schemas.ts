@@ -100,6 +100,8 @@ export type Sampling = z.infer<typeof SamplingSchema>;
 export const TakeSchema = z.object({
   variation: z.number().int().min(0),
   abc: z.string(),
+  /** When `abc` starts with a typed seed as the musician wrote it: its length in characters (kept as written, e.g. by beaming). */
+  seedChars: z.number().int().min(0).optional(),
   notes: z.array(NoteSchema),
   warnings: z.array(z.string()),
 });

@@ -32,7 +32,7 @@ export type { TuneForm, FormVoice, FormBar, BarLine, ChordSymbol, HeaderField, P
 export { parseKey, signatureScale, diatonicScale, MODES, FOLK_KEYS } from './key';
 export { readMidi, pickMelodyTrack, type MidiReadOptions, type MidiReadResult, type MidiTrackInfo } from './midi/read';
 export { writeMidi, type MidiWriteOptions } from './midi/write';
-export { openMidi, describeTempoMap, trackLabel, type OpenedMidi, type TrackChoice } from './midi/open';
+export { openMidi, describeTempoMap, trackLabel, barAtOrBefore, trimLeadingBars, restsLeftOut, type OpenedMidi, type TrackChoice } from './midi/open';
 export { spellPitchName, spellRange } from './midi/names';
 export { listBook, bookTuneText, type BookEntry } from './tune/book';
 export { tempoMarks } from './tune/tempo-marks';

@@ -79,7 +79,7 @@ async function outputs(out: string, generated: GeneratedTake[], guard: WriteGuar
   // its notes are grouped by beat as a musician writes them.
   const takes = generated.map((t, i) => {
     const title = takeTitle(seedTitle, i + 1);
-    return { ...t, abc: withTitle(beamByBeat(t.abc), title), sequence: { ...t.sequence, title } };
+    return { ...t, abc: withTitle(beamByBeat(t.abc, { from: t.seedChars ?? 0 }), title), sequence: { ...t.sequence, title } };
   });
   const planned = plannedFiles(out, takes.length);
   const written = takes.map((take, i) => ({ take, files: planned[i]! }));

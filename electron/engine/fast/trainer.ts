@@ -15,7 +15,8 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import * as tfc from '@tensorflow/tfjs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '@shared/worker/start';
 import { availableParallelism } from 'node:os';
 import { KernelInstance, kernelModule, kernelsUnsupportedReason } from './wasm';
 import { readLstmSpec, readWeights, type LstmModelSpec } from './spec';
@@ -311,7 +312,7 @@ class ShardedTrainer implements Trainer {
     this.chunkStats = new Float32Array(sab(maxChunks * 2 * 4));
     for (let i = 1; i < threads; i++) {
       const w: ShardWorker = {
-        worker: new Worker(WORKER_SOURCE, { eval: true }),
+        worker: startWorker({ source: WORKER_SOURCE }),
         ctrl: new Int32Array(sab(8 * 4)),
         lastError: null,
       };

@@ -74,6 +74,8 @@ export const devicesChannels = {
         qpm: z.number().min(20).max(400),
         fromBeat: z.number().min(0).default(0),
         loop: z.object({ start: z.number().min(0), end: z.number().min(0) }).nullable().default(null),
+        /** Metronome clicks (shared/transport's metronomeClicks), sent on the GM percussion channel. */
+        clicks: z.array(NoteSchema).max(100_000).optional(),
       })
       .strict(),
     z.object({ runId: RunIdSchema }),

@@ -38,6 +38,8 @@ export const MidiTrackSchema = z.object({
   drums: z.boolean(),
   /** "C4-A5" (empty for a track without notes). */
   range: z.string().max(20),
+  /** The bar its first note is in, from 1 (a fugue voice entering late: 35); bars before it are left out. */
+  firstBar: z.number().int().min(1).optional(),
 });
 export type MidiTrack = z.infer<typeof MidiTrackSchema>;
 

@@ -23,6 +23,8 @@ const ProjectTakeFields = {
   settings: z.string().max(200),
   kept: z.boolean(),
   abc: Text,
+  /** The typed seed at the start of `abc`, kept as written (optional: older projects have none). */
+  seedChars: z.number().int().min(0).max(200_000).optional(),
   notes: Notes,
   seedNotes: Notes,
   warnings: z.array(z.string().max(500)).max(20),

@@ -47,6 +47,22 @@ describe.skipIf(!exe)('abc2midi oracle', () => {
     }
   });
 
+  it('a second :| that repeats from the first :| is spelled :: for abc2midi; inline fields keep their letters', () => {
+    const abc = 'X:1\nM:2/4\nL:1/8\nK:D\nd2 d2|e4 :|\nf2 f2|g4 :|\n';
+    const tune = parseAbc(abc).tunes[0];
+    expect(tune.sequence.notes.map((n) => n.pitch)).toEqual([74, 74, 76, 74, 74, 76, 78, 78, 79, 78, 78, 79]);
+    const spelled = spellOutRepeatStarts(abc, impliedRepeatStarts(tune));
+    expect(spelled).toBe('X:1\nM:2/4\nL:1/8\nK:D\nd2 d2|e4 ::\nf2 f2|g4 :|\n');
+    const oracle = new Abc2midi(exe!);
+    try {
+      expect(compareMelodies(tune.sequence, oracle.melody(spelled)!)).toEqual({ kind: 'none' });
+    } finally {
+      oracle.dispose();
+    }
+    // Decorations go (T, P, ~, !trill!), inline fields stay whole ([P:O] was [:] to abc2midi), [R:] goes.
+    expect(neutralizeForAbc2midi('X:1\nK:D\n[P:O] TA2 [M:3/4] ~B !trill!c [R:hornpipe]"Tp"d|\n').split('\n').slice(2)).toEqual(['K:D', '[P:O] A2 [M:3/4] B c "Tp"d|', '']);
+  });
+
   it.skipIf(!hasCorpora)('agrees on a seeded sample of every ABC collection', { timeout: 240_000 }, async () => {
     const oracle = new Abc2midi(exe!);
     const lines: string[] = [];

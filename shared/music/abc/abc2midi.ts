@@ -44,11 +44,8 @@ export function neutralizeForAbc2midi(tuneText: string): string {
         return line;
       }
       if (!inBody || /^[A-Za-z]:/.test(line) || line.startsWith('%')) return line;
-      // Outside "chord symbols": drop !decorations!, +decorations+ and the one-character ones.
-      return line
-        .split(/("[^"]*")/)
-        .map((part, i) => (i % 2 ? part : part.replace(/\[R:[^\]]*\]/g, '').replace(/![^!|]*!/g, '').replace(/\+[a-zA-Z]+\+/g, '').replace(/[~THLMOPSuv.]/g, '')))
-        .join('');
+      // Outside "chord symbols" and inline fields: drop !decorations!, +decorations+ and the one-character ones.
+      return outsideQuotesAndFields(line, dropDecorations);
     })
     .join('\n');
 }
@@ -64,8 +61,10 @@ export function spellOutRepeatStarts(text: string, starts: { start: number; end:
   let out = text;
   for (const { start, end } of starts) {
     const bar = out.slice(start, end);
-    if (end - start < 2 || !/^[|\[\]\s]+$/.test(bar)) continue;
-    out = out.slice(0, start) + '|:' + ' '.repeat(end - start - 2) + out.slice(end);
+    if (end - start < 2) continue;
+    // A :| that the next section repeats from (:| ... :|) becomes ::.
+    if (/^\s*:\|\s*$/.test(bar)) out = out.slice(0, start) + '::' + ' '.repeat(end - start - 2) + out.slice(end);
+    else if (/^[|\[\]\s]+$/.test(bar)) out = out.slice(0, start) + '|:' + ' '.repeat(end - start - 2) + out.slice(end);
   }
   return out;
 }
@@ -73,7 +72,7 @@ export function spellOutRepeatStarts(text: string, starts: { start: number; end:
 /** The edits neutralizeForAbc2midi makes, one at a time: each names a cause of disagreement. */
 export const ABC2MIDI_EDITS = {
   /** abc2midi plays trills, rolls and mordents as ornaments and shortens staccato notes. */
-  decorations: (text: string) => editBody(text, (part) => part.replace(/\[R:[^\]]*\]/g, '').replace(/![^!|]*!/g, '').replace(/\+[a-zA-Z]+\+/g, '').replace(/[~THLMOPSuv.]/g, '')),
+  decorations: (text: string) => editBody(text, dropDecorations),
   /** abc2midi staggers the notes of a chord (10 ticks apart). */
   'chord attack': (text: string) => text.replace(/^(X:[^\n]*\n)/, '$1%%MIDI chordattack 0\n'),
   /** %%MIDI program changes make @tonejs/midi split abc2midi's track in two (a reading artefact of the oracle). */
@@ -90,12 +89,23 @@ function editBody(text: string, edit: (outsideChordSymbols: string) => string): 
         return line;
       }
       if (!inBody || /^[A-Za-z]:/.test(line) || line.startsWith('%')) return line;
-      return line
-        .split(/("[^"]*")/)
-        .map((part, i) => (i % 2 ? part : edit(part)))
-        .join('');
+      return outsideQuotesAndFields(line, edit);
     })
     .join('\n');
+}
+
+const dropDecorations = (part: string) => part.replace(/![^!|]*!/g, '').replace(/\+[a-zA-Z]+\+/g, '').replace(/[~THLMOPSuv.]/g, '');
+
+/**
+ * Applies an edit to a body line outside "chord symbols" and inline fields ([P:A], [M:6/8], [K:Mix]
+ * keep their letters: stripping T or P there turned [P:O] into [:], a repeat sign to abc2midi);
+ * inline [R:] fields are dropped (abc2midi would swing from there).
+ */
+function outsideQuotesAndFields(line: string, edit: (part: string) => string): string {
+  return line
+    .split(/("[^"]*"|\[[A-Za-z]:[^\]]*\])/)
+    .map((part, i) => (i % 2 ? (part.startsWith('[R:') ? '' : part) : edit(part)))
+    .join('');
 }
 
 export class Abc2midi {

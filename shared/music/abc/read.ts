@@ -9,7 +9,8 @@ import { DEFAULT_QPM } from '../sequence';
 import { parseKey } from '../key';
 import type { KeySignature, NoteSequence, TempoChange, TimeSignature } from '../types';
 import { perform, performTune, qpmOf, snap } from '../tune/perform';
-import { formFromPlayed } from '../tune/read';
+import { formFromPlayed, headerFields, unitOf } from '../tune/read';
+import { unitChanges } from './units';
 import type { TuneForm } from '../tune/form';
 import { quickParseAbc } from './quick';
 import { commentOutHeaderText, dropBrokenRhythmBeforeBars, inheritedHeader, normalizeAbc, splitAbcBook, type AbcTuneText } from './book';
@@ -162,6 +163,9 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   const anchors = new Set<number>();
   for (const c of changes.keys) anchors.add(c.anchor);
   for (const c of changes.meters) anchors.add(c.anchor);
+  // Unit length changes in the body ([L:1/16]): kept in the form for the writer (units.ts).
+  const units = BODY_UNIT.test(text.slice(bodyStart(text))) ? unitChanges(tune, abcText, unitOf(headerFields(text).fields, meterOf(tune)[0])) : [];
+  for (const u of units) anchors.add(u.anchor);
   // Heard once through as written (the form); perform(form) expands repeats and parts.
   // (5:2 written out keeps its ratio; the tree cannot tell it from a bare (5 (see perform.ts).
   const { voices, anchorTimes, tempos, marks } = performTune(tune as never, graces, anchors, !/\([579]:/.test(text), { linear: true, text: abcText });
@@ -179,6 +183,7 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
     tempos: tempoMap(tempoOf(tune), tempos),
     timeSignatures: withChanges(meterOf(tune), changes.meters, anchorTimes),
     keySignatures: withChanges(keyOf(tune), changes.keys, anchorTimes),
+    ...(units.length ? { units: voices.map((_, i) => units.filter((u) => u.voice === i).map((u) => ({ time: snap(Math.max(0, (anchorTimes.get(u.anchor)?.[0] ?? 0) - u.before)), unit: u.unit }))) } : {}),
   });
   const sequence = perform(form, { parts: opts.parts, swing: opts.swing, voices: which });
   const notes = sequence.notes;
@@ -195,6 +200,8 @@ const METER = /(?:^|\[)\s*M:\s*(\d+)\s*\/\s*(\d+)/gm;
 const UNIT = /(?:^|\[)[ \t]*L:([^\]\n%]*)/gm;
 /** A K: or M: field in the body: a line of its own or inline. */
 const BODY_SIGNATURE = /(?:^|\[)\s*[KM]:/m;
+/** An L: field in the body. */
+const BODY_UNIT = /(?:^|\[)[ \t]*L:/m;
 
 function checkLengths(text: string, where: { file?: string; tune: number; line: number }, firstLine: number | null): void {
   // The file line of a match in the tune's text (header parts keep the tune's line).
@@ -482,7 +489,12 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
       const { startChar, endChar } = st.sectionBar;
       if (typeof startChar === 'number' && typeof endChar === 'number') supplied.push({ start: startChar, end: endChar });
     }
-    else if (!st.endingAfterEnd && st.lastEnd.type === 'bar_right_repeat') st.lastEnd.type = 'bar_dbl_repeat';
+    else if (!st.endingAfterEnd && st.lastEnd.type === 'bar_right_repeat') {
+      st.lastEnd.type = 'bar_dbl_repeat';
+      // Recorded too, so that abc2midi's copy writes this :| as :: (spellOutRepeatStarts).
+      const { startChar, endChar } = st.lastEnd;
+      if (typeof startChar === 'number' && typeof endChar === 'number') supplied.push({ start: startChar, end: endChar });
+    }
     st.sawStart = true;
   };
   // A bar line that opens a line after a line ending without one (d\n|:gd...) makes abcjs play the

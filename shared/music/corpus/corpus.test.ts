@@ -61,6 +61,33 @@ describe('loadCorpus', () => {
     for await (const t of c.tunes()) all.push(t);
     expect(buildEncoding('abc-char', all).tokens).toEqual(c.encodings['abc-char']!.tokens);
   });
+  it('counts abc-token in the spelling of the model: version 2 unless asked, the vocabulary buildEncoding learns', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'seedsong-corpus-chords-'));
+    const file = join(own, 'chords.abc');
+    writeFileSync(file, [tune(1, '"G"GAB "D7"c2d|"Em"e/f/g e dBG|]'), tune(2, '"Am"A3 c2B|"^text"A>G E2D|]', 'Ador')].join('\n'));
+    const tunes = [];
+    for await (const t of (await loadCorpus([file], { workers: 0 })).tunes()) tunes.push(t);
+    expect(tunes.length).toBe(2);
+    const cases = [
+      { opts: {}, learned: buildEncoding('abc-token', tunes), version: 2 },
+      { opts: { abcToken: { version: 2 as const, chords: 'keep' as const } }, learned: buildEncoding('abc-token', tunes, { version: 2, chords: 'keep' }), version: 2 },
+      { opts: { abcToken: { version: 1 as const } }, learned: buildEncoding('abc-token', tunes, { version: 1 }), version: undefined },
+    ];
+    const totals: number[] = [];
+    for (const { opts, learned, version } of cases) {
+      const c = await loadCorpus([file], { encodings: ['abc-token'], workers: 0, dedupe: false, ...opts });
+      const enc = c.encodings['abc-token']!;
+      expect(enc.toSpec()).toEqual(learned.toSpec());
+      expect(enc.toSpec().version).toBe(version);
+      const lengths = tunes.map((t) => learned.encode(t).length);
+      expect(c.stats.tokens!['abc-token']).toEqual({ total: lengths[0] + lengths[1], vocabulary: learned.tokens.length, meanPerTune: (lengths[0] + lengths[1]) / 2, maxPerTune: Math.max(...lengths) });
+      totals.push(c.stats.tokens!['abc-token']!.total);
+    }
+    // Version 2 spells a note in two tokens where its length is not an eighth; kept chord symbols are tokens.
+    expect(totals[1]).toBe(totals[0] + 4);
+    expect(totals[2]).not.toBe(totals[0]);
+    rmSync(own, { recursive: true, force: true });
+  });
   it('gives the same split whatever the file order, and another split for another seed', async () => {
     const a = await loadCorpus([join(dir, 'book.abc')], { seed: 3 });
     const b = await loadCorpus([join(dir, 'sub', '*.abc'), join(dir, 'book.abc')], { seed: 3 });

@@ -7,8 +7,9 @@ import { parseAbc, type AbcReadOptions } from '../abc/read';
 import { MusicError } from '../errors';
 import { readMidi } from '../midi/read';
 import { monophonic, quantize } from '../sequence';
-import { BOS, EOS, buildEncoding, encodingFromSpec, type Encoding, type EncodingName, type Tune } from '../encodings/index';
-import { abcOf, tokenizeAbc } from '../encodings/abc-text';
+import { BOS, EOS, UNK, buildEncoding, encodingFromSpec, type Encoding, type EncodingName, type Tune } from '../encodings/index';
+import { abcOf, tokenizeAbc, CURRENT_ABC_TOKEN_VERSION } from '../encodings/abc-text';
+import { tokenizeAbcV2 } from '../encodings/abc-tokens';
 import { MelodyEventEncoding, MidiEventEncoding } from '../encodings/events';
 import { keyName } from '../abc/write';
 import type { NoteSequence } from '../types';
@@ -24,6 +25,12 @@ export interface CorpusOptions {
   dedupe?: boolean;
   /** Count tokens (and learn vocabularies) for these encodings while loading. */
   encodings?: EncodingName[];
+  /**
+   * The abc-token spelling those counts and the learned vocabulary use: the model's (its encoding
+   * spec's version and chords). Default: the spelling new models learn (version 2, chord symbols
+   * removed), as buildEncoding does; `version: 1` counts as the default model (trained before #14) spells.
+   */
+  abcToken?: { version?: 1 | 2; chords?: 'keep' | 'drop' };
   /** How ABC files are read (voices, grace notes). */
   abc?: Omit<AbcReadOptions, 'file'>;
   /** Which MIDI tracks become the tune: the melody track (default) or all non-drum tracks. */
@@ -159,7 +166,16 @@ class TokenCounter {
   max = 0;
   tunes = 0;
   vocab = new Set<string>();
-  constructor(readonly name: EncodingName) {}
+  /** abc-token's spelling (see CorpusOptions.abcToken). */
+  readonly version: 1 | 2;
+  readonly chords: 'keep' | 'drop';
+  constructor(
+    readonly name: EncodingName,
+    spelling: CorpusOptions['abcToken'] = {},
+  ) {
+    this.version = name === 'abc-token' ? (spelling.version ?? (CURRENT_ABC_TOKEN_VERSION as 1 | 2)) : 1;
+    this.chords = spelling.chords ?? 'drop';
+  }
   add(tune: Tune): void {
     let n: number;
     switch (this.name) {
@@ -170,7 +186,7 @@ class TokenCounter {
         break;
       }
       case 'abc-token': {
-        const toks = tokenizeAbc(abcOf(tune));
+        const toks = this.version === 2 ? tokenizeAbcV2(abcOf(tune), { chords: this.chords }) : tokenizeAbc(abcOf(tune));
         for (const t of toks) this.vocab.add(t);
         n = toks.length + 2;
         break;
@@ -189,8 +205,18 @@ class TokenCounter {
     this.tunes++;
   }
   stats(): TokenStats {
-    const vocabulary = this.name === 'melody-event' ? 132 : this.name === 'midi-event' ? new MidiEventEncoding().tokens.length : this.vocab.size + 2;
+    const vocabulary = this.name === 'melody-event' ? 132 : this.name === 'midi-event' ? new MidiEventEncoding().tokens.length : this.vocabulary().length;
     return { total: this.total, vocabulary, meanPerTune: this.tunes ? this.total / this.tunes : 0, maxPerTune: this.max };
+  }
+  /** The vocabulary buildEncoding would learn from the tunes counted: specials first, then the tokens sorted. */
+  vocabulary(): string[] {
+    const specials = this.version === 2 ? [BOS, EOS, UNK] : [BOS, EOS];
+    return [...specials, ...[...this.vocab].filter((t) => !specials.includes(t) && t !== UNK).sort()];
+  }
+  /** The encoding of that vocabulary (abc-char, abc-token). */
+  encoding(): Encoding {
+    const name = this.name as 'abc-char' | 'abc-token';
+    return encodingFromSpec(this.version === 2 ? { name, version: 2, chords: this.chords, tokens: this.vocabulary() } : { name, tokens: this.vocabulary() });
   }
 }
 
@@ -262,7 +288,7 @@ export class CorpusBuilder {
   private readonly seed: number;
 
   constructor(private readonly opts: CorpusOptions = {}) {
-    this.counters = (opts.encodings ?? []).map((e) => new TokenCounter(e));
+    this.counters = (opts.encodings ?? []).map((e) => new TokenCounter(e, opts.abcToken));
     this.fraction = opts.validationFraction ?? 0.1;
     this.seed = opts.seed ?? 1;
     if (!(this.fraction >= 0 && this.fraction <= 1)) throw new RangeError(`validationFraction must be between 0 and 1, got ${this.fraction}`);
@@ -345,16 +371,11 @@ export class CorpusBuilder {
   encodings(): Partial<Record<EncodingName, Encoding>> {
     const out: Partial<Record<EncodingName, Encoding>> = {};
     for (const c of this.counters) {
-      if (c.name === 'abc-char' || c.name === 'abc-token') out[c.name] = vocabularyEncoding(c.name, c.vocab);
+      if (c.name === 'abc-char' || c.name === 'abc-token') out[c.name] = c.encoding();
       else out[c.name] = buildEncoding(c.name, []);
     }
     return out;
   }
-}
-
-/** The same vocabulary buildEncoding would learn from these tunes, from the tokens counted while loading. */
-function vocabularyEncoding(name: 'abc-char' | 'abc-token', vocab: Set<string>): Encoding {
-  return encodingFromSpec({ name, tokens: [BOS, EOS, ...[...vocab].filter((t) => t !== BOS && t !== EOS).sort()] });
 }
 
 function sortCounts(r: Record<string, number>): Record<string, number> {

@@ -4,14 +4,12 @@
  * the corpus keeps metadata, and tunes() reads the files again, so 10,000 tunes never sit in
  * memory twice (or at all, unless the caller keeps them).
  */
-import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { DEFAULT_MAX_FILE_BYTES, readRegularFile, statLossy } from './regular-file';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { startWorker, workerEntry as namedWorkerEntry } from '../../worker/start';
 import type { Encoding, EncodingName, Tune } from '../encodings/index';
 import type { Note } from '../types';
 import { CorpusBuilder, isAbcFile, isMidiFile, readTunes, summarizeTunes, type FileSummary, type CorpusEntry, type CorpusFileReport, type CorpusOptions, type CorpusStats, type Split } from './corpus';
@@ -166,18 +164,59 @@ async function defaultWorkers(files: string[]): Promise<number> {
   return 0;
 }
 
-/** read-worker.ts beside this file (tsx: CLI, serve, tests) or read-worker.js beside a bundle. */
-function workerEntry(): string | null {
-  try {
-    const here = dirname(fileURLToPath(import.meta.url));
-    // A bundle may put this code in a chunks/ folder below the entry points (electron-vite does).
-    for (const dir of [here, join(here, '..')]) {
-      for (const name of ['read-worker.ts', 'read-worker.js', 'read-worker.mjs']) if (existsSync(join(dir, name))) return join(dir, name);
+function startReader(entry: string, workerOpts: LoadCorpusOptions): Worker {
+  return startWorker({ file: entry }, { workerData: workerOpts, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } });
+}
+
+const workerEntry = () => namedWorkerEntry('read-worker');
+
+/**
+ * Hands the files to up to `n` parsing workers (read-worker.ts), one file at a time per worker:
+ * `request` is the message for file i, and each answer goes to `receive` as it comes. Resolves
+ * when every file is answered, on abort, or as soon as a worker cannot start, fails or exits early:
+ * the caller reads what is missing itself.
+ */
+async function inWorkers<A>(files: string[], n: number, entry: string, workerOpts: LoadCorpusOptions, signal: AbortSignal | undefined, request: (index: number, file: string) => object, receive: (answer: A) => void): Promise<void> {
+  const pool: Worker[] = [];
+  let next = 0; // next file to hand out
+  let answered = 0;
+  await new Promise<void>((finish) => {
+    let settled = false;
+    const stop = () => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', stop);
+      for (const w of pool) void w.terminate();
+      finish();
+    };
+    signal?.addEventListener('abort', stop);
+    const send = (w: Worker) => {
+      if (next < files.length && !signal?.aborted) {
+        w.postMessage(request(next, files[next]));
+        next++;
+      }
+    };
+    for (let k = 0; k < Math.min(n, files.length); k++) {
+      let w: Worker;
+      try {
+        w = startReader(entry, workerOpts);
+      } catch {
+        break;
+      }
+      pool.push(w);
+      w.on('message', (m: A) => {
+        receive(m);
+        if (++answered === files.length) stop();
+        else send(w);
+      });
+      w.on('error', stop);
+      w.on('exit', () => {
+        if (!settled && answered < files.length) stop();
+      });
+      send(w);
     }
-  } catch {
-    // not a file: URL (bundled in a way we cannot see through)
-  }
-  return null;
+    if (pool.length === 0) stop();
+  });
 }
 
 /**
@@ -189,64 +228,25 @@ async function readInWorkers(files: string[], n: number, opts: LoadCorpusOptions
   if (!entry) return 0;
   const workerOpts: LoadCorpusOptions = { abc: opts.abc, midiTracks: opts.midiTracks, maxFileBytes: opts.maxFileBytes };
   const results = new Map<number, ReturnType<typeof readTunes>>();
-  let next = 0; // next file to hand out
   let added = 0;
-  const pool: Worker[] = [];
-  await new Promise<void>((finish) => {
-    let settled = false;
-    const stop = () => {
-      if (settled) return;
-      settled = true;
-      opts.signal?.removeEventListener('abort', stop);
-      for (const w of pool) void w.terminate();
-      finish();
-    };
-    opts.signal?.addEventListener('abort', stop);
-    const send = (w: Worker) => {
-      if (next < files.length && !opts.signal?.aborted) {
-        w.postMessage({ index: next, file: files[next] });
-        next++;
+  await inWorkers<{ index: number; result: ReturnType<typeof readTunes>; packed: Float64Array[] }>(
+    files,
+    n,
+    entry,
+    workerOpts,
+    opts.signal,
+    (index, file) => ({ index, file }),
+    (m) => {
+      m.result.tunes.forEach((t, i) => (t.sequence.notes = unpackNotes(m.packed[i])));
+      results.set(m.index, m.result);
+      while (results.has(added)) {
+        add(results.get(added)!);
+        results.delete(added);
+        added++;
       }
-    };
-    for (let k = 0; k < Math.min(n, files.length); k++) {
-      let w: Worker;
-      try {
-        // A worker does not inherit tsx's loader: it registers it before loading the TypeScript entry.
-        w = entry.endsWith('.ts')
-          ? new Worker(`require(${JSON.stringify(createRequire(import.meta.url).resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(entry)});`, { eval: true, workerData: workerOpts, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } })
-          : new Worker(entry, { workerData: workerOpts, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } });
-      } catch {
-        break;
-      }
-      pool.push(w);
-      w.on('message', (m: { index: number; result: ReturnType<typeof readTunes>; packed: Float64Array[] }) => {
-        m.result.tunes.forEach((t, i) => (t.sequence.notes = unpackNotes(m.packed[i])));
-        results.set(m.index, m.result);
-        while (results.has(added)) {
-          add(results.get(added)!);
-          results.delete(added);
-          added++;
-        }
-        if (added === files.length) stop();
-        else send(w);
-      });
-      // A worker that fails leaves its file to the calling thread (which reads from `added` on).
-      w.on('error', stop);
-      w.on('exit', () => {
-        if (!settled && added < files.length) stop();
-      });
-      send(w);
-    }
-    if (pool.length === 0) stop();
-  });
+    },
+  );
   return added;
-}
-
-function startWorker(entry: string, workerOpts: LoadCorpusOptions): Worker {
-  // A worker does not inherit tsx's loader: it registers it before loading the TypeScript entry.
-  return entry.endsWith('.ts')
-    ? new Worker(`require(${JSON.stringify(createRequire(import.meta.url).resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(entry)});`, { eval: true, workerData: workerOpts, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } })
-    : new Worker(entry, { workerData: workerOpts, resourceLimits: { maxYoungGenerationSizeMb: PARSE_YOUNG_GENERATION_MB } });
 }
 
 /**
@@ -261,45 +261,7 @@ export async function summarizeFiles(files: string[], opts: { threads?: number; 
   if (!files.length) return out;
   const entry = workerEntry();
   const n = Math.max(1, Math.min(opts.threads ?? parseThreads(), files.length));
-  let done = 0;
-  if (entry) {
-    const pool: Worker[] = [];
-    await new Promise<void>((finish) => {
-      let next = 0;
-      let settled = false;
-      const stop = () => {
-        if (settled) return;
-        settled = true;
-        opts.signal?.removeEventListener('abort', stop);
-        for (const w of pool) void w.terminate();
-        finish();
-      };
-      opts.signal?.addEventListener('abort', stop);
-      const send = (w: Worker) => {
-        if (next < files.length && !opts.signal?.aborted) w.postMessage({ index: next, file: files[next++], summary: true });
-      };
-      for (let k = 0; k < n; k++) {
-        let w: Worker;
-        try {
-          w = startWorker(entry, { maxFileBytes: opts.maxFileBytes });
-        } catch {
-          break;
-        }
-        pool.push(w);
-        w.on('message', (m: { index: number; summary: FileSummary }) => {
-          out[m.index] = m.summary;
-          if (++done === files.length) stop();
-          else send(w);
-        });
-        w.on('error', stop);
-        w.on('exit', () => {
-          if (!settled && done < files.length) stop();
-        });
-        send(w);
-      }
-      if (!pool.length) stop();
-    });
-  }
+  if (entry) await inWorkers<{ index: number; summary: FileSummary }>(files, n, entry, { maxFileBytes: opts.maxFileBytes }, opts.signal, (index, file) => ({ index, file, summary: true }), (m) => (out[m.index] = m.summary));
   const missing = files.map((_, i) => i).filter((i) => !out[i]);
   if (missing.length && !opts.signal?.aborted) {
     opts.onFallback?.(entry ? 'a parsing worker stopped' : 'no parsing worker in this build');

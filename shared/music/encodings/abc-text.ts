@@ -135,7 +135,7 @@ class AbcTextEncoding implements Encoding {
 
   encode(tune: Tune, report?: EncodeReport): number[] {
     const ids = [this.bos];
-    const removed = { chordSymbols: 0, annotations: 0 };
+    const removed = { chordSymbols: 0, annotations: 0, ignoredMarks: 0 };
     for (const t of this.split(abcOf(tune), removed, tune.source)) {
       const id = this.index.get(t);
       if (id !== undefined && id >= 2 && id !== this.unk) {
@@ -143,8 +143,10 @@ class AbcTextEncoding implements Encoding {
         continue;
       }
       if (!report && this.unk === undefined) throw new MusicError('unencodable', `${JSON.stringify(t)} is not in the ${this.name} vocabulary`, { file: tune.source.file, tune: tune.source.index, line: tune.source.line });
-      if (report && this.version === 1 && this.name === 'abc-token' && /^"[^\^_<>@]/.test(t)) {
-        report.chordSymbols++; // a version-1 vocabulary without this chord symbol: removed, counted
+      if (report && this.version === 1 && this.name === 'abc-token' && /^"/.test(t)) {
+        // A version-1 vocabulary without this chord symbol or annotation ("^text"): removed, counted.
+        if (/^"[\^_<>@]/.test(t)) report.annotations++;
+        else report.chordSymbols++;
         continue;
       }
       if (report) {
@@ -156,6 +158,7 @@ class AbcTextEncoding implements Encoding {
     if (report) {
       report.chordSymbols += removed.chordSymbols;
       report.annotations += removed.annotations;
+      report.ignoredMarks += removed.ignoredMarks;
     }
     ids.push(this.eos);
     return ids;

@@ -10,6 +10,7 @@ import { splitAbcBook } from '../abc/book';
 import { Abc2midi, compareMelodies, findAbc2midi, neutralizeForAbc2midi } from '../abc/abc2midi';
 import { MusicError } from '../errors';
 import { mutateText, rng } from '../testing/mutate';
+import { abcTokenV1Spec } from '../testing/vocabularies';
 import { buildEncoding, detokenizeAbcV2, emptyEncodeReport, encodingFromSpec, tokenizeAbc, tokenizeAbcV2, canonicalKey, canonicalMeter, lengthToken, UNK, type Tune } from './index';
 
 function tuneFrom(abc: string, file = 'x.abc'): Tune {
@@ -65,6 +66,19 @@ describe('abc-token version 2: one spelling', () => {
     expect(enc.tokens).toContain('"Am"');
     expect(encodingFromSpec(JSON.parse(JSON.stringify(enc.toSpec()))).toSpec()).toEqual(enc.toSpec());
   });
+  it('spells decoration letters as their decorations; removes and counts layout marks and k', () => {
+    const removed = { chordSymbols: 0, annotations: 0, ignoredMarks: 0 };
+    const toks = tokenizeAbcV2(tuneFrom('X:1\nM:6/8\nK:D\n|kf3 TdB uA`dB vA>FD|M[Tce]2 LcOdSe Hf ~g .a y|]\n').abc!, {}, removed);
+    expect(toks).toEqual(['M:6/8', 'K:Dmaj', '|', 'f', '3', '!trill!', 'd', 'B', '!upbow!', 'A', 'd', 'B', '!downbow!', 'A', '>', 'F', 'D', '|', '!lowermordent!', '[', '!trill!', 'c', '2', 'e', '2', ']', '!accent!', 'c', '!coda!', 'd', '!segno!', 'e', 'H', 'f', '~', 'g', '.', 'a', '|]']);
+    expect(removed).toEqual({ chordSymbols: 0, annotations: 0, ignoredMarks: 3 });
+    // Decoded, the decorations are the ones abcjs read from the letters.
+    const back = parseAbc(detokenizeAbcV2(toks, [])).tunes[0];
+    expect(back.form.voices[0].decorations?.map((d) => d.name).slice(0, 3)).toEqual(['trill', 'upbow', 'downbow']);
+    const enc = buildEncoding('abc-token', [tuneFrom('X:1\nK:D\nTd`B uA|]\n')]);
+    const report = emptyEncodeReport();
+    enc.encode(tuneFrom('X:1\nK:D\nTd`B uA k|]\n'), report);
+    expect([report.unknown, report.ignoredMarks]).toEqual([0, 2]);
+  });
   it('decodes to the same notes (chord symbols aside) in text abc2midi plays the same way', () => {
     const tunes = [JIG, 'X:1\nM:2/4\nL:1/16\nK:Bb Mixolydian\nB2c2 d4|:e3f g2a2|1 b8:|2 c\'8|]\n', 'X:1\nM:3/4\nL:1/4\nK:D exp ^g\nd/e/ f3/2 g/ a|[DF]2 z|g3|]\n'].map((a) => tuneFrom(a));
     const enc = buildEncoding('abc-token', tunes);
@@ -103,8 +117,9 @@ describe('abc-token version 2: unknown tokens', () => {
     const d = enc.decode(ids);
     expect(d.warnings.join(' ')).toMatch(/left out 3 unknown tokens/);
   });
-  it('keeps version-1 specs exactly: same tokens, same ids, same errors (the default model)', () => {
-    const spec = JSON.parse(readFileSync(join(__dirname, '../../../resources/models/default/seedsong.json'), 'utf8')).encoding;
+  it('keeps version-1 specs exactly: same tokens, same ids, same errors (the version-1 default model\'s spec)', () => {
+    const spec = abcTokenV1Spec();
+    expect(spec.tokens).toHaveLength(320);
     expect(spec.version).toBeUndefined();
     const enc = encodingFromSpec(spec);
     expect(enc.version).toBe(1);
@@ -120,6 +135,11 @@ describe('abc-token version 2: unknown tokens', () => {
     const ids = enc.encode(tuneFrom('X:1\nK:C\n"Am"c/2 d3/2 a6|]\n'), report);
     expect(report.chordSymbols).toBe(1);
     expect(report.unknown).toBeGreaterThan(0);
+    // An annotation ("^text") a version-1 vocabulary lacks is an annotation removed, not an unknown token.
+    const r2 = emptyEncodeReport();
+    const plain = enc.encode(tuneFrom('X:1\nM:6/8\nL:1/8\nK:D\n|:A2B c2d|e3 d3:|\n'), emptyEncodeReport());
+    expect(enc.encode(tuneFrom('X:1\nM:6/8\nL:1/8\nK:D\n|:"^fine"A2B c2d|e3 d3:|\n'), r2)).toEqual(plain);
+    expect([r2.annotations, r2.unknown, r2.chordSymbols]).toEqual([1, 0, 0]);
     expect(ids.length).toBe(2 + tokenizeAbc(tuneFrom('X:1\nK:C\n"Am"c/2 d3/2 a6|]\n').abc!).length - report.unknown - report.chordSymbols);
   });
   it('refuses a version-2 spec without <unk> and unknown versions', () => {

@@ -6,7 +6,9 @@
  * counted in eighths whatever L: the tune writes (with `L:1/4`, `c/2` is `c`, an eighth), so there is no L: token and the decoder writes L:1/8. Each thing has one spelling:
  * `c/2`, `c/` and `c1/2` are `c` `/`; `C'` is `c`; `K:G`, `K:GMajor` and `K:G maj` are `K:Gmaj`;
  * `M:C` is `M:4/4`, `M:C|` is `M:2/2`; `:|:` and `:||:` are `::`; `|1` is `|` `[1`, `:|2` is `:|` `[2`;
- * `(3:2:3` is `(3`; `+trill+` is `!trill!`; P: lines are `P:AABB` (header) or `[P:A]` (body).
+ * `(3:2:3` is `(3`; `+trill+` and `T` are `!trill!` (`u` `!upbow!`, `v` `!downbow!`, `M`, `L`, `O`, `S`
+ * their decorations; `H`, `P`, `~`, `.` as written); P: lines are `P:AABB` (header) or `[P:A]` (body).
+ * The beaming space `` ` ``, the spacer `y` and `k` (which abcjs ignores) are removed and counted.
  * Chord symbols (`"Am"`) are tokens when the encoding keeps them (`chords: 'keep'`), otherwise
  * removed and counted; text annotations (`"^text"`) are always removed and counted. Any key
  * (any tonic and mode), any meter fraction and any length can be written this way; whether a model
@@ -20,11 +22,26 @@
 import { MusicError } from '../errors';
 import { MODES, modeOf } from '../key';
 
-/** What the tokenizer removed (never silently): chord symbols (when not kept) and text annotations. */
+/**
+ * What the tokenizer removed (never silently): chord symbols (when not kept), text annotations, and
+ * marks that only lay the score out or that abcjs ignores: the beaming space `` ` ``, the spacer
+ * `y` and `k` (Ryan's Mammoth; not ABC, abcjs skips it with a warning).
+ */
 export interface AbcTokenRemovals {
   chordSymbols: number;
   annotations: number;
+  ignoredMarks?: number;
 }
+
+/**
+ * The decoration letters of ABC 2.1 spelled as the decoration they stand for, as `!trill!` and
+ * `+trill+` are: a model learns one token per ornament. `H` (fermata), `P` (uppermordent), `~`
+ * and `.` stay as written: the default model's training corpus (irish.abc, CRE) has them, and its
+ * vocabulary would no longer match.
+ */
+export const DECORATION_LETTERS: Readonly<Record<string, string>> = { T: '!trill!', u: '!upbow!', v: '!downbow!', M: '!lowermordent!', L: '!accent!', O: '!coda!', S: '!segno!' };
+/** Marks removed and counted (`ignoredMarks`): layout only (`` ` `` beaming space, `y` spacer), or ignored by abcjs (`k`). */
+const IGNORED_MARKS = new Set(['`', 'y', 'k']);
 
 export interface AbcTokenOptions {
   /** Chord symbols ("Am") as tokens ('keep') or removed and counted ('drop', the default). */
@@ -50,6 +67,30 @@ const BODY = new RegExp(
   ].join('|'),
   'g',
 );
+/**
+ * BODY with numbered groups (the same pattern): named groups make every match build a groups object,
+ * three times the cost of the match (the tokenizer was a sixth of bench/music-parse.ts's time).
+ */
+const BODY_GROUPS = new RegExp(BODY.source.replace(/\(\?<[A-Za-z]+>/g, '('), 'g');
+const G_FIELD = 1;
+const G_QUOTED = 2;
+const G_DECO = 3;
+const G_BAR = 4;
+const G_NOTE = 5;
+const G_ACC = 6;
+const G_LETTER = 7;
+const G_OCT = 8;
+const G_LEN = 9;
+const G_REST = 10;
+const G_RL = 11;
+const G_RLEN = 12;
+const G_MREST = 13;
+const G_TUPLET = 14;
+const G_CHORDEND = 15;
+const G_CLEN = 16;
+const G_BROKEN = 17;
+const G_GRACE = 18;
+const G_OTHER = 19;
 
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
@@ -59,11 +100,20 @@ function gcd(a: number, b: number): number {
 /** A length as ABC writes it after a note ("", "2", "/", "//", "3/2", "/4") as a fraction. */
 function readLength(text: string): [number, number] | null {
   if (text === '') return [1, 1];
-  const m = /^(\d*)((?:\/\d*)*)$/.exec(text);
-  if (!m) return null;
-  let num = m[1] === '' ? 1 : Number(m[1]);
+  // By hand (digits, then "/" with optional digits, repeated): it runs for every note.
+  const digitsTo = (i: number) => {
+    while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+    return i;
+  };
+  let i = digitsTo(0);
+  const num = i === 0 ? 1 : Number(text.slice(0, i));
   let den = 1;
-  for (const part of m[2].split('/').slice(1)) den *= part === '' ? 2 : Number(part);
+  while (i < text.length) {
+    if (text.charCodeAt(i) !== 47) return null; // not "/"
+    const end = digitsTo(i + 1);
+    den *= end === i + 1 ? 2 : Number(text.slice(i + 1, end));
+    i = end;
+  }
   if (!Number.isFinite(num) || !Number.isFinite(den) || den === 0) return null;
   return [num, den];
 }
@@ -180,7 +230,7 @@ function tupletToken(text: string): string {
  * left out. Throws MusicError('abc-syntax') naming the tune and line for an L: that is not a
  * fraction (the lengths after it could not be counted).
  */
-export function tokenizeAbcV2(abc: string, options: AbcTokenOptions = {}, removed: AbcTokenRemovals = { chordSymbols: 0, annotations: 0 }): string[] {
+export function tokenizeAbcV2(abc: string, options: AbcTokenOptions = {}, removed: AbcTokenRemovals = { chordSymbols: 0, annotations: 0, ignoredMarks: 0 }): string[] {
   const keepChords = options.chords === 'keep';
   const tokens: string[] = [];
   let inBody = false;
@@ -263,40 +313,40 @@ export function tokenizeAbcV2(abc: string, options: AbcTokenOptions = {}, remove
       continue;
     }
     if (!inBody) continue;
-    for (const m of line.matchAll(BODY)) {
-      const g = m.groups!;
-      if (chord && g.note === undefined && g.deco === undefined && g.chordEnd === undefined && g.other === undefined) flushChord();
-      if (g.field !== undefined) {
-        const inner = g.field.slice(1, -1);
+    BODY_GROUPS.lastIndex = 0;
+    for (let m = BODY_GROUPS.exec(line); m !== null; m = BODY_GROUPS.exec(line)) {
+      if (chord && m[G_NOTE] === undefined && m[G_DECO] === undefined && m[G_CHORDEND] === undefined && m[G_OTHER] === undefined) flushChord();
+      if (m[G_FIELD] !== undefined) {
+        const inner = m[G_FIELD].slice(1, -1);
         const t = field(inner[0], inner.slice(2).trim(), li);
         if (t !== null) tokens.push(`[${t}]`);
-      } else if (g.quoted !== undefined) {
-        const text = g.quoted.replace(/^"|"$/g, '');
+      } else if (m[G_QUOTED] !== undefined) {
+        const text = m[G_QUOTED].replace(/^"|"$/g, '');
         if (/^[\^_<>@]/.test(text)) removed.annotations++;
         else if (keepChords && text.trim() !== '') tokens.push(`"${text.trim()}"`);
         else removed.chordSymbols++;
-      } else if (g.deco !== undefined) {
-        (chord ? (t: string) => chord!.push({ raw: t }) : (t: string) => tokens.push(t))(`!${g.deco.slice(1, -1)}!`);
-      } else if (g.bar !== undefined) {
-        tokens.push(...barTokens(g.bar));
-      } else if (g.note !== undefined) {
-        const pitch = pitchToken(g.acc ?? '', g.letter, g.oct);
-        if (chord) chord.push({ pitch, len: g.len, unit });
+      } else if (m[G_DECO] !== undefined) {
+        (chord ? (t: string) => chord!.push({ raw: t }) : (t: string) => tokens.push(t))(`!${m[G_DECO].slice(1, -1)}!`);
+      } else if (m[G_BAR] !== undefined) {
+        tokens.push(...barTokens(m[G_BAR]));
+      } else if (m[G_NOTE] !== undefined) {
+        const pitch = pitchToken(m[G_ACC] ?? '', m[G_LETTER], m[G_OCT]);
+        if (chord) chord.push({ pitch, len: m[G_LEN], unit });
         else {
           tokens.push(pitch);
-          pushLength(tokens, g.len, unit);
+          pushLength(tokens, m[G_LEN], unit);
         }
-      } else if (g.rest !== undefined) {
-        tokens.push(g.rl);
-        pushLength(tokens, g.rlen, unit);
-      } else if (g.mrest !== undefined) {
-        tokens.push(g.mrest === 'Z1' ? 'Z' : g.mrest);
-      } else if (g.tuplet !== undefined) {
-        tokens.push(tupletToken(g.tuplet));
-      } else if (g.chordEnd !== undefined) {
+      } else if (m[G_REST] !== undefined) {
+        tokens.push(m[G_RL]);
+        pushLength(tokens, m[G_RLEN], unit);
+      } else if (m[G_MREST] !== undefined) {
+        tokens.push(m[G_MREST] === 'Z1' ? 'Z' : m[G_MREST]);
+      } else if (m[G_TUPLET] !== undefined) {
+        tokens.push(tupletToken(m[G_TUPLET]));
+      } else if (m[G_CHORDEND] !== undefined) {
         // The chord's length multiplier goes into its notes (`[DF]2` is `[D2F2]`): one spelling, and
         // abc2midi reads a multiplier after notes with lengths as nothing.
-        const mult = readLength(g.clen) ?? [1, 1];
+        const mult = readLength(m[G_CLEN]) ?? [1, 1];
         for (const item of chord ?? []) {
           if ('raw' in item) tokens.push(item.raw);
           else {
@@ -306,13 +356,17 @@ export function tokenizeAbcV2(abc: string, options: AbcTokenOptions = {}, remove
         }
         chord = null;
         tokens.push(']');
-      } else if (g.broken !== undefined || g.grace !== undefined) {
+      } else if (m[G_BROKEN] !== undefined || m[G_GRACE] !== undefined) {
         tokens.push(m[0]);
       } else if (m[0] === '[' && !chord) {
         tokens.push('[');
         chord = [];
-      } else if (chord) chord.push({ raw: m[0] });
-      else tokens.push(m[0]);
+      } else if (IGNORED_MARKS.has(m[0])) removed.ignoredMarks = (removed.ignoredMarks ?? 0) + 1;
+      else {
+        const t = DECORATION_LETTERS[m[0]] ?? m[0];
+        if (chord) chord.push({ raw: t });
+        else tokens.push(t);
+      }
     }
     flushChord(); // a chord left open at the end of a line: its notes as they are
   }

@@ -39,10 +39,12 @@ export interface EncodeReport {
   chordSymbols: number;
   /** Text annotations removed ("^text"). */
   annotations: number;
+  /** Marks removed that only lay the score out or that abcjs ignores (abc-token 2: `` ` ``, `y`, `k`). */
+  ignoredMarks: number;
 }
 
 export function emptyEncodeReport(): EncodeReport {
-  return { unknown: 0, unknownTokens: {}, chordSymbols: 0, annotations: 0 };
+  return { unknown: 0, unknownTokens: {}, chordSymbols: 0, annotations: 0, ignoredMarks: 0 };
 }
 
 /** Adds one report's counts into another. */
@@ -50,6 +52,7 @@ export function addEncodeReport(into: EncodeReport, r: EncodeReport): void {
   into.unknown += r.unknown;
   into.chordSymbols += r.chordSymbols;
   into.annotations += r.annotations;
+  into.ignoredMarks += r.ignoredMarks;
   for (const [t, n] of Object.entries(r.unknownTokens)) into.unknownTokens[t] = (into.unknownTokens[t] ?? 0) + n;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { Midi } from './tonejs';
-import { describeTempoMap, openMidi } from './open';
+import { barAtOrBefore, describeTempoMap, openMidi } from './open';
 
 /** A band: a fiddle tune (high), a bass line with more notes, a drum track and a pedalled piano. */
 function band(): Uint8Array {
@@ -73,5 +73,43 @@ describe('openMidi', () => {
     expect(o.leftOut[0]).toMatch(/^the other track: Piano left \(285 notes/);
     expect(o.sequence.tempos.length).toBeGreaterThan(100);
     expect(o.tempo).toMatch(/^tempo map: starts at \d+ bpm, \d+ changes/);
+  });
+});
+
+describe('a track that enters late (a fugue voice at bar 35)', () => {
+  /** Two voices in 3/4 with a tempo change at bar 20: the first from bar 1, the second from beat 2 of bar 35. */
+  function fugue(): Uint8Array {
+    const midi = new Midi();
+    const ppq = midi.header.ppq;
+    midi.header.setTempo(90);
+    midi.header.tempos.push({ ticks: ppq * 3 * 19, bpm: 72 });
+    midi.header.timeSignatures.push({ ticks: 0, timeSignature: [3, 4] });
+    midi.header.update();
+    const one = midi.addTrack();
+    one.name = 'Voice 1';
+    for (let i = 0; i < 120; i++) one.addNote({ midi: 72 + (i % 5), ticks: i * ppq, durationTicks: ppq });
+    const two = midi.addTrack();
+    two.name = 'Voice 2';
+    for (let i = 0; i < 10; i++) two.addNote({ midi: 60 + (i % 4), ticks: (34 * 3 + 1 + i) * ppq, durationTicks: ppq });
+    return midi.toArray();
+  }
+  it('opens at the bar line before its first note, whole bars only, and says so', () => {
+    const o = openMidi(fugue(), 1, 'fugue.mid');
+    expect(o.sequence.notes[0].start).toBe(1); // beat 2 of what is now bar 1
+    expect(o.sequence.notes.length).toBe(10);
+    expect(o.sequence.tempos.map((t) => [t.time, Math.round(t.qpm)])).toEqual([[0, 72]]);
+    expect(o.sequence.timeSignatures).toEqual([{ time: 0, numerator: 3, denominator: 4 }]);
+    expect(o.leftOut).toContain('the 34 bars of rests before the first note: the tune starts at bar 35');
+    expect(o.tracks[1].firstNote).toBe(103);
+    // The first voice starts at once: nothing cut, nothing said; all merged start with it.
+    expect(openMidi(fugue(), 0).leftOut.join(' ')).not.toMatch(/rests/);
+    expect(openMidi(fugue(), 'all').sequence.notes[0].start).toBe(0);
+  });
+  it('finds the bar line across meter changes', () => {
+    const meters = [{ time: 0, numerator: 4, denominator: 4 }, { time: 8, numerator: 6, denominator: 8 }];
+    expect(barAtOrBefore(3.5, meters)).toEqual({ start: 0, bar: 1 });
+    expect(barAtOrBefore(8, meters)).toEqual({ start: 8, bar: 3 });
+    expect(barAtOrBefore(12.9, meters)).toEqual({ start: 11, bar: 4 });
+    expect(barAtOrBefore(5, [])).toEqual({ start: 4, bar: 2 });
   });
 });

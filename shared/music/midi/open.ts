@@ -5,7 +5,7 @@
  */
 import { readMidi, type MidiReadResult, type MidiTrackInfo } from './read';
 import { MusicError } from '../errors';
-import type { NoteSequence, TempoChange } from '../types';
+import type { NoteSequence, TempoChange, TimeSignature } from '../types';
 import { spellRange } from './names';
 
 export type TrackChoice = 'melody' | 'all' | number;
@@ -23,12 +23,64 @@ export interface OpenedMidi {
   tempo: string;
 }
 
+/**
+ * The bar line at or before `time` on the bar grid of these meters (4/4 without one): its time and
+ * the bar's number from 1. A meter change starts a bar where it is.
+ */
+export function barAtOrBefore(time: number, meters: readonly TimeSignature[]): { start: number; bar: number } {
+  const sigs = meters.filter((m) => m.numerator > 0 && m.denominator > 0 && m.time >= 0).sort((a, b) => a.time - b.time);
+  if (!sigs.length || sigs[0].time > 0) sigs.unshift({ time: 0, numerator: sigs[0]?.numerator ?? 4, denominator: sigs[0]?.denominator ?? 4 });
+  let bars = 0;
+  for (let i = 0; i < sigs.length; i++) {
+    const from = sigs[i].time;
+    const to = sigs[i + 1]?.time ?? Infinity;
+    const len = (sigs[i].numerator * 4) / sigs[i].denominator;
+    if (time < to) {
+      const k = Math.floor((time - from) / len + 1e-9);
+      return { start: from + k * len, bar: bars + k + 1 };
+    }
+    bars += Math.ceil((to - from) / len - 1e-9);
+  }
+  return { start: 0, bar: 1 };
+}
+
+/**
+ * The sequence from the bar line before its first note: whole bars of rests before it are cut (a
+ * fugue voice entering at bar 35 would otherwise seed 34 bars of rests). Tempo, meter and key in
+ * force at the cut start the trimmed sequence; later changes move with the notes.
+ */
+export function trimLeadingBars(seq: NoteSequence): { sequence: NoteSequence; bars: number } {
+  if (!seq.notes.length) return { sequence: seq, bars: 0 };
+  const first = seq.notes.reduce((m, n) => Math.min(m, n.start), Infinity);
+  const { start, bar } = barAtOrBefore(first, seq.timeSignatures);
+  if (bar <= 1 || start <= 0) return { sequence: seq, bars: 0 };
+  const shift = <T extends { time: number }>(list: readonly T[]): T[] => {
+    const before = list.filter((x) => x.time <= start);
+    const carried = before.length ? [{ ...before[before.length - 1], time: 0 }] : [];
+    return [...carried, ...list.filter((x) => x.time > start).map((x) => ({ ...x, time: x.time - start }))];
+  };
+  const sequence: NoteSequence = {
+    ...seq,
+    notes: seq.notes.map((n) => ({ ...n, start: n.start - start, end: n.end - start })),
+    tempos: shift(seq.tempos),
+    timeSignatures: shift(seq.timeSignatures),
+    keySignatures: shift(seq.keySignatures),
+    totalTime: Math.max(0, seq.totalTime - start),
+  };
+  return { sequence, bars: bar - 1 };
+}
+
 /** A track as a musician names it: its own name, else its instrument, else its number. */
 export function trackLabel(t: MidiTrackInfo): string {
   const name = t.name.trim();
   if (name) return name;
   if (t.instrument) return `track ${t.index + 1} (${t.instrument})`;
   return `track ${t.index + 1}`;
+}
+
+/** The sentence for bars of rests cut before the first note (the chooser says the same). */
+export function restsLeftOut(bars: number): string {
+  return `${bars === 1 ? 'the bar' : `the ${bars} bars`} of rests before the first note: the tune starts at bar ${bars + 1}`;
 }
 
 function noteCount(n: number): string {
@@ -70,7 +122,8 @@ export function openMidi(bytes: Uint8Array, choice: TrackChoice = 'melody', file
   // Voices: a track's place among the chosen ones (0 for one track), so they fit the note schema.
   const place = new Map(chosen.map((ti, i) => [ti, i]));
   const notes = read.sequence.notes.map((n) => ({ ...n, voice: choice === 'all' ? Math.min(64, place.get(n.voice) ?? 0) : 0 }));
-  const sequence = { ...read.sequence, notes };
+  const trimmed = trimLeadingBars({ ...read.sequence, notes });
+  const sequence = trimmed.sequence;
 
   const leftOut: string[] = [];
   const others = withNotes.filter((t) => !t.isDrums && !chosen.includes(t.index));
@@ -89,5 +142,6 @@ export function openMidi(bytes: Uint8Array, choice: TrackChoice = 'melody', file
     const parts = [m > 1 ? `${m - 1} meter change${m === 2 ? '' : 's'}` : '', k > 1 ? `${k - 1} key change${k === 2 ? '' : 's'}` : ''].filter(Boolean);
     leftOut.push(`${parts.join(' and ')}: the desk keeps the first meter and key`);
   }
+  if (trimmed.bars) leftOut.push(restsLeftOut(trimmed.bars));
   return { sequence, tracks, melodyTrack, chosen, leftOut, tempo: describeTempoMap(read.sequence.tempos) };
 }

@@ -24,6 +24,8 @@ export interface MidiTrackInfo {
   highest: number;
   /** Sustain pedal presses (controller 64): a piano track's pedalling, which notes do not carry. */
   pedal: number;
+  /** When its first note starts, in quarter notes (0 when the track has no notes). */
+  firstNote: number;
 }
 
 export interface MidiReadOptions {
@@ -166,9 +168,11 @@ export function readMidi(data: ArrayLike<number> | ArrayBuffer, opts: MidiReadOp
     const mean = n ? t.notes.reduce((s, x) => s + x.midi, 0) / n : 0;
     let lowest = 127;
     let highest = 0;
+    let first = Infinity;
     for (const x of t.notes) {
       if (x.midi < lowest) lowest = x.midi;
       if (x.midi > highest) highest = x.midi;
+      if (x.ticks >= 0 && x.ticks < first) first = x.ticks;
     }
     const pedal = (t.controlChanges?.[64] ?? []).filter((c, i, all) => c.value >= 0.5 && (i === 0 || all[i - 1].value < 0.5)).length;
     let instrument = '';
@@ -177,7 +181,7 @@ export function readMidi(data: ArrayLike<number> | ArrayBuffer, opts: MidiReadOp
     } catch {
       // a program number outside the General MIDI table
     }
-    return { index, name: t.name ?? '', channel: t.channel, noteCount: n, isDrums: t.channel === 9 || t.instrument?.percussion === true, meanPitch: mean, instrument, lowest: n ? lowest : 0, highest: n ? highest : 0, pedal };
+    return { index, name: t.name ?? '', channel: t.channel, noteCount: n, isDrums: t.channel === 9 || t.instrument?.percussion === true, meanPitch: mean, instrument, lowest: n ? lowest : 0, highest: n ? highest : 0, pedal, firstNote: Number.isFinite(first) ? q(first) : 0 };
   });
   const melodyTrack = pickMelodyTrack(tracks);
   const which = opts.tracks ?? 'melody';

@@ -92,6 +92,13 @@ export interface PrimedSeed {
   changes: string[];
   /** ABC models: the seed as written for the model. */
   abc?: string;
+  /**
+   * Typed ABC the model reads in its own words as written (nothing respelled): the musician's text,
+   * which the take keeps verbatim before the continuation (takeWithSeedAsWritten).
+   */
+  text?: string;
+  /** Chord symbols in typed ABC that the model does not read (left out of `ids`). */
+  chordSymbols?: number;
 }
 
 /**
@@ -160,7 +167,7 @@ export function primeSeed(encoding: Encoding, seed: GenerateSeed | undefined, he
       first = e;
     }
     const removed = report.chordSymbols ? [`${report.chordSymbols} chord symbol${report.chordSymbols === 1 ? '' : 's'} left out (this model does not write them)`] : [];
-    if (ids) result = { ids, changes: removed, abc: tune.abc };
+    if (ids) result = { ids, changes: removed, abc: tune.abc, text: seed.text, ...(report.chordSymbols ? { chordSymbols: report.chordSymbols } : {}) };
     else if (!isAbcEncoding(encoding) || !tune.sequence.notes.length) throw new SeedPrimingError('unencodable', `the seed cannot be encoded for this model (${encoding.name}): ${(first as Error).message}`);
     else {
       // Written in words the model does not know: the same notes, understood and respelled.

@@ -11,6 +11,8 @@ import { excerpt, handWritten } from '../testing/excerpt';
 import { performHuman, performanceMidi } from '../testing/human';
 import { rng } from '../testing/mutate';
 import { recovery, type Recovery, type Written } from '../testing/recovery';
+import { abcTokenV1Spec, defaultModelSpec } from '../testing/vocabularies';
+import { encodingFromSpec } from '../encodings/index';
 import type { Note, NoteSequence } from '../types';
 import { barAligned, lengthInWords, spellingFor, transcribe, type TranscribeOptions } from './index';
 
@@ -337,15 +339,26 @@ describe('barAligned and the ABC writer', () => {
 });
 
 describe('spellingFor: what an encoding can spell', () => {
-  it('event encodings, and the default model\'s abc-token vocabulary', () => {
+  it('event encodings, and an abc-token version-1 vocabulary (the old default model\'s)', () => {
     expect(spellingFor({ name: 'melody-event', tokens: [] })).toEqual({ grid: { stepsPerQuarter: 4, triplets: false }, chords: 'top' });
     expect(spellingFor({ name: 'midi-event', tokens: [] })).toEqual({ grid: { stepsPerQuarter: 12, triplets: false }, chords: 'keep' });
-    const meta = JSON.parse(readFileSync(path.resolve(__dirname, '../../../resources/models/default/seedsong.json'), 'utf8'));
-    const s = spellingFor(meta.encoding);
+    const s = spellingFor(abcTokenV1Spec());
     expect(s.grid).toEqual({ stepsPerQuarter: 4, triplets: true, lengths: [0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6] });
     expect(s.chords).toBe('top');
     expect(s.unitDenominator).toBe(8);
     expect(s.meters?.map((m) => `${m.numerator}/${m.denominator}`).sort()).toEqual(['12/8', '2/2', '2/4', '3/4', '4/4', '6/4', '6/8', '9/8']);
+  });
+
+  it('the default model\'s vocabulary: a grid of sixteenths with triplets, the dance meters, eighths as the unit', () => {
+    const spec = defaultModelSpec();
+    const s = spellingFor(encodingFromSpec(spec));
+    expect(s.grid.stepsPerQuarter).toBe(4);
+    expect(s.grid.triplets).toBe(true);
+    // The lengths of a dance tune: a sixteenth to a dotted half, in quarters.
+    for (const l of [0.25, 0.5, 0.75, 1, 1.5, 2, 3]) expect(s.grid.lengths).toContain(l);
+    expect(s.chords).toBe('top');
+    expect(s.unitDenominator).toBe(8);
+    for (const m of ['2/2', '2/4', '3/4', '4/4', '6/8', '9/8', '12/8']) expect(s.meters?.map((x) => `${x.numerator}/${x.denominator}`)).toContain(m);
   });
 });
 

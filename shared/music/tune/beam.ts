@@ -3,7 +3,8 @@
  * spaces, so a 6/8 bar reads as one beam of six) gets a space at every beat, none inside a beat:
  * `dfaafd|` becomes `dfa afd|`. Beats: a dotted quarter in 6/8, 9/8, 12/8; a half note in 4/4 and
  * 2/2 (reels are beamed in fours); a quarter otherwise. Only spaces between notes change; the text
- * is kept as it was when the regrouped text would not read to the same notes. Pure.
+ * is kept as it was when the regrouped text would not read to the same notes; `from` leaves the text
+ * before it (a seed as the musician wrote it) as it is. Pure.
  */
 import abcjs from 'abcjs';
 import { parseAbc } from '../abc/read';
@@ -24,9 +25,11 @@ function beatOf(numerator: number, denominator: number): number {
   return 4 / denominator >= 1 ? 4 / denominator : 1;
 }
 
-export function beamByBeat(text: string): string {
+export function beamByBeat(text: string, options: { from?: number } = {}): string {
   const hasX = /^\s*X:/m.test(text);
   const source = hasX ? text : `X:1\n${text}`;
+  // Text before `from` (a seed kept as the musician wrote it) keeps its own spacing.
+  const keepBefore = (options.from ?? 0) + (hasX ? 0 : 4);
   const tune = (abcjs.parseOnly(source) as unknown as { lines?: { staff?: { voices?: El[][]; meter?: { value?: { num?: string; den?: string }[] } }[] }[] }[])[0];
   if (!tune?.lines) return text;
   const read = parseAbc(source).tunes[0];
@@ -60,7 +63,7 @@ export function beamByBeat(text: string): string {
             const last = source[from - 1];
             const onBeat = Math.abs(time / beat - Math.round(time / beat)) < 1e-6;
             // Only plain spaces between two notes, never inside a tuplet or after a broken-rhythm sign.
-            if (/^[ \t]*$/.test(between) && last !== '>' && last !== '<' && mult === 1) gaps.push({ from, to: el.startChar, space: onBeat });
+            if (from >= keepBefore && /^[ \t]*$/.test(between) && last !== '>' && last !== '<' && mult === 1) gaps.push({ from, to: el.startChar, space: onBeat });
           }
           time += (el.duration ?? 0) * 4 * mult;
           if (el.endTriplet) mult = 1;

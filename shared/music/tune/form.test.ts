@@ -206,3 +206,92 @@ describe('the writer keeps broken rhythm as written (#14 item 3)', () => {
     expect(writeTuneForm(parseAbc('X:1\nM:2/4\nL:1/8\nK:D\nd3/2e/ fd|\n').tunes[0].form)).toContain('d3/2e/ fd|');
   });
 });
+
+describe('the writer keeps voices, units and endings as written (#14 leftovers)', () => {
+  const same = (a: string, b: string) => expect(notes(parseAbc(b, { voices: 'all' }).tunes[0].sequence)).toEqual(notes(parseAbc(a, { voices: 'all' }).tunes[0].sequence));
+  it('voice ids, names and their header definitions; inline [V:] stays inline', () => {
+    const text = 'X:1\nT:Two\nM:4/4\nL:1/8\nV:S name="Soprano" clef=treble\nV:A nm="Alto"\nK:G\nV:S\nGABc d2e2|g8|]\nV:A\nB,CDE F2G2|B8|]\n';
+    const t = tune(text, { voices: 'all' });
+    expect(t.form.voices.map((v) => v.id)).toEqual(['S', 'A']);
+    const copy = writeTuneForm(t.form);
+    expect(copy).toContain('V:S name="Soprano" clef=treble\nV:A nm="Alto"\nK:G\nV:S\n');
+    expect(copy).toMatch(/^V:A$/m);
+    same(text, copy);
+    const inline = 'X:1\nM:C\nL:1/8\nK:D\n[V:1] A2|d2d>e d2A2|d6::\n[V:2] A>G|F2F>A F2D2|F6::\n';
+    const c2 = writeTuneForm(tune(inline, { voices: 'all' }).form);
+    expect(c2).toMatch(/^\[V:1\] A2\|/m);
+    expect(c2).toMatch(/^\[V:2\] A>G\|/m);
+    expect(c2).not.toMatch(/^V:/m);
+    same(inline, c2);
+    // A single voice named in the body keeps its V: line.
+    expect(writeTuneForm(tune('X:1\nM:2/4\nL:1/8\nK:G\nV:Fiddle name="Fiddle"\nGABc|d4|]\n').form)).toContain('K:G\nV:Fiddle name="Fiddle"\nGA Bc|');
+  });
+  it('[L:] changes stay where they were written, also when abcjs carries one into the next voice', () => {
+    const one = 'X:1\nM:4/4\nL:1/8\nK:G\nGABc d2 [L:1/16]e4f4|[L:1/4]g2 a b|]\n';
+    const c1 = writeTuneForm(tune(one).form);
+    expect(c1).toContain('d2 [L:1/16]e4 f4| [L:1/4]g2 a b|]');
+    same(one, c1);
+    // abcjs applies an L: to everything after it in the text: the alto reads its first bar in 1/4.
+    const two = 'X:1\nM:4/4\nL:1/8\nV:S\nV:A\nK:G\nV:S\nGABc d2 [L:1/4] e f|g2 a b|]\nV:A\nB,CDE F2 G2|[L:1/16]B4c4 d8|]\n';
+    const c2 = writeTuneForm(tune(two, { voices: 'all' }).form);
+    expect(c2).toContain('V:A\n[L:1/4]');
+    same(two, c2);
+  });
+  it('an ending that starts inside a bar (A2A2 [1 Bd|) gets no bar line before it', () => {
+    const text = 'X:59\nM:2/4\nL:1/16\nK:Em\nG2|D3E G3A|B2A2A2\n[1 Bd|e2e2 gedB:|\n[2 Bd|e2ge d2ed|]\n';
+    const t = tune(text);
+    expect(t.form.voices[0].bars.map((b) => b.line)).toEqual(['|', '|', '', '|', ':|', '|', '|]']);
+    const copy = writeTuneForm(t.form);
+    expect(copy).toContain('B2A2 A2\n[1 Bd|');
+    same(text, copy);
+  });
+  it('triplets after a bar of a 16th in mid tune (|:g/|) keep their beats', () => {
+    const text = 'X:212\nM:C\nL:1/8\nK:D\nFAA2 BAFA|dfed B2A>||\n|:g/|faa2 bgaf|(3gfe fd B2A>g|faa2 bgaf|(3gfe fd BABd:|\n';
+    const copy = writeTuneForm(tune(text).form);
+    expect(copy).toContain('(3gfe fd');
+    same(text, copy);
+  });
+});
+
+describe('fuzzing the writer with damaged forms', () => {
+  it('bar lines, endings, units, voice fields and times out of order: the writer never throws and its copy reads or fails typed', { timeout: 120_000 }, () => {
+    const seeds = [
+      JIG,
+      'X:3\nT:Units\nM:4/4\nL:1/8\nV:S name="Top"\nV:A\nK:G\nV:S\nGABc d2 [L:1/16]e4f4|[L:1/4]g2 a b|]\nV:A\n[L:1/8]B,CDE F2G2|B8|]\n',
+      'X:59\nM:2/4\nL:1/16\nK:Em\nG2|D3E G3A|B2A2A2\n[1 Bd|e2e2 gedB:|\n[2 Bd|e2ge d2ed|]\n',
+      'X:4\nM:C\nL:1/8\nK:D\n[V:1] A2|d2d>e (3fed A2|d6::\n[V:2] A>G|F2F>A F2D2|F6::\n',
+    ].map((t) => parseAbc(t, { voices: 'all' }).tunes[0].form);
+    const r = rng(2024);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+    const lines = ['|', '||', '[|', '|]', '|:', ':|', '::', ''] as const;
+    let written = 0;
+    let read = 0;
+    for (let c = 0; c < 200; c++) {
+      const base = pick(seeds);
+      const form: typeof base = JSON.parse(JSON.stringify(base));
+      for (const v of form.voices) {
+        for (const b of v.bars) {
+          if (r() < 0.2) b.line = pick(lines);
+          if (r() < 0.1) b.ending = pick(['1', '2', '1,3', '', '99']);
+          if (r() < 0.05) b.end = b.start - r();
+        }
+        if (r() < 0.5) v.units = Array.from({ length: Math.floor(r() * 4) }, () => ({ time: Math.floor(r() * 40) / 4 - 1, unit: [pick([0, 1, 3, 7]), pick([0, 1, 2, 8, 16, 64, 512])] as [number, number] }));
+        if (r() < 0.3) v.written = { value: pick(['', 'S', 'A b', '1 name="x y"', 'é']), inline: r() < 0.5 };
+        if (r() < 0.2) v.id = pick(['', 'S', 'A', '1']);
+        if (r() < 0.1) v.notes = v.notes.map((n) => ({ ...n, start: n.start + pick([0, 1 / 3, 1 / 5, -0.5]) })).filter((n) => n.end > n.start);
+      }
+      let copy: string;
+      try {
+        copy = writeTuneForm(form);
+      } catch (e) {
+        throw new Error(`case ${c}: the writer threw ${(e as Error).stack}\n${JSON.stringify(form).slice(0, 1500)}`);
+      }
+      written++;
+      const back = parseAbc(copy, { file: 'copy.abc', voices: 'all' });
+      for (const e of back.errors) expect(e).toBeInstanceOf(MusicError);
+      if (back.tunes.length) read++;
+    }
+    console.log(`writer fuzz: ${written} damaged forms written, ${read} copies read back, the rest typed errors`);
+    expect(read).toBeGreaterThan(100);
+  });
+});

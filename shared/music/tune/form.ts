@@ -48,6 +48,17 @@ export interface FormVoice {
   decorations?: { time: number; name: string }[];
   /** Notes the voice plays, counting those too short to sound. */
   played: number;
+  /**
+   * How the body names the voice, as first written: the V: field's value (`S name="Soprano"`) and
+   * whether it was an inline field (`[V:S]`) or a line of its own. Absent when the body has no V:.
+   */
+  written?: { value: string; inline: boolean };
+  /**
+   * Unit length changes in the body ([L:1/16], an L: line) on the voice's written timeline: from
+   * `time` on, lengths are written in `unit`. abcjs applies an L: to every voice after it in the
+   * text, so a voice may start in another voice's unit (a change at its first note).
+   */
+  units?: { time: number; unit: [number, number] }[];
 }
 
 export interface HeaderField {

@@ -157,6 +157,8 @@ const ACCIDENTAL_SHIFT: Record<string, number> = { sharp: 1, flat: -1, natural: 
 const KEY_SHIFT: Record<string, number> = { sharp: 1, flat: -1, quartersharp: 0.25, quarterflat: -0.25 };
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+/** One character of what String.prototype.trimEnd removes. */
+const WHITE = /^\s$/;
 const letterOf = (staffPitch: number) => ((staffPitch % 7) + 7) % 7;
 
 /**
@@ -199,7 +201,15 @@ function safePickup(tune: TuneLike): number {
   }
 }
 
+/** Key items by the key they read: the quick reader gives every line of a tune the same key object. */
+const keyItems = new WeakMap<Element, Item>();
 function keyItem(key: Element): Item {
+  let item = keyItems.get(key);
+  if (!item) keyItems.set(key, (item = newKeyItem(key)));
+  return item;
+}
+
+function newKeyItem(key: Element): Item {
   // A Highland bagpipe key (K:HP) sounds F and C sharp and G natural.
   const list = key.root === 'HP' ? [{ acc: 'natural', note: 'g' }, { acc: 'sharp', note: 'f' }, { acc: 'sharp', note: 'c' }] : (key.accidentals ?? []).filter((a) => a.acc !== 'natural');
   const acc = [0, 0, 0, 0, 0, 0, 0];
@@ -638,12 +648,17 @@ function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'ke
             const chords = (el as { chord?: { name?: string; position?: string }[] }).chord;
             if (chords) for (const c of chords) if (typeof c?.name === 'string') for (const name of c.name.split('\n')) written.marks.chords.push({ time: beat, name, position: c.position ?? 'default' });
             if (el.startChar !== undefined && (el as { endChar?: number }).endChar !== undefined) {
-              const src = written.text.slice(el.startChar, (el as { endChar: number }).endChar).trimEnd();
-              const sign = src[src.length - 1];
-              if ((sign === '>' || sign === '<') && src[src.length - 2] !== sign) written.marks.broken.push({ time: beat, sign });
+              // The note's text with trailing white space left out ends in > or < (not >>): without slicing it.
+              const text = written.text;
+              let end = Math.min((el as { endChar: number }).endChar, text.length);
+              while (end > el.startChar && WHITE.test(text[end - 1])) end--;
+              const sign = end > el.startChar ? text[end - 1] : undefined;
+              if ((sign === '>' || sign === '<') && (end - 2 >= el.startChar ? text[end - 2] : undefined) !== sign) written.marks.broken.push({ time: beat, sign });
             }
             // Ornaments (taken out of the decorations by the reader, not played) first, as written.
-            for (const name of [...((el as { ornaments?: string[] }).ornaments ?? []), ...(el.decoration ?? [])]) written.marks.decorations?.push({ time: beat, name });
+            const ornaments = (el as { ornaments?: string[] }).ornaments;
+            if (ornaments) for (const name of ornaments) written.marks.decorations?.push({ time: beat, name });
+            if (el.decoration) for (const name of el.decoration) written.marks.decorations?.push({ time: beat, name });
           }
           const pitches = el.pitches;
           if (!pitches) break;

@@ -16,6 +16,8 @@ const LINE_OF: Record<string, BarLine> = {
   bar_right_repeat: ':|',
   bar_dbl_repeat: '::',
 };
+/** `[1` without a bar line (an ending that starts inside a bar, `A2A2 [1 Bd|`): abcjs's invisible bar, written as none. */
+const INVISIBLE = 'bar_invisible';
 /** Which of two bar lines at the same time is written (a line ending in :| and the next starting |: is ::). */
 const STRENGTH: Record<BarLine, number> = { '|': 0, '[|': 1, '||': 2, '|]': 3, '|:': 4, ':|': 4, '::': 5 };
 
@@ -64,7 +66,7 @@ function voiceForm(id: string, played: PlayedVoice, marks: WrittenMarks): FormVo
   for (const l of marks.lines) {
     const t = snap(l.time);
     const g = at.get(t) ?? {};
-    g.line = merge(g.line, LINE_OF[l.type] ?? '|');
+    if (l.type !== INVISIBLE || !l.ending) g.line = merge(g.line, LINE_OF[l.type] ?? '|');
     if (l.ending) g.ending = l.ending;
     if (l.eol) g.eol = true;
     at.set(t, g);
@@ -80,7 +82,7 @@ function voiceForm(id: string, played: PlayedVoice, marks: WrittenMarks): FormVo
   for (const t of times) {
     if (t <= 0) continue;
     const g = at.get(t)!;
-    bars.push({ start, end: t, line: g.line ?? '|', ...(ending ? { ending } : {}), ...(g.eol ? { lineBreak: true } : {}) });
+    bars.push({ start, end: t, line: g.line ?? (g.ending ? '' : '|'), ...(ending ? { ending } : {}), ...(g.eol ? { lineBreak: true } : {}) });
     ending = g.ending;
     start = t;
   }
@@ -103,6 +105,32 @@ function voiceForm(id: string, played: PlayedVoice, marks: WrittenMarks): FormVo
   return voice;
 }
 
+/**
+ * The voices' V: fields: ids in the order abcjs numbers the voices (header definitions first, then
+ * the body's in order of first appearance) and each id's first V: in the body (value, inline or not).
+ */
+export function voiceFields(text: string): { ids: string[]; body: Map<string, { value: string; inline: boolean }> } {
+  const ids: string[] = [];
+  const body = new Map<string, { value: string; inline: boolean }>();
+  let inBody = false;
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (line.startsWith('%')) continue;
+    const found: { value: string; inline: boolean }[] = [];
+    const own = /^V:(.*)$/.exec(line);
+    if (own) found.push({ value: own[1].replace(/(^|[^\\])%.*$/, '$1').trim(), inline: false });
+    else if (inBody) for (const m of line.replace(/"[^"]*"/g, (q) => ' '.repeat(q.length)).matchAll(/\[V:([^\]]*)\]/g)) found.push({ value: m[1].trim(), inline: true });
+    for (const f of found) {
+      const id = f.value.split(/\s+/)[0];
+      if (!id) continue;
+      if (!ids.includes(id)) ids.push(id);
+      if (inBody && !body.has(id)) body.set(id, f);
+    }
+    if (/^K:/.test(line)) inBody = true;
+  }
+  return { ids, body };
+}
+
 export interface FormInput {
   /** The tune's text as abcjs read it (file-header fields copied in). */
   text: string;
@@ -110,6 +138,8 @@ export interface FormInput {
   voices: PlayedVoice[];
   marks: WrittenMarks[];
   voiceIds?: string[];
+  /** Per voice: unit length changes in the body, on its written timeline (quarters). */
+  units?: { time: number; unit: [number, number] }[][];
   timeSignatures: TimeSignature[];
   keySignatures: KeySignature[];
   tempos: TempoChange[];
@@ -118,7 +148,17 @@ export interface FormInput {
 /** The tune form of a tune read by abcjs and heard once through by the tree player. */
 export function formFromPlayed(input: FormInput): TuneForm {
   const { x, fields, keyText } = headerFields(input.text);
-  const voices = input.voices.map((v, i) => voiceForm(input.voiceIds?.[i] ?? String(i + 1), v, input.marks[i] ?? { lines: [], chords: [], parts: [], broken: [] }));
+  // Voice ids as written, when the V: fields name as many voices as abcjs found.
+  const named = voiceFields(input.text);
+  const ids = input.voiceIds ?? (named.ids.length === input.voices.length ? named.ids : undefined);
+  const voices = input.voices.map((v, i) => {
+    const voice = voiceForm(ids?.[i] ?? String(i + 1), v, input.marks[i] ?? { lines: [], chords: [], parts: [], broken: [] });
+    const written = ids && named.body.get(voice.id);
+    if (written) voice.written = written;
+    const units = input.units?.[i];
+    if (units?.length) voice.units = units;
+    return voice;
+  });
   const meter = input.timeSignatures[0];
   const melody = voices.find((v) => v.notes.length > 0) ?? voices[0];
   const first = melody?.bars[0];

@@ -165,10 +165,13 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
     triplets = opts.triplets !== false && quantized.some((ns) => ns.some((n) => !onGrid(n.start, 4) || !onGrid(n.end, 4)));
     spq = triplets ? 12 : 4;
   }
-  // Every bar must be a whole number of steps (e.g. 3/32 needs 32nds), and so must the unit.
+  // Every bar must be a whole number of steps (e.g. 3/32 needs 32nds), and so must the unit (and
+  // every unit an [L:] field changes to).
   const [unitNum, unitDenForm] = opts.unitDenominator ? [1, opts.unitDenominator] : form.unit;
+  const unitChanges = opts.unitDenominator ? voicesIn.map(() => []) : voicesIn.map((v) => (v.units ?? []).filter((u) => u.unit[0] > 0 && u.unit[1] > 0));
   const whole = (t: { numerator: number; denominator: number }) => Number.isInteger((t.numerator * 4 * spq) / t.denominator);
-  while ((![ts, ...sigs].every(whole) || !Number.isInteger((4 * spq * unitNum) / unitDenForm)) && spq < 192 && !triplets) spq *= 2;
+  const wholeUnit = ([n, d]: [number, number]) => Number.isInteger((4 * spq * n) / d);
+  while ((![ts, ...sigs].every(whole) || !wholeUnit([unitNum, unitDenForm]) || !unitChanges.every((l) => l.every((u) => wholeUnit(u.unit)))) && spq < 192 && !triplets) spq *= 2;
   const unitSteps = (4 * spq * unitNum) / unitDenForm;
   const unitInt = Number.isInteger(unitSteps) && unitSteps >= 1 ? unitSteps : 1;
   const unitText = unitInt === unitSteps ? `${unitNum}/${unitDenForm}` : `1/${4 * spq}`;
@@ -210,13 +213,46 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
 
   const body: string[] = [];
   let abcVoice = 0;
-  const allVoices: { chords: Chord[]; v: FormVoice }[] = [];
+  const allVoices: { chords: Chord[]; v: FormVoice; i: number; extra: boolean }[] = [];
   voicesIn.forEach((v, i) => {
     const notes = quantized[i].map((n) => ({ pitch: n.pitch, s: step(n.start), e: step(n.end) })).filter((n) => n.e > n.s);
-    for (const chords of allocateVoices(notes)) allVoices.push({ chords, v });
+    allocateVoices(notes).forEach((chords, k) => allVoices.push({ chords, v, i, extra: k > 0 }));
   });
-  for (const { chords, v } of allVoices) {
-    if (allVoices.length > 1) body.push(`V:${++abcVoice}`);
+  // Voices keep their ids and V: fields as written (V:S name="Soprano", inline [V:S] or a line of
+  // its own; the header's definitions are header fields); a voice the writer adds (overlapping
+  // chords) gets a new id. A form without V: fields numbers its voices V:1, V:2 ...
+  const named = voicesIn.some((v) => v.written) || form.header.some((f) => f.field === 'V');
+  const usedIds = new Set(voicesIn.map((v) => v.id));
+  const freshId = (id: string) => {
+    let k = 2;
+    while (usedIds.has(`${id}${k}`)) k++;
+    usedIds.add(`${id}${k}`);
+    return `${id}${k}`;
+  };
+  const headerUnit = unitInt === unitSteps ? `${unitNum}/${unitDenForm}` : unitText;
+  let currentUnit = headerUnit;
+  for (const { chords, v, i, extra } of allVoices) {
+    abcVoice++;
+    let voiceField: { value: string; inline: boolean } | null = null;
+    if (named && (allVoices.length > 1 || v.written)) voiceField = extra ? { value: freshId(v.id), inline: !!v.written?.inline } : (v.written ?? { value: v.id, inline: false });
+    else if (allVoices.length > 1) voiceField = { value: String(abcVoice), inline: false };
+    if (voiceField && !voiceField.inline) body.push(`V:${voiceField.value}`);
+    // Unit changes in steps; the voice starts in its own unit, written out when it is not the
+    // unit in force (abcjs carries an [L:] on from the voice before) or not the header's.
+    const unitAt = new Map<number, { steps: number; text: string }>();
+    let startUnit = headerUnit;
+    for (const u of unitChanges[i]) {
+      const at = step(u.time);
+      const text = `${u.unit[0]}/${u.unit[1]}`;
+      if (at <= 0) startUnit = text;
+      else if (at < endStep) unitAt.set(at, { steps: (4 * spq * u.unit[0]) / u.unit[1], text });
+    }
+    const stepsOf = (text: string) => {
+      const [n, d] = text.split('/').map(Number);
+      return (4 * spq * n) / d;
+    };
+    const opening = startUnit !== currentUnit || startUnit !== headerUnit ? `[L:${startUnit}]` : '';
+    currentUnit = [startUnit, ...[...unitAt.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1].text)].pop()!;
     // Bars: the form's, in steps; the last reaches the end of the tune.
     const bars: Bar[] = [];
     let written = `${ts.numerator}/${ts.denominator}`;
@@ -253,7 +289,15 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
       const text = d.name === 'roll' || d.name === 'irishroll' ? '~' : d.name === 'staccato' ? '.' : `!${d.name}!`;
       annotations.set(at, (annotations.get(at) ?? '') + text);
     }
-    body.push(...writeVoice(chords, { endStep, bars, unitSteps: unitInt, key: key ? keyAt(key) : undefined, keyChanges, tempoChanges: abcVoice <= 1 ? tempoChanges : new Map(), triplets, stepsPerQuarter: spq, barsPerLine: opts.barsPerLine ?? 4, broken: new Map(v.broken.map((x) => [step(x.time), x.sign] as const)), asWritten: opts.barsPerLine === undefined && v.bars.some((b) => b.lineBreak), opening: v.opening, annotations }));
+    const lines = writeVoice(chords, { endStep, bars, unitSteps: startUnit === headerUnit ? unitInt : stepsOf(startUnit), unitChanges: unitAt, key: key ? keyAt(key) : undefined, keyChanges, tempoChanges: abcVoice <= 1 ? tempoChanges : new Map(), triplets, stepsPerQuarter: spq, barsPerLine: opts.barsPerLine ?? 4, broken: new Map(v.broken.map((x) => [step(x.time), x.sign] as const)), asWritten: opts.barsPerLine === undefined && v.bars.some((b) => b.lineBreak), opening: v.opening, annotations });
+    // An inline voice field and the voice's opening unit go before its first note (after a P: line).
+    const prefix = (voiceField?.inline ? `[V:${voiceField.value}] ` : '') + opening;
+    if (prefix) {
+      const first = lines.findIndex((l) => !/^[A-Za-z]:/.test(l));
+      if (first >= 0) lines[first] = prefix + lines[first];
+      else lines.push(prefix);
+    }
+    body.push(...lines);
   }
 
   // The header as written; T: and L: as asked, Q: left out without tempo.
@@ -360,7 +404,10 @@ function allocateVoices(notes: { pitch: number; s: number; e: number }[]): Chord
 interface VoiceContext {
   endStep: number;
   bars: Bar[];
+  /** Steps of the unit length (L:) the voice starts in. */
   unitSteps: number;
+  /** [L:] changes by step (after 0): the new unit's steps and text ("1/16"). */
+  unitChanges?: Map<number, { steps: number; text: string }>;
   key: KeySignature | undefined;
   /** Key changes by step (after 0). */
   keyChanges: Map<number, KeySignature>;
@@ -399,7 +446,6 @@ function tripletSpans(points: number[], barStarts: Set<number>, endStep: number,
   // 10,000 points: filtering all points per quarter was quadratic, issue #18).
   const bars = [...barStarts].sort((a, b) => a - b);
   let pi = 0;
-  let bi = 0;
   const inside = (a: number, b: number, from: number) => {
     const out: number[] = [];
     for (let i = from; i < points.length && points[i] < b; i++) {
@@ -408,61 +454,68 @@ function tripletSpans(points: number[], barStarts: Set<number>, endStep: number,
     }
     return out;
   };
-  const barInside = (a: number, b: number, from: number) => {
-    for (let i = from; i < bars.length && bars[i] < b; i++) {
-      work.steps++;
-      if (bars[i] > a) return true;
+  // Quarters are counted from each bar line (a bar of a 16th in the middle of a tune, |:g/|, moves
+  // the beats of every bar after it); the first bar, a pickup, counts back from its end.
+  const segments: [number, number][] = [];
+  {
+    let from = 0;
+    for (const b of bars) {
+      if (b <= from || b >= endStep) continue;
+      segments.push([from, b]);
+      from = b;
     }
-    return false;
-  };
-  // Quarters are counted from the bar lines: after a pickup of an eighth they start on its off-beat.
-  const phase = (bars.find((b) => b > 0) ?? 0) % S;
-  for (let q0 = phase > 0 ? phase - S : 0; q0 < endStep; q0 += S) {
-    work.steps++;
-    const q = Math.max(0, q0);
-    const qEnd = Math.min(endStep, q0 + S);
-    while (pi < points.length && points[pi] <= q) pi++;
-    while (bi < bars.length && bars[bi] <= q) bi++;
-    // A quarter without cuts inside is plain: skip straight to the quarter of the next cut.
-    if (pi >= points.length || points[pi] >= qEnd) {
-      const next = pi < points.length ? points[pi] : endStep;
-      if (next - q0 > 2 * S) q0 += Math.floor((next - q0) / S - 1) * S;
-      continue;
-    }
-    // Triplet quarters: a half note cut in thirds ((3 of quarters) is one span over two quarters.
-    if (q0 >= 0 && q + 2 * S <= endStep) {
-      const half = inside(q, q + 2 * S, pi);
-      if (half.some((p) => (p - q) % 3 !== 0) && half.every((p) => (p - q) % (2 * T8) === 0) && !half.some((p) => barStarts.has(p)) && !barInside(q, q + 2 * S, bi)) {
-        spans.set(q, q + 2 * S);
-        q0 += S;
-        continue;
-      }
-    }
-    const pts = inside(q, qEnd, pi);
-    if (pts.every((p) => (p - q0) % 3 === 0)) continue;
-    if (qEnd - q === S && pts.every((p) => (p - q) % T8 === 0) && !pts.some((p) => barStarts.has(p)) && !barInside(q, qEnd, bi)) {
-      spans.set(q, qEnd);
-      continue;
-    }
-    for (const h0 of [q0, q0 + H]) {
-      const h = Math.max(0, h0);
-      const hEnd = Math.min(qEnd, h0 + H);
-      if (h >= hEnd) continue;
-      const hp = inside(h, hEnd, pi);
-      if (hp.every((p) => (p - q0) % 3 === 0)) continue;
-      if (hEnd - h !== H || barInside(h, hEnd, bi)) {
-        for (const p of hp) if ((p - q0) % 3 !== 0) moved.set(p, q0 + Math.round((p - q0) / 3) * 3);
-        continue;
-      }
-      for (const p of hp) if ((p - h) % T16 !== 0) moved.set(p, h + Math.round((p - h) / T16) * T16);
-      spans.set(h, hEnd);
-    }
+    if (from < endStep) segments.push([from, endStep]);
   }
+  segments.forEach(([bs, be], si) => {
+    const first = si === 0 && segments.length > 1 && (be - bs) % S !== 0 ? be - Math.ceil((be - bs) / S) * S : bs;
+    for (let q0 = first; q0 < be; q0 += S) {
+      work.steps++;
+      const q = Math.max(bs, q0);
+      const qEnd = Math.min(be, q0 + S);
+      while (pi < points.length && points[pi] <= q) pi++;
+      // A quarter without cuts inside is plain: skip straight to the quarter of the next cut.
+      if (pi >= points.length || points[pi] >= qEnd) {
+        const next = pi < points.length ? Math.min(points[pi], be) : be;
+        if (next - q0 > 2 * S) q0 += Math.floor((next - q0) / S - 1) * S;
+        continue;
+      }
+      // Triplet quarters: a half note cut in thirds ((3 of quarters) is one span over two quarters.
+      if (q0 >= bs && q + 2 * S <= be) {
+        const half = inside(q, q + 2 * S, pi);
+        if (half.some((p) => (p - q) % 3 !== 0) && half.every((p) => (p - q) % (2 * T8) === 0)) {
+          spans.set(q, q + 2 * S);
+          q0 += S;
+          continue;
+        }
+      }
+      const pts = inside(q, qEnd, pi);
+      if (pts.every((p) => (p - q0) % 3 === 0)) continue;
+      if (qEnd - q === S && pts.every((p) => (p - q) % T8 === 0)) {
+        spans.set(q, qEnd);
+        continue;
+      }
+      for (const h0 of [q0, q0 + H]) {
+        const h = Math.max(bs, h0);
+        const hEnd = Math.min(qEnd, h0 + H);
+        if (h >= hEnd) continue;
+        const hp = inside(h, hEnd, pi);
+        if (hp.every((p) => (p - q0) % 3 === 0)) continue;
+        if (hEnd - h !== H) {
+          for (const p of hp) if ((p - q0) % 3 !== 0) moved.set(p, q0 + Math.round((p - q0) / 3) * 3);
+          continue;
+        }
+        for (const p of hp) if ((p - h) % T16 !== 0) moved.set(p, h + Math.round((p - h) / T16) * T16);
+        spans.set(h, hEnd);
+      }
+    }
+  });
   return { spans, moved };
 }
 
 function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
-  const { unitSteps, bars } = ctx;
+  const { bars } = ctx;
+  let unitSteps = ctx.unitSteps;
+  const unitChanges = ctx.unitChanges ?? new Map<number, { steps: number; text: string }>();
   let keyAcc = ctx.key ? ctx.key.accidentals : 0;
   let keyAlt = keyAlterations(keyAcc);
   let sharpKey = keyAcc >= 0;
@@ -481,6 +534,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
   for (const t of ctx.annotations.keys()) cuts.add(t);
   for (const k of ctx.keyChanges.keys()) cuts.add(k);
   for (const t of ctx.tempoChanges.keys()) cuts.add(t);
+  for (const t of unitChanges.keys()) cuts.add(t);
   let spans = new Map<number, number>();
   if (ctx.triplets) {
     const t = tripletSpans([...cuts].sort((a, b) => a - b), barStarts, ctx.endStep, ctx.stepsPerQuarter);
@@ -495,6 +549,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
       for (const t of ctx.annotations.keys()) cuts.add(mv(t));
       for (const k of ctx.keyChanges.keys()) cuts.add(mv(k));
       for (const t of ctx.tempoChanges.keys()) cuts.add(mv(t));
+      for (const t of unitChanges.keys()) cuts.add(mv(t));
     }
     for (const [a, b] of spans) cuts.add(a).add(b);
   }
@@ -543,7 +598,9 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
     const a = points[i];
     const b = points[i + 1];
     while (bar + 1 < bars.length && bars[bar + 1].start <= a) {
-      line += bars[bar].line || '|';
+      // No bar line before an ending that starts inside a bar (A2A2 [1 Bd|); none written elsewhere is a plain one.
+      const inside = bars[bar].line === '' && !!bars[bar + 1].ending;
+      line += inside ? '' : bars[bar].line || '|';
       bar++;
       barsOnLine++;
       stateLetter = new Map();
@@ -557,12 +614,17 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
         barsOnLine = 0;
       } else line += ' ';
       // An ending right after its bar line: |1, :|2 (abcjs and abc2midi read [1 and |1 alike).
-      if (bars[bar].ending) line = line.replace(/ $/, '') + `[${bars[bar].ending} `;
+      if (bars[bar].ending) line = (inside ? line : line.replace(/ $/, '')) + `[${bars[bar].ending} `;
       if (bars[bar].meter) line += `[M:${bars[bar].meter}]`;
     }
     if (a > 0 && a !== bars[bar].start && (a - bars[bar].start) % bars[bar].beatSteps === 0 && line !== '' && !/[ ><]$/.test(line)) line += ' ';
     const qpm = ctx.tempoChanges.get(a);
     if (qpm) line += `[Q:1/4=${qpm}]`;
+    const unit = unitChanges.get(a);
+    if (unit) {
+      line += `[L:${unit.text}]`;
+      unitSteps = unit.steps;
+    }
     const k = ctx.keyChanges.get(a);
     if (k) {
       line += `[K:${keyName(k)}]`;
@@ -593,7 +655,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
       const l2 = nb - b;
       const half = (l1 + l2) / 2;
       const ratio = want === '>' ? l1 === 3 * l2 : l2 === 3 * l1;
-      if (next && next.e === nb && ratio && !barStarts.has(b) && !spans.has(b) && splitDuration(half, unitSteps).length === 1 && !ctx.keyChanges.has(b) && !ctx.tempoChanges.has(b)) {
+      if (next && next.e === nb && ratio && !barStarts.has(b) && !spans.has(b) && splitDuration(half, unitSteps).length === 1 && !ctx.keyChanges.has(b) && !ctx.tempoChanges.has(b) && !unitChanges.has(b)) {
         pieces = [half];
         sign = want;
         brokenNext = half;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAbc } from '@shared/music/index';
-import { quietHeader, splitAbc } from './chunks';
+import { headerTitles, quietHeader, splitAbc, withoutHeaderTitles } from './chunks';
 
 function tune(lines: string[]): string {
   return ['X:1', 'T:Long', 'M:6/8', 'L:1/8', 'Q:3/8=100', 'K:D', ...lines].join('\n') + '\n';
@@ -45,5 +45,17 @@ describe('splitAbc', () => {
     expect(q2).toMatch(/L:1\/16\nM:none/);
     expect(notes(q2)).toEqual(notes(twoFour[1].text));
     expect(quietHeader(chunks[1].text.replace('M:6/8', 'M:C'))).toMatch(/X:1\nL:1\/8\nM:none/);
+  });
+});
+
+describe('header titles (written by the pane, wrapped; abcjs ran a long one off the sheet)', () => {
+  it('lists the header T: lines and takes them out of what abcjs draws, keeping lengths and body titles', () => {
+    const text = 'X:1\nT:Fugue in C minor BWV 847 from the Well-Tempered Clavier (track 2: Voice 2)\nT:second\nM:4/4\nK:Cm\nT:Part title\nCDEF|\n';
+    expect(headerTitles(text)).toEqual(['Fugue in C minor BWV 847 from the Well-Tempered Clavier (track 2: Voice 2)', 'second']);
+    const out = withoutHeaderTitles(text);
+    expect(out.length).toBe(text.length);
+    expect(out).toContain('\n%:Fugue in C minor');
+    expect(out).toContain('\nT:Part title\n');
+    expect(parseAbc(out).tunes[0].sequence.notes.length).toBe(4);
   });
 });

@@ -91,3 +91,29 @@ function meterValue(m: string): number {
   const [num, den] = m.split('/');
   return num.split('+').reduce((s, n) => s + Number(n), 0) / Number(den);
 }
+
+/** The titles of a tune's header (its T: lines before K:), in order: the score pane shows them as text. */
+export function headerTitles(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const l = line.trim();
+    if (/^K:/.test(l)) break;
+    const m = /^T:(.*)$/.exec(l);
+    if (m && m[1].trim()) out.push(m[1].trim());
+  }
+  return out;
+}
+
+/**
+ * The first chunk without its header titles (T: lines before K: become comments of the same
+ * length): abcjs draws a title centred on the staff in one line, so a long one (a .mid's track and
+ * file name) ran off both sides of the sheet. The pane writes them above the sheet, wrapped.
+ */
+export function withoutHeaderTitles(text: string): string {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (/^\s*K:/.test(lines[i])) break;
+    lines[i] = lines[i].replace(/^(\s*)T:/, '$1%:');
+  }
+  return lines.join('\n');
+}

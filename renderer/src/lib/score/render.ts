@@ -6,7 +6,7 @@
  */
 import abcjs, { type TuneObject } from 'abcjs';
 import type { RenderedChunk, SheetTiming } from './sheet';
-import { quietHeader } from './chunks';
+import { quietHeader, withoutHeaderTitles } from './chunks';
 
 const REFERENCE_BPM = 60;
 
@@ -16,7 +16,8 @@ export const SHEET_OPTIONS = { responsive: 'resize', paddingbottom: 8, paddingle
 
 export function renderAbcChunk(el: HTMLElement, text: string, first: boolean): RenderedChunk | null {
   // Later chunks would print the carried meter and tempo again at every cut.
-  const visual: TuneObject | undefined = abcjs.renderAbc(el, first ? text : quietHeader(text), { ...SHEET_OPTIONS, paddingtop: first ? 8 : 0 })[0];
+  // The header's titles are written above the sheet by the pane (wrapped), not drawn by abcjs.
+  const visual: TuneObject | undefined = abcjs.renderAbc(el, first ? withoutHeaderTitles(text) : quietHeader(text), { ...SHEET_OPTIONS, paddingtop: first ? 8 : 0 })[0];
   if (!visual) return null;
   try {
     const beat = visual.getBeatLength(); // a fraction of a whole note

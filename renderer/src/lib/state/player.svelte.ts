@@ -4,7 +4,8 @@
  */
 import type { Note } from '@shared/music/types';
 import type { TempoChange } from '@shared/music/types';
-import { Player, metronomeClicks, type NoteOutput } from '../synth/player';
+import { metronomeClicks } from '@shared/transport/transport';
+import { Player, type NoteOutput } from '../synth/player';
 import { tempoWarp, type TempoWarp } from './tempo-map';
 
 export type ResumableOutput = NoteOutput & { resume?(): Promise<void> };
@@ -12,7 +13,7 @@ export type OutputFactory = () => Promise<ResumableOutput>;
 
 /** Playback by the studio's scheduler, to a hardware output (the window only shows the playhead). */
 export interface RemotePlayback {
-  play(notes: readonly Note[], qpm: number, from: number, loop: { start: number; end: number } | null): Promise<{ runId: string } | { error: string }>;
+  play(notes: readonly Note[], qpm: number, from: number, loop: { start: number; end: number } | null, clicks?: readonly Note[]): Promise<{ runId: string } | { error: string }>;
   stop(): Promise<void>;
 }
 
@@ -85,7 +86,9 @@ export class PlayerState {
     const end = notes.reduce((m, n) => Math.max(m, n.end), 0);
     if (from >= end) from = 0;
     const loop = this.loop ? (this.playedLoop ?? { start: 0, end: Math.max(end, 0.25) }) : null;
-    const r = await this.remote!.play(notes, qpm, from, loop);
+    // The same clicks as the built-in synth's, played by the studio's scheduler on channel 10.
+    const clicks = this.metronome ? this.clicksOf(Math.max(end, loop?.end ?? 0)) : undefined;
+    const r = await this.remote!.play(notes, qpm, from, loop, clicks);
     if ('error' in r) {
       this.error = r.error;
       return;

@@ -225,8 +225,8 @@ export class StudioState {
   }
 
   private readonly remotePlayback: RemotePlayback = {
-    play: async (notes, qpm, fromBeat, loop) => {
-      const r = await this.api.play({ notes: notes.slice(0, 100_000), qpm, fromBeat, loop });
+    play: async (notes, qpm, fromBeat, loop, clicks) => {
+      const r = await this.api.play({ notes: notes.slice(0, 100_000), qpm, fromBeat, loop, ...(clicks?.length ? { clicks: clicks.slice(0, 100_000) } : {}) });
       return r.ok ? { runId: r.value.runId } : { error: r.error.message };
     },
     stop: async () => {
@@ -653,8 +653,9 @@ export class StudioState {
     this.selectedTake = index;
     const notes = take.edited?.notes ?? take.notes;
     const seedEnd = take.seedNotes.reduce((m, n) => Math.max(m, n.end), 0);
-    // A model's take is shown grouped by beat as a musician writes it (abc-token takes have no spaces).
-    const abc = take.edited?.abc ?? (take.abc ? beamByBeat(take.abc) : take.abc);
+    // A model's take is shown grouped by beat as a musician writes it (abc-token takes have no
+    // spaces); a typed seed at its start keeps the musician's own spacing.
+    const abc = take.edited?.abc ?? (take.abc ? beamByBeat(take.abc, { from: take.seedChars ?? 0 }) : take.abc);
     const title = take.edited?.title ?? take.title;
     if (!take.edited && take.seedNotes.length) {
       // The engine returns either the continuation alone or the whole tune starting with the seed:
@@ -808,6 +809,7 @@ export class StudioState {
         settings: takeSettings(t).slice(0, 200),
         kept: t.kept,
         abc: t.abc.slice(0, 200_000),
+        ...(t.seedChars !== undefined && t.seedChars <= 200_000 ? { seedChars: t.seedChars } : {}),
         notes: strip(t.notes),
         seed: indices[i]!,
         warnings: t.warnings.slice(0, 20).map((w) => w.slice(0, 500)),

@@ -1,6 +1,7 @@
 /**
- * A tune as timed MIDI events, the one conversion both playback paths use (the live player and
- * the offline .wav render), so that a take sounds the same through either.
+ * A tune as timed MIDI events for the offline .wav render. The live player takes its events from
+ * the transport core (shared/transport); from the top they are the same events at the same times
+ * (player.test.ts checks it), so a take sounds the same through either.
  */
 import type { Note } from '@shared/music/types';
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Player, metronomeClicks, type NoteOutput } from './player';
+import { metronomeClicks } from '@shared/transport/transport';
+import { Player, type NoteOutput } from './player';
+import { notesToEvents } from './events';
 
 class FakeOutput implements NoteOutput {
   t = 0;
@@ -61,5 +63,28 @@ describe('look-ahead player', () => {
     const p = new Player(out, 10, 0);
     p.start(notes, { qpm: 60, from: 0, clicks: metronomeClicks(2, 1, 4) });
     expect(out.sent.filter((s) => s.startsWith('on'))).toEqual(['on 60 @0.00', 'on click 76 @0.00', 'on 62 @1.00', 'on click 77 @1.00']);
+  });
+
+  it('from the top, sends the same events at the same times as the .wav render (notesToEvents)', () => {
+    const tune = Array.from({ length: 40 }, (_, i) => ({ pitch: 60 + ((i * 7) % 12), start: i * 0.5, end: i * 0.5 + (i % 3 === 0 ? 1.25 : 0.5), velocity: 80, voice: 0 }));
+    const out = new FakeOutput();
+    const p = new Player(out, 0.1, 0);
+    p.start(tune, { qpm: 100, from: 0 });
+    for (let t = 0; t <= 13; t += 0.025) {
+      out.t = t;
+      p.tick();
+    }
+    const key = (type: string, pitch: number, time: number) => `${type} ${pitch} @${time.toFixed(6)}`;
+    const render = notesToEvents(tune, 100).map((e) => key(e.type, e.pitch, e.time));
+    const live: string[] = [];
+    out.sent.forEach((s) => {
+      const m = s.match(/^(on|off) (\d+) @/);
+      if (m) live.push(s);
+    });
+    expect(live).toHaveLength(render.length);
+    const exact = new FakeOutput();
+    const q = new Player({ ...exact, noteOn: (_c, pitch, _v, time) => void exact.sent.push(key('on', pitch, time)), noteOff: (_c, pitch, time) => void exact.sent.push(key('off', pitch, time)) }, 100, 0);
+    q.start(tune, { qpm: 100, from: 0 });
+    expect([...exact.sent].sort()).toEqual([...render].sort());
   });
 });
