@@ -13,8 +13,13 @@ from peer_common import fields, per_token_times, timed_steps
 
 
 class Net(nn.Module):
-    def __init__(self, vocab, emb, units):
+    """dropout/placement as model.ts: 'input' drops each LSTM layer's input with one mask per window
+    (Keras's LSTM dropout), 'output' is a Dropout layer after each LSTM layer (per element)."""
+
+    def __init__(self, vocab, emb, units, dropout=0.0, placement="input"):
         super().__init__()
+        self.dropout = dropout
+        self.placement = placement
         self.emb = nn.Embedding(vocab, emb)
         self.lstm = nn.ModuleList()
         d = emb
@@ -26,8 +31,14 @@ class Net(nn.Module):
     def forward(self, x, state=None):
         h = self.emb(x)
         new_state = []
+        drop = self.training and self.dropout > 0
         for i, layer in enumerate(self.lstm):
+            if drop and self.placement == "input":
+                keep = 1 - self.dropout
+                h = h * (torch.rand(h.shape[0], 1, h.shape[2]) < keep).float() / keep
             h, s = layer(h, None if state is None else state[i])
+            if drop and self.placement == "output":
+                h = nn.functional.dropout(h, self.dropout, True)
             new_state.append(s)
         return self.out(h), new_state
 
@@ -42,11 +53,13 @@ def main():
     p.add_argument("--seq", type=int, default=30)
     p.add_argument("--seconds", type=float, default=5)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--dropout", type=float, default=0.0)
+    p.add_argument("--placement", choices=["input", "output"], default="input")
     a = p.parse_args()
     torch.manual_seed(1)
     torch.set_num_threads(a.threads)
     units = [int(u) for u in a.units.split(",")]
-    net = Net(a.vocab, a.emb, units)
+    net = Net(a.vocab, a.emb, units, a.dropout, a.placement)
     if a.mode == "train":
         opt = torch.optim.Adam(net.parameters(), lr=1e-3)
         loss_fn = nn.CrossEntropyLoss()
@@ -63,6 +76,7 @@ def main():
         n, dt, cpu = timed_steps(step, a.seconds)
         print(json.dumps({"tokens_per_s": n * a.batch * a.seq / dt, "tokens_per_cpu_s": n * a.batch * a.seq / cpu, "steps": n, "threads": a.threads, **fields()}))
     else:
+        net.eval()
         state = [None]
         tok = [torch.zeros((1, 1), dtype=torch.long)]
 

@@ -182,12 +182,43 @@ function peerScript(p: Preset): string {
   return p.model.architecture === 'gpt' ? 'torch_gpt.py' : 'torch_lstm.py';
 }
 
-function peerModelArgs(p: Preset, vocab: number): string[] {
+export function peerModelArgs(p: Preset, vocab: number): string[] {
   const m = p.model;
   if (m.architecture === 'gpt') {
     return ['--vocab', String(vocab), '--width', String(m.embeddingSize), '--layers', String(m.layers), '--heads', String(m.heads), '--context', String(m.contextLength), '--dropout', String(m.dropout), '--weight-decay', String(p.training.weightDecay ?? 0)];
   }
-  return ['--vocab', String(vocab), '--emb', String(m.embeddingSize), '--units', m.units.join(',')];
+  // the same dropout as the model (input: one mask per window on each LSTM input; output: Dropout layers)
+  return ['--vocab', String(vocab), '--emb', String(m.embeddingSize), '--units', m.units.join(','), '--dropout', String(m.dropout), '--placement', m.dropoutPlacement ?? 'input'];
+}
+
+/**
+ * What a preset's bench run measures: the model (sizes, vocabulary, dropout), the batch, and its
+ * arithmetic per token (multiply-adds x 2 of the forward pass; training is about 3x that).
+ */
+export function describePreset(p: Preset, vocab: number, params: number): BenchRecord {
+  const m = p.model;
+  const t = p.training;
+  let flops = 0;
+  let what: string;
+  if (m.architecture === 'gpt') {
+    const w = m.embeddingSize;
+    const T = t.seqLength;
+    // per token and block: QKV + output projection (4 w^2), MLP (8 w^2), attention over T/2 positions on average (2 w T/2)
+    flops = 2 * (m.layers * (12 * w * w + w * T) + w * vocab);
+    what = `Embedding ${w} + positions -> ${m.layers} blocks (width ${w}, ${m.heads} heads, MLP ${4 * w}) -> Dense ${vocab}, dropout ${m.dropout}`;
+  } else {
+    let inDim = m.embeddingSize;
+    for (const u of m.units) {
+      flops += 2 * 4 * u * (inDim + u);
+      inDim = u;
+    }
+    flops += 2 * inDim * vocab;
+    const drop = m.dropout > 0 ? `, dropout ${m.dropout} (${m.dropoutPlacement === 'output' ? 'Dropout layers after each LSTM' : 'on each LSTM input, one mask per window'})` : '';
+    what = `Embedding ${m.embeddingSize} -> LSTM ${m.units.join(' -> ')} -> Dense ${vocab}${drop}`;
+  }
+  const rec: BenchRecord = { model: what, vocab, params, forward_mflops_per_token: Math.round(flops / 1e4) / 100 };
+  if (t.stateful) rec.note = 'the preset trains stateful (each row carries its state into the next window), which the fast trainer does not do: it trains on tfjs (StatefulLstmStepper); this bench times windows from zero state';
+  return rec;
 }
 
 function shape(p: Preset): string {
@@ -284,6 +315,7 @@ export async function benchTrain(opts: BenchOptions = {}): Promise<BenchRecord[]
     const B = p.training.batchSize;
     const T = p.training.seqLength;
     const tokens = B * T;
+    emit({ bench: 'preset', ...common(p), batch: B, seq: T, ...describePreset(p, vocab, model.countParams()) });
     // PyTorch at 1 and 2 threads, one after the other: its best is what the fast path is held to
     const peers = new Map<number, PeerResult>();
     for (let th = 1; th <= cores; th++) peers.set(th, await runPeer(opts, peerScript(p), ['train', ...peerModelArgs(p, vocab), '--batch', String(B), '--seq', String(T), '--seconds', String(seconds), '--threads', String(th)]));
@@ -389,6 +421,7 @@ export async function benchTrain(opts: BenchOptions = {}): Promise<BenchRecord[]
 export function formatRecord(r: BenchRecord): string {
   const head = `${r.bench} ${r.preset} (${r.units}) ${r.kernels} on ${r.backend}, load ${r.load_avg}`;
   const why = r.torch_reason ? `; PyTorch: ${r.torch_reason}` : '';
+  if (r.bench === 'preset') return `preset ${r.preset} (${r.units}), load ${r.load_avg}: ${r.model}; ${r.params} parameters, ${r.forward_mflops_per_token} MFLOP per token forward; batch ${r.batch} x ${r.seq} steps${r.note ? `; ${r.note}` : ''}`;
   if (r.bench === 'init') return `${head}: orthogonal recurrent kernels for ${r.layers} layer(s) in ${r.orthogonal_ms} ms (${r.cpu_ms} ms CPU)`;
   if (r.bench === 'sample') {
     if (r.median_ms === null) return `${head}: not used: ${r.reason}${why}`;

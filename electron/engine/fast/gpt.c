@@ -69,33 +69,7 @@ static void colsum_add(float* acc, const float* D, int rows, int n) {
     for (int j = 0; j < n; j += 4) wasm_v128_store(acc + j, wasm_f32x4_add(wasm_v128_load(acc + j), wasm_v128_load(D + r * n + j)));
 }
 
-static inline uint32_t mix1(uint32_t h) {
-  h ^= h >> 16; h *= 0x7feb352dU; h ^= h >> 15; h *= 0x846ca68bU; h ^= h >> 16;
-  return h;
-}
-
-static inline v128_t mix4(v128_t h) {
-  h = wasm_v128_xor(h, wasm_u32x4_shr(h, 16));
-  h = wasm_i32x4_mul(h, wasm_i32x4_splat((int32_t)0x7feb352dU));
-  h = wasm_v128_xor(h, wasm_u32x4_shr(h, 15));
-  h = wasm_i32x4_mul(h, wasm_i32x4_splat((int32_t)0x846ca68bU));
-  return wasm_v128_xor(h, wasm_u32x4_shr(h, 16));
-}
-
-/* y[0..n) *= dropout mask of (seed, site, global row): kept elements scaled by 1/keep. n % 4 == 0. */
-static void drop_row(float* y, int n, uint32_t seed, int site, int grow, float keep) {
-  const uint32_t key = mix1(seed ^ mix1((uint32_t)site * 0x9E3779B9U + (uint32_t)grow * 0x85EBCA77U));
-  const v128_t thresh = wasm_i32x4_splat((int32_t)(uint32_t)(keep * 16777216.0f));
-  const f4 inv = wasm_f32x4_splat(1.0f / keep), zero = wasm_f32x4_splat(0);
-  const v128_t step = wasm_i32x4_make(0, 1, 2, 3);
-  for (int j = 0; j < n; j += 4) {
-    v128_t idx = wasm_i32x4_add(wasm_i32x4_splat(j), step);
-    v128_t h = mix4(wasm_i32x4_add(wasm_i32x4_splat((int32_t)key), wasm_i32x4_mul(idx, wasm_i32x4_splat((int32_t)0x27d4eb2fU))));
-    v128_t kept = wasm_u32x4_lt(wasm_u32x4_shr(h, 8), thresh);
-    f4 m = wasm_v128_bitselect(inv, zero, kept);
-    wasm_v128_store(y + j, wasm_f32x4_mul(wasm_v128_load(y + j), m));
-  }
-}
+/* mix1, mix4, drop_row: kernels.h (shared with the LSTM trainer's Dropout layers) */
 
 static void drop_rows(GptNet* n, float* Y, int rows, int w, int site) {
   if (n->keep >= 1.0f || n->forward_only) return;

@@ -93,6 +93,38 @@ static inline float hsum(f4 v) {
   return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
 }
 
+/* ---------------------------------------------------------------- dropout masks */
+
+/* Each element's keep bit is a hash of (step seed, site, global row, column): the same masks
+ * whichever thread takes which rows, and recomputed in the backward pass instead of stored. */
+static inline uint32_t mix1(uint32_t h) {
+  h ^= h >> 16; h *= 0x7feb352dU; h ^= h >> 15; h *= 0x846ca68bU; h ^= h >> 16;
+  return h;
+}
+
+static inline v128_t mix4(v128_t h) {
+  h = wasm_v128_xor(h, wasm_u32x4_shr(h, 16));
+  h = wasm_i32x4_mul(h, wasm_i32x4_splat((int32_t)0x7feb352dU));
+  h = wasm_v128_xor(h, wasm_u32x4_shr(h, 15));
+  h = wasm_i32x4_mul(h, wasm_i32x4_splat((int32_t)0x846ca68bU));
+  return wasm_v128_xor(h, wasm_u32x4_shr(h, 16));
+}
+
+/* y[0..n) *= dropout mask of (seed, site, global row): kept elements scaled by 1/keep. n % 4 == 0. */
+static inline void drop_row(float* y, int n, uint32_t seed, int site, int grow, float keep) {
+  const uint32_t key = mix1(seed ^ mix1((uint32_t)site * 0x9E3779B9U + (uint32_t)grow * 0x85EBCA77U));
+  const v128_t thresh = wasm_i32x4_splat((int32_t)(uint32_t)(keep * 16777216.0f));
+  const f4 inv = wasm_f32x4_splat(1.0f / keep), zero = wasm_f32x4_splat(0);
+  const v128_t step = wasm_i32x4_make(0, 1, 2, 3);
+  for (int j = 0; j < n; j += 4) {
+    v128_t idx = wasm_i32x4_add(wasm_i32x4_splat(j), step);
+    v128_t h = mix4(wasm_i32x4_add(wasm_i32x4_splat((int32_t)key), wasm_i32x4_mul(idx, wasm_i32x4_splat((int32_t)0x27d4eb2fU))));
+    v128_t kept = wasm_u32x4_lt(wasm_u32x4_shr(h, 8), thresh);
+    f4 m = wasm_v128_bitselect(inv, zero, kept);
+    wasm_v128_store(y + j, wasm_f32x4_mul(wasm_v128_load(y + j), m));
+  }
+}
+
 /* gemm.c */
 void pack_b(const float* B, int k, int n, int ldb, float* pack);
 void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack, float* C, int ldc, int accumulate);

@@ -1,10 +1,11 @@
 /**
  * Where everything lives in one training shard's wasm memory, and the Net struct train_step reads
- * (lstm.c: 31 words, then 4 Layer structs of 13 words, then the first layer's table pointer and the
- * five per-batch-row scratch pointers of sparse input dropout; all ints, floats or 32-bit pointers).
+ * (lstm.c: 31 words, then 4 Layer structs of 13 words, then the first layer's table pointer, the
+ * five per-batch-row scratch pointers of sparse input dropout, the chunk's first row, the dropout
+ * seed and the keep rate of the Dropout after each LSTM layer; all ints, floats or 32-bit pointers).
  * Computed once on the main thread and sent to workers as plain numbers.
  */
-export const NET_WORDS = 31 + 4 * 13 + 1 + 5;
+export const NET_WORDS = 31 + 4 * 13 + 1 + 5 + 2 + 4;
 export const MAX_LAYERS = 4;
 
 export interface TrainShape {
@@ -14,6 +15,8 @@ export interface TrainShape {
   hard: boolean;
   /** input dropout rate per LSTM layer (0 = none) */
   dropout?: number[];
+  /** rate of a Dropout layer after each LSTM layer (0 = none; model.ts's 'output' placement) */
+  outDropout?: number[];
 }
 
 export interface ParamSegment {
@@ -156,6 +159,7 @@ export function layoutShard(s: TrainShape, batch: number, time: number, base: nu
     }
     w.set([alloc(dimMax), alloc(time * dimMax), alloc(time * dimMax), alloc(time * dimMax), alloc(wpack)], 31 + 4 * 13 + 1);
   }
+  for (let l = 0; l < MAX_LAYERS; l++) f[OUT_KEEP + l] = 1 - (s.outDropout?.[l] ?? 0);
   inDim = s.embedding;
   const masks: number[] = [];
   const inputs: number[] = [];
@@ -176,4 +180,6 @@ export function layoutShard(s: TrainShape, batch: number, time: number, base: nu
 }
 
 /** Net struct word indices JS writes or reads per step. */
-export const NET: NetFields = { T: 4, B: 5, forwardOnly: 7, scale: 8, loss: 29, correct: 30 };
+export const NET: NetFields = { T: 4, B: 5, forwardOnly: 7, scale: 8, loss: 29, correct: 30, row0: 89, dseed: 90 };
+/** Word index of out_keep[0] (the Dropout after each LSTM layer). */
+const OUT_KEEP = 91;

@@ -110,7 +110,29 @@ typedef struct {
   float *xg, *xgt;       /* [T][kept] and [kept][T]: the row's kept inputs, scaled by the mask */
   float *dxg;            /* [T][kept rounded up to 8]: their gradient */
   float *wpack;          /* [maxin][4 maxu]: the kept rows of W, packed */
+  /* Dropout layers after LSTM layers (model.ts's 'output' placement): hashed masks per element */
+  int row0;              /* this chunk's first row in the whole batch */
+  uint32_t dseed;        /* dropout seed of the step */
+  float out_keep[4];     /* 1 - rate of the Dropout after each LSTM layer (1: none) */
 } Net;
+
+/*
+ * Y (time-major rows t * B + b, n wide) *= the Dropout mask after LSTM layer `layer`: element
+ * (global row, step, column) kept with probability keep and scaled by 1/keep, hashed from the step
+ * seed, so a chunk's mask does not depend on which thread runs it and the backward pass recomputes
+ * it. Exported so the tests can build the very masks a step uses.
+ */
+EXPORT(lstm_dropout_rows) void lstm_dropout_rows(float* Y, int T, int B, int n, uint32_t seed, int layer, int row0, float keep) {
+  for (int t = 0; t < T; t++)
+    for (int b = 0; b < B; b++) drop_row(Y + (t * B + b) * n, n, seed, 100 + layer, (row0 + b) * T + t, keep);
+}
+
+/* dst = src with layer l's output Dropout applied (rows x n) */
+static void dropped_copy(Net* net, int l, const float* src, float* dst, int n) {
+  const int rows = net->B * net->T;
+  for (int i = 0; i < rows * n; i += 4) wasm_v128_store(dst + i, wasm_v128_load(src + i));
+  lstm_dropout_rows(dst, net->T, net->B, n, net->dseed, l, net->row0, net->out_keep[l]);
+}
 
 static void zero(float* p, int n) { for (int i = 0; i < n; i++) p[i] = 0; }
 
@@ -222,6 +244,7 @@ EXPORT(train_step) void train_step(Net* net) {
       }
     }
     X = ly->H; in = u;
+    if (!net->forward_only && net->out_keep[l] < 1.0f) { dropped_copy(net, l, ly->H, net->xm, u); X = net->xm; }
   }
   /* dense + softmax cross-entropy; dZ overwrites Z */
   const int uL = in;
@@ -251,11 +274,14 @@ EXPORT(train_step) void train_step(Net* net) {
     wasm_v128_store(net->dbd + j, wasm_f32x4_add(wasm_v128_load(net->dbd + j), wasm_v128_load(net->Z + r * Vp + j)));
   transpose(net->Wd, uL, Vp, Vp, net->wt, uL);
   gemm_nn(rows, uL, Vp, net->Z, Vp, net->wt, uL, net->dH, uL, 0, net->pack);
+  if (net->out_keep[L - 1] < 1.0f) lstm_dropout_rows(net->dH, T, B, uL, net->dseed, L - 1, net->row0, net->out_keep[L - 1]);
   /* LSTM layers backward through time */
   for (int l = L - 1; l >= 0; l--) {
     Layer* ly = &net->layers[l];
     const int u = ly->u, g4 = 4 * u, lin = ly->in;
     const float* Xin = l > 0 ? net->layers[l - 1].H : net->X0;
+    const int dropBelow = l > 0 && net->out_keep[l - 1] < 1.0f;
+    if (dropBelow) { dropped_copy(net, l - 1, Xin, net->xm, lin); Xin = net->xm; }
     const int sparse = sparse_input(ly->mask, B, lin, g4);
     if (ly->mask && !sparse) { apply_mask(net->xm, Xin, ly->mask, T, B, lin); Xin = net->xm; }
     float* dG = net->dG;
@@ -328,6 +354,7 @@ EXPORT(train_step) void train_step(Net* net) {
           for (int i = 0; i < n; i++) d[net->idx[i]] = s[i] * m[net->idx[i]];
         }
       }
+      if (dropBelow) lstm_dropout_rows(dIn, T, B, lin, net->dseed, l - 1, net->row0, net->out_keep[l - 1]);
       continue;
     }
     transpose(ly->W, lin, g4, g4, net->wt, lin);
@@ -350,6 +377,7 @@ EXPORT(train_step) void train_step(Net* net) {
     float* dIn = l > 0 ? net->dH : net->dX;
     gemm_nn(rows, lin, g4, dG, g4, net->wt, lin, dIn, lin, 0, net->pack);
     if (ly->mask) apply_mask(dIn, dIn, ly->mask, T, B, lin);
+    if (dropBelow) lstm_dropout_rows(dIn, T, B, lin, net->dseed, l - 1, net->row0, net->out_keep[l - 1]);
   }
   for (int t = 0; t < T; t++)
     for (int b = 0; b < B; b++) {

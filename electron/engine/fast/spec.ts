@@ -23,8 +23,12 @@ export interface LstmModelSpec {
   vocabSize: number;
   embeddingDim: number;
   lstm: LstmLayerSpec[];
-  /** Dropout layers with a rate above 0 (identity when sampling; the trainer does not apply them). */
+  /** Dropout layers with a rate above 0 (identity when sampling). */
   dropoutLayers: string[];
+  /** Rate of the Dropout layer right after each LSTM layer (0: none); the trainer applies these. */
+  outputDropout: number[];
+  /** Dropout layers the trainer cannot apply (not right after an LSTM, SpatialDropout1D, two in a row), with why. */
+  unplacedDropout: string[];
   /** 'softmax' when the model itself outputs probabilities, 'linear' when it outputs logits. */
   output: 'linear' | 'softmax';
   embeddingLayer: tf.layers.Layer;
@@ -48,6 +52,8 @@ export function readLstmSpec(model: tf.LayersModel): SpecResult {
   const lstm: LstmLayerSpec[] = [];
   const lstmLayers: tf.layers.Layer[] = [];
   const dropoutLayers: string[] = [];
+  const outputDropout: number[] = [];
+  const unplacedDropout: string[] = [];
   let prevUnits = 0;
   for (const layer of model.layers) {
     const cls = layer.getClassName();
@@ -55,7 +61,16 @@ export function readLstmSpec(model: tf.LayersModel): SpecResult {
     if (layer.inboundNodes.length > 1) return fail(`layer ${layer.name} is used more than once`);
     if (cls === 'InputLayer') continue;
     if (cls === 'Dropout' || cls === 'SpatialDropout1D') {
-      if (((cfg.rate as number) ?? 0) > 0) dropoutLayers.push(layer.name);
+      const rate = (cfg.rate as number) ?? 0;
+      if (rate > 0) {
+        dropoutLayers.push(layer.name);
+        const at = lstm.length - 1;
+        if (cls !== 'Dropout') unplacedDropout.push(`${layer.name} (${cls})`);
+        else if (at < 0 || dense) unplacedDropout.push(`${layer.name} (not right after an LSTM layer)`);
+        else if (outputDropout[at] > 0) unplacedDropout.push(`${layer.name} (a second Dropout after ${lstm[at].name})`);
+        else if (cfg.noiseShape != null) unplacedDropout.push(`${layer.name} (a noise shape)`);
+        else outputDropout[at] = rate;
+      }
       continue;
     }
     if (softmaxLayer) return fail(`layer ${layer.name} follows the output softmax`);
@@ -83,6 +98,7 @@ export function readLstmSpec(model: tf.LayersModel): SpecResult {
         stateful: !!cfg.stateful,
       });
       lstmLayers.push(layer);
+      outputDropout.push(0);
       prevUnits = units;
     } else if (cls === 'Dense' || (cls === 'TimeDistributed' && (cfg.layer as AnyConfig | undefined)?.className === 'Dense')) {
       if (dense) return fail('more than one Dense layer');
@@ -113,6 +129,8 @@ export function readLstmSpec(model: tf.LayersModel): SpecResult {
       embeddingDim: (embedding.getConfig() as AnyConfig).outputDim as number,
       lstm,
       dropoutLayers,
+      outputDropout,
+      unplacedDropout,
       output,
       embeddingLayer: embedding,
       lstmLayers,

@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { createFastTrainer, dropoutMask, explainFastTrainer, type Trainer } from './trainer';
 import { Optimizer } from '../optimizer';
+import { deriveSeed } from '../rng';
+import { KernelInstance, kernelModule } from './wasm';
 
 tf.setBackend('cpu');
 
@@ -186,11 +188,11 @@ describe('fast LSTM trainer against tfjs', () => {
     expect(explainFastTrainer(dropout, { batchSize: 2, seqLength: 3, learningRate: 0.01 }).reason).toMatch(/recurrent dropout/);
     const layer = tf.sequential();
     layer.add(tf.layers.embedding({ inputDim: 10, outputDim: 8 }));
-    layer.add(tf.layers.lstm({ units: 8, returnSequences: true }));
     layer.add(tf.layers.dropout({ rate: 0.1 }));
+    layer.add(tf.layers.lstm({ units: 8, returnSequences: true }));
     layer.add(tf.layers.dense({ units: 10 }));
     layer.build([null, null]);
-    expect(explainFastTrainer(layer, { batchSize: 2, seqLength: 3, learningRate: 0.01 }).reason).toMatch(/Dropout layer/);
+    expect(explainFastTrainer(layer, { batchSize: 2, seqLength: 3, learningRate: 0.01 }).reason).toMatch(/Dropout layer dropout.* \(not right after an LSTM layer\)/);
     layer.dispose();
     const odd = build(10, 8, [12], 9);
     expect(explainFastTrainer(odd, { batchSize: 2, seqLength: 3, learningRate: 0.01 }).reason).toMatch(/multiple of 8/);
@@ -207,7 +209,7 @@ describe('fast LSTM trainer against tfjs', () => {
 });
 
 /** A hand-written tfjs LSTM with explicit input-dropout masks, for checking the fast trainer's dropout. */
-function maskedLoss(model: tf.LayersModel, x: Int32Array, y: Int32Array, B: number, T: number, vocab: number, masks: (Float32Array | null)[]): tf.Scalar {
+function maskedLoss(model: tf.LayersModel, x: Int32Array, y: Int32Array, B: number, T: number, vocab: number, masks: (Float32Array | null)[], outMasks: (Float32Array | null)[] = []): tf.Scalar {
   const w = model.trainableWeights.map((v) => v.read());
   let h3 = tf.gather(w[0], tf.tensor2d(x, [B, T], 'int32')) as tf.Tensor3D;
   const layers = (w.length - 3) / 3;
@@ -228,6 +230,8 @@ function maskedLoss(model: tf.LayersModel, x: Int32Array, y: Int32Array, B: numb
       outs.push(h);
     }
     h3 = tf.stack(outs, 1) as tf.Tensor3D;
+    const om = outMasks[l];
+    if (om) h3 = tf.mul(h3, tf.tensor3d(om, [B, T, u])) as tf.Tensor3D;
   }
   const [Wd, bd] = w.slice(w.length - 2);
   const logits = tf.add(tf.matMul(tf.reshape(h3, [B * T, h3.shape[2]]), Wd as tf.Tensor2D), bd);
@@ -299,6 +303,76 @@ describe('fast LSTM trainer with input dropout', () => {
       });
       console.log(`input dropout 0.5, ${threads} thread(s): max loss difference over ${data.length} steps ${worst.toExponential(2)}`);
       expect(worst).toBeLessThan(1e-5);
+      opt.dispose();
+      ref.dispose();
+      fast.dispose();
+    }
+  });
+});
+
+/** The masks the trainer's Dropout after LSTM layer `layer` applies at a step, as [B][T][u]. */
+function outputMask(seed: number, step: number, layer: number, B: number, T: number, u: number, rate: number): Float32Array {
+  const k = new KernelInstance(kernelModule()!);
+  const at = k.alloc(T * B * u);
+  k.f32(at, T * B * u).fill(1);
+  k.exports.lstm_dropout_rows(at, T, B, u, deriveSeed(seed, 'fast-gpt-dropout', step) | 0, layer, 0, 1 - rate);
+  const timeMajor = k.f32(at, T * B * u);
+  const out = new Float32Array(B * T * u);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) out.set(timeMajor.subarray((t * B + b) * u, (t * B + b + 1) * u), (b * T + t) * u);
+  return out;
+}
+
+describe('fast LSTM trainer with Dropout layers after the LSTM layers (keras-stateful\'s placement)', () => {
+  it('every step within 1e-5 of a tfjs LSTM given the same masks, and the first step\'s weights, on 1 and 2 threads', () => {
+    const V = 18, B = 6, T = 7, lr = 0.01, seed = 5;
+    const units = [24, 16];
+    const rates = [0.2, 0.4];
+    const data = batches(6, B, T, V, 12);
+    const buildOut = () => {
+      const m = tf.sequential();
+      m.add(tf.layers.embedding({ inputDim: V, outputDim: 16, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 31 }) }));
+      units.forEach((u, i) => {
+        m.add(tf.layers.lstm({ units: u, returnSequences: true, recurrentActivation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: 32 + i }), recurrentInitializer: tf.initializers.glorotUniform({ seed: 42 + i }), unitForgetBias: true }));
+        m.add(tf.layers.dropout({ rate: rates[i] }));
+      });
+      m.add(tf.layers.dense({ units: V, kernelInitializer: tf.initializers.glorotUniform({ seed: 52 }) }));
+      m.build([null, null]);
+      return m;
+    };
+    for (const threads of [1, 2]) {
+      const ref = buildOut();
+      const fast = buildOut();
+      const vars = ref.trainableWeights.map((v) => v.read() as tf.Variable);
+      const opt = new Optimizer('adam', vars);
+      const { trainer, reason } = explainFastTrainer(fast, { batchSize: B, seqLength: T, learningRate: lr, threads, seed });
+      expect(reason).toBeNull();
+      trainers.push(trainer!);
+      let worst = 0;
+      data.forEach(({ x, y }, step) => {
+        const outMasks = units.map((u, l) => outputMask(seed, step, l, B, T, u, rates[l]));
+        const { value, grads } = tf.variableGrads(() => maskedLoss(ref, x, y, B, T, V, [], outMasks), vars);
+        const refLoss = value.dataSync()[0];
+        opt.apply(vars.map((v) => grads[v.name]), lr);
+        tf.dispose([value, grads]);
+        const r = trainer!.step(x, y, T, step);
+        worst = Math.max(worst, Math.abs(r.loss - refLoss));
+        if (step === 0) {
+          trainer!.syncToModel();
+          const a = ref.trainableWeights.map((w) => w.read().dataSync());
+          const b = fast.trainableWeights.map((w) => w.read().dataSync());
+          let wd = 0;
+          a.forEach((w, i) => w.forEach((v, j) => (wd = Math.max(wd, Math.abs(v - b[i][j])))));
+          expect(wd).toBeLessThan(1e-5);
+        }
+      });
+      console.log(`Dropout layers 0.2 / 0.4, ${threads} thread(s): max loss difference over ${data.length} steps ${worst.toExponential(2)}`);
+      expect(worst).toBeLessThan(1e-5);
+      // the masks really drop: the same step without them gives another loss
+      const plain = tf.tidy(() => maskedLoss(ref, data[0].x, data[0].y, B, T, V, []).dataSync()[0]);
+      const dropped = tf.tidy(() => maskedLoss(ref, data[0].x, data[0].y, B, T, V, [], units.map((u, l) => outputMask(seed, 99, l, B, T, u, rates[l]))).dataSync()[0]);
+      expect(Math.abs(plain - dropped)).toBeGreaterThan(1e-3);
+      // evaluation runs without dropout
+      expect(Math.abs(trainer!.evaluate(data[0].x, data[0].y).loss - plain)).toBeLessThan(2e-4);
       opt.dispose();
       ref.dispose();
       fast.dispose();

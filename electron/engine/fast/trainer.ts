@@ -110,7 +110,7 @@ export function explainFastTrainer(model: tf.LayersModel, options: FastTrainerOp
   const read = readLstmSpec(model);
   if (!read.ok) return no(read.reason);
   const spec = read.spec;
-  if (spec.dropoutLayers.length) return no(`Dropout layer ${spec.dropoutLayers[0]} is not applied by the fast trainer`);
+  if (spec.unplacedDropout.length) return no(`Dropout layer ${spec.unplacedDropout[0]} is not applied by the fast trainer`);
   if (spec.lstm.length > MAX_LAYERS) return no(`${spec.lstm.length} LSTM layers; the fast trainer handles up to ${MAX_LAYERS}`);
   for (const l of spec.lstm) {
     if (l.units % 8 !== 0) return no(`LSTM ${l.name} has ${l.units} units; the fast trainer needs a multiple of 8`);
@@ -164,7 +164,7 @@ export function lstmChunkRows(batch: number, threads: number): number {
 }
 
 function lstmPlan(spec: LstmModelSpec, options: FastTrainerOptions): TrainerPlan {
-  const shape: TrainShape = { vocab: spec.vocabSize, embedding: spec.embeddingDim, units: spec.lstm.map((l) => l.units), hard: spec.lstm[0].gate === 'hardSigmoid', dropout: spec.lstm.map((l) => l.dropout) };
+  const shape: TrainShape = { vocab: spec.vocabSize, embedding: spec.embeddingDim, units: spec.lstm.map((l) => l.units), hard: spec.lstm[0].gate === 'hardSigmoid', dropout: spec.lstm.map((l) => l.dropout), outDropout: spec.outputDropout };
   const inputs = [spec.embeddingDim, ...shape.units.slice(0, -1)];
   const { segments } = paramSegments(shape);
   return {

@@ -28,6 +28,7 @@ export interface KernelExports {
   exp_vec(x: number, n: number): void;
   tanh_vec(x: number, n: number): void;
   sigmoid_vec(x: number, n: number): void;
+  lstm_dropout_rows(Y: number, T: number, B: number, n: number, seed: number, layer: number, row0: number, keep: number): void;
 }
 
 let compiled: WebAssembly.Module | null = null;
