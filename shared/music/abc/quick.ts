@@ -296,6 +296,24 @@ interface Core {
   endChar: number;
 }
 
+/**
+ * A new element with every field the reader may set, in one order. Elements built field by field
+ * came in dozens of object shapes, and each new shape reaching the reader's compiled code made V8
+ * throw that code away and compile it again (~25 times per pass over the corpora, each costing
+ * more than reading a thousand tunes).
+ */
+function newElement(type: string): QuickElement {
+  return { el_type: type, startChar: undefined, endChar: undefined, pitches: undefined, rest: undefined, duration: undefined, decoration: undefined, gracenotes: undefined, chord: undefined, startTriplet: undefined, tripletMultiplier: undefined, tripletR: undefined, endTriplet: undefined, type: undefined, startEnding: undefined, title: undefined };
+}
+function newPitch(pitch: number): QuickPitch {
+  return { pitch, accidental: undefined, startTie: undefined, endTie: undefined, duration: undefined, acciaccatura: undefined };
+}
+function partElement(title: string): QuickElement {
+  const e = newElement('part');
+  e.title = title;
+  return e;
+}
+
 const encode = (s: string) => s.replace(/\x12/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
@@ -340,7 +358,7 @@ function read(text: string): QuickTune {
   let inTieChord: Record<number, boolean | undefined> = {};
   let holdOver: { inTie: boolean | undefined; inTieChord: Record<number, boolean | undefined> } | null = null;
   let inEnding = false;
-  let el: QuickElement = { el_type: '' };
+  let el: QuickElement = newElement('');
   let lineIndex = 0;
   let iChar = 0;
   let line = '';
@@ -378,19 +396,20 @@ function read(text: string): QuickTune {
     meter = null;
     const key = staffKey();
     if (voice && !voice.some((e) => e.el_type === 'note' || e.el_type === 'bar')) {
-      if (part) appendElement({ el_type: 'part', title: part.title }, part.startChar, part.endChar);
+      if (part) appendElement(partElement(part.title), part.startChar, part.endChar);
       return;
     }
     const staff: Staff = { clef: { type: 'treble', verticalPos: 0 }, key, voices: [[]] };
     voice = staff.voices[0];
     tuneLines.push({ staff: [staff] });
-    if (part) appendElement({ el_type: 'part', title: part.title }, part.startChar, part.endChar);
+    if (part) appendElement(partElement(part.title), part.startChar, part.endChar);
     if (lineMeter !== null) staff.meter = lineMeter;
   };
 
   /** abcjs's getCoreNote for one note or rest (no slurs before it: those are read by the caller). */
   const coreNote = (s: string, index: number, canHaveBrokenRhythm: boolean): Core | null => {
-    const el: Partial<Core> = {};
+    // Every field up front, in one order: one object shape (see newElement).
+    const el: Partial<Core> = { pitch: undefined, accidental: undefined, rest: undefined, duration: undefined, startTie: undefined, endTie: undefined, endChar: undefined };
     if (s[index] === '.' && s[index + 1] === '-') decline();
     let state = 'startSlur';
     let durationSetByPrevious = false;
@@ -445,7 +464,7 @@ function read(text: string): QuickTune {
         case 'x': case 'y': case 'z':
           if (state === 'startSlur') {
             el.rest = { type: RESTS[c] };
-            delete el.accidental;
+            el.accidental = undefined;
             if (canHaveBrokenRhythm && nextNoteDuration !== 0) {
               el.duration = defaultLength * nextNoteDuration;
               nextNoteDuration = 0;
@@ -566,7 +585,8 @@ function read(text: string): QuickTune {
       const n = coreNote(s, k, false);
       if (n) {
         if (n.rest) decline();
-        const p: QuickPitch = { pitch: n.pitch!, duration: n.duration / (defaultLength * 8) };
+        const p = newPitch(n.pitch!);
+        p.duration = n.duration / (defaultLength * 8);
         if (n.accidental) p.accidental = n.accidental;
         if (acciaccatura) p.acciaccatura = true;
         if (n.startTie) p.startTie = n.startTie;
@@ -671,7 +691,8 @@ function read(text: string): QuickTune {
           ending = line.substring(i + len, i + len + r);
           len += r;
         }
-        const b: QuickElement = { el_type: 'bar', type: bar[1] };
+        const b: QuickElement = newElement('bar');
+        b.type = bar[1];
         if (inEnding && bar[1] !== 'bar_thin') inEnding = false;
         if (ending !== undefined) {
           b.startEnding = ending;
@@ -686,7 +707,7 @@ function read(text: string): QuickTune {
         if (el.decoration) b.decoration = el.decoration;
         if (el.chord) (b as { chord?: unknown }).chord = el.chord;
         appendElement(b, startOfLine + startI, startOfLine + i + len);
-        el = { el_type: '' };
+        el = newElement('');
         i += len;
       } else if (line[i] === '&') {
         decline();
@@ -738,7 +759,7 @@ function read(text: string): QuickTune {
             const n = coreNote(line, i, false);
             if (n && n.pitch !== undefined) {
               if (a[0] > 0 && a[1]) (el.decoration ??= []).push(a[1]);
-              const p: QuickPitch = { pitch: n.pitch };
+              const p = newPitch(n.pitch);
               if (n.accidental) p.accidental = n.accidental;
               if (n.startTie) p.startTie = n.startTie;
               if (!el.pitches) {
@@ -794,7 +815,7 @@ function read(text: string): QuickTune {
               if (chordDuration !== null) el.duration = el.duration! * chordDuration;
               el.el_type = 'note';
               appendElement(el, startOfLine + startI, startOfLine + i);
-              el = { el_type: '' };
+              el = newElement('');
               break;
             } else decline(); // spaces or rests in a chord, or no ']' (abcjs warns)
           }
@@ -802,7 +823,7 @@ function read(text: string): QuickTune {
           const core = coreNote(line, i, true);
           if (core) {
             if (core.pitch !== undefined) {
-              const p: QuickPitch = { pitch: core.pitch };
+              const p = newPitch(core.pitch);
               if (core.accidental !== undefined) p.accidental = core.accidental;
               if (core.startTie !== undefined) p.startTie = core.startTie;
               el.pitches = [p];
@@ -831,10 +852,10 @@ function read(text: string): QuickTune {
               }
             }
             if (el.duration! < 1 && !DURATIONS.has(el.duration!) && el.duration !== 0 && (!el.rest || el.rest.type !== 'spacer')) warn('Duration not representable: ' + line.substring(startI, i), i);
-            if (el.rest && el.rest.type === 'invisible') delete el.decoration;
+            if (el.rest && el.rest.type === 'invisible') el.decoration = undefined;
             el.el_type = 'note';
             appendElement(el, startOfLine + startI, startOfLine + i);
-            el = { el_type: '' };
+            el = newElement('');
           }
         }
         if (i === startI) {
@@ -844,7 +865,7 @@ function read(text: string): QuickTune {
       }
     }
     lineContinuation = line.includes('\x12');
-    if (!lineContinuation) el = { el_type: '' };
+    if (!lineContinuation) el = newElement('');
   };
 
   for (let n = 0; n < lines.length; n++) {

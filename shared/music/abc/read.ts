@@ -444,10 +444,11 @@ function evenOutTuplets(voice: AbcjsElement[]): void {
     if (group.every((el) => el.duration === first.duration)) continue;
     const ratio = first.tripletMultiplier;
     for (const el of group) el.duration = el.duration! * ratio;
-    delete first.startTriplet;
-    delete first.tripletMultiplier;
-    delete first.tripletR;
-    delete voice[j].endTriplet;
+    // Cleared, not deleted: a deleted property gives the element another shape (slower code after it).
+    first.startTriplet = undefined;
+    first.tripletMultiplier = undefined;
+    first.tripletR = undefined;
+    voice[j].endTriplet = undefined;
     i = j;
   }
 }
@@ -549,8 +550,8 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
               const q = el.rest ? undefined : pitches.find((x) => x?.pitch === t.p.pitch);
               // A tied-in note without an accidental sounds as the note it is tied from (=F6-|F4).
               if (q && (!q.accidental || q.accidental === t.acc)) continue;
-              delete t.p.startTie;
-              if (q) delete q.endTie;
+              t.p.startTie = undefined;
+              if (q) q.endTie = undefined;
             }
             if (st.tied.length) st.tied = [];
           }
@@ -588,7 +589,7 @@ function prepareForAudio(tune: abcjs.TuneObject, warnings: MusicWarning[], fileL
           // abcjs keeps endings in an array indexed by their number: |589473 would allocate it.
           if (el.startEnding && /\d{3,}|\b(?:[2-9]\d)\b/.test(el.startEnding)) {
             warnings.push({ message: `ending number ${el.startEnding} ignored (expected 1-19)`, line: el.line !== undefined ? fileLine(el.line + 1) : undefined });
-            delete el.startEnding;
+            el.startEnding = undefined;
           }
           if (el.el_type !== 'bar' || !el.type) continue;
           st.barAccidentals.clear();

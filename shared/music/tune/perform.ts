@@ -157,8 +157,9 @@ const ACCIDENTAL_SHIFT: Record<string, number> = { sharp: 1, flat: -1, natural: 
 const KEY_SHIFT: Record<string, number> = { sharp: 1, flat: -1, quartersharp: 0.25, quarterflat: -0.25 };
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
-/** One character of what String.prototype.trimEnd removes. */
+/** One character of what String.prototype.trimEnd removes (by code: ASCII first, the rest by \s). */
 const WHITE = /^\s$/;
+const isWhite = (code: number) => (code < 128 ? code === 32 || (code >= 9 && code <= 13) : WHITE.test(String.fromCharCode(code)));
 const letterOf = (staffPitch: number) => ((staffPitch % 7) + 7) % 7;
 
 /**
@@ -651,7 +652,7 @@ function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'ke
               // The note's text with trailing white space left out ends in > or < (not >>): without slicing it.
               const text = written.text;
               let end = Math.min((el as { endChar: number }).endChar, text.length);
-              while (end > el.startChar && WHITE.test(text[end - 1])) end--;
+              while (end > el.startChar && isWhite(text.charCodeAt(end - 1))) end--;
               const sign = end > el.startChar ? text[end - 1] : undefined;
               if ((sign === '>' || sign === '<') && (end - 2 >= el.startChar ? text[end - 2] : undefined) !== sign) written.marks.broken.push({ time: beat, sign });
             }
@@ -935,7 +936,10 @@ export function perform(form: TuneForm, opts: PerformOptions = {}): NoteSequence
     // The notes that sound in each bar (a note held over bar lines is in each of them).
     const inBar: Note[][] = v.bars.map(() => []);
     let b = 0;
-    const sorted = [...written].sort((x, y) => x.start - y.start);
+    // Usually in order already: sorted (stably, as before) only when not.
+    let inOrder = true;
+    for (let k = 1; k < written.length && inOrder; k++) inOrder = written[k - 1].start <= written[k].start;
+    const sorted = inOrder ? written : [...written].sort((x, y) => x.start - y.start);
     for (const n of sorted) {
       while (b < v.bars.length - 1 && v.bars[b].end <= n.start) b++;
       for (let k = b; k < v.bars.length && v.bars[k].start < n.end; k++) inBar[k].push(n);
