@@ -153,8 +153,13 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
   });
   if (!spq && opts.triplets !== false && !opts.stepsPerQuarter) {
     // Triplets with 16ths (12 per quarter), 32nds (24) or 64ths (48), exactly as written.
+    // Triplet 32nds ((3f/g/a/ in L:1/16, steps 1, 5, 7, 11 of 12) are written on 24.
+    const thirtySeconds = (t: number) => {
+      const k = ((Math.round(t * 12) % 12) + 12) % 12;
+      return k % 2 !== 0 && k % 3 !== 0;
+    };
     for (const grid of [12, 24, 48])
-      if (times.every((t) => onGrid(t, grid))) {
+      if (times.every((t) => onGrid(t, grid)) && (grid !== 12 || !times.some(thirtySeconds))) {
         spq = grid;
         triplets = true;
         quantized.forEach((_, i) => (quantized[i] = voicesIn[i].notes));
@@ -430,7 +435,8 @@ interface VoiceContext {
 /**
  * Triplet spans on the 12-per-quarter grid: a quarter whose cuts are all on thirds becomes one
  * (3 span of eighths, and a half-quarter whose cuts are on sixths a (3 span of 16ths. Cuts that
- * mix both in one half-quarter are moved to the nearest sixth (documented limit). A span never
+ * mix both in one half-quarter are moved to the nearest sixth (documented limit); on 24 or 48 steps a
+ * 16th cut in twelfths of a quarter is a (3 span of 32nds. A span never
  * crosses a bar line. Returns the spans (start -> end) and the cuts to add or move.
  */
 function tripletSpans(points: number[], barStarts: Set<number>, endStep: number, S = 12): { spans: Map<number, number>; moved: Map<number, number> } {
@@ -500,6 +506,23 @@ function tripletSpans(points: number[], barStarts: Set<number>, endStep: number,
         if (h >= hEnd) continue;
         const hp = inside(h, hEnd, pi);
         if (hp.every((p) => (p - q0) % 3 === 0)) continue;
+        if ((hEnd - h !== H || !hp.every((p) => (p - h) % T16 === 0)) && S % 24 === 0) {
+          // Triplet 32nds: each 16th of the half-quarter (within the bar) is plain or one (3 span of 32nds.
+          const Q = S / 4;
+          const T32 = S / 12;
+          const sub: number[] = [];
+          let fits = true;
+          for (const g of [h0, h0 + Q]) {
+            const gp = inside(Math.max(h, g), Math.min(hEnd, g + Q), pi);
+            if (gp.every((p) => (p - q0) % 3 === 0)) continue;
+            if (g >= h && g + Q <= hEnd && gp.every((p) => (p - g) % T32 === 0)) sub.push(g);
+            else fits = false;
+          }
+          if (fits) {
+            for (const g of sub) spans.set(g, g + Q);
+            continue;
+          }
+        }
         if (hEnd - h !== H) {
           for (const p of hp) if ((p - q0) % 3 !== 0) moved.set(p, q0 + Math.round((p - q0) / 3) * 3);
           continue;
