@@ -250,6 +250,12 @@ describe('the writer keeps voices, units and endings as written (#14 leftovers)'
     const copy = writeTuneForm(tune(text).form);
     expect(copy).toContain('(3gfe fd');
     same(text, copy);
+    // Triplet 32nds, also in the last 16th of a short bar.
+    const reel = 'X:1\nM:2/4\nL:1/16\nK:A\n|: e2 |.a2(ge) ((3f/g/a/)(ec) | (df).e.c .A2((3e/f/g/) |.a2ge (3f/g/a/ec|dfec A2:|\n';
+    const c2 = writeTuneForm(tune(reel).form);
+    expect(c2).toContain('(3f/g/a/ec');
+    expect(c2).toContain('.A2(3e/f/g/|');
+    same(reel, c2);
   });
 });
 
