@@ -237,6 +237,12 @@ describe('the writer keeps voices, units and endings as written (#14 leftovers)'
     expect(c2).toContain('V:A\n[L:1/4]');
     same(two, c2);
   });
+  it('a K: line right after the header\'s (K:D then K:F) opens the body', () => {
+    const text = 'X:6\nM:3/4\nL:1/4\nK:D\nK:F\n=Fde|fed|d3|]\n';
+    const copy = writeTuneForm(tune(text).form);
+    expect(copy).toContain('K:D\n[K:F]F d e|');
+    same(text, copy);
+  });
   it('an ending that starts inside a bar (A2A2 [1 Bd|) gets no bar line before it', () => {
     const text = 'X:59\nM:2/4\nL:1/16\nK:Em\nG2|D3E G3A|B2A2A2\n[1 Bd|e2e2 gedB:|\n[2 Bd|e2ge d2ed|]\n';
     const t = tune(text);

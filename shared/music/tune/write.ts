@@ -5,7 +5,7 @@
  * rest, and notes that go on into the next piece are tied. That makes any quantized sequence
  * (polyphony included) come back note for note when it is read again. Velocities are not written.
  */
-import { keyAccidentals, MODES } from '../key';
+import { keyAccidentals, MODES, parseKey } from '../key';
 import { quantize } from '../sequence';
 import type { KeySignature, NoteSequence } from '../types';
 import type { BarLine, FormVoice, TuneForm } from './form';
@@ -192,6 +192,10 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
   const keys = [...form.keySignatures].sort((a, b) => a.time - b.time);
   const key = keys.find((k) => k.time <= 0) ?? keys[0];
   const keyAt = (k: KeySignature) => ({ ...k, accidentals: keyAccidentals(k.tonic, k.mode) });
+  // A K: line right after the header's (K:D then K:F) is a key at time 0 that the header's K: does
+  // not say: the body opens with it.
+  const headerKey = parseKey(form.keyText);
+  const openingKey = key && headerKey && (headerKey.tonic !== key.tonic || headerKey.mode !== key.mode) ? `[K:${keyName(keyAt(key))}]` : '';
   const keyChanges = new Map<number, KeySignature>();
   for (const k of keys) {
     const at = step(k.time);
@@ -296,7 +300,7 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
     }
     const lines = writeVoice(chords, { endStep, bars, unitSteps: startUnit === headerUnit ? unitInt : stepsOf(startUnit), unitChanges: unitAt, key: key ? keyAt(key) : undefined, keyChanges, tempoChanges: abcVoice <= 1 ? tempoChanges : new Map(), triplets, stepsPerQuarter: spq, barsPerLine: opts.barsPerLine ?? 4, broken: new Map(v.broken.map((x) => [step(x.time), x.sign] as const)), asWritten: opts.barsPerLine === undefined && v.bars.some((b) => b.lineBreak), opening: v.opening, annotations });
     // An inline voice field and the voice's opening unit go before its first note (after a P: line).
-    const prefix = (voiceField?.inline ? `[V:${voiceField.value}] ` : '') + opening;
+    const prefix = (voiceField?.inline ? `[V:${voiceField.value}] ` : '') + openingKey + opening;
     if (prefix) {
       const first = lines.findIndex((l) => !/^[A-Za-z]:/.test(l));
       if (first >= 0) lines[first] = prefix + lines[first];
