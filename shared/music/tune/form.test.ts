@@ -243,6 +243,14 @@ describe('the writer keeps voices, units and endings as written (#14 leftovers)'
     expect(copy).toContain('K:D\n[K:F]F d e|');
     same(text, copy);
   });
+  it('an ending named in words (["Coda") keeps its quotes', () => {
+    const text = 'X:1\nM:2/4\nL:1/8\nK:G\nGABc|d4||["Coda" g4|]\n';
+    const t = tune(text);
+    expect(t.form.voices[0].bars.map((b) => b.ending ?? '')).toEqual(['', '', 'Coda']);
+    const copy = writeTuneForm(t.form);
+    expect(copy).toContain('||["Coda" g4|]');
+    expect(tune(copy).form.voices[0].bars.map((b) => b.ending ?? '')).toEqual(['', '', 'Coda']);
+  });
   it('an ending that starts inside a bar (A2A2 [1 Bd|) gets no bar line before it', () => {
     const text = 'X:59\nM:2/4\nL:1/16\nK:Em\nG2|D3E G3A|B2A2A2\n[1 Bd|e2e2 gedB:|\n[2 Bd|e2ge d2ed|]\n';
     const t = tune(text);

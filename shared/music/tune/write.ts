@@ -539,6 +539,11 @@ function tripletSpans(points: number[], barStarts: Set<number>, endStep: number,
   return { spans, moved };
 }
 
+/** An ending as written: [1, [1,3, [2-4; one named in words (["Coda") keeps its quotes. */
+function endingMark(ending: string): string {
+  return /^\d+(?:[,-]\d+)*$/.test(ending) ? `[${ending}` : `["${ending.replace(/"/g, "'")}"`;
+}
+
 function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
   const { bars } = ctx;
   let unitSteps = ctx.unitSteps;
@@ -585,7 +590,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
   const lines: string[] = [];
   if (bars[0].part !== undefined) lines.push(`P:${bars[0].part}`);
   let line = ctx.opening ?? '';
-  if (bars[0].ending) line += `[${bars[0].ending} `;
+  if (bars[0].ending) line += `${endingMark(bars[0].ending)} `;
   let barsOnLine = 0;
   let bar = 0;
   let stateLetter = new Map<number, number>(); // letter -> alteration within the bar
@@ -641,7 +646,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
         barsOnLine = 0;
       } else line += ' ';
       // An ending right after its bar line: |1, :|2 (abcjs and abc2midi read [1 and |1 alike).
-      if (bars[bar].ending) line = (inside ? line : line.replace(/ $/, '')) + `[${bars[bar].ending} `;
+      if (bars[bar].ending) line = (inside ? line : line.replace(/ $/, '')) + `${endingMark(bars[bar].ending)} `;
       if (bars[bar].meter) line += `[M:${bars[bar].meter}]`;
     }
     if (a > 0 && a !== bars[bar].start && (a - bars[bar].start) % bars[bar].beatSteps === 0 && line !== '' && !/[ ><]$/.test(line)) line += ' ';
