@@ -646,7 +646,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
         barsOnLine = 0;
       } else line += ' ';
       // An ending right after its bar line: |1, :|2 (abcjs and abc2midi read [1 and |1 alike).
-      if (bars[bar].ending) line = (inside ? line : line.replace(/ $/, '')) + `${endingMark(bars[bar].ending)} `;
+      if (bars[bar].ending) line = (inside ? line : line.replace(/ $/, '')) + `${endingMark(bars[bar].ending!)} `;
       if (bars[bar].meter) line += `[M:${bars[bar].meter}]`;
     }
     if (a > 0 && a !== bars[bar].start && (a - bars[bar].start) % bars[bar].beatSteps === 0 && line !== '' && !/[ ><]$/.test(line)) line += ' ';
