@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
-import { parseAbc, readMidi } from '@shared/music/index';
+import { openMidi, parseAbc, readMidi } from '@shared/music/index';
 import { Abc2midi, compareMelodies, findAbc2midi } from '@shared/music/abc/abc2midi';
 import { artifactPath, chromiumMissingReason, grabDownload, openStudio } from './fixtures';
 
@@ -118,14 +118,18 @@ describe.skipIf(missing !== null)('opening a tune book and a multi-track .mid in
     await dialog.waitFor({ timeout: 10_000 });
     expect(await dialog.textContent()).toMatch(/Tempo: tempo map: starts at \d+ bpm, \d+ changes/);
     expect(await page.getByRole('radio', { name: /The melody, guessed: Fuga 1/ }).isChecked()).toBe(true);
-    expect(await dialog.textContent()).toMatch(/Leaves out 5 other tracks\./);
+    // The fugue voices enter after the prelude: the bars of rests before them are left out too.
+    expect(await dialog.textContent()).toMatch(/Leaves out 5 other tracks and the 36 bars of rests before the first note: the tune starts at bar 37\./);
+    expect(await dialog.textContent()).toMatch(/Fuga 2 — 199 notes, [^—]*?enters at bar 36/);
     await page.getByRole('radio', { name: /^Fuga 2/ }).check();
+    expect(await dialog.textContent()).toMatch(/Leaves out 5 other tracks and the 35 bars of rests before the first note: the tune starts at bar 36\./);
     await page.screenshot({ path: artifactPath('studio-open-midi.png') });
     await page.getByRole('dialog').getByRole('button', { name: 'Open', exact: true }).click();
     await dialog.waitFor({ state: 'detached' });
     await expect.poll(() => rollData(page, 'notes'), { timeout: 5000 }).toBe('199');
     const status = await page.getByRole('status').textContent();
     expect(status).toMatch(/Seed: .* \(bach_846\.mid, 199 notes; tempo map: starts at \d+ bpm, \d+ changes \(\d+-\d+ bpm\)\)\. Left out: 5 other tracks: Piano right \(415 notes/);
+    expect(status).toMatch(/the 35 bars of rests before the first note: the tune starts at bar 36/);
     expect(await page.getByTestId('tempo-map').textContent()).toMatch(/^\d+ tempo changes$/);
     expect(await page.getByTestId('tempo-map').getAttribute('title')).toMatch(/^tempo map: starts at/);
     // The score shows the lasting tempo marks, not every rubato change.
@@ -135,8 +139,10 @@ describe.skipIf(missing !== null)('opening a tune book and a multi-track .mid in
     // The export keeps the tempo map.
     const mid = await grabDownload(page, 'Export .mid', 'open-');
     const back = readMidi(new Uint8Array(mid.bytes));
-    const source = readMidi(fs.readFileSync(MIDI), { tracks: 3 });
+    const source = openMidi(fs.readFileSync(MIDI), 3);
     expect(back.sequence.notes.length).toBe(199);
+    // The seed starts at the bar line before the voice's first note, not 35 bars of rests earlier.
+    expect(back.sequence.notes[0].start).toBeLessThan(4);
     expect(back.sequence.tempos.length).toBe(source.sequence.tempos.length);
     for (let i = 0; i < source.sequence.tempos.length; i += 37) expect(back.sequence.tempos[i].qpm).toBeCloseTo(source.sequence.tempos[i].qpm, 0);
   });

@@ -237,6 +237,20 @@ describe('the writer keeps voices, units and endings as written (#14 leftovers)'
     expect(c2).toContain('V:A\n[L:1/4]');
     same(two, c2);
   });
+  it('a K: line right after the header\'s (K:D then K:F) opens the body', () => {
+    const text = 'X:6\nM:3/4\nL:1/4\nK:D\nK:F\n=Fde|fed|d3|]\n';
+    const copy = writeTuneForm(tune(text).form);
+    expect(copy).toContain('K:D\n[K:F]F d e|');
+    same(text, copy);
+  });
+  it('an ending named in words (["Coda") keeps its quotes', () => {
+    const text = 'X:1\nM:2/4\nL:1/8\nK:G\nGABc|d4||["Coda" g4|]\n';
+    const t = tune(text);
+    expect(t.form.voices[0].bars.map((b) => b.ending ?? '')).toEqual(['', '', 'Coda']);
+    const copy = writeTuneForm(t.form);
+    expect(copy).toContain('||["Coda" g4|]');
+    expect(tune(copy).form.voices[0].bars.map((b) => b.ending ?? '')).toEqual(['', '', 'Coda']);
+  });
   it('an ending that starts inside a bar (A2A2 [1 Bd|) gets no bar line before it', () => {
     const text = 'X:59\nM:2/4\nL:1/16\nK:Em\nG2|D3E G3A|B2A2A2\n[1 Bd|e2e2 gedB:|\n[2 Bd|e2ge d2ed|]\n';
     const t = tune(text);
@@ -250,6 +264,12 @@ describe('the writer keeps voices, units and endings as written (#14 leftovers)'
     const copy = writeTuneForm(tune(text).form);
     expect(copy).toContain('(3gfe fd');
     same(text, copy);
+    // Triplet 32nds, also in the last 16th of a short bar.
+    const reel = 'X:1\nM:2/4\nL:1/16\nK:A\n|: e2 |.a2(ge) ((3f/g/a/)(ec) | (df).e.c .A2((3e/f/g/) |.a2ge (3f/g/a/ec|dfec A2:|\n';
+    const c2 = writeTuneForm(tune(reel).form);
+    expect(c2).toContain('(3f/g/a/ec');
+    expect(c2).toContain('.A2(3e/f/g/|');
+    same(reel, c2);
   });
 });
 

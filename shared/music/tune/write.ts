@@ -5,7 +5,7 @@
  * rest, and notes that go on into the next piece are tied. That makes any quantized sequence
  * (polyphony included) come back note for note when it is read again. Velocities are not written.
  */
-import { keyAccidentals, MODES } from '../key';
+import { keyAccidentals, MODES, parseKey } from '../key';
 import { quantize } from '../sequence';
 import type { KeySignature, NoteSequence } from '../types';
 import type { BarLine, FormVoice, TuneForm } from './form';
@@ -153,8 +153,13 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
   });
   if (!spq && opts.triplets !== false && !opts.stepsPerQuarter) {
     // Triplets with 16ths (12 per quarter), 32nds (24) or 64ths (48), exactly as written.
+    // Triplet 32nds ((3f/g/a/ in L:1/16, steps 1, 5, 7, 11 of 12) are written on 24.
+    const thirtySeconds = (t: number) => {
+      const k = ((Math.round(t * 12) % 12) + 12) % 12;
+      return k % 2 !== 0 && k % 3 !== 0;
+    };
     for (const grid of [12, 24, 48])
-      if (times.every((t) => onGrid(t, grid))) {
+      if (times.every((t) => onGrid(t, grid)) && (grid !== 12 || !times.some(thirtySeconds))) {
         spq = grid;
         triplets = true;
         quantized.forEach((_, i) => (quantized[i] = voicesIn[i].notes));
@@ -187,6 +192,10 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
   const keys = [...form.keySignatures].sort((a, b) => a.time - b.time);
   const key = keys.find((k) => k.time <= 0) ?? keys[0];
   const keyAt = (k: KeySignature) => ({ ...k, accidentals: keyAccidentals(k.tonic, k.mode) });
+  // A K: line right after the header's (K:D then K:F) is a key at time 0 that the header's K: does
+  // not say: the body opens with it.
+  const headerKey = parseKey(form.keyText);
+  const openingKey = key && headerKey && (headerKey.tonic !== key.tonic || headerKey.mode !== key.mode) ? `[K:${keyName(keyAt(key))}]` : '';
   const keyChanges = new Map<number, KeySignature>();
   for (const k of keys) {
     const at = step(k.time);
@@ -291,7 +300,7 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
     }
     const lines = writeVoice(chords, { endStep, bars, unitSteps: startUnit === headerUnit ? unitInt : stepsOf(startUnit), unitChanges: unitAt, key: key ? keyAt(key) : undefined, keyChanges, tempoChanges: abcVoice <= 1 ? tempoChanges : new Map(), triplets, stepsPerQuarter: spq, barsPerLine: opts.barsPerLine ?? 4, broken: new Map(v.broken.map((x) => [step(x.time), x.sign] as const)), asWritten: opts.barsPerLine === undefined && v.bars.some((b) => b.lineBreak), opening: v.opening, annotations });
     // An inline voice field and the voice's opening unit go before its first note (after a P: line).
-    const prefix = (voiceField?.inline ? `[V:${voiceField.value}] ` : '') + opening;
+    const prefix = (voiceField?.inline ? `[V:${voiceField.value}] ` : '') + openingKey + opening;
     if (prefix) {
       const first = lines.findIndex((l) => !/^[A-Za-z]:/.test(l));
       if (first >= 0) lines[first] = prefix + lines[first];
@@ -430,7 +439,8 @@ interface VoiceContext {
 /**
  * Triplet spans on the 12-per-quarter grid: a quarter whose cuts are all on thirds becomes one
  * (3 span of eighths, and a half-quarter whose cuts are on sixths a (3 span of 16ths. Cuts that
- * mix both in one half-quarter are moved to the nearest sixth (documented limit). A span never
+ * mix both in one half-quarter are moved to the nearest sixth (documented limit); on 24 or 48 steps a
+ * 16th cut in twelfths of a quarter is a (3 span of 32nds. A span never
  * crosses a bar line. Returns the spans (start -> end) and the cuts to add or move.
  */
 function tripletSpans(points: number[], barStarts: Set<number>, endStep: number, S = 12): { spans: Map<number, number>; moved: Map<number, number> } {
@@ -500,6 +510,23 @@ function tripletSpans(points: number[], barStarts: Set<number>, endStep: number,
         if (h >= hEnd) continue;
         const hp = inside(h, hEnd, pi);
         if (hp.every((p) => (p - q0) % 3 === 0)) continue;
+        if ((hEnd - h !== H || !hp.every((p) => (p - h) % T16 === 0)) && S % 24 === 0) {
+          // Triplet 32nds: each 16th of the half-quarter (within the bar) is plain or one (3 span of 32nds.
+          const Q = S / 4;
+          const T32 = S / 12;
+          const sub: number[] = [];
+          let fits = true;
+          for (const g of [h0, h0 + Q]) {
+            const gp = inside(Math.max(h, g), Math.min(hEnd, g + Q), pi);
+            if (gp.every((p) => (p - q0) % 3 === 0)) continue;
+            if (g >= h && g + Q <= hEnd && gp.every((p) => (p - g) % T32 === 0)) sub.push(g);
+            else fits = false;
+          }
+          if (fits) {
+            for (const g of sub) spans.set(g, g + Q);
+            continue;
+          }
+        }
         if (hEnd - h !== H) {
           for (const p of hp) if ((p - q0) % 3 !== 0) moved.set(p, q0 + Math.round((p - q0) / 3) * 3);
           continue;
@@ -510,6 +537,11 @@ function tripletSpans(points: number[], barStarts: Set<number>, endStep: number,
     }
   });
   return { spans, moved };
+}
+
+/** An ending as written: [1, [1,3, [2-4; one named in words (["Coda") keeps its quotes. */
+function endingMark(ending: string): string {
+  return /^\d+(?:[,-]\d+)*$/.test(ending) ? `[${ending}` : `["${ending.replace(/"/g, "'")}"`;
 }
 
 function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
@@ -558,7 +590,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
   const lines: string[] = [];
   if (bars[0].part !== undefined) lines.push(`P:${bars[0].part}`);
   let line = ctx.opening ?? '';
-  if (bars[0].ending) line += `[${bars[0].ending} `;
+  if (bars[0].ending) line += `${endingMark(bars[0].ending)} `;
   let barsOnLine = 0;
   let bar = 0;
   let stateLetter = new Map<number, number>(); // letter -> alteration within the bar
@@ -614,7 +646,7 @@ function writeVoice(chordsIn: Chord[], ctx: VoiceContext): string[] {
         barsOnLine = 0;
       } else line += ' ';
       // An ending right after its bar line: |1, :|2 (abcjs and abc2midi read [1 and |1 alike).
-      if (bars[bar].ending) line = (inside ? line : line.replace(/ $/, '')) + `[${bars[bar].ending} `;
+      if (bars[bar].ending) line = (inside ? line : line.replace(/ $/, '')) + `${endingMark(bars[bar].ending!)} `;
       if (bars[bar].meter) line += `[M:${bars[bar].meter}]`;
     }
     if (a > 0 && a !== bars[bar].start && (a - bars[bar].start) % bars[bar].beatSteps === 0 && line !== '' && !/[ ><]$/.test(line)) line += ' ';
