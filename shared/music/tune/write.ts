@@ -238,7 +238,7 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
     usedIds.add(`${id}${k}`);
     return `${id}${k}`;
   };
-  const headerUnit = unitInt === unitSteps ? `${unitNum}/${unitDenForm}` : unitText;
+  const headerUnit = unitText;
   let currentUnit = headerUnit;
   for (const { chords, v, i, extra } of allVoices) {
     abcVoice++;
@@ -250,7 +250,8 @@ export function writeTuneForm(form: TuneForm, opts: TuneWriteOptions = {}): stri
     // unit in force (abcjs carries an [L:] on from the voice before) or not the header's.
     const unitAt = new Map<number, { steps: number; text: string }>();
     let startUnit = headerUnit;
-    for (const u of unitChanges[i]) {
+    // A unit the grid cannot count in whole steps (1/64 among triplets) is not written: lengths stay in the unit before it.
+    for (const u of unitChanges[i].filter((x) => wholeUnit(x.unit) && (4 * spq * x.unit[0]) / x.unit[1] >= 1)) {
       const at = step(u.time);
       const text = `${u.unit[0]}/${u.unit[1]}`;
       if (at <= 0) startUnit = text;
