@@ -13,6 +13,15 @@ import { TINY_CORPUS, artifactPath, chromiumMissingReason, grabDownload, openStu
 const missing = chromiumMissingReason();
 if (missing) console.log(`e2e (studio desk) skipped: ${missing}`);
 
+/** The project the studio autosaved (null while there is none, or while it is being written). */
+function autosaved(dir: string): { desk: { notes: unknown[] }; sampling: { count: number; length: number } } | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'projects', 'autosave.json'), 'utf8')).project;
+  } catch {
+    return null;
+  }
+}
+
 const TUNE = ['X:1', 'T:Desk test', 'M:6/8', 'L:1/8', 'Q:3/8=100', 'K:D', 'DEF GAB|c2d e2f|gfe dcB|A3 A3|'].join('\n');
 
 interface RollGeometry {
@@ -315,21 +324,30 @@ describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong ser
     await page.getByRole('tab', { name: 'Generate' }).click();
     await page.getByRole('combobox', { name: 'Model' }).selectOption('default');
     const notes = await rollData(page, 'notes');
-    await page.waitForTimeout(1800); // the desk as it is now is autosaved
     await page.getByRole('spinbutton', { name: 'Length', exact: true }).fill('2048');
-    await page.getByRole('spinbutton', { name: 'Takes', exact: true }).fill('1');
+    // 16 takes: the default model ends a tune by itself after a few hundred tokens, and one take
+    // could arrive before the window closes; 16 sampled together take seconds.
+    await page.getByRole('spinbutton', { name: 'Takes', exact: true }).fill('16');
+    // The desk as it is now (and these settings) is autosaved before the window closes.
+    await expect.poll(() => {
+      const p = autosaved(serve.userDataDir);
+      return p ? `${p.desk.notes.length} notes, ${p.sampling.count} takes, length ${p.sampling.length}` : 'no autosave';
+    }, { timeout: 30_000 }).toBe(`${notes} notes, 16 takes, length 2048`);
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
     await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toMatch(/Generating/);
     const context = page.context();
     await page.close({ runBeforeUnload: true });
+    // What the studio holds for this desk when the window is gone (the takes, had they come first).
+    const kept = String(autosaved(serve.userDataDir)?.desk.notes.length);
 
     page = await context.newPage();
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     await page.goto(serve.url);
     await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toMatch(/Reopened your last session/);
-    expect(await rollData(page, 'notes')).toBe(notes);
+    expect(await rollData(page, 'notes')).toBe(kept);
     // The orphaned run does not hold the engine hostage: a short take still arrives.
+    await page.getByRole('spinbutton', { name: 'Takes', exact: true }).fill('1');
     await page.getByRole('spinbutton', { name: 'Length', exact: true }).fill('32');
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
     await expect.poll(() => page.getByRole('status').textContent(), { timeout: 120_000 }).toMatch(/new take|failed|error|busy/i);
@@ -339,7 +357,8 @@ describe.skipIf(missing !== null)('studio desk in Chromium through `seedsong ser
   it('autosaves the project and reopens it on the next start', async () => {
     await page.getByRole('tab', { name: 'Generate' }).click();
     const notes = await page.getByTestId('roll').getAttribute('data-notes');
-    await page.waitForTimeout(2000); // the autosave runs a moment after the last change
+    // The autosave runs a moment after the last change: wait until it holds this desk.
+    await expect.poll(() => String(autosaved(serve.userDataDir)?.desk.notes.length ?? 'no autosave'), { timeout: 30_000 }).toBe(notes);
     await page.reload();
     await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toMatch(/Reopened your last session/);
     expect(await page.getByTestId('roll').getAttribute('data-notes')).toBe(notes);
