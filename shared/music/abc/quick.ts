@@ -1,3 +1,4 @@
+/// <reference path="../../types/abcjs-internals.d.ts" />
 /**
  * A hand-written reader for the plain single-voice tunes that make up almost all of the folk
  * corpora, building the same parse tree abcjs's parseOnly builds (the parts of it that
@@ -18,6 +19,10 @@
  * durations (whose warning it writes as abcjs does). `bench/abc-quick.ts` reads every tune of the
  * corpora both ways and counts the tunes that differ (none may) and the share declined.
  */
+
+// abcjs's own key-signature table (relative majors and their accidentals), so a K: reads exactly
+// as abcjs reads it, quirks included ('A#' as two flats); not a music table of ours (that is key.ts).
+import keyAccidentals from 'abcjs/src/const/key-accidentals.js';
 
 export interface QuickPitch {
   pitch: number;
@@ -99,43 +104,6 @@ const DURATIONS = new Set([0.5, 0.75, 0.875, 0.9375, 0.96875, 0.984375, 0.25, 0.
 const TEXT_FIELDS = new Set(['A', 'B', 'C', 'D', 'F', 'G', 'I', 'N', 'O', 'R', 'S', 'W', 'Z']);
 /** Every letter abcjs's parseHeader acts on; other `x:` lines are music to it (|:..., e:|...). */
 const HEADER_FIELDS = new Set([...TEXT_FIELDS, 'H', 'K', 'L', 'M', 'P', 'Q', 'T', 'U', 'V', 's', 'w', 'X', 'E', 'm']);
-
-// abcjs's key signatures (const/key-accidentals.js and relative-major.js), by relative major.
-const SHARPS = ['f', 'c', 'g', 'd', 'A', 'e', 'B'];
-const FLATS = ['B', 'e', 'A', 'd', 'G', 'c', 'F'];
-const KEY_FIFTHS: Record<string, number> = { 'C#': 7, 'F#': 6, B: 5, E: 4, A: 3, D: 2, G: 1, C: 0, F: -1, Bb: -2, Eb: -3, Cm: -3, Ab: -4, Db: -5, Gb: -6, Cb: -7, 'A#': -2, 'B#': 0, 'D#': -3, 'E#': -1, 'G#': -4 };
-const MAJOR_OF_MODE: Record<string, string> = {};
-{
-  const modes: Record<string, string[]> = {
-    C: ['CMaj', 'CIon', 'Amin', 'AAeo', 'Am', 'GMix', 'DDor', 'EPhr', 'FLyd', 'BLoc'],
-    Db: ['DbMaj', 'DbIon', 'Bbmin', 'BbAeo', 'Bbm', 'AbMix', 'EbDor', 'FPhr', 'GbLyd', 'CLoc'],
-    D: ['DMaj', 'DIon', 'Bmin', 'BAeo', 'Bm', 'AMix', 'EDor', 'F#Phr', 'GLyd', 'C#Loc'],
-    Eb: ['EbMaj', 'EbIon', 'Cmin', 'CAeo', 'Cm', 'BbMix', 'FDor', 'GPhr', 'AbLyd', 'DLoc'],
-    E: ['EMaj', 'EIon', 'C#min', 'C#Aeo', 'C#m', 'BMix', 'F#Dor', 'G#Phr', 'ALyd', 'D#Loc'],
-    F: ['FMaj', 'FIon', 'Dmin', 'DAeo', 'Dm', 'CMix', 'GDor', 'APhr', 'BbLyd', 'ELoc'],
-    Gb: ['GbMaj', 'GbIon', 'Ebmin', 'EbAeo', 'Ebm', 'DbMix', 'AbDor', 'BbPhr', 'CbLyd', 'FLoc'],
-    G: ['GMaj', 'GIon', 'Emin', 'EAeo', 'Em', 'DMix', 'ADor', 'BPhr', 'CLyd', 'F#Loc'],
-    Ab: ['AbMaj', 'AbIon', 'Fmin', 'FAeo', 'Fm', 'EbMix', 'BbDor', 'CPhr', 'DbLyd', 'GLoc'],
-    A: ['AMaj', 'AIon', 'F#min', 'F#Aeo', 'F#m', 'EMix', 'BDor', 'C#Phr', 'DLyd', 'G#Loc'],
-    Bb: ['BbMaj', 'BbIon', 'Gmin', 'GAeo', 'Gm', 'FMix', 'CDor', 'DPhr', 'EbLyd', 'ALoc'],
-    B: ['BMaj', 'BIon', 'G#min', 'G#Aeo', 'G#m', 'F#Mix', 'C#Dor', 'D#Phr', 'ELyd', 'A#Loc'],
-    'C#': ['C#Maj', 'C#Ion', 'A#min', 'A#Aeo', 'A#m', 'G#Mix', 'D#Dor', 'E#Phr', 'F#Lyd', 'B#Loc'],
-    'F#': ['F#Maj', 'F#Ion', 'D#min', 'D#Aeo', 'D#m', 'C#Mix', 'G#Dor', 'A#Phr', 'BLyd', 'E#Loc'],
-    Cb: ['CbMaj', 'CbIon', 'Abmin', 'AbAeo', 'Abm', 'GbMix', 'DbDor', 'EbPhr', 'FbLyd', 'BbLoc'],
-  };
-  for (const [major, list] of Object.entries(modes)) {
-    MAJOR_OF_MODE[major.toLowerCase()] = major;
-    for (const m of list) MAJOR_OF_MODE[m.toLowerCase()] = major;
-  }
-}
-
-function keyAccidentals(keyName: string): { acc: string; note: string }[] | null {
-  const m = /([a-g][b#]?)(maj|ion|min|aeo|mix|dor|phr|lyd|loc|m)?/.exec(keyName.toLowerCase());
-  const major = m && m[2] ? (MAJOR_OF_MODE[m[1] + m[2]] ?? keyName) : keyName;
-  const fifths = KEY_FIFTHS[major];
-  if (fifths === undefined) return null;
-  return fifths >= 0 ? SHARPS.slice(0, fifths).map((note) => ({ acc: 'sharp', note })) : FLATS.slice(0, -fifths).map((note) => ({ acc: 'flat', note }));
-}
 
 /** K: as abcjs reads it (tonic, #/b, mode); anything more (clef, explicit accidentals) declines. */
 function parseKeyField(value: string): { root: string; acc: string; mode: string } {
