@@ -31,6 +31,8 @@ export interface QuickPitch {
   endTie?: boolean;
   duration?: number;
   acciaccatura?: boolean;
+  /** abcjs sets it on transposed pitches; the quick reader never does. */
+  midipitch?: number;
 }
 
 export interface QuickElement {
@@ -50,6 +52,10 @@ export interface QuickElement {
   type?: string;
   startEnding?: string;
   title?: string;
+  /** abcjs's line of the element (quick: undefined; the reader warns about endings with it). */
+  line?: number;
+  /** Set by prepareForAudio (read.ts): the ornaments taken out of `decoration`. */
+  ornaments?: string[];
 }
 
 interface Meter {
@@ -270,11 +276,11 @@ interface Core {
  * throw that code away and compile it again (~25 times per pass over the corpora, each costing
  * more than reading a thousand tunes).
  */
-function newElement(type: string): QuickElement {
-  return { el_type: type, startChar: undefined, endChar: undefined, pitches: undefined, rest: undefined, duration: undefined, decoration: undefined, gracenotes: undefined, chord: undefined, startTriplet: undefined, tripletMultiplier: undefined, tripletR: undefined, endTriplet: undefined, type: undefined, startEnding: undefined, title: undefined };
+export function newElement(type: string): QuickElement {
+  return { el_type: type, startChar: undefined, endChar: undefined, pitches: undefined, rest: undefined, duration: undefined, decoration: undefined, gracenotes: undefined, chord: undefined, startTriplet: undefined, tripletMultiplier: undefined, tripletR: undefined, endTriplet: undefined, type: undefined, startEnding: undefined, title: undefined, line: undefined, ornaments: undefined };
 }
-function newPitch(pitch: number): QuickPitch {
-  return { pitch, accidental: undefined, startTie: undefined, endTie: undefined, duration: undefined, acciaccatura: undefined };
+export function newPitch(pitch: number): QuickPitch {
+  return { pitch, accidental: undefined, startTie: undefined, endTie: undefined, duration: undefined, acciaccatura: undefined, midipitch: undefined };
 }
 function partElement(title: string): QuickElement {
   const e = newElement('part');
