@@ -192,5 +192,7 @@ export function primeAbcReader(opts: Omit<AbcReadOptions, 'file'> = {}): void {
   primed = true;
   parseAbc(QUICK_TEXT, opts);
   parseAbc(ABCJS_TEXT, opts);
+  // The richest quick tunes again, read by abcjs this time (a V: line sends them there).
+  parseAbc(QUICK_TEXT.split('\nX:').filter((t) => /^(?:X:)?[129]\n/.test(t)).map((t) => (t.startsWith('X:') ? t : 'X:' + t).replace(/\nK:(.*)\n/, '\nK:$1\nV:1\n')).join('\n'), opts);
   for (const body of DECLINED) quickParseAbc(`X:1\nM:4/4\nL:1/8\n${body}\n`);
 }

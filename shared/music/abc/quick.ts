@@ -194,7 +194,13 @@ function getFraction(line: string, index: number): { value: number; index: numbe
     index++;
     if (line[index] === '/') {
       let div = 0.5;
-      while (line[index++] === '/') div = div / 2;
+      // (Reads stop at the end of the text: a read past it makes V8 recompile the reader.)
+      for (;;) {
+        const c = index < line.length ? line[index] : undefined;
+        index++;
+        if (c !== '/') break;
+        div = div / 2;
+      }
       return { value: num * div, index: index - 1 };
     }
     const save = index;
@@ -252,7 +258,7 @@ function barLine(line: string, i: number): [number, string] | null {
       if (line[i + 1] === '|') return line[i + 2] === ':' ? [3, 'bar_left_repeat'] : [2, 'bar_thin_thin'];
       if (line[i + 1] === ':') {
         let colons = 0;
-        while (line[i + 1 + colons] === ':') colons++;
+        while (i + 1 + colons < line.length && line[i + 1 + colons] === ':') colons++;
         return [1 + colons, 'bar_left_repeat'];
       }
       return [1, 'bar_thin'];
@@ -596,7 +602,7 @@ function read(text: string): QuickTune {
       // Inline fields ([K:D], [M:3/4], [P:A]...) decline.
       {
         let k = i;
-        while (isWhite(line[k])) k++;
+        while (k < line.length && isWhite(line[k])) k++;
         if (line.length >= k + 5 && line[k] === '[' && line[k + 2] === ':') decline();
       }
       if (!voice || (delayStartNewLine && !lineContinuation)) {
@@ -604,7 +610,7 @@ function read(text: string): QuickTune {
         delayStartNewLine = false;
       }
       for (;;) {
-        while (isWhite(line[i])) i++;
+        while (i < line.length && isWhite(line[i])) i++;
         if (i > 0 && line[i - 1] === '\x12' && line.length >= i + 3 && /^[IMKPLQV]:/.test(line.substring(i, i + 2))) decline();
         if (line[i] === '"') {
           const r = bracketted(line, i, 5);
@@ -627,10 +633,10 @@ function read(text: string): QuickTune {
             for (const c of el.chord) if (c.position === position) c.name += '\n' + name;
           } else el.chord.push({ name, position });
           i += r[0];
-          while (isWhite(line[i])) i++;
+          while (i < line.length && isWhite(line[i])) i++;
           continue;
         }
-        const a = NON_DECORATIONS.includes(line[i]) || line[i] === undefined ? NO_ACCENT : accent(i);
+        const a = i >= line.length || NON_DECORATIONS.includes(line[i]) ? NO_ACCENT : accent(i);
         if (a[0] > 0) {
           if (a[1] !== null && a[1].length > 0) {
             if (a[1] !== 'beambr1' && a[1] !== 'beambr2') (el.decoration ??= []).push(a[1]);
