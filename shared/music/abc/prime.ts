@@ -75,6 +75,7 @@ cB A2|]
 X:5
 T:Fifth
 M:C
+P:AB
 L:1/16
 Q:60
 K:C
@@ -83,6 +84,7 @@ X:6
 T:Sixth, A
 M:none
 K:Eb
+CDEF GABc
 E F G \\
 A B c | d e f |!
 abc|
@@ -90,7 +92,9 @@ def|]
 X:7
 T:Seventh
 M:2/4
+P:XY
 K:G
+P:A
 G,A,B,C|DE F>G|!>!A2 !fermata!B2|ML c2 Hd2|uBvA RGSF|OE JD Pc|2 C4|]
 X:8
 T:Eighth
@@ -101,18 +105,23 @@ X:9
 T:Ninth
 M:7/8
 L:1/8
+Q:100
 K:A
  abc def
 |g2 a2 ] b2 [|] A0 A2, z-z A -A "G" A [Ac]2>[Bd] [Ac]2|A2 | 2 A|
 A B \\ % continued
 C D A>
 B2 ^
-{ g}A2 ) B|
+{ g}A2 ) B|) A2-A2-A2 A>-B|:AB|1 c:|2 d:||:ef:|
+abc|
+::def:|
+abc||
+|def|
 X:10
 T:Tenth
 M:3/4
 L:1/8
-P:(AB)2C
+P:(AB)2 C
 K:D
 P:A
 |:A2 B2 c2-|c2 d2 e2:|
@@ -120,6 +129,10 @@ P:B
 |:f2 e2 d2-|[1 d2 c2 B2:|[2 d2 c2 A2||
 P:C
 A2B2 [1c2|[2 d2 e2|f6
+X:11
+T:Eleventh
+K:C
+CDEF GABc
 `;
 
 /** Tunes abcjs reads (voices, body fields, directives): they warm abcjs and the paths its trees take. */
@@ -135,7 +148,7 @@ V:S
 %%MIDI nobeataccents
 %%MIDI vol 90
 %%MIDI volinc 10
-|:GABc dedB|[K:D]A2F2 [M:3/4]D2|[Q:1/4=90]dcBA G2:|
+|:GABc dedB|[K:D]z2A2F2 [M:3/4]D2|[K:G][K:C]CD[Q:1/4=90]dcBA G2:|
 V:A
 |:D2D2 B,2D2|F2A2 A2|DDDD D2:|
 X:10
@@ -180,7 +193,7 @@ const DECLINED = [
   'K:D\nB3|][x A2|', 'K:D\nA2 {g}|', 'K:D\n^1A|', 'K:D\n(3:x ABc|', 'K:D\n[A z]|', 'K:D\nA .-B|', 'K:D\nA|\nP:a\\b\nB|',
   'K:D\nA|\nK:G\nB|', 'K:D\nA|\nT:x\\y\nB|', 'K:D\nA [K:G] B|', 'K:D\n%%MIDI program 1\nA|', 'K:D\n+trill+A|',
   'K:D\nZ2|', 'K:D\nA & B|', 'K:D\n!style=x!A|', 'K:D\n!foo!A|', 'K:D\n"@x"A|', 'K:D\n"A\\"A|', 'K:D\n{(g}A|', 'K:D\n{z}A|', 'K:D\n-A|',
-  'K:D\n(3(3ABC|', 'K:D\nA ][x|', 'K:D\nX|', 'K:D\n{g>a}A|', 'K:D\n{>g}A|', 'K:D\n!foo A|', 'T:x\\y\nK:D\nA|', 'K:D\n(3::xABC|', 'K:D\n[A(B]|', 'K:D\n[!foo!A]|', 'K:D\n"text|',
+  'K:D\n(3(3ABC|', 'K:D\nA ][x|', 'K:D\nA :B|', 'K:D\nX|', 'K:D\n{g>a}A|', 'K:D\n{>g}A|', 'K:D\n!foo A|', 'T:x\\y\nK:D\nA|', 'K:D\n(3::xABC|', 'K:D\n[A(B]|', 'K:D\n[!foo!A]|', 'K:D\n"text|',
 ];
 
 export const DECLINED_TEXTS: readonly string[] = DECLINED;
