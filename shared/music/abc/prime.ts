@@ -7,9 +7,10 @@
  * take every branch the corpora take, before any function is hot, lets V8 compile each function
  * once with everything it will meet. The tunes are made up here (no corpus is shipped); they were
  * written against V8's block coverage of the reader over the corpora (every branch the corpora
- * take in abc/, tune/ and book.ts, but a handful, is taken by these tunes too). Measured
- * (bench/music-parse.ts --workers 0): parse of the 16,163 corpus tunes 15.5 -> 13.2 cpu-s; the
- * tunes take ~60 ms.
+ * take in abc/, tune/ and book.ts, but four, is taken by these tunes too); a coverage run is the
+ * way to extend them when the reader grows a branch. Measured (bench/music-parse.ts --workers 0):
+ * parse of the 16,163 corpus tunes 15.5 -> 13.2 cpu-s from the first version of these tunes alone
+ * (with the other changes of that day, 15.0 -> 10.4: shared/music/README.md); they take ~70 ms.
  */
 import { parseAbc, type AbcReadOptions } from './read';
 import { quickParseAbc } from './quick';

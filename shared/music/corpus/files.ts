@@ -41,9 +41,12 @@ export const PARSE_YOUNG_GENERATION_MB = 192;
 
 /**
  * How many threads parse a large corpus: one on machines with fewer than 4 cores, else two. A
- * parsing thread keeps about 1.6 cores busy (V8's garbage collector runs beside it), so on 2 cores
- * a second thread measured no faster (bench/music-parse.ts: 8.0-10.5 s per 10,000 tunes with one,
- * 8.2-10.5 s with two, for 50% more CPU time) and it would take the core the studio plays on.
+ * parsing thread keeps more than one core busy for its first thousands of tunes (V8's optimizing
+ * compiler runs beside it, compiling the reader, the player and the encoders for that thread; the
+ * warm-up tunes of abc/prime.ts cut that by half, the rest is paid again by every thread), so on 2
+ * cores a second thread costs ~3.5 cpu-s per 10,000 tunes more (bench/music-parse.ts, 2026-12-04:
+ * 10.2 cpu-s with one, 13.7 with two) for a wall time that the other core's load decides, and it
+ * would take the core the studio plays on.
  */
 export function parseThreads(): number {
   return availableParallelism() >= 4 ? 2 : 1;
