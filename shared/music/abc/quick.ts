@@ -185,14 +185,14 @@ function getNumber(line: string, index: number): { num: number; index: number } 
 function getFraction(line: string, index: number): { value: number; index: number } {
   let num = 1;
   let den = 1;
-  if (line[index] !== '/') {
+  if (index >= line.length || line[index] !== '/') {
     const r = getNumber(line, index);
     num = r.num;
     index = r.index;
   }
-  if (line[index] === '/') {
+  if (index < line.length && line[index] === '/') {
     index++;
-    if (line[index] === '/') {
+    if (index < line.length && line[index] === '/') {
       let div = 0.5;
       // (Reads stop at the end of the text: a read past it makes V8 recompile the reader.)
       for (;;) {
