@@ -730,7 +730,8 @@ function play(items: Item[], spans: Span[], pickup: number, graces: 'drop' | 'ke
           tempos.push({ time: snap(time / 1e6), qpm: it.qpm });
           break;
         case 'line':
-          written?.marks.lines.push({ time: time / 1e6, type: it.type, ending: it.ending, ...(it.eol ? { eol: true } : {}) });
+          // One object shape (eol: undefined rather than absent): voiceForm's code stays compiled.
+          written?.marks.lines.push({ time: time / 1e6, type: it.type, ending: it.ending, eol: it.eol ? true : undefined });
           break;
         case 'part':
           written?.marks.parts.push({ time: time / 1e6, label: it.label });

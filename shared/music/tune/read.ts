@@ -65,7 +65,7 @@ function voiceForm(id: string, played: PlayedVoice, marks: WrittenMarks): FormVo
   const at = new Map<number, { line?: BarLine; ending?: string; eol?: boolean }>();
   for (const l of marks.lines) {
     const t = snap(l.time);
-    const g = at.get(t) ?? {};
+    const g = at.get(t) ?? { line: undefined, ending: undefined, eol: undefined };
     if (l.type !== INVISIBLE || !l.ending) g.line = merge(g.line, LINE_OF[l.type] ?? '|');
     if (l.ending) g.ending = l.ending;
     if (l.eol) g.eol = true;
@@ -152,7 +152,7 @@ export function formFromPlayed(input: FormInput): TuneForm {
   const named = voiceFields(input.text);
   const ids = input.voiceIds ?? (named.ids.length === input.voices.length ? named.ids : undefined);
   const voices = input.voices.map((v, i) => {
-    const voice = voiceForm(ids?.[i] ?? String(i + 1), v, input.marks[i] ?? { lines: [], chords: [], parts: [], broken: [] });
+    const voice = voiceForm(ids?.[i] ?? String(i + 1), v, input.marks[i] ?? { lines: [], chords: [], parts: [], broken: [], decorations: [] });
     const written = ids && named.body.get(voice.id);
     if (written) voice.written = written;
     const units = input.units?.[i];
