@@ -183,6 +183,28 @@ V:1
 |:AB [M:3/4]cde:|
 V:2
 |:AB [M:3/4]cde:|
+X:13
+T:Thirteenth
+%%MIDI program 1 73
+%%staffsep 20
+%%titlefont Times 14
+I:abc-charset utf-8
+M:6/8
+L:1/8
+Q:1/8=120
+K:Bb mix
+V:1 clef=treble name="Tune"
+V:2 clef=bass
+[V:1] uAvB HcMd Pe !unknownthing!f|{g}|(3ABc d .-e- e ^/f [ceg a|A2 !B c|
+[V:2] A,2 B,2 C2 .(D2E2)F2|]
+K:D exp ^f _b
+[V:1] ABc dB \
+ cd|]
+X:14
+T:Fourteenth
+M:3/4
+K:Amaj
+ABc|[K:B]Bcd|[K:F]FGA|[K:Bb]Bcd|[K:Ebmin]efg|[K:F#lyd]fga|]
 `;
 
 /**
