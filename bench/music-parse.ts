@@ -4,7 +4,9 @@
  *   npx tsx bench/music-parse.ts [corpora-dir] [--json] [--workers N] [--runs N]
  * The files are shared among N worker threads (default: as many as loadCorpus uses, with its
  * young-generation size; each learns the abc vocabularies of its share and the
- * merged vocabulary size is printed). The whole measurement is repeated --runs times (default 3)
+ * merged vocabulary size is printed); each thread first reads the ABC reader's warm-up tunes
+ * (shared/music/abc/prime.ts, as loadCorpus's workers do), inside the measured time. The whole
+ * measurement is repeated --runs times (default 3)
  * and the median is the result: these shared cores vary by 20% from one minute to the next.
  * --workers 0 measures one thread, once, with the time of each encoding.
  * --reader abcjs reads every tune with abcjs (as before the quick reader), --reader both measures
