@@ -19,6 +19,15 @@
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 
+/* Phase marks for bench/lstm-phases.ts: built with -DSEEDSONG_PROFILE, PROF(n) calls the imported
+ * env.prof_mark(n) ("from here on, time goes to phase n"); in the shipped module it is nothing. */
+#ifdef SEEDSONG_PROFILE
+__attribute__((import_module("env"), import_name("prof_mark"))) void prof_mark(int phase);
+#define PROF(n) prof_mark(n)
+#else
+#define PROF(n) ((void)0)
+#endif
+
 typedef v128_t f4;
 
 /* ---------------------------------------------------------------- math */

@@ -176,6 +176,7 @@ EXPORT(train_step) void train_step(Net* net) {
    * sums of its gate gradients: a fifth to a quarter of a step's arithmetic for a vocabulary smaller
    * than the chunk. Not with an input dropout mask (each row's input then differs). */
   const int table0 = net->etab && V < rows && (net->forward_only || !net->layers[0].mask);
+  PROF(1);
   /* time-major rows: r = t * B + b */
   if (!table0) for (int t = 0; t < T; t++)
     for (int b = 0; b < B; b++) {
@@ -191,7 +192,9 @@ EXPORT(train_step) void train_step(Net* net) {
     float* G = ly->G;
     const float* mask = net->forward_only ? 0 : ly->mask;
     const int sparse = sparse_input(mask, B, in, g4);
+    PROF(7);
     if (mask && !sparse) { apply_mask(net->xm, X, mask, T, B, in); X = net->xm; }
+    PROF(2);
     if (sparse) {
       for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4) wasm_v128_store(G + r * g4 + j, wasm_v128_load(ly->b + j));
       for (int b = 0; b < B; b++) {
@@ -204,7 +207,9 @@ EXPORT(train_step) void train_step(Net* net) {
           for (int i = 0; i < n; i++) d[i] = x[net->idx[i]] * m[net->idx[i]];
         }
         pack_b_rows(ly->W, g4, net->idx, n, g4, net->wpack);
+        PROF(3);
         gemm_packed(T, g4, n, net->xg, n, net->wpack, G + b * g4, B * g4, 1);
+        PROF(2);
       }
     } else if (l == 0 && table0) {
       gemm_nn(V, g4, E, net->emb, E, ly->W, g4, net->etab, g4, 0, net->pack);
@@ -218,10 +223,13 @@ EXPORT(train_step) void train_step(Net* net) {
       for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4) wasm_v128_store(G + r * g4 + j, wasm_v128_load(ly->b + j));
       gemm_nn(rows, g4, in, X, in, ly->W, g4, G, g4, 1, net->pack);
     }
+    PROF(4);
     pack_b(ly->U, u, g4, g4, net->upack);
     for (int t = 0; t < T; t++) {
       float* g = G + t * B * g4;
+      PROF(5);
       if (t > 0) gemm_packed(B, g4, u, ly->H + (t - 1) * B * u, u, net->upack, g, g4, 1);
+      PROF(6);
       for (int b = 0; b < B; b++) {
         float* gr = g + b * g4;
         const float* cp = t > 0 ? ly->C + ((t - 1) * B + b) * u : 0;
@@ -244,12 +252,15 @@ EXPORT(train_step) void train_step(Net* net) {
       }
     }
     X = ly->H; in = u;
+    PROF(7);
     if (!net->forward_only && net->out_keep[l] < 1.0f) { dropped_copy(net, l, ly->H, net->xm, u); X = net->xm; }
   }
   /* dense + softmax cross-entropy; dZ overwrites Z */
   const int uL = in;
+  PROF(8);
   for (int r = 0; r < rows; r++) for (int j = 0; j < Vp; j += 4) wasm_v128_store(net->Z + r * Vp + j, wasm_v128_load(net->bd + j));
   gemm_nn(rows, Vp, uL, X, uL, net->Wd, Vp, net->Z, Vp, 1, net->pack);
+  PROF(9);
   float loss = 0, correct = 0;
   const float scale = net->scale;
   for (int t = 0; t < T; t++)
@@ -267,9 +278,12 @@ EXPORT(train_step) void train_step(Net* net) {
       z[target] -= scale;
     }
   net->loss = loss; net->correct = correct;
+  PROF(0);
   if (net->forward_only) return;
   /* dense backward */
+  PROF(10);
   gemm_tn(uL, Vp, rows, X, uL, net->Z, Vp, net->dWd, Vp, net->at, net->pack);
+  PROF(11);
   for (int r = 0; r < rows; r++) for (int j = 0; j < Vp; j += 4)
     wasm_v128_store(net->dbd + j, wasm_f32x4_add(wasm_v128_load(net->dbd + j), wasm_v128_load(net->Z + r * Vp + j)));
   transpose(net->Wd, uL, Vp, Vp, net->wt, uL);
@@ -281,14 +295,17 @@ EXPORT(train_step) void train_step(Net* net) {
     const int u = ly->u, g4 = 4 * u, lin = ly->in;
     const float* Xin = l > 0 ? net->layers[l - 1].H : net->X0;
     const int dropBelow = l > 0 && net->out_keep[l - 1] < 1.0f;
+    PROF(7);
     if (dropBelow) { dropped_copy(net, l - 1, Xin, net->xm, lin); Xin = net->xm; }
     const int sparse = sparse_input(ly->mask, B, lin, g4);
     if (ly->mask && !sparse) { apply_mask(net->xm, Xin, ly->mask, T, B, lin); Xin = net->xm; }
     float* dG = net->dG;
+    PROF(12);
     zero(net->dh, B * u); zero(net->dc, B * u);
     transpose(ly->U, u, g4, g4, net->wt, u); /* U^T: [4u][u] */
     pack_b(net->wt, g4, u, u, net->upack);
     for (int t = T - 1; t >= 0; t--) {
+      PROF(13);
       for (int b = 0; b < B; b++) {
         const int r = t * B + b;
         const float* gr = ly->G + r * g4;
@@ -325,17 +342,22 @@ EXPORT(train_step) void train_step(Net* net) {
           wasm_v128_store(dc + j, wasm_f32x4_mul(dcv, f));
         }
       }
+      PROF(14);
       if (t > 0) gemm_packed(B, u, g4, dG + t * B * g4, g4, net->upack, net->dh, u, 0);
     }
+    PROF(15);
     /* weight gradients over all steps at once */
     if (T > 1) gemm_tn(u, g4, (T - 1) * B, ly->H, u, dG + B * g4, g4, ly->dU, g4, net->at, net->pack);
+    PROF(16);
     for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4)
       wasm_v128_store(ly->db + j, wasm_f32x4_add(wasm_v128_load(ly->db + j), wasm_v128_load(dG + r * g4 + j)));
     if (sparse) {
       /* per batch row: dW[kept] += Xg^T dG_b; dIn[kept] = (dG_b W[kept]^T) * mask, 0 elsewhere */
       float* dIn = l > 0 ? net->dH : net->dX;
+      PROF(22);
       zero(dIn, rows * lin);
       for (int b = 0; b < B; b++) {
+        PROF(17);
         const int n = kept_inputs(ly->mask, b, lin, net->idx);
         if (!n) continue;
         const int n8 = (n + 7) & ~7;
@@ -344,19 +366,26 @@ EXPORT(train_step) void train_step(Net* net) {
           const float* x = Xin + (t * B + b) * lin;
           for (int i = 0; i < n; i++) net->xgt[i * T + t] = x[net->idx[i]] * m[net->idx[i]];
         }
+        PROF(18);
         pack_b(dG + b * g4, T, g4, B * g4, net->pack);
+        PROF(19);
         gemm_packed_scatter(n, g4, T, net->xgt, T, net->pack, ly->dW, net->idx, g4);
+        PROF(20);
         pack_bt_rows(ly->W, g4, net->idx, n, g4, net->wpack);
+        PROF(21);
         gemm_packed(T, n8, g4, dG + b * g4, B * g4, net->wpack, net->dxg, n8, 0);
+        PROF(22);
         for (int t = 0; t < T; t++) {
           float* d = dIn + (t * B + b) * lin;
           const float* s = net->dxg + t * n8;
           for (int i = 0; i < n; i++) d[net->idx[i]] = s[i] * m[net->idx[i]];
         }
       }
+      PROF(7);
       if (dropBelow) lstm_dropout_rows(dIn, T, B, lin, net->dseed, l - 1, net->row0, net->out_keep[l - 1]);
       continue;
     }
+    PROF(23);
     transpose(ly->W, lin, g4, g4, net->wt, lin);
     if (l == 0 && table0) {
       /* S[v] = sum of dG over the rows whose token is v; dW += emb^T S; demb += S W^T */
@@ -370,6 +399,7 @@ EXPORT(train_step) void train_step(Net* net) {
         }
       gemm_tn(lin, g4, V, net->emb, lin, S, g4, ly->dW, g4, net->at, net->pack);
       gemm_nn(V, lin, g4, S, g4, net->wt, lin, net->demb, lin, 1, net->pack);
+      PROF(0);
       return;
     }
     gemm_tn(lin, g4, rows, Xin, lin, dG, g4, ly->dW, g4, net->at, net->pack);
@@ -379,10 +409,12 @@ EXPORT(train_step) void train_step(Net* net) {
     if (ly->mask) apply_mask(dIn, dIn, ly->mask, T, B, lin);
     if (dropBelow) lstm_dropout_rows(dIn, T, B, lin, net->dseed, l - 1, net->row0, net->out_keep[l - 1]);
   }
+  PROF(24);
   for (int t = 0; t < T; t++)
     for (int b = 0; b < B; b++) {
       float* d = net->demb + net->x[b * T + t] * E;
       const float* s = net->dX + (t * B + b) * E;
       for (int j = 0; j < E; j += 4) wasm_v128_store(d + j, wasm_f32x4_add(wasm_v128_load(d + j), wasm_v128_load(s + j)));
     }
+  PROF(0);
 }
