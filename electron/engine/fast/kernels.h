@@ -148,8 +148,8 @@ void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack
 void gemm_nn(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, int accumulate, float* pack);
 void gemm_tn(int m, int n, int k, const float* A, int lda, const float* D, int ldd, float* C, int ldc, float* at, float* pack);
 void transpose(const float* src, int rows, int cols, int lds, float* dst, int ldd);
-void pack_b_rows(const float* W, int ldw, const int32_t* idx, int k, int n, float* pack);
 void pack_bt_rows(const float* W, int ldw, const int32_t* idx, int n, int k, float* pack);
+void gemm_packed_gather(int m, int n, int k, const float* A, int lda, const float* pack, int K, const int32_t* off, float* C, int ldc, int accumulate);
 void gemm_packed_scatter(int m, int n, int k, const float* A, int lda, const float* pack, float* C, const int32_t* idx, int ldc);
 /* lstm.c */
 void softmax_rows(const float* Z, int rows, int n, int ld, float* out, int ldo);

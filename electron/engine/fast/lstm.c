@@ -109,7 +109,7 @@ typedef struct {
   int32_t *idx;          /* [maxdim] the kept inputs */
   float *xg, *xgt;       /* [T][kept] and [kept][T]: the row's kept inputs, scaled by the mask */
   float *dxg;            /* [T][kept rounded up to 8]: their gradient */
-  float *wpack;          /* [maxin][4 maxu]: the kept rows of W, packed */
+  float *wpack;          /* [maxin][4 maxu]: W packed whole (forward), or its kept rows transposed (backward) */
   /* Dropout layers after LSTM layers (model.ts's 'output' placement): hashed masks per element */
   int row0;              /* this chunk's first row in the whole batch */
   uint32_t dseed;        /* dropout seed of the step */
@@ -221,6 +221,8 @@ EXPORT(train_step) void train_step(Net* net) {
     PROF(2);
     if (sparse) {
       for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4) wasm_v128_store(G + r * g4 + j, wasm_v128_load(ly->b + j));
+      /* W packed once; each batch row's product reads its kept rows of it through an index */
+      pack_b(ly->W, in, g4, g4, net->wpack);
       for (int b = 0; b < B; b++) {
         const int n = kept_inputs(mask, b, in, net->idx);
         if (!n) continue;
@@ -230,9 +232,9 @@ EXPORT(train_step) void train_step(Net* net) {
           float* d = net->xg + t * n;
           for (int i = 0; i < n; i++) d[i] = x[net->idx[i]] * m[net->idx[i]];
         }
-        pack_b_rows(ly->W, g4, net->idx, n, g4, net->wpack);
+        for (int i = 0; i < n; i++) net->idx[i] *= 32; /* byte offset of the row in a panel */
         PROF(3);
-        gemm_packed(T, g4, n, net->xg, n, net->wpack, G + b * g4, B * g4, 1);
+        gemm_packed_gather(T, g4, n, net->xg, n, net->wpack, in, net->idx, G + b * g4, B * g4, 1);
         PROF(2);
       }
     } else if (l == 0 && table0) {
