@@ -294,22 +294,48 @@ export function learnAbcEncoding(name: 'abc-char' | 'abc-token', tunes: Iterable
   const seen = new Map<string, number>();
   const seenTokens: string[] = [];
   const kept = new WeakMap<Tune, LearnedTune>();
+  const idOf = (t: string): number => {
+    let id = seen.get(t);
+    if (id === undefined) {
+      id = seenTokens.length;
+      seen.set(t, id);
+      seenTokens.push(t);
+    }
+    return id;
+  };
+  // abc-char: the id of each UTF-16 unit once looked up (characters outside the BMP through the Map).
+  const unitIds = name === 'abc-char' ? new Int32Array(0x10000).fill(-1) : null;
   for (const tune of tunes) {
     const abc = abcOf(tune);
     const removed = { chordSymbols: 0, annotations: 0, ignoredMarks: 0 };
-    const toks = name === 'abc-char' ? abcCharTokens(abc) : version === 1 ? tokenizeAbc(abc) : tokenizeAbcV2(abc, { chords }, removed);
-    const ids = new Uint16Array(toks.length);
+    let ids: Uint16Array;
     let fits = true;
-    for (let i = 0; i < toks.length; i++) {
-      const t = toks[i];
-      let id = seen.get(t);
-      if (id === undefined) {
-        id = seenTokens.length;
-        seen.set(t, id);
-        seenTokens.push(t);
+    if (unitIds) {
+      // The characters as abcCharTokens (Array.from) cuts them: code points, a surrogate pair as one.
+      const all = new Uint16Array(abc.length);
+      let n = 0;
+      for (let i = 0; i < abc.length; i++) {
+        const c = abc.charCodeAt(i);
+        let id: number;
+        if (c >= 0xd800 && c <= 0xdbff && i + 1 < abc.length && (abc.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+          id = idOf(abc.slice(i, i + 2));
+          i++;
+        } else {
+          id = unitIds[c];
+          if (id < 0) id = unitIds[c] = idOf(abc[i]);
+        }
+        if (id > 0xffff) fits = false;
+        all[n++] = id;
       }
-      if (id > 0xffff) fits = false;
-      ids[i] = id;
+      ids = n === abc.length ? all : all.slice(0, n);
+    } else {
+      const toks = version === 1 ? tokenizeAbc(abc) : tokenizeAbcV2(abc, { chords }, removed);
+      ids = new Uint16Array(toks.length);
+      for (let i = 0; i < toks.length; i++) {
+        const id = idOf(toks[i]);
+        if (id > 0xffff) fits = false;
+        ids[i] = id;
+      }
     }
     // Only a tune's own text is kept to (a tune written from its notes could change under it).
     if (fits && tune.abc !== undefined) kept.set(tune, { abc: tune.abc, ids, chordSymbols: removed.chordSymbols, annotations: removed.annotations, ignoredMarks: removed.ignoredMarks ?? 0 });

@@ -197,46 +197,89 @@ export class MidiEventEncoding implements Encoding {
  * against quantize.
  */
 interface GridNotes {
-  /** Kept notes, in compareNotes order: indices into the input notes. */
+  /** Kept notes, in compareNotes order: indices into the input notes (the first `count`). */
   order: Int32Array;
   count: number;
+  /** Onset and end steps by input index. */
   start: Float64Array;
   end: Float64Array;
 }
 
+/**
+ * Scratch arrays, grown as needed and used again for every tune (an encoder runs on one thread,
+ * and its callers read the ids it returns, never these).
+ */
+const scratch = { start: new Float64Array(1024), end: new Float64Array(1024), endKey: new Float64Array(1024), order: new Int32Array(1024), events: new Float64Array(2048), kept: new Int32Array(1024) };
+/** The last kept note of each pitch of each voice (0-15), stamped with the call that set it. */
+const lastNote = new Int32Array(16 * 128);
+const lastStamp = new Int32Array(16 * 128);
+let stamp = 0;
+
+function grow(n: number): void {
+  if (scratch.start.length >= n) return;
+  const size = Math.max(n, scratch.start.length * 2);
+  scratch.start = new Float64Array(size);
+  scratch.end = new Float64Array(size);
+  scratch.endKey = new Float64Array(size);
+  scratch.order = new Int32Array(size);
+  scratch.kept = new Int32Array(size);
+  scratch.events = new Float64Array(2 * size);
+}
+
 function gridNotes(notes: readonly Note[], spq: number, mergeVoices: boolean): GridNotes {
   const n = notes.length;
-  const start = new Float64Array(n);
-  const end = new Float64Array(n);
+  grow(n);
+  const { start, end, endKey, order } = scratch;
   let sorted = true;
+  let small = true; // every voice 0-15 and pitch an integer 0-127: the stamped table, else a Map
+  let ps = 0;
+  let pp = 0;
+  let pv = 0;
+  let pe = 0;
   for (let i = 0; i < n; i++) {
     const note = notes[i];
+    const pitch = note.pitch;
+    const voice = mergeVoices ? 0 : note.voice;
     const s = Math.round(note.start * spq + 1e-9);
     let e = Math.round(note.end * spq + 1e-9);
-    if (e <= s) e = s + 1;
+    // The end as quantize computes it orders notes of one onset, pitch and voice: a note given one
+    // step (start + 1/spq) can sort an ulp before or after one that ends on that step (e / spq).
+    let ek = e / spq;
+    if (e <= s) {
+      e = s + 1;
+      ek = s / spq + 1 / spq;
+    }
     start[i] = s;
     end[i] = e;
-    if (sorted && i > 0) {
-      const p = notes[i - 1];
-      const d = start[i - 1] - s || p.pitch - note.pitch || (mergeVoices ? 0 : p.voice - note.voice) || end[i - 1] - e;
-      if (d > 0) sorted = false;
-    }
+    endKey[i] = ek;
+    order[i] = i;
+    if (!(pitch >= 0 && pitch <= 127 && (pitch | 0) === pitch && voice >= 0 && voice <= 15 && (voice | 0) === voice)) small = false;
+    if (sorted && i > 0 && (ps - s || pp - pitch || pv - voice || pe - ek) > 0) sorted = false;
+    ps = s;
+    pp = pitch;
+    pv = voice;
+    pe = ek;
   }
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
   if (!sorted) {
-    const idx = Array.from(order);
-    idx.sort((a, b) => start[a] - start[b] || notes[a].pitch - notes[b].pitch || (mergeVoices ? 0 : notes[a].voice - notes[b].voice) || end[a] - end[b] || a - b);
+    const idx = Array.from(order.subarray(0, n));
+    idx.sort((a, b) => start[a] - start[b] || notes[a].pitch - notes[b].pitch || (mergeVoices ? 0 : notes[a].voice - notes[b].voice) || endKey[a] - endKey[b] || a - b);
     order.set(idx);
   }
   // Same pitch (and voice) overlaps: the last kept note of each pitch, per voice.
-  const last = new Map<number, number>();
+  const map = small ? null : new Map<number, number>();
+  const now = ++stamp;
+  if (stamp > 0x3fffffff) {
+    stamp = 0;
+    lastStamp.fill(-1);
+  }
   let count = 0;
   for (let k = 0; k < n; k++) {
     const i = order[k];
     const note = notes[i];
     const key = mergeVoices ? note.pitch : note.voice * 128 + note.pitch;
-    const prev = last.get(key);
+    let prev: number | undefined;
+    if (map) prev = map.get(key);
+    else if (lastStamp[key] === now) prev = lastNote[key];
     if (prev !== undefined && end[prev] > start[i]) {
       if (start[prev] >= start[i]) {
         if (end[i] > end[prev]) end[prev] = end[i];
@@ -245,7 +288,11 @@ function gridNotes(notes: readonly Note[], spq: number, mergeVoices: boolean): G
       end[prev] = start[i];
     }
     order[count++] = i;
-    last.set(key, i);
+    if (map) map.set(key, i);
+    else {
+      lastNote[key] = i;
+      lastStamp[key] = now;
+    }
   }
   return { order, count, start, end };
 }
@@ -257,35 +304,37 @@ function gridNotes(notes: readonly Note[], spq: number, mergeVoices: boolean): G
  */
 function melodyEventIds(notes: readonly Note[], bos: number, eos: number): number[] {
   const g = gridNotes(notes, MELODY_STEPS_PER_QUARTER, false);
-  // monophonic: at each onset the highest pitch (of equal pitches, the first in order).
-  const kept: number[] = [];
+  const { order, start, end } = g;
+  // monophonic: at each onset the highest pitch (of equal pitches, the first in order); each
+  // onset ends the note before. kept[] holds input indices; their ends are cut in end[].
+  const kept = scratch.kept;
+  let count = 0;
   for (let k = 0; k < g.count; k++) {
-    const i = g.order[k];
-    const s = g.start[i];
-    const j = kept.length ? kept[kept.length - 1] : -1;
-    if (j >= 0 && g.start[j] === s) {
-      if (notes[i].pitch > notes[j].pitch) kept[kept.length - 1] = i;
-      continue;
+    const i = order[k];
+    if (count > 0) {
+      const j = kept[count - 1];
+      if (start[j] === start[i]) {
+        if (notes[i].pitch > notes[j].pitch) kept[count - 1] = i;
+        continue;
+      }
     }
-    kept.push(i);
+    kept[count++] = i;
   }
-  const ends = new Float64Array(kept.length);
   let last = 0;
-  for (let k = 0; k < kept.length; k++) {
+  for (let k = 0; k < count; k++) {
     const i = kept[k];
-    let e = g.end[i];
-    if (k + 1 < kept.length && e > g.start[kept[k + 1]]) e = g.start[kept[k + 1]];
-    ends[k] = e;
-    if (e > last) last = e;
+    if (k + 1 < count && end[i] > start[kept[k + 1]]) end[i] = start[kept[k + 1]];
+    if (end[i] > last) last = end[i];
   }
   const steps = new Array<number>(last + 2);
   steps[0] = bos;
   for (let t = 1; t <= last; t++) steps[t] = MELODY_NO_EVENT;
   steps[last + 1] = eos;
-  for (let k = 0; k < kept.length; k++) {
-    const s = g.start[kept[k]];
-    const e = ends[k];
-    if (s >= 0 && s < last) steps[s + 1] = notes[kept[k]].pitch;
+  for (let k = 0; k < count; k++) {
+    const i = kept[k];
+    const s = start[i];
+    const e = end[i];
+    if (s >= 0 && s < last) steps[s + 1] = notes[i].pitch;
     if (e >= 0 && e < last && steps[e + 1] === MELODY_NO_EVENT) steps[e + 1] = MELODY_NOTE_OFF;
   }
   return steps;
@@ -301,7 +350,7 @@ const REBINNED = Array.from({ length: MIDI_EVENT_VELOCITY_BINS }, (_, b) => velo
  */
 function midiEventIds(notes: readonly Note[], source: Tune['source'], bos: number, eos: number): number[] {
   const g = gridNotes(notes, MIDI_EVENT_STEPS_PER_QUARTER, true);
-  const events = new Float64Array(2 * g.count);
+  const events = scratch.events.subarray(0, 2 * g.count);
   for (let k = 0; k < g.count; k++) {
     const i = g.order[k];
     const note = notes[i];
