@@ -327,10 +327,12 @@ const CLOSE = 93; // ]
  * line (`::`, `:|]:[2`, `[|`, `[2`), note, rest, `Z` bars, tuplet, chord end with its length,
  * broken rhythm, grace start, else the one character.
  */
-function scanLine(st: TokenizerState, line: string, li: number): void {
-  const n = line.length;
+function scanLine(st: TokenizerState, line: string, li: number, from: number, to: number): void {
+  // line[from, to) is the line (the tune's text is read in place: no copy per line, and the
+  // character after the line, a newline or none, ends every run the scanner reads).
+  const n = to;
   const tokens = st.tokens;
-  let i = 0;
+  let i = from;
   while (i < n) {
     const c = line.charCodeAt(i);
     if (c === 92 || isSpace(c)) {
@@ -340,7 +342,7 @@ function scanLine(st: TokenizerState, line: string, li: number): void {
     // Inline field [K:G] (up to a ']' on the line).
     if (c === OPEN && isLetter(line.charCodeAt(i + 1)) && line.charCodeAt(i + 2) === COLON) {
       const k = line.indexOf(']', i + 3);
-      if (k >= 0) {
+      if (k >= 0 && k < n) {
         if (st.chord) flushChord(st);
         const t = fieldToken(st, line[i + 1], line.slice(i + 3, k).trim(), li);
         if (t !== null) tokens.push(`[${t}]`);
@@ -351,7 +353,7 @@ function scanLine(st: TokenizerState, line: string, li: number): void {
     if (c === Q) {
       // A chord symbol or an annotation (an unclosed one runs to the line end).
       const k = line.indexOf('"', i + 1);
-      const end = k < 0 ? n : k + 1;
+      const end = k < 0 || k >= n ? n : k + 1;
       if (st.chord) flushChord(st);
       const text = line.slice(i, end).replace(/^"|"$/g, '');
       const f = text.charCodeAt(0);
@@ -363,8 +365,10 @@ function scanLine(st: TokenizerState, line: string, li: number): void {
     }
     if (c === BANG || c === PLUS) {
       let k = -1;
-      if (c === BANG) k = line.indexOf('!', i + 1);
-      else {
+      if (c === BANG) {
+        k = line.indexOf('!', i + 1);
+        if (k >= n) k = -1;
+      } else {
         let j = i + 1;
         while (j < n && line.charCodeAt(j) !== PLUS && !isSpace(line.charCodeAt(j))) j++;
         if (j < n && line.charCodeAt(j) === PLUS) k = j;
@@ -539,16 +543,17 @@ export function tokenizeAbcV2(abc: string, options: AbcTokenOptions = {}, remove
   let inBody = false;
   let headerUnit = false;
   let li = 0;
-  for (let from = 0; from <= abc.length; li++) {
+  for (let next = 0; next <= abc.length; li++) {
+    const from = next;
     let to = abc.indexOf('\n', from);
     if (to < 0) to = abc.length;
-    const line = abc.slice(from, to);
-    from = to + 1;
-    if (line === '') continue;
-    const c0 = line.charCodeAt(0);
-    if (isLetter(c0) && line.charCodeAt(1) === COLON && !(inBody && isNoteLetter(c0) && (line.charCodeAt(2) === BAR || line.charCodeAt(2) === COLON))) {
-      const f = line[0];
-      const value = line.slice(2).trim();
+    next = to + 1;
+    if (from === to) continue;
+    // The character after the line (a newline, or none) is neither ':', '|' nor a letter.
+    const c0 = abc.charCodeAt(from);
+    if (isLetter(c0) && abc.charCodeAt(from + 1) === COLON && !(inBody && isNoteLetter(c0) && (abc.charCodeAt(from + 2) === BAR || abc.charCodeAt(from + 2) === COLON))) {
+      const f = abc[from];
+      const value = abc.slice(from + 2, to).trim();
       if (!inBody) {
         if (f === 'L') {
           setUnit(st, value, li);
@@ -577,7 +582,7 @@ export function tokenizeAbcV2(abc: string, options: AbcTokenOptions = {}, remove
       continue;
     }
     if (!inBody) continue;
-    scanLine(st, line, li);
+    scanLine(st, abc, li, from, to);
   }
   return tokens;
 }
