@@ -43,6 +43,10 @@ export function midiEventTokens(): string[] {
   return t;
 }
 
+/** The fixed vocabularies, made once and shared by every instance (read-only; toSpec copies). */
+const MELODY_EVENT_TOKENS: readonly string[] = Object.freeze(melodyEventTokens());
+const MIDI_EVENT_TOKENS: readonly string[] = Object.freeze(midiEventTokens());
+
 /** Header of a decoded event stream: events carry no meter, key or tempo, so the seed's or 4/4 at 120. */
 function sequenceShell(notes: Note[]): NoteSequence {
   const seq = emptySequence();
@@ -57,7 +61,7 @@ function decoded(seq: NoteSequence, warnings: string[]): DecodedTune {
 
 export class MelodyEventEncoding implements Encoding {
   readonly name = 'melody-event' as const;
-  readonly tokens = melodyEventTokens();
+  readonly tokens: readonly string[] = MELODY_EVENT_TOKENS;
   readonly bos = 130;
   readonly eos = 131;
 
@@ -116,7 +120,7 @@ export function binVelocity(bin: number): number {
 
 export class MidiEventEncoding implements Encoding {
   readonly name = 'midi-event' as const;
-  readonly tokens = midiEventTokens();
+  readonly tokens: readonly string[] = MIDI_EVENT_TOKENS;
   readonly bos = MIDI_EVENT_SIZE;
   readonly eos = MIDI_EVENT_SIZE + 1;
 
