@@ -200,7 +200,8 @@ interface TokenizerState {
 }
 
 // Spellings are cut from many tunes with few distinct texts: each is worked out once (interned).
-const PITCHES = new Map<string, string>();
+/** Pitch spellings by accidental (6), letter (14) and the sum of the octave marks (-16..16). */
+const PITCH_TABLE: (string | undefined)[] = new Array(6 * 14 * 33).fill(undefined);
 const BARS = new Map<string, string[]>();
 const TUPLETS = new Map<string, string>();
 const LENGTHS_BY_UNIT = new Map<string, Map<string, string>>();
@@ -432,12 +433,17 @@ function scanLine(st: TokenizerState, line: string, li: number, from: number, to
     } else if (c === 61 && isNoteLetter(line.charCodeAt(i + 1))) letterAt = i + 1; // =
     if (letterAt >= 0) {
       let k = letterAt + 1;
-      for (let d = line.charCodeAt(k); d === 44 || d === 39; d = line.charCodeAt(++k)); // , '
-      const written = line.slice(i, k);
-      let pitch = PITCHES.get(written);
+      let octave = 0;
+      for (let d = line.charCodeAt(k); d === 44 || d === 39; d = line.charCodeAt(++k)) octave += d === 39 ? 1 : -1; // , '
+      // The spelling depends on the accidental, the letter and the sum of the octave marks only:
+      // looked up by number (no string cut per note).
+      const l = line.charCodeAt(letterAt);
+      const acc = letterAt === i ? 0 : letterAt === i + 2 ? (c === 94 ? 2 : 4) : c === 94 ? 1 : c === 95 ? 3 : 5; // none ^ ^^ _ __ =
+      const key = octave >= -16 && octave <= 16 ? (acc * 14 + (l >= 97 ? l - 97 + 7 : l - 65)) * 33 + octave + 16 : -1;
+      let pitch = key >= 0 ? PITCH_TABLE[key] : undefined;
       if (pitch === undefined) {
         pitch = pitchToken(line.slice(i, letterAt), line[letterAt], line.slice(letterAt + 1, k));
-        if (PITCHES.size < MEMO_LIMIT) PITCHES.set(written, pitch);
+        if (key >= 0) PITCH_TABLE[key] = pitch;
       }
       const end = skipLength(line, k);
       const len = k === end ? '' : line.slice(k, end);
