@@ -118,13 +118,17 @@ const parseMs = performance.now() - t0;
 const parseCpu = process.cpuUsage(c0);
 
 const encodeMs: Record<string, number> = {};
+const encodeCpu: Record<string, number> = {}; // process CPU seconds: this thread and V8's GC helpers
 const tokens: Record<string, number> = {};
 for (const name of ENCODING_NAMES) {
   const a = performance.now();
+  const c = process.cpuUsage();
   const enc = buildEncoding(name, tunes);
   let n = 0;
   for (const t of tunes) n += enc.encode(t).length;
   encodeMs[name] = performance.now() - a;
+  const cu = process.cpuUsage(c);
+  encodeCpu[name] = (cu.user + cu.system) / 1e6;
   tokens[name] = n;
 }
 const encodeTotal = Object.values(encodeMs).reduce((a, b) => a + b, 0);
@@ -135,7 +139,8 @@ const result = {
   unreadable: errors,
   cpus: cpus().length,
   parse: { seconds: +(parseMs / 1000).toFixed(2), cpuSeconds: +((parseCpu.user + parseCpu.system) / 1e6).toFixed(2), tunesPerSecond: perSec(parseMs) },
-  encode: Object.fromEntries(ENCODING_NAMES.map((n) => [n, { seconds: +(encodeMs[n] / 1000).toFixed(2), tunesPerSecond: perSec(encodeMs[n]), tokens: tokens[n] }])),
+  encode: Object.fromEntries(ENCODING_NAMES.map((n) => [n, { seconds: +(encodeMs[n] / 1000).toFixed(2), cpuSeconds: +encodeCpu[n].toFixed(2), tunesPerSecond: perSec(encodeMs[n]), tokens: tokens[n] }])),
+  encodeAll: { seconds: +(Object.values(encodeMs).reduce((a, b) => a + b, 0) / 1000).toFixed(2), cpuSeconds: +Object.values(encodeCpu).reduce((a, b) => a + b, 0).toFixed(2) },
   parseAndAllEncodings: { seconds: +((parseMs + encodeTotal) / 1000).toFixed(2), tunesPerSecond: perSec(parseMs + encodeTotal) },
   secondsFor10kTunes: +(((parseMs + encodeTotal) / tunes.length) * 10).toFixed(2),
 };
@@ -143,7 +148,8 @@ if (json) console.log(JSON.stringify(result));
 else {
   console.log(`${result.tunes} tunes in ${result.files} files (${errors} unreadable), one thread of ${result.cpus} cpus`);
   console.log(`parse (abcjs + NoteSequence): ${result.parse.seconds} s (cpu ${result.parse.cpuSeconds} s), ${result.parse.tunesPerSecond} tunes/s`);
-  for (const n of ENCODING_NAMES) console.log(`encode ${n.padEnd(13)} ${result.encode[n].seconds} s, ${result.encode[n].tunesPerSecond} tunes/s, ${tokens[n]} tokens (vocabulary learned in the same time)`);
+  for (const n of ENCODING_NAMES) console.log(`encode ${n.padEnd(13)} ${result.encode[n].seconds} s (cpu ${result.encode[n].cpuSeconds} s), ${result.encode[n].tunesPerSecond} tunes/s, ${tokens[n]} tokens (vocabulary learned in the same time)`);
+  console.log(`all four encodings: ${result.encodeAll.seconds} s (cpu ${result.encodeAll.cpuSeconds} s)`);
   console.log(`parse + all four encodings: ${result.parseAndAllEncodings.tunesPerSecond} tunes/s; 10,000 tunes would take ${result.secondsFor10kTunes} s`);
   console.log(`load average while measuring: ${loadavg()[0].toFixed(1)} (other processes share these cores)`);
 }

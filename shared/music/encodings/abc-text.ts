@@ -105,6 +105,26 @@ export interface AbcSpelling {
   chords: 'keep' | 'drop';
 }
 
+/**
+ * What learning saw of one tune: its text, its tokens as ids into the vocabulary being learned
+ * (before sorting) and what the tokenizer removed. encode() reads them instead of cutting the text
+ * a second time (the engine and the benches learn a vocabulary from the tunes they then encode).
+ */
+interface LearnedTune {
+  abc: string;
+  ids: Uint16Array;
+  chordSymbols: number;
+  annotations: number;
+  ignoredMarks: number;
+}
+
+/** Tokens learned per tune, and how the learning order maps to the sorted vocabulary's ids. */
+interface LearnedTokens {
+  tunes: WeakMap<Tune, LearnedTune>;
+  /** learning id -> vocabulary id (the vocabulary sorted, specials first). */
+  ids: Int32Array;
+}
+
 class AbcTextEncoding implements Encoding {
   readonly bos = 0;
   readonly eos = 1;
@@ -112,6 +132,8 @@ class AbcTextEncoding implements Encoding {
   readonly name: EncodingName;
   readonly version: 1 | 2;
   private readonly index: Map<string, number>;
+  /** Set by learnAbcEncoding: the tokens of the tunes it learned from, each read once by encode(). */
+  learned?: LearnedTokens;
 
   constructor(
     private readonly spelling: AbcSpelling,
@@ -134,6 +156,8 @@ class AbcTextEncoding implements Encoding {
   }
 
   encode(tune: Tune, report?: EncodeReport): number[] {
+    const fast = this.learned && this.encodeLearned(tune, report);
+    if (fast) return fast;
     const ids = [this.bos];
     const removed = { chordSymbols: 0, annotations: 0, ignoredMarks: 0 };
     for (const t of this.split(abcOf(tune), removed, tune.source)) {
@@ -161,6 +185,36 @@ class AbcTextEncoding implements Encoding {
       report.ignoredMarks += removed.ignoredMarks;
     }
     ids.push(this.eos);
+    return ids;
+  }
+
+  /**
+   * A tune this vocabulary was learned from, with the same text: its ids from the tokens learning
+   * cut (every one is in the vocabulary), the same as cutting the text again. Read once: the
+   * tokens are dropped after (a second encode cuts the text). Null when learning did not keep the
+   * tune (another tune, its text changed, or a token that is a special).
+   */
+  private encodeLearned(tune: Tune, report?: EncodeReport): number[] | null {
+    const learned = this.learned!;
+    const t = learned.tunes.get(tune);
+    if (!t) return null;
+    learned.tunes.delete(tune);
+    if (tune.abc !== t.abc) return null;
+    const n = t.ids.length;
+    const ids = new Array<number>(n + 2);
+    ids[0] = this.bos;
+    const map = learned.ids;
+    for (let i = 0; i < n; i++) {
+      const id = map[t.ids[i]];
+      if (id < 2 || id === this.unk) return null;
+      ids[i + 1] = id;
+    }
+    ids[n + 1] = this.eos;
+    if (report) {
+      report.chordSymbols += t.chordSymbols;
+      report.annotations += t.annotations;
+      report.ignoredMarks += t.ignoredMarks;
+    }
     return ids;
   }
 
@@ -233,14 +287,67 @@ export const CURRENT_ABC_TOKEN_VERSION = 2;
  * `version: 1` is asked.
  */
 export function learnAbcEncoding(name: 'abc-char' | 'abc-token', tunes: Iterable<Tune>, opts: { version?: 1 | 2; chords?: 'keep' | 'drop' } = {}): Encoding {
-  const seen = new Set<string>();
   const version = name === 'abc-token' ? (opts.version ?? CURRENT_ABC_TOKEN_VERSION) : 1;
   const chords = opts.chords ?? 'drop';
-  const split = name === 'abc-char' ? abcCharTokens : version === 1 ? tokenizeAbc : (abc: string) => tokenizeAbcV2(abc, { chords });
-  for (const tune of tunes) for (const t of split(abcOf(tune))) seen.add(t);
-  seen.delete(BOS);
-  seen.delete(EOS);
-  seen.delete(UNK);
+  // Tokens get ids in the order they are first seen; each tune with ABC text keeps its ids for
+  // encode(), which maps them to the sorted vocabulary's (the text is cut once, not twice).
+  const seen = new Map<string, number>();
+  const seenTokens: string[] = [];
+  const kept = new WeakMap<Tune, LearnedTune>();
+  const idOf = (t: string): number => {
+    let id = seen.get(t);
+    if (id === undefined) {
+      id = seenTokens.length;
+      seen.set(t, id);
+      seenTokens.push(t);
+    }
+    return id;
+  };
+  // abc-char: the id of each UTF-16 unit once looked up (characters outside the BMP through the Map).
+  const unitIds = name === 'abc-char' ? new Int32Array(0x10000).fill(-1) : null;
+  for (const tune of tunes) {
+    const abc = abcOf(tune);
+    const removed = { chordSymbols: 0, annotations: 0, ignoredMarks: 0 };
+    let ids: Uint16Array;
+    let fits = true;
+    if (unitIds) {
+      // The characters as abcCharTokens (Array.from) cuts them: code points, a surrogate pair as one.
+      const all = new Uint16Array(abc.length);
+      let n = 0;
+      for (let i = 0; i < abc.length; i++) {
+        const c = abc.charCodeAt(i);
+        let id: number;
+        if (c >= 0xd800 && c <= 0xdbff && i + 1 < abc.length && (abc.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+          id = idOf(abc.slice(i, i + 2));
+          i++;
+        } else {
+          id = unitIds[c];
+          if (id < 0) id = unitIds[c] = idOf(abc[i]);
+        }
+        if (id > 0xffff) fits = false;
+        all[n++] = id;
+      }
+      ids = n === abc.length ? all : all.slice(0, n);
+    } else {
+      const toks = version === 1 ? tokenizeAbc(abc) : tokenizeAbcV2(abc, { chords }, removed);
+      ids = new Uint16Array(toks.length);
+      for (let i = 0; i < toks.length; i++) {
+        const id = idOf(toks[i]);
+        if (id > 0xffff) fits = false;
+        ids[i] = id;
+      }
+    }
+    // Only a tune's own text is kept to (a tune written from its notes could change under it).
+    if (fits && tune.abc !== undefined) kept.set(tune, { abc: tune.abc, ids, chordSymbols: removed.chordSymbols, annotations: removed.annotations, ignoredMarks: removed.ignoredMarks ?? 0 });
+  }
   const specials = version === 2 ? [BOS, EOS, UNK] : [BOS, EOS];
-  return makeAbcEncoding(name, [...specials, ...[...seen].sort()], { version: version as 1 | 2, chords });
+  const vocabulary = seenTokens.filter((t) => t !== BOS && t !== EOS && t !== UNK).sort();
+  const encoding = makeAbcEncoding(name, [...specials, ...vocabulary], { version: version as 1 | 2, chords }) as AbcTextEncoding;
+  // learning id -> vocabulary id; a special seen in a tune maps below 2 (or to <unk>) and that
+  // tune is cut again when encoded, as before.
+  const index = new Map(encoding.tokens.map((t, i) => [t, i]));
+  const map = new Int32Array(seenTokens.length);
+  for (let i = 0; i < seenTokens.length; i++) map[i] = index.get(seenTokens[i])!;
+  encoding.learned = { tunes: kept, ids: map };
+  return encoding;
 }

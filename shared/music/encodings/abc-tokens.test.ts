@@ -3,7 +3,7 @@
  * old (version 1) specs read exactly as before; decoded takes read by abc2midi.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAbc } from '../abc/read';
 import { splitAbcBook } from '../abc/book';
@@ -11,6 +11,7 @@ import { Abc2midi, compareMelodies, findAbc2midi, neutralizeForAbc2midi } from '
 import { MusicError } from '../errors';
 import { mutateText, rng } from '../testing/mutate';
 import { abcTokenV1Spec } from '../testing/vocabularies';
+import { tokenizeAbcV2Reference } from './abc-tokens.reference';
 import { buildEncoding, detokenizeAbcV2, emptyEncodeReport, encodingFromSpec, tokenizeAbc, tokenizeAbcV2, canonicalKey, canonicalMeter, lengthToken, UNK, type Tune } from './index';
 
 function tuneFrom(abc: string, file = 'x.abc'): Tune {
@@ -203,5 +204,53 @@ describe('abc-token version 2: decoding what a model writes', () => {
     const warnings: string[] = [];
     const text = detokenizeAbcV2(['M:6/8', 'K:Dmaj', 'A', '2', 'B', '|', '[K:Gmaj]', 'A', ':|', 'B', '2', '/', '|]'], warnings);
     expect(text).toBe('X:1\nL:1/8\nM:6/8\nK:Dmaj\nA2B|\nK:Gmaj\n A:|B2 /|]\n');
+  });
+});
+
+describe('abc-token version 2: the scanner cuts as the regular expression did', () => {
+  // The same tokens, the same removals and the same errors as tokenizeAbcV2Reference (the
+  // regular-expression tokenizer it replaced) on every tune, on mutated tunes and on soup.
+  const same = (abc: string, chords: 'keep' | 'drop') => {
+    const run = (f: typeof tokenizeAbcV2) => {
+      const removed = { chordSymbols: 0, annotations: 0, ignoredMarks: 0 };
+      try {
+        return { tokens: f(abc, { chords, source: { file: 'f.abc', index: 2, line: 10 } }, removed), removed };
+      } catch (e) {
+        return { error: (e as Error).message, code: (e as MusicError).code };
+      }
+    };
+    expect(run(tokenizeAbcV2), abc).toEqual(run(tokenizeAbcV2Reference));
+  };
+  const seeds = [JIG, 'X:2\nT:Voices\nM:C|\nL:1/8\nK:D\nV:1\n"D"d2 fd A2 FA|[K:Bb] B4 b4|\nV:2\nD,4 A,4|B,,8|]\n'];
+  const ryans = join(CORPORA, 'abc_ryans_mammoth');
+  const files = ['abc_nottingham/ABC_cleaned/jigs.abc', 'abc_oneills1850/0001-0050.abc', 'abc_oneills1850/1476-1555.abc', 'abc_essen_folksong/boehme10.abc', ...(existsSync(ryans) ? readdirSync(ryans).filter((f) => f.endsWith('.abc')).slice(0, 80).map((f) => `abc_ryans_mammoth/${f}`) : [])];
+  for (const f of files) {
+    const p = join(CORPORA, f);
+    if (existsSync(p)) seeds.push(...splitAbcBook(readFileSync(p, 'utf8')).tunes.slice(0, 200).map((t) => t.text));
+    else console.log(`scanner comparison: ${f} absent, left out`);
+  }
+  it('on written tunes and 3,000 mutated ones', () => {
+    for (const s of seeds) for (const chords of ['keep', 'drop'] as const) same(s, chords);
+    const r = rng(20);
+    for (let i = 0; i < 3000; i++) {
+      const { data } = mutateText(seeds[Math.floor(r() * seeds.length)], seeds[Math.floor(r() * seeds.length)], r);
+      same(data, r() < 0.5 ? 'keep' : 'drop');
+    }
+  });
+  it('on soup of the characters ABC gives meaning to', () => {
+    const alphabet = ['[', ']', '|', ':', '::', '[K:G]', '[L:1/16]', '[M:3/4]', '[V:1]', '"', '"Am"', '"^x', '!', '!trill!', '+', '+fermata+', '+ +', '(', '(3', '(3:2:', '(5::2', '<', '>>', '>>>>', '{', '{/', '^', '^^', '_', '__', '=', 'A', 'c', 'G,', "e''", 'z', 'x', 'Z', 'Z3', '2', '/', '//', '3/2', '/4', '/0', ',', '-', '.', '~', 'T', 'u', 'H', 'y', 'k', '`', ' ', '\t', '\u00a0', '\u2003', '\\', '1', '[1', '|2', ':|]', '[|', '||:', ',3', '-2', '\u00e9', '\ud83c\udfb5', 'L:', 'K:'];
+    const r = rng(21);
+    for (let i = 0; i < 3000; i++) {
+      const lines: string[] = [];
+      const nLines = 1 + Math.floor(r() * 4);
+      for (let l = 0; l < nLines; l++) {
+        let line = '';
+        const len = Math.floor(r() * 30);
+        for (let k = 0; k < len; k++) line += alphabet[Math.floor(r() * alphabet.length)];
+        lines.push(line);
+      }
+      const head = ['X:1', r() < 0.5 ? 'M:2/4' : 'M:6/8', r() < 0.3 ? 'L:1/4' : r() < 0.1 ? 'L:x' : '', 'K:G'].filter(Boolean).join('\n');
+      same(head + '\n' + lines.join('\n') + '\n', r() < 0.5 ? 'keep' : 'drop');
+    }
   });
 });

@@ -50,55 +50,13 @@ export interface AbcTokenOptions {
   source?: { file: string; index: number; line: number };
 }
 
-const BODY = new RegExp(
-  [
-    String.raw`(?<field>\[[A-Za-z]:[^\]\n]*\])`, // inline field [K:G]
-    String.raw`(?<quoted>"[^"\n]*"?)`, // chord symbol or annotation (an unclosed one runs to the line end)
-    String.raw`(?<deco>![^!\n]*!|\+[^+\n\s]*\+)`, // !decoration!, +decoration+ (old style)
-    String.raw`(?<bar>::+|:*\|[\]|]*:*(?:\[?\d+(?:[,-]\d+)*)?|\[\|+:*|\[\d+(?:[,-]\d+)*)`, // bar lines, repeats, endings
-    String.raw`(?<note>(?<acc>\^\^|\^|__|_|=)?(?<letter>[A-Ga-g])(?<oct>[,']*)(?<len>\d*(?:\/+\d*)?))`, // note
-    String.raw`(?<rest>(?<rl>[zx])(?<rlen>\d*(?:\/+\d*)?))`, // rest, invisible rest
-    String.raw`(?<mrest>Z\d*)`, // multi-bar rest: a count of bars, not a length
-    String.raw`(?<tuplet>\(\d+(?::\d*)*)`, // tuplet
-    String.raw`(?<chordEnd>\](?<clen>\d*(?:\/+\d*)?))`, // end of chord with its length (a multiplier)
-    String.raw`(?<broken>[<>]{1,3})`, // broken rhythm
-    String.raw`(?<grace>\{\/?)`, // grace notes start (acciaccatura)
-    String.raw`(?<other>[^\s\\])`, // anything else, one character at a time
-  ].join('|'),
-  'g',
-);
-/**
- * BODY with numbered groups (the same pattern): named groups make every match build a groups object,
- * three times the cost of the match (the tokenizer was a sixth of bench/music-parse.ts's time).
- */
-const BODY_GROUPS = new RegExp(BODY.source.replace(/\(\?<[A-Za-z]+>/g, '('), 'g');
-const G_FIELD = 1;
-const G_QUOTED = 2;
-const G_DECO = 3;
-const G_BAR = 4;
-const G_NOTE = 5;
-const G_ACC = 6;
-const G_LETTER = 7;
-const G_OCT = 8;
-const G_LEN = 9;
-const G_REST = 10;
-const G_RL = 11;
-const G_RLEN = 12;
-const G_MREST = 13;
-const G_TUPLET = 14;
-const G_CHORDEND = 15;
-const G_CLEN = 16;
-const G_BROKEN = 17;
-const G_GRACE = 18;
-const G_OTHER = 19;
-
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
   return a;
 }
 
 /** A length as ABC writes it after a note ("", "2", "/", "//", "3/2", "/4") as a fraction. */
-function readLength(text: string): [number, number] | null {
+export function readLength(text: string): [number, number] | null {
   if (text === '') return [1, 1];
   // By hand (digits, then "/" with optional digits, repeated): it runs for every note.
   const digitsTo = (i: number) => {
@@ -147,7 +105,7 @@ export function isPitchToken(token: string): boolean {
 }
 
 /** A pitch in one spelling: the octave by case and marks (`c,` is `C`, `C'` is `c`). */
-function pitchToken(acc: string, letter: string, oct: string): string {
+export function pitchToken(acc: string, letter: string, oct: string): string {
   let octave = letter === letter.toLowerCase() ? 1 : 0; // 0: C..B, 1: c..b
   for (const ch of oct) octave += ch === "'" ? 1 : -1;
   const l = letter.toLowerCase();
@@ -183,14 +141,14 @@ export function canonicalMeter(value: string): string {
 }
 
 /** A unit length L: as eighths per unit (L:1/16 -> 1/2), or null when it is not a fraction. */
-function unitInEighths(value: string): [number, number] | null {
+export function unitInEighths(value: string): [number, number] | null {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value.replace(/%.*$/, ''));
   if (!m || Number(m[1]) === 0 || Number(m[2]) === 0) return null;
   return [Number(m[1]) * 8, Number(m[2])];
 }
 
 /** Canonical bar tokens: a bar line, then the ending it opens (if any) as its own token. */
-function barTokens(text: string): string[] {
+export function barTokens(text: string): string[] {
   const m = /^(.*?)(\[?)(\d+(?:[,-]\d+)*)$/.exec(text);
   let bar = text;
   let ending: string | undefined;
@@ -215,7 +173,7 @@ function barTokens(text: string): string[] {
 }
 
 /** A tuplet mark in one spelling: (p when q and r are the defaults ABC gives every meter. */
-function tupletToken(text: string): string {
+export function tupletToken(text: string): string {
   const [p, q, r] = text.slice(1).split(':');
   const P = Number(p);
   const defaultQ: Record<number, number> = { 2: 3, 3: 2, 4: 3, 6: 2, 8: 3 };
@@ -225,155 +183,417 @@ function tupletToken(text: string): string {
   return `(${P}:${q ?? ''}:${r === undefined || r === '' ? P : Number(r)}`;
 }
 
+/** One chord note waiting for the chord's end (its length multiplier), or a mark inside a chord. */
+type ChordItem = { pitch: string; len: string; unit: [number, number] } | { raw: string };
+
+/** The state of one tokenizeAbcV2 call (plain functions over it: no closures made per call). */
+interface TokenizerState {
+  tokens: string[];
+  removed: AbcTokenRemovals;
+  keepChords: boolean;
+  source: AbcTokenOptions['source'];
+  unit: [number, number];
+  /** Length tokens already spelled in the current unit: written length -> token ('' for none). */
+  lengths: Map<string, string>;
+  meter: string | null;
+  chord: ChordItem[] | null;
+}
+
+// Spellings are cut from many tunes with few distinct texts: each is worked out once (interned).
+/** Pitch spellings by accidental (6), letter (14) and the sum of the octave marks (-16..16). */
+const PITCH_TABLE: (string | undefined)[] = new Array(6 * 14 * 33).fill(undefined);
+const BARS = new Map<string, string[]>();
+const TUPLETS = new Map<string, string>();
+const LENGTHS_BY_UNIT = new Map<string, Map<string, string>>();
+const MEMO_LIMIT = 50_000; // hostile text cannot grow them without end
+
+function lengthsFor(unit: [number, number]): Map<string, string> {
+  const key = `${unit[0]}/${unit[1]}`;
+  let m = LENGTHS_BY_UNIT.get(key);
+  if (!m) {
+    if (LENGTHS_BY_UNIT.size > 1000) LENGTHS_BY_UNIT.clear();
+    m = new Map();
+    LENGTHS_BY_UNIT.set(key, m);
+  }
+  return m;
+}
+
+/** pushLength in the current unit, remembered per written length. */
+function pushUnitLength(st: TokenizerState, written: string): void {
+  if (written === '') {
+    // One unit: "" when the unit is an eighth.
+    const u = st.unit;
+    if (u[0] === u[1]) return;
+  }
+  let t = st.lengths.get(written);
+  if (t === undefined) {
+    const out: string[] = [];
+    pushLength(out, written, st.unit);
+    t = out.length ? out[0] : '';
+    if (st.lengths.size < MEMO_LIMIT) st.lengths.set(written, t);
+  }
+  if (t !== '') st.tokens.push(t);
+}
+
+function setUnit(st: TokenizerState, value: string, lineIndex: number): void {
+  const u = unitInEighths(value);
+  if (!u) {
+    const src = st.source;
+    throw new MusicError('abc-syntax', `${src ? `${src.file}: tune ${src.index + 1}, ` : ''}line ${(src?.line ?? 1) + lineIndex}: L:${value} is not a unit length (expected a fraction like 1/8)`, src ? { file: src.file, tune: src.index, line: src.line + lineIndex } : undefined);
+  }
+  st.unit = u;
+  st.lengths = lengthsFor(u);
+}
+
+function fieldToken(st: TokenizerState, f: string, value: string, lineIndex: number): string | null {
+  switch (f) {
+    case 'M': {
+      st.meter = canonicalMeter(value);
+      return `M:${st.meter}`;
+    }
+    case 'K': {
+      const k = canonicalKey(value);
+      return k === null ? null : `K:${k}`;
+    }
+    case 'L':
+      setUnit(st, value, lineIndex);
+      return null;
+    case 'P': {
+      const p = value.replace(/[\s.]/g, '');
+      return p === '' ? null : `P:${p}`;
+    }
+    case 'V': {
+      const id = value.trim().split(/\s+/)[0];
+      return id ? `V:${id}` : null;
+    }
+    default:
+      return null; // T:, Q:, X: and the rest are not music the model writes
+  }
+}
+
+function flushChord(st: TokenizerState): void {
+  for (const item of st.chord ?? []) {
+    if ('raw' in item) st.tokens.push(item.raw);
+    else {
+      st.tokens.push(item.pitch);
+      pushLength(st.tokens, item.len, item.unit);
+    }
+  }
+  st.chord = null;
+}
+
+/** JavaScript's \s (what the regular expressions this scanner replaces skipped). */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || (c >= 0x2000 ? (c <= 0x200a || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff) : c === 0xa0 || c === 0x1680);
+}
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isNoteLetter = (c: number) => (c >= 65 && c <= 71) || (c >= 97 && c <= 103);
+function skipDigits(line: string, i: number): number {
+  while (isDigit(line.charCodeAt(i))) i++;
+  return i;
+}
+/** A written length: digits, then at most one run of slashes with digits (`\d*(?:\/+\d*)?`). */
+function skipLength(line: string, i: number): number {
+  i = skipDigits(line, i);
+  if (line.charCodeAt(i) === 47) {
+    while (line.charCodeAt(i) === 47) i++;
+    i = skipDigits(line, i);
+  }
+  return i;
+}
+/** An ending's numbers: digits, then `,n` or `-n` as long as a digit follows (`\d+(?:[,-]\d+)*`, a digit at i). */
+function skipEnding(line: string, i: number): number {
+  i = skipDigits(line, i);
+  for (;;) {
+    const c = line.charCodeAt(i);
+    if ((c === 44 || c === 45) && isDigit(line.charCodeAt(i + 1))) i = skipDigits(line, i + 1);
+    else return i;
+  }
+}
+
+const Q = 34; // "
+const BANG = 33;
+const PLUS = 43;
+const COLON = 58;
+const BAR = 124;
+const OPEN = 91; // [
+const CLOSE = 93; // ]
+
+/**
+ * Cuts one music line into tokens. A hand-written scanner (it was one regular expression with an
+ * alternative per kind of token, tried in order at each position; abc-tokens.reference.ts keeps it,
+ * and the tests compare the two): at each character that is not a space or a backslash, the first
+ * of these that matches is the token: inline field `[K:G]`, quoted text, `!deco!` or `+deco+`, bar
+ * line (`::`, `:|]:[2`, `[|`, `[2`), note, rest, `Z` bars, tuplet, chord end with its length,
+ * broken rhythm, grace start, else the one character.
+ */
+function scanLine(st: TokenizerState, line: string, li: number, from: number, to: number): void {
+  // line[from, to) is the line (the tune's text is read in place: no copy per line, and the
+  // character after the line, a newline or none, ends every run the scanner reads).
+  const n = to;
+  const tokens = st.tokens;
+  let i = from;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c === 92 || isSpace(c)) {
+      i++;
+      continue;
+    }
+    // Inline field [K:G] (up to a ']' on the line).
+    if (c === OPEN && isLetter(line.charCodeAt(i + 1)) && line.charCodeAt(i + 2) === COLON) {
+      const k = line.indexOf(']', i + 3);
+      if (k >= 0 && k < n) {
+        if (st.chord) flushChord(st);
+        const t = fieldToken(st, line[i + 1], line.slice(i + 3, k).trim(), li);
+        if (t !== null) tokens.push(`[${t}]`);
+        i = k + 1;
+        continue;
+      }
+    }
+    if (c === Q) {
+      // A chord symbol or an annotation (an unclosed one runs to the line end).
+      const k = line.indexOf('"', i + 1);
+      const end = k < 0 || k >= n ? n : k + 1;
+      if (st.chord) flushChord(st);
+      const text = line.slice(i, end).replace(/^"|"$/g, '');
+      const f = text.charCodeAt(0);
+      if (f === 94 || f === 95 || f === 60 || f === 62 || f === 64) st.removed.annotations++; // ^ _ < > @
+      else if (st.keepChords && text.trim() !== '') tokens.push(`"${text.trim()}"`);
+      else st.removed.chordSymbols++;
+      i = end;
+      continue;
+    }
+    if (c === BANG || c === PLUS) {
+      let k = -1;
+      if (c === BANG) {
+        k = line.indexOf('!', i + 1);
+        if (k >= n) k = -1;
+      } else {
+        let j = i + 1;
+        while (j < n && line.charCodeAt(j) !== PLUS && !isSpace(line.charCodeAt(j))) j++;
+        if (j < n && line.charCodeAt(j) === PLUS) k = j;
+      }
+      if (k >= 0) {
+        const t = c === BANG ? line.slice(i, k + 1) : `!${line.slice(i + 1, k)}!`;
+        if (st.chord) st.chord.push({ raw: t });
+        else tokens.push(t);
+        i = k + 1;
+        continue;
+      }
+    }
+    // Bar lines, repeats and endings.
+    let barEnd = -1;
+    if (c === COLON || c === BAR) {
+      let k = i;
+      if (c === COLON && line.charCodeAt(i + 1) === COLON) {
+        while (line.charCodeAt(k) === COLON) k++;
+        barEnd = k;
+      } else {
+        while (line.charCodeAt(k) === COLON) k++;
+        if (line.charCodeAt(k) === BAR) {
+          k++;
+          for (let d = line.charCodeAt(k); d === CLOSE || d === BAR; d = line.charCodeAt(++k));
+          while (line.charCodeAt(k) === COLON) k++;
+          const j = line.charCodeAt(k) === OPEN ? k + 1 : k;
+          if (isDigit(line.charCodeAt(j))) k = skipEnding(line, j);
+          barEnd = k;
+        }
+      }
+    } else if (c === OPEN) {
+      const d = line.charCodeAt(i + 1);
+      if (d === BAR) {
+        let k = i + 1;
+        while (line.charCodeAt(k) === BAR) k++;
+        while (line.charCodeAt(k) === COLON) k++;
+        barEnd = k;
+      } else if (isDigit(d)) barEnd = skipEnding(line, i + 1);
+    }
+    if (barEnd > 0) {
+      if (st.chord) flushChord(st);
+      const text = line.slice(i, barEnd);
+      let bars = BARS.get(text);
+      if (!bars) {
+        bars = barTokens(text);
+        if (BARS.size < MEMO_LIMIT) BARS.set(text, bars);
+      }
+      for (const b of bars) tokens.push(b);
+      i = barEnd;
+      continue;
+    }
+    // A note: accidental, letter, octave marks, length.
+    let letterAt = -1;
+    if (isNoteLetter(c)) letterAt = i;
+    else if (c === 94 || c === 95) {
+      // ^ ^^ _ __
+      const d = line.charCodeAt(i + 1);
+      if (d === c) {
+        if (isNoteLetter(line.charCodeAt(i + 2))) letterAt = i + 2;
+      } else if (isNoteLetter(d)) letterAt = i + 1;
+    } else if (c === 61 && isNoteLetter(line.charCodeAt(i + 1))) letterAt = i + 1; // =
+    if (letterAt >= 0) {
+      let k = letterAt + 1;
+      let octave = 0;
+      for (let d = line.charCodeAt(k); d === 44 || d === 39; d = line.charCodeAt(++k)) octave += d === 39 ? 1 : -1; // , '
+      // The spelling depends on the accidental, the letter and the sum of the octave marks only:
+      // looked up by number (no string cut per note).
+      const l = line.charCodeAt(letterAt);
+      const acc = letterAt === i ? 0 : letterAt === i + 2 ? (c === 94 ? 2 : 4) : c === 94 ? 1 : c === 95 ? 3 : 5; // none ^ ^^ _ __ =
+      const key = octave >= -16 && octave <= 16 ? (acc * 14 + (l >= 97 ? l - 97 + 7 : l - 65)) * 33 + octave + 16 : -1;
+      let pitch = key >= 0 ? PITCH_TABLE[key] : undefined;
+      if (pitch === undefined) {
+        pitch = pitchToken(line.slice(i, letterAt), line[letterAt], line.slice(letterAt + 1, k));
+        if (key >= 0) PITCH_TABLE[key] = pitch;
+      }
+      const end = skipLength(line, k);
+      const len = k === end ? '' : line.slice(k, end);
+      if (st.chord) st.chord.push({ pitch, len, unit: st.unit });
+      else {
+        tokens.push(pitch);
+        pushUnitLength(st, len);
+      }
+      i = end;
+      continue;
+    }
+    if (c === 122 || c === 120) {
+      // z, x: a rest and its length
+      if (st.chord) flushChord(st);
+      tokens.push(c === 122 ? 'z' : 'x');
+      const end = skipLength(line, i + 1);
+      pushUnitLength(st, end === i + 1 ? '' : line.slice(i + 1, end));
+      i = end;
+      continue;
+    }
+    if (c === 90) {
+      // Z: a multi-bar rest, a count of bars
+      if (st.chord) flushChord(st);
+      const end = skipDigits(line, i + 1);
+      const t = line.slice(i, end);
+      tokens.push(t === 'Z1' ? 'Z' : t);
+      i = end;
+      continue;
+    }
+    if (c === 40 && isDigit(line.charCodeAt(i + 1))) {
+      // ( tuplet: (p:q:r
+      if (st.chord) flushChord(st);
+      let k = skipDigits(line, i + 1);
+      while (line.charCodeAt(k) === COLON) k = skipDigits(line, k + 1);
+      const text = line.slice(i, k);
+      let t = TUPLETS.get(text);
+      if (t === undefined) {
+        t = tupletToken(text);
+        if (TUPLETS.size < MEMO_LIMIT) TUPLETS.set(text, t);
+      }
+      tokens.push(t);
+      i = k;
+      continue;
+    }
+    if (c === CLOSE) {
+      // The end of a chord, with its length multiplier (`[DF]2` is `[D2F2]`): one spelling, and
+      // abc2midi reads a multiplier after notes with lengths as nothing.
+      const end = skipLength(line, i + 1);
+      const mult = readLength(line.slice(i + 1, end)) ?? [1, 1];
+      for (const item of st.chord ?? []) {
+        if ('raw' in item) tokens.push(item.raw);
+        else {
+          tokens.push(item.pitch);
+          pushLength(tokens, item.len, [item.unit[0] * mult[0], item.unit[1] * mult[1]]);
+        }
+      }
+      st.chord = null;
+      tokens.push(']');
+      i = end;
+      continue;
+    }
+    if (c === 60 || c === 62) {
+      // < > broken rhythm, up to three
+      if (st.chord) flushChord(st);
+      let k = i + 1;
+      while (k < i + 3 && (line.charCodeAt(k) === 60 || line.charCodeAt(k) === 62)) k++;
+      tokens.push(line.slice(i, k));
+      i = k;
+      continue;
+    }
+    if (c === 123) {
+      // { or {/ grace notes
+      if (st.chord) flushChord(st);
+      const slash = line.charCodeAt(i + 1) === 47;
+      tokens.push(slash ? '{/' : '{');
+      i += slash ? 2 : 1;
+      continue;
+    }
+    // Anything else, one character (one UTF-16 unit, as the regular expression read it).
+    const ch = line[i];
+    i++;
+    if (c === OPEN && !st.chord) {
+      tokens.push('[');
+      st.chord = [];
+    } else if (c === 96 || c === 121 || c === 107) st.removed.ignoredMarks = (st.removed.ignoredMarks ?? 0) + 1; // ` y k
+    else {
+      const t = DECORATION_LETTERS[ch] ?? ch;
+      if (st.chord) st.chord.push({ raw: t });
+      else tokens.push(t);
+    }
+  }
+  if (st.chord) flushChord(st); // a chord left open at the end of a line: its notes as they are
+}
+
 /**
  * Cuts normalized ABC (normalizeAbc's output) into version-2 tokens. Fills `removed` with what it
  * left out. Throws MusicError('abc-syntax') naming the tune and line for an L: that is not a
  * fraction (the lengths after it could not be counted).
  */
 export function tokenizeAbcV2(abc: string, options: AbcTokenOptions = {}, removed: AbcTokenRemovals = { chordSymbols: 0, annotations: 0, ignoredMarks: 0 }): string[] {
-  const keepChords = options.chords === 'keep';
-  const tokens: string[] = [];
+  const st: TokenizerState = { tokens: [], removed, keepChords: options.chords === 'keep', source: options.source, unit: [1, 1], lengths: lengthsFor([1, 1]), meter: null, chord: null };
+  const tokens = st.tokens;
   let inBody = false;
-  let unit: [number, number] = [1, 1]; // eighths per unit; ABC's default L: is 1/8 for common meters
-  let headerUnit: [number, number] | null = null;
-  let meter = null as string | null;
-  const lines = abc.split('\n');
-  let chord: ({ pitch: string; len: string; unit: [number, number] } | { raw: string })[] | null = null;
-  const flushChord = () => {
-    for (const item of chord ?? []) {
-      if ('raw' in item) tokens.push(item.raw);
-      else {
-        tokens.push(item.pitch);
-        pushLength(tokens, item.len, item.unit);
-      }
-    }
-    chord = null;
-  };
-  const fail = (lineIndex: number, what: string): never => {
-    const src = options.source;
-    throw new MusicError('abc-syntax', `${src ? `${src.file}: tune ${src.index + 1}, ` : ''}line ${(src?.line ?? 1) + lineIndex}: ${what}`, src ? { file: src.file, tune: src.index, line: src.line + lineIndex } : undefined);
-  };
-  const setUnit = (value: string, lineIndex: number) => {
-    const u = unitInEighths(value);
-    if (!u) fail(lineIndex, `L:${value} is not a unit length (expected a fraction like 1/8)`);
-    unit = u!;
-  };
-  const field = (f: string, value: string, lineIndex: number): string | null => {
-    switch (f) {
-      case 'M': {
-        meter = canonicalMeter(value);
-        return `M:${meter}`;
-      }
-      case 'K': {
-        const k = canonicalKey(value);
-        return k === null ? null : `K:${k}`;
-      }
-      case 'L':
-        setUnit(value, lineIndex);
-        return null;
-      case 'P': {
-        const p = value.replace(/[\s.]/g, '');
-        return p === '' ? null : `P:${p}`;
-      }
-      case 'V': {
-        const id = value.trim().split(/\s+/)[0];
-        return id ? `V:${id}` : null;
-      }
-      default:
-        return null; // T:, Q:, X: and the rest are not music the model writes
-    }
-  };
-  for (let li = 0; li < lines.length; li++) {
-    const line = lines[li];
-    if (line === '') continue;
-    if (/^[A-Za-z]:/.test(line) && !(inBody && /^[A-Ga-g]:[|:]/.test(line))) {
-      const f = line[0];
-      const value = line.slice(2).trim();
+  let headerUnit = false;
+  let li = 0;
+  for (let next = 0; next <= abc.length; li++) {
+    const from = next;
+    let to = abc.indexOf('\n', from);
+    if (to < 0) to = abc.length;
+    next = to + 1;
+    if (from === to) continue;
+    // The character after the line (a newline, or none) is neither ':', '|' nor a letter.
+    const c0 = abc.charCodeAt(from);
+    if (isLetter(c0) && abc.charCodeAt(from + 1) === COLON && !(inBody && isNoteLetter(c0) && (abc.charCodeAt(from + 2) === BAR || abc.charCodeAt(from + 2) === COLON))) {
+      const f = abc[from];
+      const value = abc.slice(from + 2, to).trim();
       if (!inBody) {
         if (f === 'L') {
-          setUnit(value, li);
-          headerUnit = unit;
+          setUnit(st, value, li);
+          headerUnit = true;
           continue;
         }
         if (f === 'K') {
           // ABC's default unit: 1/16 when the meter is below 3/4 (M:2/4 gives L:1/16), else 1/8.
+          const meter = st.meter;
           if (!headerUnit && meter && /^\d+\/\d+$/.test(meter)) {
-            const [n, d] = meter.split('/').map(Number);
-            if (n / d < 0.75) unit = [1, 2];
+            const [num, den] = meter.split('/').map(Number);
+            if (num / den < 0.75) {
+              st.unit = [1, 2];
+              st.lengths = lengthsFor(st.unit);
+            }
           }
           inBody = true;
         }
-        const t = field(f, value, li);
+        const t = fieldToken(st, f, value, li);
         if (t !== null) tokens.push(t);
         else if (f === 'K') tokens.push('K:Cmaj');
       } else {
-        const t = field(f, value, li);
+        const t = fieldToken(st, f, value, li);
         if (t !== null) tokens.push(`[${t}]`);
       }
       continue;
     }
     if (!inBody) continue;
-    BODY_GROUPS.lastIndex = 0;
-    for (let m = BODY_GROUPS.exec(line); m !== null; m = BODY_GROUPS.exec(line)) {
-      if (chord && m[G_NOTE] === undefined && m[G_DECO] === undefined && m[G_CHORDEND] === undefined && m[G_OTHER] === undefined) flushChord();
-      if (m[G_FIELD] !== undefined) {
-        const inner = m[G_FIELD].slice(1, -1);
-        const t = field(inner[0], inner.slice(2).trim(), li);
-        if (t !== null) tokens.push(`[${t}]`);
-      } else if (m[G_QUOTED] !== undefined) {
-        const text = m[G_QUOTED].replace(/^"|"$/g, '');
-        if (/^[\^_<>@]/.test(text)) removed.annotations++;
-        else if (keepChords && text.trim() !== '') tokens.push(`"${text.trim()}"`);
-        else removed.chordSymbols++;
-      } else if (m[G_DECO] !== undefined) {
-        (chord ? (t: string) => chord!.push({ raw: t }) : (t: string) => tokens.push(t))(`!${m[G_DECO].slice(1, -1)}!`);
-      } else if (m[G_BAR] !== undefined) {
-        tokens.push(...barTokens(m[G_BAR]));
-      } else if (m[G_NOTE] !== undefined) {
-        const pitch = pitchToken(m[G_ACC] ?? '', m[G_LETTER], m[G_OCT]);
-        if (chord) chord.push({ pitch, len: m[G_LEN], unit });
-        else {
-          tokens.push(pitch);
-          pushLength(tokens, m[G_LEN], unit);
-        }
-      } else if (m[G_REST] !== undefined) {
-        tokens.push(m[G_RL]);
-        pushLength(tokens, m[G_RLEN], unit);
-      } else if (m[G_MREST] !== undefined) {
-        tokens.push(m[G_MREST] === 'Z1' ? 'Z' : m[G_MREST]);
-      } else if (m[G_TUPLET] !== undefined) {
-        tokens.push(tupletToken(m[G_TUPLET]));
-      } else if (m[G_CHORDEND] !== undefined) {
-        // The chord's length multiplier goes into its notes (`[DF]2` is `[D2F2]`): one spelling, and
-        // abc2midi reads a multiplier after notes with lengths as nothing.
-        const mult = readLength(m[G_CLEN]) ?? [1, 1];
-        for (const item of chord ?? []) {
-          if ('raw' in item) tokens.push(item.raw);
-          else {
-            tokens.push(item.pitch);
-            pushLength(tokens, item.len, [item.unit[0] * mult[0], item.unit[1] * mult[1]]);
-          }
-        }
-        chord = null;
-        tokens.push(']');
-      } else if (m[G_BROKEN] !== undefined || m[G_GRACE] !== undefined) {
-        tokens.push(m[0]);
-      } else if (m[0] === '[' && !chord) {
-        tokens.push('[');
-        chord = [];
-      } else if (IGNORED_MARKS.has(m[0])) removed.ignoredMarks = (removed.ignoredMarks ?? 0) + 1;
-      else {
-        const t = DECORATION_LETTERS[m[0]] ?? m[0];
-        if (chord) chord.push({ raw: t });
-        else tokens.push(t);
-      }
-    }
-    flushChord(); // a chord left open at the end of a line: its notes as they are
+    scanLine(st, abc, li, from, to);
   }
   return tokens;
 }
 
-function pushLength(tokens: string[], written: string, unit: [number, number]): void {
+export function pushLength(tokens: string[], written: string, unit: [number, number]): void {
   const l = readLength(written);
   if (!l) {
     tokens.push(written); // a malformed length ("3/0"): kept as written, abcjs will say what it reads

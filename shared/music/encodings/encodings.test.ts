@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildEncoding, encodingFromSpec, seedToTune, MelodyEventEncoding, MidiEventEncoding, tokenizeAbc, type Tune } from './index';
+import { existsSync, readFileSync } from 'node:fs';
+import { buildEncoding, emptyEncodeReport, encodingFromSpec, seedToTune, MelodyEventEncoding, MidiEventEncoding, tokenizeAbc, velocityBin, type Tune } from './index';
 import { parseAbc } from '../abc/read';
 import { MusicError } from '../errors';
 import type { Note, NoteSequence } from '../types';
@@ -128,6 +129,128 @@ describe('specs and seeds', () => {
       const primer = enc.encode(typed).slice(0, -1);
       expect(primer[0]).toBe(enc.bos);
       expect(primer).not.toContain(enc.eos);
+    }
+  });
+});
+
+/** The event encoders as they were written before issue #20 (from the reduced sequence): the reference. */
+function melodyReference(seq: NoteSequence): number[] {
+  const mel = MelodyEventEncoding.reduce(seq);
+  const end = Math.round(mel.notes.reduce((m, n) => Math.max(m, n.end), 0) * 4);
+  const steps = new Array<number>(end).fill(129);
+  for (const n of mel.notes) {
+    const s = Math.round(n.start * 4);
+    const e = Math.round(n.end * 4);
+    steps[s] = n.pitch;
+    if (e < end && steps[e] === 129) steps[e] = 128;
+  }
+  return [130, ...steps, 131];
+}
+function midiReference(seq: NoteSequence): number[] {
+  const q = MidiEventEncoding.reduce(seq);
+  const events: { t: number; kind: number; pitch: number; vel: number }[] = [];
+  for (const n of q.notes) {
+    events.push({ t: Math.round(n.start * 12), kind: 1, pitch: n.pitch, vel: velocityBin(n.velocity) });
+    events.push({ t: Math.round(n.end * 12), kind: 0, pitch: n.pitch, vel: 0 });
+  }
+  events.sort((a, b) => a.t - b.t || a.kind - b.kind || a.pitch - b.pitch);
+  const ids = [336];
+  let now = 0;
+  let vel = -1;
+  for (const e of events) {
+    for (let gap = e.t - now; gap > 0; gap -= Math.min(gap, 48)) ids.push(256 + Math.min(gap, 48) - 1);
+    now = e.t;
+    if (e.kind === 1) {
+      if (e.vel !== vel) ids.push(304 + e.vel);
+      vel = e.vel;
+      ids.push(e.pitch);
+    } else ids.push(128 + e.pitch);
+  }
+  ids.push(337);
+  return ids;
+}
+
+describe('event encoders against their reduced sequences', () => {
+  // Off-grid times (any 1/48th, and a few tiny offsets), chords, several voices, same-pitch
+  // overlaps and duplicates, notes shorter than a step, unsorted input, any velocity.
+  const wild = fc
+    .record({ pitch: fc.integer({ min: 55, max: 62 }), s: fc.integer({ min: 0, max: 96 }), d: fc.integer({ min: 0, max: 30 }), jitter: fc.constantFrom(0, 1e-10, -1e-10, 0.004, 1 / 3), velocity: fc.integer({ min: 0, max: 140 }), voice: fc.integer({ min: 0, max: 2 }) })
+    .map((r): Note => ({ pitch: r.pitch, start: r.s / 48 + r.jitter, end: (r.s + r.d) / 48 + r.jitter, velocity: r.velocity, voice: r.voice }));
+  it('melody-event and midi-event give the ids of MelodyEventEncoding.reduce / MidiEventEncoding.reduce', () => {
+    const mel = new MelodyEventEncoding();
+    const midi = new MidiEventEncoding();
+    fc.assert(
+      fc.property(fc.array(wild, { maxLength: 40 }), fc.boolean(), (notes, sort) => {
+        const seq = seqOf(sort ? notes.slice().sort((a, b) => a.start - b.start || a.pitch - b.pitch || a.voice - b.voice || a.end - b.end) : notes);
+        expect(mel.encode(tuneOf(seq))).toEqual(melodyReference(seq));
+        expect(midi.encode(tuneOf(seq))).toEqual(midiReference(seq));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+  it('keeps the velocity quantize keeps when a note given one step and one ending on it share an onset', () => {
+    // quantize orders them by their float ends (4/12 + 1/12 is an ulp below 5/12) and keeps the first.
+    const seq = seqOf([
+      { pitch: 58, start: 0.2916666666666667, end: 0.375, velocity: 0, voice: 0 },
+      { pitch: 58, start: 0.2916666666666667, end: 0.2916666666666667, velocity: 4, voice: 0 },
+    ]);
+    expect(new MidiEventEncoding().encode(tuneOf(seq))).toEqual(midiReference(seq));
+    expect(new MelodyEventEncoding().encode(tuneOf(seq))).toEqual(melodyReference(seq));
+  });
+  it('midi-event refuses a pitch outside 0-127 as before', () => {
+    const seq = seqOf([{ pitch: 130, start: 0, end: 1, velocity: 90, voice: 0 }]);
+    expect(() => new MidiEventEncoding().encode(tuneOf(seq))).toThrow(/pitch 130 is outside 0-127/);
+  });
+});
+
+describe('learning keeps each tune\'s tokens for its first encode', () => {
+  const texts = [
+    ABC,
+    'X:2\nT:Chords\nM:C|\nL:1/16\nK:D\n"D"d4 "^ann"f2`d2 y A4 FA|[K:Bb] [B2d2]4 b4|\n"_x"c8 k d8|]\n',
+    'X:3\nT:Voices\nM:3/4\nL:1/8\nK:G\nV:1\nGA Bc d2|!trill!e6|\nV:2\nG,4 D,2|C,6|]\n',
+  ];
+  const p = '/work/shared/corpora/abc_nottingham/ABC_cleaned/jigs.abc';
+  if (existsSync(p)) texts.push(readFileSync(p, 'utf8'));
+  const tunes = texts.flatMap((t, i) => parseAbc(t, { file: `t${i}.abc` }).tunes.map((x) => ({ title: x.title, abc: x.abc, sequence: x.sequence, source: { file: `t${i}.abc`, index: x.index, line: x.line } })));
+  const spellings = [
+    ['abc-char', {}],
+    ['abc-token', { version: 1 }],
+    ['abc-token', { version: 2 }],
+    ['abc-token', { version: 2, chords: 'keep' }],
+  ] as const;
+  it('encodes every learned tune, with and without a report, as a vocabulary rebuilt from its spec does', () => {
+    for (const [name, opts] of spellings) {
+      for (const withReport of [false, true]) {
+        const learned = buildEncoding(name, tunes, opts);
+        const fresh = encodingFromSpec(learned.toSpec());
+        expect(fresh.tokens).toEqual(learned.tokens);
+        for (const t of tunes) {
+          const a = emptyEncodeReport();
+          const b = emptyEncodeReport();
+          expect(learned.encode(t, withReport ? a : undefined), `${name} ${JSON.stringify(opts)}`).toEqual(fresh.encode(t, withReport ? b : undefined));
+          expect(a).toEqual(b);
+          // A second encode cuts the text again: the same ids.
+          expect(learned.encode(t)).toEqual(fresh.encode(t));
+        }
+      }
+    }
+    expect(tunes.length).toBeGreaterThan(3);
+  });
+  it('reads a tune whose text changed after learning, and tunes it did not learn, from their text', () => {
+    for (const [name, opts] of spellings) {
+      const copies = tunes.map((t) => ({ ...t }));
+      const learned = buildEncoding(name, copies, opts);
+      const fresh = encodingFromSpec(learned.toSpec());
+      copies[0].abc = copies[1].abc;
+      const r1 = emptyEncodeReport();
+      const r2 = emptyEncodeReport();
+      expect(learned.encode(copies[0], r1)).toEqual(fresh.encode(copies[0], r2));
+      expect(r1).toEqual(r2);
+      const other = tuneFrom('X:9\nT:Other\nK:Em\n"Em"E2 ^F2 G4|]\n');
+      const r3 = emptyEncodeReport();
+      const r4 = emptyEncodeReport();
+      expect(learned.encode(other, r3)).toEqual(fresh.encode(other, r4));
+      expect(r3).toEqual(r4);
     }
   });
 });
