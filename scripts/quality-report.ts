@@ -34,7 +34,8 @@ import { loadModelCached, runGeneration } from '../electron/engine/jobs';
 import { createStepModel } from '../electron/engine/step';
 import { Rng } from '../electron/engine/rng';
 import { BarIndex, barsOf, checkWithAbc2midi, countsOf, figuresOf, measureTune, scoreTunes, totalVariation, wrongLengthBars } from '../electron/engine/quality';
-import { findAbc2midi } from '@shared/music/abc/abc2midi';
+import { Abc2midi, compareMelodies, findAbc2midi, neutralizeForAbc2midi } from '@shared/music/abc/abc2midi';
+import { parseAbc } from '@shared/music/abc/read';
 import { TUNE_CONSTRAINTS, TUNE_CONSTRAINT_TEXT, type TuneConstraintName } from '@shared/music/constraints/index';
 
 export { BarIndex, barsOf, checkWithAbc2midi, normalizeKey, scaleOf } from '../electron/engine/quality';
@@ -66,6 +67,8 @@ interface SetSummary {
   tunes: number;
   abcjsClean: number;
   abc2midiClean: number | null;
+  /** Share of tunes abc2midi plays as Seedsong does (same notes; ornaments, swing, chord attack and P: orders neutralized). */
+  abc2midiSameNotes: number | null;
   /** Share of tunes with a wrong-length bar (pickup and last bar aside, in or outside repeats). */
   tunesWithWrongLengthBars: number | null;
   wrongLengthBars: number | null;
@@ -117,6 +120,23 @@ function summarize(texts: string[], index: BarIndex, corpusKeys: Map<string, num
     if (w.bars) tunesWrong++;
     if (w.outsideRepeats) tunesWrongOutside++;
   });
+  // What another player hears: abc2midi's notes against Seedsong's, the text as exported.
+  let sameNotes: number | null = null;
+  if (abc2midi) {
+    const oracle = new Abc2midi(abc2midi);
+    try {
+      const theirs = oracle.melodies(texts.map((t) => neutralizeForAbc2midi(t)));
+      sameNotes = 0;
+      texts.forEach((t, i) => {
+        const ours = parseAbc(t, { file: `${tag} ${i + 1}` }).tunes[0]?.sequence;
+        const verdict = ours && theirs[i] ? compareMelodies(ours, theirs[i]!) : null;
+        if (verdict?.kind === 'none') sameNotes!++;
+        else failures.push(`${tag} ${i + 1}: abc2midi: plays other notes than Seedsong (${verdict ? `${verdict.kind}: ${verdict.detail}` : 'no reading'})`);
+      });
+    } finally {
+      oracle.dispose();
+    }
+  }
   const share = (f: (m: (typeof measures)[number]) => boolean) => measures.filter(f).length / n;
   const modes = countsOf(measures.map((m) => m.mode));
   const figures = measures.flatMap((m) => (m.sequence ? [figuresOf(m.sequence, m.bars.length)] : []));
@@ -126,6 +146,7 @@ function summarize(texts: string[], index: BarIndex, corpusKeys: Map<string, num
       tunes: n,
       abcjsClean: share((m) => m.abcjs.ok),
       abc2midiClean: abc2midi ? midiClean / n : null,
+      abc2midiSameNotes: sameNotes === null ? null : sameNotes / n,
       tunesWithWrongLengthBars: abc2midi ? tunesWrong / n : null,
       wrongLengthBars: abc2midi ? wrongBars : null,
       wrongLengthBarsOutsideRepeats: abc2midi ? wrongOutside : null,
@@ -311,6 +332,7 @@ async function main(): Promise<number> {
     ['bars per tune', d(g.bars), d(v.bars), ''],
     ['in-key ratio (mean)', String(g.inKey.mean), String(v.inKey.mean), ''],
     ['parse clean: abcjs / abc2midi', `${pct(g.abcjsClean)} / ${pct(g.abc2midiClean)}`, `${pct(v.abcjsClean)} / ${pct(v.abc2midiClean)}`, ''],
+    ['abc2midi plays the notes Seedsong plays (the text as exported)', pct(g.abc2midiSameNotes), pct(v.abc2midiSameNotes), '100%'],
   ];
   const lines = [
     `model: ${modelDir} (${encoding.name}, ${backend.active})`,

@@ -50,6 +50,7 @@ import {
   type HeaderConstraint,
 } from '@shared/music/prime/prime';
 import { takeWithSeedAsWritten } from '@shared/music/prime/take';
+import { writeImpliedRepeatStarts } from '@shared/music/abc/repeat-starts';
 
 // ---------------------------------------------------------------------------------------------
 // Training
@@ -486,9 +487,11 @@ export async function runGeneration(req: GenerateRequest, events: GenerateEvents
     // Typed ABC the model read as written stays the musician's text in the take (title, pickup,
     // repeats, endings, chord symbols); only the continuation is the model's spelling.
     const kept = primed.text !== undefined ? takeWithSeedAsWritten(encoding, primed.text, prime, tokens) : null;
+    // (A take in the model's own spelling gets the repeat starts the reader supplies written out:
+    // abc2midi-based players would repeat another stretch; see abc/repeat-starts.ts.)
     const changes = kept && primed.chordSymbols ? primed.changes.map((c) => (/chord symbols? left out/.test(c) ? `${primed.chordSymbols} chord symbol${primed.chordSymbols === 1 ? '' : 's'} kept as written (the model does not read them)` : c)) : primed.changes;
     const warnings = [...changes.map((c) => `seed: ${c}`), ...decoded.warnings];
     if (t.stop === 'length') warnings.push(`the take reached the length limit (${req.length ?? 512} tokens) before the model ended the tune`);
-    return { variation, tokens, primeLength: prime.length, abc: kept?.abc ?? decoded.abc, ...(kept ? { seedChars: kept.seedChars } : {}), sequence: decoded.sequence, warnings, stop: t.stop, rngSeed, ...(tune ? { constraints: { names, fallbacks: tune.fallbacks[variation] } } : {}) };
+    return { variation, tokens, primeLength: prime.length, abc: kept?.abc ?? (encoding.name === 'abc-token' || encoding.name === 'abc-char' ? writeImpliedRepeatStarts(decoded.abc) : decoded.abc), ...(kept ? { seedChars: kept.seedChars } : {}), sequence: decoded.sequence, warnings, stop: t.stop, rngSeed, ...(tune ? { constraints: { names, fallbacks: tune.fallbacks[variation] } } : {}) };
   });
 }

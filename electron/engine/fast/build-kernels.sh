@@ -10,7 +10,14 @@ out=.
 wasm_dir=$(mktemp -d)
 trap 'rm -rf "$wasm_dir"' EXIT
 if [ "${1:-}" = "--out" ]; then out=$2; wasm_dir=$2; trap - EXIT; fi
-clang --target=wasm32 -O3 -flto -msimd128 -mbulk-memory -nostdlib -fno-builtin \
+# Code generation for V8 (LTO: these act at link time): keep the source order of the SIMD
+# statements and the loops' pointer arithmetic as written (-disable-lsr lets loads carry constant
+# offsets instead of an i32.add each). V8 allocates registers in the order it is given, so clang's
+# own scheduling (all loads of an iteration first) made it spill accumulators.
+# SEEDSONG_KERNEL_CFLAGS adds flags (bench/lstm-phases.ts: -DSEEDSONG_PROFILE).
+codegen="-Wl,-mllvm,-disable-lsr -Wl,-mllvm,-pre-RA-sched=source -Wl,-mllvm,-enable-misched=0"
+# shellcheck disable=SC2086
+clang --target=wasm32 -O3 -flto -msimd128 -mbulk-memory -nostdlib -fno-builtin ${SEEDSONG_KERNEL_CFLAGS:-} $codegen \
   -Wl,--no-entry -Wl,--import-memory -Wl,--export=__heap_base -Wl,-z,stack-size=65536 -Wl,--lto-O3 \
   -o "$wasm_dir/kernels.wasm" gemm.c lstm.c gpt.c optim.c
 {

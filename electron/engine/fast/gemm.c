@@ -8,7 +8,7 @@
  * `pack` so the inner loop streams it; tiles are 4 rows x 8 columns (8 accumulators: fits the 16
  * SIMD registers V8 gives wasm on x64 without spilling). n % 8 == 0.
  */
-void pack_b(const float* B, int k, int n, int ldb, float* pack) {
+EXPORT(pack_b) void pack_b(const float* B, int k, int n, int ldb, float* pack) {
   for (int j = 0; j < n; j += 8) {
     float* p = pack + j * k;
     const float* b = B + j;
@@ -140,14 +140,68 @@ void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack
 
 /* ---------------------------------------------------------------- row-gathered products (dropout) */
 
-/* B panels from chosen rows of W: pack[n/8][k][8] with row i = W[idx[i]] (k = count of idx). */
-void pack_b_rows(const float* W, int ldw, const int32_t* idx, int k, int n, float* pack) {
-  for (int j = 0; j < n; j += 8) {
-    float* p = pack + j * k;
-    for (int i = 0; i < k; i++, p += 8) {
-      const float* w = W + idx[i] * ldw + j;
-      wasm_v128_store(p, wasm_v128_load(w));
-      wasm_v128_store(p + 4, wasm_v128_load(w + 4));
+/* C[4][8] (+)= A4 (packed [k][4]) . rows of a panel: row t of the product is the panel's row at
+ * byte offset off[t] (the panel, K x 8 floats, stays in L1 however its rows are picked). */
+static inline void micro_4x8_gather(int k, const float* a, const float* panel, const int32_t* off, float* c, int ldc, int accumulate) {
+  f4 c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (int t = 0; t < k; t++, a += 4) {
+    const float* q = (const float*)((const char*)panel + off[t]);
+    f4 b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 4);
+    f4 s;
+    s = wasm_v128_load32_splat(a); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, b1));
+    s = wasm_v128_load32_splat(a + 1); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s, b1));
+    s = wasm_v128_load32_splat(a + 2); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(s, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(s, b1));
+    s = wasm_v128_load32_splat(a + 3); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(s, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(s, b1));
+  }
+  if (accumulate) {
+    float* d = c;
+    c00 = wasm_f32x4_add(c00, wasm_v128_load(d)); c01 = wasm_f32x4_add(c01, wasm_v128_load(d + 4)); d += ldc;
+    c10 = wasm_f32x4_add(c10, wasm_v128_load(d)); c11 = wasm_f32x4_add(c11, wasm_v128_load(d + 4)); d += ldc;
+    c20 = wasm_f32x4_add(c20, wasm_v128_load(d)); c21 = wasm_f32x4_add(c21, wasm_v128_load(d + 4)); d += ldc;
+    c30 = wasm_f32x4_add(c30, wasm_v128_load(d)); c31 = wasm_f32x4_add(c31, wasm_v128_load(d + 4));
+  }
+  wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01); c += ldc;
+  wasm_v128_store(c, c10); wasm_v128_store(c + 4, c11); c += ldc;
+  wasm_v128_store(c, c20); wasm_v128_store(c + 4, c21); c += ldc;
+  wasm_v128_store(c, c30); wasm_v128_store(c + 4, c31);
+}
+
+/*
+ * C (+)= A . B_sel, B_sel = the rows of B picked by off (byte offsets of rows within a panel:
+ * row index x 32) from B packed whole by pack_b (K x n, panels [n/8][K][8]); A is m x k, k = rows
+ * picked. One batch row's kept inputs against the input kernel packed once per layer, instead of
+ * packing the kept rows of W for every batch row (that copy cost a fifth of the product). The
+ * picked rows are read through an index (one more integer load per step: ~5% slower per FLOP).
+ */
+EXPORT(gemm_packed_gather) __attribute__((noinline)) void gemm_packed_gather(int m, int n, int k, const float* A, int lda, const float* pack, int K, const int32_t* off, float* C, int ldc, int accumulate) {
+  const int m4 = m & ~3;
+  const int KC = 256;
+  for (int k0 = 0; k0 < k; k0 += KC) {
+    const int kc = k - k0 < KC ? k - k0 : KC;
+    const int acc = k0 > 0 ? 1 : accumulate;
+    int mc = (APACK_FLOATS / kc) & ~3;
+    if (mc > 256) mc = 256;
+    for (int i0 = 0; i0 < m4; i0 += mc) {
+      const int rows = m4 - i0 < mc ? m4 - i0 : mc;
+      pack_a4(A + i0 * lda + k0, rows, kc, lda, apack);
+      for (int j = 0; j < n; j += 8)
+        for (int i = 0; i < rows; i += 4) micro_4x8_gather(kc, apack + i * kc, pack + j * K, off + k0, C + (i0 + i) * ldc + j, ldc, acc);
+    }
+  }
+  for (int i = m4; i < m; i++) {
+    const float* a0 = A + i * lda;
+    for (int j = 0; j < n; j += 8) {
+      const float* panel = pack + j * K;
+      f4 c00 = wasm_f32x4_splat(0), c01 = c00;
+      for (int t = 0; t < k; t++) {
+        const float* q = (const float*)((const char*)panel + off[t]);
+        f4 s = wasm_f32x4_splat(a0[t]);
+        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, wasm_v128_load(q)));
+        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, wasm_v128_load(q + 4)));
+      }
+      float* c = C + i * ldc + j;
+      if (accumulate) { c00 = wasm_f32x4_add(c00, wasm_v128_load(c)); c01 = wasm_f32x4_add(c01, wasm_v128_load(c + 4)); }
+      wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01);
     }
   }
 }
@@ -196,7 +250,7 @@ static inline void micro_4x8_rows(int k, const float* a, const float* q, float* 
 
 /* C[idx[i]][0..n) += A[i][0..k) . B for i < m, B packed by pack_b (k x n): the weight gradient of
  * the rows of W one batch row used (its kept inputs) scattered straight into dW. */
-void gemm_packed_scatter(int m, int n, int k, const float* A, int lda, const float* pack, float* C, const int32_t* idx, int ldc) {
+__attribute__((noinline)) void gemm_packed_scatter(int m, int n, int k, const float* A, int lda, const float* pack, float* C, const int32_t* idx, int ldc) {
   const int m4 = m & ~3;
   const int KC = 256;
   for (int k0 = 0; k0 < k; k0 += KC) {

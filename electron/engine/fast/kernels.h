@@ -19,13 +19,29 @@
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 
+/* Phase marks for bench/lstm-phases.ts: built with -DSEEDSONG_PROFILE, PROF(n) calls the imported
+ * env.prof_mark(n) ("from here on, time goes to phase n"); in the shipped module it is nothing. */
+#ifdef SEEDSONG_PROFILE
+__attribute__((import_module("env"), import_name("prof_mark"))) void prof_mark(int phase);
+#define PROF(n) prof_mark(n)
+#else
+#define PROF(n) ((void)0)
+#endif
+
 typedef v128_t f4;
 
 /* ---------------------------------------------------------------- math */
 
 static inline f4 v_exp(f4 x) {
-  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f)), wasm_f32x4_splat(88.0f));
-  f4 n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  /* pmax/pmin (a < b ? b : a, b < a ? b : a) are one instruction each; f32x4.max/min, with their
+   * NaN and -0 rules, are ~7 under V8. Same values here (a NaN x stays NaN). */
+  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, wasm_f32x4_splat(-87.0f)), wasm_f32x4_splat(88.0f));
+  /* n = round-to-nearest-even(x log2 e) by adding 1.5 * 2^23 (the float addition rounds; |x log2 e|
+   * < 2^22): the same n as f32x4.nearest, and its integer is the low bits of j, so no float-to-int
+   * conversion (V8's saturating one is ~7 instructions) */
+  const f4 magic = wasm_f32x4_splat(12582912.0f);
+  f4 j = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)), magic);
+  f4 n = wasm_f32x4_sub(j, magic);
   f4 r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
   /* exp(r) on |r| <= ln2/2 by its Taylor series to r^7 (truncation < 2e-9 relative). */
@@ -37,7 +53,8 @@ static inline f4 v_exp(f4 x) {
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
-  v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  /* j's bits are 0x4B400000 + n: its low 9 bits plus 127 are the exponent field of 2^n */
+  v128_t e = wasm_i32x4_shl(wasm_i32x4_add(j, wasm_i32x4_splat(127)), 23);
   return wasm_f32x4_mul(p, e);
 }
 
@@ -49,7 +66,7 @@ static inline f4 v_sigmoid(f4 x) {
 /* tfjs: clip(0.5 + 0.2 * x, 0, 1), rounded in the same order. */
 static inline f4 v_hard_sigmoid(f4 x) {
   f4 y = wasm_f32x4_add(wasm_f32x4_splat(0.5f), wasm_f32x4_mul(wasm_f32x4_splat(0.2f), x));
-  return wasm_f32x4_min(wasm_f32x4_max(y, wasm_f32x4_splat(0.0f)), wasm_f32x4_splat(1.0f));
+  return wasm_f32x4_pmin(wasm_f32x4_pmax(y, wasm_f32x4_splat(0.0f)), wasm_f32x4_splat(1.0f)); /* see v_exp */
 }
 
 /* tanh(x) = sign(x) * (1 - e) / (1 + e), e = exp(-2|x|): no cancellation for large |x|; for tiny
@@ -131,8 +148,8 @@ void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack
 void gemm_nn(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, int accumulate, float* pack);
 void gemm_tn(int m, int n, int k, const float* A, int lda, const float* D, int ldd, float* C, int ldc, float* at, float* pack);
 void transpose(const float* src, int rows, int cols, int lds, float* dst, int ldd);
-void pack_b_rows(const float* W, int ldw, const int32_t* idx, int k, int n, float* pack);
 void pack_bt_rows(const float* W, int ldw, const int32_t* idx, int n, int k, float* pack);
+void gemm_packed_gather(int m, int n, int k, const float* A, int lda, const float* pack, int K, const int32_t* off, float* C, int ldc, int accumulate);
 void gemm_packed_scatter(int m, int n, int k, const float* A, int lda, const float* pack, float* C, const int32_t* idx, int ldc);
 /* lstm.c */
 void softmax_rows(const float* Z, int rows, int n, int ld, float* out, int ldo);

@@ -109,7 +109,7 @@ typedef struct {
   int32_t *idx;          /* [maxdim] the kept inputs */
   float *xg, *xgt;       /* [T][kept] and [kept][T]: the row's kept inputs, scaled by the mask */
   float *dxg;            /* [T][kept rounded up to 8]: their gradient */
-  float *wpack;          /* [maxin][4 maxu]: the kept rows of W, packed */
+  float *wpack;          /* [maxin][4 maxu]: W packed whole (forward), or its kept rows transposed (backward) */
   /* Dropout layers after LSTM layers (model.ts's 'output' placement): hashed masks per element */
   int row0;              /* this chunk's first row in the whole batch */
   uint32_t dseed;        /* dropout seed of the step */
@@ -169,6 +169,30 @@ static int kept_inputs(const float* mask, int b, int in, int32_t* idx) {
   return n;
 }
 
+/* One batch row's gates and cell at one step (pre-activations in gr, overwritten by the gates; cp:
+ * the previous cell or null). Two vectors per iteration: their exp chains (~20 cycles of latency
+ * each) overlap; `hard` is a constant at each call, so each variant has no branch inside. u % 8 == 0. */
+static inline void cell4(float* gr, int u, int j, const float* cp, float* c, float* tc, float* h, int hard) {
+  f4 i = v_gate(wasm_v128_load(gr + j), hard);
+  f4 f = v_gate(wasm_v128_load(gr + u + j), hard);
+  f4 z = v_tanh(wasm_v128_load(gr + 2 * u + j));
+  f4 o = v_gate(wasm_v128_load(gr + 3 * u + j), hard);
+  f4 cn = wasm_f32x4_mul(i, z);
+  if (cp) cn = wasm_f32x4_add(wasm_f32x4_mul(f, wasm_v128_load(cp + j)), cn);
+  f4 th = v_tanh(cn);
+  wasm_v128_store(gr + j, i); wasm_v128_store(gr + u + j, f);
+  wasm_v128_store(gr + 2 * u + j, z); wasm_v128_store(gr + 3 * u + j, o);
+  wasm_v128_store(c + j, cn); wasm_v128_store(tc + j, th);
+  wasm_v128_store(h + j, wasm_f32x4_mul(o, th));
+}
+
+static inline void cell_row(float* gr, int u, const float* cp, float* c, float* tc, float* h, int hard) {
+  for (int j = 0; j < u; j += 8) {
+    cell4(gr, u, j, cp, c, tc, h, hard);
+    cell4(gr, u, j + 4, cp, c, tc, h, hard);
+  }
+}
+
 EXPORT(train_step) void train_step(Net* net) {
   const int B = net->B, T = net->T, rows = B * T, E = net->E, V = net->V, Vp = net->Vp, L = net->L, hard = net->hard;
   /* The first layer's input is an embedding row, so its projection is a row of the table
@@ -176,6 +200,7 @@ EXPORT(train_step) void train_step(Net* net) {
    * sums of its gate gradients: a fifth to a quarter of a step's arithmetic for a vocabulary smaller
    * than the chunk. Not with an input dropout mask (each row's input then differs). */
   const int table0 = net->etab && V < rows && (net->forward_only || !net->layers[0].mask);
+  PROF(1);
   /* time-major rows: r = t * B + b */
   if (!table0) for (int t = 0; t < T; t++)
     for (int b = 0; b < B; b++) {
@@ -191,9 +216,13 @@ EXPORT(train_step) void train_step(Net* net) {
     float* G = ly->G;
     const float* mask = net->forward_only ? 0 : ly->mask;
     const int sparse = sparse_input(mask, B, in, g4);
+    PROF(7);
     if (mask && !sparse) { apply_mask(net->xm, X, mask, T, B, in); X = net->xm; }
+    PROF(2);
     if (sparse) {
       for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4) wasm_v128_store(G + r * g4 + j, wasm_v128_load(ly->b + j));
+      /* W packed once; each batch row's product reads its kept rows of it through an index */
+      pack_b(ly->W, in, g4, g4, net->wpack);
       for (int b = 0; b < B; b++) {
         const int n = kept_inputs(mask, b, in, net->idx);
         if (!n) continue;
@@ -203,8 +232,10 @@ EXPORT(train_step) void train_step(Net* net) {
           float* d = net->xg + t * n;
           for (int i = 0; i < n; i++) d[i] = x[net->idx[i]] * m[net->idx[i]];
         }
-        pack_b_rows(ly->W, g4, net->idx, n, g4, net->wpack);
-        gemm_packed(T, g4, n, net->xg, n, net->wpack, G + b * g4, B * g4, 1);
+        for (int i = 0; i < n; i++) net->idx[i] *= 32; /* byte offset of the row in a panel */
+        PROF(3);
+        gemm_packed_gather(T, g4, n, net->xg, n, net->wpack, in, net->idx, G + b * g4, B * g4, 1);
+        PROF(2);
       }
     } else if (l == 0 && table0) {
       gemm_nn(V, g4, E, net->emb, E, ly->W, g4, net->etab, g4, 0, net->pack);
@@ -218,38 +249,33 @@ EXPORT(train_step) void train_step(Net* net) {
       for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4) wasm_v128_store(G + r * g4 + j, wasm_v128_load(ly->b + j));
       gemm_nn(rows, g4, in, X, in, ly->W, g4, G, g4, 1, net->pack);
     }
+    PROF(4);
     pack_b(ly->U, u, g4, g4, net->upack);
     for (int t = 0; t < T; t++) {
       float* g = G + t * B * g4;
+      PROF(5);
       if (t > 0) gemm_packed(B, g4, u, ly->H + (t - 1) * B * u, u, net->upack, g, g4, 1);
+      PROF(6);
       for (int b = 0; b < B; b++) {
         float* gr = g + b * g4;
         const float* cp = t > 0 ? ly->C + ((t - 1) * B + b) * u : 0;
         float* c = ly->C + (t * B + b) * u;
         float* tc = ly->TC + (t * B + b) * u;
         float* h = ly->H + (t * B + b) * u;
-        for (int j = 0; j < u; j += 4) {
-          f4 i = v_gate(wasm_v128_load(gr + j), hard);
-          f4 f = v_gate(wasm_v128_load(gr + u + j), hard);
-          f4 z = v_tanh(wasm_v128_load(gr + 2 * u + j));
-          f4 o = v_gate(wasm_v128_load(gr + 3 * u + j), hard);
-          f4 cn = wasm_f32x4_mul(i, z);
-          if (cp) cn = wasm_f32x4_add(wasm_f32x4_mul(f, wasm_v128_load(cp + j)), cn);
-          f4 th = v_tanh(cn);
-          wasm_v128_store(gr + j, i); wasm_v128_store(gr + u + j, f);
-          wasm_v128_store(gr + 2 * u + j, z); wasm_v128_store(gr + 3 * u + j, o);
-          wasm_v128_store(c + j, cn); wasm_v128_store(tc + j, th);
-          wasm_v128_store(h + j, wasm_f32x4_mul(o, th));
-        }
+        if (hard) cell_row(gr, u, cp, c, tc, h, 1);
+        else cell_row(gr, u, cp, c, tc, h, 0);
       }
     }
     X = ly->H; in = u;
+    PROF(7);
     if (!net->forward_only && net->out_keep[l] < 1.0f) { dropped_copy(net, l, ly->H, net->xm, u); X = net->xm; }
   }
   /* dense + softmax cross-entropy; dZ overwrites Z */
   const int uL = in;
+  PROF(8);
   for (int r = 0; r < rows; r++) for (int j = 0; j < Vp; j += 4) wasm_v128_store(net->Z + r * Vp + j, wasm_v128_load(net->bd + j));
   gemm_nn(rows, Vp, uL, X, uL, net->Wd, Vp, net->Z, Vp, 1, net->pack);
+  PROF(9);
   float loss = 0, correct = 0;
   const float scale = net->scale;
   for (int t = 0; t < T; t++)
@@ -267,9 +293,12 @@ EXPORT(train_step) void train_step(Net* net) {
       z[target] -= scale;
     }
   net->loss = loss; net->correct = correct;
+  PROF(0);
   if (net->forward_only) return;
   /* dense backward */
+  PROF(10);
   gemm_tn(uL, Vp, rows, X, uL, net->Z, Vp, net->dWd, Vp, net->at, net->pack);
+  PROF(11);
   for (int r = 0; r < rows; r++) for (int j = 0; j < Vp; j += 4)
     wasm_v128_store(net->dbd + j, wasm_f32x4_add(wasm_v128_load(net->dbd + j), wasm_v128_load(net->Z + r * Vp + j)));
   transpose(net->Wd, uL, Vp, Vp, net->wt, uL);
@@ -281,14 +310,17 @@ EXPORT(train_step) void train_step(Net* net) {
     const int u = ly->u, g4 = 4 * u, lin = ly->in;
     const float* Xin = l > 0 ? net->layers[l - 1].H : net->X0;
     const int dropBelow = l > 0 && net->out_keep[l - 1] < 1.0f;
+    PROF(7);
     if (dropBelow) { dropped_copy(net, l - 1, Xin, net->xm, lin); Xin = net->xm; }
     const int sparse = sparse_input(ly->mask, B, lin, g4);
     if (ly->mask && !sparse) { apply_mask(net->xm, Xin, ly->mask, T, B, lin); Xin = net->xm; }
     float* dG = net->dG;
+    PROF(12);
     zero(net->dh, B * u); zero(net->dc, B * u);
     transpose(ly->U, u, g4, g4, net->wt, u); /* U^T: [4u][u] */
     pack_b(net->wt, g4, u, u, net->upack);
     for (int t = T - 1; t >= 0; t--) {
+      PROF(13);
       for (int b = 0; b < B; b++) {
         const int r = t * B + b;
         const float* gr = ly->G + r * g4;
@@ -325,17 +357,22 @@ EXPORT(train_step) void train_step(Net* net) {
           wasm_v128_store(dc + j, wasm_f32x4_mul(dcv, f));
         }
       }
+      PROF(14);
       if (t > 0) gemm_packed(B, u, g4, dG + t * B * g4, g4, net->upack, net->dh, u, 0);
     }
+    PROF(15);
     /* weight gradients over all steps at once */
     if (T > 1) gemm_tn(u, g4, (T - 1) * B, ly->H, u, dG + B * g4, g4, ly->dU, g4, net->at, net->pack);
+    PROF(16);
     for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4)
       wasm_v128_store(ly->db + j, wasm_f32x4_add(wasm_v128_load(ly->db + j), wasm_v128_load(dG + r * g4 + j)));
     if (sparse) {
       /* per batch row: dW[kept] += Xg^T dG_b; dIn[kept] = (dG_b W[kept]^T) * mask, 0 elsewhere */
       float* dIn = l > 0 ? net->dH : net->dX;
+      PROF(22);
       zero(dIn, rows * lin);
       for (int b = 0; b < B; b++) {
+        PROF(17);
         const int n = kept_inputs(ly->mask, b, lin, net->idx);
         if (!n) continue;
         const int n8 = (n + 7) & ~7;
@@ -344,19 +381,26 @@ EXPORT(train_step) void train_step(Net* net) {
           const float* x = Xin + (t * B + b) * lin;
           for (int i = 0; i < n; i++) net->xgt[i * T + t] = x[net->idx[i]] * m[net->idx[i]];
         }
+        PROF(18);
         pack_b(dG + b * g4, T, g4, B * g4, net->pack);
+        PROF(19);
         gemm_packed_scatter(n, g4, T, net->xgt, T, net->pack, ly->dW, net->idx, g4);
+        PROF(20);
         pack_bt_rows(ly->W, g4, net->idx, n, g4, net->wpack);
+        PROF(21);
         gemm_packed(T, n8, g4, dG + b * g4, B * g4, net->wpack, net->dxg, n8, 0);
+        PROF(22);
         for (int t = 0; t < T; t++) {
           float* d = dIn + (t * B + b) * lin;
           const float* s = net->dxg + t * n8;
           for (int i = 0; i < n; i++) d[net->idx[i]] = s[i] * m[net->idx[i]];
         }
       }
+      PROF(7);
       if (dropBelow) lstm_dropout_rows(dIn, T, B, lin, net->dseed, l - 1, net->row0, net->out_keep[l - 1]);
       continue;
     }
+    PROF(23);
     transpose(ly->W, lin, g4, g4, net->wt, lin);
     if (l == 0 && table0) {
       /* S[v] = sum of dG over the rows whose token is v; dW += emb^T S; demb += S W^T */
@@ -370,6 +414,7 @@ EXPORT(train_step) void train_step(Net* net) {
         }
       gemm_tn(lin, g4, V, net->emb, lin, S, g4, ly->dW, g4, net->at, net->pack);
       gemm_nn(V, lin, g4, S, g4, net->wt, lin, net->demb, lin, 1, net->pack);
+      PROF(0);
       return;
     }
     gemm_tn(lin, g4, rows, Xin, lin, dG, g4, ly->dW, g4, net->at, net->pack);
@@ -379,10 +424,12 @@ EXPORT(train_step) void train_step(Net* net) {
     if (ly->mask) apply_mask(dIn, dIn, ly->mask, T, B, lin);
     if (dropBelow) lstm_dropout_rows(dIn, T, B, lin, net->dseed, l - 1, net->row0, net->out_keep[l - 1]);
   }
+  PROF(24);
   for (int t = 0; t < T; t++)
     for (int b = 0; b < B; b++) {
       float* d = net->demb + net->x[b * T + t] * E;
       const float* s = net->dX + (t * B + b) * E;
       for (int j = 0; j < E; j += 4) wasm_v128_store(d + j, wasm_f32x4_add(wasm_v128_load(d + j), wasm_v128_load(s + j)));
     }
+  PROF(0);
 }

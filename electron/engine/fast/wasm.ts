@@ -14,6 +14,8 @@ export interface KernelExports {
   softmax_rows(Z: number, rows: number, n: number, ld: number, out: number, ldo: number): void;
   gemm_nn(m: number, n: number, k: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, accumulate: number, pack: number): void;
   transpose(src: number, rows: number, cols: number, lds: number, dst: number, ldd: number): void;
+  pack_b(B: number, k: number, n: number, ldb: number, pack: number): void;
+  gemm_packed_gather(m: number, n: number, k: number, A: number, lda: number, pack: number, K: number, off: number, C: number, ldc: number, accumulate: number): void;
   train_step(net: number): void;
   gpt_train_step(net: number): void;
   gpt_embed_rows(X: number, rows: number, w: number, emb: number, pos: number, tokens: number, p: number): void;

@@ -31,6 +31,8 @@ export interface QuickPitch {
   endTie?: boolean;
   duration?: number;
   acciaccatura?: boolean;
+  /** abcjs sets it on transposed pitches; the quick reader never does. */
+  midipitch?: number;
 }
 
 export interface QuickElement {
@@ -50,6 +52,10 @@ export interface QuickElement {
   type?: string;
   startEnding?: string;
   title?: string;
+  /** abcjs's line of the element (quick: undefined; the reader warns about endings with it). */
+  line?: number;
+  /** Set by prepareForAudio (read.ts): the ornaments taken out of `decoration`. */
+  ornaments?: string[];
 }
 
 interface Meter {
@@ -188,7 +194,13 @@ function getFraction(line: string, index: number): { value: number; index: numbe
     index++;
     if (line[index] === '/') {
       let div = 0.5;
-      while (line[index++] === '/') div = div / 2;
+      // (Reads stop at the end of the text: a read past it makes V8 recompile the reader.)
+      for (;;) {
+        const c = index < line.length ? line[index] : undefined;
+        index++;
+        if (c !== '/') break;
+        div = div / 2;
+      }
       return { value: num * div, index: index - 1 };
     }
     const save = index;
@@ -246,7 +258,7 @@ function barLine(line: string, i: number): [number, string] | null {
       if (line[i + 1] === '|') return line[i + 2] === ':' ? [3, 'bar_left_repeat'] : [2, 'bar_thin_thin'];
       if (line[i + 1] === ':') {
         let colons = 0;
-        while (line[i + 1 + colons] === ':') colons++;
+        while (i + 1 + colons < line.length && line[i + 1 + colons] === ':') colons++;
         return [1 + colons, 'bar_left_repeat'];
       }
       return [1, 'bar_thin'];
@@ -270,11 +282,11 @@ interface Core {
  * throw that code away and compile it again (~25 times per pass over the corpora, each costing
  * more than reading a thousand tunes).
  */
-function newElement(type: string): QuickElement {
-  return { el_type: type, startChar: undefined, endChar: undefined, pitches: undefined, rest: undefined, duration: undefined, decoration: undefined, gracenotes: undefined, chord: undefined, startTriplet: undefined, tripletMultiplier: undefined, tripletR: undefined, endTriplet: undefined, type: undefined, startEnding: undefined, title: undefined };
+export function newElement(type: string): QuickElement {
+  return { el_type: type, startChar: undefined, endChar: undefined, pitches: undefined, rest: undefined, duration: undefined, decoration: undefined, gracenotes: undefined, chord: undefined, startTriplet: undefined, tripletMultiplier: undefined, tripletR: undefined, endTriplet: undefined, type: undefined, startEnding: undefined, title: undefined, line: undefined, ornaments: undefined };
 }
-function newPitch(pitch: number): QuickPitch {
-  return { pitch, accidental: undefined, startTie: undefined, endTie: undefined, duration: undefined, acciaccatura: undefined };
+export function newPitch(pitch: number): QuickPitch {
+  return { pitch, accidental: undefined, startTie: undefined, endTie: undefined, duration: undefined, acciaccatura: undefined, midipitch: undefined };
 }
 function partElement(title: string): QuickElement {
   const e = newElement('part');
@@ -590,7 +602,7 @@ function read(text: string): QuickTune {
       // Inline fields ([K:D], [M:3/4], [P:A]...) decline.
       {
         let k = i;
-        while (isWhite(line[k])) k++;
+        while (k < line.length && isWhite(line[k])) k++;
         if (line.length >= k + 5 && line[k] === '[' && line[k + 2] === ':') decline();
       }
       if (!voice || (delayStartNewLine && !lineContinuation)) {
@@ -598,7 +610,7 @@ function read(text: string): QuickTune {
         delayStartNewLine = false;
       }
       for (;;) {
-        while (isWhite(line[i])) i++;
+        while (i < line.length && isWhite(line[i])) i++;
         if (i > 0 && line[i - 1] === '\x12' && line.length >= i + 3 && /^[IMKPLQV]:/.test(line.substring(i, i + 2))) decline();
         if (line[i] === '"') {
           const r = bracketted(line, i, 5);
@@ -621,10 +633,10 @@ function read(text: string): QuickTune {
             for (const c of el.chord) if (c.position === position) c.name += '\n' + name;
           } else el.chord.push({ name, position });
           i += r[0];
-          while (isWhite(line[i])) i++;
+          while (i < line.length && isWhite(line[i])) i++;
           continue;
         }
-        const a = NON_DECORATIONS.includes(line[i]) || line[i] === undefined ? NO_ACCENT : accent(i);
+        const a = i >= line.length || NON_DECORATIONS.includes(line[i]) ? NO_ACCENT : accent(i);
         if (a[0] > 0) {
           if (a[1] !== null && a[1].length > 0) {
             if (a[1] !== 'beambr1' && a[1] !== 'beambr2') (el.decoration ??= []).push(a[1]);

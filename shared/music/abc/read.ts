@@ -12,7 +12,7 @@ import { perform, performTune, qpmOf, snap } from '../tune/perform';
 import { formFromPlayed, headerFields, unitOf } from '../tune/read';
 import { unitChanges } from './units';
 import type { TuneForm } from '../tune/form';
-import { quickParseAbc } from './quick';
+import { newElement, newPitch, quickParseAbc, type QuickElement, type QuickPitch } from './quick';
 import { commentOutHeaderText, dropBrokenRhythmBeforeBars, inheritedHeader, normalizeAbc, splitAbcBook, type AbcTuneText } from './book';
 
 export interface AbcReadOptions {
@@ -88,6 +88,53 @@ const MAX_TUNE_CHARS = 50_000;
 /** Warnings kept per tune: a broken tune can warn on every note. */
 const MAX_WARNINGS = 100;
 
+/**
+ * abcjs's notes, bars and part labels copied into the objects the quick reader builds (the same
+ * fields in the same order: everything prepareForAudio, signatureChanges and perform.ts read, and
+ * nothing else). abcjs builds them field by field in dozens of shapes; the 3% of tunes it reads
+ * made V8 recompile the player and the reader's helpers each time a new shape reached them.
+ */
+function inQuickShapes<T extends abcjs.TuneObject | undefined>(tune: T): T {
+  for (const line of tune?.lines ?? [])
+    for (const staff of (line as { staff?: { voices?: unknown[][] }[] }).staff ?? [])
+      for (const voice of staff.voices ?? [])
+        for (let i = 0; i < voice.length; i++) {
+          const el = voice[i] as QuickElement & { line?: number };
+          if (el.el_type !== 'note' && el.el_type !== 'bar' && el.el_type !== 'part') continue;
+          const c = newElement(el.el_type);
+          c.startChar = el.startChar;
+          c.endChar = el.endChar;
+          if (el.pitches) c.pitches = el.pitches.map(pitchInQuickShape);
+          c.rest = el.rest;
+          c.duration = el.duration;
+          c.decoration = el.decoration;
+          if (el.gracenotes) c.gracenotes = el.gracenotes.map(pitchInQuickShape);
+          c.chord = el.chord;
+          c.startTriplet = el.startTriplet;
+          c.tripletMultiplier = el.tripletMultiplier;
+          c.tripletR = el.tripletR;
+          c.endTriplet = el.endTriplet;
+          c.type = el.type;
+          c.startEnding = el.startEnding;
+          c.title = el.title;
+          c.line = el.line;
+          voice[i] = c;
+        }
+  return tune;
+}
+
+function pitchInQuickShape(p: QuickPitch): QuickPitch {
+  if (!p) return p;
+  const c = newPitch(p.pitch);
+  c.accidental = p.accidental;
+  c.startTie = p.startTie;
+  c.endTie = p.endTie;
+  c.duration = p.duration;
+  c.acciaccatura = p.acciaccatura;
+  c.midipitch = p.midipitch;
+  return c;
+}
+
 /** abcjs counts pitches in staff steps from middle C: step % 7 is the letter. */
 const LETTER_INDEX: Record<string, number> = { c: 0, d: 1, e: 2, f: 3, g: 4, a: 5, b: 6 };
 
@@ -147,7 +194,7 @@ export function parseAbcTune(t: AbcTuneText, header: string[], opts: AbcReadOpti
   const reader = opts.reader ?? 'auto';
   const quick = reader === 'abcjs' ? null : (quickParseAbc(abcText) as unknown as abcjs.TuneObject | null);
   if (!quick && reader === 'quick') throw new MusicError('abc-syntax', 'the quick reader does not cover this tune', where);
-  const tune = quick ?? abcjs.parseOnly(abcText)[0];
+  const tune = quick ?? inQuickShapes(abcjs.parseOnly(abcText)[0]);
   if (!tune) throw new MusicError('abc-syntax', 'abcjs found no tune here', where);
   const abcjsWarnings: string[] = tune.warnings ?? [];
   const warnings: MusicWarning[] = abcjsWarnings.slice(0, MAX_WARNINGS).map((w: string) => abcjsWarning(w, fileLine));

@@ -7,8 +7,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { packNotes, readOne } from './files';
 import type { LoadCorpusOptions } from './files';
 import { summarizeTunes } from './corpus';
+import { primeAbcReader } from '../abc/prime';
 
 const opts = (workerData ?? {}) as LoadCorpusOptions;
+// Before the first file: V8 then compiles the reader once, not again at each new kind of tune (prime.ts).
+primeAbcReader(opts.abc);
 parentPort?.on('message', async (m: { index: number; file: string; summary?: boolean }) => {
   const result = await readOne(m.file, opts);
   // The studio's corpus stats need only a few facts per tune (summarizeFiles): the notes stay here.

@@ -171,3 +171,21 @@ describe('a take keeps the typed seed as written', () => {
     expectPlaysTheTake(kept!.abc, v1.decode(ids));
   });
 });
+
+describe('a continuation that repeats after the seed\'s endings', () => {
+  it('gets its |: written (the seed ends |2 ... |], the continuation ends :| with no start): abc2midi repeats the continuation, as Seedsong does', () => {
+    // The model closes the seed's second ending with ']' (| then ] reads as |]) and writes a part.
+    const seed = `${BANISH}]`;
+    const { decoded, kept } = take(BANISH, ']AAA A2B|A2c ded|c3 d3|edc d2e:|');
+    expect(kept).not.toBeNull();
+    expect(kept!.abc.startsWith(seed)).toBe(true);
+    expect(kept!.abc.slice(seed.length)).toBe('\n|:AAAA2B|A2cded|c3d3|edcd2e:|\n');
+    expectPlaysTheTake(kept!.abc, decoded);
+    // Without the start abc2midi went back to the seed's |: and played a fragment of the A part.
+    if (oracle) {
+      const implied = kept!.abc.replace('\n|:', '\n');
+      const theirs = oracle.melody(neutralizeForAbc2midi(implied));
+      expect(compareMelodies(parseAbc(implied, { file: 'take' }).tunes[0].sequence, theirs!).kind).not.toBe('none');
+    }
+  });
+});

@@ -9,9 +9,11 @@
  * decoded tokens, read by the same ABC reader): where the unit length, meter or key in force at
  * the end of the seed differ from the model's, a field line (L:1/8, M:.., K:..) is written before
  * the continuation; anything else that would change a note gives null, and the caller keeps
- * the decoded text.
+ * the decoded text. A repeat start the reader supplies in the continuation is written out
+ * (abc/repeat-starts.ts).
  */
 import { parseAbc } from '../abc/read';
+import { writeImpliedRepeatStarts } from '../abc/repeat-starts';
 import { canonicalKey, canonicalMeter } from '../encodings/index';
 import type { Encoding } from '../encodings/index';
 import type { Note } from '../types';
@@ -159,5 +161,7 @@ export function takeWithSeedAsWritten(encoding: Encoding, seedText: string, prim
   const read = parseAbc(abc, { file: 'take' });
   if (read.errors.length || read.tunes.length !== 1) return null;
   if (!sameNotes(read.tunes[0].sequence.notes, whole.sequence.notes)) return null;
-  return { abc, seedChars };
+  // A continuation section that repeats from the seed's closing || or |] (after its endings) gets
+  // its |: written, so that abc2midi-based players repeat it too; the seed itself stays as typed.
+  return { abc: writeImpliedRepeatStarts(abc, seedChars), seedChars };
 }
