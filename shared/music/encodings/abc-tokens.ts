@@ -321,12 +321,179 @@ const OPEN = 91; // [
 const CLOSE = 93; // ]
 
 /**
+ * What starts at line[i] when it is not a note, a rest, a bar line or a space: the first of an
+ * inline field, quoted text, `!deco!`/`+deco+`, `[|` or `[2`, `Z` bars, a tuplet, a chord end,
+ * broken rhythm or a grace start that matches there, else the one character (otherChar). Each
+ * returns where the scanner goes on. Rare tokens are their own small functions called through one
+ * table, so that meeting one for the first time does not throw away and recompile the whole
+ * scanner's optimized code (it did, a dozen times a run, ~1 cpu-s of compiling).
+ */
+type RareToken = (st: TokenizerState, line: string, i: number, n: number, li: number) => number;
+
+/** Anything else, one character (one UTF-16 unit, as the regular expression read it). */
+function otherChar(st: TokenizerState, line: string, i: number): number {
+  const c = line.charCodeAt(i);
+  if (c === OPEN && !st.chord) {
+    st.tokens.push('[');
+    st.chord = [];
+  } else if (c === 96 || c === 121 || c === 107) st.removed.ignoredMarks = (st.removed.ignoredMarks ?? 0) + 1; // ` y k
+  else {
+    const ch = line[i];
+    const t = DECORATION_LETTERS[ch] ?? ch;
+    if (st.chord) st.chord.push({ raw: t });
+    else st.tokens.push(t);
+  }
+  return i + 1;
+}
+
+function openBracket(st: TokenizerState, line: string, i: number, n: number, li: number): number {
+  const d = line.charCodeAt(i + 1);
+  // Inline field [K:G] (up to a ']' on the line).
+  if (isLetter(d) && line.charCodeAt(i + 2) === COLON) {
+    const k = line.indexOf(']', i + 3);
+    if (k >= 0 && k < n) {
+      if (st.chord) flushChord(st);
+      const t = fieldToken(st, line[i + 1], line.slice(i + 3, k).trim(), li);
+      if (t !== null) st.tokens.push(`[${t}]`);
+      return k + 1;
+    }
+  }
+  // [| and [2: bar lines and endings.
+  if (d === BAR) {
+    let k = i + 1;
+    while (line.charCodeAt(k) === BAR) k++;
+    while (line.charCodeAt(k) === COLON) k++;
+    return barLine(st, line, i, k);
+  }
+  if (isDigit(d)) return barLine(st, line, i, skipEnding(line, i + 1));
+  return otherChar(st, line, i);
+}
+
+function quoted(st: TokenizerState, line: string, i: number, n: number): number {
+  // A chord symbol or an annotation (an unclosed one runs to the line end).
+  const k = line.indexOf('"', i + 1);
+  const end = k < 0 || k >= n ? n : k + 1;
+  if (st.chord) flushChord(st);
+  const text = line.slice(i, end).replace(/^"|"$/g, '');
+  const f = text.charCodeAt(0);
+  if (f === 94 || f === 95 || f === 60 || f === 62 || f === 64) st.removed.annotations++; // ^ _ < > @
+  else if (st.keepChords && text.trim() !== '') st.tokens.push(`"${text.trim()}"`);
+  else st.removed.chordSymbols++;
+  return end;
+}
+
+function decoration(st: TokenizerState, line: string, i: number, n: number): number {
+  const c = line.charCodeAt(i);
+  let k = -1;
+  if (c === BANG) {
+    k = line.indexOf('!', i + 1);
+    if (k >= n) k = -1;
+  } else {
+    let j = i + 1;
+    while (j < n && line.charCodeAt(j) !== PLUS && !isSpace(line.charCodeAt(j))) j++;
+    if (j < n && line.charCodeAt(j) === PLUS) k = j;
+  }
+  if (k < 0) return otherChar(st, line, i);
+  const t = c === BANG ? line.slice(i, k + 1) : `!${line.slice(i + 1, k)}!`;
+  if (st.chord) st.chord.push({ raw: t });
+  else st.tokens.push(t);
+  return k + 1;
+}
+
+function multiBarRest(st: TokenizerState, line: string, i: number): number {
+  // Z: a multi-bar rest, a count of bars
+  if (st.chord) flushChord(st);
+  const end = skipDigits(line, i + 1);
+  const t = line.slice(i, end);
+  st.tokens.push(t === 'Z1' ? 'Z' : t);
+  return end;
+}
+
+function tuplet(st: TokenizerState, line: string, i: number): number {
+  if (!isDigit(line.charCodeAt(i + 1))) return otherChar(st, line, i);
+  // ( tuplet: (p:q:r
+  if (st.chord) flushChord(st);
+  let k = skipDigits(line, i + 1);
+  while (line.charCodeAt(k) === COLON) k = skipDigits(line, k + 1);
+  const text = line.slice(i, k);
+  let t = TUPLETS.get(text);
+  if (t === undefined) {
+    t = tupletToken(text);
+    if (TUPLETS.size < MEMO_LIMIT) TUPLETS.set(text, t);
+  }
+  st.tokens.push(t);
+  return k;
+}
+
+function chordEnd(st: TokenizerState, line: string, i: number): number {
+  // The end of a chord, with its length multiplier (`[DF]2` is `[D2F2]`): one spelling, and
+  // abc2midi reads a multiplier after notes with lengths as nothing.
+  const end = skipLength(line, i + 1);
+  const mult = readLength(line.slice(i + 1, end)) ?? [1, 1];
+  for (const item of st.chord ?? []) {
+    if ('raw' in item) st.tokens.push(item.raw);
+    else {
+      st.tokens.push(item.pitch);
+      pushLength(st.tokens, item.len, [item.unit[0] * mult[0], item.unit[1] * mult[1]]);
+    }
+  }
+  st.chord = null;
+  st.tokens.push(']');
+  return end;
+}
+
+function brokenRhythm(st: TokenizerState, line: string, i: number): number {
+  // < > broken rhythm, up to three
+  if (st.chord) flushChord(st);
+  let k = i + 1;
+  while (k < i + 3 && (line.charCodeAt(k) === 60 || line.charCodeAt(k) === 62)) k++;
+  st.tokens.push(line.slice(i, k));
+  return k;
+}
+
+function graceStart(st: TokenizerState, line: string, i: number): number {
+  // { or {/ grace notes
+  if (st.chord) flushChord(st);
+  const slash = line.charCodeAt(i + 1) === 47;
+  st.tokens.push(slash ? '{/' : '{');
+  return i + (slash ? 2 : 1);
+}
+
+/** The bar line line[i, end): its tokens (a bar, then the ending it opens), spelled once per text. */
+function barLine(st: TokenizerState, line: string, i: number, end: number): number {
+  if (st.chord) flushChord(st);
+  const text = line.slice(i, end);
+  let bars = BARS.get(text);
+  if (!bars) {
+    bars = barTokens(text);
+    if (BARS.size < MEMO_LIMIT) BARS.set(text, bars);
+  }
+  for (const b of bars) st.tokens.push(b);
+  return end;
+}
+
+/** Rare tokens by their first character (ASCII); anything not here and not scanned inline is otherChar. */
+const RARE: (RareToken | undefined)[] = new Array(128).fill(undefined);
+RARE[OPEN] = openBracket;
+RARE[Q] = quoted;
+RARE[BANG] = decoration;
+RARE[PLUS] = decoration;
+RARE[90] = multiBarRest; // Z
+RARE[40] = tuplet; // (
+RARE[CLOSE] = chordEnd;
+RARE[60] = brokenRhythm; // <
+RARE[62] = brokenRhythm; // >
+RARE[123] = graceStart; // {
+
+/**
  * Cuts one music line into tokens. A hand-written scanner (it was one regular expression with an
  * alternative per kind of token, tried in order at each position; abc-tokens.reference.ts keeps it,
  * and the tests compare the two): at each character that is not a space or a backslash, the first
  * of these that matches is the token: inline field `[K:G]`, quoted text, `!deco!` or `+deco+`, bar
  * line (`::`, `:|]:[2`, `[|`, `[2`), note, rest, `Z` bars, tuplet, chord end with its length,
- * broken rhythm, grace start, else the one character.
+ * broken rhythm, grace start, else the one character. Notes, rests, bar lines starting with `:`
+ * or `|` and spaces are scanned here; the rest (whose first characters none of those share) in
+ * the RARE functions.
  */
 function scanLine(st: TokenizerState, line: string, li: number, from: number, to: number): void {
   // line[from, to) is the line (the tune's text is read in place: no copy per line, and the
@@ -336,89 +503,8 @@ function scanLine(st: TokenizerState, line: string, li: number, from: number, to
   let i = from;
   while (i < n) {
     const c = line.charCodeAt(i);
-    if (c === 92 || isSpace(c)) {
+    if (c === 32 || c === 92 || isSpace(c)) {
       i++;
-      continue;
-    }
-    // Inline field [K:G] (up to a ']' on the line).
-    if (c === OPEN && isLetter(line.charCodeAt(i + 1)) && line.charCodeAt(i + 2) === COLON) {
-      const k = line.indexOf(']', i + 3);
-      if (k >= 0 && k < n) {
-        if (st.chord) flushChord(st);
-        const t = fieldToken(st, line[i + 1], line.slice(i + 3, k).trim(), li);
-        if (t !== null) tokens.push(`[${t}]`);
-        i = k + 1;
-        continue;
-      }
-    }
-    if (c === Q) {
-      // A chord symbol or an annotation (an unclosed one runs to the line end).
-      const k = line.indexOf('"', i + 1);
-      const end = k < 0 || k >= n ? n : k + 1;
-      if (st.chord) flushChord(st);
-      const text = line.slice(i, end).replace(/^"|"$/g, '');
-      const f = text.charCodeAt(0);
-      if (f === 94 || f === 95 || f === 60 || f === 62 || f === 64) st.removed.annotations++; // ^ _ < > @
-      else if (st.keepChords && text.trim() !== '') tokens.push(`"${text.trim()}"`);
-      else st.removed.chordSymbols++;
-      i = end;
-      continue;
-    }
-    if (c === BANG || c === PLUS) {
-      let k = -1;
-      if (c === BANG) {
-        k = line.indexOf('!', i + 1);
-        if (k >= n) k = -1;
-      } else {
-        let j = i + 1;
-        while (j < n && line.charCodeAt(j) !== PLUS && !isSpace(line.charCodeAt(j))) j++;
-        if (j < n && line.charCodeAt(j) === PLUS) k = j;
-      }
-      if (k >= 0) {
-        const t = c === BANG ? line.slice(i, k + 1) : `!${line.slice(i + 1, k)}!`;
-        if (st.chord) st.chord.push({ raw: t });
-        else tokens.push(t);
-        i = k + 1;
-        continue;
-      }
-    }
-    // Bar lines, repeats and endings.
-    let barEnd = -1;
-    if (c === COLON || c === BAR) {
-      let k = i;
-      if (c === COLON && line.charCodeAt(i + 1) === COLON) {
-        while (line.charCodeAt(k) === COLON) k++;
-        barEnd = k;
-      } else {
-        while (line.charCodeAt(k) === COLON) k++;
-        if (line.charCodeAt(k) === BAR) {
-          k++;
-          for (let d = line.charCodeAt(k); d === CLOSE || d === BAR; d = line.charCodeAt(++k));
-          while (line.charCodeAt(k) === COLON) k++;
-          const j = line.charCodeAt(k) === OPEN ? k + 1 : k;
-          if (isDigit(line.charCodeAt(j))) k = skipEnding(line, j);
-          barEnd = k;
-        }
-      }
-    } else if (c === OPEN) {
-      const d = line.charCodeAt(i + 1);
-      if (d === BAR) {
-        let k = i + 1;
-        while (line.charCodeAt(k) === BAR) k++;
-        while (line.charCodeAt(k) === COLON) k++;
-        barEnd = k;
-      } else if (isDigit(d)) barEnd = skipEnding(line, i + 1);
-    }
-    if (barEnd > 0) {
-      if (st.chord) flushChord(st);
-      const text = line.slice(i, barEnd);
-      let bars = BARS.get(text);
-      if (!bars) {
-        bars = barTokens(text);
-        if (BARS.size < MEMO_LIMIT) BARS.set(text, bars);
-      }
-      for (const b of bars) tokens.push(b);
-      i = barEnd;
       continue;
     }
     // A note: accidental, letter, octave marks, length.
@@ -455,6 +541,27 @@ function scanLine(st: TokenizerState, line: string, li: number, from: number, to
       i = end;
       continue;
     }
+    // Bar lines, repeats and endings that start with ':' or '|' (`[|` and `[2` are openBracket's).
+    if (c === COLON || c === BAR) {
+      let k = i;
+      let barEnd = -1;
+      if (c === COLON && line.charCodeAt(i + 1) === COLON) {
+        while (line.charCodeAt(k) === COLON) k++;
+        barEnd = k;
+      } else {
+        while (line.charCodeAt(k) === COLON) k++;
+        if (line.charCodeAt(k) === BAR) {
+          k++;
+          for (let d = line.charCodeAt(k); d === CLOSE || d === BAR; d = line.charCodeAt(++k));
+          while (line.charCodeAt(k) === COLON) k++;
+          const j = line.charCodeAt(k) === OPEN ? k + 1 : k;
+          if (isDigit(line.charCodeAt(j))) k = skipEnding(line, j);
+          barEnd = k;
+        }
+      }
+      i = barEnd > 0 ? barLine(st, line, i, barEnd) : otherChar(st, line, i);
+      continue;
+    }
     if (c === 122 || c === 120) {
       // z, x: a rest and its length
       if (st.chord) flushChord(st);
@@ -464,76 +571,8 @@ function scanLine(st: TokenizerState, line: string, li: number, from: number, to
       i = end;
       continue;
     }
-    if (c === 90) {
-      // Z: a multi-bar rest, a count of bars
-      if (st.chord) flushChord(st);
-      const end = skipDigits(line, i + 1);
-      const t = line.slice(i, end);
-      tokens.push(t === 'Z1' ? 'Z' : t);
-      i = end;
-      continue;
-    }
-    if (c === 40 && isDigit(line.charCodeAt(i + 1))) {
-      // ( tuplet: (p:q:r
-      if (st.chord) flushChord(st);
-      let k = skipDigits(line, i + 1);
-      while (line.charCodeAt(k) === COLON) k = skipDigits(line, k + 1);
-      const text = line.slice(i, k);
-      let t = TUPLETS.get(text);
-      if (t === undefined) {
-        t = tupletToken(text);
-        if (TUPLETS.size < MEMO_LIMIT) TUPLETS.set(text, t);
-      }
-      tokens.push(t);
-      i = k;
-      continue;
-    }
-    if (c === CLOSE) {
-      // The end of a chord, with its length multiplier (`[DF]2` is `[D2F2]`): one spelling, and
-      // abc2midi reads a multiplier after notes with lengths as nothing.
-      const end = skipLength(line, i + 1);
-      const mult = readLength(line.slice(i + 1, end)) ?? [1, 1];
-      for (const item of st.chord ?? []) {
-        if ('raw' in item) tokens.push(item.raw);
-        else {
-          tokens.push(item.pitch);
-          pushLength(tokens, item.len, [item.unit[0] * mult[0], item.unit[1] * mult[1]]);
-        }
-      }
-      st.chord = null;
-      tokens.push(']');
-      i = end;
-      continue;
-    }
-    if (c === 60 || c === 62) {
-      // < > broken rhythm, up to three
-      if (st.chord) flushChord(st);
-      let k = i + 1;
-      while (k < i + 3 && (line.charCodeAt(k) === 60 || line.charCodeAt(k) === 62)) k++;
-      tokens.push(line.slice(i, k));
-      i = k;
-      continue;
-    }
-    if (c === 123) {
-      // { or {/ grace notes
-      if (st.chord) flushChord(st);
-      const slash = line.charCodeAt(i + 1) === 47;
-      tokens.push(slash ? '{/' : '{');
-      i += slash ? 2 : 1;
-      continue;
-    }
-    // Anything else, one character (one UTF-16 unit, as the regular expression read it).
-    const ch = line[i];
-    i++;
-    if (c === OPEN && !st.chord) {
-      tokens.push('[');
-      st.chord = [];
-    } else if (c === 96 || c === 121 || c === 107) st.removed.ignoredMarks = (st.removed.ignoredMarks ?? 0) + 1; // ` y k
-    else {
-      const t = DECORATION_LETTERS[ch] ?? ch;
-      if (st.chord) st.chord.push({ raw: t });
-      else tokens.push(t);
-    }
+    const rare = c < 128 ? RARE[c] : undefined;
+    i = rare !== undefined ? rare(st, line, i, n, li) : otherChar(st, line, i);
   }
   if (st.chord) flushChord(st); // a chord left open at the end of a line: its notes as they are
 }
