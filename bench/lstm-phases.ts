@@ -38,7 +38,7 @@ const PHASES: Record<number, string> = {
   12: 'bwd: transpose + pack U^T',
   13: 'bwd gate math',
   14: 'bwd recurrent GEMM',
-  15: 'dU: transpose H',
+  15: 'dU (pack A^T: see 26)',
   16: 'db',
   17: 'sparse bwd: gather X^T',
   18: 'sparse bwd: pack dG',

@@ -76,7 +76,20 @@ static inline void micro_4x8(int k, const float* a, const float* q, float* c, in
   wasm_v128_store(c, c30); wasm_v128_store(c + 4, c31);
 }
 
-void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack, float* C, int ldc, int accumulate) {
+/* A^T packed four rows at a time straight from A ([k][m], stride lda): row i of A^T is column i of
+ * A, so a tile's four values at step t are A[t][i..i+3], one 16-byte copy (no transposed copy of A
+ * first: the weight gradients' A^T . D). The same values pack_a4 makes from A^T. */
+static void pack_a4_t(const float* A, int rows4, int k, int lda, float* pa) {
+  for (int i = 0; i < rows4; i += 4) {
+    float* p = pa + i * k;
+    const float* a = A + i;
+    for (int t = 0; t < k; t++, p += 4, a += lda) wasm_v128_store(p, wasm_v128_load(a));
+  }
+}
+
+/* C (+)= op(A) . B, op(A) = A ([m][k], trans 0) or A^T (A is [k][m], trans 1): tiles of 4 rows,
+ * then the rows left one at a time (summed over all of k, then added to C) */
+static void gemm_packed_op(int m, int n, int k, const float* A, int lda, int trans, const float* pack, float* C, int ldc, int accumulate) {
   const int m4 = m & ~3;
   /* k in blocks of KC: a column panel's block (KC x 8 floats, 8 KB) stays in L1 for every row tile */
   const int KC = 256;
@@ -87,47 +100,22 @@ void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack
     if (mc > 256) mc = 256;
     for (int i0 = 0; i0 < m4; i0 += mc) {
       const int rows = m4 - i0 < mc ? m4 - i0 : mc;
-      pack_a4(A + i0 * lda + k0, rows, kc, lda, apack);
+      if (trans) pack_a4_t(A + k0 * lda + i0, rows, kc, lda, apack);
+      else pack_a4(A + i0 * lda + k0, rows, kc, lda, apack);
       for (int j = 0; j < n; j += 8)
         for (int i = 0; i < rows; i += 4) micro_4x8(kc, apack + i * kc, pack + j * k + k0 * 8, C + (i0 + i) * ldc + j, ldc, acc);
     }
   }
-  const int mc = 4;
-  const int from = mc >= 4 ? m4 : 0;
+  /* element t of row i: A[i * lda + t], or A[t * lda + i] */
+  const int si = trans ? 1 : lda, st = trans ? lda : 1;
   for (int j = 0; j < n; j += 8) {
     const float* p = pack + j * k;
-    int i = from;
-    for (; i + 4 <= m; i += 4) {
-      const float* a0 = A + i * lda; const float* a1 = a0 + lda; const float* a2 = a1 + lda; const float* a3 = a2 + lda;
-      f4 c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-      const float* q = p;
-      for (int t = 0; t < k; t++, q += 8) {
-        f4 b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 4);
-        f4 s;
-        s = wasm_f32x4_splat(a0[t]); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, b1));
-        s = wasm_f32x4_splat(a1[t]); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s, b1));
-        s = wasm_f32x4_splat(a2[t]); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(s, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(s, b1));
-        s = wasm_f32x4_splat(a3[t]); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(s, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(s, b1));
-      }
-      float* c = C + i * ldc + j;
-      if (accumulate) {
-        c00 = wasm_f32x4_add(c00, wasm_v128_load(c)); c01 = wasm_f32x4_add(c01, wasm_v128_load(c + 4)); c += ldc;
-        c10 = wasm_f32x4_add(c10, wasm_v128_load(c)); c11 = wasm_f32x4_add(c11, wasm_v128_load(c + 4)); c += ldc;
-        c20 = wasm_f32x4_add(c20, wasm_v128_load(c)); c21 = wasm_f32x4_add(c21, wasm_v128_load(c + 4)); c += ldc;
-        c30 = wasm_f32x4_add(c30, wasm_v128_load(c)); c31 = wasm_f32x4_add(c31, wasm_v128_load(c + 4));
-        c = C + i * ldc + j;
-      }
-      wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01); c += ldc;
-      wasm_v128_store(c, c10); wasm_v128_store(c + 4, c11); c += ldc;
-      wasm_v128_store(c, c20); wasm_v128_store(c + 4, c21); c += ldc;
-      wasm_v128_store(c, c30); wasm_v128_store(c + 4, c31);
-    }
-    for (; i < m; i++) {
-      const float* a0 = A + i * lda;
+    for (int i = m4; i < m; i++) {
+      const float* a0 = A + i * si;
       f4 c00 = wasm_f32x4_splat(0), c01 = c00;
       const float* q = p;
       for (int t = 0; t < k; t++, q += 8) {
-        f4 s = wasm_f32x4_splat(a0[t]);
+        f4 s = wasm_f32x4_splat(a0[t * st]);
         c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, wasm_v128_load(q)));
         c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, wasm_v128_load(q + 4)));
       }
@@ -136,6 +124,15 @@ void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack
       wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01);
     }
   }
+}
+
+void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack, float* C, int ldc, int accumulate) {
+  gemm_packed_op(m, n, k, A, lda, 0, pack, C, ldc, accumulate);
+}
+
+/* C (+)= A^T . B with A [k][m] (stride lda) and B packed by pack_b */
+void gemm_packed_t(int m, int n, int k, const float* A, int lda, const float* pack, float* C, int ldc, int accumulate) {
+  gemm_packed_op(m, n, k, A, lda, 1, pack, C, ldc, accumulate);
 }
 
 /* ---------------------------------------------------------------- row-gathered products (dropout) */
@@ -294,10 +291,12 @@ EXPORT(transpose) void transpose(const float* src, int rows, int cols, int lds, 
     }
 }
 
-/* C[i][j] += sum_r A[r][i] * D[r][j]  (weight gradients: A^T . D), via a transposed copy of A. */
+/* C[i][j] += sum_r A[r][i] * D[r][j]  (weight gradients: A^T . D); A's tiles are packed straight
+ * from its columns (pack_a4_t), so `at` is no longer used (kept for the callers' layout). */
 void gemm_tn(int m, int n, int k, const float* A, int lda, const float* D, int ldd, float* C, int ldc, float* at, float* pack) {
-  transpose(A, k, m, lda, at, k);
-  gemm_nn(m, n, k, at, k, D, ldd, C, ldc, 1, pack);
+  (void)at;
+  pack_b(D, k, n, ldd, pack);
+  gemm_packed_t(m, n, k, A, lda, pack, C, ldc, 1);
 }
 
 /* ---------------------------------------------------------------- orthogonal initializer */

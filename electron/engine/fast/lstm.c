@@ -364,11 +364,10 @@ EXPORT(train_step) void train_step(Net* net) {
     /* weight gradients over all steps at once */
     if (T > 1) {
       const int k = (T - 1) * B;
-      transpose(ly->H, k, u, u, net->at, k);
       PROF(25);
       pack_b(dG + B * g4, k, g4, g4, net->pack);
       PROF(26);
-      gemm_packed(u, g4, k, net->at, k, net->pack, ly->dU, g4, 1);
+      gemm_packed_t(u, g4, k, ly->H, u, net->pack, ly->dU, g4, 1); /* H^T . dG, H's columns packed directly */
     }
     PROF(16);
     for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4)
