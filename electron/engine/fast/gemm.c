@@ -9,7 +9,20 @@
  * SIMD registers V8 gives wasm on x64 without spilling). n % 8 == 0.
  */
 EXPORT(pack_b) void pack_b(const float* B, int k, int n, int ldb, float* pack) {
-  for (int j = 0; j < n; j += 8) {
+  int j0 = 0;
+  /* two panels per pass: each row's 64 bytes (a cache line when aligned) are read once, not in two
+   * passes down the rows (rows 8 KB apart share L1 sets, so the second pass missed L1 again) */
+  for (; j0 + 16 <= n; j0 += 16) {
+    float* p0 = pack + j0 * k;
+    float* p1 = p0 + 8 * k;
+    const float* b = B + j0;
+    for (int i = 0; i < k; i++, p0 += 8, p1 += 8, b += ldb) {
+      f4 v0 = wasm_v128_load(b), v1 = wasm_v128_load(b + 4), v2 = wasm_v128_load(b + 8), v3 = wasm_v128_load(b + 12);
+      wasm_v128_store(p0, v0); wasm_v128_store(p0 + 4, v1);
+      wasm_v128_store(p1, v2); wasm_v128_store(p1 + 4, v3);
+    }
+  }
+  for (int j = j0; j < n; j += 8) {
     float* p = pack + j * k;
     const float* b = B + j;
     for (int i = 0; i < k; i++, p += 8, b += ldb) {
