@@ -58,7 +58,7 @@ const PHASES: Record<number, string> = {
 const dir = mkdtempSync(join(tmpdir(), 'lstm-phases-'));
 const src = resolve(import.meta.dirname, '../electron/engine/fast');
 try {
-  execFileSync('sh', [join(src, 'build-kernels.sh'), '--out', dir], { env: { ...process.env, SEEDSONG_KERNEL_CFLAGS: '-DSEEDSONG_PROFILE' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('sh', [join(src, 'build-kernels.sh'), '--out', dir], { env: { ...process.env, SEEDSONG_KERNEL_CFLAGS: `-DSEEDSONG_PROFILE ${process.env.SEEDSONG_KERNEL_CFLAGS ?? ''}` }, stdio: ['ignore', 'ignore', 'inherit'] });
 } catch (e) {
   console.error(`build-kernels.sh failed (needs clang + lld): ${(e as Error).message}`);
   process.exit(1);
