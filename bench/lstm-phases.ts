@@ -38,7 +38,7 @@ const PHASES: Record<number, string> = {
   12: 'bwd: transpose + pack U^T',
   13: 'bwd gate math',
   14: 'bwd recurrent GEMM',
-  15: 'dU (transpose + GEMM)',
+  15: 'dU (pack A^T: see 26)',
   16: 'db',
   17: 'sparse bwd: gather X^T',
   18: 'sparse bwd: pack dG',
@@ -48,6 +48,8 @@ const PHASES: Record<number, string> = {
   22: 'sparse bwd: zero + scatter dX',
   23: 'dense-input bwd: dW, dX',
   24: 'embedding gradient',
+  25: 'dU: pack dG',
+  26: 'dU: GEMM',
   100: 'js: dropout masks (Rng)',
   101: 'js: copy batch + masks, zero grads',
   102: 'js: clip norm + Adam',
@@ -56,7 +58,7 @@ const PHASES: Record<number, string> = {
 const dir = mkdtempSync(join(tmpdir(), 'lstm-phases-'));
 const src = resolve(import.meta.dirname, '../electron/engine/fast');
 try {
-  execFileSync('sh', [join(src, 'build-kernels.sh'), '--out', dir], { env: { ...process.env, SEEDSONG_KERNEL_CFLAGS: '-DSEEDSONG_PROFILE' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('sh', [join(src, 'build-kernels.sh'), '--out', dir], { env: { ...process.env, SEEDSONG_KERNEL_CFLAGS: `-DSEEDSONG_PROFILE ${process.env.SEEDSONG_KERNEL_CFLAGS ?? ''}` }, stdio: ['ignore', 'ignore', 'inherit'] });
 } catch (e) {
   console.error(`build-kernels.sh failed (needs clang + lld): ${(e as Error).message}`);
   process.exit(1);

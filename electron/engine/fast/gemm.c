@@ -9,7 +9,20 @@
  * SIMD registers V8 gives wasm on x64 without spilling). n % 8 == 0.
  */
 EXPORT(pack_b) void pack_b(const float* B, int k, int n, int ldb, float* pack) {
-  for (int j = 0; j < n; j += 8) {
+  int j0 = 0;
+  /* two panels per pass: each row's 64 bytes (a cache line when aligned) are read once, not in two
+   * passes down the rows (rows 8 KB apart share L1 sets, so the second pass missed L1 again) */
+  for (; j0 + 16 <= n; j0 += 16) {
+    float* p0 = pack + j0 * k;
+    float* p1 = p0 + 8 * k;
+    const float* b = B + j0;
+    for (int i = 0; i < k; i++, p0 += 8, p1 += 8, b += ldb) {
+      f4 v0 = wasm_v128_load(b), v1 = wasm_v128_load(b + 4), v2 = wasm_v128_load(b + 8), v3 = wasm_v128_load(b + 12);
+      wasm_v128_store(p0, v0); wasm_v128_store(p0 + 4, v1);
+      wasm_v128_store(p1, v2); wasm_v128_store(p1 + 4, v3);
+    }
+  }
+  for (int j = j0; j < n; j += 8) {
     float* p = pack + j * k;
     const float* b = B + j;
     for (int i = 0; i < k; i++, p += 8, b += ldb) {
@@ -76,7 +89,20 @@ static inline void micro_4x8(int k, const float* a, const float* q, float* c, in
   wasm_v128_store(c, c30); wasm_v128_store(c + 4, c31);
 }
 
-void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack, float* C, int ldc, int accumulate) {
+/* A^T packed four rows at a time straight from A ([k][m], stride lda): row i of A^T is column i of
+ * A, so a tile's four values at step t are A[t][i..i+3], one 16-byte copy (no transposed copy of A
+ * first: the weight gradients' A^T . D). The same values pack_a4 makes from A^T. */
+static void pack_a4_t(const float* A, int rows4, int k, int lda, float* pa) {
+  for (int i = 0; i < rows4; i += 4) {
+    float* p = pa + i * k;
+    const float* a = A + i;
+    for (int t = 0; t < k; t++, p += 4, a += lda) wasm_v128_store(p, wasm_v128_load(a));
+  }
+}
+
+/* C (+)= op(A) . B, op(A) = A ([m][k], trans 0) or A^T (A is [k][m], trans 1): tiles of 4 rows,
+ * then the rows left one at a time (summed over all of k, then added to C) */
+static void gemm_packed_op(int m, int n, int k, const float* A, int lda, int trans, const float* pack, float* C, int ldc, int accumulate) {
   const int m4 = m & ~3;
   /* k in blocks of KC: a column panel's block (KC x 8 floats, 8 KB) stays in L1 for every row tile */
   const int KC = 256;
@@ -87,47 +113,22 @@ void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack
     if (mc > 256) mc = 256;
     for (int i0 = 0; i0 < m4; i0 += mc) {
       const int rows = m4 - i0 < mc ? m4 - i0 : mc;
-      pack_a4(A + i0 * lda + k0, rows, kc, lda, apack);
+      if (trans) pack_a4_t(A + k0 * lda + i0, rows, kc, lda, apack);
+      else pack_a4(A + i0 * lda + k0, rows, kc, lda, apack);
       for (int j = 0; j < n; j += 8)
         for (int i = 0; i < rows; i += 4) micro_4x8(kc, apack + i * kc, pack + j * k + k0 * 8, C + (i0 + i) * ldc + j, ldc, acc);
     }
   }
-  const int mc = 4;
-  const int from = mc >= 4 ? m4 : 0;
+  /* element t of row i: A[i * lda + t], or A[t * lda + i] */
+  const int si = trans ? 1 : lda, st = trans ? lda : 1;
   for (int j = 0; j < n; j += 8) {
     const float* p = pack + j * k;
-    int i = from;
-    for (; i + 4 <= m; i += 4) {
-      const float* a0 = A + i * lda; const float* a1 = a0 + lda; const float* a2 = a1 + lda; const float* a3 = a2 + lda;
-      f4 c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-      const float* q = p;
-      for (int t = 0; t < k; t++, q += 8) {
-        f4 b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 4);
-        f4 s;
-        s = wasm_f32x4_splat(a0[t]); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, b1));
-        s = wasm_f32x4_splat(a1[t]); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s, b1));
-        s = wasm_f32x4_splat(a2[t]); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(s, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(s, b1));
-        s = wasm_f32x4_splat(a3[t]); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(s, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(s, b1));
-      }
-      float* c = C + i * ldc + j;
-      if (accumulate) {
-        c00 = wasm_f32x4_add(c00, wasm_v128_load(c)); c01 = wasm_f32x4_add(c01, wasm_v128_load(c + 4)); c += ldc;
-        c10 = wasm_f32x4_add(c10, wasm_v128_load(c)); c11 = wasm_f32x4_add(c11, wasm_v128_load(c + 4)); c += ldc;
-        c20 = wasm_f32x4_add(c20, wasm_v128_load(c)); c21 = wasm_f32x4_add(c21, wasm_v128_load(c + 4)); c += ldc;
-        c30 = wasm_f32x4_add(c30, wasm_v128_load(c)); c31 = wasm_f32x4_add(c31, wasm_v128_load(c + 4));
-        c = C + i * ldc + j;
-      }
-      wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01); c += ldc;
-      wasm_v128_store(c, c10); wasm_v128_store(c + 4, c11); c += ldc;
-      wasm_v128_store(c, c20); wasm_v128_store(c + 4, c21); c += ldc;
-      wasm_v128_store(c, c30); wasm_v128_store(c + 4, c31);
-    }
-    for (; i < m; i++) {
-      const float* a0 = A + i * lda;
+    for (int i = m4; i < m; i++) {
+      const float* a0 = A + i * si;
       f4 c00 = wasm_f32x4_splat(0), c01 = c00;
       const float* q = p;
       for (int t = 0; t < k; t++, q += 8) {
-        f4 s = wasm_f32x4_splat(a0[t]);
+        f4 s = wasm_f32x4_splat(a0[t * st]);
         c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, wasm_v128_load(q)));
         c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, wasm_v128_load(q + 4)));
       }
@@ -136,6 +137,15 @@ void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack
       wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01);
     }
   }
+}
+
+void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack, float* C, int ldc, int accumulate) {
+  gemm_packed_op(m, n, k, A, lda, 0, pack, C, ldc, accumulate);
+}
+
+/* C (+)= A^T . B with A [k][m] (stride lda) and B packed by pack_b */
+void gemm_packed_t(int m, int n, int k, const float* A, int lda, const float* pack, float* C, int ldc, int accumulate) {
+  gemm_packed_op(m, n, k, A, lda, 1, pack, C, ldc, accumulate);
 }
 
 /* ---------------------------------------------------------------- row-gathered products (dropout) */
@@ -294,71 +304,12 @@ EXPORT(transpose) void transpose(const float* src, int rows, int cols, int lds, 
     }
 }
 
-/* C[i][j] += sum_r A[r][i] * D[r][j]  (weight gradients: A^T . D), via a transposed copy of A. */
+/* C[i][j] += sum_r A[r][i] * D[r][j]  (weight gradients: A^T . D); A's tiles are packed straight
+ * from its columns (pack_a4_t), so `at` is no longer used (kept for the callers' layout). */
 void gemm_tn(int m, int n, int k, const float* A, int lda, const float* D, int ldd, float* C, int ldc, float* at, float* pack) {
-  transpose(A, k, m, lda, at, k);
-  gemm_nn(m, n, k, at, k, D, ldd, C, ldc, 1, pack);
-}
-
-/* ---------------------------------------------------------------- GEMV for sampling */
-
-/*
- * Y[b][0..np) += X[b][0..k) . P, where P is a [k][n] matrix packed as column panels of 32:
- * P[panel][k][32]. Streaming one panel keeps 8 accumulators in registers and reads the weights
- * once, contiguously, for each pair of rows.
- */
-EXPORT(gemv_panels) void gemv_panels(const float* X, int rows, int k, int ldx, const float* P, int np, float* Y, int ldy) {
-  /* panel-major: one panel (k x 32 floats, <= 128 KB at k = 1024) is read from memory once and
-   * then served from L2 to every pair of rows, so N variations cost far less than N passes. */
-  const int pairs = rows & ~1;
-  for (int j = 0; j < np; j += 32) {
-    const float* p = P + j * k;
-    for (int b = 0; b < pairs; b += 2) {
-      const float* x0 = X + b * ldx;
-      const float* x1 = x0 + ldx;
-      for (int half = 0; half < 32; half += 16) {
-        float* y0 = Y + b * ldy + j + half;
-        float* y1 = y0 + ldy;
-        f4 a0 = wasm_v128_load(y0), a1 = wasm_v128_load(y0 + 4), a2 = wasm_v128_load(y0 + 8), a3 = wasm_v128_load(y0 + 12);
-        f4 c0 = wasm_v128_load(y1), c1 = wasm_v128_load(y1 + 4), c2 = wasm_v128_load(y1 + 8), c3 = wasm_v128_load(y1 + 12);
-        const float* q = p + half;
-        for (int i = 0; i < k; i++, q += 32) {
-          f4 s0 = wasm_f32x4_splat(x0[i]), s1 = wasm_f32x4_splat(x1[i]);
-          f4 w0 = wasm_v128_load(q), w1 = wasm_v128_load(q + 4), w2 = wasm_v128_load(q + 8), w3 = wasm_v128_load(q + 12);
-          a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(s0, w0));
-          a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(s0, w1));
-          a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(s0, w2));
-          a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(s0, w3));
-          c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(s1, w0));
-          c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(s1, w1));
-          c2 = wasm_f32x4_add(c2, wasm_f32x4_mul(s1, w2));
-          c3 = wasm_f32x4_add(c3, wasm_f32x4_mul(s1, w3));
-        }
-        wasm_v128_store(y0, a0); wasm_v128_store(y0 + 4, a1); wasm_v128_store(y0 + 8, a2); wasm_v128_store(y0 + 12, a3);
-        wasm_v128_store(y1, c0); wasm_v128_store(y1 + 4, c1); wasm_v128_store(y1 + 8, c2); wasm_v128_store(y1 + 12, c3);
-      }
-    }
-    if (pairs < rows) {
-      const float* x0 = X + pairs * ldx;
-      float* y0 = Y + pairs * ldy + j;
-      f4 a0 = wasm_v128_load(y0), a1 = wasm_v128_load(y0 + 4), a2 = wasm_v128_load(y0 + 8), a3 = wasm_v128_load(y0 + 12);
-      f4 a4 = wasm_v128_load(y0 + 16), a5 = wasm_v128_load(y0 + 20), a6 = wasm_v128_load(y0 + 24), a7 = wasm_v128_load(y0 + 28);
-      const float* q = p;
-      for (int i = 0; i < k; i++, q += 32) {
-        f4 s = wasm_f32x4_splat(x0[i]);
-        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(s, wasm_v128_load(q)));
-        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(s, wasm_v128_load(q + 4)));
-        a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(s, wasm_v128_load(q + 8)));
-        a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(s, wasm_v128_load(q + 12)));
-        a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(s, wasm_v128_load(q + 16)));
-        a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(s, wasm_v128_load(q + 20)));
-        a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(s, wasm_v128_load(q + 24)));
-        a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(s, wasm_v128_load(q + 28)));
-      }
-      wasm_v128_store(y0, a0); wasm_v128_store(y0 + 4, a1); wasm_v128_store(y0 + 8, a2); wasm_v128_store(y0 + 12, a3);
-      wasm_v128_store(y0 + 16, a4); wasm_v128_store(y0 + 20, a5); wasm_v128_store(y0 + 24, a6); wasm_v128_store(y0 + 28, a7);
-    }
-  }
+  (void)at;
+  pack_b(D, k, n, ldd, pack);
+  gemm_packed_t(m, n, k, A, lda, pack, C, ldc, 1);
 }
 
 /* ---------------------------------------------------------------- orthogonal initializer */

@@ -145,6 +145,7 @@ static inline void drop_row(float* y, int n, uint32_t seed, int site, int grow, 
 /* gemm.c */
 void pack_b(const float* B, int k, int n, int ldb, float* pack);
 void gemm_packed(int m, int n, int k, const float* A, int lda, const float* pack, float* C, int ldc, int accumulate);
+void gemm_packed_t(int m, int n, int k, const float* A, int lda, const float* pack, float* C, int ldc, int accumulate);
 void gemm_nn(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, int accumulate, float* pack);
 void gemm_tn(int m, int n, int k, const float* A, int lda, const float* D, int ldd, float* C, int ldc, float* at, float* pack);
 void transpose(const float* src, int rows, int cols, int lds, float* dst, int ldd);

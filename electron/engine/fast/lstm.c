@@ -362,7 +362,13 @@ EXPORT(train_step) void train_step(Net* net) {
     }
     PROF(15);
     /* weight gradients over all steps at once */
-    if (T > 1) gemm_tn(u, g4, (T - 1) * B, ly->H, u, dG + B * g4, g4, ly->dU, g4, net->at, net->pack);
+    if (T > 1) {
+      const int k = (T - 1) * B;
+      PROF(25);
+      pack_b(dG + B * g4, k, g4, g4, net->pack);
+      PROF(26);
+      gemm_packed_t(u, g4, k, ly->H, u, net->pack, ly->dU, g4, 1); /* H^T . dG, H's columns packed directly */
+    }
     PROF(16);
     for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4)
       wasm_v128_store(ly->db + j, wasm_f32x4_add(wasm_v128_load(ly->db + j), wasm_v128_load(dG + r * g4 + j)));
