@@ -154,11 +154,17 @@ static void apply_mask(float* dst, const float* src, const float* mask, int T, i
  * the input gradient, instead of one product over every input. That halves a fifth to a third of
  * the step's arithmetic at rate 0.5; below ~0.25 the per-row packing costs more than it saves.
  */
-static int sparse_input(const float* mask, int B, int in, int g4) {
+#ifndef SPARSE_FWD_KEEP
+#define SPARSE_FWD_KEEP 75
+#endif
+#ifndef SPARSE_BWD_KEEP
+#define SPARSE_BWD_KEEP 75
+#endif
+static int sparse_input(const float* mask, int B, int in, int g4, int keepPct) {
   if (!mask || g4 > 8192) return 0;
   int kept = 0;
   for (int i = 0; i < B * in; i++) kept += mask[i] != 0;
-  return kept * 4 <= B * in * 3;
+  return kept * 100 <= B * in * keepPct;
 }
 
 /* The kept inputs of batch row b; returns how many. */
@@ -167,6 +173,38 @@ static int kept_inputs(const float* mask, int b, int in, int32_t* idx) {
   int n = 0;
   for (int i = 0; i < in; i++) if (m[i] != 0) idx[n++] = i;
   return n;
+}
+
+/* The dropped inputs of batch row b; returns how many. */
+static int dropped_inputs(const float* mask, int b, int in, int32_t* idx) {
+  const float* m = mask + b * in;
+  int n = 0;
+  for (int i = 0; i < in; i++) if (m[i] == 0) idx[n++] = i;
+  return n;
+}
+
+/*
+ * Whether the first layer's table (emb . W) still pays under input dropout, and its scale: with
+ * mask m_b = s (1 - d_b) (d_b: the dropped indicator of batch row b, s = 1/(1-rate)),
+ * (emb[x] * m_b) W = s (emb[x] W - (emb[x] * d_b) W), so a row's input product is a table row minus
+ * a product over its dropped inputs only; likewise the weight and embedding gradients (the per-token
+ * sums, minus per-row corrections over the dropped inputs). Pays while the table (V rows) plus the
+ * dropped fraction costs less than the kept inputs' products (the sparse path): rate 0.1 yes, 0.5 no.
+ * Needs every kept value equal (one scale s), as dropoutMask makes them.
+ */
+static int table_under_mask(const float* mask, int B, int in, int V, int rows, float* scale) {
+  int dropped = 0;
+  float s = 0;
+  for (int i = 0; i < B * in; i++) {
+    const float v = mask[i];
+    if (v == 0) { dropped++; continue; }
+    if (s == 0) s = v;
+    else if (v != s) return 0;
+  }
+  if (s == 0) return 0;
+  *scale = s;
+  const double total = (double)B * in, drop = dropped / total;
+  return drop + (double)V / rows < 1 - drop;
 }
 
 /* One batch row's gates and cell at one step (pre-activations in gr, overwritten by the gates; cp:
@@ -199,7 +237,10 @@ EXPORT(train_step) void train_step(Net* net) {
    * emb . W (V rows instead of B*T), and its weight and embedding gradients come from the per-token
    * sums of its gate gradients: a fifth to a quarter of a step's arithmetic for a vocabulary smaller
    * than the chunk. Not with an input dropout mask (each row's input then differs). */
-  const int table0 = net->etab && V < rows && (net->forward_only || !net->layers[0].mask);
+  const float* mask0 = net->forward_only ? 0 : net->layers[0].mask;
+  float s0 = 1; /* the kept inputs' scale of layer 0's input dropout (1: none) */
+  const int table0 = net->etab && V < rows && (!mask0 || table_under_mask(mask0, B, E, V, rows, &s0));
+  const float* tmask = table0 ? mask0 : 0; /* layer 0's mask, applied through the table's corrections */
   PROF(1);
   /* time-major rows: r = t * B + b */
   if (!table0) for (int t = 0; t < T; t++)
@@ -215,9 +256,10 @@ EXPORT(train_step) void train_step(Net* net) {
     const int u = ly->u, g4 = 4 * u;
     float* G = ly->G;
     const float* mask = net->forward_only ? 0 : ly->mask;
-    const int sparse = sparse_input(mask, B, in, g4);
+    const int tab = l == 0 && table0;
+    const int sparse = !tab && sparse_input(mask, B, in, g4, SPARSE_FWD_KEEP);
     PROF(7);
-    if (mask && !sparse) { apply_mask(net->xm, X, mask, T, B, in); X = net->xm; }
+    if (mask && !sparse && !tab) { apply_mask(net->xm, X, mask, T, B, in); X = net->xm; }
     PROF(2);
     if (sparse) {
       for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4) wasm_v128_store(G + r * g4 + j, wasm_v128_load(ly->b + j));
@@ -239,12 +281,28 @@ EXPORT(train_step) void train_step(Net* net) {
       }
     } else if (l == 0 && table0) {
       gemm_nn(V, g4, E, net->emb, E, ly->W, g4, net->etab, g4, 0, net->pack);
+      const f4 sv = wasm_f32x4_splat(s0);
       for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++) {
           const float* e = net->etab + net->x[b * T + t] * g4;
           float* g = G + (t * B + b) * g4;
-          for (int j = 0; j < g4; j += 4) wasm_v128_store(g + j, wasm_f32x4_add(wasm_v128_load(ly->b + j), wasm_v128_load(e + j)));
+          for (int j = 0; j < g4; j += 4) wasm_v128_store(g + j, wasm_f32x4_add(wasm_v128_load(ly->b + j), wasm_f32x4_mul(sv, wasm_v128_load(e + j))));
         }
+      if (tmask) {
+        /* minus s (emb[x] * d_b) W: each batch row's dropped inputs, W packed once (see table_under_mask) */
+        pack_b(ly->W, in, g4, g4, net->wpack);
+        for (int b = 0; b < B; b++) {
+          const int n = dropped_inputs(tmask, b, in, net->idx);
+          if (!n) continue;
+          for (int t = 0; t < T; t++) {
+            const float* e = net->emb + net->x[b * T + t] * E;
+            float* d = net->xg + t * n;
+            for (int i = 0; i < n; i++) d[i] = -s0 * e[net->idx[i]];
+          }
+          for (int i = 0; i < n; i++) net->idx[i] *= 32; /* byte offset of the row in a panel */
+          gemm_packed_gather(T, g4, n, net->xg, n, net->wpack, in, net->idx, G + b * g4, B * g4, 1);
+        }
+      }
     } else {
       for (int r = 0; r < rows; r++) for (int j = 0; j < g4; j += 4) wasm_v128_store(G + r * g4 + j, wasm_v128_load(ly->b + j));
       gemm_nn(rows, g4, in, X, in, ly->W, g4, G, g4, 1, net->pack);
@@ -312,8 +370,9 @@ EXPORT(train_step) void train_step(Net* net) {
     const int dropBelow = l > 0 && net->out_keep[l - 1] < 1.0f;
     PROF(7);
     if (dropBelow) { dropped_copy(net, l - 1, Xin, net->xm, lin); Xin = net->xm; }
-    const int sparse = sparse_input(ly->mask, B, lin, g4);
-    if (ly->mask && !sparse) { apply_mask(net->xm, Xin, ly->mask, T, B, lin); Xin = net->xm; }
+    const int tab = l == 0 && table0;
+    const int sparse = !tab && sparse_input(ly->mask, B, lin, g4, SPARSE_BWD_KEEP);
+    if (ly->mask && !sparse && !tab) { apply_mask(net->xm, Xin, ly->mask, T, B, lin); Xin = net->xm; }
     float* dG = net->dG;
     PROF(12);
     zero(net->dh, B * u); zero(net->dc, B * u);
@@ -418,8 +477,33 @@ EXPORT(train_step) void train_step(Net* net) {
           const float* d = dG + (t * B + b) * g4;
           for (int j = 0; j < g4; j += 4) wasm_v128_store(s + j, wasm_f32x4_add(wasm_v128_load(s + j), wasm_v128_load(d + j)));
         }
+      if (tmask) {
+        const f4 sv = wasm_f32x4_splat(s0);
+        for (int i = 0; i < V * g4; i += 4) wasm_v128_store(S + i, wasm_f32x4_mul(sv, wasm_v128_load(S + i)));
+      }
       gemm_tn(lin, g4, V, net->emb, lin, S, g4, ly->dW, g4, net->at, net->pack);
       gemm_nn(V, lin, g4, S, g4, net->wt, lin, net->demb, lin, 1, net->pack);
+      if (tmask)
+        /* minus the dropped inputs' share, per batch row (see table_under_mask):
+         * dW[dropped] -= s emb[x][dropped]^T dG_b; demb[x][dropped] -= s (dG_b W[dropped]^T) */
+        for (int b = 0; b < B; b++) {
+          const int n = dropped_inputs(tmask, b, lin, net->idx);
+          if (!n) continue;
+          const int n8 = (n + 7) & ~7;
+          for (int t = 0; t < T; t++) {
+            const float* e = net->emb + net->x[b * T + t] * E;
+            for (int i = 0; i < n; i++) net->xgt[i * T + t] = -s0 * e[net->idx[i]];
+          }
+          pack_b(dG + b * g4, T, g4, B * g4, net->pack);
+          gemm_packed_scatter(n, g4, T, net->xgt, T, net->pack, ly->dW, net->idx, g4);
+          pack_bt_rows(ly->W, g4, net->idx, n, g4, net->wpack);
+          gemm_packed(T, n8, g4, dG + b * g4, B * g4, net->wpack, net->dxg, n8, 0);
+          for (int t = 0; t < T; t++) {
+            float* d = net->demb + net->x[b * T + t] * E;
+            const float* sx = net->dxg + t * n8;
+            for (int i = 0; i < n; i++) d[net->idx[i]] -= s0 * sx[i];
+          }
+        }
       PROF(0);
       return;
     }
