@@ -65,28 +65,42 @@ static void pack_a4(const float* A, int rows4, int k, int lda, float* pa) {
   }
 }
 
+/* The 4x8 micro-tiles' shared pieces, as macros so that each tile keeps its own straight-line code
+ * (V8 allocates registers in source order; a helper function taking eight accumulators would not
+ * stay in registers). Accumulators c00..c31: row r, columns 0-3 (cr0) and 4-7 (cr1). */
+/* One step of k: the four A values at `a` (packed [k][4]) times the panel row b0|b1. */
+#define TILE_4x8_STEP(a, b0, b1)                                                                                                     \
+  do {                                                                                                                               \
+    f4 s;                                                                                                                            \
+    s = wasm_v128_load32_splat(a); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, b1));     \
+    s = wasm_v128_load32_splat(a + 1); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s, b1)); \
+    s = wasm_v128_load32_splat(a + 2); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(s, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(s, b1)); \
+    s = wasm_v128_load32_splat(a + 3); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(s, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(s, b1)); \
+  } while (0)
+/* C[4][8] at c (row stride ldc) = the tile, or += when accumulate. */
+#define TILE_4x8_STORE(c, ldc, accumulate)                                                                                  \
+  do {                                                                                                                      \
+    if (accumulate) {                                                                                                       \
+      float* d = c;                                                                                                         \
+      c00 = wasm_f32x4_add(c00, wasm_v128_load(d)); c01 = wasm_f32x4_add(c01, wasm_v128_load(d + 4)); d += ldc;              \
+      c10 = wasm_f32x4_add(c10, wasm_v128_load(d)); c11 = wasm_f32x4_add(c11, wasm_v128_load(d + 4)); d += ldc;              \
+      c20 = wasm_f32x4_add(c20, wasm_v128_load(d)); c21 = wasm_f32x4_add(c21, wasm_v128_load(d + 4)); d += ldc;              \
+      c30 = wasm_f32x4_add(c30, wasm_v128_load(d)); c31 = wasm_f32x4_add(c31, wasm_v128_load(d + 4));                        \
+    }                                                                                                                       \
+    wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01); c += ldc;                                                         \
+    wasm_v128_store(c, c10); wasm_v128_store(c + 4, c11); c += ldc;                                                         \
+    wasm_v128_store(c, c20); wasm_v128_store(c + 4, c21); c += ldc;                                                         \
+    wasm_v128_store(c, c30); wasm_v128_store(c + 4, c31);                                                                   \
+  } while (0)
+
 /* C[4][8] (+)= A4 (packed [k][4]) . P ([k][8]) */
 static inline void micro_4x8(int k, const float* a, const float* q, float* c, int ldc, int accumulate) {
   f4 c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (int t = 0; t < k; t++, q += 8, a += 4) {
     f4 b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 4);
-    f4 s;
-    s = wasm_v128_load32_splat(a); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, b1));
-    s = wasm_v128_load32_splat(a + 1); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s, b1));
-    s = wasm_v128_load32_splat(a + 2); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(s, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(s, b1));
-    s = wasm_v128_load32_splat(a + 3); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(s, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(s, b1));
+    TILE_4x8_STEP(a, b0, b1);
   }
-  if (accumulate) {
-    float* d = c;
-    c00 = wasm_f32x4_add(c00, wasm_v128_load(d)); c01 = wasm_f32x4_add(c01, wasm_v128_load(d + 4)); d += ldc;
-    c10 = wasm_f32x4_add(c10, wasm_v128_load(d)); c11 = wasm_f32x4_add(c11, wasm_v128_load(d + 4)); d += ldc;
-    c20 = wasm_f32x4_add(c20, wasm_v128_load(d)); c21 = wasm_f32x4_add(c21, wasm_v128_load(d + 4)); d += ldc;
-    c30 = wasm_f32x4_add(c30, wasm_v128_load(d)); c31 = wasm_f32x4_add(c31, wasm_v128_load(d + 4));
-  }
-  wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01); c += ldc;
-  wasm_v128_store(c, c10); wasm_v128_store(c + 4, c11); c += ldc;
-  wasm_v128_store(c, c20); wasm_v128_store(c + 4, c21); c += ldc;
-  wasm_v128_store(c, c30); wasm_v128_store(c + 4, c31);
+  TILE_4x8_STORE(c, ldc, accumulate);
 }
 
 /* A^T packed four rows at a time straight from A ([k][m], stride lda): row i of A^T is column i of
@@ -157,23 +171,9 @@ static inline void micro_4x8_gather(int k, const float* a, const float* panel, c
   for (int t = 0; t < k; t++, a += 4) {
     const float* q = (const float*)((const char*)panel + off[t]);
     f4 b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 4);
-    f4 s;
-    s = wasm_v128_load32_splat(a); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, b1));
-    s = wasm_v128_load32_splat(a + 1); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s, b1));
-    s = wasm_v128_load32_splat(a + 2); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(s, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(s, b1));
-    s = wasm_v128_load32_splat(a + 3); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(s, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(s, b1));
+    TILE_4x8_STEP(a, b0, b1);
   }
-  if (accumulate) {
-    float* d = c;
-    c00 = wasm_f32x4_add(c00, wasm_v128_load(d)); c01 = wasm_f32x4_add(c01, wasm_v128_load(d + 4)); d += ldc;
-    c10 = wasm_f32x4_add(c10, wasm_v128_load(d)); c11 = wasm_f32x4_add(c11, wasm_v128_load(d + 4)); d += ldc;
-    c20 = wasm_f32x4_add(c20, wasm_v128_load(d)); c21 = wasm_f32x4_add(c21, wasm_v128_load(d + 4)); d += ldc;
-    c30 = wasm_f32x4_add(c30, wasm_v128_load(d)); c31 = wasm_f32x4_add(c31, wasm_v128_load(d + 4));
-  }
-  wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01); c += ldc;
-  wasm_v128_store(c, c10); wasm_v128_store(c + 4, c11); c += ldc;
-  wasm_v128_store(c, c20); wasm_v128_store(c + 4, c21); c += ldc;
-  wasm_v128_store(c, c30); wasm_v128_store(c + 4, c31);
+  TILE_4x8_STORE(c, ldc, accumulate);
 }
 
 /*
@@ -246,11 +246,7 @@ static inline void micro_4x8_rows(int k, const float* a, const float* q, float* 
   f4 c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (int t = 0; t < k; t++, q += 8, a += 4) {
     f4 b0 = wasm_v128_load(q), b1 = wasm_v128_load(q + 4);
-    f4 s;
-    s = wasm_v128_load32_splat(a); c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, b1));
-    s = wasm_v128_load32_splat(a + 1); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s, b1));
-    s = wasm_v128_load32_splat(a + 2); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(s, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(s, b1));
-    s = wasm_v128_load32_splat(a + 3); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(s, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(s, b1));
+    TILE_4x8_STEP(a, b0, b1);
   }
   wasm_v128_store(c0, wasm_f32x4_add(c00, wasm_v128_load(c0))); wasm_v128_store(c0 + 4, wasm_f32x4_add(c01, wasm_v128_load(c0 + 4)));
   wasm_v128_store(c1, wasm_f32x4_add(c10, wasm_v128_load(c1))); wasm_v128_store(c1 + 4, wasm_f32x4_add(c11, wasm_v128_load(c1 + 4)));

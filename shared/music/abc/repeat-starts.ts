@@ -1,9 +1,9 @@
 /**
  * Writes into a tune's text the repeat starts Seedsong's reader supplies, so that every player
  * repeats what Seedsong repeats. A section that ends in :| without its own |: after a section with
- * 1st/2nd endings repeats, for Seedsong (and abcjs, and folk-tune books), from the double bar that
- * closed the endings; abc2midi 4.84 goes back to the earlier |:, plays up to its [1 and jumps past
- * its [2: a fragment of the previous section instead of this one twice (see read.ts,
+ * 1st/2nd endings repeats, for Seedsong (as players and folk-tune books read it), from the double
+ * bar that closed the endings; abc2midi 4.84 goes back to the earlier |:, plays up to its [1 and
+ * jumps past its [2: a fragment of the previous section instead of this one twice (see read.ts,
  * prepareForAudio). A take the model wrote that way, or a continuation after a seed that ends its
  * endings with |] or ||, then sounds different in every abc2midi-based tool (EasyABC, abc2midi's
  * .mid) than in the studio. Pure.
@@ -27,16 +27,15 @@ const sameNotes = (a: readonly Note[], b: readonly Note[]): boolean =>
  * Returns the text unchanged when there is none, or when writing them would change a note.
  */
 export function writeImpliedRepeatStarts(text: string, from = 0): string {
-  const unchanged = text;
   const x = /^X:/m.exec(text);
-  if (!x) return unchanged;
+  if (!x) return text;
   const before = parseAbc(text, { file: 'take' });
-  if (before.tunes.length !== 1 || before.errors.length) return unchanged;
+  if (before.tunes.length !== 1 || before.errors.length) return text;
   const tune = before.tunes[0];
   const starts = impliedRepeatStarts(tune)
     .map((s) => ({ start: s.start + x.index, end: s.end + x.index }))
     .sort((a, b) => b.start - a.start);
-  if (!starts.length) return unchanged;
+  if (!starts.length) return text;
   let out = text;
   let left = 0; // starts not written: before `from`, or at a bar this does not know how to extend
   for (const { start, end } of starts) {
@@ -53,11 +52,11 @@ export function writeImpliedRepeatStarts(text: string, from = 0): string {
     else if (/^\|(?![|\]:])/.test(out.slice(at))) out = out.slice(0, at) + '|:' + out.slice(at + 1);
     else out = out.slice(0, at) + '|:' + out.slice(at);
   }
-  if (left === starts.length) return unchanged;
+  if (left === starts.length) return text;
   const after = parseAbc(out, { file: 'take' });
-  if (after.tunes.length !== 1 || after.errors.length) return unchanged;
-  if (impliedRepeatStarts(after.tunes[0]).length !== left) return unchanged;
-  if (!sameNotes(tune.sequence.notes, after.tunes[0].sequence.notes)) return unchanged;
+  if (after.tunes.length !== 1 || after.errors.length) return text;
+  if (impliedRepeatStarts(after.tunes[0]).length !== left) return text;
+  if (!sameNotes(tune.sequence.notes, after.tunes[0].sequence.notes)) return text;
   return out;
 }
 
